@@ -1,0 +1,1 @@
+"""NRM: information system for a country's National Referral Mechanism."""

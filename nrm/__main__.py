@@ -1,0 +1,3 @@
+from nrm.cli import main
+
+main()

@@ -1,0 +1,155 @@
+"""The access rule, built once.
+
+:func:`restrict` turns (user, action) into a queryset filter for cases, referrals, screenings
+and service deliveries. Every page, endpoint, export and choice list starts from it. A record
+outside the filter does not exist for the user: callers answer 404, as for a missing record.
+
+A user sees the records of their own organisations and the cases shared with those
+organisations by a referral they accepted, narrowed by their role there.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Model, Q, QuerySet
+
+from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, Role
+from nrm.accounts.models import Membership, Organisation, User
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read a case and its non-identifying content
+    SCREEN = "screen"  # record a screening, open a case from it
+    MANAGE = "manage"  # edit the case, consent, assistance plan, closure
+    REFER = "refer"  # send a referral for the case
+    RESPOND = "respond"  # accept, decline, progress a received referral
+    RECORD_SERVICE = "record_service"  # record a service delivered on a referral
+    IDENTIFY = "identify"  # decide identification
+
+
+# Which roles may do what in the organisation that owns a case...
+OWNER_ROLES: dict[Action, set[str]] = {
+    Action.VIEW: set(CASE_ROLES),
+    Action.SCREEN: {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER},
+    Action.MANAGE: {Role.CASEWORKER, Role.IDENTIFIER},
+    Action.REFER: {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER},
+    Action.RESPOND: set(),
+    Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
+    Action.IDENTIFY: {Role.IDENTIFIER},
+}
+# ...and in an organisation the case was referred to, while the referral is active.
+RECEIVER_ROLES: dict[Action, set[str]] = {
+    Action.VIEW: set(CASE_ROLES),
+    Action.SCREEN: set(),
+    Action.MANAGE: set(),
+    Action.REFER: {Role.CASEWORKER, Role.IDENTIFIER},
+    Action.RESPOND: {Role.CASEWORKER, Role.IDENTIFIER},
+    Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
+    Action.IDENTIFY: {Role.IDENTIFIER},
+}
+
+
+def org_ids(user: User, roles: set[str] | None = None) -> list[int]:
+    """Return the ids of organisations where ``user`` has an active membership in ``roles``."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cache = getattr(user, "_nrm_memberships", None)
+    if cache is None:
+        cache = list(
+            Membership.objects.filter(user=user, is_active=True, organisation__is_active=True).values_list(
+                "organisation_id", "role"
+            )
+        )
+        user._nrm_memberships = cache
+    return sorted({org for org, role in cache if roles is None or role in roles})
+
+
+def roles(user: User) -> set[str]:
+    """Return every role ``user`` holds in any organisation."""
+    org_ids(user)
+    return {role for _org, role in getattr(user, "_nrm_memberships", [])}
+
+
+def has_role(user: User, *wanted: str) -> bool:
+    return bool(roles(user) & set(wanted))
+
+
+def _identification_orgs(orgs: list[int]) -> list[int]:
+    return list(
+        Organisation.objects.filter(pk__in=orgs, type__is_identification_authority=True).values_list("pk", flat=True)
+    )
+
+
+def case_filter(user: User, action: Action, prefix: str = "") -> Q:
+    """Return the Q selecting cases ``user`` may ``action``; ``prefix`` reaches a case through a relation."""
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    owner = org_ids(user, OWNER_ROLES[action])
+    receiver = org_ids(user, RECEIVER_ROLES[action])
+    if action == Action.IDENTIFY:
+        owner, receiver = _identification_orgs(owner), _identification_orgs(receiver)
+    q = Q(pk__in=[])
+    if owner:
+        q |= Q(**{f"{prefix}owner__in": owner})
+    if receiver:
+        q |= Q(
+            **{
+                f"{prefix}referrals__to_org__in": receiver,
+                f"{prefix}referrals__status__in": ACTIVE_STATES,
+            }
+        )
+    return q
+
+
+def restrict(queryset: QuerySet, user: User, action: Action = Action.VIEW) -> QuerySet:
+    """Return ``queryset`` narrowed to the rows ``user`` may ``action``.
+
+    Understands cases and every model that points to a case through ``case``, plus referrals
+    (a referral is also visible to its sender and receiver organisations) and screenings
+    (visible to the screening organisation).
+    """
+    from nrm.cases.models import Case, Screening
+    from nrm.referrals.models import Referral
+
+    model: type[Model] = queryset.model
+    if model is Case:
+        return queryset.filter(pk__in=Case.objects.filter(case_filter(user, action)).values("pk"))
+    if model is Referral:
+        if action == Action.RESPOND:
+            return queryset.filter(to_org__in=org_ids(user, RECEIVER_ROLES[Action.RESPOND]))
+        if action == Action.VIEW:
+            orgs = org_ids(user, CASE_ROLES)
+            return queryset.filter(Q(from_org__in=orgs) | Q(to_org__in=orgs))
+        return queryset.filter(from_org__in=org_ids(user, OWNER_ROLES[action] | RECEIVER_ROLES[action]))
+    if model is Screening:
+        return queryset.filter(organisation__in=org_ids(user, OWNER_ROLES[Action.SCREEN]))
+    if any(f.name == "case" for f in model._meta.get_fields()):
+        return queryset.filter(case__in=Case.objects.filter(case_filter(user, action)).values("pk"))
+    raise TypeError(f"no access rule for {model.__name__}")
+
+
+def can(user: User, action: Action, case) -> bool:
+    """Return True if ``user`` may ``action`` on ``case``."""
+    from nrm.cases.models import Case
+
+    return Case.objects.filter(case_filter(user, action), pk=case.pk).exists()
+
+
+def can_see_identity(user: User, case) -> bool:
+    """Return True if ``user`` may see the identity of ``case``'s person.
+
+    The owner's frontline, case and identification staff may; a receiver may only when the
+    referral that shares the case with it carried identity (consent or legal ground).
+    """
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    if case.owner_id in org_ids(user, IDENTITY_ROLES):
+        return True
+    orgs = org_ids(user, IDENTITY_ROLES)
+    return case.referrals.filter(to_org__in=orgs, status__in=ACTIVE_STATES, shares_identity=True).exists()
+
+
+def screening_orgs(user: User) -> list[Organisation]:
+    """Return the organisations in which ``user`` may screen and open cases."""
+    return list(Organisation.objects.filter(pk__in=org_ids(user, OWNER_ROLES[Action.SCREEN])))

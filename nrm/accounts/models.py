@@ -1,0 +1,70 @@
+"""Users, organisations and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nrm.accounts.choices import Role
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may do comes from their memberships."""
+
+    class Meta:
+        db_table = "accounts_user"
+
+
+class OrganisationType(models.Model):
+    """A kind of organisation (police, centre for social work, NGO...): reference data, extensible.
+
+    ``is_identification_authority`` marks the type whose organisations decide identification
+    (in Serbia, the Centre for Human Trafficking Victims Protection).
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    is_identification_authority = models.BooleanField(default=False)
+    is_asylum_authority = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """An institution or civil-society organisation taking part in the referral mechanism."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    type = models.ForeignKey(OrganisationType, on_delete=models.PROTECT, related_name="organisations")
+    region = models.CharField(max_length=80, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one organisation; a user has at most one membership per organisation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")]
+        verbose_name = _("membership")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"

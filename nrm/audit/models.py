@@ -1,0 +1,57 @@
+"""The append-only, hash-chained audit log."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One audited event: who did what to which object, when and why, and whether it was allowed.
+
+    Each row carries the SHA-256 of its own content and the previous row's hash, so editing or
+    deleting any row breaks the chain that ``nrm audit verify`` checks.
+    """
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed"
+        DENIED = "denied"
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True)
+    actor = models.CharField(max_length=150)
+    organisation_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
+    reason = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["actor_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("audit entries are append-only")
+
+
+class AuditHead(models.Model):
+    """The single row that serialises appends: the last sequence number and hash."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head at {self.seq}"

@@ -1,0 +1,159 @@
+"""Writing and verifying the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from nrm.audit.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _digest(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    actor_id,
+    actor: str,
+    organisation_id,
+    action: str,
+    object_type: str,
+    object_id: str,
+    outcome: str,
+    reason: str,
+    detail,
+) -> str:
+    payload = json.dumps(
+        [seq, at, actor_id, actor, organisation_id, action, object_type, object_id, outcome, reason, detail],
+        separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def _at_text(at) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    organisation_id: int | None = None,
+    outcome: str = AuditEntry.Outcome.ALLOWED,
+    reason: str = "",
+    detail: dict | None = None,
+) -> AuditEntry:
+    """Append one row to the audit chain inside the caller's transaction.
+
+    If the append fails the exception propagates, so the caller's read or write fails too:
+    nothing is shown or changed without its audit row.
+    """
+    with transaction.atomic():
+        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        seq = head.seq + 1
+        at = timezone.now()
+        actor_id = getattr(actor, "pk", None)
+        actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
+        if actor is not None and not getattr(actor, "is_authenticated", True):
+            actor_id, actor_name = None, "anonymous"
+        detail = detail or {}
+        digest = _digest(
+            head.hash,
+            seq,
+            _at_text(at),
+            actor_id,
+            actor_name,
+            organisation_id,
+            action,
+            object_type,
+            str(object_id),
+            outcome,
+            reason,
+            detail,
+        )
+        entry = AuditEntry.objects.create(
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor=actor_name,
+            organisation_id=organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            outcome=outcome,
+            reason=reason[:200],
+            detail=detail,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    checked: int
+    ok: bool
+    problem: str = ""
+
+
+def audit_verify(batch: int = 20000) -> VerifyResult:
+    """Recompute the chain from the first row; report the first row that does not match."""
+    fields = (
+        "seq",
+        "at",
+        "actor_id",
+        "actor",
+        "organisation_id",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+        "reason",
+        "detail",
+        "prev_hash",
+        "hash",
+    )
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    rows: Iterable = AuditEntry.objects.order_by("seq").values_list(*fields).iterator(chunk_size=batch)
+    for seq, at, actor_id, actor, org, action, otype, oid, outcome, reason, detail, prev_hash, digest in rows:
+        if seq != expected_seq:
+            return VerifyResult(checked, False, f"entry {expected_seq} is missing (next is {seq})")
+        if prev_hash != prev:
+            return VerifyResult(checked, False, f"entry {seq}: previous hash does not match entry {seq - 1}")
+        if (
+            _digest(prev, seq, _at_text(at), actor_id, actor, org, action, otype, oid, outcome, reason, detail)
+            != digest
+        ):
+            return VerifyResult(checked, False, f"entry {seq}: content does not match its hash (edited)")
+        prev = digest
+        expected_seq += 1
+        checked += 1
+        last_seq = seq
+    head = AuditHead.objects.filter(pk=1).first()
+    if head and (head.seq != last_seq or head.hash != prev):
+        return VerifyResult(
+            checked,
+            False,
+            f"the chain ends at entry {last_seq} but {head.seq} were written (entries deleted from the end)",
+        )
+    return VerifyResult(checked, True)
+
+
+def database_vendor() -> str:
+    return connection.vendor

@@ -1,0 +1,58 @@
+"""The audit chain: rows are written, and any edit or deletion makes verification fail."""
+
+import itertools
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from nrm.audit.models import AuditEntry
+from nrm.audit.services import audit_record, audit_verify
+
+
+@pytest.fixture
+def chain(db):
+    for i in range(5):
+        audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
+    return list(AuditEntry.objects.order_by("seq"))
+
+
+def test_intact_chain_verifies(chain, capsys):
+    assert audit_verify().ok
+    call_command("audit", "verify")
+    assert "5 entries verified" in capsys.readouterr().out
+
+
+def test_rows_are_linked(chain):
+    assert chain[0].prev_hash == "0" * 64
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
+
+
+def test_model_refuses_update_and_delete(chain):
+    with pytest.raises(RuntimeError):
+        chain[0].save()
+    with pytest.raises(RuntimeError):
+        chain[0].delete()
+
+
+def test_edited_row_is_detected(chain):
+    with connection.cursor() as cur:
+        cur.execute("UPDATE audit_auditentry SET reason = 'nothing to see' WHERE seq = 3")
+    result = audit_verify()
+    assert not result.ok and "entry 3" in result.problem
+    with pytest.raises(CommandError, match="entry 3"):
+        call_command("audit", "verify")
+
+
+def test_deleted_middle_row_is_detected(chain):
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_auditentry WHERE seq = 2")
+    assert "entry 2 is missing" in audit_verify().problem
+
+
+def test_deleted_last_row_is_detected(chain):
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_auditentry WHERE seq = 5")
+    result = audit_verify()
+    assert not result.ok and "deleted" in result.problem

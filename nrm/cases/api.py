@@ -1,0 +1,378 @@
+"""API for screenings and cases; every write goes through ``nrm.cases.services``."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from nrm.accounts.access import Action, org_ids, restrict
+from nrm.accounts.models import Organisation
+from nrm.audit.services import audit_record
+from nrm.cases import selectors, services
+from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
+from nrm.cases.models import Case, Consent, IndicatorList, Screening, ServiceDelivery
+from nrm.core.errors import NotFound
+from nrm.referrals.models import Referral, ServiceType
+
+
+def _org(user, pk: int | None, field: str = "organisation") -> Organisation:
+    """Return one of the user's organisations; default to the only one."""
+    mine = org_ids(user)
+    if pk is None:
+        if len(mine) == 1:
+            return Organisation.objects.get(pk=mine[0])
+        raise serializers.ValidationError({field: ["Choose the organisation you act for."]})
+    if pk not in mine:
+        raise serializers.ValidationError({field: ["You are not a member of this organisation."]})
+    return Organisation.objects.get(pk=pk)
+
+
+class ScreeningSerializer(serializers.ModelSerializer):
+    organisation = serializers.IntegerField(required=False, source="organisation_id")
+    answers = serializers.ListField(child=serializers.CharField(max_length=80), allow_empty=True)
+    sex = serializers.ChoiceField(Sex.choices, default=Sex.UNKNOWN)
+    age_band = serializers.ChoiceField(AgeBand.choices, default=AgeBand.UNKNOWN)
+
+    class Meta:
+        model = Screening
+        fields = [
+            "id",
+            "organisation",
+            "screened_on",
+            "is_child",
+            "answers",
+            "anonymous",
+            "sex",
+            "age_band",
+            "citizenship",
+            "region",
+            "channel",
+            "result",
+            "reasons",
+            "case",
+            "indicator_list",
+        ]
+        read_only_fields = ["result", "reasons", "case", "indicator_list"]
+        extra_kwargs = {"screened_on": {"required": False}}
+
+
+class ScreeningViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Screenings of the caller's organisations. Creating one computes the result and its reasons."""
+
+    serializer_class = ScreeningSerializer
+
+    def get_queryset(self):
+        return selectors.screening_list(self.request.user).order_by("-screened_on", "-id")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        org = _org(self.request.user, data.pop("organisation_id", None))
+        serializer.instance = services.screening_record(actor=self.request.user, organisation=org, **data)
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.name", read_only=True)
+    sex = serializers.CharField(source="person.sex", read_only=True)
+    age_band = serializers.CharField(source="person.age_band", read_only=True)
+    citizenship = serializers.CharField(source="person.citizenship", read_only=True)
+    forms = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "owner",
+            "status",
+            "opened_on",
+            "is_child",
+            "sex",
+            "age_band",
+            "citizenship",
+            "forms",
+            "identification_status",
+            "closed_on",
+            "version",
+        ]
+
+
+class IdentitySerializer(serializers.Serializer):
+    given_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    family_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    document_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    contact = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(required=False)
+    screening = serializers.IntegerField(required=False)
+    identity = IdentitySerializer(required=False)
+    sex = serializers.ChoiceField(Sex.choices, default=Sex.UNKNOWN)
+    birth_year = serializers.IntegerField(required=False, min_value=1900, max_value=2100)
+    citizenship = serializers.CharField(required=False, allow_blank=True, default="")
+    migration_status = serializers.ChoiceField(MigrationStatus.choices, default=MigrationStatus.UNKNOWN)
+    is_child = serializers.BooleanField(default=False)
+    forms = serializers.ListField(child=serializers.CharField(), default=list)
+    opened_on = serializers.DateField(required=False)
+    country_of_exploitation = serializers.CharField(required=False, allow_blank=True, default="")
+    region = serializers.CharField(required=False, allow_blank=True, default="")
+    guardian = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    is_child = serializers.BooleanField(required=False)
+    guardian = serializers.CharField(required=False, allow_blank=True)
+    best_interests_note = serializers.CharField(required=False, allow_blank=True)
+    country_of_exploitation = serializers.CharField(required=False, allow_blank=True)
+    place_of_exploitation = serializers.CharField(required=False, allow_blank=True)
+    region = serializers.CharField(required=False, allow_blank=True)
+    exploitation_start = serializers.DateField(required=False, allow_null=True)
+    exploitation_end = serializers.DateField(required=False, allow_null=True)
+    plan_goals = serializers.CharField(required=False, allow_blank=True)
+    forms = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    purpose = serializers.ChoiceField(ConsentPurpose.choices)
+
+    class Meta:
+        model = Consent
+        fields = ["id", "purpose", "organisation", "given_on", "withdrawn_on", "note"]
+        read_only_fields = ["withdrawn_on"]
+        extra_kwargs = {"given_on": {"required": False}}
+
+
+class IdentifySerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(Decision.choices)
+    grounds = serializers.CharField()
+    decided_on = serializers.DateField(required=False)
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    service_type = serializers.SlugRelatedField(slug_field="code", queryset=ServiceType.objects.all())
+    status = serializers.ChoiceField(ServiceStatus.choices, default=ServiceStatus.PLANNED)
+    organisation = serializers.IntegerField(required=False, source="organisation_id")
+    referral = serializers.IntegerField(required=False, allow_null=True, source="referral_id")
+
+    class Meta:
+        model = ServiceDelivery
+        fields = [
+            "id",
+            "service_type",
+            "organisation",
+            "referral",
+            "status",
+            "started_on",
+            "ended_on",
+            "outcome",
+            "version",
+        ]
+        read_only_fields = ["version"]
+
+
+class ServiceUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(ServiceStatus.choices, required=False)
+    started_on = serializers.DateField(required=False, allow_null=True)
+    ended_on = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.CharField(required=False, allow_blank=True)
+
+
+class CloseSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    reason = serializers.ChoiceField(ClosureReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    closed_on = serializers.DateField(required=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField()
+
+
+def case_detail(view: selectors.CaseView) -> dict:
+    """Return the case as the caller may see it: identity only when allowed."""
+    case = view.case
+    data = CaseListSerializer(case).data
+    data.update(
+        {
+            "migration_status": case.person.migration_status,
+            "birth_year": case.person.birth_year,
+            "country_of_exploitation": case.country_of_exploitation,
+            "region": case.region,
+            "place_of_exploitation": case.place_of_exploitation,
+            "closure_reason": case.closure_reason,
+            "plan_goals": case.plan_goals if view.is_owner else "",
+            "timeline": [{"on": e.on, "kind": e.kind, "text": e.text} for e in selectors.case_timeline(view)],
+            "services": ServiceSerializer(case.services.select_related("service_type"), many=True).data,
+            "identity": None,
+        }
+    )
+    if view.show_identity:
+        p = case.person
+        data["identity"] = {f: getattr(p, f) for f in p.IDENTITY_FIELDS}
+        data["guardian"] = case.guardian
+    if view.is_owner:
+        data["consents"] = ConsentSerializer(case.consents.all(), many=True).data
+    return data
+
+
+class CaseViewSet(viewsets.GenericViewSet):
+    """Cases the caller may see. Reading one is audited; another organisation's case is a 404."""
+
+    serializer_class = CaseListSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.case_list(
+            self.request.user,
+            status=p.get("status", ""),
+            form=p.get("form", ""),
+            decision=p.get("decision", ""),
+            is_child=p.get("is_child", ""),
+            year=p.get("year", ""),
+            q=p.get("q", ""),
+        )
+
+    def _case(self, pk, action_: Action = Action.VIEW) -> Case:
+        case = (
+            restrict(Case.objects.select_related("owner", "person"), self.request.user, action_).filter(pk=pk).first()
+        )
+        if case is None:
+            audit_record(
+                actor=self.request.user,
+                action=f"case.{action_}",
+                object_type="case",
+                object_id=pk,
+                outcome="denied",
+                reason="api",
+            )
+            raise NotFound
+        return case
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(CaseListSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        return Response(
+            case_detail(selectors.case_get(request.user, int(pk), reason=request.query_params.get("reason", "api")))
+        )
+
+    @extend_schema(request=CaseCreateSerializer, responses=CaseListSerializer)
+    def create(self, request: Request) -> Response:
+        s = CaseCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        org = _org(request.user, data.pop("organisation", None))
+        screening = None
+        if "screening" in data:
+            screening = selectors.screening_list(request.user).filter(pk=data.pop("screening")).first()
+            if screening is None:
+                raise serializers.ValidationError({"screening": ["No such screening."]})
+        identity = data.pop("identity", {}) or {}
+        if identity.get("date_of_birth"):
+            identity["date_of_birth"] = identity["date_of_birth"].isoformat()
+        case = services.case_open(actor=request.user, organisation=org, screening=screening, identity=identity, **data)
+        return Response(CaseListSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseUpdateSerializer, responses=CaseListSerializer)
+    def partial_update(self, request: Request, pk=None) -> Response:
+        case = self._case(pk, Action.MANAGE)
+        s = CaseUpdateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        version = data.pop("version")
+        case = services.case_update(actor=request.user, case=case, expected_version=version, **data)
+        return Response(CaseListSerializer(case).data)
+
+    @extend_schema(request=ConsentSerializer, responses=ConsentSerializer)
+    @action(detail=True, methods=["post"])
+    def consents(self, request: Request, pk=None) -> Response:
+        case = self._case(pk, Action.REFER)
+        s = ConsentSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        consent = services.consent_record(actor=request.user, case=case, **s.validated_data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ConsentSerializer)
+    @action(detail=True, methods=["post"], url_path=r"consents/(?P<consent_id>\d+)/withdraw")
+    def withdraw_consent(self, request: Request, pk=None, consent_id=None) -> Response:
+        case = self._case(pk, Action.REFER)
+        consent = get_object_or_404(Consent, pk=consent_id, case=case)
+        consent = services.consent_withdraw(actor=request.user, consent=consent)
+        return Response(ConsentSerializer(consent).data)
+
+    @extend_schema(request=IdentifySerializer, responses=IdentifySerializer)
+    @action(detail=True, methods=["post"])
+    def identify(self, request: Request, pk=None) -> Response:
+        case = self._case(pk, Action.IDENTIFY)
+        s = IdentifySerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        ident = services.identification_decide(actor=request.user, case=case, **s.validated_data)
+        return Response(IdentifySerializer(ident).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ServiceSerializer, responses=ServiceSerializer)
+    @action(detail=True, methods=["post"])
+    def services(self, request: Request, pk=None) -> Response:
+        case = self._case(pk, Action.RECORD_SERVICE)
+        s = ServiceSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        org = _org(request.user, data.pop("organisation_id", None))
+        referral_id = data.pop("referral_id", None)
+        referral = Referral.objects.filter(pk=referral_id, case=case).first() if referral_id else None
+        if referral_id and referral is None:
+            raise serializers.ValidationError({"referral": ["No such referral on this case."]})
+        delivery = services.service_record(actor=request.user, case=case, organisation=org, referral=referral, **data)
+        return Response(ServiceSerializer(delivery).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ServiceUpdateSerializer, responses=ServiceSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"services/(?P<service_id>\d+)")
+    def update_service(self, request: Request, pk=None, service_id=None) -> Response:
+        case = self._case(pk, Action.RECORD_SERVICE)
+        delivery = get_object_or_404(ServiceDelivery, pk=service_id, case=case)
+        s = ServiceUpdateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        version = data.pop("version")
+        delivery = services.service_update(actor=request.user, delivery=delivery, expected_version=version, **data)
+        return Response(ServiceSerializer(delivery).data)
+
+    @extend_schema(request=CloseSerializer, responses=CaseListSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk=None) -> Response:
+        case = self._case(pk, Action.MANAGE)
+        s = CloseSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        case = services.case_close(actor=request.user, case=case, expected_version=data.pop("version"), **data)
+        return Response(CaseListSerializer(case).data)
+
+    @extend_schema(request=NoteSerializer, responses=NoteSerializer)
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk=None) -> Response:
+        case = self._case(pk, Action.MANAGE)
+        s = NoteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        note = services.note_add(actor=request.user, case=case, text=s.validated_data["text"])
+        return Response({"id": note.pk, "text": note.text}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=serializers.JSONField())
+@api_view(["GET"])
+def active_list(request: Request) -> Response:
+    """Return the active indicator list: dimensions, indicators and rules."""
+    lst = services.active_indicator_list()
+    return Response({"code": lst.code, "version": lst.version, "title": lst.title, **lst.definition})
+
+
+__all__ = ["CaseViewSet", "IndicatorList", "ScreeningViewSet", "active_list"]

@@ -1,0 +1,74 @@
+"""Enumerations of the victim's journey. Lists that a country changes are models, not these."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "X", _("Other")
+    UNKNOWN = "U", _("Unknown")
+
+
+class AgeBand(models.TextChoices):
+    """Age at identification, in bands used by the Centre, Eurostat and GLOTIP tables."""
+
+    B0_13 = "0-13", _("0-13")
+    B14_17 = "14-17", _("14-17")
+    B18_24 = "18-24", _("18-24")
+    B25_34 = "25-34", _("25-34")
+    B35_44 = "35-44", _("35-44")
+    B45_PLUS = "45+", _("45+")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class MigrationStatus(models.TextChoices):
+    NATIONAL = "national", _("National")
+    REGULAR_MIGRANT = "regular_migrant", _("Regular migrant")
+    IRREGULAR_MIGRANT = "irregular_migrant", _("Irregular migrant")
+    ASYLUM_SEEKER = "asylum_seeker", _("Asylum seeker")
+    REFUGEE = "refugee", _("Refugee")
+    STATELESS = "stateless", _("Stateless")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ScreeningResult(models.TextChoices):
+    NOT_INDICATED = "not_indicated", _("Not indicated")
+    PRESUMED_VICTIM = "presumed_victim", _("Presumed victim")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ClosureReason(models.TextChoices):
+    REINTEGRATED = "reintegrated", _("Reintegrated; goals of the plan reached")
+    RETURNED = "returned", _("Safe return to country of origin")
+    NOT_VICTIM = "not_victim", _("Not identified as a victim")
+    DECLINED = "declined", _("Person declined further support")
+    LOST_CONTACT = "lost_contact", _("Contact lost")
+    TRANSFERRED = "transferred", _("Transferred to another organisation")
+    DECEASED = "deceased", _("Deceased")
+    OTHER = "other", _("Other")
+
+
+class ConsentPurpose(models.TextChoices):
+    SHARE = "share", _("Share with a named organisation")
+    SERVICES = "services", _("Receive services")
+    STATISTICS = "statistics", _("Use in statistics")
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    IDENTIFIED = "identified", _("Identified as a victim")
+    NOT_IDENTIFIED = "not_identified", _("Not identified (not a victim)")
+    DISCONTINUED = "discontinued", _("Discontinued")
+
+
+class ServiceStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")

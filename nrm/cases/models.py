@@ -1,0 +1,222 @@
+"""The victim's record: screening, person, case, consent, identification and assistance."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nrm.accounts.models import Organisation
+from nrm.cases.choices import (
+    AgeBand,
+    CaseStatus,
+    ClosureReason,
+    ConsentPurpose,
+    Decision,
+    MigrationStatus,
+    ScreeningResult,
+    ServiceStatus,
+    Sex,
+)
+from nrm.core.fields import EncryptedTextField
+from nrm.core.models import TimeStamped, Versioned
+
+
+class IndicatorList(models.Model):
+    """A versioned list of trafficking indicators and the rule that combines them, as data.
+
+    ``definition`` holds dimensions, indicators (with strength) and the dimension and victim
+    rules; see ``nrm/cases/screening.py`` for how it is read. Old versions stay so that old
+    screenings can always be explained.
+    """
+
+    code = models.SlugField(max_length=40)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    definition = models.JSONField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="indicator_list_version")]
+        ordering = ["code", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class ExploitationForm(models.Model):
+    """A form of exploitation (reference data; in Serbia, Art. 388 of the Criminal Code)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    legal_basis = models.CharField(max_length=120, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(TimeStamped):
+    """A person in the mechanism. Identity is encrypted; the rest is safe for statistics."""
+
+    given_name = EncryptedTextField(blank=True)
+    family_name = EncryptedTextField(blank=True)
+    date_of_birth = EncryptedTextField(blank=True, help_text=_("YYYY-MM-DD"))
+    document_number = EncryptedTextField(blank=True)
+    contact = EncryptedTextField(blank=True)
+    address = EncryptedTextField(blank=True)
+    # HMAC of normalised name, date of birth and sex: exact search and de-duplication without decrypting.
+    linkage_key = models.CharField(max_length=64, blank=True, db_index=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    citizenship = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166 alpha-2"))
+    migration_status = models.CharField(max_length=20, choices=MigrationStatus.choices, default=MigrationStatus.UNKNOWN)
+
+    IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth", "document_number", "contact", "address")
+
+    def __str__(self) -> str:
+        return f"Person {self.pk}"
+
+
+class Case(TimeStamped, Versioned):
+    """A presumed or identified victim's case, owned by the organisation that opened it."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="owned_cases")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField()
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    is_child = models.BooleanField(default=False)
+    guardian = EncryptedTextField(blank=True, help_text=_("Appointed guardian (name and contact)"))
+    best_interests_note = EncryptedTextField(blank=True)
+    forms = models.ManyToManyField(ExploitationForm, blank=True, related_name="cases")
+    country_of_exploitation = models.CharField(max_length=2, blank=True)
+    place_of_exploitation = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=80, blank=True)
+    exploitation_start = models.DateField(null=True, blank=True)
+    exploitation_end = models.DateField(null=True, blank=True)
+    # Latest identification decision, kept here so lists and statistics need no subquery.
+    identification_status = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    plan_goals = models.TextField(blank=True, help_text=_("Goals of the assistance plan"))
+    closed_on = models.DateField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
+    closure_note = models.TextField(blank=True)
+    retain_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["opened_on"]),
+            models.Index(fields=["identification_status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Screening(TimeStamped):
+    """A screening against an indicator list; anonymous screenings have no case yet."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="screenings")
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    screened_on = models.DateField()
+    indicator_list = models.ForeignKey(IndicatorList, on_delete=models.PROTECT, related_name="screenings")
+    is_child = models.BooleanField(default=False)
+    answers = models.JSONField(default=list, help_text=_("Codes of the indicators observed"))
+    result = models.CharField(max_length=20, choices=ScreeningResult.choices)
+    reasons = models.JSONField(default=dict)
+    anonymous = models.BooleanField(default=False)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    citizenship = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=80, blank=True)
+    channel = models.CharField(max_length=40, blank=True, help_text=_("outreach, helpline, border, ..."))
+    notes = EncryptedTextField(blank=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="screenings")
+
+    class Meta:
+        ordering = ["-screened_on", "-id"]
+        indexes = [models.Index(fields=["organisation", "screened_on"]), models.Index(fields=["result"])]
+
+    def __str__(self) -> str:
+        return f"Screening {self.pk}"
+
+
+class CaseNote(TimeStamped):
+    """A note on a case, visible to the owning organisation only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField()
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class Consent(TimeStamped):
+    """Informed consent for one purpose; withdrawal is recorded, never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For sharing: the organisation the person agreed to share with"),
+    )
+    given_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["given_on", "id"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class Identification(TimeStamped):
+    """A decision of the identification authority on a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identifications")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    decided_on = models.DateField()
+    grounds = models.TextField()
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.SET_NULL, related_name="identifications"
+    )
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+
+
+class ServiceDelivery(TimeStamped, Versioned):
+    """One service of a case's assistance plan, delivered by an organisation."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="services")
+    service_type = models.ForeignKey("referrals.ServiceType", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    status = models.CharField(max_length=20, choices=ServiceStatus.choices, default=ServiceStatus.PLANNED)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,182 @@
+"""Reads of the victim's record; each starts from the access rule and audits what it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import Action, can_see_identity, org_ids, restrict
+from nrm.accounts.models import User
+from nrm.audit.services import audit_record
+from nrm.cases.models import Case, Screening
+from nrm.core import crypto
+from nrm.core.errors import NotFound
+
+
+def case_list(
+    user: User,
+    *,
+    status: str = "",
+    form: str = "",
+    decision: str = "",
+    is_child: str = "",
+    year: str = "",
+    q: str = "",
+    identity: dict | None = None,
+) -> QuerySet[Case]:
+    """Return the cases ``user`` may see, filtered; never reads identity fields.
+
+    ``identity`` (given_name, family_name, date_of_birth, sex) finds a person by the keyed hash,
+    without decrypting anything; only roles that may see identity can search by it.
+    """
+    qs = restrict(Case.objects.all(), user, Action.VIEW).select_related("owner", "person").prefetch_related("forms")
+    if status:
+        qs = qs.filter(status=status)
+    if form:
+        qs = qs.filter(forms__code=form)
+    if decision:
+        qs = qs.filter(identification_status=decision)
+    if is_child in ("1", "0"):
+        qs = qs.filter(is_child=is_child == "1")
+    if year.isdigit():
+        qs = qs.filter(opened_on__year=int(year))
+    if q:
+        qs = qs.filter(reference__icontains=q.strip())
+    if identity and (identity.get("given_name") or identity.get("family_name")):
+        key = crypto.linkage_key(
+            given_name=identity.get("given_name", ""),
+            family_name=identity.get("family_name", ""),
+            date_of_birth=identity.get("date_of_birth", ""),
+            sex=identity.get("sex", ""),
+        )
+        qs = qs.filter(person__linkage_key=key, owner__in=org_ids(user, {"frontline", "caseworker", "identifier"}))
+    return qs.defer(
+        "person__given_name",
+        "person__family_name",
+        "person__date_of_birth",
+        "person__document_number",
+        "person__contact",
+        "person__address",
+        "guardian",
+        "best_interests_note",
+    ).distinct()
+
+
+@dataclass
+class CaseView:
+    """A case as one user may see it: identity only when allowed, notes only for the owner."""
+
+    case: Case
+    show_identity: bool
+    is_owner: bool
+
+
+@transaction.atomic
+def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
+    """Return a case ``user`` may see, writing the audit row first; anything else is NotFound.
+
+    A denied attempt is audited too. If the audit row cannot be written the read fails.
+    """
+    case = (
+        restrict(Case.objects.all(), user, Action.VIEW)
+        .select_related("owner", "person", "owner__type")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        audit_record(
+            actor=user, action="case.view", object_type="case", object_id=pk, outcome="denied", reason=reason[:200]
+        )
+        raise NotFound
+    show_identity = can_see_identity(user, case)
+    is_owner = case.owner_id in org_ids(user)
+    audit_record(
+        actor=user,
+        action="case.view",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id if is_owner else None,
+        reason=reason[:200],
+        detail={"identity": show_identity},
+    )
+    return CaseView(case=case, show_identity=show_identity, is_owner=is_owner)
+
+
+@dataclass
+class TimelineEntry:
+    on: dt.date
+    kind: str
+    text: str
+    by: str = ""
+
+
+def case_timeline(view: CaseView) -> list[TimelineEntry]:
+    """Return the case's events, oldest first, built from the records themselves."""
+    case = view.case
+    entries = [TimelineEntry(case.opened_on, "opened", _("Case opened by %(org)s") % {"org": case.owner.name})]
+    for s in case.screenings.all():
+        entries.append(
+            TimelineEntry(s.screened_on, "screening", _("Screening: %(result)s") % {"result": s.get_result_display()})
+        )
+    if view.is_owner:
+        for c in case.consents.select_related("organisation"):
+            entries.append(
+                TimelineEntry(
+                    c.given_on,
+                    "consent",
+                    _("Consent given: %(p)s%(o)s")
+                    % {"p": c.get_purpose_display(), "o": f" ({c.organisation.name})" if c.organisation else ""},
+                )
+            )
+            if c.withdrawn_on:
+                entries.append(
+                    TimelineEntry(
+                        c.withdrawn_on, "consent", _("Consent withdrawn: %(p)s") % {"p": c.get_purpose_display()}
+                    )
+                )
+        for n in case.notes.all():
+            entries.append(TimelineEntry(n.created_at.date(), "note", n.text))
+    for r in case.referrals.select_related("to_org", "from_org", "service_type"):
+        what = r.service_type.name if r.service_type else r.get_kind_display()
+        entries.append(
+            TimelineEntry(
+                r.sent_on,
+                "referral",
+                _("Referred by %(f)s to %(t)s for %(w)s: %(s)s")
+                % {"f": r.from_org.name, "t": r.to_org.name, "w": what, "s": r.get_status_display()},
+            )
+        )
+    for i in case.identifications.select_related("organisation"):
+        entries.append(
+            TimelineEntry(i.decided_on, "identification", _("Identification: %(d)s") % {"d": i.get_decision_display()})
+        )
+    for sv in case.services.select_related("service_type", "organisation"):
+        entries.append(
+            TimelineEntry(
+                sv.started_on or sv.created_at.date(),
+                "service",
+                _("%(s)s by %(o)s: %(st)s")
+                % {"s": sv.service_type.name, "o": sv.organisation.name, "st": sv.get_status_display()},
+            )
+        )
+    if case.closed_on:
+        entries.append(
+            TimelineEntry(case.closed_on, "closed", _("Case closed: %(r)s") % {"r": case.get_closure_reason_display()})
+        )
+    return sorted(entries, key=lambda e: e.on)
+
+
+def screening_list(user: User) -> QuerySet[Screening]:
+    """Return the screenings of the user's organisations."""
+    return restrict(Screening.objects.all(), user, Action.SCREEN).select_related("organisation")
+
+
+def screening_get(user: User, pk: int) -> Screening:
+    screening = screening_list(user).filter(pk=pk).first()
+    if screening is None:
+        raise NotFound
+    return screening

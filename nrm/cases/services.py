@@ -1,0 +1,572 @@
+"""Writes of the victim's journey: screening, case, consent, identification, assistance, closure.
+
+Every service is keyword-only, runs in one transaction, checks access inside it, and writes its
+audit row explicitly. Bad input raises ``ValidationError`` naming the field; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import OWNER_ROLES, Action, can, org_ids
+from nrm.accounts.models import Organisation, User
+from nrm.audit.services import audit_record
+from nrm.cases.choices import (
+    AgeBand,
+    CaseStatus,
+    ClosureReason,
+    ConsentPurpose,
+    Decision,
+    MigrationStatus,
+    ScreeningResult,
+    ServiceStatus,
+    Sex,
+)
+from nrm.cases.models import (
+    Case,
+    CaseNote,
+    Consent,
+    ExploitationForm,
+    Identification,
+    IndicatorList,
+    Person,
+    Screening,
+    ServiceDelivery,
+)
+from nrm.cases.screening import UnknownIndicator, evaluate
+from nrm.core import crypto
+from nrm.core.errors import Conflict, NotFound, invalid
+from nrm.core.services import save_versioned
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _require_member(actor: User, organisation: Organisation, action: Action, field: str = "organisation") -> None:
+    if organisation.pk not in org_ids(actor, OWNER_ROLES[action]):
+        raise invalid(field, _("You cannot act for this organisation."))
+
+
+def _check_choice(field: str, value: str, choices) -> None:
+    if value not in choices.values:
+        raise invalid(field, _("“%(value)s” is not a valid choice.") % {"value": value})
+
+
+def _check_country(field: str, value: str) -> str:
+    value = (value or "").strip().upper()
+    if value and (len(value) != 2 or not value.isalpha()):
+        raise invalid(field, _("Use a two-letter ISO 3166 country code, such as RS."))
+    return value
+
+
+def _check_not_future(field: str, value: dt.date | None) -> None:
+    if value and value > _today():
+        raise invalid(field, _("The date cannot be in the future."))
+
+
+def age_band_for(age: int | None) -> str:
+    """Return the age band of an age in whole years."""
+    if age is None:
+        return AgeBand.UNKNOWN
+    for limit, band in (
+        (13, AgeBand.B0_13),
+        (17, AgeBand.B14_17),
+        (24, AgeBand.B18_24),
+        (34, AgeBand.B25_34),
+        (44, AgeBand.B35_44),
+    ):
+        if age <= limit:
+            return band
+    return AgeBand.B45_PLUS
+
+
+# --- Screening -------------------------------------------------------------------------------
+
+
+def active_indicator_list(code: str | None = None) -> IndicatorList:
+    """Return the newest active version of an indicator list (the default list when no code)."""
+    qs = IndicatorList.objects.filter(is_active=True)
+    if code:
+        qs = qs.filter(code=code)
+    found = qs.order_by("-version").first()
+    if found is None:
+        raise invalid("indicator_list", _("No active indicator list is loaded."))
+    return found
+
+
+@transaction.atomic
+def screening_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    answers: Iterable[str],
+    is_child: bool,
+    indicator_list: IndicatorList | None = None,
+    anonymous: bool = False,
+    screened_on: dt.date | None = None,
+    sex: str = Sex.UNKNOWN,
+    age_band: str = AgeBand.UNKNOWN,
+    citizenship: str = "",
+    region: str = "",
+    channel: str = "",
+    notes: str = "",
+) -> Screening:
+    """Record a screening and its result, computed by the list's rule, with the reasons."""
+    _require_member(actor, organisation, Action.SCREEN)
+    indicator_list = indicator_list or active_indicator_list()
+    _check_choice("sex", sex, Sex)
+    _check_choice("age_band", age_band, AgeBand)
+    citizenship = _check_country("citizenship", citizenship)
+    screened_on = screened_on or _today()
+    _check_not_future("screened_on", screened_on)
+    answers = sorted(set(answers))
+    try:
+        outcome = evaluate(indicator_list.definition, answers, is_child=is_child)
+    except UnknownIndicator as exc:
+        raise invalid("answers", _("Unknown indicator for this list: %(codes)s") % {"codes": exc}) from None
+    screening = Screening.objects.create(
+        organisation=organisation,
+        screened_by=actor,
+        screened_on=screened_on,
+        indicator_list=indicator_list,
+        is_child=is_child,
+        answers=answers,
+        anonymous=anonymous,
+        sex=sex,
+        age_band=age_band,
+        citizenship=citizenship,
+        region=region,
+        channel=channel,
+        notes=notes,
+        result=ScreeningResult.PRESUMED_VICTIM if outcome.presumed_victim else ScreeningResult.NOT_INDICATED,
+        reasons=outcome.as_reasons(),
+    )
+    audit_record(
+        actor=actor,
+        action="screening.create",
+        object_type="screening",
+        object_id=screening.pk,
+        organisation_id=organisation.pk,
+        detail={"result": screening.result},
+    )
+    return screening
+
+
+# --- Person and case -------------------------------------------------------------------------
+
+
+def _person_fields(identity: dict, *, sex: str, birth_year: int | None) -> dict:
+    allowed = set(Person.IDENTITY_FIELDS)
+    unknown = set(identity) - allowed
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("Not an identity field."))
+    dob = (identity.get("date_of_birth") or "").strip()
+    if dob:
+        try:
+            born = dt.date.fromisoformat(dob)
+        except ValueError:
+            raise invalid("date_of_birth", _("Enter the date of birth as YYYY-MM-DD.")) from None
+        _check_not_future("date_of_birth", born)
+        if birth_year and birth_year != born.year:
+            raise invalid("birth_year", _("The birth year does not match the date of birth."))
+    return {k: (identity.get(k) or "").strip() for k in allowed}
+
+
+def _linkage(fields: dict, sex: str) -> str:
+    if not (fields.get("given_name") or fields.get("family_name")):
+        return ""
+    return crypto.linkage_key(
+        given_name=fields["given_name"],
+        family_name=fields["family_name"],
+        date_of_birth=fields["date_of_birth"],
+        sex=sex,
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    organisation: Organisation,
+    identity: dict | None = None,
+    sex: str = Sex.UNKNOWN,
+    birth_year: int | None = None,
+    age_band: str | None = None,
+    citizenship: str = "",
+    migration_status: str = MigrationStatus.UNKNOWN,
+    is_child: bool = False,
+    forms: Iterable[str] = (),
+    screening: Screening | None = None,
+    opened_on: dt.date | None = None,
+    country_of_exploitation: str = "",
+    place_of_exploitation: str = "",
+    region: str = "",
+    guardian: str = "",
+    best_interests_note: str = "",
+) -> Case:
+    """Open a case for a person, owned by ``organisation``; link the screening if there is one."""
+    _require_member(actor, organisation, Action.SCREEN)
+    _check_choice("sex", sex, Sex)
+    _check_choice("migration_status", migration_status, MigrationStatus)
+    citizenship = _check_country("citizenship", citizenship)
+    country_of_exploitation = _check_country("country_of_exploitation", country_of_exploitation)
+    opened_on = opened_on or _today()
+    _check_not_future("opened_on", opened_on)
+    if birth_year is not None and not (1900 <= birth_year <= opened_on.year):
+        raise invalid("birth_year", _("Enter a year between 1900 and this year."))
+    fields = _person_fields(identity or {}, sex=sex, birth_year=birth_year)
+    if fields["date_of_birth"] and not birth_year:
+        birth_year = int(fields["date_of_birth"][:4])
+    if age_band is None:
+        age_band = age_band_for(opened_on.year - birth_year if birth_year else None)
+    _check_choice("age_band", age_band, AgeBand)
+    if birth_year and is_child != (opened_on.year - birth_year < 18):
+        # The flag follows the age when the age is known; a wrong flag would skip child safeguards.
+        is_child = opened_on.year - birth_year < 18
+    form_objs = list(ExploitationForm.objects.filter(code__in=list(forms)))
+    missing = set(forms) - {f.code for f in form_objs}
+    if missing:
+        raise invalid("forms", _("Unknown form of exploitation: %(codes)s") % {"codes": ", ".join(sorted(missing))})
+    if screening is not None:
+        if screening.organisation_id != organisation.pk:
+            raise invalid("screening", _("The screening belongs to another organisation."))
+        if screening.case_id:
+            raise invalid("screening", _("The screening is already linked to a case."))
+    person = Person.objects.create(
+        **fields,
+        linkage_key=_linkage(fields, sex),
+        sex=sex,
+        birth_year=birth_year,
+        age_band=age_band,
+        citizenship=citizenship,
+        migration_status=migration_status,
+    )
+    case = Case.objects.create(
+        reference=f"tmp-{timezone.now().timestamp()}-{person.pk}",
+        owner=organisation,
+        person=person,
+        opened_by=actor,
+        opened_on=opened_on,
+        is_child=is_child,
+        guardian=guardian,
+        best_interests_note=best_interests_note,
+        country_of_exploitation=country_of_exploitation,
+        place_of_exploitation=place_of_exploitation,
+        region=region,
+        identification_status=Decision.PENDING,
+    )
+    case.reference = f"{opened_on.year}-{case.pk:06d}"
+    Case.objects.filter(pk=case.pk).update(reference=case.reference)
+    case.forms.set(form_objs)
+    if screening is not None:
+        Screening.objects.filter(pk=screening.pk).update(case=case)
+    audit_record(
+        actor=actor,
+        action="case.open",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=organisation.pk,
+        detail={"screening": getattr(screening, "pk", None)},
+    )
+    return case
+
+
+def _lock_case(actor: User, case: Case, action: Action) -> Case:
+    """Return the case re-read under the access rule for ``action``, or refuse as if missing."""
+    if not can(actor, action, case):
+        audit_record(
+            actor=actor,
+            action=f"case.{action}",
+            object_type="case",
+            object_id=case.pk,
+            outcome="denied",
+            reason="not permitted",
+        )
+        raise NotFound
+    return case
+
+
+UPDATABLE = {
+    "is_child",
+    "guardian",
+    "best_interests_note",
+    "country_of_exploitation",
+    "place_of_exploitation",
+    "region",
+    "exploitation_start",
+    "exploitation_end",
+    "plan_goals",
+}
+
+
+@transaction.atomic
+def case_update(
+    *, actor: User, case: Case, expected_version: int, forms: Iterable[str] | None = None, **changes
+) -> Case:
+    """Change a case's fields; a stale ``expected_version`` is refused with :class:`Conflict`."""
+    _lock_case(actor, case, Action.MANAGE)
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is closed."), field="status")
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    for name in ("country_of_exploitation",):
+        if name in changes:
+            changes[name] = _check_country(name, changes[name])
+    start = changes.get("exploitation_start", case.exploitation_start)
+    end = changes.get("exploitation_end", case.exploitation_end)
+    if start and end and end < start:
+        raise invalid("exploitation_end", _("The end cannot be before the start."))
+    for name, value in changes.items():
+        setattr(case, name, value)
+    save_versioned(case, expected_version=expected_version, fields=sorted(changes))
+    if forms is not None:
+        objs = list(ExploitationForm.objects.filter(code__in=list(forms)))
+        if len(objs) != len(set(forms)):
+            raise invalid("forms", _("Unknown form of exploitation."))
+        case.forms.set(objs)
+    audit_record(
+        actor=actor,
+        action="case.update",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id,
+        detail={"fields": sorted(changes) + (["forms"] if forms else [])},
+    )
+    return case
+
+
+@transaction.atomic
+def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
+    """Add a note to a case (the owner's staff only)."""
+    _lock_case(actor, case, Action.MANAGE)
+    if not text.strip():
+        raise invalid("text", _("Write the note."))
+    note = CaseNote.objects.create(case=case, author=actor, organisation=case.owner, text=text.strip())
+    audit_record(actor=actor, action="case.note", object_type="case", object_id=case.pk, organisation_id=case.owner_id)
+    return note
+
+
+# --- Consent ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    case: Case,
+    purpose: str,
+    organisation: Organisation | None = None,
+    given_on: dt.date | None = None,
+    note: str = "",
+) -> Consent:
+    """Record informed consent for one purpose (sharing names the organisation)."""
+    _lock_case(actor, case, Action.REFER)
+    _check_choice("purpose", purpose, ConsentPurpose)
+    if purpose == ConsentPurpose.SHARE and organisation is None:
+        raise invalid("organisation", _("Name the organisation the person agrees to share with."))
+    if purpose != ConsentPurpose.SHARE:
+        organisation = None
+    given_on = given_on or _today()
+    _check_not_future("given_on", given_on)
+    consent = Consent.objects.create(
+        case=case, purpose=purpose, organisation=organisation, given_on=given_on, recorded_by=actor, note=note
+    )
+    audit_record(
+        actor=actor,
+        action="consent.give",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id,
+        detail={"purpose": purpose, "to": getattr(organisation, "pk", None)},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | None = None) -> Consent:
+    """Record that the person withdrew a consent; referrals already sent keep their snapshot."""
+    _lock_case(actor, consent.case, Action.REFER)
+    if consent.withdrawn_on:
+        raise Conflict(_("This consent was already withdrawn."), field="withdrawn_on")
+    consent.withdrawn_on = withdrawn_on or _today()
+    if consent.withdrawn_on < consent.given_on:
+        raise invalid("withdrawn_on", _("Withdrawal cannot be before the consent was given."))
+    consent.save(update_fields=["withdrawn_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="consent.withdraw",
+        object_type="case",
+        object_id=consent.case_id,
+        organisation_id=consent.case.owner_id,
+        detail={"purpose": consent.purpose},
+    )
+    return consent
+
+
+def active_consents(case: Case) -> list[Consent]:
+    return [c for c in case.consents.select_related("organisation") if c.is_active]
+
+
+# --- Identification --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def identification_decide(
+    *, actor: User, case: Case, decision: str, grounds: str, decided_on: dt.date | None = None
+) -> Identification:
+    """Record the identification authority's decision, with its date and grounds."""
+    from nrm.referrals.models import Referral
+
+    _lock_case(actor, case, Action.IDENTIFY)
+    _check_choice("decision", decision, Decision)
+    if not grounds.strip():
+        raise invalid("grounds", _("State the grounds of the decision."))
+    decided_on = decided_on or _today()
+    _check_not_future("decided_on", decided_on)
+    if decided_on < case.opened_on:
+        raise invalid("decided_on", _("The decision cannot be before the case was opened."))
+    orgs = org_ids(actor, {"identifier"})
+    org = Organisation.objects.filter(pk__in=orgs, type__is_identification_authority=True).first()
+    referral = Referral.objects.filter(case=case, to_org=org, kind="identification").order_by("-sent_on").first()
+    ident = Identification.objects.create(
+        case=case,
+        organisation=org,
+        decided_by=actor,
+        decision=decision,
+        decided_on=decided_on,
+        grounds=grounds.strip(),
+        referral=referral,
+    )
+    Case.objects.filter(pk=case.pk).update(identification_status=decision)
+    case.identification_status = decision
+    audit_record(
+        actor=actor,
+        action="case.identify",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=org.pk,
+        detail={"decision": decision},
+    )
+    return ident
+
+
+# --- Assistance and closure ------------------------------------------------------------------
+
+
+@transaction.atomic
+def service_record(
+    *,
+    actor: User,
+    case: Case,
+    service_type,
+    organisation: Organisation,
+    status: str = ServiceStatus.PLANNED,
+    started_on: dt.date | None = None,
+    ended_on: dt.date | None = None,
+    outcome: str = "",
+    referral=None,
+) -> ServiceDelivery:
+    """Add a service to the case's assistance plan, delivered by ``organisation``."""
+    _lock_case(actor, case, Action.RECORD_SERVICE)
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is closed."), field="status")
+    if organisation.pk not in org_ids(actor) and case.owner_id not in org_ids(actor):
+        raise invalid("organisation", _("You cannot record services for this organisation."))
+    _check_choice("status", status, ServiceStatus)
+    _validate_service_dates(status, started_on, ended_on)
+    if referral is not None and referral.case_id != case.pk:
+        raise invalid("referral", _("The referral belongs to another case."))
+    delivery = ServiceDelivery.objects.create(
+        case=case,
+        service_type=service_type,
+        organisation=organisation,
+        referral=referral,
+        status=status,
+        started_on=started_on,
+        ended_on=ended_on,
+        outcome=outcome,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="service.create",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=organisation.pk,
+        detail={"service": service_type.code, "status": status},
+    )
+    return delivery
+
+
+def _validate_service_dates(status: str, started_on, ended_on) -> None:
+    _check_not_future("started_on", started_on)
+    if started_on and ended_on and ended_on < started_on:
+        raise invalid("ended_on", _("The end cannot be before the start."))
+    if status == ServiceStatus.DELIVERED and not started_on:
+        raise invalid("started_on", _("Give the date the service started."))
+
+
+@transaction.atomic
+def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: int, **changes) -> ServiceDelivery:
+    """Update a service's status, dates and outcome (optimistic locking)."""
+    _lock_case(actor, delivery.case, Action.RECORD_SERVICE)
+    if delivery.organisation_id not in org_ids(actor) and delivery.case.owner_id not in org_ids(actor):
+        raise NotFound
+    allowed = {"status", "started_on", "ended_on", "outcome"}
+    if set(changes) - allowed:
+        raise invalid(sorted(set(changes) - allowed)[0], _("This field cannot be changed here."))
+    for name, value in changes.items():
+        setattr(delivery, name, value)
+    _check_choice("status", delivery.status, ServiceStatus)
+    _validate_service_dates(delivery.status, delivery.started_on, delivery.ended_on)
+    save_versioned(delivery, expected_version=expected_version, fields=sorted(changes))
+    audit_record(
+        actor=actor,
+        action="service.update",
+        object_type="case",
+        object_id=delivery.case_id,
+        organisation_id=delivery.organisation_id,
+        detail={"fields": sorted(changes)},
+    )
+    return delivery
+
+
+@transaction.atomic
+def case_close(
+    *, actor: User, case: Case, reason: str, expected_version: int, note: str = "", closed_on: dt.date | None = None
+) -> Case:
+    """Close a case with a reason; open referrals are closed with it."""
+    from nrm.referrals.choices import ReferralStatus
+    from nrm.referrals.models import Referral
+
+    _lock_case(actor, case, Action.MANAGE)
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is already closed."), field="status")
+    _check_choice("reason", reason, ClosureReason)
+    closed_on = closed_on or _today()
+    _check_not_future("closed_on", closed_on)
+    if closed_on < case.opened_on:
+        raise invalid("closed_on", _("The case cannot close before it opened."))
+    case.status, case.closure_reason, case.closure_note, case.closed_on = CaseStatus.CLOSED, reason, note, closed_on
+    save_versioned(
+        case, expected_version=expected_version, fields=["status", "closure_reason", "closure_note", "closed_on"]
+    )
+    Referral.objects.filter(case=case).exclude(status__in=[ReferralStatus.CLOSED, ReferralStatus.DECLINED]).update(
+        status=ReferralStatus.CLOSED
+    )
+    audit_record(
+        actor=actor,
+        action="case.close",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id,
+        detail={"reason": reason},
+    )
+    return case

@@ -1,0 +1,121 @@
+"""Field encryption (AES-256-GCM) and the keyed linkage hash.
+
+Ciphertexts are stored as ``v1:<key id>:<base64(nonce | ciphertext+tag)>`` so that keys can be
+rotated: the first configured key encrypts, every configured key decrypts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import unicodedata
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+PREFIX = "v1"
+
+
+class DecryptionError(Exception):
+    """Raised when a stored value cannot be decrypted with any configured key."""
+
+
+def _keys() -> dict[str, bytes]:
+    return dict(settings.NRM_ENCRYPTION_KEYS)
+
+
+def current_key_id() -> str:
+    return settings.NRM_ENCRYPTION_KEYS[0][0]
+
+
+def encrypt(plaintext: str, *, aad: bytes = b"nrm") -> str:
+    """Return the AES-GCM ciphertext of ``plaintext`` under the current key."""
+    kid, key = settings.NRM_ENCRYPTION_KEYS[0]
+    nonce = os.urandom(12)
+    blob = nonce + AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    return f"{PREFIX}:{kid}:{base64.b64encode(blob).decode('ascii')}"
+
+
+def decrypt(token: str, *, aad: bytes = b"nrm") -> str:
+    """Return the plaintext of a value produced by :func:`encrypt`."""
+    try:
+        prefix, kid, b64 = token.split(":", 2)
+        key = _keys()[kid]
+        blob = base64.b64decode(b64)
+        if prefix != PREFIX:
+            raise ValueError(prefix)
+        return AESGCM(key).decrypt(blob[:12], blob[12:], aad).decode("utf-8")
+    except Exception as exc:
+        raise DecryptionError("stored value cannot be decrypted with the configured keys") from exc
+
+
+def key_id_of(token: str) -> str:
+    return token.split(":", 2)[1]
+
+
+# Serbian Cyrillic to Latin (Gaj), so the same name typed in either script links.
+_CYR_TO_LAT = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ђ": "dj",
+    "е": "e",
+    "ж": "z",
+    "з": "z",
+    "и": "i",
+    "ј": "j",
+    "к": "k",
+    "л": "l",
+    "љ": "lj",
+    "м": "m",
+    "н": "n",
+    "њ": "nj",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "ћ": "c",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "c",
+    "џ": "dz",
+    "ш": "s",
+    "й": "j",
+    "ы": "y",
+    "э": "e",
+    "ю": "ju",
+    "я": "ja",
+    "ё": "e",
+    "ь": "",
+    "ъ": "",
+    "щ": "sc",
+}
+
+
+def normalise_name(value: str) -> str:
+    """Return a comparison form of a name: Latin script, no diacritics, folded case, single spaces."""
+    text = value.casefold()
+    text = "".join(_CYR_TO_LAT.get(ch, ch) for ch in text)
+    text = text.replace("đ", "dj")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    return " ".join(text.split())
+
+
+def linkage_key(*, given_name: str, family_name: str, date_of_birth: str = "", sex: str = "") -> str:
+    """Return the HMAC-SHA256 linkage key of a person's normalised identity.
+
+    Agencies that share the key compute the same value for the same person, in either script,
+    without sharing the identity itself.
+    """
+    parts = [normalise_name(given_name), normalise_name(family_name), (date_of_birth or "").strip(), sex or ""]
+    message = "\x1f".join(parts).encode("utf-8")
+    return hmac.new(settings.NRM_LINKAGE_KEY, message, hashlib.sha256).hexdigest()

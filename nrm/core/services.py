@@ -1,0 +1,25 @@
+"""Shared write helpers."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from nrm.core.errors import Conflict
+
+
+def save_versioned(obj: models.Model, *, expected_version: int | None, fields: list[str]) -> None:
+    """Save ``fields`` of ``obj`` only if its stored version is still ``expected_version``.
+
+    A stale edit raises :class:`Conflict` and writes nothing, so two people editing one record
+    never silently overwrite each other.
+    """
+    if expected_version is None:
+        expected_version = obj.version
+    values = {name: getattr(obj, name) for name in fields}
+    # Run values through field preparation (encryption) by saving via update() with field values.
+    updated = type(obj).objects.filter(pk=obj.pk, version=expected_version).update(version=F("version") + 1, **values)
+    if updated != 1:
+        raise Conflict(_("This record was changed by someone else. Reload it and apply your change again."))
+    obj.version = expected_version + 1

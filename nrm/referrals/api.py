@@ -1,0 +1,158 @@
+"""API for referrals and the service directory; writes go through ``nrm.referrals.services``."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from nrm.accounts.access import Action, restrict
+from nrm.accounts.models import Organisation
+from nrm.audit.services import audit_record
+from nrm.cases.models import Case
+from nrm.core.errors import NotFound
+from nrm.referrals import selectors, services
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.models import Referral, ServiceOffer, ServiceType
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    from_org_name = serializers.CharField(source="from_org.name", read_only=True)
+    to_org_name = serializers.CharField(source="to_org.name", read_only=True)
+    service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "case",
+            "case_reference",
+            "kind",
+            "from_org",
+            "from_org_name",
+            "to_org",
+            "to_org_name",
+            "service_type",
+            "status",
+            "sent_on",
+            "due_on",
+            "responded_on",
+            "decline_reason",
+            "message",
+            "without_consent",
+            "legal_ground",
+            "shares_identity",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    to_org = serializers.IntegerField()
+    kind = serializers.ChoiceField(ReferralKind.choices, default=ReferralKind.SERVICE)
+    service_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServiceType.objects.all(), required=False, allow_null=True
+    )
+    from_org = serializers.IntegerField(required=False)
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_ground = serializers.ChoiceField(LegalGround.choices, required=False, default="")
+    legal_ground_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(ReferralStatus.choices)
+    version = serializers.IntegerField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Referrals sent or received by the caller's organisations (``?box=in|out``, ``?status=``)."""
+
+    serializer_class = ReferralSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        box = p.get("box", "")
+        user = self.request.user
+        if box == "in":
+            return selectors.referral_inbox(user, status=p.get("status", ""))
+        if box == "out":
+            return selectors.referral_outbox(user, status=p.get("status", ""))
+        qs = selectors.referral_inbox(user) | selectors.referral_outbox(user)
+        return qs.filter(status=p["status"]) if p.get("status") else qs
+
+    @extend_schema(request=ReferralCreateSerializer, responses=ReferralSerializer)
+    def create(self, request: Request) -> Response:
+        s = ReferralCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        case = restrict(Case.objects.all(), request.user, Action.REFER).filter(pk=data.pop("case")).first()
+        if case is None:
+            audit_record(
+                actor=request.user,
+                action="referral.send",
+                object_type="case",
+                object_id=s.validated_data["case"],
+                outcome="denied",
+                reason="api",
+            )
+            raise NotFound
+        to_org = Organisation.objects.select_related("type").filter(pk=data.pop("to_org")).first()
+        if to_org is None:
+            raise serializers.ValidationError({"to_org": ["No such organisation."]})
+        from_id = data.pop("from_org", None)
+        from_org = Organisation.objects.filter(pk=from_id).first() if from_id else None
+        referral = services.referral_send(actor=request.user, case=case, to_org=to_org, from_org=from_org, **data)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk=None) -> Response:
+        referral = services.referral_for_update(request.user, int(pk))
+        s = TransitionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        referral = services.referral_transition(
+            actor=request.user,
+            referral=referral,
+            to_status=s.validated_data["status"],
+            expected_version=s.validated_data["version"],
+            reason=s.validated_data["reason"],
+        )
+        return Response(ReferralSerializer(referral).data)
+
+
+class DirectorySerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.name")
+    organisation_id = serializers.IntegerField()
+    organisation_type = serializers.CharField(source="organisation.type.code")
+    service_type = serializers.CharField(source="service_type.code")
+
+    class Meta:
+        model = ServiceOffer
+        fields = [
+            "id",
+            "organisation_id",
+            "organisation",
+            "organisation_type",
+            "service_type",
+            "coverage",
+            "languages",
+            "for_children",
+            "notes",
+        ]
+
+
+class DirectoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The service directory: who offers which service where (``?service=``, ``?region=``, ``?language=``)."""
+
+    serializer_class = DirectorySerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.directory(
+            service=p.get("service", ""), region=p.get("region", ""), language=p.get("language", "")
+        )

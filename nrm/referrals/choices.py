@@ -1,0 +1,45 @@
+"""Referral enumerations and the allowed state transitions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReferralKind(models.TextChoices):
+    SERVICE = "service", _("Service")
+    IDENTIFICATION = "identification", _("Identification")
+    ASYLUM = "asylum", _("Asylum procedure")
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CLOSED = "closed", _("Closed")
+
+
+class LegalGround(models.TextChoices):
+    """Grounds on which a referral may be made without the person's consent."""
+
+    NONE = "", _("Consent given")
+    CHILD = "child", _("Child: best interests, by law")
+    EMERGENCY = "emergency", _("Emergency: danger to life or health")
+
+
+S = ReferralStatus
+# Who may move a referral: "receiver" or "sender". Anything not listed is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.SENT, S.ACCEPTED): "receiver",
+    (S.SENT, S.DECLINED): "receiver",
+    (S.SENT, S.CLOSED): "sender",  # withdrawn before an answer
+    (S.ACCEPTED, S.IN_PROGRESS): "receiver",
+    (S.ACCEPTED, S.COMPLETED): "receiver",
+    (S.IN_PROGRESS, S.COMPLETED): "receiver",
+    (S.ACCEPTED, S.CLOSED): "sender",
+    (S.IN_PROGRESS, S.CLOSED): "sender",
+    (S.COMPLETED, S.CLOSED): "sender",
+    (S.DECLINED, S.CLOSED): "sender",
+}
+# States in which the receiver works on the case and so may see it.
+ACTIVE_STATES = (S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED)

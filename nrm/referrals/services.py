@@ -1,0 +1,206 @@
+"""Writes of referrals: send with consent (or a stated legal ground), respond, progress, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES, Action, can, org_ids
+from nrm.accounts.models import Organisation, User
+from nrm.audit.services import audit_record
+from nrm.cases.choices import CaseStatus, ConsentPurpose
+from nrm.cases.models import Case
+from nrm.cases.services import active_consents
+from nrm.core.errors import Conflict, NotFound, invalid
+from nrm.core.services import save_versioned
+from nrm.core.workdays import add_working_days
+from nrm.referrals.choices import TRANSITIONS, LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.models import Referral, ServiceType
+
+# Working days the receiver has to answer, per kind of referral; overridable in settings.
+RESPONSE_DAYS = {ReferralKind.SERVICE: 3, ReferralKind.IDENTIFICATION: 5, ReferralKind.ASYLUM: 5}
+
+
+def response_days(kind: str) -> int:
+    return getattr(settings, "NRM_REFERRAL_RESPONSE_DAYS", {}).get(kind, RESPONSE_DAYS[kind])
+
+
+def consent_snapshot(case: Case) -> list[dict]:
+    """Return the consents in force, frozen into the referral when it is sent."""
+    return [
+        {"purpose": c.purpose, "organisation": c.organisation_id, "given_on": c.given_on.isoformat()}
+        for c in active_consents(case)
+    ]
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    actor: User,
+    case: Case,
+    to_org: Organisation,
+    kind: str = ReferralKind.SERVICE,
+    service_type: ServiceType | None = None,
+    from_org: Organisation | None = None,
+    message: str = "",
+    legal_ground: str = LegalGround.NONE,
+    legal_ground_note: str = "",
+    sent_on: dt.date | None = None,
+) -> Referral:
+    """Refer a case to another organisation.
+
+    Sharing needs the person's active consent to share with ``to_org``. Without it a referral
+    needs a stated legal ground (a child's best interests, an emergency); it is then flagged
+    and its audit row says so.
+    """
+    if not can(actor, Action.REFER, case):
+        audit_record(
+            actor=actor,
+            action="referral.send",
+            object_type="case",
+            object_id=case.pk,
+            outcome="denied",
+            reason="not permitted",
+        )
+        raise NotFound
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is closed."), field="status")
+    my_orgs = org_ids(actor, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
+    if from_org is None:
+        from_org = Organisation.objects.get(pk=case.owner_id if case.owner_id in my_orgs else my_orgs[0])
+    elif from_org.pk not in my_orgs:
+        raise invalid("from_org", _("You cannot refer on behalf of this organisation."))
+    if to_org.pk == from_org.pk:
+        raise invalid("to_org", _("Choose another organisation than your own."))
+    if not to_org.is_active:
+        raise invalid("to_org", _("This organisation is not active."))
+    if kind not in ReferralKind.values:
+        raise invalid("kind", _("“%(value)s” is not a valid choice.") % {"value": kind})
+    if kind == ReferralKind.IDENTIFICATION and not to_org.type.is_identification_authority:
+        raise invalid("to_org", _("Identification referrals go to the identification authority."))
+    if kind == ReferralKind.ASYLUM and not to_org.type.is_asylum_authority:
+        raise invalid("to_org", _("Asylum referrals go to the asylum authority."))
+    if kind == ReferralKind.SERVICE and service_type is None:
+        raise invalid("service_type", _("Choose the service you are referring for."))
+    if legal_ground not in LegalGround.values:
+        raise invalid("legal_ground", _("“%(value)s” is not a valid choice.") % {"value": legal_ground})
+    sent_on = sent_on or timezone.localdate()
+    if sent_on > timezone.localdate():
+        raise invalid("sent_on", _("The date cannot be in the future."))
+
+    snapshot = consent_snapshot(case)
+    consented = any(c["purpose"] == ConsentPurpose.SHARE and c["organisation"] == to_org.pk for c in snapshot)
+    if consented:
+        legal_ground, legal_ground_note = LegalGround.NONE, ""
+    else:
+        if not legal_ground:
+            raise invalid(
+                "legal_ground",
+                _(
+                    "The person has not consented to sharing with %(org)s. Record "
+                    "consent first, or state the legal ground."
+                )
+                % {"org": to_org.name},
+            )
+        if legal_ground == LegalGround.CHILD and not case.is_child:
+            raise invalid("legal_ground", _("The child ground applies only to children."))
+        if not legal_ground_note.strip():
+            raise invalid("legal_ground_note", _("Explain why the referral cannot wait for consent."))
+
+    referral = Referral.objects.create(
+        case=case,
+        kind=kind,
+        from_org=from_org,
+        to_org=to_org,
+        service_type=service_type,
+        sent_by=actor,
+        sent_on=sent_on,
+        due_on=add_working_days(sent_on, response_days(kind)),
+        message=message,
+        consent_snapshot=snapshot,
+        without_consent=not consented,
+        legal_ground=legal_ground,
+        legal_ground_note=legal_ground_note.strip(),
+        shares_identity=True,
+    )
+    audit_record(
+        actor=actor,
+        action="referral.send",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=from_org.pk,
+        reason="" if consented else f"without consent: {legal_ground}",
+        detail={"referral": referral.pk, "to": to_org.pk, "kind": kind, "without_consent": not consented},
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    actor: User,
+    referral: Referral,
+    to_status: str,
+    expected_version: int,
+    reason: str = "",
+    on: dt.date | None = None,
+) -> Referral:
+    """Move a referral to ``to_status`` if the transition exists and the actor's side may make it."""
+    side = TRANSITIONS.get((referral.status, to_status))
+    receiver = referral.to_org_id in org_ids(actor, RECEIVER_ROLES[Action.RESPOND])
+    sender = referral.from_org_id in org_ids(actor, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
+    if not (receiver or sender):
+        audit_record(
+            actor=actor,
+            action="referral.transition",
+            object_type="referral",
+            object_id=referral.pk,
+            outcome="denied",
+            reason="not permitted",
+        )
+        raise NotFound
+    if to_status not in ReferralStatus.values:
+        raise invalid("status", _("“%(value)s” is not a valid choice.") % {"value": to_status})
+    if side is None or (side == "receiver" and not receiver) or (side == "sender" and not sender):
+        raise Conflict(
+            _("A referral that is %(old)s cannot be made %(new)s by your organisation.")
+            % {"old": ReferralStatus(referral.status).label, "new": ReferralStatus(to_status).label},
+            field="status",
+        )
+    if to_status == ReferralStatus.DECLINED and not reason.strip():
+        raise invalid("decline_reason", _("Give the reason for declining."))
+    old = referral.status
+    referral.status = to_status
+    fields = ["status"]
+    if old == ReferralStatus.SENT and to_status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
+        referral.responded_on = on or timezone.localdate()
+        fields.append("responded_on")
+    if to_status == ReferralStatus.DECLINED:
+        referral.decline_reason = reason.strip()
+        fields.append("decline_reason")
+    save_versioned(referral, expected_version=expected_version, fields=fields)
+    audit_record(
+        actor=actor,
+        action="referral.transition",
+        object_type="case",
+        object_id=referral.case_id,
+        organisation_id=referral.to_org_id if side == "receiver" else referral.from_org_id,
+        detail={"referral": referral.pk, "from": old, "to": to_status},
+    )
+    return referral
+
+
+def referral_for_update(actor: User, pk: int) -> Referral:
+    """Return a referral the actor's organisation sent or received, or raise NotFound."""
+    orgs = org_ids(actor)
+    referral = (
+        Referral.objects.select_related("case", "to_org", "from_org").filter(pk=pk).filter(from_org__in=orgs).first()
+        or Referral.objects.select_related("case", "to_org", "from_org").filter(pk=pk, to_org__in=orgs).first()
+    )
+    if referral is None:
+        raise NotFound
+    return referral

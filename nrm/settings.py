@@ -1,0 +1,262 @@
+"""Settings for NRM, driven by validated environment variables.
+
+Variables (all optional outside production):
+  NRM_ENV            local (default) | production
+  NRM_DATA_DIR       where SQLite, generated keys and uploads live (default ./var)
+  DATABASE_URL       postgres://user:pass@host:port/name; SQLite in NRM_DATA_DIR when unset
+  NRM_SECRET_KEY     Django secret key; required in production
+  NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
+  NRM_LINKAGE_KEY    base64 key for the identity linkage HMAC; required in production
+  NRM_ALLOWED_HOSTS  comma-separated host names
+  NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count (default RS)
+  NRM_DEBUG          1 to turn on Django's debug pages (never in production)
+  NRM_SESSION_AGE    idle session expiry in seconds (default 1800)
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+ENV = os.environ.get("NRM_ENV", "local")
+if ENV not in ("local", "production"):
+    raise ImproperlyConfigured(f"NRM_ENV must be 'local' or 'production', not {ENV!r}")
+PRODUCTION = ENV == "production"
+DATA_DIR = Path(os.environ.get("NRM_DATA_DIR", "var")).resolve()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be 0 or 1, not {value!r}")
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+
+
+def _local_secret(name: str, filename: str, nbytes: int) -> str:
+    """Return the env value, else a random key kept in DATA_DIR (never outside local mode)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when NRM_ENV=production")
+    path = DATA_DIR / filename
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.b64encode(secrets.token_bytes(nbytes)).decode())
+    return path.read_text().strip()
+
+
+SECRET_KEY = _local_secret("NRM_SECRET_KEY", "secret.key", 48)
+_enc = os.environ.get("NRM_ENCRYPTION_KEYS") or (
+    "k1:" + _local_secret("NRM_ENCRYPTION_KEY_LOCAL", "encryption.key", 32)
+)
+NRM_ENCRYPTION_KEYS: list[tuple[str, bytes]] = []
+for _part in _enc.split(","):
+    _kid, _sep, _b64 = _part.strip().partition(":")
+    try:
+        _key = base64.b64decode(_b64, validate=True)
+    except ValueError:
+        raise ImproperlyConfigured(f"NRM_ENCRYPTION_KEYS: key {_kid!r} is not base64") from None
+    if not _kid or len(_key) != 32:
+        raise ImproperlyConfigured("NRM_ENCRYPTION_KEYS entries must be id:base64 of 32 bytes")
+    NRM_ENCRYPTION_KEYS.append((_kid, _key))
+NRM_LINKAGE_KEY = base64.b64decode(_local_secret("NRM_LINKAGE_KEY", "linkage.key", 32))
+NRM_COUNTRY = os.environ.get("NRM_COUNTRY", "RS").upper()
+
+DEBUG = _flag("NRM_DEBUG") and not PRODUCTION
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NRM_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("NRM_ALLOWED_HOSTS must be set when NRM_ENV=production")
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "nrm.sqlite3",
+            "OPTIONS": {
+                # Writers queue behind each other instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+            "TEST": {"NAME": None},
+        }
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "nrm",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parsed.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}
+    raise ImproperlyConfigured(f"DATABASE_URL must start with postgres:// or sqlite://, not {parsed.scheme!r}")
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "nrm.core",
+    "nrm.accounts",
+    "nrm.audit",
+    "nrm.cases",
+    "nrm.referrals",
+    "nrm.api",
+    "nrm.web",
+    "nrm.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "nrm.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "nrm.urls"
+WSGI_APPLICATION = "nrm.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "nrm.accounts.context_processors.memberships",
+            ],
+        },
+    }
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("sr-latn", _("Srpski (latinica)")), ("sr", _("Српски (ћирилица)"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("NRM_TIME_ZONE", "Europe/Belgrade")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Sessions expire when idle; cookies are not readable by scripts.
+SESSION_COOKIE_AGE = _int("NRM_SESSION_AGE", 1800)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _flag("NRM_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "nrm.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "nrm.api.errors.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NRM API",
+    "DESCRIPTION": "National Referral Mechanism: screening, cases, consent, referrals, identification, assistance.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+EMAIL_BACKEND = os.environ.get("NRM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("NRM_FROM_EMAIL", "nrm@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,16 @@
+"""URL configuration: web pages, accounts, health check and the API."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from nrm.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include("nrm.api.urls")),
+    path("", include("nrm.web.urls")),
+]

@@ -1,0 +1,1 @@
+// NRM: small progressive enhancements; pages work without it.
