@@ -192,6 +192,8 @@ def generate(
     done = 0
     for year, count in plan:
         last_day = dt.date(year, 12, 31) if year < end_date.year else end_date - dt.timedelta(days=1)
+        if last_day < dt.date(year, 1, 1):
+            continue
         if year == end_date.year:
             count = int(count * (last_day.timetuple().tm_yday / 365))
         with transaction.atomic():
@@ -385,18 +387,27 @@ def _one_case(rng, year, last_day, centre, centre_staff, by_type, offers, indica
 
 
 def _presumed_answers(rng: random.Random, definition: dict, is_child: bool) -> list[str]:
-    """Pick indicators that make most screenings positive, as screenings that led to a case were."""
+    """Pick indicators that make the screening positive, as screenings that led to a case were.
+
+    For each group the rule needs, take one dimension and enough indicators to meet the ILO
+    rule: one strong and one medium where the dimension has a strong indicator, else three medium.
+    """
     audience = "child" if is_child else "adult"
-    by_group: dict[str, list[dict]] = {}
-    dims = {d["code"]: d["group"] for d in definition["dimensions"]}
+    by_dim: dict[str, dict[str, list[str]]] = {}
     for ind in definition["indicators"]:
-        if audience in ind.get("applies_to", [audience]) and ind["strength"] == "strong":
-            by_group.setdefault(dims[ind["dimension"]], []).append(ind)
-    answers = []
+        if audience in ind.get("applies_to", [audience]):
+            by_dim.setdefault(ind["dimension"], {}).setdefault(ind["strength"], []).append(ind["code"])
+    answers: list[str] = []
     for group in definition["victim_rule"][audience]["all_of_groups"]:
-        pool = by_group.get(group, [])
-        if pool:
-            dim = rng.choice(pool)["dimension"]
-            same = [i["code"] for i in pool if i["dimension"] == dim]
-            answers += rng.sample(same, k=min(2, len(same)))
+        dims = [d["code"] for d in definition["dimensions"] if d["group"] == group and d["code"] in by_dim]
+        if not dims:
+            continue
+        grades = by_dim[rng.choice(dims)]
+        strong, medium = grades.get("strong", []), grades.get("medium", [])
+        if strong and medium:
+            answers += [rng.choice(strong), rng.choice(medium)]
+        elif len(medium) >= 3:
+            answers += rng.sample(medium, 3)
+        else:
+            answers += strong[:2] + medium[:2] + grades.get("weak", [])[:1]
     return answers
