@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead
+from nrm.core.errors import NotFound
 
 GENESIS = "0" * 64
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _digest(
@@ -63,7 +69,9 @@ def audit_record(
     with transaction.atomic():
         head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
         seq = head.seq + 1
-        at = timezone.now()
+        now = timezone.now()
+        # Millisecond precision: the JSON of backups keeps milliseconds, so a restored chain still verifies.
+        at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         actor_id = getattr(actor, "pk", None)
         actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
         if actor is not None and not getattr(actor, "is_authenticated", True):
@@ -100,6 +108,46 @@ def audit_record(
         )
         AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
     return entry
+
+
+def denied(*, actor, action: str, object_type: str, object_id: object = "", reason: str = "not permitted") -> NotFound:
+    """Return a :class:`NotFound` carrying the audit row of this denial, to be raised.
+
+    Raised inside :func:`atomic_audited`, the row is written after the rollback, so a refusal
+    is recorded even though everything else the call did is undone.
+    """
+    return NotFound(
+        audit={
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "outcome": AuditEntry.Outcome.DENIED,
+            "reason": reason,
+        }
+    )
+
+
+def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` in one transaction, like ``transaction.atomic``, keeping denials' audit rows.
+
+    An audit row written inside a transaction that is then rolled back disappears with it. A
+    denial raises :class:`NotFound` and so rolls back: its pending row (see :func:`denied`) is
+    written here, after the rollback, and the exception propagates.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except NotFound as exc:
+            pending, exc.audit = exc.audit, None  # written once, even through nested services
+            if pending:
+                audit_record(**pending)
+            raise
+
+    return wrapper
 
 
 @dataclass

@@ -7,15 +7,16 @@ audit row explicitly. Bad input raises ``ValidationError`` naming the field; not
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import OWNER_ROLES, Action, can, org_ids
 from nrm.accounts.models import Organisation, User
-from nrm.audit.services import audit_record
+from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import (
     AgeBand,
     CaseStatus,
@@ -40,7 +41,7 @@ from nrm.cases.models import (
 )
 from nrm.cases.screening import UnknownIndicator, evaluate
 from nrm.core import crypto
-from nrm.core.errors import Conflict, NotFound, invalid
+from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 
 
@@ -100,7 +101,7 @@ def active_indicator_list(code: str | None = None) -> IndicatorList:
     return found
 
 
-@transaction.atomic
+@atomic_audited
 def screening_record(
     *,
     actor: User,
@@ -178,6 +179,21 @@ def _person_fields(identity: dict, *, sex: str, birth_year: int | None) -> dict:
     return {k: (identity.get(k) or "").strip() for k in allowed}
 
 
+def _age_range(date_of_birth: str, birth_year: int | None, on: dt.date) -> tuple[int, int] | None:
+    """Return the least and greatest age in whole years on ``on``, or None when unknown.
+
+    With a full date of birth the age is exact; with the birth year only, the person may not
+    have had this year's birthday yet, so the age is one of two values.
+    """
+    if date_of_birth:
+        born = dt.date.fromisoformat(date_of_birth)
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        return age, age
+    if birth_year:
+        return on.year - birth_year - 1, on.year - birth_year
+    return None
+
+
 def _linkage(fields: dict, sex: str) -> str:
     if not (fields.get("given_name") or fields.get("family_name")):
         return ""
@@ -189,7 +205,7 @@ def _linkage(fields: dict, sex: str) -> str:
     )
 
 
-@transaction.atomic
+@atomic_audited
 def case_open(
     *,
     actor: User,
@@ -221,15 +237,19 @@ def case_open(
     if birth_year is not None and not (1900 <= birth_year <= opened_on.year):
         raise invalid("birth_year", _("Enter a year between 1900 and this year."))
     fields = _person_fields(identity or {}, sex=sex, birth_year=birth_year)
+    age = _age_range(fields["date_of_birth"], birth_year, opened_on)
     if fields["date_of_birth"] and not birth_year:
         birth_year = int(fields["date_of_birth"][:4])
     if age_band is None:
-        age_band = age_band_for(opened_on.year - birth_year if birth_year else None)
+        age_band = age_band_for(age[1] if age else None)
     _check_choice("age_band", age_band, AgeBand)
-    if birth_year and is_child != (opened_on.year - birth_year < 18):
-        # The flag follows the age when the age is known; a wrong flag would skip child safeguards.
-        is_child = opened_on.year - birth_year < 18
-    form_objs = list(ExploitationForm.objects.filter(code__in=list(forms)))
+    if age and age[1] < 18:
+        # The flag follows the age when the age is certain; a wrong flag would skip child safeguards.
+        is_child = True
+    elif age and age[0] >= 18:
+        is_child = False
+    forms = list(forms)
+    form_objs = list(ExploitationForm.objects.filter(code__in=forms))
     missing = set(forms) - {f.code for f in form_objs}
     if missing:
         raise invalid("forms", _("Unknown form of exploitation: %(codes)s") % {"codes": ", ".join(sorted(missing))})
@@ -248,7 +268,7 @@ def case_open(
         migration_status=migration_status,
     )
     case = Case.objects.create(
-        reference=f"tmp-{timezone.now().timestamp()}-{person.pk}",
+        reference=f"t{secrets.token_hex(9)}",  # replaced by the numbered reference below
         owner=organisation,
         person=person,
         opened_by=actor,
@@ -265,7 +285,10 @@ def case_open(
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
     case.forms.set(form_objs)
     if screening is not None:
-        Screening.objects.filter(pk=screening.pk).update(case=case)
+        # Conditional, so two cases opened at once from one screening cannot both take it.
+        if not Screening.objects.filter(pk=screening.pk, case__isnull=True).update(case=case):
+            raise invalid("screening", _("The screening is already linked to a case."))
+        screening.case = case
     audit_record(
         actor=actor,
         action="case.open",
@@ -278,17 +301,9 @@ def case_open(
 
 
 def _lock_case(actor: User, case: Case, action: Action) -> Case:
-    """Return the case re-read under the access rule for ``action``, or refuse as if missing."""
+    """Return the case if ``actor`` may ``action`` it, or refuse as if missing (audited)."""
     if not can(actor, action, case):
-        audit_record(
-            actor=actor,
-            action=f"case.{action}",
-            object_type="case",
-            object_id=case.pk,
-            outcome="denied",
-            reason="not permitted",
-        )
-        raise NotFound
+        raise denied(actor=actor, action=f"case.{action}", object_type="case", object_id=case.pk)
     return case
 
 
@@ -305,7 +320,7 @@ UPDATABLE = {
 }
 
 
-@transaction.atomic
+@atomic_audited
 def case_update(
     *, actor: User, case: Case, expected_version: int, forms: Iterable[str] | None = None, **changes
 ) -> Case:
@@ -327,7 +342,8 @@ def case_update(
         setattr(case, name, value)
     save_versioned(case, expected_version=expected_version, fields=sorted(changes))
     if forms is not None:
-        objs = list(ExploitationForm.objects.filter(code__in=list(forms)))
+        forms = list(forms)
+        objs = list(ExploitationForm.objects.filter(code__in=forms))
         if len(objs) != len(set(forms)):
             raise invalid("forms", _("Unknown form of exploitation."))
         case.forms.set(objs)
@@ -337,12 +353,12 @@ def case_update(
         object_type="case",
         object_id=case.pk,
         organisation_id=case.owner_id,
-        detail={"fields": sorted(changes) + (["forms"] if forms else [])},
+        detail={"fields": sorted(changes) + (["forms"] if forms is not None else [])},
     )
     return case
 
 
-@transaction.atomic
+@atomic_audited
 def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
     """Add a note to a case (the owner's staff only)."""
     _lock_case(actor, case, Action.MANAGE)
@@ -356,7 +372,7 @@ def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
 # --- Consent ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_audited
 def consent_record(
     *,
     actor: User,
@@ -389,15 +405,17 @@ def consent_record(
     return consent
 
 
-@transaction.atomic
+@atomic_audited
 def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | None = None) -> Consent:
     """Record that the person withdrew a consent; referrals already sent keep their snapshot."""
     _lock_case(actor, consent.case, Action.REFER)
     if consent.withdrawn_on:
         raise Conflict(_("This consent was already withdrawn."), field="withdrawn_on")
-    consent.withdrawn_on = withdrawn_on or _today()
-    if consent.withdrawn_on < consent.given_on:
+    withdrawn_on = withdrawn_on or _today()
+    _check_not_future("withdrawn_on", withdrawn_on)
+    if withdrawn_on < consent.given_on:
         raise invalid("withdrawn_on", _("Withdrawal cannot be before the consent was given."))
+    consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on", "updated_at"])
     audit_record(
         actor=actor,
@@ -417,7 +435,7 @@ def active_consents(case: Case) -> list[Consent]:
 # --- Identification --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_audited
 def identification_decide(
     *, actor: User, case: Case, decision: str, grounds: str, decided_on: dt.date | None = None
 ) -> Identification:
@@ -432,8 +450,16 @@ def identification_decide(
     _check_not_future("decided_on", decided_on)
     if decided_on < case.opened_on:
         raise invalid("decided_on", _("The decision cannot be before the case was opened."))
-    orgs = org_ids(actor, {"identifier"})
-    org = Organisation.objects.filter(pk__in=orgs, type__is_identification_authority=True).first()
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    # The deciding organisation is the one through which the actor may identify this case: the
+    # owner, or an identification authority that accepted a referral of it.
+    orgs = Organisation.objects.filter(
+        pk__in=org_ids(actor, {"identifier"}), type__is_identification_authority=True
+    ).order_by("pk")
+    org = orgs.filter(pk=case.owner_id).first() or (
+        orgs.filter(referrals_received__case=case, referrals_received__status__in=ACTIVE_STATES).first()
+    )
     referral = Referral.objects.filter(case=case, to_org=org, kind="identification").order_by("-sent_on").first()
     ident = Identification.objects.create(
         case=case,
@@ -460,7 +486,7 @@ def identification_decide(
 # --- Assistance and closure ------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_audited
 def service_record(
     *,
     actor: User,
@@ -513,12 +539,15 @@ def _validate_service_dates(status: str, started_on, ended_on) -> None:
         raise invalid("started_on", _("Give the date the service started."))
 
 
-@transaction.atomic
+@atomic_audited
 def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: int, **changes) -> ServiceDelivery:
     """Update a service's status, dates and outcome (optimistic locking)."""
     _lock_case(actor, delivery.case, Action.RECORD_SERVICE)
-    if delivery.organisation_id not in org_ids(actor) and delivery.case.owner_id not in org_ids(actor):
-        raise NotFound
+    mine = org_ids(actor, OWNER_ROLES[Action.RECORD_SERVICE])
+    if delivery.organisation_id not in mine and delivery.case.owner_id not in mine:
+        raise denied(actor=actor, action="service.update", object_type="case", object_id=delivery.case_id)
+    if delivery.case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is closed."), field="status")
     allowed = {"status", "started_on", "ended_on", "outcome"}
     if set(changes) - allowed:
         raise invalid(sorted(set(changes) - allowed)[0], _("This field cannot be changed here."))
@@ -538,7 +567,7 @@ def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: 
     return delivery
 
 
-@transaction.atomic
+@atomic_audited
 def case_close(
     *, actor: User, case: Case, reason: str, expected_version: int, note: str = "", closed_on: dt.date | None = None
 ) -> Case:
@@ -558,8 +587,13 @@ def case_close(
     save_versioned(
         case, expected_version=expected_version, fields=["status", "closure_reason", "closure_note", "closed_on"]
     )
-    Referral.objects.filter(case=case).exclude(status__in=[ReferralStatus.CLOSED, ReferralStatus.DECLINED]).update(
-        status=ReferralStatus.CLOSED
+    # Each closed referral gets a new version, so a receiver's stale transition cannot reopen it.
+    open_referrals = Referral.objects.filter(case=case).exclude(
+        status__in=[ReferralStatus.CLOSED, ReferralStatus.DECLINED]
+    )
+    closed_referrals = sorted(open_referrals.values_list("pk", flat=True))
+    Referral.objects.filter(pk__in=closed_referrals).update(
+        status=ReferralStatus.CLOSED, version=F("version") + 1, updated_at=timezone.now()
     )
     audit_record(
         actor=actor,
@@ -567,6 +601,6 @@ def case_close(
         object_type="case",
         object_id=case.pk,
         organisation_id=case.owner_id,
-        detail={"reason": reason},
+        detail={"reason": reason, "referrals_closed": closed_referrals},
     )
     return case

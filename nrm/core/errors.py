@@ -6,7 +6,15 @@ from django.core.exceptions import ValidationError
 
 
 class NotFound(Exception):
-    """The object does not exist for this user: missing and forbidden are the same answer."""
+    """The object does not exist for this user: missing and forbidden are the same answer.
+
+    ``audit`` holds the keyword arguments of a denial's audit row that is still to be written;
+    :func:`nrm.audit.services.atomic_audited` writes it after rolling back, so that it stays.
+    """
+
+    def __init__(self, *args, audit: dict | None = None) -> None:
+        super().__init__(*args)
+        self.audit = audit
 
 
 class Conflict(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.core.errors import Conflict
@@ -18,6 +19,9 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
     if expected_version is None:
         expected_version = obj.version
     values = {name: getattr(obj, name) for name in fields}
+    # update() skips auto_now, so the modification time is set here.
+    if any(f.name == "updated_at" for f in obj._meta.concrete_fields) and "updated_at" not in values:
+        obj.updated_at = values["updated_at"] = timezone.now()
     # Run values through field preparation (encryption) by saving via update() with field values.
     updated = type(obj).objects.filter(pk=obj.pk, version=expected_version).update(version=F("version") + 1, **values)
     if updated != 1:

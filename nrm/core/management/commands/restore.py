@@ -1,0 +1,26 @@
+"""``nrm restore FILE [--force]``: restore a backup into a migrated database."""
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from nrm.core.backup import BackupError, backup_restore
+
+
+class Command(BaseCommand):
+    help = "Restore a backup written by 'nrm backup'; all or nothing. --force replaces existing content."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--force", action="store_true")
+
+    def handle(self, *args, file: Path, force: bool, **options):
+        if not file.exists():
+            raise CommandError(f"{file} does not exist")
+        call_command("migrate", verbosity=0, interactive=False)
+        try:
+            count = backup_restore(file, force=force)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"restored {count:,} rows from {file}")
