@@ -140,11 +140,13 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "nrm.core",
     "nrm.accounts",
     "nrm.audit",
     "nrm.cases",
     "nrm.referrals",
+    "nrm.actionplan",
     "nrm.api",
     "nrm.web",
     "nrm.demo",
@@ -161,6 +163,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nrm.core.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes requires: it turns lockouts into responses.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nrm.urls"
@@ -185,6 +189,17 @@ TEMPLATES = [
         },
     }
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout: after NRM_LOGIN_FAILURES failures a username is locked for NRM_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = _int("NRM_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = _int("NRM_LOCKOUT_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
