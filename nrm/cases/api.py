@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import Action, org_ids, restrict
 from nrm.accounts.models import Organisation
+from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases import selectors, services
 from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
@@ -61,11 +62,16 @@ class ScreeningSerializer(serializers.ModelSerializer):
 
 
 class ScreeningViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Screenings of the caller's organisations. Creating one computes the result and its reasons."""
 
     serializer_class = ScreeningSerializer
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.screening_list(self.request.user).order_by("-screened_on", "-id")
@@ -225,10 +231,11 @@ def case_detail(view: selectors.CaseView) -> dict:
     return data
 
 
-class CaseViewSet(viewsets.GenericViewSet):
+class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """Cases the caller may see. Reading one is audited; another organisation's case is a 404."""
 
     serializer_class = CaseListSerializer
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         p = self.request.query_params

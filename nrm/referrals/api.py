@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import Action, restrict
 from nrm.accounts.models import Organisation
+from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases.models import Case
 from nrm.core.errors import NotFound
@@ -61,6 +62,7 @@ class ReferralCreateSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
     legal_ground = serializers.ChoiceField(LegalGround.choices, required=False, default="")
     legal_ground_note = serializers.CharField(required=False, allow_blank=True, default="")
+    shares_identity = serializers.BooleanField(required=False, default=True)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -68,11 +70,18 @@ class TransitionSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
+    def validate(self, attrs):
+        # Named as the client sent it ("reason"), not as the model stores it.
+        if attrs["status"] == ReferralStatus.DECLINED and not attrs["reason"].strip():
+            raise serializers.ValidationError({"reason": ["Give the reason for declining."]})
+        return attrs
 
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+
+class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Referrals sent or received by the caller's organisations (``?box=in|out``, ``?status=``)."""
 
     serializer_class = ReferralSerializer
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         p = self.request.query_params
@@ -84,6 +93,10 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return selectors.referral_outbox(user, status=p.get("status", ""))
         qs = selectors.referral_inbox(user) | selectors.referral_outbox(user)
         return qs.filter(status=p["status"]) if p.get("status") else qs
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        """Return one referral; reading it is audited, and so is a refusal."""
+        return Response(ReferralSerializer(selectors.referral_get(request.user, int(pk))).data)
 
     @extend_schema(request=ReferralCreateSerializer, responses=ReferralSerializer)
     def create(self, request: Request) -> Response:
@@ -106,6 +119,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise serializers.ValidationError({"to_org": ["No such organisation."]})
         from_id = data.pop("from_org", None)
         from_org = Organisation.objects.filter(pk=from_id).first() if from_id else None
+        if from_id and from_org is None:
+            raise serializers.ValidationError({"from_org": ["No such organisation."]})
         referral = services.referral_send(actor=request.user, case=case, to_org=to_org, from_org=from_org, **data)
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 

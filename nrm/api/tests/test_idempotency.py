@@ -1,0 +1,52 @@
+"""A POST retried with the same Idempotency-Key creates once and answers the same."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from nrm.cases.models import Case
+
+
+@pytest.fixture
+def police_api(world):
+    client = APIClient()
+    client.force_authenticate(world["police"])
+    return client
+
+
+def test_retry_creates_once(police_api, orgs):
+    body = {"organisation": orgs["pu-bg"].pk, "sex": "F", "forms": ["labour"]}
+    first = police_api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    second = police_api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert second["Idempotent-Replayed"] == "true"
+    assert Case.objects.count() == 1
+
+
+def test_same_key_other_body_is_refused(police_api, orgs):
+    police_api.post("/api/v1/cases/", {"organisation": orgs["pu-bg"].pk}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    other = police_api.post(
+        "/api/v1/cases/", {"organisation": orgs["pu-bg"].pk, "sex": "M"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    assert other.status_code == 422
+    assert other["Content-Type"].startswith("application/problem+json")
+    assert "Idempotency-Key" in other.json()["errors"]
+    assert Case.objects.count() == 1
+
+
+def test_failed_request_frees_the_key(police_api, orgs):
+    bad = police_api.post(
+        "/api/v1/cases/",
+        {"organisation": orgs["pu-bg"].pk, "citizenship": "Serbia"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
+    )
+    assert bad.status_code == 400 and "citizenship" in bad.json()["errors"]
+    good = police_api.post(
+        "/api/v1/cases/",
+        {"organisation": orgs["pu-bg"].pk, "citizenship": "RS"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
+    )
+    assert good.status_code == 201
+    assert Case.objects.count() == 1
