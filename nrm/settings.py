@@ -201,6 +201,9 @@ AXES_COOLOFF_TIME = _int("NRM_LOCKOUT_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Locking by username alone is deliberate: combining it with the address would let a guesser
+# who rotates addresses go on; a locked account reopens after the cool-off.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -47,8 +47,11 @@ class Command(BaseCommand):
         if not ids:
             self.stdout.write("case reads: no cases visible to the benchmark user; run nrm generate first")
             return
-        client = Client()
-        client.force_login(user)
+        from rest_framework.authtoken.models import Token
+
+        # Token authentication, as API clients use it: no session row to save per request.
+        token, _created = Token.objects.get_or_create(user=user)
+        client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
         timings = []
         started = time.perf_counter()
         for i in range(reads):
