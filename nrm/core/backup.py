@@ -84,6 +84,9 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
     has_data = any(m.objects.exists() for m in _models())
     if has_data and not force:
         raise BackupError("the database is not empty; use --force to replace its content")
+    from nrm.audit import triggers
+
+    triggers.remove(connection)
     if has_data:
         for model in reversed(_models()):
             model._base_manager.all()._raw_delete(model._base_manager.db)
@@ -114,6 +117,7 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
             links.setdefault(through, []).extend(through(**{src: instance.pk, dst: pk}) for pk in ids)
     for through, rows in links.items():
         through.objects.bulk_create(rows, batch_size=5000)
+    triggers.install(connection)
     # Sequences must continue after the restored ids (PostgreSQL); SQLite needs nothing.
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(_no_style(), _models()):

@@ -12,6 +12,15 @@ from nrm.audit.services import audit_record, audit_verify
 
 
 @pytest.fixture
+def tamper(chain):
+    """Drop the append-only triggers, as someone with the database owner's rights could."""
+    from nrm.audit import triggers
+
+    triggers.remove(connection)
+    return chain
+
+
+@pytest.fixture
 def chain(db):
     for i in range(5):
         audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
@@ -36,7 +45,16 @@ def test_model_refuses_update_and_delete(chain):
         chain[0].delete()
 
 
-def test_edited_row_is_detected(chain):
+def test_database_refuses_update_and_delete(chain):
+    from django.db import DatabaseError, transaction
+
+    for sql in ("UPDATE audit_auditentry SET reason = 'x' WHERE seq = 1", "DELETE FROM audit_auditentry WHERE seq = 5"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
+    assert AuditEntry.objects.count() == 5 and audit_verify().ok
+
+
+def test_edited_row_is_detected(tamper):
     with connection.cursor() as cur:
         cur.execute("UPDATE audit_auditentry SET reason = 'nothing to see' WHERE seq = 3")
     result = audit_verify()
@@ -45,13 +63,13 @@ def test_edited_row_is_detected(chain):
         call_command("audit", "verify")
 
 
-def test_deleted_middle_row_is_detected(chain):
+def test_deleted_middle_row_is_detected(tamper):
     with connection.cursor() as cur:
         cur.execute("DELETE FROM audit_auditentry WHERE seq = 2")
     assert "entry 2 is missing" in audit_verify().problem
 
 
-def test_deleted_last_row_is_detected(chain):
+def test_deleted_last_row_is_detected(tamper):
     with connection.cursor() as cur:
         cur.execute("DELETE FROM audit_auditentry WHERE seq = 5")
     result = audit_verify()

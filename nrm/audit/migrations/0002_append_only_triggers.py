@@ -1,0 +1,18 @@
+from django.db import migrations
+
+
+def install(apps, schema_editor):
+    from nrm.audit.triggers import install
+
+    install(schema_editor.connection)
+
+
+def remove(apps, schema_editor):
+    from nrm.audit.triggers import remove
+
+    remove(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [migrations.RunPython(install, remove)]
