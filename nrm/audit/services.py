@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
@@ -128,24 +129,33 @@ def denied(*, actor, action: str, object_type: str, object_id: object = "", reas
     )
 
 
+# How many atomic_audited calls are running in this thread or task: only the outermost writes.
+_audited_depth: ContextVar[int] = ContextVar("nrm_audited_depth", default=0)
+
+
 def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
     """Run ``func`` in one transaction, like ``transaction.atomic``, keeping denials' audit rows.
 
     An audit row written inside a transaction that is then rolled back disappears with it. A
     denial raises :class:`NotFound` and so rolls back: its pending row (see :func:`denied`) is
-    written here, after the rollback, and the exception propagates.
+    written after the rollback of the outermost ``atomic_audited`` call (an inner one's
+    rollback would be undone by the outer one's), and the exception propagates. A caller that
+    wraps these calls in its own transaction and rolls it back loses the row: don't.
     """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _audited_depth.set(_audited_depth.get() + 1)
         try:
             with transaction.atomic():
                 return func(*args, **kwargs)
         except NotFound as exc:
-            pending, exc.audit = exc.audit, None  # written once, even through nested services
-            if pending:
+            if _audited_depth.get() == 1 and exc.audit:
+                pending, exc.audit = exc.audit, None
                 audit_record(**pending)
             raise
+        finally:
+            _audited_depth.reset(token)
 
     return wrapper
 

@@ -74,7 +74,12 @@ class ScreeningViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return selectors.screening_list(self.request.user).order_by("-screened_on", "-id")
+        # Notes are not part of the API's screening, so they are neither read nor decrypted.
+        return selectors.screening_list(self.request.user).defer("notes").order_by("-screened_on", "-id")
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        """Return one screening; reading it is audited, and so is a refusal."""
+        return Response(ScreeningSerializer(selectors.screening_get(request.user, int(pk))).data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

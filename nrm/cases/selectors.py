@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import Action, can_see_identity, org_ids, restrict
+from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES
 from nrm.accounts.models import User
-from nrm.audit.services import audit_record
+from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.models import Case, Screening
 from nrm.core import crypto
-from nrm.core.errors import NotFound
 
 
 def case_list(
@@ -53,7 +52,7 @@ def case_list(
             date_of_birth=identity.get("date_of_birth", ""),
             sex=identity.get("sex", ""),
         )
-        qs = qs.filter(person__linkage_key=key, owner__in=org_ids(user, {"frontline", "caseworker", "identifier"}))
+        qs = qs.filter(person__linkage_key=key, owner__in=org_ids(user, IDENTITY_ROLES))
     return qs.defer(
         "person__given_name",
         "person__family_name",
@@ -75,7 +74,7 @@ class CaseView:
     is_owner: bool
 
 
-@transaction.atomic
+@atomic_audited
 def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     """Return a case ``user`` may see, writing the audit row first; anything else is NotFound.
 
@@ -88,12 +87,10 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         .first()
     )
     if case is None:
-        audit_record(
-            actor=user, action="case.view", object_type="case", object_id=pk, outcome="denied", reason=reason[:200]
-        )
-        raise NotFound
+        raise denied(actor=user, action="case.view", object_type="case", object_id=pk, reason=reason[:200])
     show_identity = can_see_identity(user, case)
-    is_owner = case.owner_id in org_ids(user)
+    # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
+    is_owner = case.owner_id in org_ids(user, CASE_ROLES)
     audit_record(
         actor=user,
         action="case.view",
@@ -175,8 +172,37 @@ def screening_list(user: User) -> QuerySet[Screening]:
     return restrict(Screening.objects.all(), user, Action.SCREEN).select_related("organisation")
 
 
+@atomic_audited
 def screening_get(user: User, pk: int) -> Screening:
+    """Return a screening of the user's organisations, audited; anything else is NotFound."""
     screening = screening_list(user).filter(pk=pk).first()
     if screening is None:
-        raise NotFound
+        raise denied(actor=user, action="screening.view", object_type="screening", object_id=pk)
+    audit_record(
+        actor=user,
+        action="screening.view",
+        object_type="screening",
+        object_id=screening.pk,
+        organisation_id=screening.organisation_id,
+    )
     return screening
+
+
+def cases_to_identify(user: User) -> QuerySet[Case]:
+    """Return open cases awaiting the user's identification decision.
+
+    A case waits when an identification referral to one of the user's organisations is active
+    (accepted or in progress) and no final decision has been recorded.
+    """
+    from nrm.referrals.choices import ACTIVE_STATES, ReferralKind
+    from nrm.referrals.models import Referral
+
+    waiting = Referral.objects.filter(
+        kind=ReferralKind.IDENTIFICATION, status__in=ACTIVE_STATES, to_org__in=org_ids(user, {"identifier"})
+    ).values("case_id")
+    return (
+        restrict(Case.objects.all(), user, Action.IDENTIFY)
+        .filter(pk__in=waiting, status="open", identification_status="pending")
+        .select_related("owner", "person")
+        .only("id", "reference", "opened_on", "is_child", "owner__name", "person__sex", "person__age_band")
+    )

@@ -8,13 +8,17 @@ from django.utils import timezone
 from nrm.accounts.access import Action, org_ids, restrict
 from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import User
+from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import Referral, ServiceOffer
 
 
 def _base(user: User) -> QuerySet[Referral]:
-    return restrict(Referral.objects.all(), user, Action.VIEW).select_related(
-        "case", "from_org", "to_org", "service_type"
+    # The case comes along for its reference; its encrypted fields are not needed, nor decrypted.
+    return (
+        restrict(Referral.objects.all(), user, Action.VIEW)
+        .select_related("case", "from_org", "to_org", "service_type")
+        .defer("case__guardian", "case__best_interests_note")
     )
 
 
@@ -35,12 +39,21 @@ def referrals_overdue(user: User) -> QuerySet[Referral]:
     return _base(user).filter(status=ReferralStatus.SENT, due_on__lt=timezone.localdate())
 
 
+@atomic_audited
 def referral_get(user: User, pk: int) -> Referral:
-    from nrm.core.errors import NotFound
-
+    """Return a referral sent or received by the user's organisations, audited; else NotFound."""
     referral = _base(user).filter(pk=pk).first()
     if referral is None:
-        raise NotFound
+        raise denied(actor=user, action="referral.view", object_type="referral", object_id=pk)
+    orgs = org_ids(user, CASE_ROLES)
+    audit_record(
+        actor=user,
+        action="referral.view",
+        object_type="referral",
+        object_id=referral.pk,
+        organisation_id=referral.from_org_id if referral.from_org_id in orgs else referral.to_org_id,
+        detail={"case": referral.case_id},
+    )
     return referral
 
 
@@ -56,3 +69,25 @@ def directory(*, service: str = "", region: str = "", language: str = "") -> Que
     if language:
         qs = qs.filter(languages__icontains=language)
     return qs
+
+
+def referral_sides(user: User, referral: Referral) -> tuple[bool, bool]:
+    """Return whether ``user`` acts on ``referral`` as its receiver, and as its sender.
+
+    The same rule as :func:`nrm.referrals.services.referral_transition`, for deciding which
+    buttons to show; the service still decides.
+    """
+    from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES
+
+    receiver = referral.to_org_id in org_ids(user, RECEIVER_ROLES[Action.RESPOND])
+    sender = referral.from_org_id in org_ids(user, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
+    return receiver, sender
+
+
+def allowed_transitions(user: User, referral: Referral) -> list[str]:
+    """Return the states ``user`` may move ``referral`` to now, in workflow order."""
+    from nrm.referrals.choices import TRANSITIONS
+
+    receiver, sender = referral_sides(user, referral)
+    sides = {side for side, mine in (("receiver", receiver), ("sender", sender)) if mine}
+    return [new for (old, new), side in TRANSITIONS.items() if old == referral.status and side in sides]

@@ -5,20 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES, Action, can, org_ids
 from nrm.accounts.models import Organisation, User
-from nrm.audit.services import audit_record
+from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import CaseStatus, ConsentPurpose
 from nrm.cases.models import Case
 from nrm.cases.services import active_consents
 from nrm.core.errors import Conflict, NotFound, invalid
 from nrm.core.services import save_versioned
 from nrm.core.workdays import add_working_days
-from nrm.referrals.choices import TRANSITIONS, LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.choices import ACTIVE_STATES, TRANSITIONS, LegalGround, ReferralKind, ReferralStatus
 from nrm.referrals.models import Referral, ServiceType
 
 # Working days the receiver has to answer, per kind of referral; overridable in settings.
@@ -37,7 +36,7 @@ def consent_snapshot(case: Case) -> list[dict]:
     ]
 
 
-@transaction.atomic
+@atomic_audited
 def referral_send(
     *,
     actor: User,
@@ -50,29 +49,33 @@ def referral_send(
     legal_ground: str = LegalGround.NONE,
     legal_ground_note: str = "",
     sent_on: dt.date | None = None,
+    shares_identity: bool = True,
 ) -> Referral:
     """Refer a case to another organisation.
 
     Sharing needs the person's active consent to share with ``to_org``. Without it a referral
     needs a stated legal ground (a child's best interests, an emergency); it is then flagged
-    and its audit row says so.
+    and its audit row says so. ``shares_identity=False`` sends the case without the person's
+    identity.
     """
     if not can(actor, Action.REFER, case):
-        audit_record(
-            actor=actor,
-            action="referral.send",
-            object_type="case",
-            object_id=case.pk,
-            outcome="denied",
-            reason="not permitted",
-        )
-        raise NotFound
+        raise denied(actor=actor, action="referral.send", object_type="case", object_id=case.pk)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed."), field="status")
-    my_orgs = org_ids(actor, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
+    # The sender is an organisation through which the actor may refer this very case: the owner,
+    # or an organisation that accepted a referral of it. Other memberships do not count.
+    may_send = [case.owner_id] if case.owner_id in org_ids(actor, OWNER_ROLES[Action.REFER]) else []
+    may_send += sorted(
+        set(
+            case.referrals.filter(
+                to_org__in=org_ids(actor, RECEIVER_ROLES[Action.REFER]), status__in=ACTIVE_STATES
+            ).values_list("to_org", flat=True)
+        )
+        - set(may_send)
+    )
     if from_org is None:
-        from_org = Organisation.objects.get(pk=case.owner_id if case.owner_id in my_orgs else my_orgs[0])
-    elif from_org.pk not in my_orgs:
+        from_org = Organisation.objects.get(pk=may_send[0])
+    elif from_org.pk not in may_send:
         raise invalid("from_org", _("You cannot refer on behalf of this organisation."))
     if to_org.pk == from_org.pk:
         raise invalid("to_org", _("Choose another organisation than your own."))
@@ -91,6 +94,8 @@ def referral_send(
     sent_on = sent_on or timezone.localdate()
     if sent_on > timezone.localdate():
         raise invalid("sent_on", _("The date cannot be in the future."))
+    if sent_on < case.opened_on:
+        raise invalid("sent_on", _("The referral cannot be sent before the case was opened."))
 
     snapshot = consent_snapshot(case)
     consented = any(c["purpose"] == ConsentPurpose.SHARE and c["organisation"] == to_org.pk for c in snapshot)
@@ -125,7 +130,7 @@ def referral_send(
         without_consent=not consented,
         legal_ground=legal_ground,
         legal_ground_note=legal_ground_note.strip(),
-        shares_identity=True,
+        shares_identity=shares_identity,
     )
     audit_record(
         actor=actor,
@@ -134,12 +139,18 @@ def referral_send(
         object_id=case.pk,
         organisation_id=from_org.pk,
         reason="" if consented else f"without consent: {legal_ground}",
-        detail={"referral": referral.pk, "to": to_org.pk, "kind": kind, "without_consent": not consented},
+        detail={
+            "referral": referral.pk,
+            "to": to_org.pk,
+            "kind": kind,
+            "without_consent": not consented,
+            "identity": shares_identity,
+        },
     )
     return referral
 
 
-@transaction.atomic
+@atomic_audited
 def referral_transition(
     *,
     actor: User,
@@ -154,15 +165,7 @@ def referral_transition(
     receiver = referral.to_org_id in org_ids(actor, RECEIVER_ROLES[Action.RESPOND])
     sender = referral.from_org_id in org_ids(actor, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
     if not (receiver or sender):
-        audit_record(
-            actor=actor,
-            action="referral.transition",
-            object_type="referral",
-            object_id=referral.pk,
-            outcome="denied",
-            reason="not permitted",
-        )
-        raise NotFound
+        raise denied(actor=actor, action="referral.transition", object_type="referral", object_id=referral.pk)
     if to_status not in ReferralStatus.values:
         raise invalid("status", _("“%(value)s” is not a valid choice.") % {"value": to_status})
     if side is None or (side == "receiver" and not receiver) or (side == "sender" and not sender):
@@ -202,5 +205,13 @@ def referral_for_update(actor: User, pk: int) -> Referral:
         or Referral.objects.select_related("case", "to_org", "from_org").filter(pk=pk, to_org__in=orgs).first()
     )
     if referral is None:
+        audit_record(
+            actor=actor,
+            action="referral.transition",
+            object_type="referral",
+            object_id=pk,
+            outcome="denied",
+            reason="not permitted",
+        )
         raise NotFound
     return referral

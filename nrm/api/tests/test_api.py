@@ -1,0 +1,445 @@
+"""The API: audited reads, bad input as problem+json naming the field, tokens, pages, queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import PASSWORD, PRESUMED_ADULT, fresh
+from nrm.audit.models import AuditEntry
+from nrm.audit.services import audit_verify
+from nrm.cases import services as case_services
+from nrm.cases.models import Case, Person, Screening
+from nrm.cases.tests.helpers import IDENTITY, SECRETS, api, move, open_case, open_child_case, org, refer, share, state
+from nrm.core import crypto
+from nrm.referrals.choices import ReferralStatus
+from nrm.referrals.models import Referral
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int, field: str) -> dict:
+    """Assert ``response`` is a problem+json of ``status`` naming ``field``; return its body."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert field in body["errors"], body
+    assert body["detail"].startswith(f"{field}:") or field in [p["name"] for p in body["invalid_params"]]
+    return body
+
+
+# --- Audit on read ---------------------------------------------------------------------------
+
+
+def test_reading_a_case_writes_one_audit_row(world):
+    case = open_case(world["police"])
+    before = AuditEntry.objects.count()
+    response = api(world["police"]).get(f"/api/v1/cases/{case.pk}/?reason=court+order")
+    assert response.status_code == 200
+    [entry] = AuditEntry.objects.filter(seq__gt=before)
+    assert (entry.action, entry.outcome, entry.object_type, entry.object_id) == (
+        "case.view",
+        "allowed",
+        "case",
+        str(case.pk),
+    )
+    assert (entry.actor, entry.actor_id) == ("police", world["police"].pk)
+    assert entry.organisation_id == org("pu-bg").pk
+    assert entry.reason == "court order"
+    assert entry.detail == {"identity": True}
+    assert audit_verify().ok
+
+
+@pytest.mark.parametrize("who", ["ngo2", "analyst", "admin"])
+def test_a_denied_read_is_audited(world, who):
+    case = open_case(world["police"])
+    before = AuditEntry.objects.count()
+    response = api(world[who]).get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 404
+    [entry] = AuditEntry.objects.filter(seq__gt=before)
+    assert (entry.action, entry.outcome, entry.actor, entry.object_id) == ("case.view", "denied", who, str(case.pk))
+    assert audit_verify().ok
+
+
+def test_reading_a_missing_case_is_audited_the_same_way(world):
+    before = AuditEntry.objects.count()
+    response = api(world["police"]).get("/api/v1/cases/999999/")
+    assert response.status_code == 404 and response.json()["title"] == "Not found"
+    [entry] = AuditEntry.objects.filter(seq__gt=before)
+    assert (entry.outcome, entry.object_id) == ("denied", "999999")
+
+
+def _broken_audit(**kwargs):
+    raise RuntimeError("audit store unavailable")
+
+
+def test_no_audit_row_no_read(world, monkeypatch):
+    case = open_case(world["police"])
+    before = AuditEntry.objects.count()
+    monkeypatch.setattr("nrm.cases.selectors.audit_record", _broken_audit)
+    client = api(world["police"])
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
+        client.get(f"/api/v1/cases/{case.pk}/")
+    client.raise_request_exception = False
+    response = client.get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 500
+    for secret in [*SECRETS, case.reference]:
+        assert secret.encode() not in response.content
+    assert AuditEntry.objects.count() == before
+
+
+def test_no_audit_row_no_referral_read(world, monkeypatch):
+    case = open_case(world["police"])
+    share(world["police"], case, "ngo-sigurna")
+    referral = refer(world["police"], case, "ngo-sigurna")
+    monkeypatch.setattr("nrm.referrals.selectors.audit_record", _broken_audit)
+    client = api(world["police"])
+    client.raise_request_exception = False
+    response = client.get(f"/api/v1/referrals/{referral.pk}/")
+    assert response.status_code == 500 and case.reference.encode() not in response.content
+
+
+def test_reading_a_referral_and_a_screening_is_audited(world):
+    screening = case_services.screening_record(
+        actor=fresh(world["police"]), organisation=org("pu-bg"), answers=PRESUMED_ADULT, is_child=False
+    )
+    case = open_case(world["police"], screening=screening)
+    share(world["police"], case, "ngo-sigurna")
+    referral = refer(world["police"], case, "ngo-sigurna")
+    before = AuditEntry.objects.count()
+    assert api(world["ngo"]).get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
+    assert api(world["police"]).get(f"/api/v1/screenings/{screening.pk}/").status_code == 200
+    assert api(world["ngo2"]).get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
+    rows = list(AuditEntry.objects.filter(seq__gt=before).values_list("action", "actor", "outcome", "organisation_id"))
+    assert rows == [
+        ("referral.view", "ngo", "allowed", org("ngo-sigurna").pk),
+        ("screening.view", "police", "allowed", org("pu-bg").pk),
+        ("referral.view", "ngo2", "denied", None),
+    ]
+
+
+# --- Bad input -------------------------------------------------------------------------------
+
+GOOD_CASE = {"identity": dict(IDENTITY), "sex": "F", "birth_year": 1991, "citizenship": "RS", "forms": ["sexual"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"citizenship": "Serbia"}, "citizenship"),
+        ({"identity": dict(IDENTITY, date_of_birth="17.03.1991")}, "identity.date_of_birth"),
+        ({"identity": dict(IDENTITY, date_of_birth="2999-01-01")}, "date_of_birth"),
+        ({"identity": dict(IDENTITY, date_of_birth="1991-02-30")}, "identity.date_of_birth"),
+        ({"forms": ["sexual", "astrology"]}, "forms"),
+        ({"sex": "Q"}, "sex"),
+        ({"birth_year": "nineteen"}, "birth_year"),
+        ({"birth_year": 1985}, "birth_year"),  # the date of birth says 1991
+        ({"migration_status": "tourist"}, "migration_status"),
+        ({"screening": 999999}, "screening"),
+        ({"organisation": 999999}, "organisation"),
+    ],
+)
+def test_bad_case_names_the_field_and_stores_nothing(world, change, field):
+    before = state()
+    response = api(world["police"]).post("/api/v1/cases/", {**GOOD_CASE, **change}, format="json")
+    assert_problem(response, 400, field)
+    assert state() == before
+    assert Case.objects.count() == 0 and Person.objects.count() == 0
+
+
+def test_good_case_is_created(world):
+    response = api(world["police"]).post("/api/v1/cases/", GOOD_CASE, format="json")
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(pk=response.json()["id"])
+    assert case.person.family_name == IDENTITY["family_name"] and case.owner == org("pu-bg")
+    for secret in SECRETS:
+        assert secret.encode() not in response.content  # the create answer is the list row
+
+
+def test_malformed_json_is_a_problem(world):
+    response = api(world["police"]).post("/api/v1/cases/", "{not json", content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"].startswith(PROBLEM)
+
+
+def test_screening_with_unknown_indicator_names_answers(world):
+    response = api(world["police"]).post(
+        "/api/v1/screenings/", {"answers": [*PRESUMED_ADULT, "gut_feeling"], "is_child": False}, format="json"
+    )
+    body = assert_problem(response, 400, "answers")
+    assert "gut_feeling" in body["detail"]
+    assert Screening.objects.count() == 0
+
+
+def test_screening_result_and_reasons_come_back(world):
+    response = api(world["police"]).post(
+        "/api/v1/screenings/", {"answers": PRESUMED_ADULT, "is_child": False, "citizenship": "RS"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["result"] == "presumed_victim" and body["reasons"]["presumed_victim"] is True
+    assert body["organisation"] == org("pu-bg").pk
+
+
+def test_screening_with_bad_citizenship_names_it(world):
+    response = api(world["police"]).post(
+        "/api/v1/screenings/", {"answers": PRESUMED_ADULT, "is_child": False, "citizenship": "Serbia"}, format="json"
+    )
+    assert_problem(response, 400, "citizenship")
+    assert Screening.objects.count() == 0
+
+
+@pytest.fixture
+def case(world):
+    return open_case(world["police"])
+
+
+def test_referral_without_consent_names_legal_ground(world, case):
+    response = api(world["police"]).post(
+        "/api/v1/referrals/",
+        {"case": case.pk, "to_org": org("ngo-sigurna").pk, "service_type": "accommodation"},
+        format="json",
+    )
+    assert_problem(response, 400, "legal_ground")
+    assert Referral.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"to_org": 999999}, "to_org"),
+        ({"from_org": 999999}, "from_org"),
+        ({"service_type": "massage"}, "service_type"),
+        ({"kind": "telepathy"}, "kind"),
+        ({"legal_ground": "because"}, "legal_ground"),
+        ({"legal_ground": "child", "legal_ground_note": "Adult."}, "legal_ground"),
+        ({"legal_ground": "emergency"}, "legal_ground_note"),
+    ],
+)
+def test_bad_referral_names_the_field(world, case, change, field):
+    body = {"case": case.pk, "to_org": org("ngo-most").pk, "service_type": "accommodation", **change}
+    assert_problem(api(world["police"]).post("/api/v1/referrals/", body, format="json"), 400, field)
+    assert Referral.objects.count() == 0
+
+
+@pytest.fixture
+def referral(world, case):
+    share(world["police"], case, "ngo-sigurna")
+    return refer(world["police"], case, "ngo-sigurna")
+
+
+def test_stale_transition_is_a_409_naming_version(world, referral):
+    path = f"/api/v1/referrals/{referral.pk}/transition/"
+    assert api(world["ngo"]).post(path, {"status": "accepted", "version": 1}, format="json").status_code == 200
+    response = api(world["police"]).post(path, {"status": "closed", "version": 1}, format="json")
+    body = assert_problem(response, 409, "version")
+    assert body["title"] == "Conflict"
+    assert Referral.objects.filter(pk=referral.pk).values_list("status", "version").get() == ("accepted", 2)
+
+
+def test_refused_transition_is_a_409_naming_status(world, referral):
+    response = api(world["police"]).post(
+        f"/api/v1/referrals/{referral.pk}/transition/", {"status": "accepted", "version": 1}, format="json"
+    )
+    assert_problem(response, 409, "status")
+    assert Referral.objects.get(pk=referral.pk).status == "sent"
+
+
+def test_decline_without_reason_names_reason(world, referral):
+    response = api(world["ngo"]).post(
+        f"/api/v1/referrals/{referral.pk}/transition/", {"status": "declined", "version": 1}, format="json"
+    )
+    assert_problem(response, 400, "reason")
+    assert Referral.objects.get(pk=referral.pk).status == "sent"
+    response = api(world["ngo"]).post(
+        f"/api/v1/referrals/{referral.pk}/transition/",
+        {"status": "declined", "version": 1, "reason": "No capacity."},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["decline_reason"] == "No capacity."
+
+
+def test_stale_case_update_is_a_409(world):
+    case = open_case(world["socialwork"], "csr-bg")
+    client = api(world["socialwork"])
+    assert client.patch(f"/api/v1/cases/{case.pk}/", {"version": 1, "region": "A"}, format="json").status_code == 200
+    response = client.patch(f"/api/v1/cases/{case.pk}/", {"version": 1, "region": "B"}, format="json")
+    assert_problem(response, 409, "version")
+    assert Case.objects.filter(pk=case.pk).values_list("version", "region").get() == (2, "A")
+    response = client.patch(f"/api/v1/cases/{case.pk}/", {"region": "B"}, format="json")
+    assert_problem(response, 400, "version")
+
+
+def test_case_update_with_bad_dates_names_the_field(world):
+    case = open_case(world["socialwork"], "csr-bg")
+    response = api(world["socialwork"]).patch(
+        f"/api/v1/cases/{case.pk}/",
+        {"version": 1, "exploitation_start": "2023-05-01", "exploitation_end": "2023-01-01"},
+        format="json",
+    )
+    assert_problem(response, 400, "exploitation_end")
+    assert Case.objects.get(pk=case.pk).version == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cases/abc/", "/api/v1/referrals/abc/", "/api/v1/screenings/abc/", "/api/v1/cases/1.5/"]
+)
+def test_non_numeric_id_is_a_404(world, path):
+    response = api(world["police"]).get(path)
+    assert response.status_code == 404
+
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+
+def test_token_for_username_and_password(world):
+    response = api().post("/api/v1/auth/token/", {"username": "police", "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert list(response.json()) == ["token"] and len(token) == 40
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = client.get("/api/v1/me/")
+    assert me.status_code == 200
+    assert me.json() == {"username": "police", "roles": ["frontline"], "organisations": [org("pu-bg").pk]}
+    again = api().post("/api/v1/auth/token/", {"username": "police", "password": PASSWORD}, format="json")
+    assert again.json()["token"] == token
+    assert AuditEntry.objects.filter(action="auth.token", outcome="allowed", actor="police").count() == 2
+
+
+def test_wrong_password_names_password(world):
+    response = api().post("/api/v1/auth/token/", {"username": "police", "password": "wrong-horse"}, format="json")
+    body = assert_problem(response, 400, "password")
+    assert "token" not in body
+    [entry] = AuditEntry.objects.filter(action="auth.token")
+    assert (entry.outcome, entry.object_id, entry.actor) == ("denied", "police", "anonymous")
+
+
+def test_unknown_user_and_missing_fields(world):
+    response = api().post("/api/v1/auth/token/", {"username": "nobody", "password": PASSWORD}, format="json")
+    assert_problem(response, 400, "password")
+    response = api().post("/api/v1/auth/token/", {"password": PASSWORD}, format="json")
+    assert_problem(response, 400, "username")
+
+
+def test_inactive_users_token_stops_working(world):
+    client = api(world["police"])
+    assert client.get("/api/v1/me/").status_code == 200
+    world["police"].is_active = False
+    world["police"].save()
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401 and response["Content-Type"].startswith(PROBLEM)
+    response = api().post("/api/v1/auth/token/", {"username": "police", "password": PASSWORD}, format="json")
+    assert_problem(response, 400, "password")
+
+
+def test_bad_token_is_a_401(world):
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401 and response["Content-Type"].startswith(PROBLEM)
+
+
+# --- Pages and queries -----------------------------------------------------------------------
+
+
+def make_cases(world, n: int) -> None:
+    """Open ``n`` cases, each with a screening, two forms and an accepted referral to the NGO."""
+    for _ in range(n):
+        screening = case_services.screening_record(
+            actor=fresh(world["police"]), organisation=org("pu-bg"), answers=PRESUMED_ADULT, is_child=False
+        )
+        case = open_case(world["police"], screening=screening, forms=["sexual", "labour"])
+        share(world["police"], case, "ngo-sigurna")
+        move(world["ngo"], refer(world["police"], case, "ngo-sigurna"), ReferralStatus.ACCEPTED)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/referrals/", "/api/v1/screenings/"])
+def test_lists_are_paginated(world, path):
+    make_cases(world, 3)
+    client = api(world["police"])
+    first = client.get(path + "?page_size=2").json()
+    assert list(first) == ["count", "next", "previous", "results"]
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["previous"] is None
+    assert "page=2" in first["next"]
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None and second["previous"]
+    ids = [row["id"] for row in first["results"] + second["results"]]
+    assert len(set(ids)) == 3
+    beyond = client.get(path + "?page=9")
+    assert beyond.status_code == 404 and beyond["Content-Type"].startswith(PROBLEM)
+
+
+@pytest.mark.parametrize(
+    ("path", "who"),
+    [
+        ("/api/v1/cases/", "police"),
+        ("/api/v1/cases/", "ngo"),
+        ("/api/v1/referrals/", "police"),
+        ("/api/v1/referrals/", "ngo"),
+        ("/api/v1/screenings/", "police"),
+    ],
+)
+def test_list_queries_do_not_grow_with_rows(world, path, who, django_assert_max_num_queries):
+    client = api(world[who])
+    make_cases(world, 3)
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(path)
+    assert response.json()["count"] == 3
+    make_cases(world, 27)
+    with django_assert_max_num_queries(len(small)), CaptureQueriesContext(connection) as large:
+        response = client.get(path)
+    assert response.json()["count"] == 30 and len(response.json()["results"]) == 30
+    assert len(large) == len(small)
+
+
+def test_case_detail_queries_do_not_grow_with_its_records(world):
+    """The detail page's queries are per kind of record, not per record."""
+    caseworker = world["socialwork"]
+    case = open_case(caseworker, "csr-bg")
+    client = api(caseworker)
+
+    def add_one_of_each():
+        for code in ("ngo-sigurna", "ngo-most", "centre"):
+            share(caseworker, case, code)
+        for code in ("ngo-sigurna", "ngo-most"):
+            referral = refer(caseworker, case, code)
+            move(world["ngo" if code == "ngo-sigurna" else "ngo2"], referral, ReferralStatus.ACCEPTED)
+        case_services.note_add(actor=fresh(caseworker), case=case, text="A note.")
+        case_services.service_record(
+            actor=fresh(caseworker),
+            case=case,
+            service_type=Referral.objects.filter(case=case).first().service_type,
+            organisation=org("csr-bg"),
+        )
+
+    add_one_of_each()
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    for _ in range(4):
+        add_one_of_each()
+    with CaptureQueriesContext(connection) as large:
+        body = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert len(body["services"]) == 5 and len(body["consents"]) == 15
+    assert len(large) == len(small)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/referrals/", "/api/v1/screenings/"])
+def test_lists_decrypt_nothing(world, path, monkeypatch):
+    """Lists carry no identity, so they never decrypt: nothing to leak, nothing to pay for."""
+    make_cases(world, 2)
+    child = open_child_case(world["police"], best_interests_note="Keep away from the recruiter.")
+    share(world["police"], child, "ngo-sigurna")
+    refer(world["police"], child, "ngo-sigurna")
+    case_services.screening_record(
+        actor=fresh(world["police"]), organisation=org("pu-bg"), answers=[], is_child=True, notes="Met at the station."
+    )
+    calls = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token, **kw: calls.append(token) or real(token, **kw))
+    response = api(world["police"]).get(path)
+    assert response.json()["count"] == 3
+    assert calls == []
+    api(world["police"]).get(f"/api/v1/cases/{Case.objects.first().pk}/")
+    assert calls  # the detail does decrypt, so the spy works

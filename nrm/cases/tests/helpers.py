@@ -1,0 +1,131 @@
+"""Builders shared by the case, referral and API tests: people, one case, consents, referrals.
+
+Every record is made through the services, as a user's actions would make it, so the tests
+see the same rows (and audit trail) that real use leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from conftest import fresh
+from nrm.accounts.models import Membership, Organisation, User
+from nrm.audit.models import AuditEntry
+from nrm.cases import services as case_services
+from nrm.cases.choices import ConsentPurpose
+from nrm.cases.models import Case, CaseNote, Consent, Identification, Person, Screening, ServiceDelivery
+from nrm.referrals import services as referral_services
+from nrm.referrals.choices import ReferralKind
+from nrm.referrals.models import Referral, ServiceType
+
+# Invented, and unlike anything else in a response, so that a leak is a plain substring.
+IDENTITY = {
+    "given_name": "Zorkana",
+    "family_name": "Qvistovic",
+    "date_of_birth": "1991-03-17",
+    "document_number": "P7731905",
+    "contact": "+381 64 555 0199",
+    "address": "Testna ulica 17",
+}
+GUARDIAN = "Guardian Vuksanovic"
+SECRETS = [*IDENTITY.values(), GUARDIAN]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hash the personas' passwords cheaply; argon2 for eight users a test would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def org(code: str) -> Organisation:
+    return Organisation.objects.select_related("type").get(code=code)
+
+
+def member(username: str, org_code: str, role: str) -> User:
+    """Return a new user with one membership: ``role`` in the organisation ``org_code``."""
+    user = User.objects.create_user(username=username, password="not-used-in-tests")
+    Membership.objects.create(user=user, organisation=org(org_code), role=role)
+    return user
+
+
+def open_case(actor: User, org_code: str = "pu-bg", **kwargs) -> Case:
+    """Open an adult's case with the known identity, owned by ``org_code``."""
+    values = {
+        "identity": dict(IDENTITY),
+        "sex": "F",
+        "birth_year": 1991,
+        "citizenship": "RS",
+        "forms": ["sexual"],
+        "opened_on": dt.date(2024, 4, 2),
+    }
+    values.update(kwargs)
+    return case_services.case_open(actor=fresh(actor), organisation=org(org_code), **values)
+
+
+def open_child_case(actor: User, org_code: str = "pu-bg", **kwargs) -> Case:
+    identity = dict(IDENTITY, date_of_birth="2010-06-01")
+    values = {"identity": identity, "birth_year": 2010, "is_child": True, "guardian": GUARDIAN}
+    values.update(kwargs)
+    return open_case(actor, org_code, **values)
+
+
+def share(actor: User, case: Case, org_code: str, given_on: dt.date | None = None) -> Consent:
+    """Record the person's consent to share the case with ``org_code``."""
+    return case_services.consent_record(
+        actor=fresh(actor),
+        case=case,
+        purpose=ConsentPurpose.SHARE,
+        organisation=org(org_code),
+        given_on=given_on or case.opened_on,
+    )
+
+
+def refer(actor: User, case: Case, to_code: str, **kwargs) -> Referral:
+    """Send a referral of ``case`` to ``to_code``: identification to the Centre, else a service."""
+    to_org = org(to_code)
+    if to_org.type.is_identification_authority:
+        kwargs.setdefault("kind", ReferralKind.IDENTIFICATION)
+    else:
+        kwargs.setdefault("kind", ReferralKind.SERVICE)
+        kwargs.setdefault("service_type", ServiceType.objects.get(code="accommodation"))
+    kwargs.setdefault("sent_on", case.opened_on)
+    return referral_services.referral_send(actor=fresh(actor), case=case, to_org=to_org, **kwargs)
+
+
+def move(actor: User, referral: Referral, to_status: str, reason: str = "") -> Referral:
+    """Move ``referral`` to ``to_status`` as ``actor``, at its current version."""
+    referral.refresh_from_db()
+    return referral_services.referral_transition(
+        actor=fresh(actor), referral=referral, to_status=to_status, expected_version=referral.version, reason=reason
+    )
+
+
+def api(user: User | None = None) -> APIClient:
+    """Return an API client signed in with ``user``'s token (anonymous without a user)."""
+    client = APIClient()
+    if user is not None:
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+COUNTED = (Person, Case, Screening, Consent, CaseNote, Identification, ServiceDelivery, Referral)
+
+
+def state(case: Case | None = None) -> dict:
+    """Return what a refused request must leave as it was: row counts and the case's versions."""
+    snapshot: dict = {model.__name__: model.objects.count() for model in COUNTED}
+    if case is not None:
+        snapshot["case"] = Case.objects.filter(pk=case.pk).values("version", "status", "identification_status").get()
+        snapshot["referrals"] = sorted(Referral.objects.filter(case=case).values_list("pk", "status", "version"))
+        snapshot["services"] = sorted(ServiceDelivery.objects.filter(case=case).values_list("pk", "status", "version"))
+        snapshot["consents"] = sorted(Consent.objects.filter(case=case).values_list("pk", "withdrawn_on"))
+    return snapshot
+
+
+def denials(**filters) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, **filters))
