@@ -223,7 +223,7 @@ def case_detail(view: selectors.CaseView) -> dict:
             "closure_reason": case.closure_reason,
             "plan_goals": case.plan_goals if view.is_owner else "",
             "timeline": [{"on": e.on, "kind": e.kind, "text": e.text} for e in selectors.case_timeline(view)],
-            "services": ServiceSerializer(case.services.select_related("service_type"), many=True).data,
+            "services": ServiceSerializer(case.services.all(), many=True).data,
             "identity": None,
         }
     )

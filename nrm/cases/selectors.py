@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import Action, can_see_identity, org_ids, restrict
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
-from nrm.cases.models import Case, Screening
+from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
+from nrm.referrals.models import Referral
 
 
 def case_list(
@@ -91,6 +92,18 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     show_identity = can_see_identity(user, case)
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
     is_owner = case.owner_id in org_ids(user, CASE_ROLES)
+    # Load what the case page, the API and the timeline show in one query per relation; notes
+    # and consents only for the owner, so nobody else's request even decrypts them.
+    lookups = [
+        "forms",
+        "screenings",
+        Prefetch("referrals", Referral.objects.select_related("to_org", "from_org", "service_type")),
+        Prefetch("identifications", Identification.objects.select_related("organisation")),
+        Prefetch("services", ServiceDelivery.objects.select_related("service_type", "organisation")),
+    ]
+    if is_owner:
+        lookups += ["notes", Prefetch("consents", Consent.objects.select_related("organisation"))]
+    prefetch_related_objects([case], *lookups)
     audit_record(
         actor=user,
         action="case.view",
@@ -120,7 +133,7 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
             TimelineEntry(s.screened_on, "screening", _("Screening: %(result)s") % {"result": s.get_result_display()})
         )
     if view.is_owner:
-        for c in case.consents.select_related("organisation"):
+        for c in case.consents.all():
             entries.append(
                 TimelineEntry(
                     c.given_on,
@@ -137,7 +150,7 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                 )
         for n in case.notes.all():
             entries.append(TimelineEntry(n.created_at.date(), "note", n.text))
-    for r in case.referrals.select_related("to_org", "from_org", "service_type"):
+    for r in case.referrals.all():
         what = r.service_type.name if r.service_type else r.get_kind_display()
         entries.append(
             TimelineEntry(
@@ -147,11 +160,11 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                 % {"f": r.from_org.name, "t": r.to_org.name, "w": what, "s": r.get_status_display()},
             )
         )
-    for i in case.identifications.select_related("organisation"):
+    for i in case.identifications.all():
         entries.append(
             TimelineEntry(i.decided_on, "identification", _("Identification: %(d)s") % {"d": i.get_decision_display()})
         )
-    for sv in case.services.select_related("service_type", "organisation"):
+    for sv in case.services.all():
         entries.append(
             TimelineEntry(
                 sv.started_on or sv.created_at.date(),
