@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "nrm.referrals",
     "nrm.exchange",
     "nrm.reporting",
+    "nrm.actionplan",
     "nrm.api",
     "nrm.web",
     "nrm.demo",

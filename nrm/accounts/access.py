@@ -153,3 +153,37 @@ def can_see_identity(user: User, case) -> bool:
 def screening_orgs(user: User) -> list[Organisation]:
     """Return the organisations in which ``user`` may screen and open cases."""
     return list(Organisation.objects.filter(pk__in=org_ids(user, OWNER_ROLES[Action.SCREEN])))
+
+
+# --- Action-plan monitoring ------------------------------------------------------------------
+# Reports on the national action plan belong to institutions, not to cases: the Coordinator's
+# office sees and reviews them all, an institution's reporting focal point sees and edits its
+# own institution's, and nobody else sees any.
+
+
+class PlanAction(StrEnum):
+    VIEW = "view"  # read action-plan reports and the rates computed from them
+    EDIT = "edit"  # create, fill and submit an institution's reports
+    REVIEW = "review"  # return or accept reports, evaluate activities, brief the Minister and the Council
+
+
+def actionplan_institution_ids(user: User, action: str = PlanAction.VIEW) -> list[int] | None:
+    """Return the organisations whose action-plan reports ``user`` may ``action``; None means all."""
+    action = PlanAction(action)
+    if action != PlanAction.EDIT and org_ids(user, {Role.COORDINATOR}):
+        return None
+    if action == PlanAction.REVIEW:
+        return []
+    return org_ids(user, {Role.REPORTER})
+
+
+def actionplan_reports_filter(user: User, action: str = PlanAction.VIEW, prefix: str = "") -> Q:
+    """Return the Q selecting the action-plan reports ``user`` may ``action``.
+
+    ``prefix`` reaches the report through a relation (``"report__"``). A report outside the
+    filter does not exist for the user: callers answer 404.
+    """
+    orgs = actionplan_institution_ids(user, action)
+    if orgs is None:
+        return Q()
+    return Q(**{f"{prefix}institution__in": orgs})

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from nrm.actionplan import api as actionplan_api
 from nrm.api.auth import TokenView, me
 from nrm.cases import api as cases_api
 from nrm.referrals import api as referrals_api
@@ -13,6 +14,14 @@ router.register("screenings", cases_api.ScreeningViewSet, basename="screening")
 router.register("cases", cases_api.CaseViewSet, basename="case")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 router.register("services/directory", referrals_api.DirectoryViewSet, basename="directory")
+router.register("actionplan/plans", actionplan_api.PlanViewSet, basename="actionplan-plan")
+router.register("actionplan/objectives", actionplan_api.ObjectiveViewSet, basename="actionplan-objective")
+router.register("actionplan/reports", actionplan_api.ReportViewSet, basename="actionplan-report")
+router.register("actionplan/completeness", actionplan_api.CompletenessViewSet, basename="actionplan-completeness")
+router.register("actionplan/overdue", actionplan_api.OverdueViewSet, basename="actionplan-overdue")
+router.register("actionplan/budget", actionplan_api.BudgetViewSet, basename="actionplan-budget")
+router.register("actionplan/evaluations", actionplan_api.EvaluationViewSet, basename="actionplan-evaluation")
+router.register("actionplan/briefings", actionplan_api.BriefingViewSet, basename="actionplan-briefing")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

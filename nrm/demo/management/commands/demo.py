@@ -9,6 +9,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from nrm.actionplan.demo import DEMO_REPORTER, demo_action_plan
 from nrm.cases.models import Case
 from nrm.demo.generator import DEMO_USERS, demo_users, generate
 from nrm.demo.reference import load_reference
@@ -41,9 +42,11 @@ class Command(BaseCommand):
             self.stdout.write(f"\nsynthetic cases: {n} in {time.perf_counter() - started:.1f} s")
         else:
             self.stdout.write(f"synthetic cases already present: {Case.objects.count()}")
+        self.stdout.write(demo_action_plan(password=password, seed=seed))
         self.stdout.write(f"\nNRM demo: http://127.0.0.1:{port}/")
         self.stdout.write(f"users (password: {password}):")
         for username, _org, role, desc in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role:<12} {desc}")
+        self.stdout.write(f"  {DEMO_REPORTER[0]:<12} {DEMO_REPORTER[2]:<12} {DEMO_REPORTER[3]}")
         if not no_serve:
             call_command("serve", port=port)
