@@ -300,6 +300,13 @@ def case_open(
     return case
 
 
+def _lock_owned_case(actor: User, case: Case, action: Action) -> Case:
+    """Like :func:`_lock_case`, for what only the owning organisation may do (consent)."""
+    if case.owner_id not in org_ids(actor, OWNER_ROLES[action]):
+        raise denied(actor=actor, action=f"case.{action}", object_type="case", object_id=case.pk)
+    return case
+
+
 def _lock_case(actor: User, case: Case, action: Action) -> Case:
     """Return the case if ``actor`` may ``action`` it, or refuse as if missing (audited)."""
     if not can(actor, action, case):
@@ -383,7 +390,7 @@ def consent_record(
     note: str = "",
 ) -> Consent:
     """Record informed consent for one purpose (sharing names the organisation)."""
-    _lock_case(actor, case, Action.REFER)
+    _lock_owned_case(actor, case, Action.REFER)
     _check_choice("purpose", purpose, ConsentPurpose)
     if purpose == ConsentPurpose.SHARE and organisation is None:
         raise invalid("organisation", _("Name the organisation the person agrees to share with."))
@@ -408,7 +415,7 @@ def consent_record(
 @atomic_audited
 def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | None = None) -> Consent:
     """Record that the person withdrew a consent; referrals already sent keep their snapshot."""
-    _lock_case(actor, consent.case, Action.REFER)
+    _lock_owned_case(actor, consent.case, Action.REFER)
     if consent.withdrawn_on:
         raise Conflict(_("This consent was already withdrawn."), field="withdrawn_on")
     withdrawn_on = withdrawn_on or _today()

@@ -1,13 +1,872 @@
-"""Web pages: thin views over selectors, forms and services."""
+"""Web pages: thin views over selectors, forms and services.
+
+Every page starts from a selector (which applies the access rule), checks input with a form,
+and writes through a service. A record the user may not see is a 404, the same as a missing
+one; service errors are put back on the form, next to the field they name.
+"""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from nrm.accounts import access
+from nrm.accounts.access import Action
+from nrm.accounts.choices import CASE_ROLES, Role
+from nrm.accounts.models import Organisation
+from nrm.audit.services import audit_record
+from nrm.cases import selectors as case_selectors
+from nrm.cases import services as case_services
+from nrm.cases.choices import CaseStatus, ConsentPurpose, ScreeningResult
+from nrm.cases.forms import (
+    GROUP_LABELS,
+    CaseCloseForm,
+    CaseEditForm,
+    CaseFilterForm,
+    CaseOpenForm,
+    ConsentForm,
+    EvaluateForm,
+    IdentifyForm,
+    NoteForm,
+    ScreeningForm,
+    ServiceForm,
+    ServiceUpdateForm,
+)
+from nrm.cases.models import Case, IndicatorList
+from nrm.cases.screening import UnknownIndicator, evaluate
+from nrm.core.errors import Conflict, NotFound
+from nrm.referrals import selectors as referral_selectors
+from nrm.referrals import services as referral_services
+from nrm.referrals.choices import ReferralStatus
+from nrm.referrals.forms import DirectoryFilterForm, ReferForm, ReferralFilterForm, TransitionForm
+from nrm.referrals.models import Referral
+
+PAGE_SIZE = 50
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def case_staff(view: Callable) -> Callable:
+    """Let in signed-in users with a case role; for anyone else, and for NotFound, answer 404.
+
+    Coordinators, analysts and administrators have no case access: case pages do not exist
+    for them, exactly as a missing record.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not access.has_role(request.user, *CASE_ROLES):
+            if "pk" in kwargs:
+                # An attempt at a particular record is a denial, audited like any other.
+                name = view.__name__
+                kind = (
+                    "referral"
+                    if name.startswith("referral")
+                    else "screening"
+                    if name.startswith("screening")
+                    else "case"
+                )
+                audit_record(
+                    actor=request.user,
+                    action=f"{kind}.view",
+                    object_type=kind,
+                    object_id=kwargs["pk"],
+                    outcome="denied",
+                    reason="role without case access",
+                )
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return login_required(wrapped)
+
+
+def add_service_errors(form: Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError on ``form``: on the field it names, else on the form."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages_ in errors.items():
+        name = (rename or {}).get(field, field)
+        target = name if name in form.fields and not form.fields[name].widget.is_hidden else None
+        for message in messages_:
+            form.add_error(target, message)
+
+
+def add_conflict(form: Form, exc: Conflict) -> int:
+    """Show a Conflict on the form, keeping the user's input; return the HTTP status to answer."""
+    form.add_error(None, exc.message)
+    return 409
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _denied(request: HttpRequest, action: str, pk: int) -> NotFound:
+    audit_record(actor=request.user, action=action, object_type="case", object_id=pk, outcome="denied", reason="web")
+    return NotFound()
+
+
+def _case_for(
+    request: HttpRequest, pk: int, action: Action | None = None, *, owner_only: bool = False, reason: str = "web"
+) -> case_selectors.CaseView:
+    """Return the case (audited read), or raise NotFound if the user may not ``action`` it."""
+    view = case_selectors.case_get(request.user, pk, reason=reason)
+    if owner_only and not view.is_owner:
+        raise _denied(request, f"case.{action or 'view'}", pk)
+    if action is not None and not access.can(request.user, action, view.case):
+        raise _denied(request, f"case.{action}", pk)
+    return view
+
+
+def _can_screen(user) -> bool:
+    return bool(access.org_ids(user, access.OWNER_ROLES[Action.SCREEN]))
+
+
+def _active_list() -> IndicatorList | None:
+    try:
+        return case_services.active_indicator_list()
+    except ValidationError:
+        return None
+
+
+def reasons_context(reasons: dict, definition: dict) -> dict:
+    """Return a screening's stored reasons in the shape the templates and the live result show."""
+    texts = {i["code"]: i["text"] for i in definition.get("indicators", [])}
+    dims = []
+    for d in reasons.get("dimensions", []):
+        counts = d.get("counts", {})
+        dims.append(
+            {
+                "code": d["code"],
+                "title": d["title"],
+                "group": str(GROUP_LABELS.get(d["group"], d["group"].capitalize())),
+                "positive": d["positive"],
+                "status": _("positive") if d["positive"] else _("not positive"),
+                "counts": _("%(strong)d strong, %(medium)d medium, %(weak)d weak")
+                % {
+                    "strong": counts.get("strong", 0),
+                    "medium": counts.get("medium", 0),
+                    "weak": counts.get("weak", 0),
+                },
+                "observed": [texts.get(code, code) for code in d.get("observed", [])],
+            }
+        )
+    presumed = bool(reasons.get("presumed_victim"))
+    return {
+        "presumed_victim": presumed,
+        "result": ScreeningResult.PRESUMED_VICTIM if presumed else ScreeningResult.NOT_INDICATED,
+        "label": str(ScreeningResult.PRESUMED_VICTIM.label if presumed else ScreeningResult.NOT_INDICATED.label),
+        "explanation": list(reasons.get("explanation", [])),
+        "required_groups": [str(GROUP_LABELS.get(g, g)) for g in reasons.get("required_groups", [])],
+        "dimensions": dims,
+    }
+
+
+# --- Home ------------------------------------------------------------------------------------
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the signed-in user's tasks."""
-    return render(request, "web/home.html", {})
+    """Show the signed-in user's tasks: referrals waiting, overdue answers, cases to identify."""
+    user = request.user
+    context: dict = {"case_staff": access.has_role(user, *CASE_ROLES)}
+    if context["case_staff"]:
+        inbox = referral_selectors.referral_inbox(user, status=ReferralStatus.SENT).order_by("due_on", "id")
+        overdue = referral_selectors.referrals_overdue(user).order_by("due_on", "id")
+        context.update(
+            inbox=list(inbox[:10]),
+            inbox_count=inbox.count(),
+            overdue=list(overdue[:10]),
+            overdue_count=overdue.count(),
+            open_cases=case_selectors.case_list(user, status=CaseStatus.OPEN).count(),
+            can_screen=_can_screen(user),
+            my_orgs=set(access.org_ids(user)),
+        )
+        context["is_identifier"] = access.has_role(user, Role.IDENTIFIER)
+        if context["is_identifier"]:
+            to_identify = case_selectors.cases_to_identify(user).order_by("opened_on", "id")
+            context.update(to_identify=list(to_identify[:20]), to_identify_count=to_identify.count())
+    return render(request, "web/home.html", context)
+
+
+# --- Screening -------------------------------------------------------------------------------
+
+
+@case_staff
+def screening_new(request: HttpRequest) -> HttpResponse:
+    """Record a screening; the result is computed by the list's rule (live, with JavaScript)."""
+    if not _can_screen(request.user):
+        raise Http404
+    indicator_list = _active_list()
+    if indicator_list is None:
+        return render(request, "web/screening_form.html", {"no_list": True}, status=503)
+    form = ScreeningForm(request.POST or None, user=request.user, indicator_list=indicator_list)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            screening = case_services.screening_record(
+                actor=request.user,
+                organisation=d["organisation"],
+                indicator_list=indicator_list,
+                answers=d["answers"],
+                is_child=d["is_child"],
+                anonymous=d["anonymous"],
+                screened_on=d["screened_on"],
+                sex=d["sex"],
+                age_band=d["age_band"],
+                citizenship=d["citizenship"],
+                region=d["region"],
+                channel=d["channel"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Screening saved."))
+            return redirect("web:screening_detail", pk=screening.pk)
+    return render(request, "web/screening_form.html", {"form": form, "indicator_list": indicator_list})
+
+
+@case_staff
+@require_POST
+def screening_evaluate(request: HttpRequest) -> JsonResponse:
+    """Return, as JSON, what the screening rule says about the indicators ticked; store nothing."""
+    if not _can_screen(request.user):
+        raise Http404
+    indicator_list = _active_list()
+    if indicator_list is None:
+        return JsonResponse({"errors": {"indicator_list": [_("No active indicator list is loaded.")]}}, status=503)
+    form = EvaluateForm(request.POST, indicator_list=indicator_list)
+    if not form.is_valid():
+        return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
+    try:
+        outcome = evaluate(
+            indicator_list.definition, form.cleaned_data["answers"], is_child=form.cleaned_data["is_child"]
+        )
+    except UnknownIndicator as exc:
+        message = _("Not an indicator for this person: %(codes)s") % {"codes": exc}
+        return JsonResponse({"errors": {"answers": [message]}}, status=400)
+    return JsonResponse(reasons_context(outcome.as_reasons(), indicator_list.definition))
+
+
+@case_staff
+def screening_list(request: HttpRequest) -> HttpResponse:
+    """List the screenings of the user's organisations, newest first."""
+    qs = case_selectors.screening_list(request.user).select_related("case")
+    result = request.GET.get("result", "")
+    if result in ScreeningResult.values:
+        qs = qs.filter(result=result)
+    return render(
+        request,
+        "web/screening_list.html",
+        {"page": _page(request, qs), "result": result, "results": ScreeningResult.choices},
+    )
+
+
+@case_staff
+def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a screening's result and the reasons for it."""
+    screening = case_selectors.screening_get(request.user, pk)
+    case_visible = bool(screening.case_id) and access.can(request.user, Action.VIEW, screening.case)
+    return render(
+        request,
+        "web/screening_detail.html",
+        {
+            "screening": screening,
+            "reasons": reasons_context(screening.reasons, screening.indicator_list.definition),
+            "case_visible": case_visible,
+            "can_open_case": screening.result == ScreeningResult.PRESUMED_VICTIM and not screening.case_id,
+        },
+    )
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+@case_staff
+def case_list(request: HttpRequest) -> HttpResponse:
+    """List the cases the user may see, filtered, 50 a page; never decrypts identity."""
+    form = CaseFilterForm(request.GET or None)
+    qs = case_selectors.case_list(request.user, **form.filters())
+    return render(
+        request,
+        "web/case_list.html",
+        {"form": form, "page": _page(request, qs), "can_screen": _can_screen(request.user)},
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming CSV."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe_cell(value) -> str:
+    """Return ``value`` as text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = [
+    "reference",
+    "owner",
+    "opened_on",
+    "status",
+    "closed_on",
+    "closure_reason",
+    "is_child",
+    "sex",
+    "age_band",
+    "citizenship",
+    "migration_status",
+    "forms",
+    "identification_status",
+    "region",
+    "country_of_exploitation",
+]
+
+
+def _export_rows(cases: Iterable[Case]) -> Iterator[list]:
+    yield EXPORT_COLUMNS
+    for c in cases:
+        yield [
+            c.reference,
+            c.owner.name,
+            c.opened_on.isoformat(),
+            c.status,
+            c.closed_on.isoformat() if c.closed_on else "",
+            c.closure_reason,
+            "1" if c.is_child else "0",
+            c.person.sex,
+            c.person.age_band,
+            c.person.citizenship,
+            c.person.migration_status,
+            ";".join(f.code for f in c.forms.all()),
+            c.identification_status,
+            c.region,
+            c.country_of_exploitation,
+        ]
+
+
+@case_staff
+def case_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Export the filtered case list as CSV: non-identifying columns only; the export is audited."""
+    filters = CaseFilterForm(request.GET or None).filters()
+    qs = case_selectors.case_list(request.user, **filters)
+    audit_record(
+        actor=request.user,
+        action="case.export",
+        object_type="case",
+        outcome="allowed",
+        reason="web csv",
+        detail={"filters": {k: v for k, v in filters.items() if v}, "rows": qs.count()},
+    )
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow([_safe_cell(v) for v in row]) for row in _export_rows(qs.iterator(chunk_size=2000)))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+@case_staff
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case, prefilled from a screening when one is given (``?screening=ID``)."""
+    if not _can_screen(request.user):
+        raise Http404
+    screening = None
+    screening_id = request.POST.get("screening") or request.GET.get("screening")
+    if screening_id:
+        if not str(screening_id).isdigit():
+            raise Http404
+        screening = case_selectors.screening_get(request.user, int(screening_id))
+    initial = CaseOpenForm.initial_from_screening(screening) if screening else {}
+    form = CaseOpenForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_services.case_open(actor=request.user, screening=screening, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+            return redirect("web:case_detail", pk=case.pk)
+    return render(request, "web/case_form.html", {"form": form, "screening": screening})
+
+
+@case_staff
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a case as the user may see it; the read is audited."""
+    user = request.user
+    view = case_selectors.case_get(user, pk, reason="web")
+    case = view.case
+    my_orgs = set(access.org_ids(user))
+    is_open = case.status == CaseStatus.OPEN
+    can = {
+        "manage": is_open and access.can(user, Action.MANAGE, case),
+        "refer": access.can(user, Action.REFER, case),
+        "record_service": access.can(user, Action.RECORD_SERVICE, case),
+        "identify": is_open and access.can(user, Action.IDENTIFY, case),
+    }
+    can["consent"] = view.is_owner and can["refer"]
+    referrals = case.referrals.select_related("from_org", "to_org", "service_type")
+    if not view.is_owner:
+        # A receiver sees the referrals its own organisations sent or received, not the others.
+        referrals = access.restrict(referrals, user, Action.VIEW)
+    services = list(case.services.select_related("service_type", "organisation"))
+    for s in services:
+        s.can_update = is_open and can["record_service"] and (s.organisation_id in my_orgs or case.owner_id in my_orgs)
+    context = {
+        "view": view,
+        "case": case,
+        "person": case.person,
+        "forms": list(case.forms.all()),
+        "timeline": case_selectors.case_timeline(view),
+        "referrals": list(referrals),
+        "identifications": list(case.identifications.select_related("organisation")),
+        "services": services,
+        "can": can,
+        "is_open": is_open,
+    }
+    if view.is_owner:
+        context["consents"] = list(case.consents.select_related("organisation"))
+        context["notes"] = list(case.notes.select_related("author"))
+        context["note_form"] = NoteForm()
+    return render(request, "web/case_detail.html", context)
+
+
+@case_staff
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a case; a stale version is refused with a message and the user's input kept."""
+    view = _case_for(request, pk, Action.MANAGE, reason="edit")
+    case = view.case
+    form = CaseEditForm(
+        request.POST or None, initial=CaseEditForm.initial_from_case(case), show_identity=view.show_identity
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        changes, forms_ = form.changes()
+        if not changes and forms_ is None:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("web:case_detail", pk=case.pk)
+        try:
+            case_services.case_update(
+                actor=request.user,
+                case=case,
+                expected_version=form.cleaned_data["version"],
+                forms=forms_,
+                **changes,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            status = add_conflict(form, exc)
+        else:
+            messages.success(request, _("Case saved."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(request, "web/case_edit.html", {"form": form, "case": case, "view": view}, status=status)
+
+
+@case_staff
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close a case with a reason; its open referrals close with it."""
+    view = _case_for(request, pk, Action.MANAGE, reason="close")
+    case = view.case
+    form = CaseCloseForm(request.POST or None, initial={"version": case.version})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case_services.case_close(
+                actor=request.user,
+                case=case,
+                reason=d["reason"],
+                note=d["note"],
+                closed_on=d["closed_on"],
+                expected_version=d["version"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            status = add_conflict(form, exc)
+        else:
+            messages.success(request, _("Case closed."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(
+        request,
+        "web/case_action.html",
+        {
+            "form": form,
+            "case": case,
+            "title": _("Close case %(ref)s") % {"ref": case.reference},
+            "submit": _("Close the case"),
+        },
+        status=status,
+    )
+
+
+@case_staff
+def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the person's informed consent for one purpose."""
+    view = _case_for(request, pk, Action.REFER, owner_only=True, reason="consent")
+    case = view.case
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case_services.consent_record(
+                actor=request.user,
+                case=case,
+                purpose=d["purpose"],
+                organisation=d["organisation"],
+                given_on=d["given_on"],
+                note=d["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(
+        request,
+        "web/case_action.html",
+        {
+            "form": form,
+            "case": case,
+            "title": _("Record consent for case %(ref)s") % {"ref": case.reference},
+            "submit": _("Record consent"),
+        },
+    )
+
+
+@case_staff
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResponse:
+    """Record that the person withdrew a consent."""
+    view = _case_for(request, pk, Action.REFER, owner_only=True, reason="consent withdraw")
+    consent = view.case.consents.filter(pk=consent_id).first()
+    if consent is None:
+        raise Http404
+    consent.case = view.case
+    try:
+        case_services.consent_withdraw(actor=request.user, consent=consent)
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message)
+    else:
+        messages.success(request, _("Consent withdrawn."))
+    return redirect("web:case_detail", pk=view.case.pk)
+
+
+@case_staff
+def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refer the case to another organisation, with consent or a stated legal ground."""
+    view = _case_for(request, pk, Action.REFER, reason="refer")
+    case = view.case
+    form = ReferForm(request.POST or None, user=request.user, case=case)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            referral = referral_services.referral_send(
+                actor=request.user,
+                case=case,
+                to_org=d["to_org"],
+                from_org=d["from_org"] if form.several_from else None,
+                kind=d["kind"],
+                service_type=d["service_type"],
+                message=d["message"],
+                legal_ground=d["legal_ground"],
+                legal_ground_note=d["legal_ground_note"],
+                shares_identity=d["shares_identity"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            status = add_conflict(form, exc)
+        else:
+            messages.success(request, _("Referral sent to %(org)s.") % {"org": referral.to_org.name})
+            return redirect("web:referral_detail", pk=referral.pk)
+    return render(request, "web/case_refer.html", {"form": form, "case": case, "view": view}, status=status)
+
+
+@case_staff
+def case_identify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the identification authority's decision on a case."""
+    view = _case_for(request, pk, Action.IDENTIFY, reason="identify")
+    case = view.case
+    form = IdentifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case_services.identification_decide(
+                actor=request.user, case=case, decision=d["decision"], grounds=d["grounds"], decided_on=d["decided_on"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(
+        request,
+        "web/case_action.html",
+        {
+            "form": form,
+            "case": case,
+            "title": _("Identification decision on case %(ref)s") % {"ref": case.reference},
+            "submit": _("Record the decision"),
+        },
+    )
+
+
+@case_staff
+def service_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a service to the case's assistance plan."""
+    view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service")
+    case = view.case
+    form = ServiceForm(request.POST or None, user=request.user, case=case, is_owner=view.is_owner)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case_services.service_record(
+                actor=request.user,
+                case=case,
+                service_type=d["service_type"],
+                organisation=d["organisation"],
+                referral=d["referral"],
+                status=d["status"],
+                started_on=d["started_on"],
+                ended_on=d["ended_on"],
+                outcome=d["outcome"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            status = add_conflict(form, exc)
+        else:
+            messages.success(request, _("Service added to the assistance plan."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(
+        request,
+        "web/case_action.html",
+        {
+            "form": form,
+            "case": case,
+            "title": _("Add a service to case %(ref)s") % {"ref": case.reference},
+            "submit": _("Add the service"),
+        },
+        status=status,
+    )
+
+
+@case_staff
+def service_edit(request: HttpRequest, pk: int, service_id: int) -> HttpResponse:
+    """Update a service's status, dates and outcome (optimistic locking)."""
+    view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service update")
+    case = view.case
+    delivery = case.services.select_related("service_type", "organisation").filter(pk=service_id).first()
+    if delivery is None:
+        raise Http404
+    delivery.case = case
+    form = ServiceUpdateForm(request.POST or None, initial=ServiceUpdateForm.initial_from(delivery))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("web:case_detail", pk=case.pk)
+        try:
+            case_services.service_update(
+                actor=request.user, delivery=delivery, expected_version=form.cleaned_data["version"], **changes
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            status = add_conflict(form, exc)
+        else:
+            messages.success(request, _("Service updated."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(
+        request,
+        "web/case_action.html",
+        {
+            "form": form,
+            "case": case,
+            "title": _("%(service)s by %(org)s")
+            % {"service": delivery.service_type.name, "org": delivery.organisation.name},
+            "submit": _("Save"),
+        },
+        status=status,
+    )
+
+
+@case_staff
+@require_POST
+def note_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a note to the case (the owner's staff only)."""
+    view = _case_for(request, pk, Action.MANAGE, owner_only=True, reason="note")
+    case = view.case
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            case_services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("web:case_detail", pk=case.pk)
+    return render(
+        request,
+        "web/case_action.html",
+        {
+            "form": form,
+            "case": case,
+            "title": _("Add a note to case %(ref)s") % {"ref": case.reference},
+            "submit": _("Add the note"),
+            "action_url": request.path,
+        },
+    )
+
+
+# --- Referrals -------------------------------------------------------------------------------
+
+
+def _referral_box(request: HttpRequest, box: str) -> HttpResponse:
+    form = ReferralFilterForm(request.GET or None)
+    status = form.status_value()
+    select = referral_selectors.referral_inbox if box == "in" else referral_selectors.referral_outbox
+    qs = select(request.user, status=status)
+    return render(
+        request,
+        "web/referral_list.html",
+        {"form": form, "page": _page(request, qs), "box": box, "today": timezone.localdate()},
+    )
+
+
+@case_staff
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    """List referrals received by the user's organisations."""
+    return _referral_box(request, "in")
+
+
+@case_staff
+def referral_outbox(request: HttpRequest) -> HttpResponse:
+    """List referrals sent by the user's organisations."""
+    return _referral_box(request, "out")
+
+
+TRANSITION_LABELS = {
+    ReferralStatus.ACCEPTED: gettext_lazy("Accept"),
+    ReferralStatus.DECLINED: gettext_lazy("Decline"),
+    ReferralStatus.IN_PROGRESS: gettext_lazy("Mark in progress"),
+    ReferralStatus.COMPLETED: gettext_lazy("Mark completed"),
+    ReferralStatus.CLOSED: gettext_lazy("Close"),
+}
+
+
+def _referral_page(
+    request: HttpRequest, referral: Referral, bound: TransitionForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    receiver, sender = referral_selectors.referral_sides(user, referral)
+    actions = []
+    for to_status in referral_selectors.allowed_transitions(user, referral):
+        form = bound if bound is not None and bound.data.get("status") == to_status else None
+        form = form or TransitionForm(
+            initial={"status": to_status, "version": referral.version}, prefix=None, auto_id=f"id_{to_status}_%s"
+        )
+        actions.append(
+            {
+                "status": to_status,
+                "label": TRANSITION_LABELS.get(to_status, to_status),
+                "form": form,
+                "needs_reason": to_status == ReferralStatus.DECLINED,
+            }
+        )
+    consent_orgs = {c.get("organisation") for c in referral.consent_snapshot if c.get("organisation")}
+    names = dict(Organisation.objects.filter(pk__in=consent_orgs).values_list("pk", "name"))
+    snapshot = [
+        {
+            "purpose": ConsentPurpose(c["purpose"]).label if c.get("purpose") in ConsentPurpose.values else "",
+            "organisation": names.get(c.get("organisation"), ""),
+            "given_on": c.get("given_on"),
+        }
+        for c in referral.consent_snapshot
+    ]
+    return render(
+        request,
+        "web/referral_detail.html",
+        {
+            "referral": referral,
+            "actions": actions,
+            "bound": bound,
+            "is_receiver": receiver,
+            "is_sender": sender,
+            "case_visible": access.can(user, Action.VIEW, referral.case),
+            "snapshot": snapshot,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@case_staff
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a referral: the receiver sees what it shares, and the case once it has accepted."""
+    return _referral_page(request, referral_selectors.referral_get(request.user, pk))
+
+
+@case_staff
+@require_POST
+def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept, decline, progress, complete or close a referral, as the user's side may."""
+    referral = referral_services.referral_for_update(request.user, pk)
+    to_status = request.POST.get("status", "")
+    form = TransitionForm(request.POST, auto_id=f"id_{to_status if to_status in ReferralStatus.values else 'x'}_%s")
+    status = 200
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            referral_services.referral_transition(
+                actor=request.user,
+                referral=referral,
+                to_status=d["status"],
+                expected_version=d["version"],
+                reason=d["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, rename={"decline_reason": "reason"})
+        except Conflict as exc:
+            status = add_conflict(form, exc)
+        else:
+            messages.success(
+                request, _("The referral is now %(status)s.") % {"status": ReferralStatus(d["status"]).label}
+            )
+            return redirect("web:referral_detail", pk=referral.pk)
+    # Re-read as the page shows it, so a refusal shows the current state beside the message.
+    return _referral_page(request, referral_selectors.referral_get(request.user, pk), bound=form, status=status)
+
+
+# --- Service directory -----------------------------------------------------------------------
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    """Show who offers which service where, in which languages."""
+    form = DirectoryFilterForm(request.GET or None)
+    qs = referral_selectors.directory(**form.filters())
+    return render(request, "web/directory.html", {"form": form, "page": _page(request, qs)})

@@ -41,3 +41,20 @@ def login(page, live_server, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture(autouse=True)
+def flushable_audit(transactional_db):
+    """Let each live-server test's database be flushed afterwards.
+
+    Pages write audit rows, and the append-only triggers refuse the DELETE with which a
+    transactional test database is flushed (SQLite). The triggers are in place during the
+    test and dropped after it, before the flush.
+    """
+    from django.db import connection
+
+    from nrm.audit import triggers
+
+    triggers.install(connection)
+    yield
+    triggers.remove(connection)

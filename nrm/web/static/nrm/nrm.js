@@ -1,1 +1,129 @@
-// NRM: small progressive enhancements; pages work without it.
+// NRM: small progressive enhancements; every page works without them.
+// Loaded with `defer` from 'self' only (the CSP forbids inline scripts, styles and handlers).
+(function () {
+  "use strict";
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Selects marked data-autosubmit submit their form on change (language switch).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Forms marked data-confirm ask first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // An error summary takes the focus, so screen readers and keyboards start there.
+  var summary = document.querySelector(".error-summary[data-focus]");
+  if (summary) summary.focus();
+
+  // Screening: show only the indicators for an adult or a child, and the live result.
+  var screening = document.querySelector("form[data-screening]");
+  if (screening) {
+    var child = screening.querySelector("input[name=is_child]");
+    var panel = document.getElementById("live-result");
+    var body = panel.querySelector("[data-result-body]");
+    var url = screening.getAttribute("data-evaluate-url");
+    var timer = null;
+    var seq = 0;
+
+    var applyAudience = function () {
+      var audience = child && child.checked ? "child" : "adult";
+      screening.querySelectorAll("li[data-applies]").forEach(function (li) {
+        var applies = li.getAttribute("data-applies").split(" ").indexOf(audience) !== -1;
+        li.hidden = !applies;
+        if (!applies) {
+          var box = li.querySelector("input[type=checkbox]");
+          if (box) box.checked = false;
+        }
+      });
+    };
+
+    var bar = screening.querySelector("[data-result-bar]");
+    var summaryLink = bar && bar.querySelector("[data-result-summary]");
+    var summaryPrefix = summaryLink ? summaryLink.textContent + ": " : "";
+
+    var render = function (data) {
+      body.textContent = "";
+      if (summaryLink) {
+        summaryLink.textContent = summaryPrefix + (data.label || "…");
+        bar.className = "result-bar " + (data.result || "");
+      }
+      if (data.errors) {
+        Object.keys(data.errors).forEach(function (key) {
+          body.appendChild(el("p", "field-error", data.errors[key].join(" ")));
+        });
+        return;
+      }
+      var box = el("div", "result result-" + data.result);
+      var label = el("p", "result-label");
+      label.appendChild(el("strong", "", data.label));
+      box.appendChild(label);
+      var why = el("ul", "explanation");
+      data.explanation.forEach(function (line) { why.appendChild(el("li", "", line)); });
+      box.appendChild(why);
+      body.appendChild(box);
+      var dims = el("ul", "plain");
+      data.dimensions.forEach(function (d) {
+        var li = el("li", d.positive ? "pos" : "neg");
+        li.appendChild(el("strong", "", d.title + ": " + d.status));
+        li.appendChild(document.createTextNode(" (" + d.counts + ")"));
+        dims.appendChild(li);
+      });
+      body.appendChild(dims);
+    };
+
+    var update = function () {
+      var mine = ++seq;
+      fetch(url, {
+        method: "POST",
+        body: new FormData(screening),
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch", Accept: "application/json" },
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { if (mine === seq) render(data); })
+        .catch(function () { /* the result is still computed on save */ });
+    };
+
+    var schedule = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, 150);
+    };
+
+    if (child) child.addEventListener("change", applyAudience);
+    screening.addEventListener("change", schedule);
+    panel.hidden = false;
+    if (bar) bar.hidden = false;
+    applyAudience();
+    update();
+  }
+
+  // Referral: say whether the chosen organisation has the person's consent.
+  var refer = document.querySelector("form[data-refer]");
+  if (refer) {
+    var to = refer.querySelector("select[name=to_org]");
+    var status = refer.querySelector("[data-consent-status]");
+    var showConsent = function () {
+      var option = to.options[to.selectedIndex];
+      if (!option || !option.value) { status.hidden = true; return; }
+      var yes = option.getAttribute("data-consent") === "1";
+      status.textContent = status.getAttribute(yes ? "data-yes" : "data-no");
+      status.className = "consent-status " + (yes ? "yes" : "no");
+      status.hidden = false;
+    };
+    if (to && status) {
+      to.addEventListener("change", showConsent);
+      showConsent();
+    }
+  }
+})();

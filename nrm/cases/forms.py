@@ -1,0 +1,502 @@
+"""Forms of the victim's journey.
+
+Forms check the shape of the input (types, lengths, choices offered to this user); the rules
+belong to :mod:`nrm.cases.services`, whose errors views add back to the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nrm.accounts import access
+from nrm.accounts.models import Organisation, User
+from nrm.cases.choices import (
+    AgeBand,
+    CaseStatus,
+    ClosureReason,
+    ConsentPurpose,
+    Decision,
+    MigrationStatus,
+    ServiceStatus,
+    Sex,
+)
+from nrm.cases.models import Case, ExploitationForm, IndicatorList, ServiceDelivery
+from nrm.referrals.models import Referral, ServiceType
+
+STRENGTH_LABELS = {"strong": _("strong"), "medium": _("medium"), "weak": _("weak")}
+GROUP_LABELS = {"recruitment": _("Recruitment"), "exploitation": _("Exploitation"), "coercion": _("Coercion")}
+CHANNELS = [
+    ("", _("Not stated")),
+    ("outreach", _("Outreach")),
+    ("office", _("Office")),
+    ("helpline", _("Helpline")),
+    ("border", _("Border")),
+    ("inspection", _("Labour inspection")),
+    ("asylum", _("Asylum or reception centre")),
+    ("other", _("Other")),
+]
+COUNTRY_HELP = _("Two-letter ISO 3166 code, such as RS.")
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is always ISO, whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Return the regions of the organisations, as choices with a blank first."""
+    regions = (
+        Organisation.objects.filter(is_active=True)
+        .exclude(region="")
+        .order_by("region")
+        .values_list("region", flat=True)
+        .distinct()
+    )
+    return [("", _("Not stated")), *((r, r) for r in regions)]
+
+
+def country_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=2,
+        help_text=COUNTRY_HELP,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": 3, "autocomplete": "off"}),
+    )
+
+
+def version_field() -> forms.IntegerField:
+    """The version the user loaded; a stale one is refused by the service, not silently lost."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- Screening -------------------------------------------------------------------------------
+
+
+class ScreeningForm(forms.Form):
+    """A screening: who screened, a few non-identifying facts, and the indicators observed."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Screening organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    screened_on = forms.DateField(label=_("Date of screening"), required=False, widget=DateInput)
+    is_child = forms.BooleanField(label=_("The person is a child (under 18)"), required=False)
+    anonymous = forms.BooleanField(
+        label=_("Anonymous screening"),
+        required=False,
+        help_text=_("For helpline calls and outreach: no identity is recorded."),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    age_band = forms.ChoiceField(label=_("Age band"), choices=AgeBand.choices, initial=AgeBand.UNKNOWN)
+    citizenship = country_field(_("Citizenship"))
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=CHANNELS, required=False)
+    answers = forms.MultipleChoiceField(
+        label=_("Indicators observed"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, user: User, indicator_list: IndicatorList, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        orgs = access.screening_orgs(user)
+        self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in orgs])
+        if len(orgs) == 1:
+            self.fields["organisation"].initial = orgs[0].pk
+        self.fields["region"].choices = region_choices()
+        self.fields["screened_on"].initial = _today()
+        self.indicator_list = indicator_list
+        self.fields["answers"].choices = [(i["code"], i["text"]) for i in indicator_list.definition["indicators"]]
+
+    def indicator_groups(self) -> list[dict]:
+        """Return the list's dimensions, each with its indicators and whether each is ticked."""
+        definition = self.indicator_list.definition
+        ticked = set(self["answers"].value() or [])
+        order = {ind["code"]: n for n, ind in enumerate(definition["indicators"])}
+        groups = []
+        for dim in definition["dimensions"]:
+            items = [
+                {
+                    "code": ind["code"],
+                    "index": order[ind["code"]],
+                    "text": ind["text"],
+                    "strength": ind["strength"],
+                    "strength_label": STRENGTH_LABELS.get(ind["strength"], ind["strength"]),
+                    "applies_to": " ".join(ind.get("applies_to", ["adult", "child"])),
+                    "adult_only": ind.get("applies_to", ["adult", "child"]) == ["adult"],
+                    "child_only": ind.get("applies_to", ["adult", "child"]) == ["child"],
+                    "checked": ind["code"] in ticked,
+                }
+                for ind in definition["indicators"]
+                if ind["dimension"] == dim["code"]
+            ]
+            groups.append(
+                {
+                    "code": dim["code"],
+                    "title": dim["title"],
+                    "group": GROUP_LABELS.get(dim["group"], dim["group"]),
+                    "indicators": items,
+                }
+            )
+        return groups
+
+    def rule_summary(self) -> dict[str, list[str]]:
+        """Return, for adults and children, the groups of dimensions that must be positive."""
+        rule = self.indicator_list.definition["victim_rule"]
+        return {
+            audience: [str(GROUP_LABELS.get(g, g)) for g in rule.get(audience, {}).get("all_of_groups", [])]
+            for audience in ("adult", "child")
+        }
+
+
+class EvaluateForm(forms.Form):
+    """What the live result needs: the indicators ticked and whether the person is a child."""
+
+    is_child = forms.BooleanField(required=False)
+    answers = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, indicator_list: IndicatorList, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answers"].choices = [(i["code"], i["code"]) for i in indicator_list.definition["indicators"]]
+
+
+# --- Case ------------------------------------------------------------------------------------
+
+
+class ExploitationFormsField(forms.ModelMultipleChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            queryset=ExploitationForm.objects.all(),
+            to_field_name="code",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label=_("Forms of exploitation"),
+            **kwargs,
+        )
+
+
+class CaseOpenForm(forms.Form):
+    """Opening a case: the person's identity (encrypted), the safe facts, the exploitation."""
+
+    IDENTITY = ("given_name", "family_name", "date_of_birth", "document_number", "contact", "address")
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation opening the case"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    screening = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    given_name = forms.CharField(label=_("Given name"), required=False, max_length=120)
+    family_name = forms.CharField(label=_("Family name"), required=False, max_length=120)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
+    contact = forms.CharField(label=_("Contact (phone, e-mail)"), required=False, max_length=200)
+    address = forms.CharField(
+        label=_("Address"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
+    age_band = forms.ChoiceField(
+        label=_("Age band"),
+        choices=[("", _("From the birth year")), *AgeBand.choices],
+        required=False,
+        help_text=_("Only when the birth year is not known."),
+    )
+    citizenship = country_field(_("Citizenship"))
+    migration_status = forms.ChoiceField(
+        label=_("Migration or asylum status"), choices=MigrationStatus.choices, initial=MigrationStatus.UNKNOWN
+    )
+    is_child = forms.BooleanField(label=_("The person is a child (under 18)"), required=False)
+    guardian = forms.CharField(
+        label=_("Appointed guardian (name and contact)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    best_interests_note = forms.CharField(
+        label=_("Best interests of the child"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    country_of_exploitation = country_field(_("Country of exploitation"))
+    place_of_exploitation = forms.CharField(label=_("Place of exploitation"), required=False, max_length=120)
+    # Named like the service's argument; declared last because it shadows the ``forms`` module here.
+    forms = ExploitationFormsField()
+
+    field_order = [
+        "organisation",
+        "screening",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "document_number",
+        "contact",
+        "address",
+        "sex",
+        "birth_year",
+        "age_band",
+        "citizenship",
+        "migration_status",
+        "is_child",
+        "guardian",
+        "best_interests_note",
+        "forms",
+        "region",
+        "country_of_exploitation",
+        "place_of_exploitation",
+    ]
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        orgs = access.screening_orgs(user)
+        self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in orgs])
+        if len(orgs) == 1:
+            self.fields["organisation"].initial = orgs[0].pk
+        self.fields["birth_year"].max_value = _today().year
+        self.fields["birth_year"].widget.attrs.update({"max": _today().year, "min": 1900})
+        self.fields["region"].choices = region_choices()
+
+    @staticmethod
+    def initial_from_screening(screening) -> dict:
+        """Return the case fields a screening already answered."""
+        return {
+            "organisation": screening.organisation_id,
+            "screening": screening.pk,
+            "sex": screening.sex,
+            "age_band": "" if screening.age_band == AgeBand.UNKNOWN else screening.age_band,
+            "citizenship": screening.citizenship,
+            "region": screening.region,
+            "is_child": screening.is_child,
+        }
+
+    def service_kwargs(self) -> dict:
+        """Return the keyword arguments of :func:`nrm.cases.services.case_open`, but the screening."""
+        d = self.cleaned_data
+        identity = {name: d[name] or "" for name in self.IDENTITY}
+        if d["date_of_birth"]:
+            identity["date_of_birth"] = d["date_of_birth"].isoformat()
+        return {
+            "organisation": d["organisation"],
+            "identity": identity,
+            "sex": d["sex"],
+            "birth_year": d["birth_year"],
+            # The service derives the band from the birth year; a band typed in counts only without one.
+            "age_band": (d["age_band"] or None) if d["birth_year"] is None and not d["date_of_birth"] else None,
+            "citizenship": d["citizenship"],
+            "migration_status": d["migration_status"],
+            "is_child": d["is_child"],
+            "guardian": d["guardian"],
+            "best_interests_note": d["best_interests_note"],
+            "forms": [f.code for f in d["forms"]],
+            "region": d["region"],
+            "country_of_exploitation": d["country_of_exploitation"],
+            "place_of_exploitation": d["place_of_exploitation"],
+        }
+
+
+class CaseEditForm(forms.Form):
+    """Editing a case's fields; ``version`` is the one the user loaded."""
+
+    version = version_field()
+    is_child = forms.BooleanField(label=_("The person is a child (under 18)"), required=False)
+    guardian = CaseOpenForm.base_fields["guardian"]
+    best_interests_note = CaseOpenForm.base_fields["best_interests_note"]
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    country_of_exploitation = country_field(_("Country of exploitation"))
+    place_of_exploitation = forms.CharField(label=_("Place of exploitation"), required=False, max_length=120)
+    exploitation_start = forms.DateField(label=_("Exploitation started"), required=False, widget=DateInput)
+    exploitation_end = forms.DateField(label=_("Exploitation ended"), required=False, widget=DateInput)
+    plan_goals = forms.CharField(
+        label=_("Goals of the assistance plan"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    forms = ExploitationFormsField()
+
+    field_order = [
+        "version",
+        "is_child",
+        "guardian",
+        "best_interests_note",
+        "forms",
+        "region",
+        "country_of_exploitation",
+        "place_of_exploitation",
+        "exploitation_start",
+        "exploitation_end",
+        "plan_goals",
+    ]
+
+    def __init__(self, *args, show_identity: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_choices()
+        if not show_identity:
+            # Fields the user cannot see are not offered, so a save never blanks them.
+            del self.fields["guardian"], self.fields["best_interests_note"]
+
+    @staticmethod
+    def initial_from_case(case: Case) -> dict:
+        return {
+            "version": case.version,
+            "is_child": case.is_child,
+            "guardian": case.guardian,
+            "best_interests_note": case.best_interests_note,
+            "forms": [f.code for f in case.forms.all()],
+            "region": case.region,
+            "country_of_exploitation": case.country_of_exploitation,
+            "place_of_exploitation": case.place_of_exploitation,
+            "exploitation_start": case.exploitation_start,
+            "exploitation_end": case.exploitation_end,
+            "plan_goals": case.plan_goals,
+        }
+
+    def changes(self) -> tuple[dict, list[str] | None]:
+        """Return the changed fields for :func:`case_update` and the new forms (None if unchanged)."""
+        d = self.cleaned_data
+        changed = {name: d[name] for name in self.changed_data if name not in ("version", "forms")}
+        forms_ = [f.code for f in d["forms"]] if "forms" in self.changed_data else None
+        return changed, forms_
+
+
+class CaseCloseForm(forms.Form):
+    version = version_field()
+    reason = forms.ChoiceField(
+        label=_("Reason for closing"), choices=[("", _("Choose a reason")), *ClosureReason.choices]
+    )
+    closed_on = forms.DateField(label=_("Closed on"), required=False, widget=DateInput)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+
+class CaseFilterForm(forms.Form):
+    """Filters of the case list; an invalid value is ignored rather than refused."""
+
+    q = forms.CharField(label=_("Reference"), required=False, max_length=20)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *CaseStatus.choices])
+    form = forms.ChoiceField(label=_("Form of exploitation"), required=False)
+    decision = forms.ChoiceField(label=_("Identification"), required=False, choices=[("", _("Any")), *Decision.choices])
+    is_child = forms.ChoiceField(
+        label=_("Child"), required=False, choices=[("", _("Any")), ("1", _("Children")), ("0", _("Adults"))]
+    )
+    year = forms.IntegerField(label=_("Year opened"), required=False, min_value=1990, max_value=2100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["form"].choices = [
+            ("", _("Any")),
+            *ExploitationForm.objects.values_list("code", "name"),
+        ]
+
+    def filters(self) -> dict[str, str]:
+        """Return the selector's keyword filters, valid values only."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        out = {}
+        for name in ("q", "status", "form", "decision", "is_child", "year"):
+            value = data.get(name) if name not in self.errors else None
+            out[name] = "" if value is None else str(value)
+        return out
+
+
+# --- Consent, identification, services -------------------------------------------------------
+
+
+def _active_orgs():
+    return Organisation.objects.filter(is_active=True).order_by("name")
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=ConsentPurpose.choices, widget=forms.RadioSelect, initial=ConsentPurpose.SHARE
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation the person agrees to share with"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Choose an organisation"),
+        help_text=_("Only for sharing."),
+    )
+    given_on = forms.DateField(label=_("Consent given on"), required=False, widget=DateInput)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = _active_orgs()
+        self.fields["given_on"].initial = _today()
+
+
+class IdentifyForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    decided_on = forms.DateField(label=_("Decided on"), required=False, widget=DateInput)
+    grounds = forms.CharField(
+        label=_("Grounds of the decision"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["decided_on"].initial = _today()
+
+
+class ServiceForm(forms.Form):
+    """A service added to the assistance plan."""
+
+    service_type = forms.ModelChoiceField(
+        label=_("Service"), queryset=ServiceType.objects.all(), empty_label=_("Choose a service")
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Delivered by"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    referral = forms.ModelChoiceField(
+        label=_("On referral"), queryset=Referral.objects.none(), required=False, empty_label=_("None")
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices, initial=ServiceStatus.PLANNED)
+    started_on = forms.DateField(label=_("Started on"), required=False, widget=DateInput)
+    ended_on = forms.DateField(label=_("Ended on"), required=False, widget=DateInput)
+    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user: User, case: Case, is_owner: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        mine = access.org_ids(user, access.OWNER_ROLES[access.Action.RECORD_SERVICE])
+        # The owner plans services of any organisation; a receiver records its own.
+        orgs = _active_orgs() if is_owner else Organisation.objects.filter(pk__in=mine)
+        self.fields["organisation"].queryset = orgs
+        if not is_owner and len(mine) == 1:
+            self.fields["organisation"].initial = mine[0]
+        elif is_owner:
+            self.fields["organisation"].initial = case.owner_id
+        referrals = Referral.objects.filter(case=case).select_related("to_org", "service_type")
+        if not is_owner:
+            referrals = referrals.filter(to_org__in=mine)
+        self.fields["referral"].queryset = referrals
+        self.fields["referral"].label_from_instance = lambda r: (
+            f"{r.to_org.name}: {r.service_type.name if r.service_type else r.get_kind_display()} ({r.sent_on})"
+        )
+
+
+class ServiceUpdateForm(forms.Form):
+    version = version_field()
+    status = ServiceForm.base_fields["status"]
+    started_on = ServiceForm.base_fields["started_on"]
+    ended_on = ServiceForm.base_fields["ended_on"]
+    outcome = ServiceForm.base_fields["outcome"]
+
+    @staticmethod
+    def initial_from(delivery: ServiceDelivery) -> dict:
+        return {
+            "version": delivery.version,
+            "status": delivery.status,
+            "started_on": delivery.started_on,
+            "ended_on": delivery.ended_on,
+            "outcome": delivery.outcome,
+        }
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}

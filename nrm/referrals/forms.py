@@ -1,0 +1,130 @@
+"""Forms of referrals and the service directory; the rules live in :mod:`nrm.referrals.services`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nrm.accounts import access
+from nrm.accounts.models import Organisation, User
+from nrm.cases.choices import ConsentPurpose
+from nrm.cases.forms import region_choices
+from nrm.cases.models import Case
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.models import ServiceType
+
+
+class ConsentAwareSelect(forms.Select):
+    """A select of organisations that marks those the person agreed to share with."""
+
+    consented: frozenset[int] = frozenset()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        pk = getattr(value, "value", value)
+        if pk in self.consented:
+            option["attrs"]["data-consent"] = "1"
+        return option
+
+
+class ReferForm(forms.Form):
+    """Referring a case: to whom, for what, and on which basis if the person has not consented."""
+
+    from_org = forms.ModelChoiceField(
+        label=_("Referring organisation"), queryset=Organisation.objects.none(), empty_label=None, required=False
+    )
+    to_org = forms.ModelChoiceField(
+        label=_("Refer to"),
+        queryset=Organisation.objects.none(),
+        widget=ConsentAwareSelect,
+        empty_label=_("Choose an organisation"),
+    )
+    kind = forms.ChoiceField(label=_("Kind of referral"), choices=ReferralKind.choices, initial=ReferralKind.SERVICE)
+    service_type = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=ServiceType.objects.all(),
+        required=False,
+        empty_label=_("Choose a service"),
+        help_text=_("Required for a service referral."),
+    )
+    message = forms.CharField(
+        label=_("Message to the receiving organisation"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    shares_identity = forms.BooleanField(
+        label=_("Share the person's identity with the receiving organisation"),
+        required=False,
+        initial=True,
+        help_text=_("Untick to send the case without names, date of birth, documents and contacts."),
+    )
+    legal_ground = forms.ChoiceField(
+        label=_("Legal ground without consent"),
+        required=False,
+        choices=[("", _("None: the person consented")), *[c for c in LegalGround.choices if c[0]]],
+        widget=forms.RadioSelect,
+    )
+    legal_ground_note = forms.CharField(
+        label=_("Why the referral cannot wait for consent"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, user: User, case: Case, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        mine = access.org_ids(
+            user, access.OWNER_ROLES[access.Action.REFER] | access.RECEIVER_ROLES[access.Action.REFER]
+        )
+        self.fields["from_org"].queryset = Organisation.objects.filter(pk__in=mine)
+        self.several_from = len(mine) > 1
+        if not self.several_from:
+            self.fields["from_org"].widget = forms.HiddenInput()
+        self.fields["to_org"].queryset = (
+            Organisation.objects.filter(is_active=True).exclude(pk__in=access.org_ids(user)).select_related("type")
+        )
+        self.consented_orgs = [
+            c.organisation
+            for c in case.consents.filter(
+                purpose=ConsentPurpose.SHARE, withdrawn_on__isnull=True, organisation__isnull=False
+            ).select_related("organisation")
+        ]
+        self.fields["to_org"].widget.consented = frozenset(o.pk for o in self.consented_orgs)
+        self.fields["legal_ground"].initial = ""
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=ReferralStatus.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=_("Reason for declining"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReferralFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *ReferralStatus.choices])
+
+    def status_value(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""
+
+
+class DirectoryFilterForm(forms.Form):
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    language = forms.CharField(
+        label=_("Language"),
+        required=False,
+        max_length=10,
+        help_text=_("Language code, such as sr, en, hu."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", _("Any")), *ServiceType.objects.values_list("code", "name")]
+        self.fields["region"].choices = [("", _("Any")), *region_choices()[1:]]
+
+    def filters(self) -> dict[str, str]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: (data.get(name) or "").strip() for name in ("service", "region", "language")}

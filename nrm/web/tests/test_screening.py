@@ -1,0 +1,144 @@
+"""The screening form, its live result and the screening page."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import PRESUMED_ADULT
+from nrm.cases.models import Screening
+from nrm.web.tests.conftest import screen
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(orgs, **overrides) -> dict:
+    data = {
+        "organisation": orgs["pu-bg"].pk,
+        "sex": "F",
+        "age_band": "18-24",
+        "citizenship": "rs",
+        "region": "Belgrade",
+        "channel": "outreach",
+        "answers": PRESUMED_ADULT,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_form_lists_indicators_by_dimension_with_strength(client, world):
+    client.force_login(world["police"])
+    response = client.get("/screenings/new/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<legend>Deceptive recruitment" in html
+    assert html.count('name="answers"') == 6 * 9
+    assert 'class="strength strength-strong">strong<' in html
+    assert 'data-evaluate-url="/screenings/evaluate/"' in html
+    # Only the organisations the user may screen for are offered.
+    assert "Police Directorate Belgrade" in html
+    assert "Safe Harbour Association" not in html.split('id="id_organisation"')[1].split("</select>")[0]
+
+
+def test_save_shows_result_reasons_and_open_a_case(client, world, orgs):
+    client.force_login(world["police"])
+    response = client.post("/screenings/new/", form_data(orgs))
+    screening = Screening.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/screenings/{screening.pk}/"
+    assert screening.result == "presumed_victim"
+    assert screening.citizenship == "RS"
+    page = client.get(response["Location"]).content.decode()
+    assert "Presumed victim" in page
+    assert "recruitment: positive (Deceptive recruitment)" in page
+    assert "Open a case" in page
+    assert f'href="/cases/new/?screening={screening.pk}"' in page
+
+
+def test_not_indicated_offers_no_case(client, world, orgs):
+    client.force_login(world["police"])
+    response = client.post("/screenings/new/", form_data(orgs, answers=["deceptive_recruitment_weak1"]))
+    page = client.get(response["Location"]).content.decode()
+    assert "Not indicated" in page
+    assert "not positive; no dimension reached the rule" in page
+    assert "Open a case" not in page
+
+
+def test_bad_input_shows_the_field_error_and_stores_nothing(client, world, orgs):
+    client.force_login(world["police"])
+    response = client.post("/screenings/new/", form_data(orgs, citizenship="1X"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Use a two-letter ISO 3166 country code, such as RS." in html
+    assert 'id="id_citizenship_error"' in html
+    assert 'aria-describedby="id_citizenship_helptext id_citizenship_error"' in html
+    assert 'role="alert"' in html
+    assert '<a href="#id_citizenship">Citizenship</a>' in html
+    # The user's ticks are kept.
+    assert 'value="deceptive_recruitment_strong1" id="id_answers_0" checked' in html
+    assert Screening.objects.count() == 0
+
+
+def test_organisation_not_offered_is_refused(client, world, orgs):
+    client.force_login(world["police"])
+    response = client.post("/screenings/new/", form_data(orgs, organisation=orgs["ngo-sigurna"].pk))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert Screening.objects.count() == 0
+
+
+def test_unknown_indicator_is_refused(client, world, orgs):
+    client.force_login(world["police"])
+    response = client.post("/screenings/new/", form_data(orgs, answers=["no_such_indicator"]))
+    assert response.status_code == 200
+    assert 'id="id_answers_error"' in response.content.decode()
+    assert Screening.objects.count() == 0
+
+
+def test_evaluate_returns_result_and_reasons_and_stores_nothing(client, world):
+    client.force_login(world["police"])
+    response = client.post("/screenings/evaluate/", {"answers": PRESUMED_ADULT})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["presumed_victim"] is True
+    assert data["label"] == "Presumed victim"
+    dims = {d["code"]: d for d in data["dimensions"]}
+    assert dims["deceptive_recruitment"]["positive"] is True
+    assert dims["deceptive_recruitment"]["counts"] == "2 strong, 0 medium, 0 weak"
+    assert dims["coercive_recruitment"]["positive"] is False
+    assert any("coercion: positive" in line for line in data["explanation"])
+    assert Screening.objects.count() == 0
+
+
+def test_evaluate_child_needs_no_coercion(client, world):
+    client.force_login(world["police"])
+    answers = PRESUMED_ADULT[:4]
+    adult = client.post("/screenings/evaluate/", {"answers": answers}).json()
+    child = client.post("/screenings/evaluate/", {"answers": answers, "is_child": "on"}).json()
+    assert adult["presumed_victim"] is False
+    assert child["presumed_victim"] is True
+    assert "Child: coercion or means are not required." in child["explanation"]
+
+
+def test_evaluate_rejects_unknown_answers_and_get(client, world):
+    client.force_login(world["police"])
+    response = client.post("/screenings/evaluate/", {"answers": ["nope"]})
+    assert response.status_code == 400
+    assert "answers" in response.json()["errors"]
+    assert client.get("/screenings/evaluate/").status_code == 405
+
+
+def test_screening_of_another_organisation_is_404(client, world, orgs):
+    screening = screen(world["police"], orgs["pu-bg"])
+    client.force_login(world["ngo"])
+    assert client.get(f"/screenings/{screening.pk}/").status_code == 404
+    assert client.get(f"/cases/new/?screening={screening.pk}").status_code == 404
+    assert f"/screenings/{screening.pk}/" not in client.get("/screenings/").content.decode()
+
+
+def test_screening_list_filters_by_result(client, world, orgs):
+    yes = screen(world["police"], orgs["pu-bg"])
+    no = screen(world["police"], orgs["pu-bg"], answers=[])
+    client.force_login(world["police"])
+    html = client.get("/screenings/?result=presumed_victim").content.decode()
+    assert f"/screenings/{yes.pk}/" in html
+    assert f"/screenings/{no.pk}/" not in html
