@@ -42,7 +42,8 @@ OWNER_ROLES: dict[Action, set[str]] = {
 RECEIVER_ROLES: dict[Action, set[str]] = {
     Action.VIEW: set(CASE_ROLES),
     Action.SCREEN: set(),
-    Action.MANAGE: set(),
+    # The identification authority manages the protection of the victims referred to it.
+    Action.MANAGE: {Role.IDENTIFIER},
     Action.REFER: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.RESPOND: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
@@ -187,3 +188,100 @@ def actionplan_reports_filter(user: User, action: str = PlanAction.VIEW, prefix:
     if orgs is None:
         return Q()
     return Q(**{f"{prefix}institution__in": orgs})
+
+
+# --- Criminal justice ------------------------------------------------------------------------
+# A proceeding belongs to the police or prosecution organisation that opened it and to the
+# justice organisations it was shared with: their staff see all of it, defendants' identity
+# included. A victim's part of a proceeding (role, protection, compensation) is also seen by
+# whoever may see that victim's case, by the case rule above; nothing else of it. Which types
+# of organisation are justice organisations is configuration (``NRM_JUSTICE_ORG_TYPES``).
+
+
+class JusticeAction(StrEnum):
+    VIEW = "view"  # read a proceeding: stages, defendants (with identity), charges, verdicts, victims
+    EDIT = "edit"  # open and advance proceedings, record defendants, charges, verdicts, victims, compensation
+    SHARE = "share"  # share a proceeding with another justice organisation (the owner only)
+
+
+JUSTICE_ORG_TYPES = ("police", "prosecution", "court")
+JUSTICE_ROLES: dict[JusticeAction, set[str]] = {
+    JusticeAction.VIEW: set(CASE_ROLES),
+    JusticeAction.EDIT: {Role.FRONTLINE, Role.CASEWORKER},
+    JusticeAction.SHARE: {Role.FRONTLINE, Role.CASEWORKER},
+}
+# Roles that read national aggregates (justice and helpline statistics), never a record.
+STATISTICS_ROLES = {Role.COORDINATOR, Role.ANALYST}
+
+
+def _typed_org_ids(user: User, roles_: set[str], types: tuple[str, ...] | list[str]) -> list[int]:
+    orgs = org_ids(user, roles_)
+    if not orgs:
+        return []
+    return list(Organisation.objects.filter(pk__in=orgs, type__code__in=types).values_list("pk", flat=True))
+
+
+def justice_org_ids(user: User, action: JusticeAction = JusticeAction.VIEW) -> list[int]:
+    """Return the justice organisations in which ``user`` may ``action`` proceedings."""
+    from django.conf import settings
+
+    types = getattr(settings, "NRM_JUSTICE_ORG_TYPES", JUSTICE_ORG_TYPES)
+    return _typed_org_ids(user, JUSTICE_ROLES[JusticeAction(action)], types)
+
+
+def proceeding_filter(user: User, action: JusticeAction = JusticeAction.VIEW, prefix: str = "") -> Q:
+    """Return the Q selecting the proceedings ``user`` may ``action``; ``prefix`` reaches one through a relation.
+
+    The owner's staff may view, edit and share; the staff of an organisation it was shared with
+    may view and edit. A proceeding outside the filter does not exist for the user: callers
+    answer 404.
+    """
+    from nrm.justice.models import ProceedingShare
+
+    orgs = justice_org_ids(user, action)
+    if not orgs:
+        return Q(**{f"{prefix}pk__in": []})
+    q = Q(**{f"{prefix}owner__in": orgs})
+    if action != JusticeAction.SHARE:
+        shared = ProceedingShare.objects.filter(organisation__in=orgs).values("proceeding_id")
+        q |= Q(**{f"{prefix}pk__in": shared})
+    return q
+
+
+def proceeding_victim_filter(user: User, prefix: str = "") -> Q:
+    """Return the Q selecting the victims' parts of proceedings ``user`` may see.
+
+    A justice organisation sees every victim of its proceedings; anyone else sees the part of a
+    victim whose case they may view, by :func:`case_filter`, and no other part of the proceeding.
+    """
+    from nrm.cases.models import Case
+
+    cases = Case.objects.filter(case_filter(user, Action.VIEW)).values("pk")
+    return proceeding_filter(user, JusticeAction.VIEW, prefix=f"{prefix}proceeding__") | Q(
+        **{f"{prefix}case__in": cases}
+    )
+
+
+def reads_national_statistics(user: User) -> bool:
+    """Return True if ``user`` reads national aggregates (the Coordinator's office, analysts)."""
+    return bool(org_ids(user, STATISTICS_ROLES))
+
+
+# --- Helpline --------------------------------------------------------------------------------
+# Helpline calls are anonymous. The staff of a helpline organisation (``NRM_HELPLINE_ORG_TYPES``)
+# log and see their organisation's calls; coordinators and analysts see only aggregates.
+
+HELPLINE_ORG_TYPES = ("helpline",)
+HELPLINE_ROLES = {Role.FRONTLINE, Role.CASEWORKER}
+
+
+def helpline_org_ids(user: User) -> list[int]:
+    """Return the helpline organisations whose calls ``user`` may log and see."""
+    from django.conf import settings
+
+    return _typed_org_ids(user, HELPLINE_ROLES, getattr(settings, "NRM_HELPLINE_ORG_TYPES", HELPLINE_ORG_TYPES))
+
+
+def helpline_call_filter(user: User, prefix: str = "") -> Q:
+    """Return the Q selecting the helpline calls ``user`` may see; anything else is a 404."""
+    return Q(**{f"{prefix}organisation__in": helpline_org_ids(user)})

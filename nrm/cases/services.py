@@ -368,7 +368,7 @@ def case_update(
 @atomic_audited
 def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
     """Add a note to a case (the owner's staff only)."""
-    _lock_case(actor, case, Action.MANAGE)
+    _lock_owned_case(actor, case, Action.MANAGE)
     if not text.strip():
         raise invalid("text", _("Write the note."))
     note = CaseNote.objects.create(case=case, author=actor, organisation=case.owner, text=text.strip())

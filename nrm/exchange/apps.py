@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ExchangeConfig(AppConfig):
     name = "nrm.exchange"
     label = "exchange"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from nrm.cases.models import Case
+        from nrm.exchange.dedup import on_case_saved
+
+        # Proposing probable duplicates where the case is opened, whichever path opened it.
+        post_save.connect(on_case_saved, sender=Case, dispatch_uid="exchange.propose_links")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -45,3 +46,38 @@ class ExternalRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset_id}:{self.row_number}"
+
+
+class PersonLink(models.Model):
+    """A probable duplicate: two cases whose people have the same linkage key.
+
+    Proposed automatically when a case is opened (see ``nrm.exchange.dedup``); a case worker of
+    an owning organisation confirms or rejects it. ``case_a`` is always the lower id, so a pair
+    is stored once. Confirmed links let statistics count the person once.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    key = models.CharField(max_length=64, db_index=True, help_text="The linkage key the two people share")
+    case_a = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    case_b = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_a", "case_b"], name="person_link_pair"),
+            models.CheckConstraint(condition=models.Q(case_a__lt=models.F("case_b")), name="person_link_ordered"),
+        ]
+        indexes = [models.Index(fields=["status"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_a_id}~{self.case_b_id} ({self.status})"

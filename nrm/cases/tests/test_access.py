@@ -177,6 +177,7 @@ def test_centre_sees_a_case_referred_to_it_only_after_accepting(world, case):
     centre = fresh(world["centre"])
     assert allowed_actions(centre, case) == {
         Action.VIEW,
+        Action.MANAGE,  # the identification authority manages the protection of those referred to it
         Action.REFER,
         Action.RESPOND,
         Action.RECORD_SERVICE,

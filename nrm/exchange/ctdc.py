@@ -1,0 +1,719 @@
+"""CTDC (Counter-Trafficking Data Collaborative) data sets: import, frequencies, conformance.
+
+CTDC publishes victim-level data in releases whose columns differ: the k-anonymised global data
+set (codebook v6, 2017; v7, 2021), the victim-perpetrator synthetic set (2022) and the global
+synthetic set (2024). Columns are matched by name (case-insensitive, with the spellings seen in
+the codebooks), any subset of the known columns is accepted and unknown ones are ignored with a
+warning. Values are normalised the same way whatever the release:
+
+- ``-99``, ``NULL``, ``.`` and empty cells are missing (``None`` in ``raw``);
+- flags are ``0``, ``1``, ``0.0``, ``1.0`` (or ``true``/``false``), stored as 0 and 1;
+- multi-valued cells are split on ``;`` and stored as a sorted list of distinct values;
+- age, duration and year bands are written ``lo-hi`` or ``lo+`` (``0--8``, ``0—8`` -> ``0-8``);
+- countries are stored as ISO 3166 alpha-2 (the 2024 release uses alpha-3).
+
+A data set is imported all or nothing: every row is parsed and checked first, any error (row,
+column, problem) stops the import before anything is written, and the old data set of the same
+name is replaced in the same transaction as the new one is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils.text import slugify
+
+from nrm.audit.services import audit_record
+from nrm.exchange import countries
+from nrm.exchange.models import ExternalDataset, ExternalRecord
+from nrm.exchange.tabular import TableError, read_table
+
+YEAR, TEXT, MULTI, FLAG, COUNTRY, BAND, BANDS = "year", "text", "multi", "flag", "country", "band", "bands"
+
+MISSING = frozenset({"", "-99", "-99.0", "NULL", "null", "."})
+BATCH = 5000
+MAX_ERRORS = 200
+CACHE_SIZE = 5000
+
+
+def _flags(prefix: str, names: str) -> dict[str, str]:
+    return {prefix + n: FLAG for n in names.split()}
+
+
+# Every column of the releases named above, with how its values are read.
+COLUMNS: dict[str, str] = {
+    # Codebooks v6 (2017) and v7 (2021), k-anonymised global data set.
+    "yearOfRegistration": YEAR,
+    "Datasource": TEXT,
+    "gender": TEXT,
+    "ageBroad": BAND,
+    "majorityStatus": TEXT,
+    "majorityStatusAtExploit": TEXT,
+    "majorityEntry": TEXT,
+    "citizenship": COUNTRY,
+    **_flags(
+        "meansOfControl",
+        "DebtBondage TakesEarnings RestrictsFinancialAccess Threats PsychologicalAbuse PhysicalAbuse SexualAbuse "
+        "FalsePromises PsychoactiveSubstances RestrictsMovement RestrictsMedicalCare ExcessiveWorkingHours "
+        "UsesChildren ThreatOfLawEnforcement WithholdsNecessities WithholdsDocuments Other NotSpecified",
+    ),
+    "meansOfControlConcatenated": MULTI,
+    **_flags(
+        "is",
+        "ForcedLabour SexualExploit OtherExploit SexAndLabour ForcedMarriage ForcedMilitary OrganRemoval "
+        "SlaveryAndPractices Abduction",
+    ),
+    "typeOfExploitConcatenated": MULTI,
+    **_flags(
+        "typeOfLabour",
+        "Agriculture Aquafarming Begging Construction DomesticWork Hospitality IllicitActivities Manufacturing "
+        "MiningOrDrilling Peddling Transportation Other NotSpecified",
+    ),
+    "typeOfLabourConcatenated": MULTI,
+    **_flags("typeOfSex", "Prostitution Pornography RemoteInteractiveServices PrivateSexualServices Other"),
+    "typeOfSexConcatenated": MULTI,
+    "RecruiterRelationship": MULTI,
+    "CountryOfExploitation": COUNTRY,
+    **_flags("recruiterRelation", "IntimatePartner Friend Family Other Unknown"),
+    # Global synthetic data set, 2024 (merged means of control, trafficking duration).
+    "traffickMonths": BAND,
+    **_flags(
+        "means",
+        "DebtBondageEarnings Threats AbusePsyPhySex FalsePromises DrugsAlcohol DenyBasicNeeds ExcessiveWorkHours "
+        "WithholdDocs",
+    ),
+    # Victim-perpetrator synthetic data set, 2022.
+    "yearRegister": YEAR,
+    "UN_COO_Region": TEXT,
+    "UN_COE_Region": TEXT,
+    **_flags("IP_", "Exploiter RecruiterBroker TransactionProcess ControlAbuseKidnap"),
+    "IP_Gender": MULTI,
+    "IP_ageBroad": BANDS,
+    "IP_citizen_UNRegion": MULTI,
+    "IP_Relation": MULTI,
+    "IP_PayMoney": MULTI,
+}
+# Other spellings found in the codebooks (names are matched case-insensitively as well).
+ALIASES = {
+    "CountryOfExploition": "CountryOfExploitation",  # codebook v7, variable 58
+    "meansWithholdDocuments": "meansWithholdDocs",  # codebook 2024, variable 14
+}
+_BY_NAME = {name.casefold(): name for name in COLUMNS} | {a.casefold(): c for a, c in ALIASES.items()}
+
+# CTDC's types of exploitation as the system's forms of exploitation (nrm/demo/data/reference_*.json).
+FLAG_FORMS = {
+    "isForcedLabour": ["forced_labour"],
+    "isSexualExploit": ["sexual"],
+    "isOtherExploit": ["other"],
+    "isSexAndLabour": ["sexual", "forced_labour"],
+    "isForcedMarriage": ["forced_marriage"],
+    "isForcedMilitary": ["armed_conflict"],
+    "isOrganRemoval": ["organs"],
+    "isSlaveryAndPractices": ["slavery"],
+    "typeOfLabourBegging": ["begging"],
+    "typeOfLabourIllicitActivities": ["criminality"],
+    "typeOfSexPornography": ["pornography"],
+}
+CONCATENATED_FORMS = {
+    "forced labour": ["forced_labour"],
+    "forced labour and/or services": ["forced_labour"],
+    "sexual exploitation": ["sexual"],
+    "combined sexual and labour exploitation": ["sexual", "forced_labour"],
+    "forced marriage": ["forced_marriage"],
+    "slavery and similar practices": ["slavery"],
+    "forced military": ["armed_conflict"],
+    "organ removal": ["organs"],
+    "other": ["other"],
+}
+SEX = {
+    "female": "F",
+    "woman": "F",
+    "male": "M",
+    "man": "M",
+    "transgender/nonconforming": "X",
+    "trans/transgender/nonconforming": "X",
+    "unknown": "U",
+}
+MAJORITY = {"minor": True, "adult": False}
+SOURCES = {"case management": "case_management", "hotline": "helpline"}
+
+_BAND = re.compile(r"^(\d+)\s*(?:-{1,2}|–|—)\s*(\d+)(?:\s*\(.*\))?$")
+_OPEN_BAND = re.compile(r"^(\d+)\s*\+(?:\s*\(.*\))?$")
+_NUMBER = re.compile(r"^\d+(?:\.0+)?$")
+
+
+class Invalid(ValueError):
+    """A cell's value cannot be read as its column requires; the message says why."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file was not imported; ``errors`` lists every problem found (row, column, message)."""
+
+    def __init__(self, message: str, errors: list[RowError] | None = None, total: int | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+        self.total = total if total is not None else len(self.errors)
+
+
+# --- Reading values --------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    return text.replace("\u00a0", " ").strip()
+
+
+def parse_flag(text: str) -> int | None:
+    text = _clean(text)
+    if text in MISSING:
+        return None
+    low = text.lower()
+    if low in ("1", "1.0", "true", "yes"):
+        return 1
+    if low in ("0", "0.0", "false", "no"):
+        return 0
+    raise Invalid(f"“{text}” is not a flag (use 1, 0 or leave empty)")
+
+
+def parse_band(text: str) -> str | None:
+    text = _clean(text)
+    if text in MISSING:
+        return None
+    if m := _BAND.match(text):
+        return f"{int(m[1])}-{int(m[2])}"
+    if m := _OPEN_BAND.match(text):
+        return f"{int(m[1])}+"
+    if _NUMBER.match(text):
+        return str(int(float(text)))
+    if text.lower() == "unknown":
+        return "Unknown"
+    raise Invalid(f"“{text}” is not a band such as 18-20 or 48+")
+
+
+def parse_year(text: str) -> int | str | None:
+    text = _clean(text)
+    if text in MISSING:
+        return None
+    if _NUMBER.match(text):
+        year = int(float(text))
+        if 1900 <= year <= 2100:
+            return year
+    else:
+        try:
+            band = parse_band(text)
+        except Invalid:
+            band = None
+        if band and band != "Unknown":
+            bounds = [int(b) for b in band.rstrip("+").split("-")]
+            if all(1900 <= b <= 2100 for b in bounds) and bounds == sorted(bounds):
+                return band
+    raise Invalid(f"“{text}” is not a year or a band of years such as 2014-2018")
+
+
+def parse_text(text: str) -> str | None:
+    text = _clean(text)
+    if text in MISSING:
+        return None
+    if ";" in text:
+        return ";".join(sorted({p for p in (_clean(x) for x in text.split(";")) if p}))
+    return text
+
+
+def _split(text: str, item: Callable[[str], str | None]) -> list[str] | None:
+    text = _clean(text)
+    if text in MISSING:
+        return None
+    parts = {item(p) for p in text.split(";")}
+    parts.discard(None)
+    return sorted(parts) or None
+
+
+def parse_multi(text: str) -> list[str] | None:
+    return _split(text, lambda p: _clean(p) or None)
+
+
+def parse_bands(text: str) -> list[str] | None:
+    return _split(text, parse_band)
+
+
+def parse_country(text: str) -> str | None:
+    text = _clean(text)
+    if text in MISSING:
+        return None
+    code = countries.to_alpha2(text)
+    return code or text.upper()
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    YEAR: parse_year,
+    TEXT: parse_text,
+    MULTI: parse_multi,
+    FLAG: parse_flag,
+    COUNTRY: parse_country,
+    BAND: parse_band,
+    BANDS: parse_bands,
+}
+
+
+def parse_value(column: str, text: str):
+    """Return the normalised value of ``text`` in ``column``; raise :class:`Invalid` if unreadable."""
+    return PARSERS[COLUMNS[column]](text)
+
+
+def label(value) -> str:
+    """Return a normalised value as it appears in a frequency table (lists joined with ``;``)."""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def resolve_columns(header: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
+    """Return the known columns as (position, canonical name), and the unknown column names."""
+    known: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for position, name in enumerate(header):
+        name = _clean(name)
+        canonical = _BY_NAME.get(name.casefold())
+        if canonical is None:
+            if name:
+                unknown.append(name)
+            continue
+        if canonical in seen:
+            raise ImportFailed(f"column {name} appears twice in the header")
+        seen.add(canonical)
+        known.append((position, canonical))
+    return known, unknown
+
+
+# --- Dimensions ------------------------------------------------------------------------------
+
+
+class _Notes:
+    """Collects warnings about values the dimensions could not use, one line per (column, value)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], list[int]] = {}
+
+    def add(self, column: str, value: str, row: int) -> None:
+        rows = self.seen.setdefault((column, value), [])
+        rows.append(row)
+
+    def lines(self) -> list[str]:
+        out = []
+        for (column, value), rows in sorted(self.seen.items()):
+            out.append(
+                f"column {column}: {len(rows)} row(s) with “{value}”, which has no counterpart in the statistics "
+                f"(kept in raw; first at row {rows[0]})"
+            )
+        return out
+
+
+@functools.cache
+def _sex(gender: str) -> str:
+    return SEX.get(gender.casefold(), "")
+
+
+@functools.cache
+def _child(majority: str | None, age_group: str) -> bool | None:
+    child = MAJORITY.get(majority.casefold()) if majority is not None else None
+    if child is None and age_group:
+        bounds = [int(b) for b in age_group.rstrip("+").split("-")]
+        if bounds[-1] < 18 and not age_group.endswith("+"):
+            child = True
+        elif bounds[0] >= 18:
+            child = False
+    return child
+
+
+@functools.cache
+def _source(source: str) -> str:
+    return (SOURCES.get(source.casefold()) or slugify(source).replace("-", "_"))[:40]
+
+
+def dimensions(raw: dict, row: int, notes: _Notes) -> tuple:
+    """Return ExternalRecord's dimension values computed from a row's normalised values.
+
+    In ``RECORD_FIELDS`` order, from ``year`` to ``decision``.
+    """
+    get = raw.get
+    year = get("yearOfRegistration", get("yearRegister"))
+    gender = get("gender")
+    sex = ""
+    if gender is not None:
+        sex = _sex(gender)
+        if not sex:
+            notes.add("gender", gender, row)
+    age = get("ageBroad")
+    age_group = age if age and age != "Unknown" else ""
+    places = []
+    for column in ("citizenship", "CountryOfExploitation"):
+        value = get(column)
+        place = value if value and countries.is_alpha2(value) else ""
+        if value and not place:
+            notes.add(column, value, row)
+        places.append(place)
+    forms: set[str] = set()
+    for column, codes in FLAG_FORMS.items():
+        if get(column) == 1:
+            forms.update(codes)
+    for part in get("typeOfExploitConcatenated") or ():
+        codes = CONCATENATED_FORMS.get(part.casefold())
+        if codes is None:
+            notes.add("typeOfExploitConcatenated", part, row)
+        else:
+            forms.update(codes)
+    source = get("Datasource")
+    return (
+        year if isinstance(year, int) else None,
+        sex,
+        age_group,
+        _child(get("majorityStatus"), age_group),
+        places[0],
+        places[1],
+        sorted(forms),
+        _source(source) if source else "",
+        "",
+    )
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    dataset: ExternalDataset
+    rows: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else float(self.rows)
+
+
+# ExternalRecord's columns in the order :func:`read_records` builds its rows.
+RECORD_FIELDS = (
+    "row_number",
+    "year",
+    "sex",
+    "age_group",
+    "is_child",
+    "citizenship",
+    "country_of_exploitation",
+    "exploitation",
+    "referral_source",
+    "decision",
+    "raw",
+)
+
+
+def read_records(
+    path: str | Path, *, progress: Callable[[int], None] | None = None
+) -> tuple[list[str], list[tuple], list[str]]:
+    """Read and check a CTDC file; return its known columns, its records and the warnings.
+
+    Each record is a tuple of ExternalRecord's values in ``RECORD_FIELDS`` order.
+
+    Raise :class:`ImportFailed` listing every row error (up to ``MAX_ERRORS``) if any cell
+    cannot be read; nothing is written here.
+    """
+    try:
+        table = read_table(path)
+    except TableError as exc:
+        raise ImportFailed(str(exc)) from None
+    try:
+        known, unknown = resolve_columns(table.header)
+        if not known:
+            raise ImportFailed(f"{Path(path).name}: none of the columns is a known CTDC column")
+        warnings = [f"unknown column “{name}” ignored" for name in unknown]
+        parsers = [(position, name, PARSERS[COLUMNS[name]]) for position, name in known]
+        width = max(position for position, _name in known) + 1
+        notes = _Notes()
+        errors: list[RowError] = []
+        error_count = 0
+        records: list[tuple] = []
+        number = 0
+        # CTDC columns hold few distinct values: each column remembers what its texts parse to.
+        caches: list[dict[str, object]] = [{} for _ in parsers]
+        columns = list(zip(parsers, caches, strict=True))
+        for number, cells in table.rows:
+            if len(cells) < width:
+                cells = list(cells) + [""] * (width - len(cells))
+            raw = {}
+            blank = True
+            for (position, name, parse), cache in columns:
+                text = cells[position]
+                try:
+                    value = cache[text]
+                except KeyError:
+                    try:
+                        value = parse(text)
+                    except Invalid as exc:
+                        value = exc
+                    if len(cache) < CACHE_SIZE:
+                        cache[text] = value
+                if value.__class__ is Invalid:
+                    error_count += 1
+                    if len(errors) < MAX_ERRORS:
+                        errors.append(RowError(number, name, str(value)))
+                    value = None
+                if value is not None:
+                    blank = False
+                raw[name] = value
+            if blank and not any(c.strip() for c in cells):
+                continue  # a blank line is not a record
+            if error_count:
+                continue
+            records.append((number, *dimensions(raw, number, notes), raw))
+            if progress and len(records) % 10000 == 0:
+                progress(len(records))
+    finally:
+        table.close()
+    if error_count:
+        raise ImportFailed(
+            f"{error_count} error(s) in {Path(path).name}; nothing was imported", errors=errors, total=error_count
+        )
+    return [name for _p, name in known], records, warnings + notes.lines()
+
+
+def ctdc_import(
+    *,
+    path: str | Path,
+    name: str,
+    actor=None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportResult:
+    """Import a CTDC file as the external data set ``name``, replacing any data set of that name.
+
+    Everything is checked before anything is written; the replacement is one transaction, so a
+    failing import leaves the previous data set exactly as it was.
+    """
+    if not name or slugify(name) != name or len(name) > 80:
+        raise ImportFailed(f"“{name}” is not a valid data set name (use letters, digits, - and _)")
+    started = time.perf_counter()
+    columns, records, warnings = read_records(path, progress=(lambda n: progress("read", n, 0)) if progress else None)
+    total = len(records)
+    with transaction.atomic():
+        old = ExternalDataset.objects.select_for_update().filter(name=name).first()
+        if old is not None:
+            ExternalRecord.objects.filter(dataset=old).delete()
+            old.delete()
+        dataset = ExternalDataset.objects.create(
+            name=name,
+            source="ctdc",
+            file_name=Path(path).name[:255],
+            row_count=total,
+            columns=columns,
+            warnings=warnings,
+        )
+        for start in range(0, total, BATCH):
+            _insert(dataset.pk, records[start : start + BATCH])
+            if progress:
+                progress("write", min(start + BATCH, total), total)
+        audit_record(
+            actor=actor,
+            action="exchange.ctdc_import",
+            object_type="external_dataset",
+            object_id=dataset.pk,
+            detail={"name": name, "file": Path(path).name, "rows": total, "replaced": old is not None},
+        )
+    return ImportResult(dataset=dataset, rows=total, seconds=time.perf_counter() - started, warnings=warnings)
+
+
+def _insert(dataset_id: int, rows: list[tuple]) -> None:
+    """Write a batch of records: ``COPY`` on PostgreSQL, one prepared statement elsewhere.
+
+    ``bulk_create`` spends most of its time building and preparing model instances; the rows
+    here are already checked, so they go to the database as plain values.
+    """
+    meta = ExternalRecord._meta
+    qn = connection.ops.quote_name
+    names = ("dataset", *RECORD_FIELDS)
+    columns = ", ".join(qn(meta.get_field(n).column) for n in names)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    values = [(dataset_id, *row[:7], dumps(row[7]), row[8], row[9], dumps(row[10])) for row in rows]
+    # Only the model's own table and column names are interpolated; values are parameters.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        params = ", ".join(["%s"] * len(names))
+        cursor.executemany(f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({params})", values)  # noqa: S608
+
+
+# --- Frequencies and conformance -------------------------------------------------------------
+
+
+def frequencies(dataset: ExternalDataset, columns: Iterable[str] | None = None) -> dict[str, Counter]:
+    """Return each column's frequencies in the stored records: label -> count, None for missing."""
+    columns = list(columns or dataset.columns)
+    counts = {c: Counter() for c in columns}
+    rows = ExternalRecord.objects.filter(dataset=dataset).values_list("raw", flat=True)
+    for raw in rows.iterator(chunk_size=5000):
+        for column in columns:
+            value = raw.get(column)
+            counts[column][None if value is None else label(value)] += 1
+    return counts
+
+
+@dataclass
+class PublishedTable:
+    """One column's frequency table as the publisher printed it (a Stata ``tab`` in TabStat)."""
+
+    column: str
+    valid: list[tuple[str, int, float, float, float]] = field(default_factory=list)  # label, n, %, valid %, cum
+    valid_total: tuple[int, float] | None = None
+    missing: int = 0
+    missing_percent: float = 0.0
+    total: int | None = None
+
+
+def read_tabstat(path: str | Path, sheet: str = "TabStat") -> dict[str, PublishedTable]:
+    """Read the publisher's frequency tables (a data dictionary's TabStat sheet) by column."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise ImportFailed(f"{Path(path).name}: no such file") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise ImportFailed(f"{Path(path).name}: not an XLSX workbook ({exc.__class__.__name__})") from None
+    if sheet not in book.sheetnames:
+        book.close()
+        raise ImportFailed(f"{Path(path).name}: no sheet named {sheet}")
+    tables: dict[str, PublishedTable] = {}
+    current: PublishedTable | None = None
+    section = ""
+    for row in book[sheet].iter_rows(values_only=True):
+        cells = list(row) + [None] * (6 - len(row))
+        first, value, freq, pct, valid, cum = cells[:6]
+        if isinstance(first, str) and first.strip() and first.strip() not in ("Valid", "Missing", "Total"):
+            current = tables.setdefault(first.strip(), PublishedTable(column=first.strip()))
+            section = ""
+            continue
+        if current is None or freq is None or isinstance(freq, str):
+            continue
+        if first == "Valid":
+            section = "valid"
+        elif first == "Missing":
+            section = "missing"
+        elif first == "Total":
+            current.total = int(freq)
+            current = None
+            continue
+        if section == "valid":
+            if value == "Total":
+                current.valid_total = (int(freq), float(pct or 0))
+            else:
+                current.valid.append((value, int(freq), float(pct or 0), float(valid or 0), float(cum or 0)))
+        elif section == "missing":
+            current.missing += int(freq)
+            current.missing_percent += float(pct or 0)
+    book.close()
+    return tables
+
+
+@dataclass
+class ColumnCheck:
+    column: str
+    ok: bool
+    values: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _published_label(column: str, value) -> str:
+    parsed = parse_value(column, str(value) if not isinstance(value, float) else f"{value:g}")
+    return label(parsed) if parsed is not None else ""
+
+
+def _close(a: float, b: float) -> bool:
+    # Published percentages are rounded to two decimals: the exact value lies within 0.005.
+    return abs(a - b) <= 0.005 + 1e-9
+
+
+def compare(column: str, counts: Counter, published: PublishedTable) -> ColumnCheck:
+    """Compare computed frequencies with a published table: every value, count and percentage."""
+    check = ColumnCheck(column=column, ok=True)
+    problems = check.problems
+    missing = counts.get(None, 0)
+    total = sum(counts.values())
+    valid_total = total - missing
+    computed = {k: v for k, v in counts.items() if k is not None}
+    seen: set[str] = set()
+    cum = 0
+    for value, freq, pct, valid_pct, cum_pct in published.valid:
+        try:
+            key = _published_label(column, value)
+        except Invalid as exc:
+            problems.append(f"published value {value!r} cannot be read: {exc}")
+            continue
+        seen.add(key)
+        got = computed.get(key, 0)
+        cum += got
+        if got != freq:
+            problems.append(f"{value}: {got} here, {freq} published")
+            continue
+        if not _close(100 * got / total, pct):
+            problems.append(f"{value}: percent {100 * got / total:.4f} here, {pct} published")
+        if valid_total and not _close(100 * got / valid_total, valid_pct):
+            problems.append(f"{value}: valid percent {100 * got / valid_total:.4f} here, {valid_pct} published")
+        if valid_total and not _close(100 * cum / valid_total, cum_pct):
+            problems.append(f"{value}: cumulative {100 * cum / valid_total:.4f} here, {cum_pct} published")
+    for key in sorted(set(computed) - seen):
+        problems.append(f"{key}: {computed[key]} here, not published")
+    if published.valid_total is not None and published.valid_total[0] != valid_total:
+        problems.append(f"valid total: {valid_total} here, {published.valid_total[0]} published")
+    if published.valid_total is not None and total and not _close(100 * valid_total / total, published.valid_total[1]):
+        problems.append(f"valid total percent: {100 * valid_total / total:.4f} here, {published.valid_total[1]}")
+    if published.missing != missing:
+        problems.append(f"missing: {missing} here, {published.missing} published")
+    if total and not _close(100 * missing / total, published.missing_percent):
+        problems.append(f"missing percent: {100 * missing / total:.4f} here, {published.missing_percent} published")
+    if published.total is not None and published.total != total:
+        problems.append(f"total: {total} here, {published.total} published")
+    check.values = len(published.valid)
+    check.ok = not problems
+    return check
+
+
+def conformance(dataset: ExternalDataset, dictionary: str | Path) -> list[ColumnCheck]:
+    """Compare every column of ``dataset`` with the publisher's TabStat tables in ``dictionary``.
+
+    A column the publisher tabulated but the data set lacks, and a column of the data set the
+    publisher did not tabulate, are both mismatches.
+    """
+    published = read_tabstat(dictionary)
+    if not published:
+        raise ImportFailed(f"{Path(dictionary).name}: the TabStat sheet has no frequency tables")
+    names = {_BY_NAME.get(name.casefold(), name): table for name, table in published.items()}
+    counts = frequencies(dataset, [c for c in dataset.columns if c in names])
+    checks = []
+    for column, table in names.items():
+        if column not in counts:
+            checks.append(ColumnCheck(column, False, problems=["published, but not a column of the imported data"]))
+            continue
+        checks.append(compare(column, counts[column], table))
+    for column in dataset.columns:
+        if column not in names:
+            checks.append(ColumnCheck(column, False, problems=["imported, but the publisher has no table for it"]))
+    return checks

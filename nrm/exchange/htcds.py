@@ -1,0 +1,761 @@
+"""HTCDS v2.0 (Human Trafficking Case Data Standard, IOM) export and import of the system's cases.
+
+One row per case, one column per HTCDS field (``prs_FirstName``, ``vic_TypeOfExploitation``...),
+CSV or XLSX. How each field maps to the system, and how the known inconsistencies of the standard
+are handled, is documented in ``nrm/exchange/HTCDS.md``.
+
+Import is all or nothing: the whole file is checked first (every enumeration, date, country
+and flag), then every row goes through the same services a user's actions go through
+(``case_open``, ``identification_decide``...), in one transaction. Any problem, found by the
+checks or by a service, is reported by row and column, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from nrm.accounts.access import OWNER_ROLES, Action, org_ids, restrict
+from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, Role
+from nrm.accounts.models import Organisation, User
+from nrm.audit.services import audit_record
+from nrm.cases import services as case_services
+from nrm.cases.choices import CaseStatus, ClosureReason, ConsentPurpose, Decision, Sex
+from nrm.cases.models import Case, Identification
+from nrm.core.errors import Conflict, NotFound
+from nrm.exchange import countries
+from nrm.exchange.ctdc import ImportFailed, RowError
+from nrm.exchange.tabular import TableError, read_table, write_table
+
+DATA = Path(__file__).resolve().parent / "data" / "htcds_v2_0.json"
+AUDIT_CHUNK = 1000
+
+
+# --- The standard ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    section: str
+    status: str
+    type: str
+
+
+def _norm(text: str) -> str:
+    """Return the comparison form of a picklist value or label: no-break spaces, case and spacing folded."""
+    return " ".join(text.replace("\u00a0", " ").split()).casefold()
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s_]", "", text.replace("\u00a0", " ")).casefold()
+
+
+@functools.cache
+def spec() -> tuple[dict[str, Field], dict[str, list[tuple[str, str]]]]:
+    """Return the HTCDS v2.0 fields by name and the picklists (value name, label) by field."""
+    raw = json.loads(DATA.read_text(encoding="utf-8"))
+    fields = {f["name"]: Field(f["name"], f["label"], f["section"], f["status"], f["type"]) for f in raw["fields"]}
+    picklists = {name: [(v, lab) for v, lab in values] for name, values in raw["picklists"].items()}
+    # The XLSForm's consent choices; the field standard has the field as a checkbox.
+    return fields, picklists
+
+
+def export_columns() -> list[str]:
+    """Return the columns of an export: every HTCDS v2.0 field that is not deprecated, in the standard's order."""
+    return [f.name for f in spec()[0].values() if f.status != "DEPRECATED"]
+
+
+# Names that appear in the standard's own files for a field of another name.
+HEADER_ALIASES = {
+    "vic_TraffickinStatusDecisionMakingOrg": "vic_TraffickingStatusDecisionMakingOrg",  # Excel template typo
+}
+# Methods of control as named in ``Field Definitions.md`` (``MethodsOfControl<Name>``) where the
+# picklist names them differently; RestrictsMovement, UsesChildren... are defined but not listed.
+CONTROL_ALIASES = {
+    "Threats": "PhysicalThreats",
+    "ThreatOfLawEnforcement": "ThreatsLawEnforcement",
+    "UsesChildren": "ThreatensChildrenFamily",
+    "PsychoactiveSubstances": "PsychoactiveSubstance",
+    "RestrictsMovement": "RestrictsMovement",
+    "NotSpecified": "Other",
+}
+
+
+@functools.cache
+def _choices(field_name: str) -> dict[str, str]:
+    """Return normalised value names and labels of a picklist -> canonical (trimmed) value name."""
+    out: dict[str, str] = {}
+    for value, lab in spec()[1].get(field_name, []):
+        canonical = value.strip()
+        out[_norm(value)] = canonical
+        out.setdefault(_norm(lab), canonical)
+    if field_name == "vic_MethodsOfControl":
+        for alias, canonical in CONTROL_ALIASES.items():
+            out.setdefault(_norm(alias), canonical)
+        for key, canonical in list(out.items()):
+            out.setdefault("methodsofcontrol" + key.replace(" ", ""), canonical)
+    return out
+
+
+@functools.cache
+def _header_index() -> dict[str, str]:
+    fields = spec()[0]
+    index = {_header_key(name): name for name in fields}
+    index |= {_header_key(alias): name for alias, name in HEADER_ALIASES.items()}
+    labels: dict[str, list[str]] = {}
+    for f in fields.values():
+        labels.setdefault(_header_key(f.label), []).append(f.name)
+    # A label is a header only where it names one field ("Type" and "Longitude" name several).
+    index |= {key: names[0] for key, names in labels.items() if len(names) == 1 and key not in index}
+    return index
+
+
+# --- Values ----------------------------------------------------------------------------------
+
+
+class Invalid(ValueError):
+    pass
+
+
+MULTI = "Multiselect Picklist"
+TRUE = {"true", "1", "yes", "y", "1.0"}
+FALSE = {"false", "0", "no", "n", "0.0"}
+
+
+def _match_values(field_name: str, text: str, *, multi: bool) -> list[str]:
+    """Return the canonical picklist values of a cell; raise :class:`Invalid` naming the bad part.
+
+    Multi-valued cells are split on ``;``, but some labels contain ``;`` themselves, so adjacent
+    parts are joined again when together they are a known label. A space-separated list of value
+    names (as ODK/XLSForm exports write ``select_multiple``) is accepted too.
+    """
+    choices = _choices(field_name)
+    whole = _norm(text)
+    if whole in choices:
+        return [choices[whole]]
+    if not multi:
+        raise Invalid(f"“{text.strip()}” is not one of {', '.join(_listing(field_name))}")
+    parts = text.split(";")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            key = _norm(";".join(parts[i:j]))
+            if key in choices:
+                out.append(choices[key])
+                i = j
+                break
+        else:
+            piece = parts[i].strip()
+            words = piece.split()
+            if piece and len(words) > 1 and all(_norm(w) in choices for w in words):
+                out.extend(choices[_norm(w)] for w in words)
+            elif piece:
+                raise Invalid(f"“{piece}” is not one of {', '.join(_listing(field_name))}")
+            i += 1
+    return list(dict.fromkeys(out))
+
+
+def _listing(field_name: str) -> list[str]:
+    return [v.strip() for v, _lab in spec()[1].get(field_name, [])]
+
+
+def _date(text: str) -> dt.date:
+    value = text.strip()
+    try:
+        return (
+            dt.date.fromisoformat(value[:10]) if len(value) >= 10 and value[4] == "-" else dt.date.fromisoformat(value)
+        )
+    except (ValueError, IndexError):
+        raise Invalid(f"“{value}” is not a date (use YYYY-MM-DD)") from None
+
+
+def _checkbox(text: str) -> bool:
+    value = _norm(text)
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise Invalid(f"“{text.strip()}” is not a checkbox value (use TRUE or FALSE)")
+
+
+def _country(text: str) -> str:
+    code = countries.to_alpha2(text)
+    if not code:
+        raise Invalid(f"“{text.strip()}” is not an ISO 3166 country code")
+    return code
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise Invalid(f"“{text.strip()}” is not a number") from None
+
+
+COUNTRY_FIELDS = {"prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry", "hte_Country"}
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?$")
+
+
+def parse_cell(field_name: str, text: str):
+    """Return a cell's value as the field's type requires; raise :class:`Invalid` if it does not fit."""
+    f = spec()[0][field_name]
+    if field_name in COUNTRY_FIELDS:
+        codes = [_country(p) for p in re.split(r"[;,\s]+", text.strip()) if p]
+        return codes if f.type == MULTI else codes[0] if len(codes) == 1 else _too_many(text)
+    if field_name in ("prs_PrimaryLanguage", "prs_SecondaryLanguage"):
+        if not LANGUAGE.match(text.strip()):
+            raise Invalid(f"“{text.strip()}” is not an ISO 639 language code")
+        return text.strip()
+    if field_name in spec()[1]:
+        values = _match_values(field_name, text, multi=f.type == MULTI)
+        return values if f.type == MULTI else values[0]
+    if f.type == "Date":
+        return _date(text)
+    if f.type == "Checkbox":
+        return _checkbox(text)
+    if f.type in ("Number", "Geolocation"):
+        return _number(text)
+    return text.strip()
+
+
+def _too_many(text: str):
+    raise Invalid(f"“{text.strip()}” holds more than one country; this field takes one")
+
+
+# --- Mapping to and from the system ----------------------------------------------------------
+
+SEX_TO = {Sex.FEMALE: "Feminine", Sex.MALE: "Masculine", Sex.OTHER: "NonConforming", Sex.UNKNOWN: "NonSpecifiedUnknown"}
+SEX_FROM = {
+    "Feminine": Sex.FEMALE,
+    "Masculine": Sex.MALE,
+    "TransgenderFeminine": Sex.OTHER,
+    "TransgenderMasculine": Sex.OTHER,
+    "NonConforming": Sex.OTHER,
+    "NonSpecifiedUnknown": Sex.UNKNOWN,
+}
+FORM_TO = {
+    "sexual": "SexualExploitation",
+    "pornography": "SexualExploitation",
+    "labour": "ForcedLabour",
+    "forced_labour": "ForcedLabour",
+    "begging": "ForcedBegging",
+    "criminality": "Other",
+    "slavery": "Servitude",
+    "organs": "OrganRemoval",
+    "forced_marriage": "ForcedMarriage",
+    "adoption": "ForcedAdoption",
+    "armed_conflict": "ForcedMilitaryByNonStateActors",
+    "other": "Other",
+}
+FORM_FROM = {
+    "ForcedLabour": "forced_labour",
+    "ChildLabour": "labour",
+    "ForcedMarriage": "forced_marriage",
+    "Servitude": "slavery",
+    "ForcedMilitaryByNonStateActors": "armed_conflict",
+    "OrganRemoval": "organs",
+    "ForcedBegging": "begging",
+    "ForcedAdoption": "adoption",
+    "Surrogacy": "other",
+    "Other": "other",
+}
+STATUS_TO = {
+    Decision.IDENTIFIED: "ActualVictimOfTrafficking",
+    Decision.NOT_IDENTIFIED: "NotAVictimOfTrafficking",
+}
+STATUS_FROM = {
+    "PossibleVictimOfTrafficking": Decision.PENDING,
+    "ActualVictimOfTrafficking": Decision.IDENTIFIED,
+    "NotAVictimOfTrafficking": Decision.NOT_IDENTIFIED,
+}
+DECIDER_TYPES = {"police": "Police", "ngo": "NGO", "prosecution": "CourtOrProsecution", "court": "CourtOrProsecution"}
+OTHER_DECIDERS = {"international", "helpline"}
+# The HTCDS columns that the system stores; any other column with data is reported as not kept.
+STORED = {
+    "prs_FirstName",
+    "prs_SecondName",
+    "prs_Birthdate",
+    "prs_Gender",
+    "prs_Citizenship",
+    "prs_IdentityNumber",
+    "prs_Email",
+    "prs_HomePhone",
+    "prs_MobilePhone",
+    "prs_MailingStreet",
+    "prs_MailingCity",
+    "prs_MailingState",
+    "prs_MailingPostalCode",
+    "prs_MailingCountry",
+    "vic_TraffickingStatus",
+    "vic_TraffickingStatusDecisionMakingOrg",
+    "vic_TypeOfExploitation",
+    "vic_TypeOfSexExploitation",
+    "cas_Status",
+    "cas_ReasonForCaseClosure",
+    "cas_IncomingReferralDate",
+    "cco_CaseComment",
+    "hte_Type",
+    "hte_Country",
+    "hte_City",
+    "hte_Date",
+    "spl_Objectives",
+    "con_Consent",
+}
+# Service fields -> the column a service error is reported under.
+FIELD_COLUMNS = {
+    "given_name": "prs_FirstName",
+    "family_name": "prs_SecondName",
+    "date_of_birth": "prs_Birthdate",
+    "birth_year": "prs_Birthdate",
+    "sex": "prs_Gender",
+    "citizenship": "prs_Citizenship",
+    "document_number": "prs_IdentityNumber",
+    "forms": "vic_TypeOfExploitation",
+    "opened_on": "cas_IncomingReferralDate",
+    "country_of_exploitation": "hte_Country",
+    "place_of_exploitation": "hte_City",
+    "exploitation_start": "hte_Date",
+    "decision": "vic_TraffickingStatus",
+    "decided_on": "vic_TraffickingStatus",
+    "grounds": "vic_TraffickingStatus",
+    "reason": "cas_ReasonForCaseClosure",
+    "closed_on": "cas_Status",
+    "status": "cas_Status",
+    "plan_goals": "spl_Objectives",
+    "text": "cco_CaseComment",
+    "purpose": "con_Consent",
+}
+
+
+def forms_to_htcds(codes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Return (vic_TypeOfExploitation, vic_TypeOfSexExploitation) values for the system's forms."""
+    codes = set(codes)
+    types = sorted({FORM_TO[c] for c in codes if c in FORM_TO}, key=_order("vic_TypeOfExploitation"))
+    sex_types = ["Pornography"] if "pornography" in codes else []
+    return types, sex_types
+
+
+def forms_from_htcds(types: list[str], sex_types: list[str]) -> list[str]:
+    """Return the system's forms of exploitation for HTCDS types of (sexual) exploitation."""
+    forms = {FORM_FROM[t] for t in types if t in FORM_FROM}
+    if "Pornography" in sex_types:
+        forms.add("pornography")
+    other_sex = [t for t in sex_types if t != "Pornography"]
+    if other_sex or ("SexualExploitation" in types and not sex_types):
+        forms.add("sexual")
+    return sorted(forms)
+
+
+def _order(field_name: str) -> Callable[[str], int]:
+    positions = {v.strip(): i for i, (v, _lab) in enumerate(spec()[1].get(field_name, []))}
+    return lambda value: positions.get(value, len(positions))
+
+
+def _cell(value) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, list):
+        return ";".join(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _decider(ident: Identification | None) -> str:
+    if ident is None:
+        return ""
+    code = ident.organisation.type.code
+    if code in DECIDER_TYPES:
+        return DECIDER_TYPES[code]
+    return "Other" if code in OTHER_DECIDERS else "NonPoliceGovernmentalOrganization"
+
+
+def case_row(case: Case, *, identity: bool, notes: bool) -> dict[str, object]:
+    """Return a case as HTCDS values by field name (identity and notes only when allowed)."""
+    person = case.person
+    row: dict[str, object] = {}
+    if identity:
+        row["prs_FirstName"] = person.given_name
+        row["prs_SecondName"] = person.family_name
+        row["prs_Birthdate"] = person.date_of_birth
+        row["prs_IdentityNumber"] = person.document_number
+        contact = person.contact.strip()
+        if contact and re.fullmatch(r"[^@\s;]+@[^@\s;]+", contact):
+            row["prs_Email"] = contact
+        else:
+            row["prs_MobilePhone"] = contact
+        row["prs_MailingStreet"] = person.address
+    row["prs_Gender"] = SEX_TO.get(person.sex, "")
+    row["prs_Citizenship"] = [person.citizenship] if person.citizenship else []
+    decisions = [i for i in case.identifications.all() if i.decision == case.identification_status]
+    row["vic_TraffickingStatus"] = STATUS_TO.get(case.identification_status, "PossibleVictimOfTrafficking")
+    if case.identification_status in STATUS_TO:
+        row["vic_TraffickingStatusDecisionMakingOrg"] = _decider(decisions[-1] if decisions else None)
+    types, sex_types = forms_to_htcds(f.code for f in case.forms.all())
+    row["vic_TypeOfExploitation"] = types
+    row["vic_TypeOfSexExploitation"] = sex_types
+    if case.status == CaseStatus.CLOSED:
+        transferred = case.closure_reason == ClosureReason.TRANSFERRED and not case.closure_note
+        row["cas_Status"] = "ClosedReferred" if transferred else "Closed"
+        if not transferred:
+            reason = case.closure_reason + (f": {case.closure_note}" if case.closure_note else "")
+            row["cas_ReasonForCaseClosure"] = reason
+    else:
+        row["cas_Status"] = "Active"
+    row["cas_IncomingReferralDate"] = case.opened_on
+    if case.country_of_exploitation or case.place_of_exploitation or case.exploitation_start:
+        row["hte_Type"] = "Exploitation"
+        row["hte_Country"] = case.country_of_exploitation
+        row["hte_City"] = case.place_of_exploitation
+        row["hte_Date"] = case.exploitation_start
+    row["spl_Objectives"] = case.plan_goals
+    row["con_Consent"] = any(
+        c.purpose == ConsentPurpose.STATISTICS and c.withdrawn_on is None for c in case.consents.all()
+    )
+    if notes:
+        row["cco_CaseComment"] = "\n\n".join(n.text for n in case.notes.all())
+    return row
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    rows: int
+    with_identity: int
+
+
+def htcds_export(*, actor: User, path: str | Path, progress: Callable[[int, int], None] | None = None) -> ExportResult:
+    """Write the cases ``actor`` may see as an HTCDS v2.0 file (CSV or XLSX from the extension).
+
+    Identity columns are filled only for cases whose identity the actor may see, case comments
+    only for the owner's staff; every exported case is recorded in the audit log.
+    """
+    cases = (
+        restrict(Case.objects.all(), actor, Action.VIEW)
+        .select_related("person", "owner")
+        .prefetch_related(
+            "forms",
+            "consents",
+            "notes",
+            Prefetch("identifications", Identification.objects.select_related("organisation__type")),
+        )
+        .order_by("pk")
+    )
+    from nrm.referrals.choices import ACTIVE_STATES
+    from nrm.referrals.models import Referral
+
+    identity_orgs = set(org_ids(actor, IDENTITY_ROLES))
+    staff_orgs = set(org_ids(actor, CASE_ROLES))
+    shared = set(
+        Referral.objects.filter(to_org__in=identity_orgs, status__in=ACTIVE_STATES, shares_identity=True).values_list(
+            "case_id", flat=True
+        )
+    )
+    columns = export_columns()
+    total = cases.count()
+    stats = ExportResult(rows=0, with_identity=0)
+    pending: list[int] = []
+
+    def flush() -> None:
+        if pending:
+            audit_record(
+                actor=actor,
+                action="case.export",
+                object_type="case",
+                object_id=pending[0],
+                reason="HTCDS export",
+                detail={"format": "htcds", "file": Path(path).name, "cases": list(pending)},
+            )
+            pending.clear()
+
+    def rows():
+        for case in cases.iterator(chunk_size=500):
+            identity = case.owner_id in identity_orgs or case.pk in shared
+            values = case_row(case, identity=identity, notes=case.owner_id in staff_orgs)
+            stats.rows += 1
+            stats.with_identity += identity
+            pending.append(case.pk)
+            if len(pending) >= AUDIT_CHUNK:
+                flush()
+            if progress and stats.rows % 500 == 0:
+                progress(stats.rows, total)
+            yield [_cell(values.get(c)) for c in columns]
+
+    # The audit rows and the file are written together: if the audit fails, so does the export.
+    with transaction.atomic():
+        write_table(path, columns, rows(), sheet="HTCDS")
+        flush()
+    return stats
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, object]
+
+
+@dataclass
+class HtcdsImportResult:
+    cases: list[Case]
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_organisation(actor: User, code: str | None) -> Organisation:
+    """Return the organisation the import creates cases in: ``code``, or the actor's only one."""
+    allowed = org_ids(actor, OWNER_ROLES[Action.MANAGE])
+    if code:
+        org = Organisation.objects.filter(code=code, pk__in=allowed).first()
+        if org is None:
+            raise ImportFailed(f"{actor.username} cannot import cases for the organisation “{code}”")
+        return org
+    if len(allowed) == 1:
+        return Organisation.objects.get(pk=allowed[0])
+    if not allowed:
+        raise ImportFailed(f"{actor.username} manages no organisation's cases, so cannot import cases")
+    raise ImportFailed(f"{actor.username} works for several organisations; choose one with --organisation")
+
+
+def _resolve_header(header: list[str], second: list[str] | None) -> tuple[dict[int, str], list[str], bool]:
+    """Return column positions -> field names, the unknown headers, and whether ``second`` is a label row."""
+    index = _header_index()
+    fields = spec()[0]
+    columns: dict[int, str] = {}
+    unknown: list[str] = []
+    is_labels = False
+    if second is not None:
+        # The template's second row holds labels (in an order that does not always follow the
+        # names above them): it is a label row when nearly all of its cells are known labels.
+        filled = [v for v in second if v.strip()]
+        known_labels = {_header_key(f.label) for f in fields.values()}
+        hits = sum(_header_key(v) in known_labels for v in filled)
+        is_labels = hits >= 2 and hits >= 0.8 * len(filled)
+    for position, name in enumerate(header):
+        if not name.strip() and is_labels and position < len(second):
+            name = second[position]  # the template leaves one name out but keeps its label
+        key = _header_key(name)
+        if not key:
+            continue
+        target = index.get(key)
+        if target is None:
+            unknown.append(name.strip())
+        elif target in columns.values():
+            raise ImportFailed(f"column {target} appears twice in the header")
+        else:
+            columns[position] = target
+    return columns, unknown, is_labels
+
+
+def read_htcds(path: str | Path) -> tuple[list[ParsedRow], list[str]]:
+    """Read and check an HTCDS file; return its rows as field values, and the warnings.
+
+    Raise :class:`ImportFailed` with every problem (row, column, message) if any cell is invalid.
+    """
+    try:
+        table = read_table(path)
+    except TableError as exc:
+        raise ImportFailed(str(exc)) from None
+    try:
+        rows = list(table.rows)
+    except TableError as exc:
+        raise ImportFailed(str(exc)) from None
+    finally:
+        table.close()
+    columns, unknown, labels_row = _resolve_header(table.header, rows[0][1] if rows else None)
+    if labels_row:
+        rows = rows[1:]
+    if not columns:
+        raise ImportFailed(f"{Path(path).name}: none of the columns is an HTCDS v2.0 field")
+    warnings = [f"unknown column “{name}” ignored" for name in unknown]
+    fields = spec()[0]
+    errors: list[RowError] = []
+    parsed: list[ParsedRow] = []
+    unused: dict[str, int] = {}
+    for number, cells in rows:
+        filled = {pos: cells[pos] for pos in columns if pos < len(cells) and cells[pos].strip()}
+        if not filled:
+            continue  # the template's numbered empty rows are not records
+        values: dict[str, object] = {}
+        for pos, text in filled.items():
+            name = columns[pos]
+            try:
+                values[name] = parse_cell(name, text)
+            except Invalid as exc:
+                errors.append(RowError(number, name, str(exc)))
+                continue
+            if name not in STORED:
+                unused[name] = unused.get(name, 0) + 1
+        parsed.append(ParsedRow(number, values))
+    for name, count in sorted(unused.items()):
+        status = " (deprecated)" if fields[name].status == "DEPRECATED" else ""
+        warnings.append(f"column {name}{status}: not kept by NRM ({count} row(s) had a value)")
+    if errors:
+        raise ImportFailed(f"{len(errors)} error(s) in {Path(path).name}; nothing was imported", errors=errors)
+    return parsed, warnings
+
+
+def _row_plan(row: ParsedRow, warnings: list[str]) -> dict:
+    """Return what the services are asked to record for one row."""
+    v = row.values
+    contact = "; ".join(str(v[k]) for k in ("prs_MobilePhone", "prs_HomePhone", "prs_Email") if v.get(k))
+    address = ", ".join(
+        str(v[k])
+        for k in ("prs_MailingStreet", "prs_MailingPostalCode", "prs_MailingCity", "prs_MailingState")
+        if v.get(k)
+    )
+    if v.get("prs_MailingCountry"):
+        address = ", ".join(p for p in (address, countries.name(v["prs_MailingCountry"])) if p)
+    citizenship = v.get("prs_Citizenship") or []
+    if len(citizenship) > 1:
+        warnings.append(f"row {row.number}: prs_Citizenship has {len(citizenship)} countries; NRM keeps the first")
+    birthdate = v.get("prs_Birthdate")
+    plan = {
+        "open": {
+            "identity": {
+                "given_name": v.get("prs_FirstName", ""),
+                "family_name": v.get("prs_SecondName", ""),
+                "date_of_birth": birthdate.isoformat() if birthdate else "",
+                "document_number": v.get("prs_IdentityNumber", ""),
+                "contact": contact,
+                "address": address,
+            },
+            "sex": SEX_FROM.get(v.get("prs_Gender", ""), Sex.UNKNOWN),
+            "citizenship": citizenship[0] if citizenship else "",
+            "forms": forms_from_htcds(v.get("vic_TypeOfExploitation", []), v.get("vic_TypeOfSexExploitation", [])),
+            "opened_on": v.get("cas_IncomingReferralDate") or timezone.localdate(),
+        },
+        "update": {},
+        "decision": STATUS_FROM.get(v.get("vic_TraffickingStatus", ""), Decision.PENDING),
+        "consent": v.get("con_Consent") is True,
+        "note": v.get("cco_CaseComment", ""),
+        "close": None,
+    }
+    place = any(v.get(k) for k in ("hte_Country", "hte_City", "hte_Date"))
+    if place and v.get("hte_Type") == "Exploitation":
+        plan["open"]["country_of_exploitation"] = v.get("hte_Country", "")
+        plan["open"]["place_of_exploitation"] = v.get("hte_City", "")
+        if v.get("hte_Date"):
+            plan["update"]["exploitation_start"] = v["hte_Date"]
+    elif place:
+        warnings.append(
+            f"row {row.number}: hte_* describe a {v.get('hte_Type') or 'untyped'} event; NRM keeps exploitation"
+        )
+    if v.get("spl_Objectives"):
+        plan["update"]["plan_goals"] = v["spl_Objectives"]
+    status = v.get("cas_Status", "Active")
+    if status in ("Closed", "ClosedReferred"):
+        text = v.get("cas_ReasonForCaseClosure", "")
+        code, _sep, note = text.partition(":")
+        if code.strip() in ClosureReason.values:
+            reason, note = code.strip(), note.strip()
+        else:
+            reason = ClosureReason.TRANSFERRED if status == "ClosedReferred" else ClosureReason.OTHER
+            note = text
+        plan["close"] = {"reason": reason, "note": note}
+    elif v.get("cas_ReasonForCaseClosure"):
+        warnings.append(f"row {row.number}: cas_ReasonForCaseClosure ignored, the case is {status}")
+    return plan
+
+
+def _service_errors(number: int, exc: Exception) -> list[RowError]:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return [
+            RowError(number, FIELD_COLUMNS.get(name, name), "; ".join(messages))
+            for name, messages in exc.message_dict.items()
+        ]
+    if isinstance(exc, NotFound):
+        return [RowError(number, "vic_TraffickingStatus", "you may not record this for the case")]
+    if isinstance(exc, Conflict):
+        return [RowError(number, FIELD_COLUMNS.get(exc.field, exc.field), exc.message)]
+    return [RowError(number, "(row)", "; ".join(getattr(exc, "messages", [str(exc)])))]
+
+
+def _import_row(actor: User, organisation: Organisation, row: ParsedRow, plan: dict, file_name: str) -> Case:
+    case = case_services.case_open(actor=actor, organisation=organisation, **plan["open"])
+    if plan["update"]:
+        case = case_services.case_update(actor=actor, case=case, expected_version=case.version, **plan["update"])
+    if plan["consent"]:
+        case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.STATISTICS, given_on=case.opened_on)
+    if plan["decision"] != Decision.PENDING:
+        if (
+            organisation.pk not in org_ids(actor, {Role.IDENTIFIER})
+            or not organisation.type.is_identification_authority
+        ):
+            raise ValidationError(
+                {"decision": ["only an identification officer of an identification authority may record this"]}
+            )
+        case_services.identification_decide(
+            actor=actor,
+            case=case,
+            decision=plan["decision"],
+            decided_on=case.opened_on,
+            grounds=f"Recorded from the HTCDS file {file_name}, row {row.number}.",
+        )
+    if plan["note"]:
+        case_services.note_add(actor=actor, case=case, text=plan["note"])
+    if plan["close"]:
+        case.refresh_from_db()
+        case_services.case_close(actor=actor, case=case, expected_version=case.version, **plan["close"])
+    return case
+
+
+def htcds_import(
+    *,
+    actor: User,
+    path: str | Path,
+    organisation: Organisation,
+    progress: Callable[[int, int], None] | None = None,
+) -> HtcdsImportResult:
+    """Import an HTCDS file as cases of ``organisation``, all or nothing.
+
+    Raise :class:`ImportFailed` listing every problem by row and column; then nothing is stored.
+    """
+    if organisation.pk not in org_ids(actor, OWNER_ROLES[Action.MANAGE]):
+        raise ImportFailed(f"{actor.username} cannot import cases for {organisation.code}")
+    rows, warnings = read_htcds(path)
+    plans = [(row, _row_plan(row, warnings)) for row in rows]
+    file_name = Path(path).name
+    errors: list[RowError] = []
+    created: list[Case] = []
+    with transaction.atomic():
+        for done, (row, plan) in enumerate(plans, start=1):
+            try:
+                with transaction.atomic():
+                    created.append(_import_row(actor, organisation, row, plan, file_name))
+            except (ValidationError, NotFound, Conflict) as exc:
+                errors.extend(_service_errors(row.number, exc))
+            if progress and done % 100 == 0:
+                progress(done, len(plans))
+        if errors:
+            transaction.set_rollback(True)
+        else:
+            audit_record(
+                actor=actor,
+                action="exchange.htcds_import",
+                object_type="organisation",
+                object_id=organisation.pk,
+                organisation_id=organisation.pk,
+                detail={"file": file_name, "cases": [c.pk for c in created]},
+            )
+    if errors:
+        raise ImportFailed(f"{len(errors)} error(s) in {file_name}; nothing was imported", errors=errors)
+    return HtcdsImportResult(cases=created, warnings=warnings)
