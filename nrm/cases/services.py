@@ -578,7 +578,7 @@ def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: 
 def case_close(
     *, actor: User, case: Case, reason: str, expected_version: int, note: str = "", closed_on: dt.date | None = None
 ) -> Case:
-    """Close a case with a reason; open referrals are closed with it."""
+    """Close a case with a reason; unanswered referrals are withdrawn, those in work completed."""
     from nrm.referrals.choices import ReferralStatus
     from nrm.referrals.models import Referral
 
@@ -594,13 +594,19 @@ def case_close(
     save_versioned(
         case, expected_version=expected_version, fields=["status", "closure_reason", "closure_note", "closed_on"]
     )
-    # Each closed referral gets a new version, so a receiver's stale transition cannot reopen it.
-    open_referrals = Referral.objects.filter(case=case).exclude(
-        status__in=[ReferralStatus.CLOSED, ReferralStatus.DECLINED]
-    )
-    closed_referrals = sorted(open_referrals.values_list("pk", flat=True))
+    # Unanswered referrals are withdrawn; those being worked on are completed, so the organisations
+    # that helped keep their read-only record of the case. Each gets a new version, so that a
+    # receiver's stale transition cannot reopen it.
+    now = timezone.now()
+    pending = Referral.objects.filter(case=case, status=ReferralStatus.SENT)
+    closed_referrals = sorted(pending.values_list("pk", flat=True))
+    working = Referral.objects.filter(case=case, status__in=[ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS])
+    completed_referrals = sorted(working.values_list("pk", flat=True))
     Referral.objects.filter(pk__in=closed_referrals).update(
-        status=ReferralStatus.CLOSED, version=F("version") + 1, updated_at=timezone.now()
+        status=ReferralStatus.CLOSED, version=F("version") + 1, updated_at=now
+    )
+    Referral.objects.filter(pk__in=completed_referrals).update(
+        status=ReferralStatus.COMPLETED, version=F("version") + 1, updated_at=now
     )
     audit_record(
         actor=actor,
@@ -608,6 +614,6 @@ def case_close(
         object_type="case",
         object_id=case.pk,
         organisation_id=case.owner_id,
-        detail={"reason": reason, "referrals_closed": closed_referrals},
+        detail={"reason": reason, "referrals_closed": closed_referrals, "referrals_completed": completed_referrals},
     )
     return case

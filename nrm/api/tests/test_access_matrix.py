@@ -376,7 +376,7 @@ def test_right_role_writes_land(scene):
     response = call(BY_NAME["cases-close"], s, s.users["caseworker"], {"version": 2, "reason": "reintegrated"})
     assert response.status_code == 200 and response.json()["status"] == "closed"
     # Closing closed the referrals still open.
-    assert set(s.case.referrals.values_list("status", flat=True)) == {"closed"}
+    assert set(s.case.referrals.values_list("status", flat=True)) == {"completed"}  # settled by the closure
 
 
 # --- Receivers and identity ------------------------------------------------------------------

@@ -396,7 +396,7 @@ def test_case_update_by_frontline_is_refused_and_the_denial_is_kept(world):
     assert entry.actor == "police" and entry.reason == "not permitted"
 
 
-def test_case_close_closes_open_referrals_and_refuses_a_second_close(world, caseworker):
+def test_case_close_settles_open_referrals_and_refuses_a_second_close(world, caseworker):
     case = open_case(world["police"])
     for code in ("centre", "ngo-sigurna", "ngo-most"):
         share(world["police"], case, code)
@@ -418,14 +418,18 @@ def test_case_close_closes_open_referrals_and_refuses_a_second_close(world, case
         timezone.localdate(),
     )
     statuses = dict(Referral.objects.filter(case=case).values_list("pk", "status"))
-    assert statuses == {to_centre.pk: "closed", to_ngo.pk: "closed", to_ngo2.pk: "declined"}
+    assert statuses == {to_centre.pk: "closed", to_ngo.pk: "completed", to_ngo2.pk: "declined"}
     entry = AuditEntry.objects.get(action="case.close")
-    assert entry.detail == {"reason": "reintegrated", "referrals_closed": sorted([to_centre.pk, to_ngo.pk])}
+    assert entry.detail == {
+        "reason": "reintegrated",
+        "referrals_closed": [to_centre.pk],
+        "referrals_completed": [to_ngo.pk],
+    }
 
     # The receiver's copy is stale: its move is refused, not written over the closure.
     with pytest.raises(Conflict):
         services_referral_transition(world["ngo"], stale_ngo, ReferralStatus.IN_PROGRESS)
-    assert Referral.objects.get(pk=to_ngo.pk).status == "closed"
+    assert Referral.objects.get(pk=to_ngo.pk).status == "completed"
 
     with pytest.raises(Conflict) as exc:
         services.case_close(actor=fresh(caseworker), case=stored, reason="other", expected_version=2)
