@@ -9,6 +9,7 @@ from nrm.api.auth import TokenView, me
 from nrm.cases import api as cases_api
 from nrm.exchange import api as exchange_api
 from nrm.referrals import api as referrals_api
+from nrm.reporting import api as reporting_api
 
 router = DefaultRouter()
 router.register("screenings", cases_api.ScreeningViewSet, basename="screening")
@@ -29,6 +30,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", me, name="api-me"),
     path("indicator-lists/active/", cases_api.active_list, name="api-indicator-list"),
+    path("stats/", include(reporting_api.urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -1,0 +1,172 @@
+"""Reads of the statistics, for pages, the API, exports and the command line: the access rule first.
+
+Who may read what:
+
+- Published tables (suppressed, never an identity) are aggregate statistics: any signed-in user
+  with an active role in some organisation may read them, coordinators and analysts for their
+  work, case staff to see the mechanism they work in. A user without a role gets nothing.
+- Raw counts (no disclosure control) only for the admin role, and from the local command line;
+  every raw read is audited (``stats.raw``), and so is every refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import roles
+from nrm.accounts.choices import Role
+from nrm.accounts.models import User
+from nrm.audit.services import audit_record
+from nrm.core.errors import invalid
+from nrm.reporting import engine
+from nrm.reporting.engine import StatTable
+from nrm.reporting.tables import REPORTS, Report, get_report
+
+RAW_ROLES = {Role.ADMIN}
+AD_HOC = "ad-hoc"  # the audit's object id of a table asked for by dimensions; the detail names them
+
+
+class StatsDenied(PermissionError):
+    """The user may not read these statistics (no role), or not raw; answered 403, audited when raw."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def can_read_stats(user: User) -> bool:
+    """Return True if ``user`` may read published (suppressed) statistics: any active role."""
+    return bool(user.is_authenticated and roles(user))
+
+
+def can_read_raw(user: User) -> bool:
+    """Return True if ``user`` may read raw counts: the admin role only."""
+    return bool(user.is_authenticated and roles(user) & RAW_ROLES)
+
+
+def _check(user: User, *, raw: bool, what: str, detail: dict) -> None:
+    """Refuse a user without a role; audit every request for raw counts, and refuse it but for admins."""
+    if not can_read_stats(user):
+        raise StatsDenied(_("Statistics are for users with a role in an organisation."))
+    if raw:
+        allowed = can_read_raw(user)
+        audit_record(
+            actor=user,
+            action="stats.raw",
+            object_type="stats",
+            object_id=what,
+            outcome="allowed" if allowed else "denied",
+            reason="" if allowed else "raw counts are for the admin role",
+            detail=detail,
+        )
+        if not allowed:
+            raise StatsDenied(_("Raw counts are for administrators only."), field="raw")
+
+
+def _threshold(threshold: int | None, *, trusted: bool) -> int | None:
+    """Return the threshold to apply: a caller may raise it, never lower it below the setting."""
+    if threshold is None:
+        return None
+    floor = engine.threshold_default()
+    if not trusted and threshold < floor:
+        raise invalid("threshold", _("The threshold cannot be lower than %(floor)s.") % {"floor": floor})
+    return threshold
+
+
+def stats_table(
+    user: User,
+    *,
+    by: str | list[str],
+    source: str = engine.NATIONAL,
+    population: str = "registered",
+    filters: Mapping[str, Any] | None = None,
+    threshold: int | None = None,
+    rounding: int | None = None,
+    raw: bool = False,
+) -> StatTable:
+    """Return the table of ``population`` by ``by`` as ``user`` may see it (suppressed unless raw)."""
+    dims = engine.parse_dims(by)
+    _check(
+        user,
+        raw=raw,
+        what=AD_HOC,
+        detail={"source": source, "population": population, "by": dims, "filters": dict(filters or {})},
+    )
+    return engine.count_table(
+        by=dims,
+        source=source,
+        population=population,
+        filters=filters,
+        threshold=_threshold(threshold, trusted=raw),
+        rounding=rounding,
+        raw=raw,
+    )
+
+
+def report_table(
+    user: User,
+    name: str,
+    *,
+    source: str = engine.NATIONAL,
+    filters: Mapping[str, Any] | None = None,
+    threshold: int | None = None,
+    rounding: int | None = None,
+    raw: bool = False,
+) -> StatTable:
+    """Return the standard table ``name`` as ``user`` may see it, narrowed by ``filters``."""
+    report = get_report(name)
+    _check(
+        user,
+        raw=raw,
+        what=name,
+        detail={"source": source, "table": name, "filters": dict(filters or {})},
+    )
+    return run_report(
+        report, source=source, filters=filters, threshold=_threshold(threshold, trusted=raw), rounding=rounding, raw=raw
+    )
+
+
+def run_report(
+    report: Report,
+    *,
+    source: str = engine.NATIONAL,
+    filters: Mapping[str, Any] | None = None,
+    threshold: int | None = None,
+    rounding: int | None = None,
+    raw: bool = False,
+) -> StatTable:
+    """Compute ``report``; no access check (the command line and the selectors above call it)."""
+    extra = engine.parse_filters(filters)
+    fixed = [name for name in extra if name in report.filters]
+    if fixed:
+        raise invalid(fixed[0], _("This table fixes that dimension."))
+    notes = [report.description] if report.description else []
+    return engine.count_table(
+        by=list(report.dims),
+        source=source,
+        population=report.population,
+        filters={**report.filters, **extra},
+        threshold=threshold,
+        rounding=rounding,
+        raw=raw,
+        name=report.name,
+        title=report.title,
+        notes=notes,
+    )
+
+
+def report_list(user: User) -> list[Report]:
+    """Return the standard tables, in registry order (empty for a user who may not read statistics)."""
+    return list(REPORTS.values()) if can_read_stats(user) else []
+
+
+def dataset_list(user: User) -> list[dict]:
+    """Return the external data sets a table can be computed over: name, source, rows, when imported."""
+    from nrm.exchange.models import ExternalDataset
+
+    if not can_read_stats(user):
+        return []
+    return list(ExternalDataset.objects.order_by("name").values("name", "source", "row_count", "imported_at"))
