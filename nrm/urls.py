@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("nrm.api.urls")),
+    path("actionplan/", include("nrm.actionplan.urls")),
     path("", include("nrm.web.urls")),
 ]

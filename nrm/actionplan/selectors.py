@@ -15,7 +15,8 @@ from django.db.models import Prefetch, QuerySet
 from nrm.accounts.access import PlanAction, actionplan_institution_ids, actionplan_reports_filter
 from nrm.accounts.models import User
 from nrm.actionplan import metrics
-from nrm.actionplan.choices import BudgetSectionKind, TaskRole
+from nrm.actionplan.choices import RECEIVED_STATES, BriefingKind, BudgetSectionKind, ReportKind, TaskRole
+from nrm.actionplan.due import Period, minister_due_date, months
 from nrm.actionplan.models import (
     ActionPlan,
     Activity,
@@ -28,6 +29,7 @@ from nrm.actionplan.models import (
     Objective,
     Report,
     ReportEntry,
+    ReportTransition,
     Resource,
     Strategy,
     Task,
@@ -295,7 +297,10 @@ def report_get(user: User, pk: int, action: str = PlanAction.VIEW) -> Report:
     report = (
         Report.objects.filter(actionplan_reports_filter(user, action), pk=pk)
         .select_related("institution", "plan", "submitted_by", "reviewed_by")
-        .prefetch_related(Prefetch("entries", queryset=entries), "transitions")
+        .prefetch_related(
+            Prefetch("entries", queryset=entries),
+            Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("pk")),
+        )
         .first()
     )
     if report is None:
@@ -371,3 +376,250 @@ def briefing_list(user: User, plan: ActionPlan, *, kind: str = "") -> QuerySet[B
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("kind", "-period_end", "-created_at")
+
+
+# --- Web pages: the dashboard and the consolidated annual report ------------------------------
+
+
+def reporting_grid(user: User, plan: ActionPlan, periods: list[Period]) -> list[metrics.Cell]:
+    """Return the (institution, period) cells of ``periods`` for the institutions ``user`` may see."""
+    return metrics.reporting_cells(plan, periods, institutions=visible_institutions(user))
+
+
+def responsibilities(user: User, plan: ActionPlan) -> dict[int, set[int]]:
+    """Return, per activity, the reporting organisations responsible for it that ``user`` may see."""
+    wanted = visible_institutions(user)
+    rows = TaskInstitution.objects.filter(
+        task__activity__plan=plan, role=TaskRole.RESPONSIBLE, institution__reports=True
+    ).values_list("task__activity_id", "institution__organisation_id")
+    out: dict[int, set[int]] = {}
+    for activity_id, org in rows:
+        if wanted is None or org in wanted:
+            out.setdefault(activity_id, set()).add(org)
+    return out
+
+
+# How an activity stands when its institutions' latest reports are put together; the order is
+# the order of the dashboard's bars and legends.
+ACTIVITY_STATES = ("completed", "in_progress", "not_started", "delayed", "no_report")
+
+
+def _activity_state(progresses: list[str], expected: int) -> str:
+    if not progresses:
+        return "no_report"
+    if "delayed" in progresses:
+        return "delayed"
+    if len(progresses) >= expected and all(p == "completed" for p in progresses):
+        return "completed"
+    if all(p == "not_started" for p in progresses):
+        return "not_started"
+    return "in_progress"
+
+
+def latest_entries(user: User, plan: ActionPlan, *, year: int) -> dict[tuple[int, int], ReportEntry]:
+    """Return the newest received entry of ``year`` per (activity, organisation) ``user`` may see.
+
+    The annual report, once received, speaks for the whole year; before it, the latest monthly
+    report does. Entries come with their indicator values and report. Two queries.
+    """
+    entries = (
+        ReportEntry.objects.filter(
+            actionplan_reports_filter(user, PlanAction.VIEW, prefix="report__"),
+            report__plan=plan,
+            report__year=year,
+            report__status__in=RECEIVED_STATES,
+        )
+        .select_related("report")
+        .prefetch_related(Prefetch("values", queryset=IndicatorValue.objects.order_by("indicator__order")))
+        .order_by("report__month")
+    )
+    latest: dict[tuple[int, int], ReportEntry] = {}
+    annual: dict[tuple[int, int], ReportEntry] = {}
+    for e in entries:
+        key = (e.activity_id, e.report.institution_id)
+        if e.report.month == 0:
+            annual[key] = e
+        else:
+            latest[key] = e
+    latest.update(annual)
+    return latest
+
+
+def activity_status(user: User, plan: ActionPlan, *, year: int) -> list[dict]:
+    """Return, per objective, how many of its activities stand where in ``year``.
+
+    An activity's state puts together the latest received report of every responsible
+    institution ``user`` may see: delayed if any says delayed, completed when all say completed,
+    not started when all say so, in progress otherwise, and "no report" without any report.
+    Only activities whose deadline window covers the year count.
+    """
+    period = Period(year)
+    responsible = responsibilities(user, plan)
+    latest = latest_entries(user, plan, year=year)
+    by_activity: dict[int, list[str]] = {}
+    for (activity_id, _org), entry in latest.items():
+        if entry.progress:
+            by_activity.setdefault(activity_id, []).append(entry.progress)
+    out = []
+    for objective in Objective.objects.filter(plan=plan).prefetch_related(
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.filter(active_from__lte=period.end, active_until__gte=period.start).order_by(
+                "order"
+            ),
+        )
+    ):
+        counts = dict.fromkeys(ACTIVITY_STATES, 0)
+        activities = []
+        for activity in objective.activities.all():
+            if activity.pk not in responsible:
+                continue
+            state = _activity_state(by_activity.get(activity.pk, []), len(responsible[activity.pk]))
+            counts[state] += 1
+            activities.append({"activity": activity, "state": state})
+        if activities:
+            out.append({"objective": objective, "counts": counts, "total": len(activities), "activities": activities})
+    return out
+
+
+def briefing_reminders(user: User, plan: ActionPlan, *, today: dt.date, days_ahead: int = 7) -> list[dict]:
+    """Return the Coordinator's briefings due within ``days_ahead`` days or overdue, not yet given.
+
+    The monthly information to the Minister on each month of the plan, and the next note to the
+    Council. Overdue ones are shown for 31 days, like the e-mail reminders. Nobody but the
+    Coordinator's office gets any.
+    """
+    from nrm.actionplan.services import council_next_due
+
+    if actionplan_institution_ids(user, PlanAction.REVIEW) is not None:
+        return []
+    lo, hi = today - dt.timedelta(days=31), today + dt.timedelta(days=days_ahead)
+    briefed = set(plan.briefings.filter(kind=BriefingKind.MINISTER).values_list("period_start", flat=True))
+    out = []
+    for p in months(plan.starts_on, plan.ends_on):
+        due = minister_due_date(p.year, p.month)
+        if lo <= due <= hi and p.start not in briefed and p.end < today:
+            out.append({"kind": BriefingKind.MINISTER, "period": p, "due_on": due, "overdue": due < today})
+    council = council_next_due(plan)
+    if lo <= council <= hi and council <= plan.ends_on + dt.timedelta(days=plan.council_interval_days):
+        out.append({"kind": BriefingKind.COUNCIL, "period": None, "due_on": council, "overdue": council < today})
+    return out
+
+
+def annual_summary(user: User, plan: ActionPlan, *, year: int) -> dict:
+    """Return the consolidated annual report of ``year`` as far as ``user`` may see.
+
+    Per objective and activity: the responsible institutions, each one's latest progress, what
+    was done, indicator values and problems; money planned for the year and reported spent; the
+    current evaluation. Then the reporting rates of the year's monthly reports and the budget
+    planned against spent per institution. A fixed number of queries.
+    """
+    period = Period(year)
+    names = metrics.institution_names(plan)
+    responsible = responsibilities(user, plan)
+    latest = latest_entries(user, plan, year=year)
+    wanted = visible_institutions(user)
+    spent: dict[int, dict[str, object]] = {}
+    money = ReportEntry.objects.filter(
+        actionplan_reports_filter(user, PlanAction.VIEW, prefix="report__"),
+        report__plan=plan,
+        report__year=year,
+        report__kind=ReportKind.MONTHLY,
+        report__status__in=RECEIVED_STATES,
+        money_spent__isnull=False,
+    ).values_list("activity_id", "currency", "money_spent")
+    for activity_id, currency, amount in money:
+        bucket = spent.setdefault(activity_id, {})
+        bucket[currency] = bucket.get(currency, 0) + amount
+    planned: dict[int, dict[str, object]] = {}
+    resources = Resource.objects.filter(
+        activity__plan=plan, year=year, amount__isnull=False, suspected_duplicate=False
+    ).values_list("activity_id", "currency", "amount", "institution__organisation_id")
+    for activity_id, currency, amount, org in resources:
+        if wanted is not None and org not in wanted:
+            continue
+        bucket = planned.setdefault(activity_id, {})
+        bucket[currency] = bucket.get(currency, 0) + amount
+    ratings = {e.activity_id: e for e in evaluation_list(user, plan, year=year, current=True)}
+    indicator_text = {}
+    objectives = []
+    for objective in Objective.objects.filter(plan=plan).prefetch_related(
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.filter(active_from__lte=period.end, active_until__gte=period.start)
+            .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("order")))
+            .order_by("order"),
+        )
+    ):
+        rows = []
+        for activity in objective.activities.all():
+            if activity.pk not in responsible:
+                continue
+            for i in activity.indicators.all():
+                indicator_text[i.pk] = i.text
+            institutions = []
+            for org in sorted(responsible[activity.pk], key=lambda o: names.get(o, "")):
+                entry = latest.get((activity.pk, org))
+                institutions.append(
+                    {
+                        "name": names.get(org, str(org)),
+                        "entry": entry,
+                        "period": entry.report.period.label if entry else "",
+                        "values": [(indicator_text.get(v.indicator_id, ""), v.value) for v in entry.values.all()]
+                        if entry
+                        else [],
+                    }
+                )
+            rows.append(
+                {
+                    "activity": activity,
+                    "institutions": institutions,
+                    "planned": sorted(planned.get(activity.pk, {}).items()),
+                    "spent": sorted(spent.get(activity.pk, {}).items()),
+                    "evaluation": ratings.get(activity.pk),
+                }
+            )
+        if rows:
+            objectives.append({"objective": objective, "activities": rows})
+    cells = reporting_grid(user, plan, metrics.periods_of(plan, ReportKind.MONTHLY, year))
+    rate_rows, total = metrics.rates(cells)
+    annual_cells = reporting_grid(user, plan, [period])
+    return {
+        "plan": plan,
+        "year": year,
+        "objectives": objectives,
+        "rates": rate_rows,
+        "total": total,
+        "annual": [c for c in annual_cells if c.expected or c.report_id],
+        "budget": budget_execution(user, plan, year=year),
+    }
+
+
+def my_reporting(user: User, plan: ActionPlan, periods: list[Period]) -> list[metrics.Cell]:
+    """Return the cells of the institutions ``user`` reports for: what is expected of them and what they sent."""
+    mine = actionplan_institution_ids(user, PlanAction.EDIT) or []
+    if not mine:
+        return []
+    return metrics.reporting_cells(plan, periods, institutions=mine)
+
+
+def objectives_for_year(plan: ActionPlan, year: int) -> QuerySet[Objective]:
+    """Return the plan's objectives with the activities whose deadline window covers ``year``."""
+    period = Period(year)
+    activities = Activity.objects.filter(active_from__lte=period.end, active_until__gte=period.start).order_by("order")
+    return (
+        Objective.objects.filter(plan=plan, activities__in=activities)
+        .distinct()
+        .prefetch_related(Prefetch("activities", queryset=activities))
+        .order_by("order")
+    )
+
+
+def briefing_get(user: User, pk: int) -> Briefing:
+    """Return one of the Coordinator's briefings; for anyone else, or a missing one, raise NotFound."""
+    if actionplan_institution_ids(user, PlanAction.REVIEW) is not None:
+        raise NotFound
+    briefing = Briefing.objects.select_related("plan", "created_by").filter(pk=pk).first()
+    if briefing is None:
+        raise NotFound
+    return briefing

@@ -390,6 +390,27 @@ def report_submit(*, actor: User, report: Report, expected_version: int, at: dt.
 
 
 @atomic_audited
+def report_save_and_submit(
+    *,
+    actor: User,
+    report: Report,
+    expected_version: int,
+    summary: str | None = None,
+    entries: Iterable[dict] | None = None,
+    at: dt.datetime | None = None,
+) -> Report:
+    """Save the institution's last changes and submit the report, all or nothing.
+
+    If the report cannot be submitted (an activity without progress, a period not over), the
+    changes are not saved either, so the form can be corrected and sent again as it was.
+    """
+    report = report_save_draft(
+        actor=actor, report=report, expected_version=expected_version, summary=summary, entries=entries
+    )
+    return report_submit(actor=actor, report=report, expected_version=report.version, at=at)
+
+
+@atomic_audited
 def report_return(
     *, actor: User, report: Report, expected_version: int, reason: str, at: dt.datetime | None = None
 ) -> Report:
