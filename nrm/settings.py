@@ -149,6 +149,8 @@ INSTALLED_APPS = [
     "nrm.exchange",
     "nrm.reporting",
     "nrm.actionplan",
+    "nrm.justice",
+    "nrm.helpline",
     "nrm.api",
     "nrm.web",
     "nrm.demo",

@@ -206,7 +206,7 @@ class JusticeAction(StrEnum):
 
 JUSTICE_ORG_TYPES = ("police", "prosecution", "court")
 JUSTICE_ROLES: dict[JusticeAction, set[str]] = {
-    JusticeAction.VIEW: set(CASE_ROLES),
+    JusticeAction.VIEW: {Role.FRONTLINE, Role.CASEWORKER},
     JusticeAction.EDIT: {Role.FRONTLINE, Role.CASEWORKER},
     JusticeAction.SHARE: {Role.FRONTLINE, Role.CASEWORKER},
 }
@@ -215,10 +215,18 @@ STATISTICS_ROLES = {Role.COORDINATOR, Role.ANALYST}
 
 
 def _typed_org_ids(user: User, roles_: set[str], types: tuple[str, ...] | list[str]) -> list[int]:
+    """Return the organisations of the given ``types`` where ``user`` holds one of ``roles_``.
+
+    Cached on the user object for the request, like the memberships :func:`org_ids` reads.
+    """
     orgs = org_ids(user, roles_)
     if not orgs:
         return []
-    return list(Organisation.objects.filter(pk__in=orgs, type__code__in=types).values_list("pk", flat=True))
+    cache = user.__dict__.setdefault("_nrm_typed_orgs", {})
+    key = (tuple(orgs), tuple(types))
+    if key not in cache:
+        cache[key] = list(Organisation.objects.filter(pk__in=orgs, type__code__in=types).values_list("pk", flat=True))
+    return cache[key]
 
 
 def justice_org_ids(user: User, action: JusticeAction = JusticeAction.VIEW) -> list[int]:

@@ -8,6 +8,8 @@ from nrm.actionplan import api as actionplan_api
 from nrm.api.auth import TokenView, me
 from nrm.cases import api as cases_api
 from nrm.exchange import api as exchange_api
+from nrm.helpline import api as helpline_api
+from nrm.justice import api as justice_api
 from nrm.referrals import api as referrals_api
 from nrm.reporting import api as reporting_api
 
@@ -25,6 +27,14 @@ router.register("actionplan/overdue", actionplan_api.OverdueViewSet, basename="a
 router.register("actionplan/budget", actionplan_api.BudgetViewSet, basename="actionplan-budget")
 router.register("actionplan/evaluations", actionplan_api.EvaluationViewSet, basename="actionplan-evaluation")
 router.register("actionplan/briefings", actionplan_api.BriefingViewSet, basename="actionplan-briefing")
+router.register("justice/proceedings", justice_api.ProceedingViewSet, basename="justice-proceeding")
+router.register("justice/victims", justice_api.VictimPartViewSet, basename="justice-victim")
+router.register("justice/offences", justice_api.OffenceViewSet, basename="justice-offence")
+router.register("justice/protection-measures", justice_api.ProtectionMeasureViewSet, basename="justice-measure")
+router.register("justice/statistics", justice_api.JusticeStatisticsViewSet, basename="justice-statistics")
+router.register("helpline/calls", helpline_api.CallViewSet, basename="helpline-call")
+router.register("helpline/topics", helpline_api.TopicViewSet, basename="helpline-topic")
+router.register("helpline/statistics", helpline_api.HelplineStatisticsViewSet, basename="helpline-statistics")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

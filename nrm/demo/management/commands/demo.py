@@ -13,6 +13,8 @@ from nrm.actionplan.demo import DEMO_REPORTER, demo_action_plan
 from nrm.cases.models import Case
 from nrm.demo.generator import DEMO_USERS, demo_users, generate
 from nrm.demo.reference import load_reference
+from nrm.helpline.demo import demo_helpline
+from nrm.justice.demo import demo_justice
 
 
 class Command(BaseCommand):
@@ -42,6 +44,8 @@ class Command(BaseCommand):
             self.stdout.write(f"\nsynthetic cases: {n} in {time.perf_counter() - started:.1f} s")
         else:
             self.stdout.write(f"synthetic cases already present: {Case.objects.count()}")
+        self.stdout.write(demo_justice(seed=seed))
+        self.stdout.write(demo_helpline(seed=seed))
         self.stdout.write(demo_action_plan(password=password, seed=seed))
         self.stdout.write(f"\nNRM demo: http://127.0.0.1:{port}/")
         self.stdout.write(f"users (password: {password}):")

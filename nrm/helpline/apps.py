@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HelplineConfig(AppConfig):
+    name = "nrm.helpline"
+    label = "helpline"

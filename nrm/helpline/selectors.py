@@ -1,0 +1,111 @@
+"""Reads of helpline calls and their statistics, starting from the access rule.
+
+A helpline's staff see their organisation's calls; coordinators and analysts see only the
+aggregates (:func:`call_statistics`), national; a helpline's staff see their own aggregates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import helpline_call_filter, helpline_org_ids, reads_national_statistics
+from nrm.accounts.models import User
+from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.helpline.models import Call
+
+
+def call_list(
+    user: User, *, month: str = "", channel: str = "", topic: str = "", converted: str = ""
+) -> QuerySet[Call]:
+    """Return the calls of ``user``'s helplines, filtered (``month`` as YYYY-MM); notes are not read."""
+    qs = (
+        Call.objects.filter(helpline_call_filter(user))
+        .select_related("topic", "organisation", "referred_to")
+        .defer("notes")
+    )
+    if month:
+        try:
+            start = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            start = None
+        if start is not None:
+            qs = qs.filter(received_at__year=start.year, received_at__month=start.month)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if topic:
+        qs = qs.filter(topic__code=topic)
+    if converted in ("1", "0"):
+        qs = qs.filter(screening__isnull=converted == "0")
+    return qs.order_by("-received_at", "-id")
+
+
+@atomic_audited
+def call_get(user: User, pk: int) -> Call:
+    """Return one call of ``user``'s helplines with its notes, audited; anything else is NotFound."""
+    call = (
+        Call.objects.filter(helpline_call_filter(user), pk=pk)
+        .select_related("topic", "organisation", "referred_to", "screening")
+        .first()
+    )
+    if call is None:
+        raise denied(actor=user, action="helpline.view", object_type="helpline_call", object_id=pk)
+    audit_record(
+        actor=user,
+        action="helpline.view",
+        object_type="helpline_call",
+        object_id=call.pk,
+        organisation_id=call.organisation_id,
+    )
+    return call
+
+
+def statistics_scope(user: User) -> QuerySet[Call]:
+    """Return the calls ``user``'s statistics count: all for national readers, else their helplines'.
+
+    Anyone else is refused with PermissionDenied.
+    """
+    if reads_national_statistics(user):
+        return Call.objects.all()
+    if helpline_org_ids(user):
+        return Call.objects.filter(helpline_call_filter(user))
+    raise PermissionDenied(_("Helpline statistics are for the Coordinator's office, analysts and helpline staff."))
+
+
+def call_rows(calls: QuerySet[Call], *, year: int | None = None) -> list[dict]:
+    """Return calls by month, channel and topic: ``calls``, ``referred`` and ``screened`` (became screenings).
+
+    Months are those of the configured time zone, as ``YYYY-MM``.
+    """
+    if year is not None:
+        calls = calls.filter(received_at__year=year)
+    grouped = (
+        calls.annotate(month=TruncMonth("received_at"))
+        .values("month", "channel", "topic__code")
+        .annotate(
+            calls=Count("pk"),
+            referred=Count("pk", filter=Q(referral_made=True)),
+            screened=Count("pk", filter=Q(screening__isnull=False)),
+        )
+        .order_by("month", "channel", "topic__code")
+    )
+    return [
+        {
+            "month": row["month"].strftime("%Y-%m"),
+            "channel": row["channel"],
+            "topic": row["topic__code"],
+            "calls": row["calls"],
+            "referred": row["referred"],
+            "screened": row["screened"],
+        }
+        for row in grouped
+    ]
+
+
+def call_statistics(user: User, *, year: int | None = None) -> list[dict]:
+    """Return :func:`call_rows` over the calls ``user``'s statistics count."""
+    return call_rows(statistics_scope(user), year=year)

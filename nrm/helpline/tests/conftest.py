@@ -1,0 +1,46 @@
+"""Fixtures of the helpline tests: cheap password hashing, the topics, a helpline worker and a call."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from conftest import fresh
+from nrm.accounts.choices import Role
+from nrm.cases.tests.helpers import (
+    _fast_passwords,  # noqa: F401
+    member,
+    org,
+)
+from nrm.helpline import services
+from nrm.helpline.reference import load_helpline_reference
+
+NOTES = "Caller worried about a cousin; mentions a bar owner called Quorbatek"
+
+
+def at(year, month, day, hour=10, minute=0):
+    """Return an aware time in the configured time zone (Belgrade)."""
+    return timezone.make_aware(dt.datetime(year, month, day, hour, minute))
+
+
+@pytest.fixture
+def people(world):
+    """Return the personas plus ``hotline``, a frontline worker of the national helpline."""
+    load_helpline_reference()
+    return {**world, "hotline": member("hotline", "helpline", Role.FRONTLINE)}
+
+
+@pytest.fixture
+def call(people):
+    return services.call_log(
+        actor=fresh(people["hotline"]),
+        organisation=org("helpline"),
+        received_at=at(2024, 3, 5, 14, 30),
+        channel="phone",
+        topic="possible_trafficking",
+        language="sr",
+        region="Belgrade",
+        referral_made=True,
+        referred_to=org("pu-bg"),
+        notes=NOTES,
+    )
