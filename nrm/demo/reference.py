@@ -51,6 +51,12 @@ def load_reference(path: Path | None = None) -> dict[str, int]:
             defaults={"title": definition["title"], "definition": definition, "is_active": True},
         )
         lists += 1
+    # Each domain's own reference lists (offences, protection measures, helpline topics).
+    from nrm.helpline.reference import load_helpline_reference
+    from nrm.justice.reference import load_justice_reference
+
+    load_justice_reference()
+    load_helpline_reference()
     return {
         "organisation_types": len(types),
         "organisations": len(orgs),
