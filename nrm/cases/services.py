@@ -43,32 +43,15 @@ from nrm.cases.screening import UnknownIndicator, evaluate
 from nrm.core import crypto
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
+from nrm.core.validation import check_choice as _check_choice
+from nrm.core.validation import check_country as _check_country
+from nrm.core.validation import check_not_future as _check_not_future
+from nrm.core.validation import today as _today
 
 
 def _require_member(actor: User, organisation: Organisation, action: Action, field: str = "organisation") -> None:
     if organisation.pk not in org_ids(actor, OWNER_ROLES[action]):
         raise invalid(field, _("You cannot act for this organisation."))
-
-
-def _check_choice(field: str, value: str, choices) -> None:
-    if value not in choices.values:
-        raise invalid(field, _("“%(value)s” is not a valid choice.") % {"value": value})
-
-
-def _check_country(field: str, value: str) -> str:
-    value = (value or "").strip().upper()
-    if value and (len(value) != 2 or not value.isalpha()):
-        raise invalid(field, _("Use a two-letter ISO 3166 country code, such as RS."))
-    return value
-
-
-def _check_not_future(field: str, value: dt.date | None) -> None:
-    if value and value > _today():
-        raise invalid(field, _("The date cannot be in the future."))
 
 
 def age_band_for(age: int | None) -> str:

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import JUSTICE_ORG_TYPES, Action, JusticeAction, can, justice_org_ids, proceeding_filter
@@ -24,6 +23,11 @@ from nrm.cases.choices import Sex
 from nrm.cases.models import Case, ExploitationForm
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import check_choice as _check_choice
+from nrm.core.validation import check_country as _check_country
+from nrm.core.validation import check_currency as _check_currency
+from nrm.core.validation import check_not_future as _check_not_future
+from nrm.core.validation import today as _today
 from nrm.justice.choices import INSTANCE_STAGE, STAGE_DATE, STAGE_ORDER, Instance, Outcome, Stage, VictimRole
 from nrm.justice.models import (
     Charge,
@@ -39,34 +43,6 @@ from nrm.justice.models import (
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_PRISON_MONTHS = 600
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
-def _check_choice(field: str, value: str, choices) -> None:
-    if value not in choices.values:
-        raise invalid(field, _("“%(value)s” is not a valid choice.") % {"value": value})
-
-
-def _check_country(field: str, value: str) -> str:
-    value = (value or "").strip().upper()
-    if value and (len(value) != 2 or not value.isalpha()):
-        raise invalid(field, _("Use a two-letter ISO 3166 country code, such as RS."))
-    return value
-
-
-def _check_currency(field: str, value: str) -> str:
-    value = (value or "").strip().upper()
-    if value and (len(value) != 3 or not value.isalpha()):
-        raise invalid(field, _("Use a three-letter ISO 4217 currency code, such as RSD or EUR."))
-    return value
-
-
-def _check_not_future(field: str, value: dt.date | None) -> None:
-    if value and value > _today():
-        raise invalid(field, _("The date cannot be in the future."))
 
 
 def _amount(field: str, value) -> Decimal | None:
