@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -167,42 +167,62 @@ class VerifyResult:
     problem: str = ""
 
 
+def _at_from_db(value) -> str:
+    """Return the canonical text of a stored timestamp, read raw from either database."""
+    if isinstance(value, str):  # SQLite keeps naive UTC text, without a fraction when it is zero
+        text = value.replace(" ", "T")
+        if "." not in text:
+            text += ".000000"
+        return text[:26] + "Z"
+    if value.tzinfo is None:  # SQLite's converter gives naive UTC
+        value = value.replace(tzinfo=dt.UTC)
+    return _at_text(value)
+
+
 def audit_verify(batch: int = 20000) -> VerifyResult:
-    """Recompute the chain from the first row; report the first row that does not match."""
-    fields = (
-        "seq",
-        "at",
-        "actor_id",
-        "actor",
-        "organisation_id",
-        "action",
-        "object_type",
-        "object_id",
-        "outcome",
-        "reason",
-        "detail",
-        "prev_hash",
-        "hash",
+    """Recompute the chain from the first row; report the first row that does not match.
+
+    Rows are read with a raw cursor in batches: the ORM's per-row work would triple the time.
+    """
+    # The timestamp as text straight from the database: converting a datetime per row costs more
+    # than hashing it.
+    at_sql = (
+        "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        if connection.vendor == "postgresql"
+        else "CAST(at AS TEXT)"
+    )
+    columns = (
+        f"seq, {at_sql}, actor_id, actor, organisation_id, action, object_type, object_id, outcome, reason, "
+        "detail, prev_hash, hash"
     )
     prev = GENESIS
     expected_seq = 1
     checked = 0
     last_seq = 0
-    rows: Iterable = AuditEntry.objects.order_by("seq").values_list(*fields).iterator(chunk_size=batch)
-    for seq, at, actor_id, actor, org, action, otype, oid, outcome, reason, detail, prev_hash, digest in rows:
-        if seq != expected_seq:
-            return VerifyResult(checked, False, f"entry {expected_seq} is missing (next is {seq})")
-        if prev_hash != prev:
-            return VerifyResult(checked, False, f"entry {seq}: previous hash does not match entry {seq - 1}")
-        if (
-            _digest(prev, seq, _at_text(at), actor_id, actor, org, action, otype, oid, outcome, reason, detail)
-            != digest
-        ):
-            return VerifyResult(checked, False, f"entry {seq}: content does not match its hash (edited)")
-        prev = digest
-        expected_seq += 1
-        checked += 1
-        last_seq = seq
+    dumps, loads, sha256 = json.dumps, json.loads, hashlib.sha256
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM audit_auditentry ORDER BY seq")  # noqa: S608 - constant text
+        while rows := cursor.fetchmany(batch):
+            for seq, at, actor_id, actor, org, action, otype, oid, outcome, reason, detail, prev_hash, digest in rows:
+                if seq != expected_seq:
+                    return VerifyResult(checked, False, f"entry {expected_seq} is missing (next is {seq})")
+                if prev_hash != prev:
+                    return VerifyResult(checked, False, f"entry {seq}: previous hash does not match entry {seq - 1}")
+                if isinstance(detail, str):
+                    detail = {} if detail == "{}" else loads(detail)
+                payload = dumps(
+                    [seq, _at_from_db(at), actor_id, actor, org, action, otype, oid, outcome, reason, detail],
+                    separators=(",", ":"),
+                    sort_keys=True,
+                    ensure_ascii=False,
+                    default=str,
+                )
+                if sha256((prev + payload).encode("utf-8")).hexdigest() != digest:
+                    return VerifyResult(checked, False, f"entry {seq}: content does not match its hash (edited)")
+                prev = digest
+                expected_seq += 1
+                checked += 1
+                last_seq = seq
     head = AuditHead.objects.filter(pk=1).first()
     if head and (head.seq != last_seq or head.hash != prev):
         return VerifyResult(
