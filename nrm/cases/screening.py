@@ -37,6 +37,7 @@ class ScreeningOutcome:
     groups: dict[str, bool]
     required_groups: list[str]
     explanation: list[str]
+    is_child: bool = False
 
     def as_reasons(self) -> dict:
         """Return a JSON-safe record of why the result is what it is, stored with the screening."""
@@ -56,6 +57,7 @@ class ScreeningOutcome:
                 for d in self.dimensions
             ],
             "explanation": self.explanation,
+            "is_child": self.is_child,
         }
 
 
@@ -81,6 +83,30 @@ def clause_met(clause: dict[str, int], counts: dict[str, int]) -> bool:
     return spare >= need_mw
 
 
+def _explain(required: list[str], positive_titles: dict[str, list[str]], is_child: bool) -> list[str]:
+    lines = []
+    for g in required:
+        if positive_titles.get(g):
+            lines.append(_("%(group)s: positive (%(dims)s)") % {"group": g, "dims": ", ".join(positive_titles[g])})
+        else:
+            lines.append(_("%(group)s: not positive; no dimension reached the rule") % {"group": g})
+    if is_child:
+        lines.append(_("Child: coercion or means are not required."))
+    return lines
+
+
+def explain(reasons: dict) -> list[str]:
+    """Return the explanation of stored reasons in the current language (not the one it was saved in)."""
+    required = list(reasons.get("required_groups", []))
+    positive_titles = {
+        g: [d["title"] for d in reasons.get("dimensions", []) if d["group"] == g and d["positive"]] for g in required
+    }
+    is_child = reasons.get("is_child")
+    if is_child is None:  # reasons stored before the flag was kept
+        is_child = "coercion" not in required
+    return _explain(required, positive_titles, bool(is_child))
+
+
 def evaluate(definition: dict, answers: list[str], *, is_child: bool) -> ScreeningOutcome:
     """Apply the list's rules to the indicator codes observed and explain the result."""
     audience = "child" if is_child else "adult"
@@ -101,13 +127,6 @@ def evaluate(definition: dict, answers: list[str], *, is_child: bool) -> Screeni
         groups[d.group] = groups.get(d.group, False) or d.positive
     required = list(definition["victim_rule"][audience]["all_of_groups"])
     presumed = all(groups.get(g, False) for g in required)
-    explanation = []
-    for g in required:
-        positive_dims = [d.title for d in dims if d.group == g and d.positive]
-        if positive_dims:
-            explanation.append(_("%(group)s: positive (%(dims)s)") % {"group": g, "dims": ", ".join(positive_dims)})
-        else:
-            explanation.append(_("%(group)s: not positive; no dimension reached the rule") % {"group": g})
-    if is_child:
-        explanation.append(_("Child: coercion or means are not required."))
-    return ScreeningOutcome(presumed, dims, groups, required, explanation)
+    positive_titles = {g: [d.title for d in dims if d.group == g and d.positive] for g in required}
+    explanation = _explain(required, positive_titles, is_child)
+    return ScreeningOutcome(presumed, dims, groups, required, explanation, is_child)

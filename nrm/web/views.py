@@ -46,7 +46,7 @@ from nrm.cases.forms import (
     ServiceUpdateForm,
 )
 from nrm.cases.models import Case, IndicatorList
-from nrm.cases.screening import UnknownIndicator, evaluate
+from nrm.cases.screening import UnknownIndicator, evaluate, explain
 from nrm.core.errors import Conflict, NotFound
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
@@ -172,7 +172,7 @@ def reasons_context(reasons: dict, definition: dict) -> dict:
         "presumed_victim": presumed,
         "result": ScreeningResult.PRESUMED_VICTIM if presumed else ScreeningResult.NOT_INDICATED,
         "label": str(ScreeningResult.PRESUMED_VICTIM.label if presumed else ScreeningResult.NOT_INDICATED.label),
-        "explanation": list(reasons.get("explanation", [])),
+        "explanation": explain(reasons),
         "required_groups": [str(GROUP_LABELS.get(g, g)) for g in reasons.get("required_groups", [])],
         "dimensions": dims,
     }
