@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from nrm.actionplan.choices import FundingSource, Progress, Rating, ReportStatus
 from nrm.actionplan.models import Report
@@ -216,7 +217,10 @@ def report_xlsx(report: Report) -> bytes:
     ws.freeze_panes = f"A{header_row + 1}"
     _widths(ws, [10, 40, 16, 40, 40, 16, 10, 16, 32])
     history = wb.create_sheet(_sheet(_("History")))
-    _header(history, [_("From"), _("To"), _("By"), _("When"), _("Note")])
+    _header(
+        history,
+        [pgettext("status change", "From"), pgettext("status change", "To"), _("By"), _("When"), _("Note")],
+    )
     for t in report.transitions.all():
         _append(
             history,
