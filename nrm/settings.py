@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "nrm.actionplan",
     "nrm.justice",
     "nrm.helpline",
+    "nrm.programmes",
     "nrm.api",
     "nrm.web",
     "nrm.demo",

@@ -10,6 +10,7 @@ from nrm.cases import api as cases_api
 from nrm.exchange import api as exchange_api
 from nrm.helpline import api as helpline_api
 from nrm.justice import api as justice_api
+from nrm.programmes import api as programmes_api
 from nrm.referrals import api as referrals_api
 from nrm.reporting import api as reporting_api
 
@@ -35,6 +36,7 @@ router.register("justice/statistics", justice_api.JusticeStatisticsViewSet, base
 router.register("helpline/calls", helpline_api.CallViewSet, basename="helpline-call")
 router.register("helpline/topics", helpline_api.TopicViewSet, basename="helpline-topic")
 router.register("helpline/statistics", helpline_api.HelplineStatisticsViewSet, basename="helpline-statistics")
+router.register("programmes", programmes_api.ProgrammeViewSet, basename="programme")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

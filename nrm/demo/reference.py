@@ -13,6 +13,7 @@ from django.db import transaction
 
 from nrm.accounts.models import Organisation, OrganisationType
 from nrm.cases.models import ExploitationForm, IndicatorList
+from nrm.programmes.loading import load_programmes
 from nrm.referrals.models import ServiceOffer, ServiceType
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -57,6 +58,7 @@ def load_reference(path: Path | None = None) -> dict[str, int]:
 
     load_justice_reference()
     load_helpline_reference()
+    load_programmes()
     return {
         "organisation_types": len(types),
         "organisations": len(orgs),

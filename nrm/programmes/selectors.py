@@ -1,0 +1,252 @@
+"""Reads of donor programmes, and who may read and write them.
+
+Programme data is not personal: anyone signed in with a role in some organisation reads every
+programme; only the National Coordinator's office records indicator values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from nrm.accounts.access import org_ids
+from nrm.accounts.choices import Role
+from nrm.accounts.models import User
+from nrm.core.errors import NotFound
+from nrm.programmes.choices import IATI_ROLE
+from nrm.programmes.models import Indicator, IndicatorValue, Outcome, Output, Programme, ProgrammePartner
+
+WRITE_ROLES = {Role.COORDINATOR}
+
+
+def may_read(user: User) -> bool:
+    """Return True if ``user`` holds any active role in any organisation."""
+    return bool(org_ids(user))
+
+
+def may_record(user: User) -> bool:
+    """Return True if ``user`` may record indicator values (the Coordinator's office)."""
+    return bool(org_ids(user, WRITE_ROLES))
+
+
+def programme_list(user: User) -> QuerySet[Programme]:
+    """Return the programmes ``user`` may read, with what their summaries need prefetched."""
+    qs = Programme.objects.all() if may_read(user) else Programme.objects.none()
+    return qs.prefetch_related(
+        Prefetch("partners", queryset=ProgrammePartner.objects.select_related("organisation")),
+        "funding",
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.select_related("output").prefetch_related(
+                Prefetch("values", queryset=IndicatorValue.objects.order_by("period_start", "pk"))
+            ),
+        ),
+    ).order_by("code")
+
+
+def programme_get(user: User, pk: int) -> Programme:
+    """Return programme ``pk`` with its results framework prefetched; NotFound if missing or unreadable."""
+    programme = (
+        programme_list(user)
+        .prefetch_related(
+            "objectives",
+            Prefetch("outcomes", queryset=Outcome.objects.select_related("objective")),
+            Prefetch("outputs", queryset=Output.objects.select_related("outcome")),
+            "documents",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if programme is None:
+        raise NotFound
+    return programme
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def value_dict(value: IndicatorValue) -> dict:
+    return {
+        "id": value.pk,
+        "period_start": _date(value.period_start),
+        "period_end": _date(value.period_end),
+        "period_text": value.period_text,
+        "value": _amount(value.value),
+        "source": value.source,
+        "source_text": value.source_text,
+    }
+
+
+def indicator_dict(indicator: Indicator) -> dict:
+    values = list(indicator.values.all())
+    return {
+        "id": indicator.pk,
+        "code": indicator.code,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "output": indicator.output.number if indicator.output else None,
+        "baseline": _amount(indicator.baseline),
+        "target": _amount(indicator.target),
+        "actual": value_dict(values[-1]) if values else None,
+        "values": [value_dict(v) for v in values],
+    }
+
+
+def funding_dict(programme: Programme) -> dict:
+    """Return the funding per donor and the totals per currency."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    lines = []
+    for line in programme.funding.all():
+        totals[line.currency] += line.amount
+        lines.append(
+            {
+                "donor": line.donor,
+                "amount": _amount(line.amount),
+                "currency": line.currency,
+                "source_text": line.source_text,
+            }
+        )
+    return {
+        "budget": (
+            {
+                "amount": _amount(programme.budget_amount),
+                "currency": programme.budget_currency,
+                "source_text": programme.budget_source_text,
+            }
+            if programme.budget_amount is not None
+            else None
+        ),
+        "donors": lines,
+        "totals": [{"currency": c, "amount": _amount(a)} for c, a in sorted(totals.items())],
+    }
+
+
+def programme_summary(programme: Programme) -> dict:
+    """Return a programme with its partners, funding and indicators' actual values."""
+    return {
+        "id": programme.pk,
+        "code": programme.code,
+        "title": programme.title,
+        "period_start": _date(programme.period_start),
+        "period_end": _date(programme.period_end),
+        "period_text": programme.period_text,
+        "source": programme.source,
+        "partners": [
+            {"organisation": p.organisation_id, "name": p.organisation.name, "role": p.role, "note": p.note}
+            for p in programme.partners.all()
+        ],
+        "funding": funding_dict(programme),
+        "indicators": [indicator_dict(i) for i in programme.indicators.all()],
+    }
+
+
+def programme_detail(programme: Programme) -> dict:
+    """Return :func:`programme_summary` plus description, objectives, outcomes, outputs and documents."""
+    outcomes = list(programme.outcomes.all())
+    return {
+        **programme_summary(programme),
+        "description": programme.description,
+        "objectives": [
+            {
+                "number": o.number,
+                "title": o.title,
+                "outcomes": [c.number for c in outcomes if c.objective_id == o.pk],
+            }
+            for o in programme.objectives.all()
+        ],
+        "outcomes": [
+            {
+                "number": c.number,
+                "title": c.title,
+                "objective": c.objective.number if c.objective else None,
+                "objective_inferred": c.objective_inferred,
+            }
+            for c in outcomes
+        ],
+        "outputs": [
+            {"number": o.number, "title": o.title, "outcome": o.outcome.number if o.outcome_id else None}
+            for o in programme.outputs.all()
+        ],
+        "documents": [{"title": d.title, "reference": d.reference} for d in programme.documents.all()],
+    }
+
+
+def programme_iati(programme: Programme, *, country: str = "RS") -> dict:
+    """Return the programme as an IATI 2.03 activity, in JSON (element names as in the XML schema).
+
+    Only what the source gives: no transactions; donors become funding participating-orgs without
+    a ``ref`` (the seeds name no IATI organisation identifiers); national partners, who have no
+    IATI role, are left out. Results are output results (type 1) with their actual values.
+    """
+
+    def narrative(text: str) -> dict:
+        return {"narrative": [{"text": text, "xml:lang": "en"}]}
+
+    orgs = [
+        {"role": IATI_ROLE[p.role], **narrative(p.organisation.name)}
+        for p in programme.partners.all()
+        if p.role in IATI_ROLE
+    ]
+    orgs += [{"role": "1", **narrative(line.donor)} for line in programme.funding.all()]
+    dates = []
+    if programme.period_start:
+        dates.append({"type": "2", "iso-date": _date(programme.period_start)})
+    if programme.period_end:
+        dates.append({"type": "3", "iso-date": _date(programme.period_end)})
+    activity: dict = {
+        "iati-identifier": f"XM-NRM-{country}-{programme.code}",
+        "default-currency": programme.budget_currency or None,
+        "title": narrative(programme.title),
+        "description": [{"type": "1", **narrative(programme.description)}] if programme.description else [],
+        "participating-org": orgs,
+        "activity-date": dates,
+        "recipient-country": [{"code": country, "percentage": "100"}],
+        "budget": [],
+        "result": [],
+    }
+    if programme.budget_amount is not None and programme.period_start and programme.period_end:
+        activity["budget"].append(
+            {
+                "type": "1",
+                "status": "2",
+                "period-start": {"iso-date": _date(programme.period_start)},
+                "period-end": {"iso-date": _date(programme.period_end)},
+                "value": {
+                    "currency": programme.budget_currency,
+                    "value-date": _date(programme.period_start),
+                    "text": _amount(programme.budget_amount),
+                },
+            }
+        )
+    for indicator in programme.indicators.all():
+        periods = []
+        for v in indicator.values.all():
+            period: dict = {"period-start": {"iso-date": _date(v.period_start)}}
+            if v.period_end:  # a value "to date" has no end the source states
+                period["period-end"] = {"iso-date": _date(v.period_end)}
+            period["actual"] = [{"value": _amount(v.value)}]
+            periods.append(period)
+        entry: dict = {
+            "measure": "1",
+            "title": narrative(indicator.name),
+            "period": periods,
+        }
+        if indicator.baseline is not None:
+            entry["baseline"] = [{"value": _amount(indicator.baseline)}]
+        if indicator.target is not None:
+            entry["target"] = [{"value": _amount(indicator.target)}]
+        activity["result"].append(
+            {
+                "type": "1",
+                "title": narrative(indicator.output.title if indicator.output else indicator.name),
+                "indicator": [entry],
+            }
+        )
+    return {"version": "2.03", "iati-activity": activity}
