@@ -13,5 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("nrm.api.urls")),
     path("actionplan/", include("nrm.actionplan.urls")),
+    path("helpline/", include("nrm.helpline.urls")),
+    path("justice/", include("nrm.justice.urls")),
     path("", include("nrm.web.urls")),
 ]

@@ -293,3 +293,18 @@ def helpline_org_ids(user: User) -> list[int]:
 def helpline_call_filter(user: User, prefix: str = "") -> Q:
     """Return the Q selecting the helpline calls ``user`` may see; anything else is a 404."""
     return Q(**{f"{prefix}organisation__in": helpline_org_ids(user)})
+
+
+def org_type_codes(user: User) -> dict[int, str]:
+    """Return the type code of each organisation ``user`` belongs to, in one query cached for the request.
+
+    For the navigation, which asks about several kinds of organisation on every page.
+    """
+    orgs = org_ids(user)
+    if not orgs:
+        return {}
+    cache = user.__dict__.setdefault("_nrm_org_types", {})
+    key = tuple(orgs)
+    if key not in cache:
+        cache[key] = dict(Organisation.objects.filter(pk__in=orgs).values_list("pk", "type__code"))
+    return cache[key]

@@ -1,0 +1,162 @@
+"""Web pages of the helpline: thin views over selectors, forms and services.
+
+A helpline's staff log and read their organisation's calls and turn one into an anonymous
+screening; the Coordinator's office and analysts read only the statistics. Anyone else finds no
+page here: a 404, the same as a missing call. Service errors go back on the field they name; a
+call already converted is a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import helpline_org_ids
+from nrm.api.aggregates import published
+from nrm.audit.services import audit_record
+from nrm.cases import services as case_services
+from nrm.core.errors import Conflict, NotFound
+from nrm.helpline import selectors, services
+from nrm.helpline.choices import Channel
+from nrm.helpline.forms import CallFilterForm, CallForm, CallScreeningForm, StatisticsForm
+from nrm.helpline.models import Topic
+from nrm.web.views import add_service_errors
+
+PAGE_SIZE = 50
+
+
+def helpline_staff(view: Callable) -> Callable:
+    """Let in the staff of a helpline; anyone else, and a NotFound, gets a 404.
+
+    A refused attempt at a particular call is audited.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not helpline_org_ids(request.user):
+            if "pk" in kwargs:
+                audit_record(
+                    actor=request.user,
+                    action="helpline.view",
+                    object_type="helpline_call",
+                    object_id=kwargs["pk"],
+                    outcome="denied",
+                    reason="role without helpline access",
+                )
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return login_required(wrapped)
+
+
+@helpline_staff
+def call_list(request: HttpRequest) -> HttpResponse:
+    """List the calls of the user's helplines, newest first, filtered by month, channel and topic."""
+    form = CallFilterForm(request.GET or None)
+    qs = selectors.call_list(request.user, **form.filters())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "helpline/call_list.html", {"form": form, "page": page})
+
+
+@helpline_staff
+def call_new(request: HttpRequest) -> HttpResponse:
+    """Log a call or message to the helpline."""
+    form = CallForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            call = services.call_log(
+                actor=request.user,
+                organisation=d["organisation"],
+                channel=d["channel"],
+                topic=d["topic"],
+                received_at=d["received_at"],
+                language=d["language"],
+                region=d["region"],
+                referral_made=d["referral_made"],
+                referred_to=d["referred_to"],
+                referred_to_other=d["referred_to_other"],
+                notes=d["notes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Call logged."))
+            return redirect("helpline:call_detail", pk=call.pk)
+    return render(request, "helpline/call_form.html", {"form": form})
+
+
+@helpline_staff
+def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a call, with its screening or the action that makes one."""
+    call = selectors.call_get(request.user, pk)
+    return render(request, "helpline/call_detail.html", {"call": call})
+
+
+@helpline_staff
+def call_screening(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a call into an anonymous screening in one step, then show the screening."""
+    call = selectors.call_get(request.user, pk)
+    if call.screening_id:
+        messages.info(request, _("This call was already turned into a screening."))
+        return redirect("helpline:call_detail", pk=call.pk)
+    try:
+        indicator_list = case_services.active_indicator_list()
+    except ValidationError:
+        return render(request, "helpline/call_screening.html", {"call": call, "no_list": True}, status=503)
+    form = CallScreeningForm(request.POST or None, user=request.user, indicator_list=indicator_list)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            screening = services.helpline_call_to_screening(
+                actor=request.user,
+                call=call,
+                indicator_list=indicator_list,
+                answers=d["answers"],
+                is_child=d["is_child"],
+                sex=d["sex"],
+                age_band=d["age_band"],
+                citizenship=d["citizenship"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("helpline:call_detail", pk=call.pk)
+        else:
+            messages.success(request, _("Screening saved from the call."))
+            return redirect("web:screening_detail", pk=screening.pk)
+    return render(
+        request, "helpline/call_screening.html", {"call": call, "form": form, "indicator_list": indicator_list}
+    )
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Show calls by month, channel and topic; national figures have small cells suppressed."""
+    form = StatisticsForm(request.GET or None)
+    year = form.cleaned_data["year"] if form.is_bound and form.is_valid() else None
+    try:
+        rows = selectors.call_statistics(request.user, year=year)
+    except PermissionDenied:
+        raise Http404 from None
+    table = published(request.user, rows, {"calls": ["referred", "screened"], "referred": [], "screened": []})
+    topics = dict(Topic.objects.values_list("code", "name"))
+    channels = dict(Channel.choices)
+    for row in table["results"]:
+        row["channel_label"] = channels.get(row["channel"], row["channel"])
+        row["topic_label"] = topics.get(row["topic"], row["topic"])
+    return render(
+        request, "helpline/statistics.html", {"form": form, **table, "is_staff": bool(helpline_org_ids(request.user))}
+    )
