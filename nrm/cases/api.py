@@ -369,6 +369,12 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         case = services.case_close(actor=request.user, case=case, expected_version=data.pop("version"), **data)
         return Response(CaseListSerializer(case).data)
 
+    @extend_schema(responses=serializers.JSONField())
+    @action(detail=True, methods=["get"], url_path="subject-export")
+    def subject_export(self, request: Request, pk=None) -> Response:
+        """Return everything held on the case's person (subject access request); owner's case managers only."""
+        return Response(selectors.subject_access_export(request.user, int(pk)))
+
     @extend_schema(request=NoteSerializer, responses=NoteSerializer)
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk=None) -> Response:

@@ -219,3 +219,100 @@ def cases_to_identify(user: User) -> QuerySet[Case]:
         .select_related("owner", "person")
         .only("id", "reference", "opened_on", "is_child", "owner__name", "person__sex", "person__age_band")
     )
+
+
+@atomic_audited
+def subject_access_export(user: User, pk: int) -> dict:
+    """Return everything the system holds on a case's person, for a subject access request.
+
+    Only the owning organisation's case managers may produce it; it is audited like a read.
+    Another organisation's case, or a missing one, is NotFound.
+    """
+    from nrm.accounts.access import OWNER_ROLES
+
+    case = (
+        restrict(Case.objects.all(), user, Action.MANAGE)
+        .filter(pk=pk, owner__in=org_ids(user, OWNER_ROLES[Action.MANAGE]))
+        .select_related("person", "owner")
+        .first()
+    )
+    if case is None:
+        raise denied(actor=user, action="case.subject_export", object_type="case", object_id=pk)
+    person = case.person
+    cases = list(person.cases.select_related("owner").prefetch_related("forms"))
+    data = {
+        "person": {
+            **{f: getattr(person, f) for f in person.IDENTITY_FIELDS},
+            "sex": person.sex,
+            "birth_year": person.birth_year,
+            "age_band": person.age_band,
+            "citizenship": person.citizenship,
+            "migration_status": person.migration_status,
+        },
+        "cases": [],
+    }
+    for c in cases:
+        data["cases"].append(
+            {
+                "reference": c.reference,
+                "owner": c.owner.name,
+                "opened_on": c.opened_on.isoformat(),
+                "status": c.status,
+                "closed_on": c.closed_on.isoformat() if c.closed_on else None,
+                "closure_reason": c.closure_reason,
+                "is_child": c.is_child,
+                "guardian": c.guardian,
+                "best_interests_note": c.best_interests_note,
+                "forms": [f.code for f in c.forms.all()],
+                "identification": [
+                    {"decision": i.decision, "decided_on": i.decided_on.isoformat(), "grounds": i.grounds}
+                    for i in c.identifications.all()
+                ],
+                "consents": [
+                    {
+                        "purpose": k.purpose,
+                        "organisation": k.organisation.name if k.organisation else None,
+                        "given_on": k.given_on.isoformat(),
+                        "withdrawn_on": k.withdrawn_on.isoformat() if k.withdrawn_on else None,
+                    }
+                    for k in c.consents.select_related("organisation")
+                ],
+                "referrals": [
+                    {
+                        "from": r.from_org.name,
+                        "to": r.to_org.name,
+                        "kind": r.kind,
+                        "status": r.status,
+                        "sent_on": r.sent_on.isoformat(),
+                        "without_consent": r.without_consent,
+                        "legal_ground": r.legal_ground,
+                    }
+                    for r in c.referrals.select_related("from_org", "to_org")
+                ],
+                "services": [
+                    {
+                        "service": s.service_type.code,
+                        "organisation": s.organisation.name,
+                        "status": s.status,
+                        "started_on": s.started_on.isoformat() if s.started_on else None,
+                        "ended_on": s.ended_on.isoformat() if s.ended_on else None,
+                        "outcome": s.outcome,
+                    }
+                    for s in c.services.select_related("service_type", "organisation")
+                ],
+                "notes": [{"at": n.created_at.isoformat(), "text": n.text} for n in c.notes.all()],
+                "screenings": [
+                    {"on": s.screened_on.isoformat(), "result": s.result, "indicators": s.answers}
+                    for s in c.screenings.all()
+                ],
+            }
+        )
+    audit_record(
+        actor=user,
+        action="case.subject_export",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id,
+        detail={"cases": [c.pk for c in cases]},
+    )
+    return data
