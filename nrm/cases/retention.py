@@ -1,0 +1,62 @@
+"""Data retention: once a closed case's retention period has passed, its identity is erased.
+
+What stays is what statistics need and cannot identify anyone: sex, birth year, age band,
+citizenship, migration status, forms, dates, decisions and services. Names, date of birth,
+documents, contacts, address, guardian, notes and the linkage key are blanked. The period is
+``NRM_RETENTION_YEARS`` after closure (default 10) unless a case sets ``retain_until`` itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from nrm.audit.services import audit_record
+from nrm.cases.choices import CaseStatus
+from nrm.cases.models import Case, CaseNote, Person, Screening
+from nrm.core.validation import today
+
+
+def retention_years() -> int:
+    return int(getattr(settings, "NRM_RETENTION_YEARS", 10))
+
+
+def due_for_erasure(on: dt.date | None = None):
+    """Return closed cases whose retention has ended and whose person still has identity."""
+    on = on or today()
+    years = retention_years()
+    limit = (
+        on.replace(year=on.year - years)
+        if not (on.month == 2 and on.day == 29)
+        else on.replace(year=on.year - years, day=28)
+    )
+    return (
+        Case.objects.filter(status=CaseStatus.CLOSED)
+        .filter(Q(retain_until__lt=on) | Q(retain_until__isnull=True, closed_on__lt=limit))
+        .exclude(person__linkage_key="", person__given_name="", person__family_name="")
+    )
+
+
+@transaction.atomic
+def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list[str]:
+    """Erase the identity of every case past retention; return their references."""
+    cases = list(due_for_erasure(on).select_related("person"))
+    if dry_run:
+        return [c.reference for c in cases]
+    blank = dict.fromkeys(Person.IDENTITY_FIELDS, "")
+    for case in cases:
+        Person.objects.filter(pk=case.person_id).update(linkage_key="", **blank)
+        Case.objects.filter(pk=case.pk).update(guardian="", best_interests_note="")
+        CaseNote.objects.filter(case=case).update(text="[erased at the end of retention]")
+        Screening.objects.filter(case=case).update(notes="")
+        audit_record(
+            actor=None,
+            action="case.retention_erase",
+            object_type="case",
+            object_id=case.pk,
+            organisation_id=case.owner_id,
+        )
+    return [c.reference for c in cases]
