@@ -4,16 +4,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from nrm.accounts.views import LoginView, totp_setup
 from nrm.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/totp/", totp_setup, name="totp_setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("nrm.api.urls")),
     path("actionplan/", include("nrm.actionplan.urls")),
     path("helpline/", include("nrm.helpline.urls")),
     path("justice/", include("nrm.justice.urls")),
+    path("statistics/", include("nrm.reporting.urls")),
     path("", include("nrm.web.urls")),
 ]

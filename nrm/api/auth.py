@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_otp
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -19,6 +20,9 @@ from nrm.audit.services import audit_record
 class TokenRequest(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp_token = serializers.CharField(
+        required=False, allow_blank=True, max_length=8, help_text="Authenticator code, for users who set one up"
+    )
 
 
 class TokenView(APIView):
@@ -47,6 +51,20 @@ class TokenView(APIView):
                 reason="bad credentials",
             )
             raise serializers.ValidationError({"password": ["Unable to sign in with these credentials."]})
+        if django_otp.user_has_device(user):
+            code = data.validated_data.get("otp_token", "").strip()
+            if not code or django_otp.match_token(user, code) is None:
+                audit_record(
+                    actor=user,
+                    action="auth.token",
+                    object_type="user",
+                    object_id=user.pk,
+                    outcome="denied",
+                    reason="authenticator code missing or wrong",
+                )
+                raise serializers.ValidationError(
+                    {"otp_token": ["Enter the current code from your authenticator app."]}
+                )
         token, _created = Token.objects.get_or_create(user=user)
         audit_record(actor=user, action="auth.token", object_type="user", object_id=user.pk)
         return Response({"token": token.key})
