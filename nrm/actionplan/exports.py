@@ -12,7 +12,6 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.utils.translation import pgettext
 
 from nrm.actionplan.choices import FundingSource, Progress, Rating, ReportStatus
 from nrm.actionplan.models import Report
+from nrm.core.pdf import render_pdf
 
 
 def _period(report: Report) -> str:
@@ -394,24 +394,7 @@ def annual_xlsx(summary: dict) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------
 
 
-def _fetcher():
-    """Return a URL fetcher that fetches nothing: the documents are self-contained."""
-    try:
-        from weasyprint.urls import URLFetcher
-    except ImportError:  # WeasyPrint before 65 takes a plain function
-
-        def refuse(url: str, **kwargs):
-            raise ValueError(f"not fetched: {url}")
-
-        return refuse
-    return URLFetcher(allowed_protocols=())
-
-
-def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(template, context)
-    return HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
+_pdf = render_pdf
 
 
 def report_pdf(report: Report) -> bytes:

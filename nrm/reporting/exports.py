@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
+from nrm.core.pdf import render_pdf
 from nrm.reporting.engine import MARKER, TOTAL, StatTable
 
 TOTAL_LABEL = "total"
@@ -87,3 +88,13 @@ def table_xlsx(table: StatTable) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def table_pdf(table: StatTable) -> bytes:
+    """Return the suppressed table as a PDF (A4), with its legend, chart and notes."""
+    from nrm.reporting import display
+
+    return render_pdf(
+        "reporting/pdf/table.html",
+        {"table": table, "panels": display.panels(table), "chart": display.chart(table), "marker": MARKER},
+    )

@@ -49,6 +49,8 @@ def _download(table: StatTable, fmt: str) -> HttpResponse:
     base = table.name or "stats-" + "-".join(table.dims or ["total"])
     if fmt == "csv":
         response = HttpResponse(exports.table_csv(table), content_type="text/csv; charset=utf-8")
+    elif fmt == "pdf":
+        response = HttpResponse(exports.table_pdf(table), content_type="application/pdf")
     else:
         response = HttpResponse(exports.table_xlsx(table), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{base}.{fmt}"'
@@ -58,9 +60,11 @@ def _download(table: StatTable, fmt: str) -> HttpResponse:
 def _downloads(request: HttpRequest, csv_name: str, xlsx_name: str, *args) -> list[tuple[str, str]]:
     query = request.GET.urlencode()
     suffix = f"?{query}" if query else ""
+    pdf_name = csv_name.replace("_csv", "_pdf")
     return [
         (_("CSV"), reverse(csv_name, args=args) + suffix),
         (_("Excel (XLSX)"), reverse(xlsx_name, args=args) + suffix),
+        ("PDF", reverse(pdf_name, args=args) + suffix),
     ]
 
 

@@ -184,6 +184,15 @@ def test_xlsx_download(cases):
     assert 2 not in values
 
 
+def test_pdf_download(cases):
+    response = _client(cases["analyst"]).get(TABLE + "table.pdf?year_from=2023&year_to=2024")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-") and response.content.rstrip().endswith(b"%%EOF")
+    page = _client(cases["analyst"]).get(TABLE + "?year_from=2023&year_to=2024").content.decode()
+    assert "table.pdf" in page
+
+
 def test_queries_do_not_grow_with_rows(world, orgs, django_assert_max_num_queries):
     client = _client(world["analyst"])
     for _i in range(3):
