@@ -321,7 +321,7 @@ def test_commands(world, tmp_path, capsys):
     call_command("import", "htcds", str(path), "--user", importer.username)
     assert "imported 4 cases of out.xlsx into centre-2" in capsys.readouterr().out
 
-    with pytest.raises(CommandError, match="an HTCDS import acts as a user: give --user USERNAME"):
+    with pytest.raises(CommandError, match="--organisation CODE"):
         call_command("import", "htcds", str(path))
     bad = write_csv(tmp_path / "bad.csv", [{"prs_Gender": "Female"}])
     before = {m.__name__: m.objects.count() for m in COUNTED}
@@ -341,3 +341,29 @@ def test_forms_mapping_is_stable_under_round_trip():
 def test_member_helper_still_works(world):
     # The helpers of the case tests are reused here; keep them honest.
     assert member("x1", "pu-bg", Role.CASEWORKER).memberships.get().organisation.code == "pu-bg"
+
+
+def test_command_line_export_is_every_case_without_identity(world, tmp_path, capsys):
+    centre_cases(world)
+    path = tmp_path / "all.csv"
+    call_command("export", "htcds", str(path))
+    assert "exported 4 cases" in capsys.readouterr().out
+    text = path.read_text(encoding="utf-8")
+    for secret in ("Марија", "Rahimi", "Ilić", "ahmad@example.org", "First contact at the border"):
+        assert secret not in text
+    entry = AuditEntry.objects.filter(action="case.export").latest("seq")
+    assert entry.actor == "command line" and len(entry.detail["cases"]) == 4
+
+
+def test_command_line_import_acts_as_the_organisations_import_account(world, tmp_path, capsys):
+    centre_cases(world)
+    path = tmp_path / "out.csv"
+    call_command("export", "htcds", str(path), "--user", "centre")
+    second_centre()
+    call_command("import", "htcds", str(path), "--organisation", "centre-2")
+    assert "imported 4 cases of out.csv into centre-2" in capsys.readouterr().out
+    account = User.objects.get(username="import-centre-2")
+    assert not account.has_usable_password()
+    assert Case.objects.filter(owner__code="centre-2", opened_by=account).count() == 4
+    with pytest.raises(CommandError, match="no active organisation"):
+        call_command("import", "htcds", str(path), "--organisation", "nowhere")

@@ -1,4 +1,8 @@
-"""``nrm export htcds FILE --user U``: the cases the user may see, as HTCDS v2.0 (.csv or .xlsx)."""
+"""``nrm export htcds FILE [--user U]``: cases as HTCDS v2.0 (.csv or .xlsx).
+
+With ``--user`` the export holds what that user may see, identity where they may see it.
+Without it (the server's command line) it holds every case, with the identity columns empty.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +21,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=["htcds"])
         parser.add_argument("file", type=Path, help=".csv or .xlsx")
-        parser.add_argument("--user", help="the user exporting (their access rule applies; audited)")
+        parser.add_argument(
+            "--user", help="export as this user (their access rule applies); without it: all cases, no identity"
+        )
 
     def handle(self, *args, kind: str, file: Path, **options):
         try:
             file_format(file)
         except TableError as exc:
             raise CommandError(str(exc)) from None
-        user = acting_user(options["user"], "an HTCDS export")
+        user = acting_user(options["user"], "an HTCDS export") if options["user"] else None
         try:
             result = htcds.htcds_export(
                 actor=user,
@@ -34,5 +40,6 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
         self.stdout.write(
-            f"exported {result.rows:,} cases to {file} ({result.with_identity:,} with identity) as {user.username}"
+            f"exported {result.rows:,} cases to {file} ({result.with_identity:,} with identity) as "
+            + (user.username if user else "the command line (all cases, no identity)")
         )

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from nrm.exchange import ctdc, htcds
 from nrm.exchange.ctdc import ImportFailed
-from nrm.exchange.management.commands._common import acting_user, report
+from nrm.exchange.management.commands._common import acting_user, import_account, report
 
 
 class Command(BaseCommand):
@@ -62,7 +62,11 @@ class Command(BaseCommand):
         return result
 
     def _htcds(self, file: Path, options) -> None:
-        user = acting_user(options["user"], "an HTCDS import")
+        user = (
+            acting_user(options["user"], "an HTCDS import")
+            if options["user"]
+            else import_account(options["organisation"])
+        )
         try:
             organisation = htcds.import_organisation(user, options["organisation"])
             result = htcds.htcds_import(
