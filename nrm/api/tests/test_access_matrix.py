@@ -149,6 +149,7 @@ ENDPOINTS = [
         "cases-close", "post", CASE + "close/", {"version": 1, "reason": "reintegrated"}, "caseworker", 200, "object"
     ),
     Endpoint("cases-notes", "post", CASE + "notes/", {"text": "Seen today."}, "caseworker", 201, "object"),
+    Endpoint("cases-subject_export", "get", CASE + "subject-export/", None, "caseworker", 200, "object"),
     Endpoint("referrals-list", "get", "/api/v1/referrals/", None, "police", 200, "list"),
     Endpoint("referrals-retrieve", "get", "/api/v1/referrals/{s.to_ngo.pk}/", None, "police", 200, "object"),
     Endpoint(
@@ -233,6 +234,7 @@ def test_router_is_covered():
         "cases:update_service",
         "cases:close",
         "cases:notes",
+        "cases:subject_export",
         "referrals:list",
         "referrals:retrieve",
         "referrals:create",
