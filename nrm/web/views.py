@@ -483,7 +483,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_staff
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    """Close a case with a reason; its open referrals close with it."""
+    """Close a case with a reason; unanswered referrals are withdrawn, those in work completed."""
     view = _case_for(request, pk, Action.MANAGE, reason="close")
     case = view.case
     form = CaseCloseForm(request.POST or None, initial={"version": case.version})
