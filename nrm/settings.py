@@ -154,6 +154,8 @@ INSTALLED_APPS = [
     "nrm.justice",
     "nrm.helpline",
     "nrm.programmes",
+    "nrm.prevention",
+    "nrm.earlywarning",
     "nrm.api",
     "nrm.web",
     "nrm.demo",

@@ -17,6 +17,9 @@ urlpatterns = [
     path("actionplan/", include("nrm.actionplan.urls")),
     path("helpline/", include("nrm.helpline.urls")),
     path("justice/", include("nrm.justice.urls")),
+    path("programmes/", include("nrm.programmes.urls")),
+    path("prevention/", include("nrm.prevention.urls")),
+    path("early-warning/", include("nrm.earlywarning.urls")),
     path("statistics/", include("nrm.reporting.urls")),
     path("", include("nrm.web.urls")),
 ]

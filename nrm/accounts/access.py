@@ -308,3 +308,88 @@ def org_type_codes(user: User) -> dict[int, str]:
     if key not in cache:
         cache[key] = dict(Organisation.objects.filter(pk__in=orgs).values_list("pk", "type__code"))
     return cache[key]
+
+
+# --- Prevention, training, awareness ---------------------------------------------------------
+# Trainings, awareness actions and surveys carry no victim's data (participants are counted by
+# profession, never named). They belong to the organisation that organised them: its staff see
+# and record them; the Coordinator's office and analysts read every organisation's; anyone else
+# finds none (a 404).
+
+
+class PreventionAction(StrEnum):
+    VIEW = "view"  # read trainings, awareness actions, surveys and their results
+    EDIT = "edit"  # record them for one's own organisation
+
+
+PREVENTION_EDIT_ROLES = {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER, Role.COORDINATOR, Role.REPORTER}
+PREVENTION_VIEW_ROLES = PREVENTION_EDIT_ROLES | {Role.ANALYST}
+
+
+def prevention_org_ids(user: User, action: PreventionAction = PreventionAction.EDIT) -> list[int]:
+    """Return the organisations whose prevention records ``user`` may ``action`` as their own."""
+    roles_ = PREVENTION_EDIT_ROLES if PreventionAction(action) == PreventionAction.EDIT else PREVENTION_VIEW_ROLES
+    return org_ids(user, roles_)
+
+
+def prevention_filter(user: User, action: PreventionAction = PreventionAction.VIEW, prefix: str = "") -> Q:
+    """Return the Q selecting the prevention records ``user`` may ``action``, by their ``organiser``.
+
+    National readers view all; everyone else their own organisations' records only.
+    """
+    if PreventionAction(action) == PreventionAction.VIEW and reads_national_statistics(user):
+        return Q()
+    return Q(**{f"{prefix}organiser__in": prevention_org_ids(user, action)})
+
+
+# --- Early warning ---------------------------------------------------------------------------
+# Organisations that meet vulnerable groups (police, social work, asylum, NGOs...) record what
+# they observe against risk indicators; the risk matrix sums them up per group and region.
+# Observations belong to the observing organisation: its staff see and record them; the
+# Coordinator's office and analysts read them all. Alerts are seen by the Coordinator's office
+# and by the organisations an alert was raised to; the Coordinator's office sets thresholds and
+# closes alerts. Anyone else: a 404.
+
+
+class WarningAction(StrEnum):
+    VIEW = "view"  # read observations, the risk matrix and alerts
+    OBSERVE = "observe"  # record an observation for one's own organisation
+    MANAGE = "manage"  # set thresholds, acknowledge and close alerts nationally
+
+
+WARNING_OBSERVE_ROLES = {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER, Role.COORDINATOR}
+WARNING_VIEW_ROLES = WARNING_OBSERVE_ROLES | {Role.ANALYST}
+
+
+def warning_org_ids(user: User, action: WarningAction = WarningAction.VIEW) -> list[int]:
+    """Return the organisations in which ``user`` may ``action`` early-warning records."""
+    action = WarningAction(action)
+    if action == WarningAction.MANAGE:
+        return org_ids(user, {Role.COORDINATOR})
+    return org_ids(user, WARNING_OBSERVE_ROLES if action == WarningAction.OBSERVE else WARNING_VIEW_ROLES)
+
+
+def manages_early_warning(user: User) -> bool:
+    """Return True if ``user`` sets thresholds and closes alerts (the Coordinator's office)."""
+    return bool(warning_org_ids(user, WarningAction.MANAGE))
+
+
+def observation_filter(user: User, action: WarningAction = WarningAction.VIEW, prefix: str = "") -> Q:
+    """Return the Q selecting the observations ``user`` may ``action``, by their ``organisation``."""
+    if WarningAction(action) == WarningAction.VIEW and reads_national_statistics(user):
+        return Q()
+    return Q(**{f"{prefix}organisation__in": warning_org_ids(user, action)})
+
+
+def alert_filter(user: User, prefix: str = "") -> Q:
+    """Return the Q selecting the alerts ``user`` may see: all nationally, else those raised to their organisations.
+
+    ``prefix`` reaches an alert through a relation (``"alert__"``).
+    """
+    from nrm.earlywarning.models import Alert
+
+    if reads_national_statistics(user):
+        return Q()
+    orgs = warning_org_ids(user, WarningAction.VIEW)
+    raised_to = Alert.recipients.through.objects.filter(organisation__in=orgs).values("alert_id")
+    return Q(**{f"{prefix}pk__in": raised_to})

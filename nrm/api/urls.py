@@ -7,9 +7,11 @@ from rest_framework.routers import DefaultRouter
 from nrm.actionplan import api as actionplan_api
 from nrm.api.auth import TokenView, me
 from nrm.cases import api as cases_api
+from nrm.earlywarning import api as earlywarning_api
 from nrm.exchange import api as exchange_api
 from nrm.helpline import api as helpline_api
 from nrm.justice import api as justice_api
+from nrm.prevention import api as prevention_api
 from nrm.programmes import api as programmes_api
 from nrm.referrals import api as referrals_api
 from nrm.reporting import api as reporting_api
@@ -37,6 +39,8 @@ router.register("helpline/calls", helpline_api.CallViewSet, basename="helpline-c
 router.register("helpline/topics", helpline_api.TopicViewSet, basename="helpline-topic")
 router.register("helpline/statistics", helpline_api.HelplineStatisticsViewSet, basename="helpline-statistics")
 router.register("programmes", programmes_api.ProgrammeViewSet, basename="programme")
+prevention_api.register(router)
+earlywarning_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

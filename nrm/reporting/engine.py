@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
@@ -159,8 +159,12 @@ EXTERNAL_DEFINITIONS = {
 
 
 @dataclass
-class _Source:
-    """A population ready to count: its rows, its dimension expressions and what one unit is."""
+class Source:
+    """A population ready to count: its rows, its dimension expressions and what one unit is.
+
+    ``measure`` replaces the row count where a row stands for several units (a training's
+    participants of one profession); such counts are additive, like row counts.
+    """
 
     queryset: QuerySet
     exprs: dict[str, Any]
@@ -168,6 +172,45 @@ class _Source:
     unit: str
     definition: str
     json_list: str | None = None  # a dimension held as a JSON list (external forms of exploitation)
+    measure: Any = None  # an aggregate (Sum("participants")) counted instead of rows
+
+
+# Populations other apps count (proceedings, helpline calls, trainings...): name -> builder.
+_BUILDERS: dict[str, Callable[[], Source]] = {}
+# Labels of the categories of dimensions other apps add: name -> callable returning {code: label}.
+_LABELLERS: dict[str, Callable[[], dict[str, str]]] = {}
+
+
+def register_dimension(
+    name: str,
+    title: str,
+    *,
+    order: Sequence[str] | None = None,
+    labels: Callable[[], dict[str, str]] | None = None,
+) -> None:
+    """Add a dimension other apps' populations are counted by (``channel``, ``profession``...).
+
+    Registering the same name again with the same title is allowed (app reloading in tests).
+    """
+    if DIMENSIONS.get(name, title) != title:
+        raise ValueError(f"dimension {name!r} is already registered with another title")
+    DIMENSIONS[name] = title
+    if order is not None:
+        ORDER[name] = list(order)
+    if labels is not None:
+        _LABELLERS[name] = labels
+
+
+def register_population(population: Population, build: Callable[[], Source]) -> None:
+    """Add a population of the national records that another app counts; national only.
+
+    ``build`` returns the :class:`Source` when a table is asked for, so that nothing touches the
+    database at import time. Its ``exprs`` name the dimensions the population has.
+    """
+    if population.external:
+        raise ValueError("a registered population is national only (external=False)")
+    POPULATIONS[population.name] = population
+    _BUILDERS[population.name] = build
 
 
 class Year(ExtractYear):
@@ -266,15 +309,18 @@ def _labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
             "presumed": _("Presumed"),
             "not_a_victim": _("Not a victim"),
         },
+        **_LABELLERS,
     }
     return {d: found[d]() for d in dims if d in found}
 
 
-def _national(population: str) -> _Source:
+def _national(population: str) -> Source:
     from nrm.cases.models import Case, Identification, Screening
     from nrm.referrals.choices import ReferralKind
     from nrm.referrals.models import Referral
 
+    if population in _BUILDERS:
+        return _BUILDERS[population]()
     definition = POPULATIONS[population].definition
     if population in ("registered", "identified", "presumed", "cases"):
         qs = Case.objects.all()
@@ -285,7 +331,7 @@ def _national(population: str) -> _Source:
         elif population == "presumed":
             qs = qs.exclude(identification_status__in=["identified", "not_identified"])
         exprs = {"year": Year("opened_on"), **_case_exprs("")}
-        return _Source(qs, exprs, _person_key(""), "persons", definition)
+        return Source(qs, exprs, _person_key(""), "persons", definition)
     if population == "referrals":
         qs = Referral.objects.filter(kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True)
         exprs = {
@@ -293,7 +339,7 @@ def _national(population: str) -> _Source:
             "year": Year("sent_on"),
             "referral_source": _text(F("from_org__type__code")),
         }
-        return _Source(qs, exprs, _person_key("case__"), "persons", definition)
+        return Source(qs, exprs, _person_key("case__"), "persons", definition)
     if population == "decisions":
         exprs = {
             **_case_exprs("case__"),
@@ -301,7 +347,7 @@ def _national(population: str) -> _Source:
             "decision": _text(F("decision")),
             "victim_status": _victim_status("decision"),
         }
-        return _Source(Identification.objects.all(), exprs, _person_key("case__"), "persons", definition)
+        return Source(Identification.objects.all(), exprs, _person_key("case__"), "persons", definition)
     exprs = {
         "year": Year("screened_on"),
         "sex": _text(F("sex")),
@@ -318,10 +364,10 @@ def _national(population: str) -> _Source:
         "referral_source": _text(F("organisation__type__code")),
         "region": _text(F("region")),
     }
-    return _Source(Screening.objects.all(), exprs, None, "screenings", definition)
+    return Source(Screening.objects.all(), exprs, None, "screenings", definition)
 
 
-def _external(dataset_name: str, population: str) -> _Source:
+def _external(dataset_name: str, population: str) -> Source:
     from nrm.exchange.models import ExternalDataset, ExternalRecord
 
     dataset = ExternalDataset.objects.filter(name=dataset_name).first()
@@ -357,10 +403,10 @@ def _external(dataset_name: str, population: str) -> _Source:
         "victim_status": _victim_status("decision"),
     }
     definition = f"{EXTERNAL_DEFINITIONS[population]} Data set: {dataset.name} ({dataset.source}, {dataset.file_name})."
-    return _Source(qs, exprs, None, "records", definition, json_list="exploitation")
+    return Source(qs, exprs, None, "records", definition, json_list="exploitation")
 
 
-def _source(source: str, population: str) -> _Source:
+def _source(source: str, population: str) -> Source:
     if population not in POPULATIONS:
         raise invalid(
             "population", _("Unknown population: choose one of %(names)s.") % {"names": ", ".join(POPULATIONS)}
@@ -444,7 +490,7 @@ def _filter_q(alias: str, name: str, values: list) -> Q:
     return q
 
 
-def _narrowed(src: _Source, names: Sequence[str], filters: dict[str, list]) -> QuerySet:
+def _narrowed(src: Source, names: Sequence[str], filters: dict[str, list]) -> QuerySet:
     """Return the population with the dimensions ``names`` annotated (as ``d_<name>``) and filtered."""
     needed = [d for d in dict.fromkeys([*names, *filters]) if src.exprs.get(d) is not None]
     qs = src.queryset.annotate(**{f"d_{d}": src.exprs[d] for d in needed})
@@ -455,18 +501,21 @@ def _narrowed(src: _Source, names: Sequence[str], filters: dict[str, list]) -> Q
 
 
 def _grouped(
-    src: _Source, dims: Sequence[str], filters: dict[str, list], extra: Sequence[str] = (), *, distinct: bool = True
+    src: Source, dims: Sequence[str], filters: dict[str, list], extra: Sequence[str] = (), *, distinct: bool = True
 ) -> list[dict]:
     """Return one row per combination of ``dims`` (plus plain fields ``extra``), with its count ``n``."""
     qs = _narrowed(src, dims, filters)
-    count = _persons(src.person) if src.person is not None and distinct else Count("pk")
+    if src.person is not None and distinct:
+        count = _persons(src.person)
+    else:
+        count = Coalesce(src.measure, 0) if src.measure is not None else Count("pk")
     columns = [f"d_{d}" for d in dims if src.exprs.get(d) is not None] + list(extra)
     if not columns:
         return [{"n": qs.aggregate(n=count)["n"]}]
     return list(qs.values(*columns).annotate(n=count).order_by())
 
 
-def _rows_and_persons(src: _Source, dims: Sequence[str], filters: dict[str, list]) -> tuple[int, int]:
+def _rows_and_persons(src: Source, dims: Sequence[str], filters: dict[str, list]) -> tuple[int, int]:
     """Return how many rows the table's join has, and how many distinct persons are on them.
 
     Equal numbers mean no person falls on two rows (two cases of one person, or one case with two
@@ -530,7 +579,7 @@ def compute(
     )
 
 
-def _count(src: _Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
+def _count(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
     """Add the cells and every margin to ``counts``."""
     if src.json_list and (src.json_list in dims or src.json_list in filters):
         _external_counts(src, dims, filters, counts)
@@ -559,7 +608,7 @@ def _count(src: _Source, dims: list[str], filters: dict[str, list], counts: dict
             counts[key] += row["n"]
 
 
-def _cube_counts(src: _Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
+def _cube_counts(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
     """Count distinct persons in every cell and margin in one query: PostgreSQL's GROUP BY CUBE.
 
     Each row carries a whole number naming its person: the smallest person row sharing its
@@ -618,7 +667,7 @@ def _add_margins(dims: Sequence[str], counts: dict[tuple, int]) -> None:
             counts[tuple(TOTAL if summed else v for v, summed in zip(key, mask, strict=True))] += n
 
 
-def _external_counts(src: _Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
+def _external_counts(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
     """Count external records with the forms of exploitation held as a JSON list, cells and margins.
 
     One GROUP BY over the other dimensions and the list itself; each group then adds its count

@@ -30,6 +30,11 @@ FAMILIES = [
     ("eurostat", gettext_lazy("Eurostat")),
     ("glotip", gettext_lazy("UNODC Global Report on Trafficking in Persons (GLOTIP)")),
     ("greta", gettext_lazy("GRETA (Council of Europe)")),
+    ("justice", gettext_lazy("Criminal justice")),
+    ("helpline", gettext_lazy("Helpline")),
+    ("prevention", gettext_lazy("Prevention, training and awareness")),
+    ("earlywarning", gettext_lazy("Early warning")),
+    ("programmes", gettext_lazy("Programmes")),
 ]
 
 

@@ -13,8 +13,10 @@ from nrm.actionplan.demo import DEMO_REPORTER, demo_action_plan
 from nrm.cases.models import Case
 from nrm.demo.generator import DEMO_USERS, demo_users, generate
 from nrm.demo.reference import load_reference
+from nrm.earlywarning.demo import demo_earlywarning
 from nrm.helpline.demo import demo_helpline
 from nrm.justice.demo import demo_justice
+from nrm.prevention.demo import demo_prevention
 
 
 class Command(BaseCommand):
@@ -46,6 +48,8 @@ class Command(BaseCommand):
             self.stdout.write(f"synthetic cases already present: {Case.objects.count()}")
         self.stdout.write(demo_justice(seed=seed))
         self.stdout.write(demo_helpline(seed=seed))
+        self.stdout.write(demo_prevention(seed=seed))
+        self.stdout.write(demo_earlywarning(seed=seed))
         self.stdout.write(demo_action_plan(password=password, seed=seed))
         self.stdout.write(f"\nNRM demo: http://127.0.0.1:{port}/")
         self.stdout.write(f"users (password: {password}):")

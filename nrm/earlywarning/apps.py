@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EarlyWarningConfig(AppConfig):
+    name = "nrm.earlywarning"
+    label = "earlywarning"

@@ -1,0 +1,4 @@
+"""URLs of the earlywarning pages."""
+
+app_name = "earlywarning"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of the prevention pages."""
+
+app_name = "prevention"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of the programme pages, under /programmes/."""
+
+app_name = "programmes"
+urlpatterns: list = []
