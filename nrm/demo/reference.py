@@ -53,11 +53,15 @@ def load_reference(path: Path | None = None) -> dict[str, int]:
         )
         lists += 1
     # Each domain's own reference lists (offences, protection measures, helpline topics).
+    from nrm.earlywarning.reference import load_earlywarning_reference
     from nrm.helpline.reference import load_helpline_reference
     from nrm.justice.reference import load_justice_reference
+    from nrm.prevention.reference import load_prevention_reference
 
     load_justice_reference()
     load_helpline_reference()
+    load_prevention_reference()
+    load_earlywarning_reference()
     load_programmes()
     return {
         "organisation_types": len(types),
