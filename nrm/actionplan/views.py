@@ -9,12 +9,9 @@ that forbids the step (a report already submitted, a stale version) is a message
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -52,6 +49,7 @@ from nrm.actionplan.forms import (
 from nrm.actionplan.models import ActionPlan, Activity, Report
 from nrm.audit.services import audit_record
 from nrm.core.errors import Conflict, NotFound
+from nrm.web.gates import role_gate
 from nrm.web.views import add_conflict, add_service_errors
 
 PAGE_SIZE = 50
@@ -65,40 +63,15 @@ def is_coordinator(user) -> bool:
     return actionplan_institution_ids(user, PlanAction.REVIEW) is None
 
 
-def monitoring(view: Callable) -> Callable:
-    """Let in the Coordinator's office and reporting focal points; anyone else gets a 404.
-
-    A NotFound from a selector or a service is a 404 too. A refused attempt at a particular
-    report is audited.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.may_monitor(request.user):
-            if "pk" in kwargs and view.__name__.startswith("report"):
-                _deny(request, kwargs["pk"], "role without action-plan access")
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
-
-
-def coordinating(view: Callable) -> Callable:
-    """Let in the Coordinator's office only (briefings); anyone else gets a 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not is_coordinator(request.user):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# The Coordinator's office and reporting focal points; a refused attempt at a report is audited.
+monitoring = role_gate(
+    selectors.may_monitor,
+    record=lambda name: "actionplan_report" if name.startswith("report") else None,
+    reason="role without action-plan access",
+    action="actionplan.report.view",
+)
+# The Coordinator's office only (briefings).
+coordinating = role_gate(is_coordinator)
 
 
 def _deny(request: HttpRequest, pk: int, reason: str) -> None:

@@ -8,8 +8,7 @@ one; service errors are put back on the form, next to the field they name.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
-from functools import wraps
+from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -53,6 +52,7 @@ from nrm.referrals import services as referral_services
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.forms import DirectoryFilterForm, ReferForm, ReferralFilterForm, TransitionForm
 from nrm.referrals.models import Referral
+from nrm.web.gates import role_gate
 
 PAGE_SIZE = 50
 
@@ -60,41 +60,15 @@ PAGE_SIZE = 50
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def case_staff(view: Callable) -> Callable:
-    """Let in signed-in users with a case role; for anyone else, and for NotFound, answer 404.
+def _record_kind(view_name: str) -> str:
+    return next((k for k in ("referral", "screening") if view_name.startswith(k)), "case")
 
-    Coordinators, analysts and administrators have no case access: case pages do not exist
-    for them, exactly as a missing record.
-    """
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access.has_role(request.user, *CASE_ROLES):
-            if "pk" in kwargs:
-                # An attempt at a particular record is a denial, audited like any other.
-                name = view.__name__
-                kind = (
-                    "referral"
-                    if name.startswith("referral")
-                    else "screening"
-                    if name.startswith("screening")
-                    else "case"
-                )
-                audit_record(
-                    actor=request.user,
-                    action=f"{kind}.view",
-                    object_type=kind,
-                    object_id=kwargs["pk"],
-                    outcome="denied",
-                    reason="role without case access",
-                )
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# Coordinators, analysts and administrators have no case access: case pages do not exist for
+# them, exactly as a missing record.
+case_staff = role_gate(
+    lambda user: access.has_role(user, *CASE_ROLES), record=_record_kind, reason="role without case access"
+)
 
 
 def add_service_errors(form: Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
