@@ -5,3 +5,9 @@ class ProgrammesConfig(AppConfig):
     name = "nrm.programmes"
     label = "programmes"
     verbose_name = "Donor programmes"
+
+    def ready(self) -> None:
+        # The programme populations and standard tables join the statistics engine (family "programmes").
+        from nrm.programmes.statistics import register_all
+
+        register_all()

@@ -11,10 +11,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.models import Organisation
+from nrm.core.models import Versioned
 from nrm.programmes.choices import PartnerRole
 
 
-class Programme(models.Model):
+class Programme(Versioned, models.Model):
     """A donor-funded programme against trafficking, with its period, budget and source."""
 
     code = models.SlugField(max_length=60, unique=True)
@@ -118,7 +119,7 @@ class Output(models.Model):
         return f"{self.number}. {self.title[:60]}"
 
 
-class Indicator(models.Model):
+class Indicator(Versioned, models.Model):
     """A measure of a programme's results, with unit, baseline and target when the source gives them."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="indicators")

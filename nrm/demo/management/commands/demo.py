@@ -17,6 +17,7 @@ from nrm.earlywarning.demo import demo_earlywarning
 from nrm.helpline.demo import demo_helpline
 from nrm.justice.demo import demo_justice
 from nrm.prevention.demo import demo_prevention
+from nrm.programmes.demo import demo_programmes
 
 
 class Command(BaseCommand):
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(demo_helpline(seed=seed))
         self.stdout.write(demo_prevention(seed=seed))
         self.stdout.write(demo_earlywarning(seed=seed))
+        self.stdout.write(demo_programmes(seed=seed))
         self.stdout.write(demo_action_plan(password=password, seed=seed))
         self.stdout.write(f"\nNRM demo: http://127.0.0.1:{port}/")
         self.stdout.write(f"users (password: {password}):")
