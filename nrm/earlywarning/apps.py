@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class EarlyWarningConfig(AppConfig):
     name = "nrm.earlywarning"
     label = "earlywarning"
+
+    def ready(self) -> None:
+        from nrm.earlywarning import statistics  # noqa: F401  (registers populations and tables)

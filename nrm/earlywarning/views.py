@@ -1,0 +1,312 @@
+"""Web pages of early warning: thin views over selectors, forms and services.
+
+The risk matrix, observations (list, CSV, new, detail), alerts (list, detail with history and its
+steps) and thresholds. Anyone outside early warning finds no page here: a 404, the same as a
+missing record. Service errors go back on the field they name; a refused step is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from nrm.accounts.access import WarningAction, manages_early_warning, warning_org_ids
+from nrm.audit.services import audit_record
+from nrm.core.errors import Conflict, NotFound
+from nrm.earlywarning import selectors, services
+from nrm.earlywarning.choices import RiskLevel
+from nrm.earlywarning.forms import (
+    AlertFilterForm,
+    MatrixForm,
+    NoteForm,
+    ObservationFilterForm,
+    ObservationForm,
+    ThresholdForm,
+)
+from nrm.web.views import add_service_errors
+
+PAGE_SIZE = 50
+LEVELS = [(RiskLevel.LOW, "1-4"), (RiskLevel.MEDIUM, "5-9"), (RiskLevel.HIGH, "10-16"), (RiskLevel.VERY_HIGH, "20-25")]
+
+
+def warning_reader(view: Callable) -> Callable:
+    """Let in those taking part in early warning; anyone else, and a NotFound, gets a 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.takes_part(request.user):
+            if "pk" in kwargs:
+                audit_record(
+                    actor=request.user,
+                    action="earlywarning.view",
+                    object_type="warning",
+                    object_id=kwargs["pk"],
+                    outcome="denied",
+                    reason="role without early-warning access",
+                )
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return login_required(wrapped)
+
+
+def _page(request: HttpRequest, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@warning_reader
+def matrix(request: HttpRequest) -> HttpResponse:
+    """The risk matrix: a 5x5 likelihood x impact grid with the regions placed, and the same as a table."""
+    form = MatrixForm(request.GET or None)
+    f = form.filters()
+    result = selectors.risk_matrix(
+        request.user, as_of=f.get("as_of"), window_days=f.get("window_days") or 90, group=f.get("group") or None
+    )
+    return render(
+        request,
+        "earlywarning/matrix.html",
+        {
+            "form": form,
+            "matrix": result,
+            "grid": result.grid(),
+            "levels": LEVELS,
+            "can_observe": bool(warning_org_ids(request.user, WarningAction.OBSERVE)),
+        },
+    )
+
+
+@warning_reader
+def observation_list(request: HttpRequest) -> HttpResponse:
+    """The observations the user sees, newest first, filtered by group, region and year."""
+    form = ObservationFilterForm(request.GET or None)
+    qs = selectors.observation_list(request.user, **form.filters())
+    return render(
+        request,
+        "earlywarning/observation_list.html",
+        {
+            "form": form,
+            "page": _page(request, qs),
+            "can_observe": bool(warning_org_ids(request.user, WarningAction.OBSERVE)),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "observed_on",
+    "organisation",
+    "group",
+    "indicator",
+    "region",
+    "likelihood",
+    "impact",
+    "persons_concerned",
+]
+
+
+@warning_reader
+def observation_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered observations as CSV, without notes; the export is audited."""
+    filters = ObservationFilterForm(request.GET or None).filters()
+    qs = selectors.observation_list(request.user, **filters)
+    audit_record(
+        actor=request.user,
+        action="earlywarning.observation_export",
+        object_type="warning_observation",
+        reason="web csv",
+        detail={"filters": {k: str(v) for k, v in filters.items()}, "rows": qs.count()},
+    )
+
+    def rows():
+        yield EXPORT_COLUMNS
+        for o in qs.iterator(chunk_size=2000):
+            yield [
+                o.pk,
+                o.observed_on.isoformat(),
+                o.organisation.code,
+                o.group.code,
+                o.indicator.code,
+                o.region,
+                o.likelihood,
+                o.impact,
+                o.persons_concerned,
+            ]
+
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([_safe(v) for v in row]) for row in rows()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="observations-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+@warning_reader
+def observation_new(request: HttpRequest) -> HttpResponse:
+    """Record an observation; it may raise an alert."""
+    if not warning_org_ids(request.user, WarningAction.OBSERVE):
+        raise Http404
+    form = ObservationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        before = set(selectors.alert_list(request.user).filter(status="open").values_list("pk", flat=True))
+        try:
+            observation = services.observation_record(
+                actor=request.user,
+                organisation=d["organisation"],
+                observed_on=d["observed_on"],
+                indicator=d["indicator"],
+                region=d["region"],
+                likelihood=d["likelihood"],
+                impact=d["impact"],
+                persons_concerned=d["persons_concerned"],
+                note=d["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Observation recorded."))
+            after = set(selectors.alert_list(request.user).filter(status="open").values_list("pk", flat=True))
+            if after - before:
+                messages.warning(request, _("This observation raised an early-warning alert."))
+            return redirect("earlywarning:observation_detail", pk=observation.pk)
+    return render(request, "earlywarning/observation_form.html", {"form": form})
+
+
+@warning_reader
+def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    observation = selectors.observation_get(request.user, pk)
+    return render(request, "earlywarning/observation_detail.html", {"o": observation})
+
+
+@warning_reader
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """The alerts the user sees: open first, then acknowledged, then closed."""
+    form = AlertFilterForm(request.GET or None)
+    qs = selectors.alert_list(request.user, **form.filters())
+    return render(request, "earlywarning/alert_list.html", {"form": form, "page": _page(request, qs)})
+
+
+@warning_reader
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An alert with its figures, recipients, history and the steps the user may take."""
+    alert = selectors.alert_get(request.user, pk)
+    return render(
+        request,
+        "earlywarning/alert_detail.html",
+        {
+            "alert": alert,
+            "form": NoteForm(),
+            "can_acknowledge": alert.status == "open" and services.acting_organisation(request.user, alert) is not None,
+            "can_manage": manages_early_warning(request.user),
+        },
+    )
+
+
+def _alert_step(step: Callable, done: str) -> Callable:
+    @require_POST
+    @warning_reader
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        alert = selectors.alert_get(request.user, pk)
+        form = NoteForm(request.POST)
+        form.is_valid()
+        try:
+            step(actor=request.user, alert=alert, note=form.cleaned_data.get("note", ""))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return render(
+                request,
+                "earlywarning/alert_detail.html",
+                {
+                    "alert": selectors.alert_get(request.user, pk),
+                    "form": form,
+                    "can_acknowledge": alert.status == "open"
+                    and services.acting_organisation(request.user, alert) is not None,
+                    "can_manage": manages_early_warning(request.user),
+                },
+                status=400,
+            )
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, str(done))
+        return redirect("earlywarning:alert_detail", pk=pk)
+
+    return view
+
+
+alert_acknowledge = _alert_step(services.alert_acknowledge, gettext_lazy("Alert acknowledged."))
+alert_close = _alert_step(services.alert_close, gettext_lazy("Alert closed."))
+alert_reopen = _alert_step(services.alert_reopen, gettext_lazy("Alert reopened."))
+
+
+@warning_reader
+def thresholds(request: HttpRequest) -> HttpResponse:
+    """The alert thresholds; the Coordinator's office adds one here."""
+    manager = manages_early_warning(request.user)
+    if request.method == "POST" and not manager:
+        raise Http404
+    form = ThresholdForm(request.POST or None) if manager else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.threshold_set(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Threshold saved."))
+            return redirect("earlywarning:thresholds")
+    return render(
+        request,
+        "earlywarning/thresholds.html",
+        {"thresholds": selectors.threshold_list(request.user), "form": form, "can_manage": manager},
+    )
+
+
+@warning_reader
+def threshold_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a threshold: the Coordinator's office only."""
+    if not manages_early_warning(request.user):
+        raise Http404
+    threshold = selectors.threshold_get(request.user, pk)
+    initial = {
+        "group": threshold.group.code if threshold.group else "",
+        "region": threshold.region,
+        "min_score": threshold.min_score,
+        "min_observations": threshold.min_observations,
+        "window_days": threshold.window_days,
+        "is_active": threshold.is_active,
+    }
+    form = ThresholdForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.threshold_set(actor=request.user, threshold=threshold, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Threshold saved."))
+            return redirect("earlywarning:thresholds")
+    return render(request, "earlywarning/threshold_form.html", {"form": form, "threshold": threshold})
