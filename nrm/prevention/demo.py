@@ -1,6 +1,336 @@
-"""Synthetic prevention data for the demo."""
+"""Synthetic prevention records for the demo: trainings, round tables, awareness actions and KAP
+surveys from 2017, every one invented, made through the services by the demo users so that the
+rules hold and the audit trail is there. Some are linked to the IRC programme and to the Action
+Plan's training tasks; the IRC programme's prevention indicators are fed from them.
+
+Deterministic for a given seed and end date; a second run creates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from nrm.accounts.models import Organisation, User
+from nrm.prevention import services
+from nrm.prevention.models import AwarenessAction, Event, IndicatorFeed, KapSurvey
+from nrm.prevention.reference import load_prevention_reference
+
+IRC = "rs-irc-anti-trafficking"
+PLAN = "rs-action-plan-2017-2018"
+# Demo user -> (the professions their events train, weights), and the kinds of event they hold.
+ORGANISERS = {
+    "police": (["police", "border_police", "prosecutor", "labour_inspector", "asylum_officer"], ["training"]),
+    "socialwork": (
+        ["social_worker", "health_worker", "teacher", "local_government", "police"],
+        ["training", "seminar"],
+    ),
+    "ngo": (
+        ["social_worker", "ngo_staff", "asylum_officer", "health_worker", "teacher", "media"],
+        ["training", "round_table"],
+    ),
+    "ngo2": (
+        ["ngo_staff", "social_worker", "teacher", "media", "local_government"],
+        ["training", "round_table", "seminar"],
+    ),
+    "coordinator": (
+        ["police", "prosecutor", "judge", "social_worker", "labour_inspector", "asylum_officer", "ngo_staff"],
+        ["training", "round_table", "conference"],
+    ),
+}
+TOPICS = [
+    ("Identifying victims of trafficking", "Indicators and the first contact"),
+    ("Referral to the Centre for identification", "The National Referral Mechanism step by step"),
+    ("Preventing secondary victimisation", "Victim-centred interviews"),
+    ("Labour exploitation", "Inspections and indicators of forced labour"),
+    ("Children at risk", "Child trafficking, begging and forced marriage"),
+    ("Migrants and asylum seekers", "The asylum and trafficking nexus"),
+    ("Online recruitment", "Social media, fake job offers and grooming"),
+    ("Financial investigations", "Following the money in trafficking cases"),
+]
+ROUND_TABLES = [
+    ("Round table: cooperation in the referral mechanism", "Local anti-trafficking teams"),
+    ("Round table: protection of migrant victims", "Asylum and anti-trafficking organisations"),
+]
+CONFERENCES = [("National conference against human trafficking", "The Strategy and its Action Plan")]
+LOCATIONS = ["Training centre", "City hall", "Police academy", "Hotel conference room", "Judicial academy", "Online"]
+AWARENESS = [
+    ("campaign", "Safe work abroad", "Young job seekers"),
+    ("school", "Know the risks: school sessions", "Secondary school pupils"),
+    ("social_media", "Think before you go", "Young people online"),
+    ("public_event", "18 October, EU Anti-Trafficking Day", "General public"),
+    ("media", "TV reportage on labour exploitation", "General public"),
+    ("campaign", "Rights of victims: where to get help", "Migrants and asylum seekers"),
+]
+MATERIAL_TITLES = {
+    "leaflet": "Leaflet: your rights and where to get help",
+    "info_card": "Info card: helpline and contacts",
+    "poster": "Poster: trafficking is a crime",
+    "brochure": "Brochure for professionals",
+    "web_post": "Social media post series",
+}
+WHERE = [
+    "Asylum centres",
+    "Bus and railway stations",
+    "Schools",
+    "Centres for social work",
+    "Police stations",
+    "Border crossings",
+]
 
 
-def demo_prevention(seed: int = 2017) -> str:
+def _users() -> dict[str, User] | None:
+    users = {u.username: u for u in User.objects.filter(username__in=ORGANISERS)}
+    return users if len(users) == len(ORGANISERS) else None
+
+
+def _organisation(user: User) -> Organisation:
+    from nrm.accounts.access import PreventionAction, prevention_org_ids
+
+    return Organisation.objects.get(pk=prevention_org_ids(user, PreventionAction.EDIT)[0])
+
+
+def _tasks() -> dict[str, object]:
+    """Return the Action Plan's training and awareness tasks, loading the plan if it is not yet there."""
+    from nrm.actionplan.models import ActionPlan, Task
+    from nrm.actionplan.services import load_plan
+
+    if not ActionPlan.objects.filter(code=PLAN).exists():
+        load_plan()
+    tasks = Task.objects.filter(activity__plan__code=PLAN, number__in=["2.1.2", "2.1.5", "2.1.7", "3.2.3"])
+    return {t.number: t for t in tasks}
+
+
+def _day(rng: random.Random, year: int, last: dt.date) -> dt.date | None:
+    first = dt.date(year, 1, 15)
+    end = min(dt.date(year, 12, 15), last)
+    if end < first:
+        return None
+    return first + dt.timedelta(days=rng.randrange((end - first).days + 1))
+
+
+def _attendance(rng: random.Random, professions: list[str], kind: str) -> list[dict]:
+    rows = []
+    for profession in rng.sample(professions, k=min(len(professions), rng.randint(1, 3))):
+        for sex in ("F", "M"):
+            if rng.random() < 0.85:
+                rows.append(
+                    {"profession": profession, "sex": sex, "count": rng.randint(1, 14 if kind != "conference" else 30)}
+                )
+    return rows or [{"profession": professions[0], "sex": "U", "count": rng.randint(5, 20)}]
+
+
+def demo_prevention(seed: int = 2017, *, start_year: int = 2017, end_date: dt.date | None = None) -> str:
     """Create the demo's prevention records once; return a one-line summary."""
-    return ""
+    load_prevention_reference()
+    if Event.objects.exists() or AwarenessAction.objects.exists() or KapSurvey.objects.exists():
+        return f"prevention records already present: {Event.objects.count()} events"
+    users = _users()
+    if users is None:
+        return "prevention records: none (create the demo users first)"
+    from nrm.programmes.models import Programme
+
+    rng = random.Random(seed * 13 + 7)
+    end_date = end_date or timezone.localdate()
+    last = end_date - dt.timedelta(days=1)
+    orgs = {name: _organisation(user) for name, user in users.items()}
+    irc = Programme.objects.filter(code=IRC).first()
+    tasks = _tasks()
+    regions = sorted(set(Organisation.objects.exclude(region="").values_list("region", flat=True)))
+    events = 0
+    for year in range(start_year, end_date.year + 1):
+        for _ in range(12):
+            who = rng.choice(["police", "police", "socialwork", "ngo", "ngo", "ngo2", "coordinator"])
+            professions, kinds = ORGANISERS[who]
+            kind = rng.choice(kinds)
+            day = _day(rng, year, last)
+            if day is None:
+                continue
+            title, topic = rng.choice(
+                ROUND_TABLES if kind == "round_table" else CONFERENCES if kind == "conference" else TOPICS
+            )
+            task = None
+            if 2017 <= year <= 2018 and kind == "training" and tasks:
+                task = tasks.get(
+                    "2.1.7" if "prosecutor" in professions and rng.random() < 0.3 else rng.choice(["2.1.2", "3.2.3"])
+                )
+            programme = (
+                irc if irc and year >= 2018 and who in ("ngo", "ngo2", "coordinator") and rng.random() < 0.6 else None
+            )
+            rows = _attendance(rng, professions, kind)
+            total = sum(r["count"] for r in rows)
+            evaluated = rng.random() < 0.7
+            forms = rng.randint(max(1, total // 2), total) if evaluated else None
+            services.event_record(
+                actor=users[who],
+                organiser=orgs[who],
+                kind=kind,
+                title=f"{title} ({year})",
+                topic=topic,
+                starts_on=day,
+                ends_on=min(day + dt.timedelta(days=rng.choice([0, 0, 1, 2])), last) if day < last else day,
+                region=rng.choice(regions) if who == "coordinator" and regions else "",
+                location=rng.choice(LOCATIONS),
+                programme=programme,
+                task=task,
+                attendance=rows,
+                forms_returned=forms,
+                average_score=f"{rng.uniform(3.4, 4.9):.2f}" if evaluated else None,
+                share_useful=f"{rng.uniform(70, 99):.1f}" if evaluated else None,
+                evaluation_summary=rng.choice(
+                    [
+                        "More case studies requested.",
+                        "Practical exercises rated highest.",
+                        "Follow-up session asked for.",
+                    ]
+                )
+                if evaluated
+                else "",
+            )
+            events += 1
+    actions = _awareness(rng, users, orgs, irc, tasks, start_year, end_date.year, last)
+    surveys = _surveys(users, orgs, irc, last)
+    feeds = _feeds(users["coordinator"], irc, last)
+    return (
+        f"prevention records: {events} events, {actions} awareness actions, {surveys} KAP surveys, "
+        f"{feeds} indicator feeds"
+    )
+
+
+def _awareness(rng, users, orgs, irc, tasks, start_year: int, end_year: int, last: dt.date) -> int:
+    done = 0
+    for year in range(start_year, end_year + 1):
+        for _ in range(3):
+            who = rng.choice(["ngo", "ngo", "ngo2", "police", "coordinator"])
+            day = _day(rng, year, last)
+            if day is None:
+                continue
+            kind, title, audience = rng.choice(AWARENESS)
+            materials = []
+            for material in rng.sample(["leaflet", "info_card", "poster", "brochure", "web_post"], k=rng.randint(1, 3)):
+                for language in rng.sample(["sr", "en", "ar", "fa"], k=rng.randint(1, 3)):
+                    produced = rng.choice([500, 1000, 2000, 5000]) if material != "web_post" else None
+                    distributed = rng.randint(produced // 2, produced) if produced else rng.randint(1000, 20000)
+                    materials.append(
+                        {
+                            "kind": material,
+                            "language": language,
+                            "title": MATERIAL_TITLES[material],
+                            "copies_produced": produced,
+                            "copies_distributed": distributed,
+                            "distributed_where": rng.choice(WHERE) if material != "web_post" else "Online",
+                        }
+                    )
+            services.awareness_record(
+                actor=users[who],
+                organiser=orgs[who],
+                kind=kind,
+                title=f"{title} ({year})",
+                starts_on=day,
+                ends_on=min(day + dt.timedelta(days=rng.choice([0, 14, 30])), last) if day < last else day,
+                audience=audience,
+                location=rng.choice(WHERE),
+                programme=irc if irc and year >= 2018 and who in ("ngo", "ngo2") and rng.random() < 0.5 else None,
+                task=tasks.get("2.1.5") if 2017 <= year <= 2018 else None,
+                materials=materials,
+            )
+            done += 1
+    return done
+
+
+def _surveys(users, orgs, irc, last: dt.date) -> int:
+    plans = [
+        (
+            "ngo",
+            "KAP survey of refugees and migrants on trafficking risks",
+            dt.date(2021, 3, 1),
+            dt.date(2021, 4, 15),
+            "Refugees and migrants in asylum and reception centres",
+            90,
+            irc,
+            [
+                ("knowledge", "Can name at least three signs of trafficking", "percent", "31", "58.5", 90),
+                ("knowledge", "Knows the national helpline number", "percent", "12", "47", 90),
+                ("attitude", "Would report a suspicious job offer", "percent", "40", "66.7", 88),
+                ("practice", "Checked a job offer before travelling", "percent", None, "35.2", 71),
+            ],
+        ),
+        (
+            "coordinator",
+            "KAP survey of front-line professionals",
+            dt.date(2023, 9, 1),
+            dt.date(2023, 10, 31),
+            "Police officers, social workers and labour inspectors",
+            240,
+            None,
+            [
+                ("knowledge", "Knows the referral steps to the Centre", "mean_score", "2.9", "3.8", 240),
+                (
+                    "attitude",
+                    "Sees victims of labour exploitation as victims, not offenders",
+                    "mean_score",
+                    "3.1",
+                    "3.9",
+                    236,
+                ),
+                ("practice", "Referred a presumed victim in the last year", "percent", "18", "29.5", 240),
+            ],
+        ),
+    ]
+    done = 0
+    for who, title, start, end, population, sample, programme, results in plans:
+        if end > last:
+            continue
+        services.survey_record(
+            actor=users[who],
+            organiser=orgs[who],
+            title=title,
+            conducted_from=start,
+            conducted_to=end,
+            population=population,
+            sample_size=sample,
+            region="",
+            method="Structured questionnaire, face to face and online",
+            programme=programme,
+            results=[
+                {"domain": d, "statement": s, "measure": m, "baseline": b, "result": r, "respondents": n}
+                for d, s, m, b, r, n in results
+            ],
+        )
+        done += 1
+    return done
+
+
+FEEDS = [
+    ("professionals-trained", "participants_trained", "", ""),
+    ("roundtables", "events", "round_table", ""),
+    ("roundtable-participants", "round_table_participants", "", ""),
+    ("kap-surveys", "kap_surveys", "", ""),
+    ("kap-participants", "kap_respondents", "", ""),
+    ("leaflets", "materials_distributed", "", "leaflet"),
+    ("info-cards", "materials_distributed", "", "info_card"),
+]
+
+
+def _feeds(coordinator: User, irc, last: dt.date) -> int:
+    """Feed the IRC programme's prevention indicators, and record their values for the last full year."""
+    if irc is None or IndicatorFeed.objects.exists():
+        return 0
+    from nrm.programmes.models import Indicator
+
+    done = 0
+    year = last.year - 1
+    for code, measure, event_kind, material_kind in FEEDS:
+        indicator = Indicator.objects.filter(programme=irc, code=code).first()
+        if indicator is None:
+            continue
+        feed = services.indicator_feed_define(
+            actor=coordinator, indicator=indicator, measure=measure, event_kind=event_kind, material_kind=material_kind
+        )
+        services.indicator_feed_apply(
+            actor=coordinator, feed=feed, period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31)
+        )
+        done += 1
+    return done

@@ -1,0 +1,48 @@
+"""The demo's prevention records: created through the services, deterministic, and only once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from nrm.audit.models import AuditEntry
+from nrm.prevention.demo import demo_prevention
+from nrm.prevention.models import Attendance, AwarenessAction, Event, IndicatorFeed, KapSurvey, Material
+from nrm.programmes.models import IndicatorValue
+
+END = dt.date(2026, 11, 25)
+
+
+def counts() -> tuple:
+    return (
+        Event.objects.count(),
+        Attendance.objects.count(),
+        AwarenessAction.objects.count(),
+        Material.objects.count(),
+        KapSurvey.objects.count(),
+        IndicatorFeed.objects.count(),
+    )
+
+
+def test_demo_creates_records_once(people):
+    summary = demo_prevention(seed=5, end_date=END)
+    assert summary.startswith("prevention records: ")
+    first = counts()
+    assert 100 <= first[0] <= 120 and first[2] >= 25 and first[4] == 2 and first[5] == 7
+    assert Event.objects.filter(programme__code="rs-irc-anti-trafficking").exists()
+    assert Event.objects.filter(task__number__in=["2.1.2", "2.1.7", "3.2.3"]).exists()
+    assert set(Material.objects.values_list("language", flat=True)) == {"sr", "en", "ar", "fa"}
+    assert (
+        Event.objects.filter(organiser__code="pu-bg").exists()
+        and Event.objects.filter(organiser__code="ngo-most").exists()
+    )
+    assert not Event.objects.filter(starts_on__gte=END).exists()
+    # Through the services: one audit row per record, each by a demo user.
+    assert AuditEntry.objects.filter(action="prevention.event.record").count() == first[0]
+    assert (
+        IndicatorValue.objects.filter(
+            indicator__prevention_feed__isnull=False, period_start=dt.date(2025, 1, 1)
+        ).count()
+        == 7
+    )
+    assert demo_prevention(seed=5, end_date=END).startswith("prevention records already present")
+    assert counts() == first

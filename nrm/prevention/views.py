@@ -1,0 +1,308 @@
+"""Web pages of prevention, training and awareness: thin views over selectors, forms and services.
+
+Anyone who may read prevention records sees the pages (their organisation's records; the
+Coordinator's office and analysts every organisation's); those who may record them for an
+organisation get the forms. Anyone else, and any record outside the access rule, is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import PreventionAction
+from nrm.core.errors import Conflict, NotFound
+from nrm.prevention import selectors, services
+from nrm.prevention.choices import AwarenessKind, EventKind
+from nrm.prevention.forms import (
+    AttendanceFormSet,
+    AwarenessForm,
+    EventForm,
+    FilterForm,
+    MaterialFormSet,
+    ResultFormSet,
+    SurveyForm,
+    add_row_errors,
+    rows_of,
+)
+from nrm.prevention.models import Event
+
+PAGE_SIZE = 50
+
+
+def prevention_reader(view: Callable) -> Callable:
+    """Let in users who may read prevention records; anyone else, and a NotFound, gets a 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.may_view(request.user):
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return login_required(wrapped)
+
+
+def _editor(request: HttpRequest) -> None:
+    if not selectors.may_edit(request.user):
+        raise Http404
+
+
+def _page(request: HttpRequest, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@prevention_reader
+def index(request: HttpRequest) -> HttpResponse:
+    """This year's figures (or ``?year=``) of the records the user may see, and the links."""
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 1990 <= int(year) <= 2999 else timezone.localdate().year
+    return render(
+        request,
+        "prevention/index.html",
+        {"summary": selectors.year_summary(request.user, year), "can_edit": selectors.may_edit(request.user)},
+    )
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+
+def _event_filters(request: HttpRequest) -> tuple[FilterForm, dict]:
+    form = FilterForm(request.GET or None, user=request.user, kinds=EventKind.choices)
+    return form, form.filters()
+
+
+@prevention_reader
+def event_list(request: HttpRequest) -> HttpResponse:
+    """List the events the user may see, filtered by year, kind, region and organiser."""
+    form, filters = _event_filters(request)
+    page = _page(request, selectors.event_list(request.user, **filters))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "prevention/event_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_edit": selectors.may_edit(request.user)},
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe_cell(value) -> str:
+    """Return ``value`` as text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "kind",
+    "title",
+    "topic",
+    "starts_on",
+    "ends_on",
+    "organiser",
+    "region",
+    "location",
+    "programme",
+    "task",
+    "participants",
+    "forms_returned",
+    "average_score",
+    "share_useful",
+]
+
+
+def _export_rows(events) -> Iterator[list]:
+    yield EXPORT_COLUMNS
+    for e in events:
+        yield [
+            e.pk,
+            e.kind,
+            e.title,
+            e.topic,
+            e.starts_on.isoformat(),
+            e.ends_on.isoformat(),
+            e.organiser.name,
+            e.region,
+            e.location,
+            e.programme.code if e.programme_id else "",
+            e.task.number if e.task_id else "",
+            e.participants,
+            e.forms_returned,
+            e.average_score,
+            e.share_useful,
+        ]
+
+
+@prevention_reader
+def event_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered event list as CSV (no free text beyond titles and topics)."""
+    _form, filters = _event_filters(request)
+    writer = csv.writer(_Echo())
+    events = selectors.event_list(request.user, **filters).iterator(chunk_size=2000)
+    rows = (writer.writerow([_safe_cell(v) for v in row]) for row in _export_rows(events))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+def _attendance_initial(event: Event) -> list[dict]:
+    return [
+        {"profession": a.profession.code, "organisation": a.organisation_id, "sex": a.sex, "count": a.count}
+        for a in event.attendance.all()
+    ]
+
+
+def _event_form_page(request: HttpRequest, event: Event | None) -> HttpResponse:
+    initial, rows_initial = {}, []
+    if event is not None:
+        initial = {name: getattr(event, name) for name in services.EVENT_FIELDS}
+        initial.update(partners=list(event.partners.all()), version=event.version)
+        rows_initial = _attendance_initial(event)
+    form = EventForm(request.POST or None, user=request.user, initial=initial)
+    formset = AttendanceFormSet(request.POST or None, prefix="attendance", initial=rows_initial)
+    status = 200
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        d = dict(form.cleaned_data)
+        rows, where = rows_of(formset)
+        version = d.pop("version")
+        try:
+            if event is None:
+                saved = services.event_record(actor=request.user, attendance=rows, **d)
+            else:
+                saved = services.event_update(
+                    actor=request.user, event=event, expected_version=version or event.version, attendance=rows, **d
+                )
+        except ValidationError as exc:
+            add_row_errors(form, formset, where, exc, "attendance")
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            messages.success(request, _("Event saved."))
+            return redirect("prevention:event_detail", pk=saved.pk)
+    return render(
+        request, "prevention/event_form.html", {"form": form, "formset": formset, "event": event}, status=status
+    )
+
+
+@prevention_reader
+def event_new(request: HttpRequest) -> HttpResponse:
+    """Record a training, round table, seminar or conference with its participants."""
+    _editor(request)
+    return _event_form_page(request, None)
+
+
+@prevention_reader
+def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit an event of the user's organisation; a stale edit is refused (409), not lost."""
+    event = selectors.event_get(request.user, pk, PreventionAction.EDIT)
+    return _event_form_page(request, event)
+
+
+@prevention_reader
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show an event: participants by profession, evaluation, linked programme and Action Plan task."""
+    event = selectors.event_get(request.user, pk)
+    evidence = None
+    if event.task_id:
+        evidence = selectors.task_evidence(request.user, event.task, event.starts_on.year, event.starts_on.month)
+    can_edit = selectors.event_editable(request.user, event)
+    rows = selectors.participants_by_profession(event)
+    totals = {k: sum(r[k] for r in rows) for k in ("F", "M", "U", "total")}
+    return render(
+        request,
+        "prevention/event_detail.html",
+        {"event": event, "rows": rows, "totals": totals, "evidence": evidence, "can_edit": can_edit},
+    )
+
+
+# --- Awareness ---------------------------------------------------------------------------------
+
+
+@prevention_reader
+def awareness_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None, user=request.user, kinds=AwarenessKind.choices)
+    page = _page(request, selectors.awareness_list(request.user, **form.filters()))
+    return render(
+        request,
+        "prevention/awareness_list.html",
+        {"form": form, "page": page, "can_edit": selectors.may_edit(request.user)},
+    )
+
+
+@prevention_reader
+def awareness_new(request: HttpRequest) -> HttpResponse:
+    """Record an awareness action with its materials."""
+    _editor(request)
+    form = AwarenessForm(request.POST or None, user=request.user)
+    formset = MaterialFormSet(request.POST or None, prefix="materials")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        rows, where = rows_of(formset)
+        try:
+            saved = services.awareness_record(actor=request.user, materials=rows, **form.cleaned_data)
+        except ValidationError as exc:
+            add_row_errors(form, formset, where, exc, "materials")
+        else:
+            messages.success(request, _("Awareness action saved."))
+            return redirect("prevention:awareness_detail", pk=saved.pk)
+    return render(request, "prevention/awareness_form.html", {"form": form, "formset": formset})
+
+
+@prevention_reader
+def awareness_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "prevention/awareness_detail.html", {"action": selectors.awareness_get(request.user, pk)})
+
+
+# --- Surveys -----------------------------------------------------------------------------------
+
+
+@prevention_reader
+def survey_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None, user=request.user, kinds=[])
+    del form.fields["kind"]
+    page = _page(request, selectors.survey_list(request.user, **form.filters()))
+    return render(
+        request,
+        "prevention/survey_list.html",
+        {"form": form, "page": page, "can_edit": selectors.may_edit(request.user)},
+    )
+
+
+@prevention_reader
+def survey_new(request: HttpRequest) -> HttpResponse:
+    """Record a knowledge, attitudes and practices survey with its results."""
+    _editor(request)
+    form = SurveyForm(request.POST or None, user=request.user)
+    formset = ResultFormSet(request.POST or None, prefix="results")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        rows, where = rows_of(formset)
+        try:
+            saved = services.survey_record(actor=request.user, results=rows, **form.cleaned_data)
+        except ValidationError as exc:
+            add_row_errors(form, formset, where, exc, "results")
+        else:
+            messages.success(request, _("Survey saved."))
+            return redirect("prevention:survey_detail", pk=saved.pk)
+    return render(request, "prevention/survey_form.html", {"form": form, "formset": formset})
+
+
+@prevention_reader
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "prevention/survey_detail.html", {"survey": selectors.survey_get(request.user, pk)})
