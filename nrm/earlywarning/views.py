@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -24,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import WarningAction, manages_early_warning, warning_org_ids
 from nrm.audit.services import audit_record
-from nrm.core.errors import Conflict, NotFound
+from nrm.core.errors import Conflict
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.choices import RiskLevel
 from nrm.earlywarning.forms import (
@@ -35,34 +33,18 @@ from nrm.earlywarning.forms import (
     ObservationForm,
     ThresholdForm,
 )
+from nrm.web.gates import role_gate
 from nrm.web.views import add_service_errors
 
 PAGE_SIZE = 50
 LEVELS = [(RiskLevel.LOW, "1-4"), (RiskLevel.MEDIUM, "5-9"), (RiskLevel.HIGH, "10-16"), (RiskLevel.VERY_HIGH, "20-25")]
 
 
-def warning_reader(view: Callable) -> Callable:
-    """Let in those taking part in early warning; anyone else, and a NotFound, gets a 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.takes_part(request.user):
-            if "pk" in kwargs:
-                audit_record(
-                    actor=request.user,
-                    action="earlywarning.view",
-                    object_type="warning",
-                    object_id=kwargs["pk"],
-                    outcome="denied",
-                    reason="role without early-warning access",
-                )
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# Those taking part in early warning; anyone else finds no page here, and an attempt at a
+# particular record is an audited denial.
+warning_reader = role_gate(
+    selectors.takes_part, record="warning", action="earlywarning.view", reason="role without early-warning access"
+)
 
 
 def _page(request: HttpRequest, qs):

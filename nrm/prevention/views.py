@@ -8,11 +8,9 @@ organisation get the forms. Anyone else, and any record outside the access rule,
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Iterator
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -21,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import PreventionAction
-from nrm.core.errors import Conflict, NotFound
+from nrm.core.errors import Conflict
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind
 from nrm.prevention.forms import (
@@ -36,23 +34,13 @@ from nrm.prevention.forms import (
     rows_of,
 )
 from nrm.prevention.models import Event
+from nrm.web.gates import role_gate
 
 PAGE_SIZE = 50
 
 
-def prevention_reader(view: Callable) -> Callable:
-    """Let in users who may read prevention records; anyone else, and a NotFound, gets a 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.may_view(request.user):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# Users who may read prevention records; anyone else finds no page here (a 404).
+prevention_reader = role_gate(selectors.may_view)
 
 
 def _editor(request: HttpRequest) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.audit.services import audit_record
-from nrm.core.errors import Conflict, NotFound
+from nrm.core.errors import Conflict
 from nrm.programmes import selectors, services
 from nrm.programmes.charts import funding_bars
 from nrm.programmes.choices import PartnerRole
@@ -40,24 +39,14 @@ from nrm.programmes.forms import (
 )
 from nrm.programmes.iati import activity_xml
 from nrm.programmes.models import Programme
+from nrm.web.gates import role_gate
 from nrm.web.views import add_conflict, add_service_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def reader(view: Callable) -> Callable:
-    """Let in users with a role in some organisation; anyone else, and a NotFound, gets a 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.may_read(request.user):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# Users with a role in some organisation read programmes; anyone else finds no page here.
+reader = role_gate(selectors.may_read)
 
 
 def writer(view: Callable) -> Callable:
