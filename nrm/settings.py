@@ -278,6 +278,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a "kind", "status" or "sex": one schema name per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralKindEnum": "nrm.referrals.choices.ReferralKind",
+        "ReferralStatusEnum": "nrm.referrals.choices.ReferralStatus",
+        "SexEnum": "nrm.cases.choices.Sex",
+        "CaseStatusEnum": "nrm.cases.choices.CaseStatus",
+        "ServiceStatusEnum": "nrm.cases.choices.ServiceStatus",
+        "DecisionEnum": "nrm.cases.choices.Decision",
+        "PlanDeadlineKindEnum": "nrm.actionplan.choices.DeadlineKind",
+        "PlanBudgetSectionKindEnum": "nrm.actionplan.choices.BudgetSectionKind",
+        "PlanReportKindEnum": "nrm.actionplan.choices.ReportKind",
+        "PlanReportStatusEnum": "nrm.actionplan.choices.ReportStatus",
+        "PlanBriefingKindEnum": "nrm.actionplan.choices.BriefingKind",
+        "PlanReminderKindEnum": "nrm.actionplan.choices.ReminderKind",
+        "PreventionEventKindEnum": "nrm.prevention.choices.EventKind",
+        "ParticipantSexEnum": "nrm.prevention.choices.Sex",
+        "AwarenessKindEnum": "nrm.prevention.choices.AwarenessKind",
+        "MaterialKindEnum": "nrm.prevention.choices.MaterialKind",
+        "KapMeasureEnum": "nrm.prevention.choices.KapMeasure",
+        "FeedMeasureEnum": "nrm.prevention.choices.FeedMeasure",
+        "AlertStatusEnum": "nrm.earlywarning.choices.AlertStatus",
+        "AlertEventKindEnum": "nrm.earlywarning.choices.EventKind",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("NRM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
@@ -369,7 +370,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         case = services.case_close(actor=request.user, case=case, expected_version=data.pop("version"), **data)
         return Response(CaseListSerializer(case).data)
 
-    @extend_schema(responses=serializers.JSONField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"], url_path="subject-export")
     def subject_export(self, request: Request, pk=None) -> Response:
         """Return everything held on the case's person (subject access request); owner's case managers only."""
@@ -385,7 +386,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         return Response({"id": note.pk, "text": note.text}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=serializers.JSONField())
+@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 def active_list(request: Request) -> Response:
     """Return the active indicator list: dimensions, indicators and rules."""
