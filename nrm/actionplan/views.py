@@ -49,6 +49,7 @@ from nrm.actionplan.forms import (
 from nrm.actionplan.models import ActionPlan, Activity, Report
 from nrm.audit.services import audit_record
 from nrm.core.errors import Conflict, NotFound
+from nrm.prevention import selectors as prevention_selectors
 from nrm.web.gates import role_gate
 from nrm.web.views import add_conflict, add_service_errors
 
@@ -516,10 +517,18 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Report submitted on time."))
                 return redirect("actionplan:report_detail", pk=report.pk)
+    groups = form.entry_groups()
+    if report.month:
+        # What was recorded as prevention work on the activities' tasks that month, as a reminder.
+        evidence = prevention_selectors.activity_evidence(
+            request.user, [g["activity"].pk for g in groups], report.year, report.month
+        )
+        for g in groups:
+            g["evidence"] = evidence.get(g["activity"].pk)
     return render(
         request,
         "actionplan/report_edit.html",
-        {"form": form, "report": report, "period": period_label(report.period), "groups": form.entry_groups()},
+        {"form": form, "report": report, "period": period_label(report.period), "groups": groups},
         status=status,
     )
 

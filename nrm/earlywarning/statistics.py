@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import Case, CharField, ExpressionWrapper, F, IntegerField, Value, When
 
 from nrm.earlywarning.choices import RiskLevel
-from nrm.reporting.engine import Population, Source, Year, _text, register_dimension, register_population
+from nrm.reporting.engine import Population, Source, Year, category, register_dimension, register_population
 from nrm.reporting.tables import REPORTS, Report, register
 
 
@@ -41,8 +41,8 @@ def _observations() -> Source:
         qs,
         {
             "year": Year("observed_on"),
-            "vulnerable_group": _text(F("group__code")),
-            "region": _text(F("region")),
+            "vulnerable_group": category(F("group__code")),
+            "region": category(F("region")),
             "risk_level": level,
         },
         None,
@@ -58,8 +58,8 @@ def _alerts() -> Source:
         Alert.objects.all(),
         {
             "year": Year("raised_at"),
-            "vulnerable_group": _text(F("group__code")),
-            "region": _text(F("region")),
+            "vulnerable_group": category(F("group__code")),
+            "region": category(F("region")),
         },
         None,
         "alerts",

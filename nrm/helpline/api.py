@@ -2,8 +2,8 @@
 
 - ``helpline/calls/``: the calls of the caller's helplines (list, log, read, ``to-screening``).
   Anyone else: an empty list, and 404 for a call.
-- ``helpline/statistics/``: calls by month, channel and topic; national (small cells suppressed)
-  for the Coordinator's office and analysts, a helpline's own for its staff.
+- ``helpline/statistics/``: the statistics engine's national tables (disclosure control) for the
+  Coordinator's office and analysts; a helpline's own calls by month, channel and topic for its staff.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nrm.accounts.access import helpline_call_filter, helpline_org_ids
+from nrm.accounts.access import helpline_call_filter, helpline_org_ids, reads_national_statistics
 from nrm.accounts.models import Organisation
-from nrm.api.aggregates import published
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases.api import ScreeningSerializer
@@ -160,14 +159,23 @@ class TopicViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class HelplineStatisticsViewSet(viewsets.ViewSet):
-    """Helpline calls by month, channel and topic (``?year=``), with referrals made and screenings."""
+    """Helpline statistics (``?year=``).
+
+    The Coordinator's office and analysts get the statistics engine's national tables, with
+    disclosure control (``national``: true, ``tables``); a helpline's staff get their own calls by
+    month, channel and topic as they are (``national``: false, ``results``). Anyone else: 403.
+    """
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
         year = request.query_params.get("year", "").strip()
-        if year and not year.isdigit():
+        if year and not (year.isdigit() and 1900 <= int(year) <= 2100):
             raise serializers.ValidationError({"year": ["Enter a year, such as 2024."]})
-        rows = selectors.call_statistics(request.user, year=int(year) if year else None)
-        return Response(
-            published(request.user, rows, {"calls": ["referred", "screened"], "referred": [], "screened": []})
-        )
+        year_value = int(year) if year else None
+        if reads_national_statistics(request.user):
+            tables = selectors.national_statistics(request.user, year=year_value)
+            return Response(
+                {"national": True, "threshold": tables[0].threshold, "tables": [t.as_dict() for t in tables]}
+            )
+        rows = selectors.call_statistics(request.user, year=year_value)
+        return Response({"national": False, "threshold": None, "results": rows})

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class HelplineConfig(AppConfig):
     name = "nrm.helpline"
     label = "helpline"
+
+    def ready(self) -> None:
+        # The helpline populations and standard tables join the statistics engine (family "helpline").
+        from nrm.helpline.statistics import register_all
+
+        register_all()

@@ -1,7 +1,8 @@
 """Reads of helpline calls and their statistics, starting from the access rule.
 
 A helpline's staff see their organisation's calls; coordinators and analysts see only the
-aggregates (:func:`call_statistics`), national; a helpline's staff see their own aggregates.
+national tables of the statistics engine (:func:`national_statistics`, with disclosure control);
+a helpline's staff see their own helpline's figures as they are (:func:`call_statistics`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from nrm.accounts.access import helpline_call_filter, helpline_org_ids, reads_na
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.helpline.models import Call
+from nrm.reporting.engine import StatTable
 
 
 def call_list(
@@ -109,3 +111,21 @@ def call_rows(calls: QuerySet[Call], *, year: int | None = None) -> list[dict]:
 def call_statistics(user: User, *, year: int | None = None) -> list[dict]:
     """Return :func:`call_rows` over the calls ``user``'s statistics count."""
     return call_rows(statistics_scope(user), year=year)
+
+
+# The engine's standard tables a national reader sees on the statistics page, in order.
+NATIONAL_TABLES = ("helpline_calls_by_channel", "helpline_calls_by_topic", "helpline_calls_by_month")
+
+
+def national_statistics(user: User, *, year: int | None = None) -> list[StatTable]:
+    """Return the helpline tables of the statistics engine, suppressed, for the Coordinator's office and analysts.
+
+    ``year`` narrows every table to one year (the months table is meant to be read for one year).
+    Anyone else is refused with PermissionDenied.
+    """
+    from nrm.reporting.selectors import report_table
+
+    if not reads_national_statistics(user):
+        raise PermissionDenied(_("National helpline statistics are for the Coordinator's office and analysts."))
+    filters = {"year": [year]} if year is not None else None
+    return [report_table(user, name, filters=filters) for name in NATIONAL_TABLES]

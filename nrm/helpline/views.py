@@ -17,10 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import helpline_org_ids
-from nrm.api.aggregates import published
+from nrm.accounts.access import helpline_org_ids, reads_national_statistics
 from nrm.audit.services import audit_record
 from nrm.cases import services as case_services
 from nrm.core.errors import Conflict, NotFound
@@ -28,6 +28,8 @@ from nrm.helpline import selectors, services
 from nrm.helpline.choices import Channel
 from nrm.helpline.forms import CallFilterForm, CallForm, CallScreeningForm, StatisticsForm
 from nrm.helpline.models import Topic
+from nrm.reporting import display
+from nrm.reporting.engine import MARKER
 from nrm.web.views import add_service_errors
 
 PAGE_SIZE = 50
@@ -144,19 +146,40 @@ def call_screening(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    """Show calls by month, channel and topic; national figures have small cells suppressed."""
+    """Show helpline statistics: national readers get the engine's suppressed tables, staff their own calls.
+
+    The Coordinator's office and analysts read the national tables of the statistics engine, with
+    its disclosure control; a helpline's staff read their own helpline's calls by month, channel and
+    topic as they are. Anyone else: 404.
+    """
     form = StatisticsForm(request.GET or None)
     year = form.cleaned_data["year"] if form.is_bound and form.is_valid() else None
+    context: dict = {"form": form, "is_staff": bool(helpline_org_ids(request.user)), "marker": MARKER}
+    if reads_national_statistics(request.user):
+        query = f"?year_from={year}&year_to={year}" if year else ""
+        tables = selectors.national_statistics(request.user, year=year)
+        context.update(
+            national=True,
+            threshold=tables[0].threshold,
+            tables=[
+                {
+                    "table": t,
+                    "panels": display.panels(t),
+                    "csv": reverse("reporting:table_csv", args=[t.name]) + query,
+                    "page": reverse("reporting:table", args=[t.name]) + query,
+                }
+                for t in tables
+            ],
+        )
+        return render(request, "helpline/statistics.html", context)
     try:
         rows = selectors.call_statistics(request.user, year=year)
     except PermissionDenied:
         raise Http404 from None
-    table = published(request.user, rows, {"calls": ["referred", "screened"], "referred": [], "screened": []})
     topics = dict(Topic.objects.values_list("code", "name"))
     channels = dict(Channel.choices)
-    for row in table["results"]:
+    for row in rows:
         row["channel_label"] = channels.get(row["channel"], row["channel"])
         row["topic_label"] = topics.get(row["topic"], row["topic"])
-    return render(
-        request, "helpline/statistics.html", {"form": form, **table, "is_staff": bool(helpline_org_ids(request.user))}
-    )
+    context.update(national=False, threshold=None, results=rows)
+    return render(request, "helpline/statistics.html", context)

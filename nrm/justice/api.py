@@ -4,8 +4,8 @@
   prosecution, courts), with defendants, charges, verdicts and victims. Anyone else: empty list, 404.
 - ``justice/victims/``: victims' parts of proceedings, for whoever may see the victim's case
   (an NGO holding the case sees its part and the proceeding's summary, never a defendant).
-- ``justice/statistics/``: aggregate rows; national (with small cells suppressed) for the
-  Coordinator's office and analysts, a justice organisation's own for its staff.
+- ``justice/statistics/``: the statistics engine's justice tables, national and with disclosure
+  control, for the Coordinator's office, analysts and justice staff.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import Action, JusticeAction, justice_org_ids, proceeding_filter, restrict
 from nrm.accounts.models import Organisation
-from nrm.api.aggregates import published
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases.choices import Sex
@@ -498,31 +497,21 @@ class ProtectionMeasureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class JusticeStatisticsViewSet(viewsets.ViewSet):
-    """Justice statistics as aggregate rows (``prosecutions``, ``compensation``, ``time-to-verdict``)."""
+    """Justice statistics: the engine's standard tables of the family "justice", with disclosure control.
+
+    ``?year=`` narrows every table to one year. The compensation table carries ``amounts`` and the
+    time-to-verdict table ``medians``, each null where the count beside it is suppressed.
+    """
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
-        selectors.statistics_scope(request.user)
-        base = request.build_absolute_uri()
-        return Response({name: f"{base}{name}/" for name in ("prosecutions", "compensation", "time-to-verdict")})
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    @action(detail=False, methods=["get"])
-    def prosecutions(self, request: Request) -> Response:
-        rows = selectors.justice_prosecutions(request.user)
-        names = ["investigations", "prosecutions", "prosecuted", "convicted_first_instance", "convicted"]
-        return Response(published(request.user, rows, {n: [] for n in names}))
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    @action(detail=False, methods=["get"])
-    def compensation(self, request: Request) -> Response:
-        rows = selectors.justice_compensation(request.user)
+        year = request.query_params.get("year", "").strip()
+        if year and not (year.isdigit() and 1900 <= int(year) <= 2100):
+            raise serializers.ValidationError({"year": ["Enter a year, such as 2024."]})
+        tables = selectors.justice_statistics(request.user, year=int(year) if year else None)
         return Response(
-            published(request.user, rows, {"claims": ["claimed"], "awards": ["awarded"], "payments": ["paid"]})
+            {
+                "threshold": tables[0].table.threshold if tables else None,
+                "tables": [t.as_dict() for t in tables],
+            }
         )
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    @action(detail=False, methods=["get"], url_path="time-to-verdict")
-    def time_to_verdict(self, request: Request) -> Response:
-        rows = selectors.justice_time_to_verdict(request.user)
-        return Response(published(request.user, rows, {"victims": ["median_days"]}))

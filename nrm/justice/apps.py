@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class JusticeConfig(AppConfig):
     name = "nrm.justice"
     label = "justice"
+
+    def ready(self) -> None:
+        # The justice populations and standard tables join the statistics engine (family "justice").
+        from nrm.justice.statistics import register_all
+
+        register_all()

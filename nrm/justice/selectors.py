@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum, Value, prefetch_related_objects
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, Min, Prefetch, QuerySet, Sum, prefetch_related_objects
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
+    Action,
     JusticeAction,
+    case_filter,
     justice_org_ids,
     proceeding_filter,
     proceeding_victim_filter,
@@ -29,13 +31,16 @@ from nrm.accounts.access import (
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import Decision
-from nrm.justice.choices import Instance, Outcome
-from nrm.justice.models import Charge, Defendant, Offence, Proceeding, ProceedingVictim, Verdict
+from nrm.cases.models import Case
+from nrm.justice.choices import Outcome
+from nrm.justice.models import Charge, Offence, Proceeding, ProceedingVictim, Verdict
+from nrm.reporting.engine import StatTable
 
 UNKNOWN = "unknown"
 ZERO = Decimal("0.00")
 # Encrypted fields of the case a victim's part points to: never needed here, so never decrypted.
 CASE_SECRETS = ("case__guardian", "case__best_interests_note")
+CASE_FIELDS_SECRET = tuple(name.removeprefix("case__") for name in CASE_SECRETS)
 
 
 def proceeding_list(
@@ -117,6 +122,32 @@ def proceeding_get(user: User, pk: int, *, reason: str = "view") -> ProceedingVi
     return ProceedingView(proceeding=proceeding, can_edit=can_edit, is_owner=is_owner)
 
 
+@atomic_audited
+def proceeding_for_edit(user: User, pk: int, action: JusticeAction = JusticeAction.EDIT) -> Proceeding:
+    """Return a proceeding ``user`` may ``action`` (edit, or share), for a write form; else NotFound, audited.
+
+    No identity is decrypted here; the services lock and check the proceeding again.
+    """
+    proceeding = (
+        Proceeding.objects.filter(proceeding_filter(user, action), pk=pk).select_related("owner").defer("notes").first()
+    )
+    if proceeding is None:
+        raise denied(actor=user, action=f"proceeding.{action}", object_type="proceeding", object_id=pk, reason="web")
+    return proceeding
+
+
+def cases_by_reference(user: User, references: list[str]) -> tuple[list[Case], list[str]]:
+    """Return the cases ``user`` may see among ``references``, and the references not found.
+
+    A case outside the case rule is "not found", exactly like a reference that does not exist.
+    """
+    found = list(
+        Case.objects.filter(case_filter(user, Action.VIEW), reference__in=references).defer(*CASE_FIELDS_SECRET)
+    )
+    missing = sorted(set(references) - {c.reference for c in found})
+    return found, missing
+
+
 # --- A victim's part -------------------------------------------------------------------------
 
 
@@ -183,170 +214,139 @@ def victim_part_get(user: User, pk: int, *, reason: str = "view") -> VictimPartV
 
 
 # --- Statistics ------------------------------------------------------------------------------
-# Each ``*_rows`` function takes the proceedings to count and returns plain rows (codes, years,
-# counts, amounts, medians), so that the reporting engine can apply disclosure control to them.
-# The ``justice_*`` functions choose the proceedings by who is asking.
+# The counts are the statistics engine's standard tables of the family "justice" (see
+# nrm.justice.statistics), with its disclosure control. Amounts and medians are not counts: they
+# are published beside a count of those tables only where that count is published.
+
+AMOUNTS_TABLE = "justice_victims_compensation"
+MEDIAN_TABLE = "justice_time_to_verdict"
 
 
-def statistics_scope(user: User) -> QuerySet[Proceeding]:
-    """Return the proceedings ``user``'s statistics count: all for national readers, else their own.
-
-    A user who is neither (an NGO, a case worker) is refused with PermissionDenied.
-    """
-    if reads_national_statistics(user):
-        return Proceeding.objects.all()
-    if justice_org_ids(user, JusticeAction.VIEW):
-        return Proceeding.objects.filter(proceeding_filter(user, JusticeAction.VIEW))
-    raise PermissionDenied(_("Justice statistics are for the Coordinator's office, analysts and justice staff."))
+def can_read_statistics(user: User) -> bool:
+    """Return True if ``user`` reads the justice statistics: national readers and justice staff."""
+    return reads_national_statistics(user) or bool(justice_org_ids(user, JusticeAction.VIEW))
 
 
-def _form(prefix: str = ""):
-    return Coalesce(F(f"{prefix}forms__code"), Value(UNKNOWN))
-
-
-def prosecution_rows(proceedings: QuerySet[Proceeding]) -> list[dict]:
-    """Return investigations, prosecutions and convictions by year and form of exploitation.
-
-    - ``investigations``: proceedings whose investigation began in the year;
-    - ``prosecutions``: proceedings indicted in the year; ``prosecuted``: their defendants
-      charged with a trafficking offence;
-    - ``convicted_first_instance`` and ``convicted``: defendants convicted of a trafficking
-      offence at first instance, and by a final verdict, given in the year.
-
-    A proceeding with two forms of exploitation falls in two rows; one without, in ``unknown``.
-    """
-    ids = proceedings.values("pk")
-    counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-
-    def add(name: str, rows) -> None:
-        for row in rows:
-            counts[(row["year"], row["form"])][name] = row["n"]
-
-    base = Proceeding.objects.filter(pk__in=ids)
-    add(
-        "investigations",
-        base.annotate(year=ExtractYear("investigation_on"), form=_form())
-        .values("year", "form")
-        .annotate(n=Count("pk", distinct=True)),
-    )
-    add(
-        "prosecutions",
-        base.filter(indicted_on__isnull=False)
-        .annotate(year=ExtractYear("indicted_on"), form=_form())
-        .values("year", "form")
-        .annotate(n=Count("pk", distinct=True)),
-    )
-    add(
-        "prosecuted",
-        Defendant.objects.filter(
-            proceeding__in=ids, proceeding__indicted_on__isnull=False, charges__offence__is_trafficking=True
-        )
-        .annotate(year=ExtractYear("proceeding__indicted_on"), form=_form("proceeding__"))
-        .values("year", "form")
-        .annotate(n=Count("pk", distinct=True)),
-    )
-    convictions = (
-        Verdict.objects.filter(
-            charge__defendant__proceeding__in=ids, outcome=Outcome.CONVICTED, charge__offence__is_trafficking=True
-        )
-        .annotate(year=ExtractYear("decided_on"), form=_form("charge__defendant__proceeding__"))
-        .values("year", "form", "instance")
-        .annotate(n=Count("charge__defendant", distinct=True))
-    )
-    for row in convictions:
-        name = "convicted" if row["instance"] == Instance.FINAL else "convicted_first_instance"
-        counts[(row["year"], row["form"])][name] = row["n"]
-    names = ["investigations", "prosecutions", "prosecuted", "convicted_first_instance", "convicted"]
-    return [
-        {"year": year, "form": form, **{n: found.get(n, 0) for n in names}}
-        for (year, form), found in sorted(counts.items())
-    ]
-
-
-def compensation_rows(proceedings: QuerySet[Proceeding]) -> list[dict]:
-    """Return compensation claimed, awarded and paid to victims, by year and currency.
-
-    Each step counts in the year of its own date: ``claims`` victims who claimed and the
-    ``claimed`` total, ``awards`` and ``awarded``, ``payments`` and ``paid`` (paid so far).
-    Amounts are Decimals; currencies are never added together.
-    """
-    parts = ProceedingVictim.objects.filter(proceeding__in=proceedings.values("pk"))
-    steps = [
-        ("claims", "claimed", "compensation_claimed", "claimed_on"),
-        ("awards", "awarded", "compensation_awarded", "awarded_on"),
-        ("payments", "paid", "compensation_paid", "paid_on"),
-    ]
-    rows: dict[tuple[int, str], dict] = {}
-    for count_name, sum_name, amount, on in steps:
-        grouped = (
-            parts.filter(**{f"{on}__isnull": False, f"{amount}__isnull": False})
-            .annotate(year=ExtractYear(on), currency=F("compensation_currency"))
-            .values("year", "currency")
-            .annotate(n=Count("pk"), total=Sum(amount))
-        )
-        for row in grouped:
-            entry = rows.setdefault(
-                (row["year"], row["currency"]),
-                {"claims": 0, "claimed": ZERO, "awards": 0, "awarded": ZERO, "payments": 0, "paid": ZERO},
-            )
-            entry[count_name], entry[sum_name] = row["n"], Decimal(row["total"]).quantize(ZERO)
-    return [{"year": year, "currency": currency, **values} for (year, currency), values in sorted(rows.items())]
+def _check_statistics(user: User) -> None:
+    if not can_read_statistics(user):
+        raise PermissionDenied(_("Justice statistics are for the Coordinator's office, analysts and justice staff."))
 
 
 def _median(values: list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def time_to_verdict_rows(proceedings: QuerySet[Proceeding]) -> list[dict]:
-    """Return the median days from a victim's identification to the verdict, by instance and year.
+def _matches(key: dict, row: dict) -> bool:
+    """Return True if ``row`` falls in the cell or margin ``key`` (None sums a dimension over)."""
+    return all(value is None or row.get(name) == value for name, value in key.items())
 
-    One value per victim and proceeding: from the case's first decision "identified" to the
-    proceeding's first verdict of the instance, counted in the year of the verdict. Victims not
-    identified, or whose proceeding has no verdict yet, are left out. A row with ``year`` None
-    covers every year.
+
+def compensation_amounts(table: StatTable, *, year: int | None = None) -> list[dict]:
+    """Return, per cell of the compensation table, the amounts awarded and paid, by currency.
+
+    A cell whose count is suppressed gets no amounts (``suppressed``: True): the amounts of a
+    few victims would single them out. Currencies are never added together.
     """
-    parts = (
-        ProceedingVictim.objects.filter(proceeding__in=proceedings.values("pk"))
-        .annotate(
-            identified_on=Min(
-                "case__identifications__decided_on",
-                filter=Q(case__identifications__decision=Decision.IDENTIFIED),
-            )
-        )
-        .filter(identified_on__isnull=False)
-        .values_list("identified_on", "proceeding__first_verdict_on", "proceeding__final_verdict_on")
+    from nrm.justice.statistics import compensation_status
+
+    parts = ProceedingVictim.objects.all()
+    if year is not None:
+        parts = parts.filter(proceeding__investigation_on__year=year)
+    rows = list(
+        parts.annotate(year=ExtractYear("proceeding__investigation_on"), status=compensation_status())
+        .values("year", "status", "compensation_currency")
+        .annotate(awarded=Sum("compensation_awarded"), paid=Sum("compensation_paid"))
+        .order_by()
     )
-    days: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    for identified_on, first_on, final_on in parts:
-        for instance, verdict_on in ((Instance.FIRST, first_on), (Instance.FINAL, final_on)):
-            if verdict_on is None:
-                continue
-            value = (verdict_on - identified_on).days
-            days[(instance.value, verdict_on.year)].append(value)
-            days[(instance.value, None)].append(value)
-    order = {Instance.FIRST.value: 0, Instance.FINAL.value: 1}
-    keys = sorted(days, key=lambda k: (order[k[0]], k[1] is None, k[1] or 0))
-    return [
-        {
-            "instance": instance,
-            "year": year,
-            "victims": len(days[(instance, year)]),
-            "median_days": _median(days[(instance, year)]),
-        }
-        for instance, year in keys
-    ]
+    for row in rows:
+        row["compensation_status"] = row.pop("status")
+    out = []
+    for cell in (*table.cells, *table.totals):
+        entry = {**cell.key, "count": cell.count, "suppressed": cell.suppressed, "amounts": None}
+        if not cell.suppressed:
+            sums: dict[str, dict[str, Decimal]] = {}
+            for row in rows:
+                if _matches(cell.key, row) and row["compensation_currency"] and (row["awarded"] or row["paid"]):
+                    found = sums.setdefault(row["compensation_currency"], {"awarded": ZERO, "paid": ZERO})
+                    found["awarded"] += Decimal(row["awarded"] or 0)
+                    found["paid"] += Decimal(row["paid"] or 0)
+            entry["amounts"] = [
+                {"currency": c, "awarded": str(v["awarded"].quantize(ZERO)), "paid": str(v["paid"].quantize(ZERO))}
+                for c, v in sorted(sums.items())
+            ]
+        out.append(entry)
+    return out
 
 
-def justice_prosecutions(user: User) -> list[dict]:
-    """Return :func:`prosecution_rows` over the proceedings ``user``'s statistics count."""
-    return prosecution_rows(statistics_scope(user))
+def days_to_verdict() -> list[tuple[int, int]]:
+    """Return (year of the first-instance verdict, days since identification) per identified victim's part.
+
+    From the case's first decision "identified" to the proceeding's first first-instance verdict:
+    the same parts the engine's population ``justice_to_verdict`` counts.
+    """
+    from nrm.cases.models import Identification
+    from nrm.justice.statistics import identified_parts
+
+    parts = list(identified_parts().values_list("case_id", "proceeding__first_verdict_on"))
+    first = dict(
+        Identification.objects.filter(case__in={c for c, _on in parts}, decision=Decision.IDENTIFIED)
+        .values("case_id")
+        .annotate(on=Min("decided_on"))
+        .values_list("case_id", "on")
+    )
+    return [(verdict_on.year, (verdict_on - first[case]).days) for case, verdict_on in parts]
 
 
-def justice_compensation(user: User) -> list[dict]:
-    """Return :func:`compensation_rows` over the proceedings ``user``'s statistics count."""
-    return compensation_rows(statistics_scope(user))
+def verdict_medians(table: StatTable) -> list[dict]:
+    """Return, per cell of the time-to-verdict table, the median days; None where the count is suppressed."""
+    values = days_to_verdict()
+    out = []
+    for cell in (*table.cells, *table.totals):
+        year = cell.key.get("year")
+        years = [year] if year is not None else table.filters.get("year")
+        days = [d for y, d in values if not years or y in years]
+        median = None if cell.suppressed else _median(days)
+        out.append({**cell.key, "count": cell.count, "suppressed": cell.suppressed, "median_days": median})
+    return out
 
 
-def justice_time_to_verdict(user: User) -> list[dict]:
-    """Return :func:`time_to_verdict_rows` over the proceedings ``user``'s statistics count."""
-    return time_to_verdict_rows(statistics_scope(user))
+@dataclass
+class PublishedTable:
+    """An engine table of the family "justice", with the amounts or medians published beside it."""
+
+    table: StatTable
+    amounts: list[dict] | None = None
+    medians: list[dict] | None = None
+
+    def as_dict(self) -> dict:
+        data = self.table.as_dict()
+        if self.amounts is not None:
+            data["amounts"] = self.amounts
+        if self.medians is not None:
+            data["medians"] = self.medians
+        return data
+
+
+def justice_statistics(user: User, *, year: int | None = None) -> list[PublishedTable]:
+    """Return the justice standard tables as ``user`` may read them: always with disclosure control.
+
+    For the Coordinator's office, analysts and justice staff; anyone else is refused with
+    PermissionDenied. ``year`` narrows every table to one year.
+    """
+    from nrm.reporting.selectors import report_table
+    from nrm.reporting.tables import REPORTS
+
+    _check_statistics(user)
+    filters = {"year": [year]} if year is not None else None
+    out = []
+    for report in REPORTS.values():
+        if report.family != "justice":
+            continue
+        table = report_table(user, report.name, filters=filters)
+        published = PublishedTable(table)
+        if report.name == AMOUNTS_TABLE:
+            published.amounts = compensation_amounts(table, year=year)
+        elif report.name == MEDIAN_TABLE:
+            published.medians = verdict_medians(table)
+        out.append(published)
+    return out

@@ -385,3 +385,39 @@ def task_get(pk) -> Task:
     if found is None:
         raise NotFound
     return found
+
+
+def activity_evidence(user: User, activity_ids: list[int], year: int, month: int) -> dict[int, dict]:
+    """Return, per action-plan activity, the prevention work ``user`` may see linked to its tasks in a month.
+
+    For the monthly report form: {activity id: {"events", "participants", "distributed"}}, only
+    for activities with something recorded. Two grouped queries, whatever the number of activities.
+    """
+    first, last = month_bounds(year, month)
+    found: dict[int, dict] = {}
+    events = (
+        Event.objects.filter(prevention_filter(user, PreventionAction.VIEW), task__activity__in=activity_ids)
+        .filter(starts_on__gte=first, starts_on__lte=last)
+        .values("task__activity")
+        .annotate(events=Count("pk", distinct=True), participants=Coalesce(Sum("attendance__count"), Value(0)))
+        .order_by()
+    )
+    for row in events:
+        found[row["task__activity"]] = {"events": row["events"], "participants": row["participants"], "distributed": 0}
+    materials = (
+        Material.objects.filter(
+            action__in=AwarenessAction.objects.filter(
+                prevention_filter(user, PreventionAction.VIEW),
+                task__activity__in=activity_ids,
+                starts_on__gte=first,
+                starts_on__lte=last,
+            ).values("pk")
+        )
+        .values("action__task__activity")
+        .annotate(distributed=Coalesce(Sum("copies_distributed"), Value(0)))
+        .order_by()
+    )
+    for row in materials:
+        item = found.setdefault(row["action__task__activity"], {"events": 0, "participants": 0, "distributed": 0})
+        item["distributed"] = row["distributed"]
+    return found

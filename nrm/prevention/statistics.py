@@ -13,7 +13,7 @@ from django.db.models import F, Sum
 
 from nrm.prevention.choices import EventKind, MaterialKind
 from nrm.prevention.reference import DATA
-from nrm.reporting.engine import Population, Source, Year, _text, register_dimension, register_population
+from nrm.reporting.engine import Population, Source, Year, category, register_dimension, register_population
 from nrm.reporting.tables import REPORTS, Report, register
 
 
@@ -74,11 +74,11 @@ def _participants() -> Source:
 
     exprs = {
         "year": Year("event__starts_on"),
-        "profession": _text(F("profession__code")),
-        "training_kind": _text(F("event__kind")),
-        "sex": _text(F("sex")),
-        "region": _text(F("event__region")),
-        "organiser_type": _text(F("event__organiser__type__code")),
+        "profession": category(F("profession__code")),
+        "training_kind": category(F("event__kind")),
+        "sex": category(F("sex")),
+        "region": category(F("event__region")),
+        "organiser_type": category(F("event__organiser__type__code")),
     }
     return Source(Attendance.objects.all(), exprs, None, "participants", PARTICIPANTS, measure=Sum("count"))
 
@@ -88,9 +88,9 @@ def _events() -> Source:
 
     exprs = {
         "year": Year("starts_on"),
-        "training_kind": _text(F("kind")),
-        "region": _text(F("region")),
-        "organiser_type": _text(F("organiser__type__code")),
+        "training_kind": category(F("kind")),
+        "region": category(F("region")),
+        "organiser_type": category(F("organiser__type__code")),
     }
     return Source(Event.objects.all(), exprs, None, "events", EVENTS)
 
@@ -100,8 +100,8 @@ def _materials() -> Source:
 
     exprs = {
         "year": Year("action__starts_on"),
-        "material_kind": _text(F("kind")),
-        "region": _text(F("action__region")),
+        "material_kind": category(F("kind")),
+        "region": category(F("action__region")),
     }
     return Source(Material.objects.all(), exprs, None, "copies", MATERIALS, measure=Sum("copies_distributed"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast
 
-from nrm.reporting.engine import DIMENSIONS, Population, Source, Year, _text, register_dimension, register_population
+from nrm.reporting.engine import DIMENSIONS, Population, Source, Year, category, register_dimension, register_population
 from nrm.reporting.tables import REPORTS, Report, register
 
 PROGRAMMES = (
@@ -39,8 +39,8 @@ def _funding() -> Source:
 
     exprs = {
         "year": Year("programme__period_start"),
-        "programme_donor": _text(F("donor")),
-        "programme_currency": _text(F("currency")),
+        "programme_donor": category(F("donor")),
+        "programme_currency": category(F("currency")),
     }
     measure = Sum(Cast(F("amount"), BigIntegerField()))
     return Source(FundingLine.objects.all(), exprs, None, "currency units", FUNDING, measure=measure)
@@ -49,7 +49,7 @@ def _funding() -> Source:
 def _values() -> Source:
     from nrm.programmes.models import IndicatorValue
 
-    exprs = {"year": Year("period_start"), "programme_code": _text(F("indicator__programme__code"))}
+    exprs = {"year": Year("period_start"), "programme_code": category(F("indicator__programme__code"))}
     return Source(IndicatorValue.objects.all(), exprs, None, "recorded values", VALUES)
 
 

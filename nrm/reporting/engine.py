@@ -221,8 +221,8 @@ class Year(ExtractYear):
         return f"CAST(SUBSTR({sql}, 1, 4) AS integer)", params
 
 
-def _text(expr) -> Any:
-    """Return ``expr`` with NULL and the empty string both read as "unknown"."""
+def category(expr) -> Any:
+    """Return ``expr`` as a dimension's category: NULL and the empty string both read as "unknown"."""
     return Coalesce(NullIf(expr, Value("")), Value(UNKNOWN), output_field=CharField())
 
 
@@ -245,12 +245,12 @@ def _citizenship_group(citizenship: str) -> Any:
     )
 
 
-def _case_exprs(p: str) -> dict[str, Any]:
+def case_dimensions(p: str) -> dict[str, Any]:
     """Return the dimensions of a case reached through the prefix ``p`` ("" or "case__")."""
     person = f"{p}person__"
     return {
-        "sex": _text(F(f"{person}sex")),
-        "age_band": _text(F(f"{person}age_band")),
+        "sex": category(F(f"{person}sex")),
+        "age_band": category(F(f"{person}age_band")),
         # The child flag wins (it is set from a certain age, or by the worker when the age is
         # unknown); then the age band; a case with neither is of unknown age.
         "age_group": CaseWhen(
@@ -260,20 +260,33 @@ def _case_exprs(p: str) -> dict[str, Any]:
             default=Value(UNKNOWN),
             output_field=CharField(),
         ),
-        "citizenship": _text(F(f"{person}citizenship")),
+        "citizenship": category(F(f"{person}citizenship")),
         "citizenship_group": _citizenship_group(f"{person}citizenship"),
-        "country_of_exploitation": _text(F(f"{p}country_of_exploitation")),
-        "exploitation": _text(F(f"{p}forms__code")),
-        "referral_source": _text(F(f"{p}owner__type__code")),
-        "decision": _text(F(f"{p}identification_status")),
+        "country_of_exploitation": category(F(f"{p}country_of_exploitation")),
+        "exploitation": category(F(f"{p}forms__code")),
+        "referral_source": category(F(f"{p}owner__type__code")),
+        "decision": category(F(f"{p}identification_status")),
         "victim_status": _victim_status(f"{p}identification_status"),
-        "region": _text(F(f"{p}region")),
+        "region": category(F(f"{p}region")),
     }
 
 
-def _person_key(p: str) -> tuple[str, str]:
+def person_key(p: str) -> tuple[str, str]:
     """Return the paths naming a person: the linkage key when set, else the person row."""
     return f"{p}person__linkage_key", f"{p}person_id"
+
+
+NO_KEY = "_no_linkage_key"
+
+
+def rows_once(queryset: QuerySet, path: str) -> tuple[QuerySet, tuple[str, str]]:
+    """Return ``queryset`` and the ``Source.person`` paths that count each distinct ``path`` once.
+
+    For units other than victims (a proceeding, a defendant) joined to a multi-valued dimension
+    (forms of exploitation): a unit in two cells is one unit in their total, as a person is. It
+    is the persons' rule with a linkage key that is always empty, so the row ``path`` decides.
+    """
+    return queryset.annotate(**{NO_KEY: Value("", output_field=CharField())}), (NO_KEY, path)
 
 
 def _persons(person: tuple[str, str]) -> Any:
@@ -330,28 +343,28 @@ def _national(population: str) -> Source:
             qs = qs.filter(identification_status="identified")
         elif population == "presumed":
             qs = qs.exclude(identification_status__in=["identified", "not_identified"])
-        exprs = {"year": Year("opened_on"), **_case_exprs("")}
-        return Source(qs, exprs, _person_key(""), "persons", definition)
+        exprs = {"year": Year("opened_on"), **case_dimensions("")}
+        return Source(qs, exprs, person_key(""), "persons", definition)
     if population == "referrals":
         qs = Referral.objects.filter(kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True)
         exprs = {
-            **_case_exprs("case__"),
+            **case_dimensions("case__"),
             "year": Year("sent_on"),
-            "referral_source": _text(F("from_org__type__code")),
+            "referral_source": category(F("from_org__type__code")),
         }
-        return Source(qs, exprs, _person_key("case__"), "persons", definition)
+        return Source(qs, exprs, person_key("case__"), "persons", definition)
     if population == "decisions":
         exprs = {
-            **_case_exprs("case__"),
+            **case_dimensions("case__"),
             "year": Year("decided_on"),
-            "decision": _text(F("decision")),
+            "decision": category(F("decision")),
             "victim_status": _victim_status("decision"),
         }
-        return Source(Identification.objects.all(), exprs, _person_key("case__"), "persons", definition)
+        return Source(Identification.objects.all(), exprs, person_key("case__"), "persons", definition)
     exprs = {
         "year": Year("screened_on"),
-        "sex": _text(F("sex")),
-        "age_band": _text(F("age_band")),
+        "sex": category(F("sex")),
+        "age_band": category(F("age_band")),
         "age_group": CaseWhen(
             When(is_child=True, then=Value("child")),
             When(age_band__in=CHILD_BANDS, then=Value("child")),
@@ -359,10 +372,10 @@ def _national(population: str) -> Source:
             default=Value(UNKNOWN),
             output_field=CharField(),
         ),
-        "citizenship": _text(F("citizenship")),
+        "citizenship": category(F("citizenship")),
         "citizenship_group": _citizenship_group("citizenship"),
-        "referral_source": _text(F("organisation__type__code")),
-        "region": _text(F("region")),
+        "referral_source": category(F("organisation__type__code")),
+        "region": category(F("region")),
     }
     return Source(Screening.objects.all(), exprs, None, "screenings", definition)
 
@@ -384,8 +397,8 @@ def _external(dataset_name: str, population: str) -> Source:
         qs = qs.exclude(decision__in=["identified", "not_identified"])
     exprs = {
         "year": F("year"),
-        "sex": _text(F("sex")),
-        "age_band": _text(F("age_group")),
+        "sex": category(F("sex")),
+        "age_band": category(F("age_group")),
         "age_group": CaseWhen(
             When(is_child=True, then=Value("child")),
             When(is_child=False, then=Value("adult")),
@@ -394,12 +407,12 @@ def _external(dataset_name: str, population: str) -> Source:
             default=Value(UNKNOWN),
             output_field=CharField(),
         ),
-        "citizenship": _text(F("citizenship")),
+        "citizenship": category(F("citizenship")),
         "citizenship_group": _citizenship_group("citizenship"),
-        "country_of_exploitation": _text(F("country_of_exploitation")),
+        "country_of_exploitation": category(F("country_of_exploitation")),
         "exploitation": None,  # a JSON list: expanded after the GROUP BY, see _external_counts
-        "referral_source": _text(F("referral_source")),
-        "decision": _text(F("decision")),
+        "referral_source": category(F("referral_source")),
+        "decision": category(F("decision")),
         "victim_status": _victim_status("decision"),
     }
     definition = f"{EXTERNAL_DEFINITIONS[population]} Data set: {dataset.name} ({dataset.source}, {dataset.file_name})."

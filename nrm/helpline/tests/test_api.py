@@ -20,6 +20,7 @@ from nrm.cases.tests.helpers import api, member, org
 from nrm.helpline import selectors, services
 from nrm.helpline.models import Call
 from nrm.helpline.tests.conftest import NOTES, at
+from nrm.reporting.engine import count_table
 
 PROBLEM = "application/problem+json"
 
@@ -272,7 +273,29 @@ def test_calls_by_month_channel_and_topic(people):
     own = api(people["hotline"]).get("/api/v1/helpline/statistics/?year=2024").json()
     assert own["national"] is False and own["results"] == expected_2024
     national = api(people["coordinator"]).get("/api/v1/helpline/statistics/?year=2024").json()
-    assert national["threshold"] == 5
-    assert national["results"][1] == row("2024-01", "phone", "possible_trafficking", None, None, None)
+    assert (national["national"], national["threshold"]) == (True, 5)
+    tables = {t["name"]: t for t in national["tables"]}
+    assert set(tables) == {"helpline_calls_by_channel", "helpline_calls_by_topic", "helpline_calls_by_month"}
+    # The engine's table: every count is small, so every cell and total is suppressed.
+    months = tables["helpline_calls_by_month"]
+    assert months["filters"] == {"year": [2024]}
+    assert months["categories"]["month"] == ["2024-01", "2024-02"]
+    assert all(c["suppressed"] and c["count"] is None for c in months["cells"] + months["totals"] if c["suppressed"])
+    assert {(c["month"], c["channel"]) for c in months["cells"] if c["suppressed"]} == {
+        ("2024-01", "phone"),
+        ("2024-01", "chat"),
+        ("2024-02", "chat"),
+        ("2024-02", "phone"),
+    }
+    # Raw, the months are those of Belgrade: the call at 00:30 on 1 February is February's.
+    raw = count_table(by=["month", "channel"], population="helpline_calls", filters={"year": [2024]}, raw=True)
+    assert {(c.key["month"], c.key["channel"]): c.count for c in raw.cells if c.count} == {
+        ("2024-01", "phone"): 2,
+        ("2024-01", "chat"): 1,
+        ("2024-02", "chat"): 1,
+        ("2024-02", "phone"): 1,
+    }
+    screened = count_table(by=["year"], population="helpline_screenings", raw=True)
+    assert [(c.key["year"], c.count) for c in screened.cells] == [(2024, 1)]
     bad = api(people["coordinator"]).get("/api/v1/helpline/statistics/?year=last")
     assert bad.status_code == 400 and list(bad.json()["errors"]) == ["year"]

@@ -185,8 +185,13 @@ def test_statistics_who(people, call, who, status):
 def test_statistics_suppressed_for_national_readers(people, call):
     response = as_user(people["coordinator"]).get("/helpline/statistics/?year=2024")
     assert response.context["national"] is True
-    [row] = response.context["results"]
-    assert row["calls"] is None and row["referred"] is None
+    tables = {t["table"].name: t["table"] for t in response.context["tables"]}
+    by_channel = tables["helpline_calls_by_channel"]
+    # One call: its cell and every total are suppressed and shown as "x", never as 1.
+    assert by_channel.suppressed_count and all(c.count is None for c in by_channel.cells if c.suppressed)
+    assert {c.key["channel"] for c in by_channel.cells if c.suppressed} == {"phone"}
+    body = response.content.decode()
+    assert "/statistics/tables/helpline_calls_by_month/table.csv?year_from=2024&amp;year_to=2024" in body
     own = as_user(people["hotline"]).get("/helpline/statistics/?year=2024")
     assert own.context["national"] is False and own.context["results"][0]["calls"] == 1
 

@@ -1,4 +1,4 @@
-"""The justice link of the main navigation: for the staff of police, prosecution and courts only."""
+"""The justice links of the main navigation: proceedings for justice staff, statistics for them and national readers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import JUSTICE_ORG_TYPES, JUSTICE_ROLES, JusticeAction, org_ids, org_type_codes
+from nrm.accounts.access import (
+    JUSTICE_ORG_TYPES,
+    JUSTICE_ROLES,
+    JusticeAction,
+    org_ids,
+    org_type_codes,
+    reads_national_statistics,
+)
 
 register = template.Library()
 
@@ -21,7 +28,13 @@ def justice_nav_items(context) -> list[dict]:
         return []
     types = getattr(settings, "NRM_JUSTICE_ORG_TYPES", JUSTICE_ORG_TYPES)
     codes = org_type_codes(user)
-    if not any(codes.get(o) in types for o in org_ids(user, JUSTICE_ROLES[JusticeAction.VIEW])):
-        return []
-    url = reverse("justice:proceeding_list")
-    return [{"url": url, "label": _("Proceedings"), "current": request.path.startswith(url)}]
+    staff = any(codes.get(o) in types for o in org_ids(user, JUSTICE_ROLES[JusticeAction.VIEW]))
+    stats = reverse("justice:statistics")
+    items = []
+    if staff:
+        url = reverse("justice:proceeding_list")
+        current = request.path.startswith(url) and not request.path.startswith(stats)
+        items.append({"url": url, "label": _("Proceedings"), "current": current})
+    if staff or reads_national_statistics(user):
+        items.append({"url": stats, "label": _("Justice statistics"), "current": request.path.startswith(stats)})
+    return items

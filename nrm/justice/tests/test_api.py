@@ -111,15 +111,7 @@ ENDPOINTS = [
     Endpoint("offences", "get", "/api/v1/justice/offences/", None, "ngo2", 200, "open"),
     Endpoint("measures", "get", "/api/v1/justice/protection-measures/", None, "ngo2", 200, "open"),
     Endpoint("statistics", "get", "/api/v1/justice/statistics/", None, "analyst", 200, "stats"),
-    Endpoint(
-        "statistics-prosecutions", "get", "/api/v1/justice/statistics/prosecutions/", None, "analyst", 200, "stats"
-    ),
-    Endpoint(
-        "statistics-compensation", "get", "/api/v1/justice/statistics/compensation/", None, "coordinator", 200, "stats"
-    ),
-    Endpoint(
-        "statistics-time", "get", "/api/v1/justice/statistics/time-to-verdict/", None, "coordinator", 200, "stats"
-    ),
+    Endpoint("statistics-year", "get", "/api/v1/justice/statistics/?year=2024", None, "coordinator", 200, "stats"),
 ]
 BY_NAME = {e.name: e for e in ENDPOINTS}
 IDS = [e.name for e in ENDPOINTS]
@@ -180,9 +172,6 @@ def test_every_justice_route_is_in_the_matrix():
         "justice/offences:list",
         "justice/protection-measures:list",
         "justice/statistics:list",
-        "justice/statistics:prosecutions",
-        "justice/statistics:compensation",
-        "justice/statistics:time_to_verdict",
     }
 
 
@@ -262,9 +251,9 @@ def _assert_outsider(endpoint, response, username, before, *, justice_staff: boo
         assert response.status_code == 400
         assert "organisation" in response.json()["errors"]
     elif endpoint.kind == "stats":
-        if justice_staff:  # their own proceedings only: none here
+        if justice_staff:  # national tables, with disclosure control: nothing of the proceeding shows
             assert response.status_code == 200
-            assert response.json().get("results", []) == []
+            assert response.json()["threshold"] == 5
         else:
             assert response.status_code == 403
             assert response["Content-Type"].startswith(PROBLEM)

@@ -1,4 +1,4 @@
-"""Justice statistics on a hand-made example whose every figure is worked out below.
+"""Justice statistics through the statistics engine, on hand-made examples whose every figure is worked out.
 
 Three proceedings of the Belgrade police:
 
@@ -13,18 +13,21 @@ Three proceedings of the Belgrade police:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 
 from conftest import fresh
 from nrm.accounts.choices import Role
 from nrm.cases import services as case_services
-from nrm.cases.tests.helpers import api, member, move, open_case, org, refer, share
+from nrm.cases.tests.helpers import IDENTITY, api, member, move, open_case, org, refer, share
 from nrm.justice import selectors, services
-from nrm.justice.models import Proceeding
+from nrm.justice.statistics import identified_parts
 from nrm.referrals.choices import ReferralStatus
+from nrm.reporting.engine import TOTAL, count_table
+from nrm.reporting.selectors import run_report
+from nrm.reporting.tables import REPORTS
 
 D = dt.date
 
@@ -107,82 +110,202 @@ def example(justice):
     return world
 
 
-def row(year, form, inv=0, pros=0, prosecuted=0, first=0, final=0):
-    return {
-        "year": year,
-        "form": form,
-        "investigations": inv,
-        "prosecutions": pros,
-        "prosecuted": prosecuted,
-        "convicted_first_instance": first,
-        "convicted": final,
-    }
-
-
-PROSECUTIONS = [
-    row(2021, "sexual", inv=1, pros=1, prosecuted=2),
-    row(2022, "begging", inv=1),
-    row(2022, "labour", inv=1),
-    row(2022, "sexual", first=1),  # D1; D2 was acquitted
-    row(2022, "unknown", inv=1, pros=1),  # P3: smuggling is not a trafficking offence, nobody counted
-    row(2023, "sexual", final=1),
-]
+def raw(name: str) -> dict:
+    """Return the standard table ``name`` without disclosure control, as {(dim values...): count}."""
+    table = run_report(REPORTS[name], raw=True)
+    return {tuple(c.key[d] for d in table.dims): c.count for c in (*table.cells, *table.totals) if c.count}
 
 
 def test_investigations_prosecutions_and_convictions_by_year_and_form(example):
-    assert selectors.prosecution_rows(Proceeding.objects.all()) == PROSECUTIONS
+    # Each proceeding once: P2 has two forms, so 2022's total is 2 (P2, P3), not 3.
+    assert raw("justice_investigations") == {
+        (2021, "sexual"): 1,
+        (2022, "begging"): 1,
+        (2022, "labour"): 1,
+        (2022, "unknown"): 1,
+        (2021, TOTAL): 1,
+        (2022, TOTAL): 2,
+        (TOTAL, "sexual"): 1,
+        (TOTAL, "begging"): 1,
+        (TOTAL, "labour"): 1,
+        (TOTAL, "unknown"): 1,
+        (TOTAL, TOTAL): 3,
+    }
+    # P1 indicted in 2021, P3 in 2022; P2 never charged.
+    assert raw("justice_prosecutions") == {
+        (2021, "sexual"): 1,
+        (2022, "unknown"): 1,
+        (2021, TOTAL): 1,
+        (2022, TOTAL): 1,
+        (TOTAL, "sexual"): 1,
+        (TOTAL, "unknown"): 1,
+        (TOTAL, TOTAL): 2,
+    }
+    # D1 convicted at first instance in 2022 and finally in 2023; D2 acquitted; D3's smuggling
+    # (Art. 350) is not a trafficking offence.
+    assert raw("justice_convictions") == {
+        (2023, "sexual"): 1,
+        (2023, TOTAL): 1,
+        (TOTAL, "sexual"): 1,
+        (TOTAL, TOTAL): 1,
+    }
+    first = raw("justice_convictions_first_instance")
+    assert first[(2022, "sexual")] == 1 and first[(TOTAL, TOTAL)] == 1
 
 
-def test_compensation_by_year_and_currency(example):
-    zero = {"claims": 0, "claimed": 0, "awards": 0, "awarded": 0, "payments": 0, "paid": 0}
-    assert selectors.compensation_rows(Proceeding.objects.all()) == [
-        {"year": 2021, "currency": "EUR", **zero, "claims": 1, "claimed": Decimal("10000.00")},
-        {"year": 2021, "currency": "RSD", **zero, "claims": 1, "claimed": Decimal("500000.00")},
-        {"year": 2022, "currency": "RSD", **zero, "awards": 1, "awarded": Decimal("300000.00")},
-        {"year": 2023, "currency": "RSD", **zero, "payments": 1, "paid": Decimal("100000.00")},
-    ]
+def test_victims_by_compensation_and_the_median_days(example):
+    # A paid (in part), B claimed, C (P2, 2022) none. The three test cases share one identity,
+    # so the engine counts one person in each total.
+    assert raw("justice_victims_compensation") == {
+        (2021, "paid"): 1,
+        (2021, "claimed"): 1,
+        (2022, "none"): 1,
+        (2021, TOTAL): 1,
+        (2022, TOTAL): 1,
+        (TOTAL, "paid"): 1,
+        (TOTAL, "claimed"): 1,
+        (TOTAL, "none"): 1,
+        (TOTAL, TOTAL): 1,
+    }
+    # A: 15 Jan 2021 -> 10 May 2022 = 480 days; B: 1 Jun 2021 -> 10 May 2022 = 343 days; C never identified.
+    assert identified_parts().count() == 2
+    table = run_report(REPORTS["justice_time_to_verdict"], raw=True)
+    medians = {m["year"]: m["median_days"] for m in selectors.verdict_medians(table)}
+    assert medians == {2022: 411.5, None: 411.5}
+    amounts = {
+        (a["year"], a["compensation_status"]): a["amounts"]
+        for a in selectors.compensation_amounts(run_report(REPORTS["justice_victims_compensation"], raw=True))
+    }
+    assert amounts[(2021, "paid")] == [{"currency": "RSD", "awarded": "300000.00", "paid": "100000.00"}]
+    assert amounts[(2021, "claimed")] == []
 
 
-def test_median_days_from_identification_to_verdict(example):
-    # A: 15 Jan 2021 -> 10 May 2022 = 480 days, -> 1 Feb 2023 = 747 days.
-    # B:  1 Jun 2021 -> 10 May 2022 = 343 days, -> 1 Feb 2023 = 610 days. C was never identified.
-    assert selectors.time_to_verdict_rows(Proceeding.objects.all()) == [
-        {"instance": "first", "year": 2022, "victims": 2, "median_days": 411.5},
-        {"instance": "first", "year": None, "victims": 2, "median_days": 411.5},
-        {"instance": "final", "year": 2023, "victims": 2, "median_days": 678.5},
-        {"instance": "final", "year": None, "victims": 2, "median_days": 678.5},
-    ]
+def test_small_counts_hide_their_amounts_and_medians(example):
+    tables = {t.table.name: t for t in selectors.justice_statistics(fresh(example["analyst"]))}
+    compensation = tables["justice_victims_compensation"]
+    # Every count of one victim is suppressed, and so are the amounts beside it.
+    assert all(a["suppressed"] and a["amounts"] is None for a in compensation.amounts if a["count"] != 0)
+    assert all(m["suppressed"] and m["median_days"] is None for m in tables["justice_time_to_verdict"].medians)
+    assert "Amounts awarded and paid are published only beside a count that is published." in (compensation.table.notes)
 
 
-def test_who_reads_which_statistics(example):
+def test_who_reads_the_statistics(example):
     world = example
-    assert selectors.justice_prosecutions(fresh(world["analyst"])) == PROSECUTIONS
-    assert selectors.justice_prosecutions(fresh(world["police"])) == PROSECUTIONS
-    # Another police directorate counts its own proceedings: none.
-    assert selectors.justice_prosecutions(member("ns-officer", "pu-ns", Role.FRONTLINE)) == []
+    for who in ("analyst", "coordinator", "police"):
+        assert {t.table.name for t in selectors.justice_statistics(fresh(world[who]))} >= {"justice_convictions"}
+    # Another police directorate reads the same national, suppressed tables.
+    assert selectors.justice_statistics(member("ns-officer", "pu-ns", Role.FRONTLINE))
     for who in ("ngo", "socialwork", "centre", "admin"):
         with pytest.raises(PermissionDenied):
-            selectors.justice_prosecutions(fresh(world[who]))
+            selectors.justice_statistics(fresh(world[who]))
 
 
-def test_the_api_suppresses_small_cells_for_national_readers_only(example):
-    national = api(example["coordinator"]).get("/api/v1/justice/statistics/compensation/").json()
-    assert (national["national"], national["threshold"]) == (True, 5)
-    first = national["results"][0]
-    # One claim: the count and its amount are hidden; zeros stay.
-    assert first == {
-        "year": 2021,
-        "currency": "EUR",
-        "claims": None,
-        "claimed": None,
-        "awards": 0,
-        "awarded": "0.00",
-        "payments": 0,
-        "paid": "0.00",
+def test_the_api_and_page_publish_the_engine_tables(example):
+    national = api(example["coordinator"]).get("/api/v1/justice/statistics/").json()
+    assert national["threshold"] == 5
+    by_name = {t["name"]: t for t in national["tables"]}
+    cell = next(
+        c for c in by_name["justice_prosecutions"]["cells"] if c["year"] == 2021 and c["exploitation"] == "sexual"
+    )
+    assert cell == {"year": 2021, "exploitation": "sexual", "count": None, "suppressed": True}
+    assert all(m["median_days"] is None for m in by_name["justice_time_to_verdict"]["medians"])
+    assert api(example["coordinator"]).get("/api/v1/justice/statistics/?year=2022").json()["tables"][0]["filters"] == {
+        "year": [2022]
     }
-    own = api(example["police"]).get("/api/v1/justice/statistics/compensation/").json()
-    assert own["national"] is False and own["threshold"] is None
-    assert own["results"][1]["claimed"] == "500000.00"
-    times = api(example["analyst"]).get("/api/v1/justice/statistics/time-to-verdict/").json()["results"]
-    assert {(r["victims"], r["median_days"]) for r in times} == {(None, None)}
-    assert api(example["ngo"]).get("/api/v1/justice/statistics/prosecutions/").status_code == 403
+    bad = api(example["coordinator"]).get("/api/v1/justice/statistics/?year=last")
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["year"]
+    assert api(example["ngo"]).get("/api/v1/justice/statistics/").status_code == 403
+
+    client = Client()
+    client.force_login(example["analyst"])
+    page = client.get("/justice/statistics/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "/statistics/tables/justice_convictions/table.csv" in body and "300000" not in body
+    for who in ("ngo", "socialwork"):
+        client.force_login(example[who])
+        assert client.get("/justice/statistics/").status_code == 404
+    assert Client().get("/justice/statistics/").status_code == 302
+
+
+def test_a_year_of_three_convictions_is_suppressed_and_cannot_be_worked_out(justice):
+    police = justice["police"]
+    p = services.proceeding_open(
+        actor=fresh(police), organisation=org("pu-bg"), reference="F1", investigation_on=D(2022, 1, 5), forms=["sexual"]
+    )
+    q = services.proceeding_open(
+        actor=fresh(police), organisation=org("pu-bg"), reference="F2", investigation_on=D(2022, 1, 5), forms=["sexual"]
+    )
+    for proceeding, year, n in ((p, 2023, 8), (q, 2024, 3)):
+        for i in range(n):
+            d = services.defendant_add(actor=fresh(police), proceeding=proceeding, name=f"D{i}", offences=["388"])
+            services.verdict_record(
+                actor=fresh(police),
+                charge=d.charges.get(),
+                instance="final",
+                outcome="convicted",
+                decided_on=D(year, 6, 1),
+            )
+    tables = {t.table.name: t.table for t in selectors.justice_statistics(fresh(justice["analyst"]))}
+    table = tables["justice_convictions"]
+    cells = {(c.key["year"], c.key["exploitation"]): c for c in (*table.cells, *table.totals)}
+    assert cells[(2023, "sexual")].count == 8 or cells[(2023, "sexual")].suppressed
+    assert cells[(2024, "sexual")].suppressed and cells[(2024, TOTAL)].suppressed
+    # No line of the table gives the 3 away: wherever a count is hidden, a second one on its
+    # row and on its column is hidden too.
+    years, forms = [*table.domains[0], TOTAL], [*table.domains[1], TOTAL]
+    for (year, form), cell in cells.items():
+        if not cell.suppressed or cell.count == 0:
+            continue
+        row = [cells[(year, f)] for f in forms if f != form]
+        column = [cells[(y, form)] for y in years if y != year]
+        assert sum(c.suppressed for c in row) >= 1 and sum(c.suppressed for c in column) >= 1
+    # Raw, the counts are as recorded.
+    raw_table = count_table(by=["year", "exploitation"], population="convictions", raw=True)
+    assert {(c.key["year"], c.key["exploitation"]): c.count for c in raw_table.cells if c.count} == {
+        (2023, "sexual"): 8,
+        (2024, "sexual"): 3,
+    }
+
+
+def test_amounts_are_published_beside_a_published_count(justice):
+    police = justice["police"]
+    cases = [
+        open_case(police, identity={**IDENTITY, "given_name": f"Victim{i}", "document_number": f"X{i}"})
+        for i in range(6)
+    ]
+    p = services.proceeding_open(
+        actor=fresh(police), organisation=org("pu-bg"), reference="C1", investigation_on=D(2024, 5, 1), cases=cases
+    )
+    for part in p.victims.all():
+        services.victim_update(
+            actor=fresh(police),
+            part=part,
+            expected_version=part.version,
+            compensation_currency="RSD",
+            compensation_claimed="2000",
+            claimed_on=D(2024, 6, 1),
+            compensation_awarded="1000",
+            awarded_on=D(2024, 9, 1),
+        )
+    tables = {t.table.name: t for t in selectors.justice_statistics(fresh(justice["analyst"]))}
+    amounts = {(a["year"], a["compensation_status"]): a for a in tables["justice_victims_compensation"].amounts}
+    assert amounts[(2024, "awarded")]["count"] == 6
+    assert amounts[(2024, "awarded")]["amounts"] == [{"currency": "RSD", "awarded": "6000.00", "paid": "0.00"}]
+    assert amounts[(None, None)]["amounts"] == [{"currency": "RSD", "awarded": "6000.00", "paid": "0.00"}]
+
+
+@pytest.mark.parametrize("name", [r for r in REPORTS if r.startswith(("justice_", "helpline_"))])
+def test_the_tables_appear_on_the_statistics_pages(example, name):
+    client = Client()
+    client.force_login(example["analyst"])
+    assert name in client.get("/statistics/").content.decode()
+    assert client.get(f"/statistics/tables/{name}/").status_code == 200
+    csv = client.get(f"/statistics/tables/{name}/table.csv?year_from=2022&year_to=2022")
+    assert csv.status_code == 200
+    assert api(example["analyst"]).get(f"/api/v1/stats/tables/{name}/").status_code == 200
+
+
+def test_the_api_schema_builds(justice):
+    response = api(justice["analyst"]).get("/api/v1/schema/")
+    assert response.status_code == 200

@@ -83,3 +83,14 @@ def test_list_filters_and_queries(scene):
     with CaptureQueriesContext(connection) as ctx:
         client.get("/justice/")
     assert len(ctx) < 20
+
+
+def test_the_navigation_links(scene):
+    def links(who):
+        body = as_user(scene.users[who]).get("/").content.decode()
+        return ('href="/justice/"' in body, 'href="/justice/statistics/"' in body)
+
+    assert links("police") == (True, True)
+    assert links("analyst") == (False, True)
+    assert links("coordinator") == (False, True)
+    assert links("ngo") == (False, False)

@@ -1,0 +1,244 @@
+"""Justice populations, dimensions and standard tables of the statistics engine (family "justice").
+
+Counts go through :mod:`nrm.reporting.engine`, so they get its disclosure control (primary
+suppression under the threshold, secondary suppression along the margins). Proceedings,
+defendants and victims' parts are each counted once per cell and once in a total, even where a
+form of exploitation puts them on two rows: the engine's distinct count is given a key that is
+always empty, so it counts distinct rows of the unit (see :func:`_once`).
+
+Amounts of compensation and the median days from identification to verdict are not counts; the
+selectors publish them only beside a count of the matching table that is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Case as CaseWhen
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from nrm.reporting.engine import (
+    Population,
+    Source,
+    Year,
+    case_dimensions,
+    category,
+    person_key,
+    register_dimension,
+    register_population,
+    rows_once,
+)
+from nrm.reporting.tables import Report, register
+
+# How far a victim's compensation went: the furthest step recorded.
+COMPENSATION_STATUS = ["paid", "awarded", "claimed", "none"]
+
+INVESTIGATIONS = (
+    "Criminal proceedings (investigations) opened by the police or prosecution, each proceeding once. "
+    "Year: the year the investigation began. Form of exploitation: the proceeding's own forms (by default "
+    "those of its victims' cases); a proceeding with two forms counts under both, once in the total; "
+    "'unknown' when none is recorded. All offences, trafficking or related."
+)
+PROSECUTIONS = (
+    "Prosecutions: criminal proceedings in which charges were brought or an indictment filed, each "
+    "proceeding once. Year: the year of the first of these two stages. Form of exploitation: the "
+    "proceeding's forms, as for investigations."
+)
+CONVICTIONS = (
+    "Convicted persons: defendants convicted of at least one trafficking offence (an offence of the "
+    "criminal code marked as trafficking, in Serbia Arts. 388-390; smuggling and other related offences "
+    "are not counted), each defendant once per cell. Instance: 'first' counts first-instance convictions, "
+    "'final' convictions by a final verdict; a defendant convicted at first instance and then finally "
+    "counts under each instance, in the year of each verdict, so standard tables count one instance. "
+    "Year: the year of the verdict. Form of exploitation: the proceeding's forms."
+)
+VICTIMS = (
+    "Victims in criminal proceedings: victims' cases linked to a proceeding, each victim once per cell "
+    "(a person by the linkage key of their case). Year: the year the proceeding's investigation began. "
+    "Compensation status: the furthest step recorded for the victim in the proceeding: paid (any amount "
+    "paid), awarded, claimed, or none. Form of exploitation: the forms of the victim's case."
+)
+TO_VERDICT = (
+    "Identified victims whose proceeding reached a first-instance verdict, each victim's part once. "
+    "Year: the year of the proceeding's first first-instance verdict. The median days from the victim's "
+    "first decision 'identified' to that verdict are published beside each count that is published."
+)
+
+
+def _forms(prefix: str) -> dict:
+    return {"exploitation": category(F(f"{prefix}forms__code"))}
+
+
+def _investigations() -> Source:
+    from nrm.justice.models import Proceeding
+
+    qs, person = rows_once(Proceeding.objects.all(), "pk")
+    exprs = {"year": Year("investigation_on"), **_forms(""), "region": category(F("owner__region"))}
+    return Source(qs, exprs, person, "proceedings", INVESTIGATIONS)
+
+
+def _prosecutions() -> Source:
+    from nrm.justice.models import Proceeding
+
+    base = Proceeding.objects.filter(Q(charged_on__isnull=False) | Q(indicted_on__isnull=False))
+    qs, person = rows_once(base.annotate(prosecuted_on=Coalesce("charged_on", "indicted_on")), "pk")
+    exprs = {"year": Year("prosecuted_on"), **_forms(""), "region": category(F("owner__region"))}
+    return Source(qs, exprs, person, "proceedings", PROSECUTIONS)
+
+
+def _convictions() -> Source:
+    from nrm.justice.choices import Outcome
+    from nrm.justice.models import Verdict
+
+    base = Verdict.objects.filter(outcome=Outcome.CONVICTED, charge__offence__is_trafficking=True)
+    qs, person = rows_once(base, "charge__defendant_id")
+    exprs = {
+        "year": Year("decided_on"),
+        "verdict_instance": F("instance"),
+        **_forms("charge__defendant__proceeding__"),
+        "sex": category(F("charge__defendant__sex")),
+    }
+    return Source(qs, exprs, person, "persons convicted", CONVICTIONS)
+
+
+def compensation_status() -> CaseWhen:
+    """Return the furthest compensation step of a victim's part, as a category."""
+    return CaseWhen(
+        When(compensation_paid__gt=0, then=Value("paid")),
+        When(compensation_awarded__isnull=False, then=Value("awarded")),
+        When(compensation_claimed__isnull=False, then=Value("claimed")),
+        default=Value("none"),
+        output_field=CharField(),
+    )
+
+
+def _victims() -> Source:
+    from nrm.justice.models import ProceedingVictim
+
+    case = case_dimensions("case__")
+    exprs = {
+        "year": Year("proceeding__investigation_on"),
+        "compensation_status": compensation_status(),
+        "victim_role": F("role"),
+        **{name: case[name] for name in ("sex", "age_group", "citizenship_group", "exploitation")},
+    }
+    return Source(ProceedingVictim.objects.all(), exprs, person_key("case__"), "persons", VICTIMS)
+
+
+def identified_parts() -> QuerySet:
+    """Return the victims' parts of identified victims whose proceeding has a first-instance verdict."""
+    from nrm.cases.choices import Decision
+    from nrm.cases.models import Identification
+    from nrm.justice.models import ProceedingVictim
+
+    identified = Identification.objects.filter(case=OuterRef("case"), decision=Decision.IDENTIFIED)
+    return ProceedingVictim.objects.filter(Exists(identified), proceeding__first_verdict_on__isnull=False)
+
+
+def _to_verdict() -> Source:
+    qs, person = rows_once(identified_parts(), "pk")
+    exprs = {"year": Year("proceeding__first_verdict_on"), **_forms("case__")}
+    return Source(qs, exprs, person, "victims", TO_VERDICT)
+
+
+def _choice_labels(choices) -> Callable[[], dict[str, str]]:
+    return lambda: {str(k): str(v) for k, v in choices}
+
+
+def register_all() -> None:
+    """Register the justice dimensions, populations and standard tables (once per process)."""
+    from nrm.justice.choices import Instance, VictimRole
+    from nrm.reporting.tables import REPORTS
+
+    if "justice_prosecutions" in REPORTS:
+        return
+    register_dimension(
+        "compensation_status",
+        "Compensation (furthest step)",
+        order=COMPENSATION_STATUS,
+        labels=lambda: {
+            "paid": _("Paid"),
+            "awarded": _("Awarded, not paid"),
+            "claimed": _("Claimed, not awarded"),
+            "none": _("Not claimed"),
+        },
+    )
+    register_dimension("victim_role", "Victim's role in the proceeding", labels=_choice_labels(VictimRole.choices))
+    register_dimension(
+        "verdict_instance", "Instance of the verdict", order=["first", "final"], labels=_choice_labels(Instance.choices)
+    )
+    register_population(
+        Population("investigations", "Criminal investigations", INVESTIGATIONS, external=False), _investigations
+    )
+    register_population(Population("prosecutions", "Prosecutions", PROSECUTIONS, external=False), _prosecutions)
+    register_population(Population("convictions", "Convicted persons", CONVICTIONS, external=False), _convictions)
+    register_population(
+        Population("justice_victims", "Victims in criminal proceedings", VICTIMS, external=False), _victims
+    )
+    register_population(
+        Population(
+            "justice_to_verdict", "Identified victims with a first-instance verdict", TO_VERDICT, external=False
+        ),
+        _to_verdict,
+    )
+    for report in REPORTS_JUSTICE:
+        register(report)
+
+
+REPORTS_JUSTICE = [
+    Report(
+        "justice_investigations",
+        "Criminal investigations, by year and form of exploitation",
+        ("year", "exploitation"),
+        "investigations",
+        family="justice",
+    ),
+    Report(
+        "justice_prosecutions",
+        "Prosecutions, by year and form of exploitation",
+        ("year", "exploitation"),
+        "prosecutions",
+        family="justice",
+    ),
+    Report(
+        "justice_convictions",
+        "Persons convicted of trafficking by a final verdict, by year and form of exploitation",
+        ("year", "exploitation"),
+        "convictions",
+        {"verdict_instance": ["final"]},
+        family="justice",
+    ),
+    Report(
+        "justice_convictions_first_instance",
+        "Persons convicted of trafficking at first instance, by year and form of exploitation",
+        ("year", "exploitation"),
+        "convictions",
+        {"verdict_instance": ["first"]},
+        family="justice",
+    ),
+    Report(
+        "justice_victims_compensation",
+        "Victims in criminal proceedings, by year and compensation",
+        ("year", "compensation_status"),
+        "justice_victims",
+        family="justice",
+        description="Amounts awarded and paid are published only beside a count that is published.",
+    ),
+    Report(
+        "justice_victims_role",
+        "Victims in criminal proceedings, by year and role",
+        ("year", "victim_role"),
+        "justice_victims",
+        family="justice",
+    ),
+    Report(
+        "justice_time_to_verdict",
+        "Identified victims with a first-instance verdict, by year",
+        ("year",),
+        "justice_to_verdict",
+        family="justice",
+        description="The median days from identification to verdict are published only beside a published count.",
+    ),
+]

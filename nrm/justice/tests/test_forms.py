@@ -1,0 +1,234 @@
+"""The justice write forms: who may use them, bad input named on its field, and each success path.
+
+Outsiders (anonymous, another police directorate, an NGO, the Coordinator's office, the wrong
+role) find no form (sign-in or 404) and change nothing; the prosecutor a proceeding was shared
+with edits it but cannot share it again.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from nrm.accounts.choices import Role
+from nrm.audit.models import AuditEntry
+from nrm.cases.tests.helpers import member, org
+from nrm.justice.models import Charge, Defendant, Proceeding, ProceedingShare, ProceedingVictim, Verdict
+from nrm.justice.tests.helpers import DEFENDANT_SECRETS, state
+
+
+def as_user(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def forms(scene) -> dict[str, tuple[str, dict]]:
+    """Return each form's path and a valid submission, on the scene's proceeding."""
+    p = scene.proceeding
+    return {
+        "open": ("/justice/new/", {"organisation": org("pu-bg").pk, "reference": "KTO 99/25", "cases": ""}),
+        "advance": (f"/justice/{p.pk}/advance/", {"stage": "final_verdict", "on": "2025-06-02", "version": p.version}),
+        "defendant": (
+            f"/justice/{p.pk}/defendants/new/",
+            {"name": "Borivoje Qwentik", "sex": "M", "birth_year": "1980", "citizenship": "RS", "offences": ["388"]},
+        ),
+        "charge": (f"/justice/{p.pk}/charges/new/", {"defendant": scene.defendant.pk, "offence": "389"}),
+        "verdict": (
+            f"/justice/{p.pk}/verdicts/new/",
+            {
+                "charge": scene.charge.pk,
+                "instance": "final",
+                "outcome": "convicted",
+                "decided_on": "2025-06-02",
+                "prison_months": "48",
+            },
+        ),
+        "victim": (
+            f"/justice/{p.pk}/victims/new/",
+            {"case": scene.case_c.reference, "role": "witness", "protection_measures": ["video_link"]},
+        ),
+        "victim-edit": (
+            f"/justice/{p.pk}/victims/{scene.part_b.pk}/",
+            {
+                "role": "injured_party",
+                "protection_measures": ["closed_hearing"],
+                "compensation_currency": "RSD",
+                "compensation_claimed": "300000",
+                "claimed_on": "2024-11-01",
+                "compensation_awarded": "200000",
+                "awarded_on": "2025-03-14",
+                "version": scene.part_b.version,
+            },
+        ),
+        "share": (f"/justice/{p.pk}/share/", {"organisation": org("rjt-ns").pk}),
+    }
+
+
+NAMES = ["open", "advance", "defendant", "charge", "verdict", "victim", "victim-edit", "share"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_anonymous_is_sent_to_sign_in(scene, name):
+    path, data = forms(scene)[name]
+    before = state()
+    response = as_user(None).post(path, data)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert state() == before
+
+
+@pytest.mark.parametrize("who", ["other-police", "ngo", "coordinator", "analyst", "wrong-role"])
+@pytest.mark.parametrize("name", NAMES)
+def test_outsiders_find_no_form_and_change_nothing(scene, name, who):
+    if who == "other-police":
+        user = member("pu-ns-officer", "pu-ns", Role.FRONTLINE)
+    elif who == "wrong-role":
+        user = member("pu-wrong-role", "pu-bg", Role.REPORTER)
+    else:
+        user = scene.users[who]
+    path, data = forms(scene)[name]
+    before = state()
+    if name == "open" and who == "other-police":
+        # Another directorate may open its own proceedings, never one for pu-bg: the field says so.
+        response = as_user(user).post(path, data)
+        assert response.status_code == 200 and "organisation" in response.context["form"].errors
+    else:
+        for response in (as_user(user).get(path), as_user(user).post(path, data)):
+            assert response.status_code == 404
+            for secret in DEFENDANT_SECRETS:
+                assert secret.encode() not in response.content
+    assert state() == before
+
+
+def test_a_refused_form_is_audited(scene):
+    path, data = forms(scene)["advance"]
+    as_user(member("pu-ns-officer", "pu-ns", Role.FRONTLINE)).post(path, data)
+    entry = AuditEntry.objects.filter(object_type="proceeding", object_id=str(scene.proceeding.pk)).latest("pk")
+    assert (entry.actor, entry.outcome) == ("pu-ns-officer", "denied")
+
+
+def test_the_prosecutor_shared_with_edits_but_does_not_share(scene):
+    prosecutor = as_user(scene.users["prosecutor"])
+    path, data = forms(scene)["share"]
+    before = state()
+    assert prosecutor.post(path, data).status_code == 404
+    assert state() == before
+    path, data = forms(scene)["defendant"]
+    response = prosecutor.post(path, data)
+    assert response.status_code == 302 and response["Location"] == f"/justice/{scene.proceeding.pk}/"
+    assert scene.proceeding.defendants.count() == 2
+
+
+def test_the_page_offers_the_forms_to_editors_only(scene):
+    body = as_user(scene.users["police"]).get(f"/justice/{scene.proceeding.pk}/").content.decode()
+    for name in NAMES[1:]:
+        assert forms(scene)[name][0] in body, name
+    shared = as_user(scene.users["prosecutor"]).get(f"/justice/{scene.proceeding.pk}/").content.decode()
+    assert forms(scene)["advance"][0] in shared and forms(scene)["share"][0] not in shared
+    assert "/justice/new/" in as_user(scene.users["police"]).get("/justice/").content.decode()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_form_succeeds(scene, name):
+    path, data = forms(scene)[name]
+    client = as_user(scene.users["police"])
+    assert client.get(path).status_code == 200
+    response = client.post(path, data, follow=True)
+    assert response.status_code == 200, response.content
+    assert response.redirect_chain and "justice/" in response.redirect_chain[-1][0]
+    assert [str(m) for m in response.context["messages"]]
+    p = Proceeding.objects.get(pk=scene.proceeding.pk)
+    if name == "open":
+        opened = Proceeding.objects.get(reference="KTO 99/25")
+        assert response.redirect_chain[-1][0] == f"/justice/{opened.pk}/"
+        assert opened.owner.code == "pu-bg" and opened.stage == "investigation"
+    elif name == "advance":
+        assert (p.stage, str(p.final_verdict_on)) == ("final_verdict", "2025-06-02")
+    elif name == "defendant":
+        added = Defendant.objects.get(proceeding=p, number=2)
+        assert added.name == "Borivoje Qwentik" and [c.offence.code for c in added.charges.all()] == ["388"]
+        # The identity is stored encrypted: not as plain text in the table.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM justice_defendant WHERE id = %s", [added.pk])
+            assert "Qwentik" not in str(cursor.fetchone()[0])
+    elif name == "charge":
+        assert sorted(Charge.objects.filter(defendant=scene.defendant).values_list("offence__code", flat=True)) == [
+            "388",
+            "389",
+        ]
+    elif name == "verdict":
+        verdict = Verdict.objects.get(charge=scene.charge, instance="final")
+        assert (verdict.outcome, verdict.prison_months, p.stage) == ("convicted", 48, "final_verdict")
+    elif name == "victim":
+        part = ProceedingVictim.objects.get(proceeding=p, case=scene.case_c)
+        assert part.role == "witness" and [m.code for m in part.protection_measures.all()] == ["video_link"]
+    elif name == "victim-edit":
+        part = ProceedingVictim.objects.get(pk=scene.part_b.pk)
+        assert (part.role, str(part.compensation_awarded), part.version) == ("injured_party", "200000.00", 2)
+        assert [m.code for m in part.protection_measures.all()] == ["closed_hearing"]
+    elif name == "share":
+        assert ProceedingShare.objects.filter(proceeding=p, organisation__code="rjt-ns").exists()
+
+
+BAD = [
+    ("open", {"reference": ""}, "reference"),
+    ("open", {"cases": "NO-SUCH-CASE"}, "cases"),
+    ("open", {"investigation_on": "2999-01-01"}, "investigation_on"),
+    ("advance", {"on": "2020-01-01"}, "on"),
+    ("defendant", {"name": "   "}, "name"),
+    ("defendant", {"birth_year": "1700"}, "birth_year"),
+    ("defendant", {"citizenship": "R1"}, "citizenship"),
+    ("verdict", {"fine_currency": "EU1", "fine_amount": "100"}, "fine_currency"),
+    ("charge", {"offence": "388"}, "offence"),
+    ("verdict", {"outcome": "acquitted", "prison_months": "12"}, "prison_months"),
+    ("verdict", {"decided_on": "2024-01-01"}, "decided_on"),
+    ("victim", {"case": "NO-SUCH-CASE"}, "case"),
+    ("victim-edit", {"compensation_paid": "999999", "paid_on": "2025-04-01"}, "compensation_paid"),
+    ("victim-edit", {"awarded_on": ""}, "awarded_on"),
+    ("share", {"organisation": "999999"}, "organisation"),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "field"), BAD)
+def test_bad_input_names_the_field_and_stores_nothing(scene, name, change, field):
+    path, data = forms(scene)[name]
+    before = state()
+    response = as_user(scene.users["police"]).post(path, {**data, **change})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors, form.errors
+    # The input is kept on the page.
+    for key, value in change.items():
+        if value and key not in ("organisation",):
+            assert str(value) in response.content.decode()
+    assert state() == before
+
+
+def test_a_case_the_user_may_not_see_is_no_such_case(scene):
+    # The NGO's own case exists, but the police cannot see it: refused exactly like a missing one.
+    from nrm.cases.tests.helpers import open_case
+
+    hidden = open_case(scene.users["ngo"], "ngo-sigurna")
+    path, data = forms(scene)["victim"]
+    before = state()
+    response = as_user(scene.users["police"]).post(path, {**data, "case": hidden.reference})
+    assert response.context["form"].errors["case"] == ["No such case."]
+    assert state() == before
+
+
+def test_a_stale_edit_is_a_conflict_and_keeps_the_input(scene):
+    path, data = forms(scene)["victim-edit"]
+    client = as_user(scene.users["police"])
+    assert client.post(path, data).status_code == 302
+    before = state()
+    response = client.post(path, {**data, "compensation_claimed": "310000"})  # the old version
+    assert response.status_code == 409
+    assert response.context["form"].non_field_errors()
+    assert "310000" in response.content.decode()
+    assert state() == before
+    path, data = forms(scene)["advance"]
+    stale = client.post(path, {**data, "version": 1})
+    assert stale.status_code == 409 and state() == before
