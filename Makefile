@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/nrm
+# The suite runs on one worker per core (pytest-xdist); WORKERS=0 runs it in one process.
+WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo serve test test-sqlite test-postgres test-browser lint fmt check migrations-check chromium clean bench
@@ -43,13 +45,13 @@ test: $(STAMP) chromium check test-sqlite test-postgres test-browser
 
 test-sqlite: $(STAMP)
 	@echo "== suite on SQLite"
-	NRM_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not browser"
+	NRM_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not browser" -n $(WORKERS)
 
 test-postgres: $(STAMP)
 	@$(BIN)/python scripts/pg_available.py "$(PG_URL)" || exit_code=$$?; \
 	if [ "$${exit_code:-0}" = "0" ]; then \
 	  echo "== suite on PostgreSQL"; \
-	  NRM_DATA_DIR=$$(mktemp -d) DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -m "not browser" --create-db || exit 1; \
+	  NRM_DATA_DIR=$$(mktemp -d) DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -m "not browser" -n $(WORKERS) --create-db || exit 1; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is required under CI"; exit 1; \
 	else echo "PostgreSQL leg skipped: no server at $(PG_URL)"; fi
 

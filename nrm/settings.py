@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -62,10 +63,18 @@ def _local_secret(name: str, filename: str, nbytes: int) -> str:
         raise ImproperlyConfigured(f"{name} must be set when NRM_ENV=production")
     path = DATA_DIR / filename
     if not path.exists():
+        # Written aside, then linked into place: processes starting at once (test workers, a
+        # server's workers) all read the one complete key, whoever wrote it.
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=f".{filename}.")
         with os.fdopen(fd, "w") as fh:
             fh.write(base64.b64encode(secrets.token_bytes(nbytes)).decode())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 

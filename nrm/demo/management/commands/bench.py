@@ -33,8 +33,15 @@ def _read_cases(token: str, ids: list[int], start: int, count: int) -> list[floa
         timings.append((time.perf_counter() - t0) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"case read failed: HTTP {response.status_code}")
-    connections.close_all()
     return timings
+
+
+def _read_cases_forked(token: str, ids: list[int], start: int, count: int) -> list[float]:
+    """:func:`_read_cases` in a worker process, which closes its own connections when done."""
+    try:
+        return _read_cases(token, ids, start, count)
+    finally:
+        connections.close_all()
 
 
 class Command(BaseCommand):
@@ -84,7 +91,7 @@ class Command(BaseCommand):
                 connections.close_all()
                 share = -(-reads // n)
                 with multiprocessing.get_context("fork").Pool(n) as pool:
-                    parts = pool.starmap(_read_cases, [(token.key, ids, i * share, share) for i in range(n)])
+                    parts = pool.starmap(_read_cases_forked, [(token.key, ids, i * share, share) for i in range(n)])
                 timings = [t for part in parts for t in part]
             total = time.perf_counter() - started
             if len(timings) < 2:
