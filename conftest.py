@@ -67,3 +67,16 @@ def orgs(world):
 def fresh(user: User) -> User:
     """Return the user re-read, without the per-request membership cache."""
     return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Start every test in English: a page rendered in Serbian must not leave its language behind.
+
+    Django keeps the active language per thread, and a worker runs many tests in one thread.
+    """
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
