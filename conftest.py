@@ -46,16 +46,56 @@ PRESUMED_ADULT = [
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture
-def world(db):
-    """Load reference data, the test indicator list and the demo personas; return users by name."""
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def load_world() -> None:
+    """Load the reference data, Serbia's action plan, the test indicator list (the only active one) and the personas."""
+    from nrm.actionplan.services import load_plan
     from nrm.demo.generator import demo_users
     from nrm.demo.reference import load_reference
 
     load_reference()
+    load_plan()
     IndicatorList.objects.update(is_active=False)
     IndicatorList.objects.create(code="mini", version=1, title="Test list", definition=MINI_LIST)
-    users = {u.username: u for u in demo_users(PASSWORD)}
+    demo_users(PASSWORD)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords():
+    """Hash passwords cheaply for the whole run: Argon2 (the production hasher) per persona would dominate it.
+
+    ``nrm.core.tests.test_foundation`` checks that production settings keep Argon2 first.
+    """
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, _fast_passwords):
+    """Load the world once per test database (one per xdist worker), not once per test.
+
+    Each test still runs in its own transaction, rolled back afterwards, so the reference data a
+    test changes is back for the next one.
+    """
+    with django_db_blocker.unblock():
+        load_world()
+
+
+@pytest.fixture
+def world(db):
+    """Return the demo personas by name (the reference data is loaded once, by ``django_db_setup``)."""
+    from nrm.demo.generator import DEMO_USERS
+
+    names = [row[0] for row in DEMO_USERS]
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    if len(users) < len(names):
+        # A live-server test's database is flushed after each test: load the world again.
+        load_world()
+        users = {u.username: u for u in User.objects.filter(username__in=names)}
     return users
 
 

@@ -17,14 +17,8 @@ from django.utils import timezone
 from conftest import PASSWORD, fresh
 from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership, Organisation, User
-from nrm.actionplan.models import ActionPlan
+from nrm.actionplan.models import ActionPlan, BudgetLine, Resource, Strategy, TaskInstitution
 from nrm.actionplan.services import load_plan
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Hash the personas' passwords cheaply: these tests are about monitoring, not sign-in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -42,8 +36,20 @@ def member(username: str, org: Organisation, role: str, email: str = "") -> User
 
 @pytest.fixture
 def plan(world) -> ActionPlan:
-    load_plan()
+    """Return Serbia's action plan (loaded once per database with the reference data)."""
     return ActionPlan.objects.get(code="rs-action-plan-2017-2018")
+
+
+@pytest.fixture
+def no_plan(world) -> None:
+    """Remove the plan the world carries, for tests of a database that has none yet."""
+    # Children first: the plan's institutions and budget lines are protected from a cascade.
+    BudgetLine.objects.all().delete()
+    Resource.objects.all().delete()
+    TaskInstitution.objects.all().delete()
+    ActionPlan.objects.all().delete()
+    Strategy.objects.all().delete()
+    assert not ActionPlan.objects.exists()
 
 
 @pytest.fixture

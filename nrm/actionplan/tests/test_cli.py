@@ -76,7 +76,7 @@ def test_export_json_shape(plan):
     assert data["budget"]["action_plan"]["totals"] == {"2017": "3218120.00", "2018": "4804240.00"}
 
 
-def test_export_without_a_plan_fails_with_one_line(db):
+def test_export_without_a_plan_fails_with_one_line(no_plan):
     with pytest.raises(CommandError, match="no such action plan"):
         run("actionplan", "export", "--format", "json")
 

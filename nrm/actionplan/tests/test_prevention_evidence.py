@@ -10,11 +10,9 @@ from nrm.accounts.models import Organisation
 from nrm.actionplan import services
 from nrm.actionplan.models import Task
 from nrm.prevention import services as prevention_services
-from nrm.prevention.reference import load_prevention_reference
 
 
 def test_the_report_form_shows_the_months_prevention_work_on_the_activitys_tasks(people, plan):
-    load_prevention_reference()
     reporter = people["reporter"]
     mup = Organisation.objects.get(code="mup")
     report = services.report_create(actor=reporter, plan=plan, institution=mup, year=2018, month=3)

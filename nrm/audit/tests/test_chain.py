@@ -22,19 +22,25 @@ def tamper(chain):
 
 @pytest.fixture
 def chain(db):
+    """Return the log after five more entries (the loaded world may have written some before)."""
     for i in range(5):
         audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
     return list(AuditEntry.objects.order_by("seq"))
 
 
+def seq(chain, n: int) -> int:
+    """Return the sequence number of the n-th (1-based) of the five entries the test wrote."""
+    return chain[len(chain) - 5 + n - 1].seq
+
+
 def test_intact_chain_verifies(chain, capsys):
     assert audit_verify().ok
     call_command("audit", "verify")
-    assert "5 entries verified" in capsys.readouterr().out
+    assert f"{len(chain)} entries verified" in capsys.readouterr().out
 
 
 def test_rows_are_linked(chain):
-    assert chain[0].prev_hash == "0" * 64
+    assert chain[0].seq == 1 and chain[0].prev_hash == "0" * 64
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
 
 
@@ -48,29 +54,32 @@ def test_model_refuses_update_and_delete(chain):
 def test_database_refuses_update_and_delete(chain):
     from django.db import DatabaseError, transaction
 
-    for sql in ("UPDATE audit_auditentry SET reason = 'x' WHERE seq = 1", "DELETE FROM audit_auditentry WHERE seq = 5"):
+    for sql in (
+        f"UPDATE audit_auditentry SET reason = 'x' WHERE seq = {seq(chain, 1)}",
+        f"DELETE FROM audit_auditentry WHERE seq = {seq(chain, 5)}",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql)
-    assert AuditEntry.objects.count() == 5 and audit_verify().ok
+    assert AuditEntry.objects.count() == len(chain) and audit_verify().ok
 
 
 def test_edited_row_is_detected(tamper):
     with connection.cursor() as cur:
-        cur.execute("UPDATE audit_auditentry SET reason = 'nothing to see' WHERE seq = 3")
+        cur.execute(f"UPDATE audit_auditentry SET reason = 'nothing to see' WHERE seq = {seq(tamper, 3)}")
     result = audit_verify()
-    assert not result.ok and "entry 3" in result.problem
-    with pytest.raises(CommandError, match="entry 3"):
+    assert not result.ok and f"entry {seq(tamper, 3)}" in result.problem
+    with pytest.raises(CommandError, match=f"entry {seq(tamper, 3)}"):
         call_command("audit", "verify")
 
 
 def test_deleted_middle_row_is_detected(tamper):
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM audit_auditentry WHERE seq = 2")
-    assert "entry 2 is missing" in audit_verify().problem
+        cur.execute(f"DELETE FROM audit_auditentry WHERE seq = {seq(tamper, 2)}")
+    assert f"entry {seq(tamper, 2)} is missing" in audit_verify().problem
 
 
 def test_deleted_last_row_is_detected(tamper):
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM audit_auditentry WHERE seq = 5")
+        cur.execute(f"DELETE FROM audit_auditentry WHERE seq = {seq(tamper, 5)}")
     result = audit_verify()
     assert not result.ok and "deleted" in result.problem

@@ -9,6 +9,13 @@ from nrm.audit.services import atomic_audited, audit_record, audit_verify, denie
 from nrm.core.errors import NotFound
 
 
+@pytest.fixture
+def new_entries(db):
+    """Return a function listing the entries written since the test began (the world may have written some)."""
+    start = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    return lambda: AuditEntry.objects.filter(seq__gt=start).order_by("seq")
+
+
 @atomic_audited
 def _refuse_after_writing(object_id: int) -> None:
     audit_record(actor=None, action="thing.write", object_type="thing", object_id=object_id)
@@ -26,10 +33,10 @@ def _fail() -> None:
     raise ValueError("bad input")
 
 
-def test_denial_is_kept_and_the_rest_rolled_back(db):
+def test_denial_is_kept_and_the_rest_rolled_back(new_entries):
     with pytest.raises(NotFound):
         _refuse_after_writing(1)
-    [entry] = AuditEntry.objects.all()
+    [entry] = new_entries()
     assert (entry.action, entry.object_id, entry.outcome, entry.reason) == (
         "thing.write",
         "1",
@@ -39,25 +46,25 @@ def test_denial_is_kept_and_the_rest_rolled_back(db):
     assert audit_verify().ok
 
 
-def test_nested_denial_is_written_once(db):
+def test_nested_denial_is_written_once(new_entries):
     with pytest.raises(NotFound) as exc:
         _outer()
     assert exc.value.audit is None
-    assert list(AuditEntry.objects.values_list("object_id", "outcome")) == [("2", "denied")]
+    assert list(new_entries().values_list("object_id", "outcome")) == [("2", "denied")]
     assert audit_verify().ok
 
 
-def test_other_errors_roll_back_everything(db):
+def test_other_errors_roll_back_everything(new_entries):
     with pytest.raises(ValueError):
         _fail()
-    assert not AuditEntry.objects.exists()
+    assert not new_entries().exists()
 
 
-def test_plain_not_found_writes_nothing(db):
+def test_plain_not_found_writes_nothing(new_entries):
     @atomic_audited
     def missing():
         raise NotFound
 
     with pytest.raises(NotFound):
         missing()
-    assert not AuditEntry.objects.exists()
+    assert not new_entries().exists()

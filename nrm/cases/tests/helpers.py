@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -33,12 +32,6 @@ IDENTITY = {
 }
 GUARDIAN = "Guardian Vuksanovic"
 SECRETS = [*IDENTITY.values(), GUARDIAN]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hash the personas' passwords cheaply; argon2 for eight users a test would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def org(code: str) -> Organisation:

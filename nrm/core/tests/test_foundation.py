@@ -71,3 +71,13 @@ def test_working_days_skip_serbian_holidays(start, days, expected):
 
 def test_weekend_is_not_a_working_day():
     assert not is_working_day(dt.date(2026, 11, 28), "RS")
+
+
+def test_production_hashes_passwords_with_argon2():
+    """The suite hashes cheaply (conftest); the settings module itself keeps Argon2 first."""
+    from django.conf import settings
+
+    import nrm.settings
+
+    assert settings.PASSWORD_HASHERS != nrm.settings.PASSWORD_HASHERS  # the suite's override is in force
+    assert nrm.settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -1,4 +1,4 @@
-"""Fixtures of the early-warning tests: cheap passwords, the reference lists, observers and a threshold."""
+"""Fixtures of the early-warning tests: the reference lists, observers and a threshold."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from django.utils import timezone
 from conftest import fresh
 from nrm.accounts.choices import Role
 from nrm.cases.tests.helpers import (
-    _fast_passwords,  # noqa: F401
     member,
     org,
 )
 from nrm.earlywarning import services
 from nrm.earlywarning.models import AlertThreshold
-from nrm.earlywarning.reference import load_earlywarning_reference
 
 NOTE = "Seen near the bus station with a man called Quorbatek"
 REGION = "Vojvodina"
@@ -37,7 +35,6 @@ def people(world):
     ``coordinator`` and ``analyst`` are in the Coordinator's office; e-mails are set so that
     alerts can be mailed.
     """
-    load_earlywarning_reference()
     users = {
         **world,
         "novisad": member("novisad", "pu-ns", Role.FRONTLINE),

@@ -1,4 +1,4 @@
-"""Fixtures of the helpline tests: cheap password hashing, the topics, a helpline worker and a call."""
+"""Fixtures of the helpline tests: the topics, a helpline worker and a call."""
 
 import datetime as dt
 
@@ -8,12 +8,10 @@ from django.utils import timezone
 from conftest import fresh
 from nrm.accounts.choices import Role
 from nrm.cases.tests.helpers import (
-    _fast_passwords,  # noqa: F401
     member,
     org,
 )
 from nrm.helpline import services
-from nrm.helpline.reference import load_helpline_reference
 
 NOTES = "Caller worried about a cousin; mentions a bar owner called Quorbatek"
 
@@ -26,7 +24,6 @@ def at(year, month, day, hour=10, minute=0):
 @pytest.fixture
 def people(world):
     """Return the personas plus ``hotline``, a frontline worker of the national helpline."""
-    load_helpline_reference()
     return {**world, "hotline": member("hotline", "helpline", Role.FRONTLINE)}
 
 

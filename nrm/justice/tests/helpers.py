@@ -15,7 +15,6 @@ from nrm.cases.models import Case
 from nrm.cases.tests.helpers import member, move, open_case, org, refer, share
 from nrm.justice import services
 from nrm.justice.models import Charge, Defendant, Proceeding, ProceedingShare, ProceedingVictim, Verdict
-from nrm.justice.reference import load_justice_reference
 from nrm.referrals.choices import ReferralStatus
 
 DEFENDANT = {"name": "Dragoslav Xyvernik", "identity_details": "born 1979-02-11, ID 004471928, Ulica Kvrgava 3"}
@@ -47,7 +46,6 @@ def build_scene(world) -> SimpleNamespace:
     - the proceeding is shared with the prosecutor's office rjt-bg; one defendant charged under
       Art. 388, convicted at first instance.
     """
-    load_justice_reference()
     police, ngo = world["police"], world["ngo"]
     prosecutor = member("prosecutor", "rjt-bg", Role.CASEWORKER)
     case_a = open_case(police)

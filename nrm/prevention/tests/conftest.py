@@ -1,4 +1,4 @@
-"""Fixtures of the prevention tests: cheap password hashing, the professions, one event of the police."""
+"""Fixtures of the prevention tests: the professions, one event of the police."""
 
 import datetime as dt
 
@@ -6,11 +6,9 @@ import pytest
 
 from conftest import fresh
 from nrm.cases.tests.helpers import (
-    _fast_passwords,  # noqa: F401
     org,
 )
 from nrm.prevention import services
-from nrm.prevention.reference import load_prevention_reference
 
 ATTENDANCE = [
     {"profession": "police", "sex": "F", "count": 7},
@@ -21,7 +19,6 @@ ATTENDANCE = [
 
 @pytest.fixture
 def people(world):
-    load_prevention_reference()
     return world
 
 

@@ -18,12 +18,6 @@ JOINT = "rs-ungift-jp-2010"
 IRC = "rs-irc-anti-trafficking"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Hash the personas' passwords cheaply: these tests are about programmes, not sign-in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def fixture_document() -> dict:
     return json.loads(DEFAULT_FIXTURE.read_text(encoding="utf-8"))
 
@@ -34,6 +28,13 @@ def seed_text(prefix: str) -> str:
     if not files:
         pytest.skip(f"seed {prefix} not found under {SEEDS}: the seed check needs the shared seeds")
     return re.sub(r"\s+", " ", files[0].read_text(encoding="utf-8").replace("**", ""))
+
+
+@pytest.fixture
+def no_programmes(world) -> None:
+    """Remove the seeds' programmes the world carries, for tests of a database that has none yet."""
+    Programme.objects.all().delete()
+    assert not Programme.objects.exists()
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_loading_twice_changes_nothing(programmes):
     assert Organisation.objects.count() == orgs
 
 
-def test_broken_document_names_the_field_and_stores_nothing(db, tmp_path):
+def test_broken_document_names_the_field_and_stores_nothing(no_programmes, tmp_path):
     doc = fixture_document()
     doc["programmes"][0]["funding"][1]["amount"] = "200001"
     path = tmp_path / "p.json"
@@ -135,7 +135,7 @@ def test_broken_document_names_the_field_and_stores_nothing(db, tmp_path):
     assert Programme.objects.count() == 0
 
 
-def test_unknown_partner_names_the_field(db, tmp_path):
+def test_unknown_partner_names_the_field(no_programmes, tmp_path):
     doc = fixture_document()
     doc["programmes"][1]["partners"][0]["organisation"] = "nowhere"
     path = tmp_path / "p.json"

@@ -17,12 +17,6 @@ GIVEN = "Zorislava"  # a name no template, label or reference data contains
 FAMILY = "Qwertović"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Hash the personas' passwords cheaply: these tests sign in with force_login, not passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def screen(user: User, org: Organisation, answers=PRESUMED_ADULT, **kwargs):
     return case_services.screening_record(
         actor=fresh(user), organisation=org, answers=answers, is_child=False, **kwargs

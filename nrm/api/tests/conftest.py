@@ -1,3 +1,0 @@
-"""Fixtures of these tests: cheap password hashing for the personas (see ``helpers``)."""
-
-from nrm.cases.tests.helpers import _fast_passwords  # noqa: F401
