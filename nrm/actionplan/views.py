@@ -51,7 +51,7 @@ from nrm.audit.services import audit_record
 from nrm.core.errors import Conflict, NotFound
 from nrm.prevention import selectors as prevention_selectors
 from nrm.web.gates import role_gate
-from nrm.web.views import add_conflict, add_service_errors
+from nrm.web.pages import add_conflict, add_service_errors
 
 PAGE_SIZE = 50
 

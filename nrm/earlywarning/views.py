@@ -34,7 +34,7 @@ from nrm.earlywarning.forms import (
     ThresholdForm,
 )
 from nrm.web.gates import role_gate
-from nrm.web.views import add_service_errors
+from nrm.web.pages import add_service_errors
 
 PAGE_SIZE = 50
 LEVELS = [(RiskLevel.LOW, "1-4"), (RiskLevel.MEDIUM, "5-9"), (RiskLevel.HIGH, "10-16"), (RiskLevel.VERY_HIGH, "20-25")]

@@ -30,7 +30,7 @@ from nrm.helpline.forms import CallFilterForm, CallForm, CallScreeningForm, Stat
 from nrm.helpline.models import Topic
 from nrm.reporting import display
 from nrm.reporting.engine import MARKER
-from nrm.web.views import add_service_errors
+from nrm.web.pages import add_service_errors
 
 PAGE_SIZE = 50
 

@@ -30,7 +30,7 @@ from nrm.justice.choices import STAGE_DATE, STAGE_ORDER, Stage
 from nrm.justice.models import Charge, Defendant, ProceedingVictim
 from nrm.reporting import display
 from nrm.reporting.engine import MARKER
-from nrm.web.views import add_conflict, add_service_errors
+from nrm.web.pages import add_conflict, add_service_errors
 
 PAGE_SIZE = 50
 

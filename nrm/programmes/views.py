@@ -40,7 +40,7 @@ from nrm.programmes.forms import (
 from nrm.programmes.iati import activity_xml
 from nrm.programmes.models import Programme
 from nrm.web.gates import role_gate
-from nrm.web.views import add_conflict, add_service_errors
+from nrm.web.pages import add_conflict, add_service_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

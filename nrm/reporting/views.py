@@ -22,7 +22,7 @@ from nrm.reporting import display, exports, selectors
 from nrm.reporting.engine import MARKER, POPULATIONS, StatTable
 from nrm.reporting.forms import CustomTableForm, TableFilterForm
 from nrm.reporting.tables import REPORTS
-from nrm.web.views import add_service_errors
+from nrm.web.pages import add_service_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAMILIES = [
