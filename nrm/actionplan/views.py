@@ -12,7 +12,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -48,10 +47,10 @@ from nrm.actionplan.forms import (
 )
 from nrm.actionplan.models import ActionPlan, Activity, Report
 from nrm.audit.services import audit_record
-from nrm.core.errors import Conflict, NotFound
+from nrm.core.errors import NotFound
 from nrm.prevention import selectors as prevention_selectors
 from nrm.web.gates import role_gate
-from nrm.web.views import add_conflict, add_service_errors
+from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 
@@ -413,26 +412,18 @@ def report_new(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     initial = {"plan": plan.pk, "year": default_year(plan, today), "kind": ReportKind.MONTHLY}
     form = ReportCreateForm(request.POST or None, institutions=institutions, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                report = services.report_create(
-                    actor=user,
-                    plan=d["plan"],
-                    institution=d["institution"],
-                    kind=d["kind"],
-                    year=d["year"],
-                    month=d["month"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Report opened: fill it in, save it as a draft and submit it."))
-                return redirect("actionplan:report_edit", pk=report.pk)
-    return render(request, "actionplan/report_new.html", {"form": form, "plan": plan}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda d: services.report_create(
+            actor=user, plan=d["plan"], institution=d["institution"], kind=d["kind"], year=d["year"], month=d["month"]
+        ),
+        success=_("Report opened: fill it in, save it as a draft and submit it."),
+        done=lambda report: redirect("actionplan:report_edit", pk=report.pk),
+        template="actionplan/report_new.html",
+        context={"plan": plan},
+        invalid_status=400,
+    )
 
 
 def _report_context(request: HttpRequest, report: Report, **extra) -> dict:
@@ -483,54 +474,58 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("actionplan:report_detail", pk=report.pk)
     form = ReportForm(request.POST or None, report=report)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            submit = request.POST.get("action") == "submit"
-            kwargs = {
-                "actor": request.user,
-                "report": report,
-                "expected_version": form.cleaned_data["version"],
-                "summary": form.cleaned_data["summary"],
-                "entries": form.entries(),
-            }
-            try:
-                if submit:
-                    done = services.report_save_and_submit(**kwargs)
-                else:
-                    services.report_save_draft(**kwargs)
-            except ValidationError as exc:
-                add_service_errors(form, exc, rename={**form.service_field_names(), "month": None, "year": None})
-            except Conflict as exc:
-                status = add_conflict(form, exc)
-            else:
-                if not submit:
-                    messages.success(request, _("Draft saved."))
-                    return redirect("actionplan:report_edit", pk=report.pk)
-                if done.is_late:
-                    messages.warning(
-                        request,
-                        _("Report submitted after its due date (%(due)s); it is accepted and recorded as late.")
-                        % {"due": done.due_on.isoformat()},
-                    )
-                else:
-                    messages.success(request, _("Report submitted on time."))
-                return redirect("actionplan:report_detail", pk=report.pk)
-    groups = form.entry_groups()
-    if report.month:
-        # What was recorded as prevention work on the activities' tasks that month, as a reminder.
-        evidence = prevention_selectors.activity_evidence(
-            request.user, [g["activity"].pk for g in groups], report.year, report.month
-        )
-        for g in groups:
-            g["evidence"] = evidence.get(g["activity"].pk)
-    return render(
+    submit = request.POST.get("action") == "submit"
+
+    def save(d: dict) -> Report | None:
+        kwargs = {
+            "actor": request.user,
+            "report": report,
+            "expected_version": d["version"],
+            "summary": d["summary"],
+            "entries": form.entries(),
+        }
+        if submit:
+            return services.report_save_and_submit(**kwargs)
+        services.report_save_draft(**kwargs)
+        return None
+
+    def page() -> dict:
+        groups = form.entry_groups()
+        if report.month:
+            # What was recorded as prevention work on the activities' tasks that month, as a reminder.
+            evidence = prevention_selectors.activity_evidence(
+                request.user, [g["activity"].pk for g in groups], report.year, report.month
+            )
+            for g in groups:
+                g["evidence"] = evidence.get(g["activity"].pk)
+        return {"form": form, "report": report, "period": period_label(report.period), "groups": groups}
+
+    return form_page(
         request,
-        "actionplan/report_edit.html",
-        {"form": form, "report": report, "period": period_label(report.period), "groups": groups},
-        status=status,
+        form,
+        save,
+        success="" if submit else _("Draft saved."),
+        done=(lambda done: _submitted(request, done))
+        if submit
+        else reverse("actionplan:report_edit", args=[report.pk]),
+        template="actionplan/report_edit.html",
+        context=page,
+        rename={**form.service_field_names(), "month": None, "year": None},
+        invalid_status=400,
     )
+
+
+def _submitted(request: HttpRequest, report: Report) -> HttpResponse:
+    """Tell whether the report just submitted is late, and show it."""
+    if report.is_late:
+        messages.warning(
+            request,
+            _("Report submitted after its due date (%(due)s); it is accepted and recorded as late.")
+            % {"due": report.due_on.isoformat()},
+        )
+    else:
+        messages.success(request, _("Report submitted on time."))
+    return redirect("actionplan:report_detail", pk=report.pk)
 
 
 @monitoring
@@ -542,24 +537,14 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; reload the page and try again."))
         return redirect("actionplan:report_detail", pk=report.pk)
-    try:
-        done = services.report_submit(actor=request.user, report=report, expected_version=form.cleaned_data["version"])
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("actionplan:report_edit", pk=report.pk)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return redirect("actionplan:report_detail", pk=report.pk)
-    if done.is_late:
-        messages.warning(
-            request,
-            _("Report submitted after its due date (%(due)s); it is accepted and recorded as late.")
-            % {"due": done.due_on.isoformat()},
-        )
-    else:
-        messages.success(request, _("Report submitted on time."))
-    return redirect("actionplan:report_detail", pk=report.pk)
+    return form_page(
+        request,
+        form,
+        lambda d: services.report_submit(actor=request.user, report=report, expected_version=d["version"]),
+        done=lambda done: _submitted(request, done),
+        invalid_to=reverse("actionplan:report_edit", args=[report.pk]),
+        conflict_to=reverse("actionplan:report_detail", args=[report.pk]),
+    )
 
 
 @monitoring
@@ -568,29 +553,26 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept a submitted report, or return it for correction with a comment (required)."""
     report = _report(request, pk, PlanAction.REVIEW)
     form = ReviewForm(request.POST)
-    status = 400
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            if d["decision"] == ReviewForm.RETURN:
-                services.report_return(
-                    actor=request.user, report=report, expected_version=d["version"], reason=d["comment"]
-                )
-                messages.success(request, _("Report returned to the institution for correction."))
-            else:
-                services.report_accept(
-                    actor=request.user, report=report, expected_version=d["version"], note=d["comment"]
-                )
-                messages.success(request, _("Report accepted."))
-        except ValidationError as exc:
-            add_service_errors(form, exc, rename={"reason": "comment"})
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            return redirect("actionplan:report_detail", pk=report.pk)
-    report = _report(request, pk)
-    return render(
-        request, "actionplan/report_detail.html", _report_context(request, report, review_form=form), status=status
+
+    def save(d: dict) -> str:
+        if d["decision"] == ReviewForm.RETURN:
+            services.report_return(
+                actor=request.user, report=report, expected_version=d["version"], reason=d["comment"]
+            )
+            return _("Report returned to the institution for correction.")
+        services.report_accept(actor=request.user, report=report, expected_version=d["version"], note=d["comment"])
+        return _("Report accepted.")
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=lambda message: message,
+        done=reverse("actionplan:report_detail", args=[report.pk]),
+        template="actionplan/report_detail.html",
+        context=lambda: _report_context(request, _report(request, pk), review_form=form),
+        rename={"reason": "comment"},
+        invalid_status=400,
     )
 
 
@@ -704,25 +686,25 @@ def evaluation_activity(request: HttpRequest, pk: int, year: int) -> HttpRespons
         raise Http404
     coordinator = is_coordinator(user)
     form = EvaluationForm(request.POST or None) if coordinator else None
-    status = 200
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        status = 400
-        if form.is_valid():
-            try:
-                services.evaluation_record(actor=user, activity=activity, year=year, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Rating recorded; the earlier ones stay in the history."))
-                return redirect(f"{reverse('actionplan:evaluation')}?plan={activity.plan_id}&year={year}")
-    history = [e for e in selectors.evaluation_list(user, activity.plan, year=year) if e.activity_id == activity.pk]
-    return render(
+    if request.method == "POST" and form is None:
+        raise Http404
+    return form_page(
         request,
-        "actionplan/evaluation_activity.html",
-        {"activity": activity, "plan": activity.plan, "year": year, "history": history, "form": form},
-        status=status,
+        form,
+        lambda d: services.evaluation_record(actor=user, activity=activity, year=year, **d),
+        success=_("Rating recorded; the earlier ones stay in the history."),
+        done=f"{reverse('actionplan:evaluation')}?plan={activity.plan_id}&year={year}",
+        template="actionplan/evaluation_activity.html",
+        context=lambda: {
+            "activity": activity,
+            "plan": activity.plan,
+            "year": year,
+            "history": [
+                e for e in selectors.evaluation_list(user, activity.plan, year=year) if e.activity_id == activity.pk
+            ],
+            "form": form,
+        },
+        invalid_status=400,
     )
 
 
@@ -739,27 +721,12 @@ def briefing_list(request: HttpRequest) -> HttpResponse:
     plan = _plan_from(request, plans)
     today = timezone.localdate()
     form = BriefingForm(request.POST or None, plan=plan, initial=_briefing_initial(plan, today))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                briefing = services.briefing_generate(
-                    actor=user, plan=plan, kind=d["kind"], year=d["year"], month=d["month"]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Briefing generated."))
-                return redirect("actionplan:briefing_detail", pk=briefing.pk)
-    page = Paginator(selectors.briefing_list(user, plan), PAGE_SIZE).get_page(request.GET.get("page"))
-    for b in page.object_list:
-        b.late = timezone.localdate(b.created_at) > b.due_on
-    return render(
-        request,
-        "actionplan/briefing_list.html",
-        {
+
+    def page() -> dict:
+        page = Paginator(selectors.briefing_list(user, plan), PAGE_SIZE).get_page(request.GET.get("page"))
+        for b in page.object_list:
+            b.late = timezone.localdate(b.created_at) > b.due_on
+        return {
             "plan": plan,
             "plans": plans,
             "form": form,
@@ -767,8 +734,17 @@ def briefing_list(request: HttpRequest) -> HttpResponse:
             "reminders": selectors.briefing_reminders(user, plan, today=today),
             "council_due": services.council_next_due(plan),
             "today": today,
-        },
-        status=status,
+        }
+
+    return form_page(
+        request,
+        form,
+        lambda d: services.briefing_generate(actor=user, plan=plan, kind=d["kind"], year=d["year"], month=d["month"]),
+        success=_("Briefing generated."),
+        done=lambda briefing: redirect("actionplan:briefing_detail", pk=briefing.pk),
+        template="actionplan/briefing_list.html",
+        context=page,
+        invalid_status=400,
     )
 
 

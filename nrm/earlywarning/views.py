@@ -11,10 +11,10 @@ import csv
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import WarningAction, manages_early_warning, warning_org_ids
 from nrm.audit.services import audit_record
-from nrm.core.errors import Conflict
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.choices import RiskLevel
 from nrm.earlywarning.forms import (
@@ -34,7 +33,7 @@ from nrm.earlywarning.forms import (
     ThresholdForm,
 )
 from nrm.web.gates import role_gate
-from nrm.web.views import add_service_errors
+from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 LEVELS = [(RiskLevel.LOW, "1-4"), (RiskLevel.MEDIUM, "5-9"), (RiskLevel.HIGH, "10-16"), (RiskLevel.VERY_HIGH, "20-25")]
@@ -153,30 +152,39 @@ def observation_new(request: HttpRequest) -> HttpResponse:
     if not warning_org_ids(request.user, WarningAction.OBSERVE):
         raise Http404
     form = ObservationForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        before = set(selectors.alert_list(request.user).filter(status="open").values_list("pk", flat=True))
-        try:
-            observation = services.observation_record(
-                actor=request.user,
-                organisation=d["organisation"],
-                observed_on=d["observed_on"],
-                indicator=d["indicator"],
-                region=d["region"],
-                likelihood=d["likelihood"],
-                impact=d["impact"],
-                persons_concerned=d["persons_concerned"],
-                note=d["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Observation recorded."))
-            after = set(selectors.alert_list(request.user).filter(status="open").values_list("pk", flat=True))
-            if after - before:
-                messages.warning(request, _("This observation raised an early-warning alert."))
-            return redirect("earlywarning:observation_detail", pk=observation.pk)
-    return render(request, "earlywarning/observation_form.html", {"form": form})
+
+    def open_alerts() -> set[int]:
+        return set(selectors.alert_list(request.user).filter(status="open").values_list("pk", flat=True))
+
+    def save(d: dict):
+        before = open_alerts()
+        observation = services.observation_record(
+            actor=request.user,
+            organisation=d["organisation"],
+            observed_on=d["observed_on"],
+            indicator=d["indicator"],
+            region=d["region"],
+            likelihood=d["likelihood"],
+            impact=d["impact"],
+            persons_concerned=d["persons_concerned"],
+            note=d["note"],
+        )
+        return observation, open_alerts() - before
+
+    def done(saved) -> HttpResponse:
+        observation, raised = saved
+        if raised:
+            messages.warning(request, _("This observation raised an early-warning alert."))
+        return redirect("earlywarning:observation_detail", pk=observation.pk)
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Observation recorded."),
+        done=done,
+        template="earlywarning/observation_form.html",
+    )
 
 
 @warning_reader
@@ -197,16 +205,16 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An alert with its figures, recipients, history and the steps the user may take."""
     alert = selectors.alert_get(request.user, pk)
-    return render(
-        request,
-        "earlywarning/alert_detail.html",
-        {
-            "alert": alert,
-            "form": NoteForm(),
-            "can_acknowledge": alert.status == "open" and services.acting_organisation(request.user, alert) is not None,
-            "can_manage": manages_early_warning(request.user),
-        },
-    )
+    return render(request, "earlywarning/alert_detail.html", _alert_context(request, alert, NoteForm()))
+
+
+def _alert_context(request: HttpRequest, alert, form: NoteForm) -> dict:
+    return {
+        "alert": alert,
+        "form": form,
+        "can_acknowledge": alert.status == "open" and services.acting_organisation(request.user, alert) is not None,
+        "can_manage": manages_early_warning(request.user),
+    }
 
 
 def _alert_step(step: Callable, done: str) -> Callable:
@@ -215,28 +223,22 @@ def _alert_step(step: Callable, done: str) -> Callable:
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         alert = selectors.alert_get(request.user, pk)
         form = NoteForm(request.POST)
-        form.is_valid()
-        try:
-            step(actor=request.user, alert=alert, note=form.cleaned_data.get("note", ""))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return render(
-                request,
-                "earlywarning/alert_detail.html",
-                {
-                    "alert": selectors.alert_get(request.user, pk),
-                    "form": form,
-                    "can_acknowledge": alert.status == "open"
-                    and services.acting_organisation(request.user, alert) is not None,
-                    "can_manage": manages_early_warning(request.user),
-                },
-                status=400,
-            )
-        except Conflict as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, str(done))
-        return redirect("earlywarning:alert_detail", pk=pk)
+        back = reverse("earlywarning:alert_detail", args=[pk])
+        return form_page(
+            request,
+            form,
+            lambda d: step(actor=request.user, alert=alert, note=d.get("note", "")),
+            success=done,
+            done=back,
+            template="earlywarning/alert_detail.html",
+            # The alert as it is now, the steps offered as they were.
+            context=lambda: {
+                **_alert_context(request, alert, form),
+                "alert": selectors.alert_get(request.user, pk),
+            },
+            invalid_status=400,
+            conflict_to=back,
+        )
 
     return view
 
@@ -253,18 +255,14 @@ def thresholds(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not manager:
         raise Http404
     form = ThresholdForm(request.POST or None) if manager else None
-    if form is not None and request.method == "POST" and form.is_valid():
-        try:
-            services.threshold_set(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Threshold saved."))
-            return redirect("earlywarning:thresholds")
-    return render(
+    return form_page(
         request,
-        "earlywarning/thresholds.html",
-        {"thresholds": selectors.threshold_list(request.user), "form": form, "can_manage": manager},
+        form,
+        lambda d: services.threshold_set(actor=request.user, **d),
+        success=_("Threshold saved."),
+        done=reverse("earlywarning:thresholds"),
+        template="earlywarning/thresholds.html",
+        context={"thresholds": selectors.threshold_list(request.user), "can_manage": manager},
     )
 
 
@@ -282,13 +280,12 @@ def threshold_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "window_days": threshold.window_days,
         "is_active": threshold.is_active,
     }
-    form = ThresholdForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.threshold_set(actor=request.user, threshold=threshold, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Threshold saved."))
-            return redirect("earlywarning:thresholds")
-    return render(request, "earlywarning/threshold_form.html", {"form": form, "threshold": threshold})
+    return form_page(
+        request,
+        ThresholdForm(request.POST or None, initial=initial),
+        lambda d: services.threshold_set(actor=request.user, threshold=threshold, **d),
+        success=_("Threshold saved."),
+        done=reverse("earlywarning:thresholds"),
+        template="earlywarning/threshold_form.html",
+        context={"threshold": threshold},
+    )

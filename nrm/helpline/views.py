@@ -8,9 +8,6 @@ call already converted is a message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,45 +18,27 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import helpline_org_ids, reads_national_statistics
-from nrm.audit.services import audit_record
 from nrm.cases import services as case_services
-from nrm.core.errors import Conflict, NotFound
 from nrm.helpline import selectors, services
 from nrm.helpline.choices import Channel
 from nrm.helpline.forms import CallFilterForm, CallForm, CallScreeningForm, StatisticsForm
 from nrm.helpline.models import Topic
 from nrm.reporting import display
 from nrm.reporting.engine import MARKER
-from nrm.web.views import add_service_errors
+from nrm.web.gates import role_gate
+from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 
 
-def helpline_staff(view: Callable) -> Callable:
-    """Let in the staff of a helpline; anyone else, and a NotFound, gets a 404.
-
-    A refused attempt at a particular call is audited.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not helpline_org_ids(request.user):
-            if "pk" in kwargs:
-                audit_record(
-                    actor=request.user,
-                    action="helpline.view",
-                    object_type="helpline_call",
-                    object_id=kwargs["pk"],
-                    outcome="denied",
-                    reason="role without helpline access",
-                )
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# The staff of a helpline; anyone else finds no page here, and an attempt at a particular call
+# is an audited denial.
+helpline_staff = role_gate(
+    lambda user: bool(helpline_org_ids(user)),
+    record="helpline_call",
+    action="helpline.view",
+    reason="role without helpline access",
+)
 
 
 @helpline_staff
@@ -75,28 +54,30 @@ def call_list(request: HttpRequest) -> HttpResponse:
 def call_new(request: HttpRequest) -> HttpResponse:
     """Log a call or message to the helpline."""
     form = CallForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            call = services.call_log(
-                actor=request.user,
-                organisation=d["organisation"],
-                channel=d["channel"],
-                topic=d["topic"],
-                received_at=d["received_at"],
-                language=d["language"],
-                region=d["region"],
-                referral_made=d["referral_made"],
-                referred_to=d["referred_to"],
-                referred_to_other=d["referred_to_other"],
-                notes=d["notes"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Call logged."))
-            return redirect("helpline:call_detail", pk=call.pk)
-    return render(request, "helpline/call_form.html", {"form": form})
+
+    def save(d: dict):
+        return services.call_log(
+            actor=request.user,
+            organisation=d["organisation"],
+            channel=d["channel"],
+            topic=d["topic"],
+            received_at=d["received_at"],
+            language=d["language"],
+            region=d["region"],
+            referral_made=d["referral_made"],
+            referred_to=d["referred_to"],
+            referred_to_other=d["referred_to_other"],
+            notes=d["notes"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Call logged."),
+        done=lambda call: redirect("helpline:call_detail", pk=call.pk),
+        template="helpline/call_form.html",
+    )
 
 
 @helpline_staff
@@ -118,29 +99,29 @@ def call_screening(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError:
         return render(request, "helpline/call_screening.html", {"call": call, "no_list": True}, status=503)
     form = CallScreeningForm(request.POST or None, user=request.user, indicator_list=indicator_list)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            screening = services.helpline_call_to_screening(
-                actor=request.user,
-                call=call,
-                indicator_list=indicator_list,
-                answers=d["answers"],
-                is_child=d["is_child"],
-                sex=d["sex"],
-                age_band=d["age_band"],
-                citizenship=d["citizenship"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return redirect("helpline:call_detail", pk=call.pk)
-        else:
-            messages.success(request, _("Screening saved from the call."))
-            return redirect("web:screening_detail", pk=screening.pk)
-    return render(
-        request, "helpline/call_screening.html", {"call": call, "form": form, "indicator_list": indicator_list}
+
+    def save(d: dict):
+        return services.helpline_call_to_screening(
+            actor=request.user,
+            call=call,
+            indicator_list=indicator_list,
+            answers=d["answers"],
+            is_child=d["is_child"],
+            sex=d["sex"],
+            age_band=d["age_band"],
+            citizenship=d["citizenship"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Screening saved from the call."),
+        done=lambda screening: redirect("web:screening_detail", pk=screening.pk),
+        template="helpline/call_screening.html",
+        context={"call": call, "indicator_list": indicator_list},
+        # Converted meanwhile: the call's page says so.
+        conflict_to=reverse("helpline:call_detail", args=[call.pk]),
     )
 
 

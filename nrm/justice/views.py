@@ -9,57 +9,37 @@ holds or that were shared with it (only the owner shares); anyone else finds no 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import JusticeAction, justice_org_ids
-from nrm.audit.services import audit_record
-from nrm.core.errors import Conflict, NotFound
+from nrm.core.errors import invalid
 from nrm.justice import forms as jforms
 from nrm.justice import selectors, services
 from nrm.justice.choices import STAGE_DATE, STAGE_ORDER, Stage
 from nrm.justice.models import Charge, Defendant, ProceedingVictim
 from nrm.reporting import display
 from nrm.reporting.engine import MARKER
-from nrm.web.views import add_conflict, add_service_errors
+from nrm.web.gates import role_gate
+from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 
 
-def justice_staff(view: Callable) -> Callable:
-    """Let in the staff of justice organisations; anyone else, and a NotFound, gets a 404.
-
-    A refused attempt at a particular proceeding is audited.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not justice_org_ids(request.user, JusticeAction.VIEW):
-            if "pk" in kwargs:
-                audit_record(
-                    actor=request.user,
-                    action="proceeding.view",
-                    object_type="proceeding",
-                    object_id=kwargs["pk"],
-                    outcome="denied",
-                    reason="role without justice access",
-                )
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapped)
+# The staff of justice organisations; anyone else finds no page here, and an attempt at a
+# particular proceeding is an audited denial.
+justice_staff = role_gate(
+    lambda user: bool(justice_org_ids(user, JusticeAction.VIEW)),
+    record="proceeding",
+    reason="role without justice access",
+)
 
 
 @justice_staff
@@ -106,19 +86,28 @@ def proceeding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, form: Form, *, title: str, submit: str, proceeding=None, status: int = 200, intro: str = ""
+    request: HttpRequest,
+    form: Form,
+    save: Callable[[dict], object],
+    *,
+    title: str,
+    submit: str,
+    success: str | Callable[[object], str],
+    proceeding=None,
+    intro: str = "",
+    **options,
 ) -> HttpResponse:
-    return render(
+    """Answer a justice form; done, the user is on the proceeding (the one ``save`` opened, if new)."""
+    return form_page(
         request,
-        "justice/form.html",
-        {"form": form, "title": title, "submit": submit, "proceeding": proceeding, "intro": intro},
-        status=status,
+        form,
+        save,
+        success=success,
+        done=lambda saved: reverse("justice:proceeding_detail", args=[(proceeding or saved).pk]),
+        template="justice/form.html",
+        context={"title": title, "submit": submit, "proceeding": proceeding, "intro": intro},
+        **options,
     )
-
-
-def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
-    messages.success(request, message)
-    return redirect("justice:proceeding_detail", pk=pk)
 
 
 @justice_staff
@@ -127,136 +116,135 @@ def proceeding_new(request: HttpRequest) -> HttpResponse:
     if not justice_org_ids(request.user, JusticeAction.EDIT):
         raise Http404
     form = jforms.ProceedingOpenForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict):
         cases, missing = selectors.cases_by_reference(request.user, d["cases"])
         if missing:
-            form.add_error("cases", _("No such case: %(refs)s") % {"refs": ", ".join(missing)})
-        else:
-            try:
-                proceeding = services.proceeding_open(
-                    actor=request.user,
-                    organisation=d["organisation"],
-                    reference=d["reference"],
-                    investigation_on=d["investigation_on"],
-                    court=d["court"],
-                    forms=d["forms"] or None,
-                    cases=cases,
-                    notes=d["notes"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _done(request, _("Proceeding opened."), proceeding.pk)
-    return _form_page(request, form, title=_("Open a proceeding"), submit=_("Open the proceeding"))
+            raise invalid("cases", _("No such case: %(refs)s") % {"refs": ", ".join(missing)})
+        return services.proceeding_open(
+            actor=request.user,
+            organisation=d["organisation"],
+            reference=d["reference"],
+            investigation_on=d["investigation_on"],
+            court=d["court"],
+            forms=d["forms"] or None,
+            cases=cases,
+            notes=d["notes"],
+        )
+
+    return _form_page(
+        request,
+        form,
+        save,
+        title=_("Open a proceeding"),
+        submit=_("Open the proceeding"),
+        success=_("Proceeding opened."),
+    )
 
 
 @justice_staff
 def proceeding_advance(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a proceeding forward to a later stage, with the date it was reached."""
     proceeding = selectors.proceeding_for_edit(request.user, pk)
-    form = jforms.AdvanceForm(request.POST or None, proceeding=proceeding)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.proceeding_advance(
-                actor=request.user, proceeding=proceeding, stage=d["stage"], on=d["on"], expected_version=d["version"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            return _done(request, _("Stage recorded."), pk)
-    title = _("Advance proceeding %(ref)s") % {"ref": proceeding.reference}
-    return _form_page(request, form, title=title, submit=_("Record the stage"), proceeding=proceeding, status=status)
+    return _form_page(
+        request,
+        jforms.AdvanceForm(request.POST or None, proceeding=proceeding),
+        lambda d: services.proceeding_advance(
+            actor=request.user, proceeding=proceeding, stage=d["stage"], on=d["on"], expected_version=d["version"]
+        ),
+        title=_("Advance proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Record the stage"),
+        success=_("Stage recorded."),
+        proceeding=proceeding,
+    )
 
 
 @justice_staff
 def defendant_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a defendant (identity encrypted) with the offences charged."""
     proceeding = selectors.proceeding_for_edit(request.user, pk)
-    form = jforms.DefendantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.defendant_add(actor=request.user, proceeding=proceeding, **d)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _done(request, _("Defendant added."), pk)
-    title = _("Add a defendant to proceeding %(ref)s") % {"ref": proceeding.reference}
-    return _form_page(request, form, title=title, submit=_("Add the defendant"), proceeding=proceeding)
+    return _form_page(
+        request,
+        jforms.DefendantForm(request.POST or None),
+        lambda d: services.defendant_add(actor=request.user, proceeding=proceeding, **d),
+        title=_("Add a defendant to proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Add the defendant"),
+        success=_("Defendant added."),
+        proceeding=proceeding,
+    )
 
 
 @justice_staff
 def charge_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Charge a defendant of the proceeding with one more offence."""
     proceeding = selectors.proceeding_for_edit(request.user, pk)
-    form = jforms.ChargeForm(request.POST or None, proceeding=proceeding)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict):
         defendant = Defendant.objects.select_related("proceeding").get(proceeding=proceeding, pk=d["defendant"])
-        try:
-            services.charge_add(actor=request.user, defendant=defendant, offence=d["offence"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _done(request, _("Charge added."), pk)
-    title = _("Add a charge in proceeding %(ref)s") % {"ref": proceeding.reference}
-    return _form_page(request, form, title=title, submit=_("Add the charge"), proceeding=proceeding)
+        return services.charge_add(actor=request.user, defendant=defendant, offence=d["offence"])
+
+    return _form_page(
+        request,
+        jforms.ChargeForm(request.POST or None, proceeding=proceeding),
+        save,
+        title=_("Add a charge in proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Add the charge"),
+        success=_("Charge added."),
+        proceeding=proceeding,
+    )
 
 
 @justice_staff
 def verdict_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the verdict on one charge at one instance, with the sentence when convicted."""
     proceeding = selectors.proceeding_for_edit(request.user, pk)
-    form = jforms.VerdictForm(request.POST or None, proceeding=proceeding)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
+
+    def save(d: dict):
+        d = dict(d)
         charge = Charge.objects.select_related("defendant__proceeding").get(
             defendant__proceeding=proceeding, pk=d.pop("charge")
         )
-        try:
-            services.verdict_record(actor=request.user, charge=charge, **d)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            status = 409
-        else:
-            return _done(request, _("Verdict recorded."), pk)
-    title = _("Record a verdict in proceeding %(ref)s") % {"ref": proceeding.reference}
-    return _form_page(request, form, title=title, submit=_("Record the verdict"), proceeding=proceeding, status=status)
+        return services.verdict_record(actor=request.user, charge=charge, **d)
+
+    return _form_page(
+        request,
+        jforms.VerdictForm(request.POST or None, proceeding=proceeding),
+        save,
+        title=_("Record a verdict in proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Record the verdict"),
+        success=_("Verdict recorded."),
+        proceeding=proceeding,
+        # A verdict already recorded is told next to the instance it names.
+        conflict_on_field=True,
+    )
 
 
 @justice_staff
 def victim_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Link a victim's case (one the user may see) to the proceeding, with role and protection."""
     proceeding = selectors.proceeding_for_edit(request.user, pk)
-    form = jforms.VictimLinkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict):
         cases, _missing = selectors.cases_by_reference(request.user, [d["case"].strip()])
         if not cases:
-            form.add_error("case", _("No such case."))
-        else:
-            try:
-                services.victim_link(
-                    actor=request.user,
-                    proceeding=proceeding,
-                    case=cases[0],
-                    role=d["role"],
-                    protection_measures=d["protection_measures"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _done(request, _("Victim's case linked."), pk)
-    title = _("Link a victim's case to proceeding %(ref)s") % {"ref": proceeding.reference}
-    return _form_page(request, form, title=title, submit=_("Link the case"), proceeding=proceeding)
+            raise invalid("case", _("No such case."))
+        return services.victim_link(
+            actor=request.user,
+            proceeding=proceeding,
+            case=cases[0],
+            role=d["role"],
+            protection_measures=d["protection_measures"],
+        )
+
+    return _form_page(
+        request,
+        jforms.VictimLinkForm(request.POST or None),
+        save,
+        title=_("Link a victim's case to proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Link the case"),
+        success=_("Victim's case linked."),
+        proceeding=proceeding,
+    )
 
 
 @justice_staff
@@ -273,21 +261,17 @@ def victim_edit(request: HttpRequest, pk: int, part_id: int) -> HttpResponse:
     if part is None:
         raise Http404
     form = jforms.VictimPartForm(request.POST or None, part=part)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        try:
-            services.victim_update(
-                actor=request.user, part=part, expected_version=form.cleaned_data["version"], **changes
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            return _done(request, _("Victim's part saved."), pk)
-    title = _("Case %(case)s in proceeding %(ref)s") % {"case": part.case.reference, "ref": proceeding.reference}
-    return _form_page(request, form, title=title, submit=_("Save"), proceeding=proceeding, status=status)
+    return _form_page(
+        request,
+        form,
+        lambda d: services.victim_update(
+            actor=request.user, part=part, expected_version=d["version"], **form.changes()
+        ),
+        title=_("Case %(case)s in proceeding %(ref)s") % {"case": part.case.reference, "ref": proceeding.reference},
+        submit=_("Save"),
+        success=_("Victim's part saved."),
+        proceeding=proceeding,
+    )
 
 
 @justice_staff
@@ -295,21 +279,20 @@ def proceeding_share(request: HttpRequest, pk: int) -> HttpResponse:
     """Share the proceeding with another justice organisation (the owner's staff only)."""
     proceeding = selectors.proceeding_for_edit(request.user, pk, JusticeAction.SHARE)
     form = jforms.ShareForm(request.POST or None, proceeding=proceeding)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.proceeding_share(
-                actor=request.user, proceeding=proceeding, organisation=d["organisation"], shared_on=d["shared_on"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _done(request, _("Proceeding shared with %(org)s.") % {"org": d["organisation"].name}, pk)
-    title = _("Share proceeding %(ref)s") % {"ref": proceeding.reference}
-    intro = _(
-        "The organisation you share with sees the whole proceeding, defendants' identity included, and may edit it."
+    return _form_page(
+        request,
+        form,
+        lambda d: services.proceeding_share(
+            actor=request.user, proceeding=proceeding, organisation=d["organisation"], shared_on=d["shared_on"]
+        ),
+        title=_("Share proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Share"),
+        success=lambda _result: _("Proceeding shared with %(org)s.") % {"org": form.cleaned_data["organisation"].name},
+        proceeding=proceeding,
+        intro=_(
+            "The organisation you share with sees the whole proceeding, defendants' identity included, and may edit it."
+        ),
     )
-    return _form_page(request, form, title=title, submit=_("Share"), proceeding=proceeding, intro=intro)
 
 
 # --- Statistics ------------------------------------------------------------------------------

@@ -8,18 +8,16 @@ organisation get the forms. Anyone else, and any record outside the access rule,
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseFormSet, Form
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import PreventionAction
-from nrm.core.errors import Conflict
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind
 from nrm.prevention.forms import (
@@ -35,6 +33,7 @@ from nrm.prevention.forms import (
 )
 from nrm.prevention.models import Event
 from nrm.web.gates import role_gate
+from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 
@@ -157,6 +156,25 @@ def _attendance_initial(event: Event) -> list[dict]:
     ]
 
 
+def _rows_page(
+    request: HttpRequest,
+    form: Form,
+    formset: BaseFormSet,
+    prefix: str,
+    save: Callable[[dict, list[dict]], object],
+    **options,
+) -> HttpResponse:
+    """Answer a record form with its rows: ``save(cleaned_data, rows)``; a service's error on a row goes there."""
+    return form_page(
+        request,
+        form,
+        lambda d: save(d, rows_of(formset)[0]),
+        formsets=[formset],
+        errors=lambda exc: add_row_errors(form, formset, rows_of(formset)[1], exc, prefix),
+        **options,
+    )
+
+
 def _event_form_page(request: HttpRequest, event: Event | None) -> HttpResponse:
     initial, rows_initial = {}, []
     if event is not None:
@@ -165,28 +183,26 @@ def _event_form_page(request: HttpRequest, event: Event | None) -> HttpResponse:
         rows_initial = _attendance_initial(event)
     form = EventForm(request.POST or None, user=request.user, initial=initial)
     formset = AttendanceFormSet(request.POST or None, prefix="attendance", initial=rows_initial)
-    status = 200
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        d = dict(form.cleaned_data)
-        rows, where = rows_of(formset)
+
+    def save(d: dict, rows: list[dict]) -> Event:
+        d = dict(d)
         version = d.pop("version")
-        try:
-            if event is None:
-                saved = services.event_record(actor=request.user, attendance=rows, **d)
-            else:
-                saved = services.event_update(
-                    actor=request.user, event=event, expected_version=version or event.version, attendance=rows, **d
-                )
-        except ValidationError as exc:
-            add_row_errors(form, formset, where, exc, "attendance")
-        except Conflict as exc:
-            form.add_error(None, exc.message)
-            status = 409
-        else:
-            messages.success(request, _("Event saved."))
-            return redirect("prevention:event_detail", pk=saved.pk)
-    return render(
-        request, "prevention/event_form.html", {"form": form, "formset": formset, "event": event}, status=status
+        if event is None:
+            return services.event_record(actor=request.user, attendance=rows, **d)
+        return services.event_update(
+            actor=request.user, event=event, expected_version=version or event.version, attendance=rows, **d
+        )
+
+    return _rows_page(
+        request,
+        form,
+        formset,
+        "attendance",
+        save,
+        success=_("Event saved."),
+        done=lambda saved: redirect("prevention:event_detail", pk=saved.pk),
+        template="prevention/event_form.html",
+        context={"formset": formset, "event": event},
     )
 
 
@@ -239,18 +255,18 @@ def awareness_list(request: HttpRequest) -> HttpResponse:
 def awareness_new(request: HttpRequest) -> HttpResponse:
     """Record an awareness action with its materials."""
     _editor(request)
-    form = AwarenessForm(request.POST or None, user=request.user)
     formset = MaterialFormSet(request.POST or None, prefix="materials")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        rows, where = rows_of(formset)
-        try:
-            saved = services.awareness_record(actor=request.user, materials=rows, **form.cleaned_data)
-        except ValidationError as exc:
-            add_row_errors(form, formset, where, exc, "materials")
-        else:
-            messages.success(request, _("Awareness action saved."))
-            return redirect("prevention:awareness_detail", pk=saved.pk)
-    return render(request, "prevention/awareness_form.html", {"form": form, "formset": formset})
+    return _rows_page(
+        request,
+        AwarenessForm(request.POST or None, user=request.user),
+        formset,
+        "materials",
+        lambda d, rows: services.awareness_record(actor=request.user, materials=rows, **d),
+        success=_("Awareness action saved."),
+        done=lambda saved: redirect("prevention:awareness_detail", pk=saved.pk),
+        template="prevention/awareness_form.html",
+        context={"formset": formset},
+    )
 
 
 @prevention_reader
@@ -277,18 +293,18 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 def survey_new(request: HttpRequest) -> HttpResponse:
     """Record a knowledge, attitudes and practices survey with its results."""
     _editor(request)
-    form = SurveyForm(request.POST or None, user=request.user)
     formset = ResultFormSet(request.POST or None, prefix="results")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        rows, where = rows_of(formset)
-        try:
-            saved = services.survey_record(actor=request.user, results=rows, **form.cleaned_data)
-        except ValidationError as exc:
-            add_row_errors(form, formset, where, exc, "results")
-        else:
-            messages.success(request, _("Survey saved."))
-            return redirect("prevention:survey_detail", pk=saved.pk)
-    return render(request, "prevention/survey_form.html", {"form": form, "formset": formset})
+    return _rows_page(
+        request,
+        SurveyForm(request.POST or None, user=request.user),
+        formset,
+        "results",
+        lambda d, rows: services.survey_record(actor=request.user, results=rows, **d),
+        success=_("Survey saved."),
+        done=lambda saved: redirect("prevention:survey_detail", pk=saved.pk),
+        template="prevention/survey_form.html",
+        context={"formset": formset},
+    )
 
 
 @prevention_reader

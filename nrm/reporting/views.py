@@ -7,10 +7,6 @@ never ask for raw counts; downloads are the same published table as CSV or XLSX.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -22,7 +18,8 @@ from nrm.reporting import display, exports, selectors
 from nrm.reporting.engine import MARKER, POPULATIONS, StatTable
 from nrm.reporting.forms import CustomTableForm, TableFilterForm
 from nrm.reporting.tables import REPORTS
-from nrm.web.views import add_service_errors
+from nrm.web.gates import role_gate
+from nrm.web.pages import add_service_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAMILIES = [
@@ -38,16 +35,8 @@ FAMILIES = [
 ]
 
 
-def stats_reader(view: Callable) -> Callable:
-    """Let in users with a role (the API's rule); anyone else signed in gets a 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.can_read_stats(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+# Users with a role (the API's rule); anyone else signed in finds no page here.
+stats_reader = role_gate(selectors.can_read_stats)
 
 
 def _download(table: StatTable, fmt: str) -> HttpResponse:

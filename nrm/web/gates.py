@@ -23,27 +23,30 @@ def role_gate(
     *,
     record: str | Callable[[str], str | None] | None = None,
     reason: str = "role without access",
-    action: str = "",
+    action: str | Callable[[str], str] = "",
+    every_attempt: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Return a decorator letting in signed-in users for whom ``allowed(user)`` holds.
 
     ``record`` names the kind of record a ``pk`` in the URL points to (``"case"``), or maps the
     view's name to it (None: no record, nothing to audit); the denial is audited as ``action``
-    (default ``<kind>.view``) with ``reason``.
+    (default ``<kind>.view``; a callable maps the view's name to it) with ``reason``. With
+    ``every_attempt`` a refusal is audited even without a ``pk`` (a form that creates a record).
     """
 
     def decorator(view: Callable) -> Callable:
         kind = record(view.__name__) if callable(record) else record
+        audited_as = action(view.__name__) if callable(action) else action or f"{kind}.view"
 
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not allowed(request.user):
-                if kind and "pk" in kwargs:
+                if kind and ("pk" in kwargs or every_attempt):
                     audit_record(
                         actor=request.user,
-                        action=action or f"{kind}.view",
+                        action=audited_as,
                         object_type=kind,
-                        object_id=kwargs["pk"],
+                        object_id=kwargs.get("pk", ""),
                         outcome="denied",
                         reason=reason,
                     )

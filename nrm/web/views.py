@@ -8,15 +8,15 @@ one; service errors are put back on the form, next to the field they name.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,13 +46,14 @@ from nrm.cases.forms import (
 )
 from nrm.cases.models import Case, IndicatorList
 from nrm.cases.screening import UnknownIndicator, evaluate, explain
-from nrm.core.errors import Conflict, NotFound
+from nrm.core.errors import NotFound
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.forms import DirectoryFilterForm, ReferForm, ReferralFilterForm, TransitionForm
 from nrm.referrals.models import Referral
 from nrm.web.gates import role_gate
+from nrm.web.pages import NOTHING_CHANGED, form_page
 
 PAGE_SIZE = 50
 
@@ -69,22 +70,6 @@ def _record_kind(view_name: str) -> str:
 case_staff = role_gate(
     lambda user: access.has_role(user, *CASE_ROLES), record=_record_kind, reason="role without case access"
 )
-
-
-def add_service_errors(form: Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError on ``form``: on the field it names, else on the form."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages_ in errors.items():
-        name = (rename or {}).get(field, field)
-        target = name if name in form.fields and not form.fields[name].widget.is_hidden else None
-        for message in messages_:
-            form.add_error(target, message)
-
-
-def add_conflict(form: Form, exc: Conflict) -> int:
-    """Show a Conflict on the form, keeping the user's input; return the HTTP status to answer."""
-    form.add_error(None, exc.message)
-    return 409
 
 
 def _page(request: HttpRequest, queryset):
@@ -191,29 +176,32 @@ def screening_new(request: HttpRequest) -> HttpResponse:
     if indicator_list is None:
         return render(request, "web/screening_form.html", {"no_list": True}, status=503)
     form = ScreeningForm(request.POST or None, user=request.user, indicator_list=indicator_list)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            screening = case_services.screening_record(
-                actor=request.user,
-                organisation=d["organisation"],
-                indicator_list=indicator_list,
-                answers=d["answers"],
-                is_child=d["is_child"],
-                anonymous=d["anonymous"],
-                screened_on=d["screened_on"],
-                sex=d["sex"],
-                age_band=d["age_band"],
-                citizenship=d["citizenship"],
-                region=d["region"],
-                channel=d["channel"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Screening saved."))
-            return redirect("web:screening_detail", pk=screening.pk)
-    return render(request, "web/screening_form.html", {"form": form, "indicator_list": indicator_list})
+
+    def save(d: dict):
+        return case_services.screening_record(
+            actor=request.user,
+            organisation=d["organisation"],
+            indicator_list=indicator_list,
+            answers=d["answers"],
+            is_child=d["is_child"],
+            anonymous=d["anonymous"],
+            screened_on=d["screened_on"],
+            sex=d["sex"],
+            age_band=d["age_band"],
+            citizenship=d["citizenship"],
+            region=d["region"],
+            channel=d["channel"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Screening saved."),
+        done=lambda screening: redirect("web:screening_detail", pk=screening.pk),
+        template="web/screening_form.html",
+        context={"indicator_list": indicator_list},
+    )
 
 
 @case_staff
@@ -371,15 +359,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
         screening = case_selectors.screening_get(request.user, int(screening_id))
     initial = CaseOpenForm.initial_from_screening(screening) if screening else {}
     form = CaseOpenForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = case_services.case_open(actor=request.user, screening=screening, **form.service_kwargs())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
-            return redirect("web:case_detail", pk=case.pk)
-    return render(request, "web/case_form.html", {"form": form, "screening": screening})
+    return form_page(
+        request,
+        form,
+        lambda d: case_services.case_open(actor=request.user, screening=screening, **form.service_kwargs()),
+        success=lambda case: _("Case %(ref)s opened.") % {"ref": case.reference},
+        done=lambda case: redirect("web:case_detail", pk=case.pk),
+        template="web/case_form.html",
+        context={"screening": screening},
+    )
 
 
 @case_staff
@@ -423,6 +411,22 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/case_detail.html", context)
 
 
+def _case_action(
+    request: HttpRequest, form: Form, save: Callable[[dict], object], *, case: Case, title: str, submit: str, **options
+) -> HttpResponse:
+    """Answer one of the case's action forms; done, the user is back on the case."""
+    context = {"case": case, "title": title, "submit": submit, **options.pop("context", {})}
+    return form_page(
+        request,
+        form,
+        save,
+        done=reverse("web:case_detail", args=[case.pk]),
+        template="web/case_action.html",
+        context=context,
+        **options,
+    )
+
+
 @case_staff
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a case; a stale version is refused with a message and the user's input kept."""
@@ -431,28 +435,24 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CaseEditForm(
         request.POST or None, initial=CaseEditForm.initial_from_case(case), show_identity=view.show_identity
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
+
+    def save(d: dict):
         changes, forms_ = form.changes()
         if not changes and forms_ is None:
-            messages.info(request, _("Nothing was changed."))
-            return redirect("web:case_detail", pk=case.pk)
-        try:
-            case_services.case_update(
-                actor=request.user,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                forms=forms_,
-                **changes,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            messages.success(request, _("Case saved."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(request, "web/case_edit.html", {"form": form, "case": case, "view": view}, status=status)
+            return NOTHING_CHANGED
+        return case_services.case_update(
+            actor=request.user, case=case, expected_version=d["version"], forms=forms_, **changes
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Case saved."),
+        done=reverse("web:case_detail", args=[case.pk]),
+        template="web/case_edit.html",
+        context={"case": case, "view": view},
+    )
 
 
 @case_staff
@@ -461,35 +461,21 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     view = _case_for(request, pk, Action.MANAGE, reason="close")
     case = view.case
     form = CaseCloseForm(request.POST or None, initial={"version": case.version})
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            case_services.case_close(
-                actor=request.user,
-                case=case,
-                reason=d["reason"],
-                note=d["note"],
-                closed_on=d["closed_on"],
-                expected_version=d["version"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            messages.success(request, _("Case closed."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(
+    return _case_action(
         request,
-        "web/case_action.html",
-        {
-            "form": form,
-            "case": case,
-            "title": _("Close case %(ref)s") % {"ref": case.reference},
-            "submit": _("Close the case"),
-        },
-        status=status,
+        form,
+        lambda d: case_services.case_close(
+            actor=request.user,
+            case=case,
+            reason=d["reason"],
+            note=d["note"],
+            closed_on=d["closed_on"],
+            expected_version=d["version"],
+        ),
+        case=case,
+        title=_("Close case %(ref)s") % {"ref": case.reference},
+        submit=_("Close the case"),
+        success=_("Case closed."),
     )
 
 
@@ -498,32 +484,21 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the person's informed consent for one purpose."""
     view = _case_for(request, pk, Action.REFER, owner_only=True, reason="consent")
     case = view.case
-    form = ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            case_services.consent_record(
-                actor=request.user,
-                case=case,
-                purpose=d["purpose"],
-                organisation=d["organisation"],
-                given_on=d["given_on"],
-                note=d["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Consent recorded."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(
+    return _case_action(
         request,
-        "web/case_action.html",
-        {
-            "form": form,
-            "case": case,
-            "title": _("Record consent for case %(ref)s") % {"ref": case.reference},
-            "submit": _("Record consent"),
-        },
+        ConsentForm(request.POST or None),
+        lambda d: case_services.consent_record(
+            actor=request.user,
+            case=case,
+            purpose=d["purpose"],
+            organisation=d["organisation"],
+            given_on=d["given_on"],
+            note=d["note"],
+        ),
+        case=case,
+        title=_("Record consent for case %(ref)s") % {"ref": case.reference},
+        submit=_("Record consent"),
+        success=_("Consent recorded."),
     )
 
 
@@ -536,13 +511,17 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResp
     if consent is None:
         raise Http404
     consent.case = view.case
-    try:
-        case_services.consent_withdraw(actor=request.user, consent=consent)
-    except (ValidationError, Conflict) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message)
-    else:
-        messages.success(request, _("Consent withdrawn."))
-    return redirect("web:case_detail", pk=view.case.pk)
+    # No page of its own: a refusal is a message on the case.
+    back = reverse("web:case_detail", args=[view.case.pk])
+    return form_page(
+        request,
+        None,
+        lambda d: case_services.consent_withdraw(actor=request.user, consent=consent),
+        success=_("Consent withdrawn."),
+        done=back,
+        invalid_to=back,
+        conflict_to=back,
+    )
 
 
 @case_staff
@@ -551,30 +530,30 @@ def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
     view = _case_for(request, pk, Action.REFER, reason="refer")
     case = view.case
     form = ReferForm(request.POST or None, user=request.user, case=case)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            referral = referral_services.referral_send(
-                actor=request.user,
-                case=case,
-                to_org=d["to_org"],
-                from_org=d["from_org"] if form.several_from else None,
-                kind=d["kind"],
-                service_type=d["service_type"],
-                message=d["message"],
-                legal_ground=d["legal_ground"],
-                legal_ground_note=d["legal_ground_note"],
-                shares_identity=d["shares_identity"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            messages.success(request, _("Referral sent to %(org)s.") % {"org": referral.to_org.name})
-            return redirect("web:referral_detail", pk=referral.pk)
-    return render(request, "web/case_refer.html", {"form": form, "case": case, "view": view}, status=status)
+
+    def save(d: dict):
+        return referral_services.referral_send(
+            actor=request.user,
+            case=case,
+            to_org=d["to_org"],
+            from_org=d["from_org"] if form.several_from else None,
+            kind=d["kind"],
+            service_type=d["service_type"],
+            message=d["message"],
+            legal_ground=d["legal_ground"],
+            legal_ground_note=d["legal_ground_note"],
+            shares_identity=d["shares_identity"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=lambda referral: _("Referral sent to %(org)s.") % {"org": referral.to_org.name},
+        done=lambda referral: redirect("web:referral_detail", pk=referral.pk),
+        template="web/case_refer.html",
+        context={"case": case, "view": view},
+    )
 
 
 @case_staff
@@ -582,27 +561,16 @@ def case_identify(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the identification authority's decision on a case."""
     view = _case_for(request, pk, Action.IDENTIFY, reason="identify")
     case = view.case
-    form = IdentifyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            case_services.identification_decide(
-                actor=request.user, case=case, decision=d["decision"], grounds=d["grounds"], decided_on=d["decided_on"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Decision recorded."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(
+    return _case_action(
         request,
-        "web/case_action.html",
-        {
-            "form": form,
-            "case": case,
-            "title": _("Identification decision on case %(ref)s") % {"ref": case.reference},
-            "submit": _("Record the decision"),
-        },
+        IdentifyForm(request.POST or None),
+        lambda d: case_services.identification_decide(
+            actor=request.user, case=case, decision=d["decision"], grounds=d["grounds"], decided_on=d["decided_on"]
+        ),
+        case=case,
+        title=_("Identification decision on case %(ref)s") % {"ref": case.reference},
+        submit=_("Record the decision"),
+        success=_("Decision recorded."),
     )
 
 
@@ -611,39 +579,24 @@ def service_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a service to the case's assistance plan."""
     view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service")
     case = view.case
-    form = ServiceForm(request.POST or None, user=request.user, case=case, is_owner=view.is_owner)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            case_services.service_record(
-                actor=request.user,
-                case=case,
-                service_type=d["service_type"],
-                organisation=d["organisation"],
-                referral=d["referral"],
-                status=d["status"],
-                started_on=d["started_on"],
-                ended_on=d["ended_on"],
-                outcome=d["outcome"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            messages.success(request, _("Service added to the assistance plan."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(
+    return _case_action(
         request,
-        "web/case_action.html",
-        {
-            "form": form,
-            "case": case,
-            "title": _("Add a service to case %(ref)s") % {"ref": case.reference},
-            "submit": _("Add the service"),
-        },
-        status=status,
+        ServiceForm(request.POST or None, user=request.user, case=case, is_owner=view.is_owner),
+        lambda d: case_services.service_record(
+            actor=request.user,
+            case=case,
+            service_type=d["service_type"],
+            organisation=d["organisation"],
+            referral=d["referral"],
+            status=d["status"],
+            started_on=d["started_on"],
+            ended_on=d["ended_on"],
+            outcome=d["outcome"],
+        ),
+        case=case,
+        title=_("Add a service to case %(ref)s") % {"ref": case.reference},
+        submit=_("Add the service"),
+        success=_("Service added to the assistance plan."),
     )
 
 
@@ -657,34 +610,23 @@ def service_edit(request: HttpRequest, pk: int, service_id: int) -> HttpResponse
         raise Http404
     delivery.case = case
     form = ServiceUpdateForm(request.POST or None, initial=ServiceUpdateForm.initial_from(delivery))
-    status = 200
-    if request.method == "POST" and form.is_valid():
+
+    def save(d: dict):
         changes = form.changes()
         if not changes:
-            messages.info(request, _("Nothing was changed."))
-            return redirect("web:case_detail", pk=case.pk)
-        try:
-            case_services.service_update(
-                actor=request.user, delivery=delivery, expected_version=form.cleaned_data["version"], **changes
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            messages.success(request, _("Service updated."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(
+            return NOTHING_CHANGED
+        return case_services.service_update(
+            actor=request.user, delivery=delivery, expected_version=d["version"], **changes
+        )
+
+    return _case_action(
         request,
-        "web/case_action.html",
-        {
-            "form": form,
-            "case": case,
-            "title": _("%(service)s by %(org)s")
-            % {"service": delivery.service_type.name, "org": delivery.organisation.name},
-            "submit": _("Save"),
-        },
-        status=status,
+        form,
+        save,
+        case=case,
+        title=_("%(service)s by %(org)s") % {"service": delivery.service_type.name, "org": delivery.organisation.name},
+        submit=_("Save"),
+        success=_("Service updated."),
     )
 
 
@@ -694,25 +636,15 @@ def note_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a note to the case (the owner's staff only)."""
     view = _case_for(request, pk, Action.MANAGE, owner_only=True, reason="note")
     case = view.case
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            case_services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Note added."))
-            return redirect("web:case_detail", pk=case.pk)
-    return render(
+    return _case_action(
         request,
-        "web/case_action.html",
-        {
-            "form": form,
-            "case": case,
-            "title": _("Add a note to case %(ref)s") % {"ref": case.reference},
-            "submit": _("Add the note"),
-            "action_url": request.path,
-        },
+        NoteForm(request.POST),
+        lambda d: case_services.note_add(actor=request.user, case=case, text=d["text"]),
+        case=case,
+        title=_("Add a note to case %(ref)s") % {"ref": case.reference},
+        submit=_("Add the note"),
+        success=_("Note added."),
+        context={"action_url": request.path},
     )
 
 
@@ -752,9 +684,7 @@ TRANSITION_LABELS = {
 }
 
 
-def _referral_page(
-    request: HttpRequest, referral: Referral, bound: TransitionForm | None = None, status: int = 200
-) -> HttpResponse:
+def _referral_context(request: HttpRequest, referral: Referral, bound: TransitionForm | None = None) -> dict:
     user = request.user
     receiver, sender = referral_selectors.referral_sides(user, referral)
     actions = []
@@ -781,27 +711,23 @@ def _referral_page(
         }
         for c in referral.consent_snapshot
     ]
-    return render(
-        request,
-        "web/referral_detail.html",
-        {
-            "referral": referral,
-            "actions": actions,
-            "bound": bound,
-            "is_receiver": receiver,
-            "is_sender": sender,
-            "case_visible": access.can(user, Action.VIEW, referral.case),
-            "snapshot": snapshot,
-            "today": timezone.localdate(),
-        },
-        status=status,
-    )
+    return {
+        "referral": referral,
+        "actions": actions,
+        "bound": bound,
+        "is_receiver": receiver,
+        "is_sender": sender,
+        "case_visible": access.can(user, Action.VIEW, referral.case),
+        "snapshot": snapshot,
+        "today": timezone.localdate(),
+    }
 
 
 @case_staff
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a referral: the receiver sees what it shares, and the case once it has accepted."""
-    return _referral_page(request, referral_selectors.referral_get(request.user, pk))
+    referral = referral_selectors.referral_get(request.user, pk)
+    return render(request, "web/referral_detail.html", _referral_context(request, referral))
 
 
 @case_staff
@@ -811,28 +737,25 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
     referral = referral_services.referral_for_update(request.user, pk)
     to_status = request.POST.get("status", "")
     form = TransitionForm(request.POST, auto_id=f"id_{to_status if to_status in ReferralStatus.values else 'x'}_%s")
-    status = 200
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            referral_services.referral_transition(
-                actor=request.user,
-                referral=referral,
-                to_status=d["status"],
-                expected_version=d["version"],
-                reason=d["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, rename={"decline_reason": "reason"})
-        except Conflict as exc:
-            status = add_conflict(form, exc)
-        else:
-            messages.success(
-                request, _("The referral is now %(status)s.") % {"status": ReferralStatus(d["status"]).label}
-            )
-            return redirect("web:referral_detail", pk=referral.pk)
-    # Re-read as the page shows it, so a refusal shows the current state beside the message.
-    return _referral_page(request, referral_selectors.referral_get(request.user, pk), bound=form, status=status)
+    return form_page(
+        request,
+        form,
+        lambda d: referral_services.referral_transition(
+            actor=request.user,
+            referral=referral,
+            to_status=d["status"],
+            expected_version=d["version"],
+            reason=d["reason"],
+        ),
+        rename={"decline_reason": "reason"},
+        success=lambda _result: (
+            _("The referral is now %(status)s.") % {"status": ReferralStatus(form.cleaned_data["status"]).label}
+        ),
+        done=reverse("web:referral_detail", args=[referral.pk]),
+        template="web/referral_detail.html",
+        # Re-read as the page shows it, so a refusal shows the current state beside the message.
+        context=lambda: _referral_context(request, referral_selectors.referral_get(request.user, pk), bound=form),
+    )
 
 
 # --- Service directory -----------------------------------------------------------------------
