@@ -250,10 +250,11 @@ def check_right_role(scene: Scene, route: Route) -> None:
         assert scene.snapshot() == before, f"{route.id} by {route.right} changed stored data"
 
 
-def matrix_tests(routes: Iterable[Route]) -> tuple[Callable, Callable, Callable]:
+def matrix_tests(routes: Iterable[Route]) -> tuple[Callable, Callable | None, Callable]:
     """Return the three parametrised tests of a matrix (anonymous, outsiders, the right role).
 
     The module that calls this must provide a ``scene`` fixture returning a :class:`Scene`.
+    A matrix whose routes have no outsiders (public and open routes) gets no outsiders test.
     """
     routes = list(routes)
     REGISTERED.extend(routes)
@@ -279,4 +280,4 @@ def matrix_tests(routes: Iterable[Route]) -> tuple[Callable, Callable, Callable]
     def test_right_role(scene: Scene, route: Route) -> None:
         check_right_role(scene, route)
 
-    return test_anonymous, test_outsiders, test_right_role
+    return test_anonymous, test_outsiders if outsiders else None, test_right_role
