@@ -45,13 +45,13 @@ test: $(STAMP) chromium check test-sqlite test-postgres test-browser
 
 test-sqlite: $(STAMP)
 	@echo "== suite on SQLite"
-	NRM_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not browser" -n $(WORKERS)
+	NRM_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not browser" -n $(WORKERS) --durations=15
 
 test-postgres: $(STAMP)
 	@$(BIN)/python scripts/pg_available.py "$(PG_URL)" || exit_code=$$?; \
 	if [ "$${exit_code:-0}" = "0" ]; then \
 	  echo "== suite on PostgreSQL"; \
-	  NRM_DATA_DIR=$$(mktemp -d) DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -m "not browser" -n $(WORKERS) --create-db || exit 1; \
+	  NRM_DATA_DIR=$$(mktemp -d) DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -m "not browser" -n $(WORKERS) --durations=15 --create-db || exit 1; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is required under CI"; exit 1; \
 	else echo "PostgreSQL leg skipped: no server at $(PG_URL)"; fi
 
