@@ -1,22 +1,19 @@
-"""Every helpline endpoint against the outsiders, and the statistics on a hand-made example.
+"""The helpline API as its staff use it, and the statistics on a hand-made example.
 
 The call belongs to the national helpline. Its staff log and read calls; coordinators and
-analysts see only the aggregates; anyone else sees neither.
+analysts see only the aggregates; anyone else sees neither: who may use each endpoint, and what
+every outsider gets, is the access matrix's (``test_access_matrix.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import PRESUMED_ADULT, fresh
-from nrm.accounts.choices import Role
 from nrm.audit.models import AuditEntry
 from nrm.cases.models import Screening
-from nrm.cases.tests.helpers import api, member, org
+from nrm.cases.tests.helpers import api, org
 from nrm.helpline import selectors, services
 from nrm.helpline.models import Call
 from nrm.helpline.tests.conftest import NOTES, at
@@ -30,132 +27,6 @@ def state() -> dict:
         "calls": sorted(Call.objects.values_list("pk", "screening_id")),
         "screenings": Screening.objects.count(),
     }
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    path: str
-    body: dict | None
-    right: str
-    ok: int
-    kind: str  # object, list, create, open, stats (as in the justice matrix)
-
-
-ENDPOINTS = [
-    Endpoint("calls-list", "get", "/api/v1/helpline/calls/", None, "hotline", 200, "list"),
-    Endpoint("calls-retrieve", "get", "/api/v1/helpline/calls/{call}/", None, "hotline", 200, "object"),
-    Endpoint(
-        "calls-create",
-        "post",
-        "/api/v1/helpline/calls/",
-        {"channel": "sms", "topic": "job_offer", "language": "en"},
-        "hotline",
-        201,
-        "create",
-    ),
-    Endpoint(
-        "calls-to_screening",
-        "post",
-        "/api/v1/helpline/calls/{call}/to-screening/",
-        {"answers": PRESUMED_ADULT, "is_child": False},
-        "hotline",
-        201,
-        "object",
-    ),
-    Endpoint("topics", "get", "/api/v1/helpline/topics/", None, "ngo2", 200, "open"),
-    Endpoint("statistics", "get", "/api/v1/helpline/statistics/", None, "coordinator", 200, "stats"),
-]
-BY_NAME = {e.name: e for e in ENDPOINTS}
-IDS = [e.name for e in ENDPOINTS]
-
-
-def call_endpoint(endpoint: Endpoint, the_call, user=None, body=None):
-    client = api(user)
-    path = endpoint.path.format(call=the_call.pk)
-    data = body if body is not None else endpoint.body
-    if endpoint.method == "get":
-        return client.get(path)
-    return client.post(path, data, format="json")
-
-
-def test_every_helpline_route_is_in_the_matrix():
-    from nrm.api.urls import router
-
-    routes = {
-        f"{prefix}:{name}"
-        for prefix, viewset, _basename in router.registry
-        if viewset.__module__ == "nrm.helpline.api"
-        for name in {
-            m for m in ("list", "retrieve", "create", "update", "partial_update", "destroy") if hasattr(viewset, m)
-        }
-        | {a.__name__ for a in viewset.get_extra_actions()}
-    }
-    assert routes == {
-        "helpline/calls:list",
-        "helpline/calls:retrieve",
-        "helpline/calls:create",
-        "helpline/calls:to_screening",
-        "helpline/topics:list",
-        "helpline/statistics:list",
-    }
-
-
-@pytest.mark.parametrize("name", IDS)
-def test_anonymous_is_refused(people, call, name):
-    before = state()
-    response = call_endpoint(BY_NAME[name], call)
-    assert response.status_code == 401 and response["Content-Type"].startswith(PROBLEM)
-    assert state() == before
-
-
-@pytest.mark.parametrize("who", ["police", "ngo2", "coordinator", "analyst", "wrong-role", "identifier-there"])
-@pytest.mark.parametrize("name", IDS)
-def test_outsiders(people, call, name, who):
-    """Another organisation, the aggregate readers, and helpline members with another role."""
-    if who == "wrong-role":
-        user = member("helpline-reporter", "helpline", Role.REPORTER)
-    elif who == "identifier-there":
-        user = member("helpline-identifier", "helpline", Role.IDENTIFIER)
-    else:
-        user = fresh(people[who])
-    endpoint = BY_NAME[name]
-    body = {**endpoint.body, "organisation": org("helpline").pk} if endpoint.kind == "create" else None
-    before = state()
-    response = call_endpoint(endpoint, call, user, body)
-    assert b"Quorbatek" not in response.content
-    assert state() == before
-    if endpoint.kind == "object":
-        assert response.status_code == 404
-        assert response.json() == {"type": "about:blank", "title": "Not found", "status": 404}
-        entry = AuditEntry.objects.order_by("-seq").first()
-        assert (entry.actor, entry.outcome) == (user.username, "denied")
-    elif endpoint.kind == "list":
-        assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
-    elif endpoint.kind == "create":
-        assert response.status_code == 400 and list(response.json()["errors"]) == ["organisation"]
-    elif endpoint.kind == "stats":
-        if who in ("coordinator", "analyst"):
-            assert response.status_code == 200 and response.json()["national"] is True
-        else:
-            assert response.status_code == 403 and response["Content-Type"].startswith(PROBLEM)
-    else:
-        assert response.status_code == 200
-
-
-@pytest.mark.parametrize("name", IDS)
-def test_the_right_role(people, call, name):
-    endpoint = BY_NAME[name]
-    before = state()
-    response = call_endpoint(endpoint, call, fresh(people[endpoint.right]))
-    assert response.status_code == endpoint.ok, response.content
-    if endpoint.method == "get":
-        assert state() == before
-    else:
-        assert state() != before
-    if endpoint.right == "coordinator":
-        assert b"Quorbatek" not in response.content
 
 
 def test_staff_read_the_notes_and_the_read_is_audited(people, call):
