@@ -1,4 +1,6 @@
-"""Every early-warning endpoint against every kind of user, plus input errors, idempotency and the schema.
+"""The early-warning API beyond the access matrix: the other users allowed, list counts, input errors,
+idempotency and the schema. Anonymous callers, another organisation and the wrong role are in the
+shared access matrix (``test_access_matrix.py``).
 
 The scene: three observations of police Novi Sad (Vojvodina) raised an alert to the Coordinator's
 office and the police of Vojvodina; the asylum office observed in Belgrade. Police Belgrade is
@@ -139,17 +141,28 @@ def test_every_route_is_in_the_matrix():
     }
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
-def test_anonymous_is_refused(scene, name):
-    before = state()
-    response = hit(name, scene)
-    assert response.status_code == 401 and response["Content-Type"].startswith(PROBLEM)
-    assert state() == before
+HARNESS_NAMES = {"other_org": "police", "wrong_role": "ns_reporter"}
 
 
-@pytest.mark.parametrize("who", USERS)
-@pytest.mark.parametrize("name", list(EXPECTED))
-def test_access_matrix(people, scene, name, who):
+def in_the_matrix(name: str) -> set[str]:
+    """Return the personas the shared access matrix already tries on endpoint ``name``."""
+    from nrm.earlywarning.tests.test_access_matrix import ROUTES
+
+    method, path, _body, _expected = EXPECTED[name]
+    return {
+        HARNESS_NAMES.get(p, p) for r in ROUTES if (r.method, r.path) == (method, path) for p in (r.right, *r.outsiders)
+    }
+
+
+# The (endpoint, persona) pairs the access matrix does not try: the other personas allowed.
+# The matrix's other organisation records for police Novi Sad (refused); here it records for its own.
+OTHERS = [(name, who) for name in EXPECTED for who in USERS if who not in in_the_matrix(name)] + [
+    ("observations-create", "police")
+]
+
+
+@pytest.mark.parametrize(("name", "who"), OTHERS, ids=[f"{n}-{w}" for n, w in OTHERS])
+def test_the_others(people, scene, name, who):
     method, _path, _body, expected = EXPECTED[name]
     user = fresh(people[who])
     before = state()
@@ -159,17 +172,24 @@ def test_access_matrix(people, scene, name, who):
         assert state() == before
     else:
         assert state() != before
-    if response.status_code == 404:
-        assert response.json() == {"type": "about:blank", "title": "Not found", "status": 404}
-    if response.status_code == 400:
-        assert list(response.json()["errors"]) == ["organisation"]
-    if name in LIST_COUNTS:
-        body = response.json()
-        assert (
-            body.get("count", len(body.get("results", []))) if isinstance(body, dict) else len(body)
-        ) == LIST_COUNTS[name][who]
     if who not in ("novisad", "analyst", "coordinator") or name != "observations-retrieve":
         assert b"Quorbatek" not in response.content
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("name", list(LIST_COUNTS))
+def test_lists_hold_what_each_user_sees(people, scene, name, who):
+    body = hit(name, scene, fresh(people[who])).json()
+    assert body.get("count", len(body.get("results", []))) == LIST_COUNTS[name][who]
+
+
+def test_a_refusal_is_the_missing_record_and_a_create_names_the_organisation(people, scene):
+    for name, who in [("observations-retrieve", "police"), ("alerts-close", "analyst"), ("matrix", "admin")]:
+        response = hit(name, scene, fresh(people[who]))
+        assert response.json() == {"type": "about:blank", "title": "Not found", "status": 404}, name
+    for who in ("analyst", "ns_reporter", "admin"):
+        response = hit("observations-create", scene, fresh(people[who]))
+        assert response.status_code == 400 and list(response.json()["errors"]) == ["organisation"], who
 
 
 def test_refused_reads_and_writes_are_audited(people, scene):
