@@ -1,8 +1,8 @@
-"""The justice write forms: who may use them, bad input named on its field, and each success path.
+"""The justice write forms: bad input named on its field, and each success path.
 
-Outsiders (anonymous, another police directorate, an NGO, the Coordinator's office, the wrong
-role) find no form (sign-in or 404) and change nothing; the prosecutor a proceeding was shared
-with edits it but cannot share it again.
+Who may use each form, and what every outsider gets (sign-in, or a 404 that changes nothing and
+is audited), is the access matrix's (``test_access_matrix.py``); the prosecutor a proceeding was
+shared with edits it but cannot share it again.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from nrm.accounts.choices import Role
-from nrm.audit.models import AuditEntry
-from nrm.cases.tests.helpers import member, org
+from nrm.cases.tests.helpers import org
 from nrm.justice.models import Charge, Defendant, Proceeding, ProceedingShare, ProceedingVictim, Verdict
-from nrm.justice.tests.helpers import DEFENDANT_SECRETS, state
+from nrm.justice.tests.helpers import state
 
 
 def as_user(user) -> Client:
@@ -67,45 +65,6 @@ def forms(scene) -> dict[str, tuple[str, dict]]:
 
 
 NAMES = ["open", "advance", "defendant", "charge", "verdict", "victim", "victim-edit", "share"]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_anonymous_is_sent_to_sign_in(scene, name):
-    path, data = forms(scene)[name]
-    before = state()
-    response = as_user(None).post(path, data)
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    assert state() == before
-
-
-@pytest.mark.parametrize("who", ["other-police", "ngo", "coordinator", "analyst", "wrong-role"])
-@pytest.mark.parametrize("name", NAMES)
-def test_outsiders_find_no_form_and_change_nothing(scene, name, who):
-    if who == "other-police":
-        user = member("pu-ns-officer", "pu-ns", Role.FRONTLINE)
-    elif who == "wrong-role":
-        user = member("pu-wrong-role", "pu-bg", Role.REPORTER)
-    else:
-        user = scene.users[who]
-    path, data = forms(scene)[name]
-    before = state()
-    if name == "open" and who == "other-police":
-        # Another directorate may open its own proceedings, never one for pu-bg: the field says so.
-        response = as_user(user).post(path, data)
-        assert response.status_code == 200 and "organisation" in response.context["form"].errors
-    else:
-        for response in (as_user(user).get(path), as_user(user).post(path, data)):
-            assert response.status_code == 404
-            for secret in DEFENDANT_SECRETS:
-                assert secret.encode() not in response.content
-    assert state() == before
-
-
-def test_a_refused_form_is_audited(scene):
-    path, data = forms(scene)["advance"]
-    as_user(member("pu-ns-officer", "pu-ns", Role.FRONTLINE)).post(path, data)
-    entry = AuditEntry.objects.filter(object_type="proceeding", object_id=str(scene.proceeding.pk)).latest("pk")
-    assert (entry.actor, entry.outcome) == ("pu-ns-officer", "denied")
 
 
 def test_the_prosecutor_shared_with_edits_but_does_not_share(scene):
