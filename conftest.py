@@ -85,18 +85,50 @@ def django_db_setup(django_db_setup, django_db_blocker, _fast_passwords):
         load_world()
 
 
-@pytest.fixture
-def world(db):
-    """Return the demo personas by name (the reference data is loaded once, by ``django_db_setup``)."""
+def personas() -> dict[str, User]:
+    """Return the demo personas by name, loading the world first if the database lacks it.
+
+    A live-server test's database is flushed after each test; the next one loads the world again.
+    """
     from nrm.demo.generator import DEMO_USERS
 
     names = [row[0] for row in DEMO_USERS]
     users = {u.username: u for u in User.objects.filter(username__in=names)}
     if len(users) < len(names):
-        # A live-server test's database is flushed after each test: load the world again.
         load_world()
         users = {u.username: u for u in User.objects.filter(username__in=names)}
     return users
+
+
+@pytest.fixture
+def world(db):
+    """Return the demo personas by name (the reference data is loaded once, by ``django_db_setup``)."""
+    return personas()
+
+
+@pytest.fixture(scope="module")
+def _scene_once(request, django_db_setup, django_db_blocker):
+    """Build the test module's scene (``build_scene(personas)``) once per module and worker.
+
+    The scene is made inside a transaction that stays open while the module's tests run, each in
+    its own savepoint (the ``db`` fixture) rolled back after it; it is rolled back after the
+    module. Every test starts from the same scene, and the services that make it run once
+    instead of once per route and persona.
+    """
+    from django.db import transaction
+
+    build = getattr(request.module, "build_scene", None)
+    if build is None:
+        pytest.fail(f"{request.module.__name__} uses the scene fixture but defines no build_scene(world)")
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build(personas())
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def scene(_scene_once, db):
+    """Return the module's scene (see ``_scene_once``); the test runs in a savepoint inside it."""
+    return _scene_once
 
 
 @pytest.fixture

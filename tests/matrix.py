@@ -13,10 +13,12 @@ Usage, in an app's ``tests/test_access_matrix.py``::
 
     ROUTES = [Route("get", "/things/{thing}/", right="owner"), ...]
 
-    @pytest.fixture
-    def scene(world) -> Scene: ...
+    def build_scene(world) -> Scene: ...
 
     test_anonymous, test_outsiders, test_right_role = matrix_tests(ROUTES)
+
+``build_scene`` runs once per module and worker (the ``scene`` fixture of the root conftest), so
+a matrix module holds only tests that use the scene: a test without it would still see it.
 
 ``nrm/api/tests/test_route_coverage.py`` fails when a URL pattern of the URLconf or an operation
 of the OpenAPI schema is in no matrix: a new route cannot skip the outsiders.

@@ -6,14 +6,11 @@ is how one signs in; the root lists the routes to signed-in users.
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import PASSWORD
 from tests.matrix import OPEN, PUBLIC, Route, Scene, matrix_tests
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     return Scene(users=world, ids={})
 
 

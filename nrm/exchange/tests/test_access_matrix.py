@@ -6,8 +6,6 @@ work; only case workers of the two owners see or decide it.
 
 from __future__ import annotations
 
-import pytest
-
 from nrm.accounts.choices import Role
 from nrm.cases.tests.helpers import member
 from nrm.exchange.models import PersonLink
@@ -15,8 +13,7 @@ from nrm.exchange.tests.test_dedup import CYRILLIC, LATIN, open_for
 from tests.matrix import LIST, Route, Scene, matrix_tests
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     a = open_for(world["ngo"], "ngo-sigurna", LATIN)
     b = open_for(world["socialwork"], "csr-bg", CYRILLIC)
     link = PersonLink.objects.get()

@@ -6,8 +6,6 @@ nothing (a 404 page; the API answers 403, as for raw counts). Raw counts are the
 
 from __future__ import annotations
 
-import pytest
-
 from nrm.accounts.models import User
 from nrm.reporting.tests.helpers import victim
 from tests.matrix import Route, Scene, matrix_tests
@@ -17,8 +15,7 @@ NOBODY = ("nobody",)
 CUSTOM = {"dim1": "year", "dim2": "sex"}
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     for _ in range(3):
         victim(world["police"])
     return Scene(
