@@ -6,21 +6,43 @@ Variables (all optional outside production):
   DATABASE_URL       postgres://user:pass@host:port/name; SQLite in NRM_DATA_DIR when unset
   NRM_SECRET_KEY     Django secret key; required in production
   NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
+  NRM_ENCRYPTION_KEY_LOCAL  base64 key used as "k1" when NRM_ENCRYPTION_KEYS is unset (local only)
   NRM_LINKAGE_KEY    base64 key for the identity linkage HMAC; required in production
   NRM_ALLOWED_HOSTS  comma-separated host names
-  NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count (default RS)
+  NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count and whose citizens
+                     are "national" in statistics (default RS)
+  NRM_TIME_ZONE      IANA time zone (default Europe/Belgrade)
   NRM_DEBUG          1 to turn on Django's debug pages (never in production)
+  NRM_SSL_REDIRECT   0 to leave the redirect to HTTPS to the proxy (production; default 1)
   NRM_SESSION_AGE    idle session expiry in seconds (default 1800)
+  NRM_LOGIN_FAILURES failed logins before a username is locked (default 5)
+  NRM_LOCKOUT_MINUTES  how long a locked username stays locked (default 15)
+  NRM_EMAIL_BACKEND  Django e-mail backend (default: the console)
+  NRM_FROM_EMAIL     sender address of the e-mails sent (default nrm@localhost)
+  NRM_RETENTION_YEARS  years a closed case keeps its person's identity (default 10)
+  NRM_DISCLOSURE_THRESHOLD  statistics: cells counting fewer are suppressed (default 5)
+  NRM_STATS_WORK_MEM PostgreSQL work_mem for statistics queries, such as 64MB (default 64MB)
+  NRM_REFERRAL_RESPONSE_DAYS  working days to answer a referral, per kind, overriding the
+                     built-in 3 (service) and 5 (identification, asylum): "identification:3,asylum:10"
+  NRM_JUSTICE_ORG_TYPES  comma-separated organisation type codes of the justice organisations
+                     (default police,prosecution,court)
+  NRM_HELPLINE_ORG_TYPES  type codes of helpline organisations (default helpline)
+  NRM_COORDINATOR_ORG_TYPES  type codes of the organisations that coordinate early warning
+                     (default coordinator)
+
+A value that does not fit stops the start with an ImproperlyConfigured naming the variable.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -44,14 +66,58 @@ def _flag(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be 0 or 1, not {value!r}")
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value!r}")
+    return number
+
+
+def _matching(name: str, default: str, pattern: str, example: str) -> str:
+    """Return the env value if it matches ``pattern`` whole; ``example`` shows the expected shape."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name} must look like {example}, not {value!r}")
+    return value
+
+
+def _codes(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Return a comma-separated list of codes (organisation type codes are slugs)."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        return default
+    codes = tuple(c.strip() for c in value.split(",") if c.strip())
+    if not codes or not all(re.fullmatch(r"[-\w]+", c) for c in codes):
+        raise ImproperlyConfigured(f"{name} must be comma-separated codes such as police,court, not {value!r}")
+    return codes
+
+
+# Mirrors nrm.referrals.choices.ReferralKind (a test keeps them equal): settings import no app.
+REFERRAL_KINDS = ("service", "identification", "asylum")
+
+
+def _response_days(name: str) -> dict[str, int]:
+    """Return the per-kind overrides of "kind:days[,kind:days...]"; days are at least 1."""
+    value = os.environ.get(name, "")
+    days: dict[str, int] = {}
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        kind, _sep, number = part.partition(":")
+        kind = kind.strip()
+        if kind not in REFERRAL_KINDS or not number.strip().isdigit() or int(number) < 1:
+            raise ImproperlyConfigured(
+                f"{name} must be kind:days pairs, kind one of {', '.join(REFERRAL_KINDS)} and days "
+                f"at least 1, such as identification:3; not {value!r}"
+            )
+        days[kind] = int(number)
+    return days
 
 
 def _local_secret(name: str, filename: str, nbytes: int) -> str:
@@ -93,7 +159,15 @@ for _part in _enc.split(","):
         raise ImproperlyConfigured("NRM_ENCRYPTION_KEYS entries must be id:base64 of 32 bytes")
     NRM_ENCRYPTION_KEYS.append((_kid, _key))
 NRM_LINKAGE_KEY = base64.b64decode(_local_secret("NRM_LINKAGE_KEY", "linkage.key", 32))
-NRM_COUNTRY = os.environ.get("NRM_COUNTRY", "RS").upper()
+NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
+NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
+NRM_DISCLOSURE_THRESHOLD = _int("NRM_DISCLOSURE_THRESHOLD", 5, minimum=1)
+# Goes into SQL (SET LOCAL work_mem): the shape is checked here and again where it is used.
+NRM_STATS_WORK_MEM = _matching("NRM_STATS_WORK_MEM", "64MB", r"\d+\s*(kB|MB|GB)", "64MB")
+NRM_REFERRAL_RESPONSE_DAYS = _response_days("NRM_REFERRAL_RESPONSE_DAYS")
+NRM_JUSTICE_ORG_TYPES = _codes("NRM_JUSTICE_ORG_TYPES", ("police", "prosecution", "court"))
+NRM_HELPLINE_ORG_TYPES = _codes("NRM_HELPLINE_ORG_TYPES", ("helpline",))
+NRM_COORDINATOR_ORG_TYPES = _codes("NRM_COORDINATOR_ORG_TYPES", ("coordinator",))
 
 DEBUG = _flag("NRM_DEBUG") and not PRODUCTION
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NRM_ALLOWED_HOSTS", "").split(",") if h.strip()]
@@ -215,8 +289,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login lockout: after NRM_LOGIN_FAILURES failures a username is locked for NRM_LOCKOUT_MINUTES.
-AXES_FAILURE_LIMIT = _int("NRM_LOGIN_FAILURES", 5)
-AXES_COOLOFF_TIME = _int("NRM_LOCKOUT_MINUTES", 15) / 60
+AXES_FAILURE_LIMIT = _int("NRM_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = _int("NRM_LOCKOUT_MINUTES", 15, minimum=0) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -236,7 +310,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sr-latn", _("Srpski (latinica)")), ("sr", _("Српски (ћирилица)"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.environ.get("NRM_TIME_ZONE", "Europe/Belgrade")
+TIME_ZONE = os.environ.get("NRM_TIME_ZONE", "") or "Europe/Belgrade"
+try:
+    ZoneInfo(TIME_ZONE)
+except (ValueError, ZoneInfoNotFoundError):
+    raise ImproperlyConfigured(
+        f"NRM_TIME_ZONE must be an IANA time zone such as Europe/Belgrade, not {TIME_ZONE!r}"
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -246,7 +326,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Sessions expire when idle; cookies are not readable by scripts.
-SESSION_COOKIE_AGE = _int("NRM_SESSION_AGE", 1800)
+SESSION_COOKIE_AGE = _int("NRM_SESSION_AGE", 1800, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

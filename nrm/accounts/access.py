@@ -204,7 +204,6 @@ class JusticeAction(StrEnum):
     SHARE = "share"  # share a proceeding with another justice organisation (the owner only)
 
 
-JUSTICE_ORG_TYPES = ("police", "prosecution", "court")
 JUSTICE_ROLES: dict[JusticeAction, set[str]] = {
     JusticeAction.VIEW: {Role.FRONTLINE, Role.CASEWORKER},
     JusticeAction.EDIT: {Role.FRONTLINE, Role.CASEWORKER},
@@ -233,7 +232,7 @@ def justice_org_ids(user: User, action: JusticeAction = JusticeAction.VIEW) -> l
     """Return the justice organisations in which ``user`` may ``action`` proceedings."""
     from django.conf import settings
 
-    types = getattr(settings, "NRM_JUSTICE_ORG_TYPES", JUSTICE_ORG_TYPES)
+    types = settings.NRM_JUSTICE_ORG_TYPES
     return _typed_org_ids(user, JUSTICE_ROLES[JusticeAction(action)], types)
 
 
@@ -279,7 +278,6 @@ def reads_national_statistics(user: User) -> bool:
 # Helpline calls are anonymous. The staff of a helpline organisation (``NRM_HELPLINE_ORG_TYPES``)
 # log and see their organisation's calls; coordinators and analysts see only aggregates.
 
-HELPLINE_ORG_TYPES = ("helpline",)
 HELPLINE_ROLES = {Role.FRONTLINE, Role.CASEWORKER}
 
 
@@ -287,7 +285,7 @@ def helpline_org_ids(user: User) -> list[int]:
     """Return the helpline organisations whose calls ``user`` may log and see."""
     from django.conf import settings
 
-    return _typed_org_ids(user, HELPLINE_ROLES, getattr(settings, "NRM_HELPLINE_ORG_TYPES", HELPLINE_ORG_TYPES))
+    return _typed_org_ids(user, HELPLINE_ROLES, settings.NRM_HELPLINE_ORG_TYPES)
 
 
 def helpline_call_filter(user: User, prefix: str = "") -> Q:

@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from nrm.accounts.access import PlanAction, actionplan_institution_ids
-from nrm.accounts.models import Organisation
 from nrm.actionplan import selectors, services
 from nrm.actionplan.choices import BriefingKind, FundingSource, Progress, Rating, ReportKind
 from nrm.actionplan.models import ActionPlan, Activity, Briefing, Evaluation, Objective, Report
+from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.core.errors import NotFound
 
@@ -280,14 +280,15 @@ class ReportViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         s.is_valid(raise_exception=True)
         data = s.validated_data
         plan = _plan(request, data.get("plan"))
-        mine = actionplan_institution_ids(request.user, PlanAction.EDIT) or []
-        org_id = data.get("institution")
-        if org_id is None:
-            if len(mine) != 1:
-                raise serializers.ValidationError({"institution": ["Choose the institution you report for."]})
-            org_id = mine[0]
-        if org_id not in mine:
-            raise serializers.ValidationError({"institution": ["You cannot report for this institution."]})
+        institution = acting_organisation(
+            request.user,
+            data.get("institution"),
+            actionplan_institution_ids(request.user, PlanAction.EDIT) or [],
+            field="institution",
+            choose="Choose the institution you report for.",
+            refuse="You cannot report for this institution.",
+        )
+        org_id = institution.pk
         month = data.get("month") if data["kind"] == ReportKind.MONTHLY else None
         # Creating the same report twice returns the first: API creates are idempotent.
         existing = Report.objects.filter(
@@ -298,7 +299,7 @@ class ReportViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         report = services.report_create(
             actor=request.user,
             plan=plan,
-            institution=Organisation.objects.get(pk=org_id),
+            institution=institution,
             kind=data["kind"],
             year=data["year"],
             month=month,

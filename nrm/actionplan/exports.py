@@ -20,6 +20,7 @@ from django.utils.translation import pgettext
 from nrm.actionplan.choices import FundingSource, Progress, Rating, ReportStatus
 from nrm.actionplan.models import Report
 from nrm.core.pdf import render_pdf
+from nrm.core.spreadsheet import safe_cell
 
 
 def _period(report: Report) -> str:
@@ -106,13 +107,13 @@ def _book():
 
 
 def _clean(value):
-    """Return ``value`` fit for a cell: text without control characters, money as Decimal."""
+    """Return ``value`` fit for a cell: text without control characters nor formulas, money as Decimal."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, Promise):  # a lazy translation, such as a choice's label
         value = str(value)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -122,9 +123,7 @@ def _append(ws, values: list, *, bold: bool = False, wrap: bool = True) -> None:
 
     ws.append([_clean(v) for v in values])
     for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
-        elif isinstance(cell.value, dt.datetime):
+        if isinstance(cell.value, dt.datetime):
             cell.number_format = "yyyy-mm-dd hh:mm"
         elif isinstance(cell.value, dt.date):
             cell.number_format = "yyyy-mm-dd"

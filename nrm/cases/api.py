@@ -10,8 +10,8 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nrm.accounts.access import Action, org_ids, restrict
-from nrm.accounts.models import Organisation
+from nrm.accounts.access import Action, restrict
+from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases import selectors, services
@@ -19,18 +19,6 @@ from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, 
 from nrm.cases.models import Case, Consent, IndicatorList, Screening, ServiceDelivery
 from nrm.core.errors import NotFound
 from nrm.referrals.models import Referral, ServiceType
-
-
-def _org(user, pk: int | None, field: str = "organisation") -> Organisation:
-    """Return one of the user's organisations; default to the only one."""
-    mine = org_ids(user)
-    if pk is None:
-        if len(mine) == 1:
-            return Organisation.objects.get(pk=mine[0])
-        raise serializers.ValidationError({field: ["Choose the organisation you act for."]})
-    if pk not in mine:
-        raise serializers.ValidationError({field: ["You are not a member of this organisation."]})
-    return Organisation.objects.get(pk=pk)
 
 
 class ScreeningSerializer(serializers.ModelSerializer):
@@ -84,7 +72,7 @@ class ScreeningViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        org = _org(self.request.user, data.pop("organisation_id", None))
+        org = acting_organisation(self.request.user, data.pop("organisation_id", None))
         serializer.instance = services.screening_record(actor=self.request.user, organisation=org, **data)
 
 
@@ -285,7 +273,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         s = CaseCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        org = _org(request.user, data.pop("organisation", None))
+        org = acting_organisation(request.user, data.pop("organisation", None))
         screening = None
         if "screening" in data:
             screening = selectors.screening_list(request.user).filter(pk=data.pop("screening")).first()
@@ -340,7 +328,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         s = ServiceSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        org = _org(request.user, data.pop("organisation_id", None))
+        org = acting_organisation(request.user, data.pop("organisation_id", None))
         referral_id = data.pop("referral_id", None)
         referral = Referral.objects.filter(pk=referral_id, case=case).first() if referral_id else None
         if referral_id and referral is None:

@@ -21,7 +21,7 @@ from nrm.core.validation import today
 
 
 def retention_years() -> int:
-    return int(getattr(settings, "NRM_RETENTION_YEARS", 10))
+    return settings.NRM_RETENTION_YEARS
 
 
 def due_for_erasure(on: dt.date | None = None):

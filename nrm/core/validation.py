@@ -1,9 +1,16 @@
-"""Field checks shared by the services of every app; each raises a ValidationError naming the field."""
+"""Field checks shared by the services of every app; each raises a ValidationError naming the field.
+
+The ``check_*`` functions that return a value return it cleaned (stripped, in capitals, as a
+Decimal...): services store what they return. Empty input is ``None`` or ``""``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,10 +22,112 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def check_choice(field: str, value: str, choices) -> None:
-    """Refuse ``value`` unless it is one of the ``choices`` (a TextChoices class)."""
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def check_choice(field: str, value: str, choices) -> str:
+    """Return ``value`` if it is one of the ``choices`` (a TextChoices class); refuse anything else."""
     if value not in choices.values:
         raise invalid(field, _("“%(value)s” is not a valid choice.") % {"value": value})
+    return value
+
+
+def check_text(field: str, value: str | None, max_length: int, *, required: bool = False) -> str:
+    """Return ``value`` stripped; refuse it longer than ``max_length``, or empty when ``required``."""
+    value = (value or "").strip()
+    if required and not value:
+        raise invalid(field, _("This field is required."))
+    if len(value) > max_length:
+        raise invalid(field, _("Use at most %(n)s characters.") % {"n": max_length})
+    return value
+
+
+def check_date(field: str, value: Any, *, required: bool = True) -> dt.date | None:
+    """Return ``value`` if it is a date (not a datetime); None when empty and not ``required``."""
+    if _empty(value):
+        if required:
+            raise invalid(field, _("This field is required."))
+        return None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise invalid(field, _("Enter a date."))
+    return value
+
+
+def check_period(
+    start_field: str,
+    start: Any,
+    end_field: str,
+    end: Any,
+    *,
+    start_required: bool = True,
+    end_required: bool = True,
+) -> tuple[dt.date | None, dt.date | None]:
+    """Return ``(start, end)`` checked as dates; refuse an end before the start (on ``end_field``)."""
+    start = check_date(start_field, start, required=start_required)
+    end = check_date(end_field, end, required=end_required)
+    if start is not None and end is not None and end < start:
+        raise invalid(end_field, _("The end date is before the start date."))
+    return start, end
+
+
+def check_count(
+    field: str, value: Any, *, minimum: int = 1, maximum: int | None = None, required: bool = True
+) -> int | None:
+    """Return ``value`` as a whole number from ``minimum`` to ``maximum`` (if any); None when empty and allowed."""
+    if _empty(value):
+        if required:
+            raise invalid(field, _("This field is required."))
+        return None
+    # True is an int to Python, never a count to a person.
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value))
+        except ValueError:
+            raise invalid(field, _("Enter a whole number.")) from None
+    if value < minimum:
+        raise invalid(field, _("Enter a number of at least %(n)s.") % {"n": minimum})
+    if maximum is not None and value > maximum:
+        raise invalid(field, _("Enter a number of at most %(n)s.") % {"n": maximum})
+    return value
+
+
+def check_decimal(field: str, value: Any, low: Decimal, high: Decimal, *, required: bool = False) -> Decimal | None:
+    """Return ``value`` as a Decimal from ``low`` to ``high`` with two decimals (percentages, scores, money).
+
+    None when empty and not ``required``.
+    """
+    if _empty(value):
+        if required:
+            raise invalid(field, _("This field is required."))
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise invalid(field, _("Enter a number.")) from None
+    if not number.is_finite() or number < low or number > high:
+        raise invalid(field, _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high})
+    return number.quantize(Decimal("0.01"))
+
+
+def check_language(field: str, value: str | None) -> str:
+    """Return an ISO 639-1 code in lowercase, or refuse anything else."""
+    value = (value or "").strip().lower()
+    if not (len(value) == 2 and value.isascii() and value.isalpha()):
+        raise invalid(field, _("Use an ISO 639-1 language code, such as sr or en."))
+    return value
+
+
+def check_instance(field: str, value: Any, model: type[Model]) -> Any:
+    """Return a ``model`` instance given as itself or its primary key; None when empty."""
+    if _empty(value):
+        return None
+    if isinstance(value, model):
+        return value
+    found = model.objects.filter(pk=value).first() if str(value).isdigit() else None
+    if found is None:
+        raise invalid(field, _("No such record."))
+    return found
 
 
 def check_country(field: str, value: str) -> str:
@@ -29,10 +138,10 @@ def check_country(field: str, value: str) -> str:
     return value
 
 
-def check_currency(field: str, value: str) -> str:
-    """Return an ISO 4217 code in capitals, or refuse anything else (empty is allowed)."""
+def check_currency(field: str, value: str | None, *, required: bool = False) -> str:
+    """Return an ISO 4217 code in capitals, or refuse anything else (empty unless ``required``)."""
     value = (value or "").strip().upper()
-    if value and (len(value) != 3 or not value.isalpha()):
+    if (value or required) and (len(value) != 3 or not value.isascii() or not value.isalpha()):
         raise invalid(field, _("Use a three-letter ISO 4217 currency code, such as RSD or EUR."))
     return value
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from nrm.accounts.access import WarningAction, warning_org_ids
-from nrm.accounts.models import Organisation
+from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.models import Alert, AlertEvent, AlertThreshold, Observation, RiskIndicator, VulnerableGroup
@@ -218,13 +218,13 @@ class ObservationViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.Ge
         s = WarningObservationCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        mine = warning_org_ids(request.user, WarningAction.OBSERVE)
-        pk = data.pop("organisation", None)
-        if pk is None and len(mine) == 1:
-            pk = mine[0]
-        if pk is None:
-            raise serializers.ValidationError({"organisation": ["Choose the organisation you act for."]})
-        org = Organisation.objects.filter(pk=pk).first()
+        # One the caller may not observe for comes back as None: the service refuses it.
+        org = acting_organisation(
+            request.user,
+            data.pop("organisation", None),
+            warning_org_ids(request.user, WarningAction.OBSERVE),
+            refuse=None,
+        )
         observation = services.observation_record(actor=request.user, organisation=org, **data)
         return Response(WarningObservationDetailSerializer(observation).data, status=status.HTTP_201_CREATED)
 

@@ -34,12 +34,11 @@ from nrm.earlywarning.choices import (
 from nrm.earlywarning.models import Alert, AlertEvent, AlertThreshold, Observation, RiskIndicator, VulnerableGroup
 
 SYSTEM = "system"
-COORDINATOR_ORG_TYPES = ("coordinator",)
 MAX_WINDOW_DAYS = 730
 
 
 def _coordinator_types() -> tuple[str, ...]:
-    return tuple(getattr(settings, "NRM_COORDINATOR_ORG_TYPES", COORDINATOR_ORG_TYPES))
+    return tuple(settings.NRM_COORDINATOR_ORG_TYPES)
 
 
 def _one_to_five(field: str, value) -> int:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import WarningAction, manages_early_warning, warning_org_ids
 from nrm.audit.services import audit_record
+from nrm.core.spreadsheet import safe_cell
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.choices import RiskLevel
 from nrm.earlywarning.forms import (
@@ -92,11 +93,6 @@ class _Echo:
         return value
 
 
-def _safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 EXPORT_COLUMNS = [
     "id",
     "observed_on",
@@ -140,7 +136,7 @@ def observation_export(request: HttpRequest) -> StreamingHttpResponse:
 
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow([_safe(v) for v in row]) for row in rows()), content_type="text/csv; charset=utf-8"
+        (writer.writerow([safe_cell(v) for v in row]) for row in rows()), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="observations-{timezone.localdate().isoformat()}.csv"'
     return response

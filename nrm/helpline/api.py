@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import helpline_call_filter, helpline_org_ids, reads_national_statistics
 from nrm.accounts.models import Organisation
+from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases.api import ScreeningSerializer
@@ -83,18 +84,6 @@ class TopicSerializer(serializers.ModelSerializer):
         fields = ["code", "name"]
 
 
-def _helpline(user, pk: int | None) -> Organisation:
-    """Return the helpline the caller acts for; default to the only one."""
-    mine = helpline_org_ids(user)
-    if pk is None:
-        if len(mine) == 1:
-            return Organisation.objects.get(pk=mine[0])
-        raise serializers.ValidationError({"organisation": ["Choose the helpline you act for."]})
-    if pk not in mine:
-        raise serializers.ValidationError({"organisation": ["You cannot log calls for this organisation."]})
-    return Organisation.objects.get(pk=pk)
-
-
 class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Calls of the caller's helplines (``?month=YYYY-MM``, ``?channel=``, ``?topic=``, ``?converted=1|0``)."""
 
@@ -121,7 +110,13 @@ class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericVi
         s = CallCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        org = _helpline(request.user, data.pop("organisation", None))
+        org = acting_organisation(
+            request.user,
+            data.pop("organisation", None),
+            helpline_org_ids(request.user),
+            choose="Choose the helpline you act for.",
+            refuse="You cannot log calls for this organisation.",
+        )
         referred_to = data.pop("referred_to", None)
         if referred_to is not None:
             data["referred_to"] = Organisation.objects.filter(pk=referred_to).first()

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import Action, JusticeAction, justice_org_ids, proceeding_filter, restrict
 from nrm.accounts.models import Organisation
+from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.audit.services import audit_record
 from nrm.cases.choices import Sex
@@ -248,18 +249,6 @@ class VictimUpdateSerializer(serializers.Serializer):
     paid_on = serializers.DateField(required=False, allow_null=True)
 
 
-def _justice_org(user, pk: int | None) -> Organisation:
-    """Return the justice organisation the caller acts for; default to the only one."""
-    mine = justice_org_ids(user, JusticeAction.EDIT)
-    if pk is None:
-        if len(mine) == 1:
-            return Organisation.objects.get(pk=mine[0])
-        raise serializers.ValidationError({"organisation": ["Choose the organisation you act for."]})
-    if pk not in mine:
-        raise serializers.ValidationError({"organisation": ["You cannot open proceedings for this organisation."]})
-    return Organisation.objects.get(pk=pk)
-
-
 # --- Proceedings -----------------------------------------------------------------------------
 
 
@@ -314,7 +303,12 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         s = ProceedingCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        org = _justice_org(request.user, data.pop("organisation", None))
+        org = acting_organisation(
+            request.user,
+            data.pop("organisation", None),
+            justice_org_ids(request.user, JusticeAction.EDIT),
+            refuse="You cannot open proceedings for this organisation.",
+        )
         wanted = set(data.pop("cases"))
         cases = list(restrict(Case.objects.all(), request.user, Action.VIEW).filter(pk__in=wanted))
         if len(cases) != len(wanted):

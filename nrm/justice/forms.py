@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from nrm.accounts.access import JUSTICE_ORG_TYPES, JusticeAction, justice_org_ids
+from nrm.accounts.access import JusticeAction, justice_org_ids
 from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import Sex
 from nrm.cases.forms import DateInput
@@ -192,7 +192,7 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args, proceeding: Proceeding, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        types = getattr(settings, "NRM_JUSTICE_ORG_TYPES", JUSTICE_ORG_TYPES)
+        types = settings.NRM_JUSTICE_ORG_TYPES
         self.fields["organisation"].queryset = (
             Organisation.objects.filter(is_active=True, type__code__in=types)
             .exclude(pk=proceeding.owner_id)

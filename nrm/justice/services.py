@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import JUSTICE_ORG_TYPES, Action, JusticeAction, can, justice_org_ids, proceeding_filter
+from nrm.accounts.access import Action, JusticeAction, can, justice_org_ids, proceeding_filter
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import Sex
@@ -245,7 +245,7 @@ def proceeding_share(
 ) -> ProceedingShare:
     """Share a proceeding with another justice organisation, which may then see and edit it (owner only)."""
     proceeding = _lock(actor, proceeding, JusticeAction.SHARE)
-    types = getattr(settings, "NRM_JUSTICE_ORG_TYPES", JUSTICE_ORG_TYPES)
+    types = settings.NRM_JUSTICE_ORG_TYPES
     if not organisation.is_active or organisation.type.code not in types:
         raise invalid("organisation", _("Proceedings are shared only with police, prosecution and courts."))
     if organisation.pk == proceeding.owner_id:

@@ -26,6 +26,7 @@ from rest_framework.routers import DefaultRouter
 
 from nrm.accounts.access import PreventionAction, prevention_org_ids
 from nrm.accounts.models import Organisation
+from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind, FeedMeasure, MaterialKind
@@ -282,12 +283,14 @@ def _organiser(user, pk: int | None) -> Organisation | None:
 
     One the caller may not record for comes back as None, and the service names ``organiser``.
     """
-    mine = prevention_org_ids(user, PreventionAction.EDIT)
-    if pk is None:
-        if len(mine) == 1:
-            return Organisation.objects.get(pk=mine[0])
-        raise serializers.ValidationError({"organiser": ["Choose the organisation you record for."]})
-    return Organisation.objects.filter(pk=pk, pk__in=mine).first()
+    return acting_organisation(
+        user,
+        pk,
+        prevention_org_ids(user, PreventionAction.EDIT),
+        field="organiser",
+        choose="Choose the organisation you record for.",
+        refuse=None,
+    )
 
 
 def _filters(request: Request) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,15 @@ from nrm.actionplan.models import Task
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import (
+    check_choice,
+    check_count,
+    check_decimal,
+    check_instance,
+    check_language,
+    check_period,
+    check_text,
+)
 from nrm.prevention.choices import (
     AwarenessKind,
     EventKind,
@@ -74,89 +83,6 @@ def _organiser(actor: User, organiser: Organisation | None) -> Organisation:
     return organiser
 
 
-def _choice(field: str, value: str, choices) -> str:
-    if value not in choices.values:
-        raise invalid(field, _("“%(value)s” is not a valid choice.") % {"value": value})
-    return value
-
-
-def _text(field: str, value: str | None, max_length: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise invalid(field, _("This field is required."))
-    if len(value) > max_length:
-        raise invalid(field, _("Use at most %(n)s characters.") % {"n": max_length})
-    return value
-
-
-def _date(field: str, value: Any, *, required: bool = True) -> dt.date | None:
-    if value is None or value == "":
-        if required:
-            raise invalid(field, _("This field is required."))
-        return None
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise invalid(field, _("Enter a date."))
-    return value
-
-
-def _period(start_field: str, start: Any, end_field: str, end: Any, *, end_required: bool = True):
-    start = _date(start_field, start)
-    end = _date(end_field, end, required=end_required)
-    if end is not None and end < start:
-        raise invalid(end_field, _("The end date is before the start date."))
-    return start, end
-
-
-def _count(field: str, value: Any, *, minimum: int = 1, required: bool = True) -> int | None:
-    if value is None or value == "":
-        if required:
-            raise invalid(field, _("This field is required."))
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value))
-        except ValueError:
-            raise invalid(field, _("Enter a whole number.")) from None
-    if value < minimum:
-        raise invalid(field, _("Enter a number of at least %(n)s.") % {"n": minimum})
-    if value > MAX_COUNT:
-        raise invalid(field, _("Enter a number of at most %(n)s.") % {"n": MAX_COUNT})
-    return value
-
-
-def _decimal(field: str, value: Any, low: Decimal, high: Decimal, *, required: bool = False) -> Decimal | None:
-    if value is None or value == "":
-        if required:
-            raise invalid(field, _("This field is required."))
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise invalid(field, _("Enter a number.")) from None
-    if not number.is_finite() or number < low or number > high:
-        raise invalid(field, _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high})
-    return number.quantize(Decimal("0.01"))
-
-
-def _language(field: str, value: str) -> str:
-    value = (value or "").strip().lower()
-    if not (len(value) == 2 and value.isascii() and value.isalpha()):
-        raise invalid(field, _("Use an ISO 639-1 language code, such as sr or en."))
-    return value
-
-
-def _instance(field: str, value: Any, model) -> Any:
-    """Accept a model instance, its primary key or nothing; anything else is an error on ``field``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, model):
-        return value
-    found = model.objects.filter(pk=value).first() if str(value).isdigit() else None
-    if found is None:
-        raise invalid(field, _("No such record."))
-    return found
-
-
 def _profession(field: str, value: Any) -> Profession:
     if isinstance(value, Profession):
         return value
@@ -174,7 +100,7 @@ def _attendance(rows: Iterable[Mapping[str, Any]]) -> list[Attendance]:
         unknown = set(row) - {"profession", "organisation", "organisation_type", "sex", "count"}
         if unknown:
             raise invalid(f"{name}.{sorted(unknown)[0]}", _("Unknown field."))
-        organisation = _instance(f"{name}.organisation", row.get("organisation"), Organisation)
+        organisation = check_instance(f"{name}.organisation", row.get("organisation"), Organisation)
         org_type = row.get("organisation_type")
         if org_type and not isinstance(org_type, OrganisationType):
             found = OrganisationType.objects.filter(code=org_type).first()
@@ -192,8 +118,8 @@ def _attendance(rows: Iterable[Mapping[str, Any]]) -> list[Attendance]:
                 profession=_profession(f"{name}.profession", row.get("profession")),
                 organisation=organisation,
                 organisation_type=org_type or None,
-                sex=_choice(f"{name}.sex", row.get("sex") or Sex.UNKNOWN, Sex),
-                count=_count(f"{name}.count", row.get("count")),
+                sex=check_choice(f"{name}.sex", row.get("sex") or Sex.UNKNOWN, Sex),
+                count=check_count(f"{name}.count", row.get("count"), maximum=MAX_COUNT),
             )
         )
     return out
@@ -202,22 +128,24 @@ def _attendance(rows: Iterable[Mapping[str, Any]]) -> list[Attendance]:
 def _event_values(actor: User, values: dict[str, Any]) -> dict[str, Any]:
     """Return an event's fields checked and normalised; the first fault raises naming its field."""
     out = {
-        "kind": _choice("kind", values.get("kind"), EventKind),
-        "title": _text("title", values.get("title"), 300, required=True),
-        "topic": _text("topic", values.get("topic"), 300),
+        "kind": check_choice("kind", values.get("kind"), EventKind),
+        "title": check_text("title", values.get("title"), 300, required=True),
+        "topic": check_text("topic", values.get("topic"), 300),
         "organiser": _organiser(actor, values.get("organiser")),
-        "location": _text("location", values.get("location"), 200),
-        "programme": _instance("programme", values.get("programme"), Programme),
-        "task": _instance("task", values.get("task"), Task),
-        "forms_returned": _count("forms_returned", values.get("forms_returned"), minimum=0, required=False),
-        "average_score": _decimal("average_score", values.get("average_score"), Decimal(1), Decimal(5)),
-        "share_useful": _decimal("share_useful", values.get("share_useful"), Decimal(0), Decimal(100)),
+        "location": check_text("location", values.get("location"), 200),
+        "programme": check_instance("programme", values.get("programme"), Programme),
+        "task": check_instance("task", values.get("task"), Task),
+        "forms_returned": check_count(
+            "forms_returned", values.get("forms_returned"), minimum=0, required=False, maximum=MAX_COUNT
+        ),
+        "average_score": check_decimal("average_score", values.get("average_score"), Decimal(1), Decimal(5)),
+        "share_useful": check_decimal("share_useful", values.get("share_useful"), Decimal(0), Decimal(100)),
         "evaluation_summary": (values.get("evaluation_summary") or "").strip(),
     }
     starts_on = values.get("starts_on")
     ends_on = values.get("ends_on") or starts_on  # a one-day event
-    out["starts_on"], out["ends_on"] = _period("starts_on", starts_on, "ends_on", ends_on)
-    out["region"] = _text("region", values.get("region"), 80) or out["organiser"].region
+    out["starts_on"], out["ends_on"] = check_period("starts_on", starts_on, "ends_on", ends_on)
+    out["region"] = check_text("region", values.get("region"), 80) or out["organiser"].region
     if out["forms_returned"] == 0 and (out["average_score"] is not None or out["share_useful"] is not None):
         raise invalid("forms_returned", _("An evaluation needs at least one returned form."))
     return out
@@ -226,7 +154,7 @@ def _event_values(actor: User, values: dict[str, Any]) -> dict[str, Any]:
 def _partners(partners: Iterable[Any] | None) -> list[Organisation] | None:
     if partners is None:
         return None
-    return [_instance("partners", p, Organisation) for p in partners]
+    return [check_instance("partners", p, Organisation) for p in partners]
 
 
 def _check_attendance_total(event_values: dict, rows: list[Attendance]) -> None:
@@ -339,18 +267,22 @@ def _materials(rows: Iterable[Mapping[str, Any]]) -> list[Material]:
     out = []
     for i, row in enumerate(rows):
         name = f"materials[{i}]"
-        produced = _count(f"{name}.copies_produced", row.get("copies_produced"), minimum=0, required=False)
-        distributed = _count(f"{name}.copies_distributed", row.get("copies_distributed") or 0, minimum=0)
+        produced = check_count(
+            f"{name}.copies_produced", row.get("copies_produced"), minimum=0, required=False, maximum=MAX_COUNT
+        )
+        distributed = check_count(
+            f"{name}.copies_distributed", row.get("copies_distributed") or 0, minimum=0, maximum=MAX_COUNT
+        )
         if produced is not None and distributed > produced:
             raise invalid(f"{name}.copies_distributed", _("More copies distributed than produced."))
         out.append(
             Material(
-                kind=_choice(f"{name}.kind", row.get("kind"), MaterialKind),
-                language=_language(f"{name}.language", row.get("language")),
-                title=_text(f"{name}.title", row.get("title"), 300, required=True),
+                kind=check_choice(f"{name}.kind", row.get("kind"), MaterialKind),
+                language=check_language(f"{name}.language", row.get("language")),
+                title=check_text(f"{name}.title", row.get("title"), 300, required=True),
                 copies_produced=produced,
                 copies_distributed=distributed,
-                distributed_where=_text(f"{name}.distributed_where", row.get("distributed_where"), 300),
+                distributed_where=check_text(f"{name}.distributed_where", row.get("distributed_where"), 300),
             )
         )
     return out
@@ -374,18 +306,18 @@ def awareness_record(
 ) -> AwarenessAction:
     """Record an awareness action with the materials it produced and distributed."""
     organiser = _organiser(actor, organiser)
-    starts_on, ends_on = _period("starts_on", starts_on, "ends_on", ends_on, end_required=False)
+    starts_on, ends_on = check_period("starts_on", starts_on, "ends_on", ends_on, end_required=False)
     action = AwarenessAction(
-        kind=_choice("kind", kind, AwarenessKind),
-        title=_text("title", title, 300, required=True),
+        kind=check_choice("kind", kind, AwarenessKind),
+        title=check_text("title", title, 300, required=True),
         starts_on=starts_on,
         ends_on=ends_on,
         organiser=organiser,
-        region=_text("region", region, 80) or organiser.region,
-        location=_text("location", location, 200),
-        audience=_text("audience", audience, 200),
-        programme=_instance("programme", programme, Programme),
-        task=_instance("task", task, Task),
+        region=check_text("region", region, 80) or organiser.region,
+        location=check_text("location", location, 200),
+        audience=check_text("audience", audience, 200),
+        programme=check_instance("programme", programme, Programme),
+        task=check_instance("task", task, Task),
         created_by=actor,
     )
     rows = _materials(materials)
@@ -445,18 +377,18 @@ def _results(rows: Iterable[Mapping[str, Any]], sample_size: int) -> list[KapRes
     out = []
     for i, row in enumerate(rows):
         name = f"results[{i}]"
-        measure = _choice(f"{name}.measure", row.get("measure"), KapMeasure)
+        measure = check_choice(f"{name}.measure", row.get("measure"), KapMeasure)
         low, high = RANGES[measure]
-        respondents = _count(f"{name}.respondents", row.get("respondents"), required=False)
+        respondents = check_count(f"{name}.respondents", row.get("respondents"), required=False, maximum=MAX_COUNT)
         if respondents is not None and respondents > sample_size:
             raise invalid(f"{name}.respondents", _("More respondents than the sample."))
         out.append(
             KapResult(
-                domain=_choice(f"{name}.domain", row.get("domain"), KapDomain),
-                statement=_text(f"{name}.statement", row.get("statement"), 400, required=True),
+                domain=check_choice(f"{name}.domain", row.get("domain"), KapDomain),
+                statement=check_text(f"{name}.statement", row.get("statement"), 400, required=True),
                 measure=measure,
-                baseline=_decimal(f"{name}.baseline", row.get("baseline"), low, high),
-                result=_decimal(f"{name}.result", row.get("result"), low, high, required=True),
+                baseline=check_decimal(f"{name}.baseline", row.get("baseline"), low, high),
+                result=check_decimal(f"{name}.result", row.get("result"), low, high, required=True),
                 respondents=respondents,
             )
         )
@@ -480,18 +412,18 @@ def survey_record(
 ) -> KapSurvey:
     """Record a knowledge, attitudes and practices survey with its results."""
     organiser = _organiser(actor, organiser)
-    conducted_from, conducted_to = _period("conducted_from", conducted_from, "conducted_to", conducted_to)
-    sample = _count("sample_size", sample_size)
+    conducted_from, conducted_to = check_period("conducted_from", conducted_from, "conducted_to", conducted_to)
+    sample = check_count("sample_size", sample_size, maximum=MAX_COUNT)
     survey = KapSurvey(
-        title=_text("title", title, 300, required=True),
+        title=check_text("title", title, 300, required=True),
         organiser=organiser,
         conducted_from=conducted_from,
         conducted_to=conducted_to,
-        population=_text("population", population, 300, required=True),
-        region=_text("region", region, 80),
+        population=check_text("population", population, 300, required=True),
+        region=check_text("region", region, 80),
         sample_size=sample,
-        method=_text("method", method, 200),
-        programme=_instance("programme", programme, Programme),
+        method=check_text("method", method, 200),
+        programme=check_instance("programme", programme, Programme),
         created_by=actor,
     )
     rows = _results(results, sample)
@@ -524,11 +456,11 @@ def indicator_feed_define(
         raise denied(
             actor=actor, action="prevention.feed.define", object_type="programme_indicator", object_id=indicator.pk
         )
-    _choice("measure", measure, FeedMeasure)
+    check_choice("measure", measure, FeedMeasure)
     if event_kind:
-        _choice("event_kind", event_kind, EventKind)
+        check_choice("event_kind", event_kind, EventKind)
     if material_kind:
-        _choice("material_kind", material_kind, MaterialKind)
+        check_choice("material_kind", material_kind, MaterialKind)
     if measure in NEEDS_EVENT_KIND and not event_kind:
         raise invalid("event_kind", _("Say which kind of event is counted."))
     if measure not in NEEDS_EVENT_KIND and event_kind:
@@ -569,7 +501,7 @@ def indicator_feed_apply(
 
     if not may_record(actor):
         raise denied(actor=actor, action="prevention.feed.apply", object_type="prevention_feed", object_id=feed.pk)
-    period_start, period_end = _period("period_start", period_start, "period_end", period_end)
+    period_start, period_end = check_period("period_start", period_start, "period_end", period_end)
     figure = feed_figure(feed, period_start, period_end)
     value = indicator_value_record(
         actor=actor,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import PreventionAction
+from nrm.core.spreadsheet import safe_cell
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind
 from nrm.prevention.forms import (
@@ -90,12 +91,6 @@ class _Echo:
         return value
 
 
-def _safe_cell(value) -> str:
-    """Return ``value`` as text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 EXPORT_COLUMNS = [
     "id",
     "kind",
@@ -143,7 +138,7 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
     _form, filters = _event_filters(request)
     writer = csv.writer(_Echo())
     events = selectors.event_list(request.user, **filters).iterator(chunk_size=2000)
-    rows = (writer.writerow([_safe_cell(v) for v in row]) for row in _export_rows(events))
+    rows = (writer.writerow([safe_cell(v) for v in row]) for row in _export_rows(events))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate().isoformat()}.csv"'
     return response

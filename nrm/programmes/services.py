@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.db.models import Model, Q
@@ -22,6 +22,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import check_currency, check_decimal, check_period, check_text
 from nrm.programmes.choices import PartnerRole
 from nrm.programmes.loading import load_programmes
 from nrm.programmes.models import (
@@ -39,7 +40,6 @@ from nrm.programmes.selectors import may_record
 
 MAX_VALUE = Decimal("99999999999999.99")
 ACTION = "programmes.indicator_value_record"
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 # "scheme:" at the start, "//" anywhere or "www." at the start: the reference is meant as a URL.
 LOOKS_LIKE_URL = re.compile(r"^([a-z][a-z0-9+.\-]*:\S|www\.)|//", re.IGNORECASE)
 
@@ -71,45 +71,9 @@ def _check_writer(actor: User, action: str, object_type: str, object_id: object 
         raise denied(actor=actor, action=action, object_type=object_type, object_id=object_id)
 
 
-def _text(field: str, value: str | None, max_length: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise invalid(field, _("This field is required."))
-    if len(value) > max_length:
-        raise invalid(field, _("Use at most %(max)d characters.") % {"max": max_length})
-    return value
-
-
 def _number(field: str, value: Decimal | int | str | None, *, required: bool = False) -> Decimal | None:
-    """Return ``value`` as a Decimal from 0 to MAX_VALUE with two decimals, or None when allowed."""
-    if value is None or value == "":
-        if required:
-            raise invalid(field, _("This field is required."))
-        return None
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        number = None
-    if number is None or not number.is_finite() or number < 0 or number > MAX_VALUE:
-        raise invalid(field, _("Enter a number from 0 to %(max)s.") % {"max": MAX_VALUE})
-    return number.quantize(Decimal("0.01"))
-
-
-def _currency(field: str, value: str, *, required: bool = True) -> str:
-    value = (value or "").strip().upper()
-    if not value and not required:
-        return ""
-    if not CURRENCY.match(value):
-        raise invalid(field, _("Enter a three-letter ISO 4217 currency code, e.g. EUR."))
-    return value
-
-
-def _period(start: dt.date | None, end: dt.date | None, *, start_field: str = "period_start") -> None:
-    for field, value in ((start_field, start), ("period_end", end)):
-        if value is not None and not isinstance(value, dt.date):
-            raise invalid(field, _("Enter a valid date."))
-    if start and end and end < start:
-        raise invalid("period_end", _("The period ends before it starts."))
+    """Return ``value`` as an amount from 0 to MAX_VALUE with two decimals, or None when allowed."""
+    return check_decimal(field, value, Decimal(0), MAX_VALUE, required=required)
 
 
 def _same_programme(field: str, item: Model | None, programme: Programme) -> None:
@@ -136,16 +100,16 @@ def _programme_fields(
     source: str,
 ) -> dict:
     fields = {
-        "title": _text("title", title, 300, required=True),
-        "period_text": _text("period_text", period_text, 200),
-        "description": _text("description", description, 20000),
+        "title": check_text("title", title, 300, required=True),
+        "period_text": check_text("period_text", period_text, 200),
+        "description": check_text("description", description, 20000),
         "budget_amount": _number("budget_amount", budget_amount),
-        "budget_currency": _currency("budget_currency", budget_currency, required=budget_amount not in (None, "")),
-        "source": _text("source", source, 2000),
+        "budget_currency": check_currency("budget_currency", budget_currency, required=budget_amount not in (None, "")),
+        "source": check_text("source", source, 2000),
         "period_start": period_start,
         "period_end": period_end,
     }
-    _period(period_start, period_end)
+    check_period("period_start", period_start, "period_end", period_end, start_required=False, end_required=False)
     return fields
 
 
@@ -165,7 +129,7 @@ def programme_create(
 ) -> Programme:
     """Create a programme; ``code`` is a unique slug (it becomes part of the IATI identifier)."""
     _check_writer(actor, "programmes.programme_create", "programme")
-    code = _text("code", code, 60, required=True)
+    code = check_text("code", code, 60, required=True)
     if slugify(code) != code:
         raise invalid("code", _("Use lowercase letters, digits and hyphens only."))
     if Programme.objects.filter(code=code).exists():
@@ -237,7 +201,7 @@ def partner_add(
     _check_writer(actor, "programmes.partner_add", "programme", programme.pk)
     if not isinstance(organisation, Organisation):
         raise invalid("organisation", _("Choose an organisation."))
-    role, note = _role(role), _text("note", note, 200)
+    role, note = _role(role), check_text("note", note, 200)
     if ProgrammePartner.objects.filter(programme=programme, organisation=organisation, role=role).exists():
         raise invalid("organisation", _("This organisation already has this role in the programme."))
     partner = ProgrammePartner.objects.create(programme=programme, organisation=organisation, role=role, note=note)
@@ -249,7 +213,7 @@ def partner_add(
 def partner_edit(*, actor: User, partner: ProgrammePartner, role: str, note: str = "") -> ProgrammePartner:
     """Change a partner's role or note."""
     _check_writer(actor, "programmes.partner_edit", "programme_partner", partner.pk)
-    role, note = _role(role), _text("note", note, 200)
+    role, note = _role(role), check_text("note", note, 200)
     clash = ProgrammePartner.objects.filter(
         programme_id=partner.programme_id, organisation_id=partner.organisation_id, role=role
     ).exclude(pk=partner.pk)
@@ -264,10 +228,10 @@ def partner_edit(*, actor: User, partner: ProgrammePartner, role: str, note: str
 
 def _funding_fields(donor: str, amount, currency: str, source_text: str) -> dict:
     return {
-        "donor": _text("donor", donor, 200, required=True),
+        "donor": check_text("donor", donor, 200, required=True),
         "amount": _number("amount", amount, required=True),
-        "currency": _currency("currency", currency),
-        "source_text": _text("source_text", source_text, 2000),
+        "currency": check_currency("currency", currency, required=True),
+        "source_text": check_text("source_text", source_text, 2000),
     }
 
 
@@ -318,7 +282,7 @@ def funding_line_edit(
 
 
 def _number_once(model: type[Model], programme: Programme, number: str, exclude: int | None = None) -> str:
-    number = _text("number", number, 20, required=True)
+    number = check_text("number", number, 20, required=True)
     if model.objects.filter(programme=programme, number=number).exclude(pk=exclude).exists():
         raise invalid("number", _("This number is already used in the programme."))
     return number
@@ -329,7 +293,7 @@ def objective_add(*, actor: User, programme: Programme, number: str, title: str)
     """Add an objective, numbered as the programme document numbers it."""
     _check_writer(actor, "programmes.objective_add", "programme", programme.pk)
     number = _number_once(Objective, programme, number)
-    title = _text("title", title, 2000, required=True)
+    title = check_text("title", title, 2000, required=True)
     item = Objective.objects.create(programme=programme, number=number, title=title)
     _audit(actor, "objective_add", "programme_objective", item, programme=programme.pk, number=number)
     return item
@@ -344,7 +308,7 @@ def outcome_add(
     _same_programme("objective", objective, programme)
     number = _number_once(Outcome, programme, number)
     item = Outcome.objects.create(
-        programme=programme, objective=objective, number=number, title=_text("title", title, 2000, required=True)
+        programme=programme, objective=objective, number=number, title=check_text("title", title, 2000, required=True)
     )
     _audit(actor, "outcome_add", "programme_outcome", item, programme=programme.pk, number=number)
     return item
@@ -357,7 +321,7 @@ def output_add(*, actor: User, programme: Programme, number: str, title: str, ou
     _same_programme("outcome", outcome, programme)
     number = _number_once(Output, programme, number)
     item = Output.objects.create(
-        programme=programme, outcome=outcome, number=number, title=_text("title", title, 2000, required=True)
+        programme=programme, outcome=outcome, number=number, title=check_text("title", title, 2000, required=True)
     )
     _audit(actor, "output_add", "programme_output", item, programme=programme.pk, number=number)
     return item
@@ -372,7 +336,7 @@ def framework_item_edit(
     _check_writer(actor, f"programmes.{kind}_edit", f"programme_{kind}", item.pk)
     number = _number_once(type(item), item.programme, number, exclude=item.pk)
     old = item.number
-    item.number, item.title = number, _text("title", title, 2000, required=True)
+    item.number, item.title = number, check_text("title", title, 2000, required=True)
     item.save(update_fields=["number", "title"])
     _audit(actor, f"{kind}_edit", f"programme_{kind}", item, old_number=old, number=number)
     return item
@@ -395,7 +359,7 @@ def indicator_add(
 ) -> Indicator:
     """Add an indicator (a unique slug ``code`` in the programme), under an output or none."""
     _check_writer(actor, "programmes.indicator_add", "programme", programme.pk)
-    code = _text("code", code, 60, required=True)
+    code = check_text("code", code, 60, required=True)
     if slugify(code) != code:
         raise invalid("code", _("Use lowercase letters, digits and hyphens only."))
     if Indicator.objects.filter(programme=programme, code=code).exists():
@@ -405,8 +369,8 @@ def indicator_add(
         programme=programme,
         output=output,
         code=code,
-        name=_text("name", name, 300, required=True),
-        unit=_text("unit", unit, 60, required=True),
+        name=check_text("name", name, 300, required=True),
+        unit=check_text("unit", unit, 60, required=True),
         baseline=_number("baseline", baseline),
         target=_number("target", target),
     )
@@ -430,8 +394,8 @@ def indicator_edit(
     """Reword an indicator or move it to another output; stale edits raise Conflict."""
     _check_writer(actor, "programmes.indicator_edit", "programme_indicator", indicator.pk)
     _same_programme("output", output, indicator.programme)
-    indicator.name = _text("name", name, 300, required=True)
-    indicator.unit = _text("unit", unit, 60, required=True)
+    indicator.name = check_text("name", name, 300, required=True)
+    indicator.unit = check_text("unit", unit, 60, required=True)
     indicator.output = output
     save_versioned(indicator, expected_version=expected_version, fields=["name", "unit", "output_id"])
     _audit(actor, "indicator_edit", "programme_indicator", indicator, version=indicator.version)
@@ -487,19 +451,9 @@ def indicator_value_record(
     """
     if not may_record(actor):
         raise denied(actor=actor, action=ACTION, object_type="programme_indicator", object_id=indicator.pk)
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value > MAX_VALUE:
-        raise invalid("value", _("Enter a number from 0 to %(max)s.") % {"max": MAX_VALUE})
-    if not isinstance(period_start, dt.date):
-        raise invalid("period_start", _("Enter a valid date."))
-    if not isinstance(period_end, dt.date):
-        raise invalid("period_end", _("Enter a valid date."))
-    if period_end < period_start:
-        raise invalid("period_end", _("The period ends before it starts."))
-    if len(source) > 300:
-        raise invalid("source", _("Use at most 300 characters."))
-    if len(period_text) > 200:
-        raise invalid("period_text", _("Use at most 200 characters."))
-    value = value.quantize(Decimal("0.01"))
+    value = _number("value", value, required=True)
+    check_period("period_start", period_start, "period_end", period_end)
+    source, period_text = check_text("source", source, 300), check_text("period_text", period_text, 200)
     # Lock the indicator so that two concurrent records cannot both pass the overlap check.
     Indicator.objects.select_for_update().filter(pk=indicator.pk).first()
     overlapping = (
@@ -543,7 +497,7 @@ def indicator_value_record(
 
 
 def _reference(reference: str) -> str:
-    reference = _text("reference", reference, 500, required=True)
+    reference = check_text("reference", reference, 500, required=True)
     if LOOKS_LIKE_URL.search(reference):
         parts = urlsplit(reference)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in reference:
@@ -555,7 +509,7 @@ def _reference(reference: str) -> str:
 def document_add(*, actor: User, programme: Programme, title: str, reference: str) -> Document:
     """Add a document by title and URL (http or https only) or citation; a title is used once per programme."""
     _check_writer(actor, "programmes.document_add", "programme", programme.pk)
-    title = _text("title", title, 300, required=True)
+    title = check_text("title", title, 300, required=True)
     reference = _reference(reference)
     if Document.objects.filter(programme=programme, title=title).exists():
         raise invalid("title", _("The programme already has a document with this title."))

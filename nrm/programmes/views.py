@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nrm.core.spreadsheet import safe_cell
 from nrm.programmes import selectors, services
 from nrm.programmes.charts import funding_bars
 from nrm.programmes.choices import PartnerRole
@@ -60,20 +61,11 @@ def writer(view: Callable) -> Callable:
     return reader(_write_gate(view))
 
 
-def _safe_cell(value) -> str | object:
-    """Return text a spreadsheet will not run as a formula; numbers and dates pass unchanged."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return value
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv(filename: str, rows: Iterable[Iterable]) -> HttpResponse:
     buffer = io.StringIO()
     writer_ = csv.writer(buffer)
     for row in rows:
-        writer_.writerow([_safe_cell(v) for v in row])
+        writer_.writerow([safe_cell(v) for v in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -197,7 +189,7 @@ def values_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in selectors.value_rows(programme):
-        sheet.append([_safe_cell(v) if v is not None else None for v in row])
+        sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

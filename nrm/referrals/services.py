@@ -20,12 +20,12 @@ from nrm.core.workdays import add_working_days
 from nrm.referrals.choices import ACTIVE_STATES, TRANSITIONS, LegalGround, ReferralKind, ReferralStatus
 from nrm.referrals.models import Referral, ServiceType
 
-# Working days the receiver has to answer, per kind of referral; overridable in settings.
+# Working days the receiver has to answer, per kind of referral; NRM_REFERRAL_RESPONSE_DAYS overrides.
 RESPONSE_DAYS = {ReferralKind.SERVICE: 3, ReferralKind.IDENTIFICATION: 5, ReferralKind.ASYLUM: 5}
 
 
 def response_days(kind: str) -> int:
-    return getattr(settings, "NRM_REFERRAL_RESPONSE_DAYS", {}).get(kind, RESPONSE_DAYS[kind])
+    return settings.NRM_REFERRAL_RESPONSE_DAYS.get(kind, RESPONSE_DAYS[kind])
 
 
 def consent_snapshot(case: Case) -> list[dict]:

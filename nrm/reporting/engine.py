@@ -41,7 +41,6 @@ UNKNOWN = "unknown"
 NATIONAL = "national"
 TOTAL = None  # the value of a dimension in a margin: summed over
 MARKER = "x"  # how a suppressed cell is shown in rendered tables; never a number
-DEFAULT_THRESHOLD = 5
 MAX_CELLS = 10000  # of the table with its margins; beyond, narrow the table with filters
 
 # Dimension names are part of the interface (CLI, API, exports): do not rename.
@@ -80,7 +79,7 @@ ADULT_BANDS = ["18-24", "25-34", "35-44", "45+"]
 
 def threshold_default() -> int:
     """Return the configured suppression threshold (``NRM_DISCLOSURE_THRESHOLD``, default 5)."""
-    return int(getattr(settings, "NRM_DISCLOSURE_THRESHOLD", DEFAULT_THRESHOLD))
+    return settings.NRM_DISCLOSURE_THRESHOLD
 
 
 # --- Populations -----------------------------------------------------------------------------
@@ -236,7 +235,7 @@ def _victim_status(decision: str) -> Any:
 
 
 def _citizenship_group(citizenship: str) -> Any:
-    country = getattr(settings, "NRM_COUNTRY", "RS")
+    country = settings.NRM_COUNTRY
     return CaseWhen(
         When(Q(**{f"{citizenship}__isnull": True}) | Q(**{citizenship: ""}), then=Value(UNKNOWN)),
         When(**{citizenship: country}, then=Value("national")),
@@ -661,7 +660,7 @@ def _tuned() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
-    work_mem = str(getattr(settings, "NRM_STATS_WORK_MEM", "64MB"))
+    work_mem = str(settings.NRM_STATS_WORK_MEM)
     if not re.fullmatch(r"\d+\s*(kB|MB|GB)", work_mem):
         raise ValueError("NRM_STATS_WORK_MEM must look like 64MB")
     with transaction.atomic():

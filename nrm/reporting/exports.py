@@ -14,13 +14,14 @@ import csv
 import io
 
 from nrm.core.pdf import render_pdf
+from nrm.core.spreadsheet import safe_cell
 from nrm.reporting.engine import MARKER, TOTAL, StatTable
 
 TOTAL_LABEL = "total"
 
 
-def _value(v) -> str:
-    return TOTAL_LABEL if v is TOTAL else str(v)
+def _value(v) -> object:
+    return TOTAL_LABEL if v is TOTAL else safe_cell(str(v))
 
 
 def table_csv(table: StatTable, *, totals: bool = True) -> str:
@@ -59,7 +60,8 @@ def table_xlsx(table: StatTable) -> bytes:
     def label(dim: str, value) -> str:
         if value is TOTAL:
             return "Total"
-        return table.labels.get(dim, {}).get(str(value), str(value))
+        # Labels come from reference data an administrator edits: never let one run as a formula.
+        return safe_cell(str(table.labels.get(dim, {}).get(str(value), str(value))))
 
     if len(table.dims) == 2:
         tab = table.crosstab()

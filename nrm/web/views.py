@@ -47,6 +47,7 @@ from nrm.cases.forms import (
 from nrm.cases.models import Case, IndicatorList
 from nrm.cases.screening import UnknownIndicator, evaluate, explain
 from nrm.core.errors import NotFound
+from nrm.core.spreadsheet import safe_cell
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
 from nrm.referrals.choices import ReferralStatus
@@ -279,12 +280,6 @@ class _Echo:
         return value
 
 
-def _safe_cell(value) -> str:
-    """Return ``value`` as text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 EXPORT_COLUMNS = [
     "reference",
     "owner",
@@ -340,7 +335,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
         detail={"filters": {k: v for k, v in filters.items() if v}, "rows": qs.count()},
     )
     writer = csv.writer(_Echo())
-    rows = (writer.writerow([_safe_cell(v) for v in row]) for row in _export_rows(qs.iterator(chunk_size=2000)))
+    rows = (writer.writerow([safe_cell(v) for v in row]) for row in _export_rows(qs.iterator(chunk_size=2000)))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate().isoformat()}.csv"'
     return response

@@ -534,13 +534,30 @@ def test_report_exports_open_as_xlsx_and_pdf(client, tiny):
     assert float(line[5]) == 1234.5 and line[6] == "RSD" and line[8] == "Procurement delayed."
     # Text that looks like a formula stays text.
     cell = book["Report"].cell(row=header + 2, column=4)
-    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")
 
     response = client.get(f"/actionplan/reports/{report.pk}/report.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-") and len(response.content) > 5000
     assert b"%%EOF" in response.content[-1024:]
     assert AuditEntry.objects.filter(action="actionplan.report.export", object_id=str(report.pk)).count() == 2
+
+
+@pytest.mark.parametrize("text", ["+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0"])
+def test_report_export_neutralises_every_formula_trigger(client, tiny, text):
+    report = make_report(tiny, "alpha", 3, state="empty")
+    entry = report.entries.get()
+    services.report_save_draft(
+        actor=tiny["alpha"],
+        report=report,
+        expected_version=report.version,
+        summary="",
+        entries=[{"activity": entry.activity_id, "progress": Progress.IN_PROGRESS, "done": text, "problems": text}],
+    )
+    client.force_login(tiny["alpha"])
+    rows = _rows(_workbook(client.get(f"/actionplan/reports/{report.pk}/report.xlsx").content)["Report"])
+    line = rows[next(i for i, r in enumerate(rows) if r[0] == "No.") + 1]
+    assert line[3] == line[8] == "'" + text
 
 
 def test_annual_exports_open_as_xlsx_and_pdf(client, tiny):

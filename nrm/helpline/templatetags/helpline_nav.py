@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import HELPLINE_ORG_TYPES, HELPLINE_ROLES, org_ids, org_type_codes, reads_national_statistics
+from nrm.accounts.access import HELPLINE_ROLES, org_ids, org_type_codes, reads_national_statistics
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def helpline_nav_items(context) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     links = []
-    types = getattr(settings, "NRM_HELPLINE_ORG_TYPES", HELPLINE_ORG_TYPES)
+    types = settings.NRM_HELPLINE_ORG_TYPES
     codes = org_type_codes(user)
     if any(codes.get(o) in types for o in org_ids(user, HELPLINE_ROLES)):
         links.append(("helpline:call_list", _("Helpline calls"), "/helpline/calls/"))

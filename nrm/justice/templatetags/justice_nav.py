@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
-    JUSTICE_ORG_TYPES,
     JUSTICE_ROLES,
     JusticeAction,
     org_ids,
@@ -26,7 +25,7 @@ def justice_nav_items(context) -> list[dict]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    types = getattr(settings, "NRM_JUSTICE_ORG_TYPES", JUSTICE_ORG_TYPES)
+    types = settings.NRM_JUSTICE_ORG_TYPES
     codes = org_type_codes(user)
     staff = any(codes.get(o) in types for o in org_ids(user, JUSTICE_ROLES[JusticeAction.VIEW]))
     stats = reverse("justice:statistics")

@@ -23,6 +23,7 @@ from nrm.actionplan import metrics, selectors, services
 from nrm.actionplan.choices import ReportKind
 from nrm.actionplan.due import Period
 from nrm.core.errors import NotFound
+from nrm.core.spreadsheet import safe_cell
 
 
 def _date(text: str) -> dt.date:
@@ -109,7 +110,10 @@ class Command(BaseCommand):
             writer.writerow(["key", "label", "expected", "received", "on_time", "completeness", "timeliness"])
             for d in data:
                 writer.writerow(
-                    [d[k] for k in ("key", "label", "expected", "received", "on_time", "completeness", "timeliness")]
+                    [
+                        safe_cell(d[k])
+                        for k in ("key", "label", "expected", "received", "on_time", "completeness", "timeliness")
+                    ]
                 )
             return
         for d in data:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from nrm.actionplan import selectors
 from nrm.core.errors import NotFound
+from nrm.core.spreadsheet import safe_cell
 
 FIELDS = ["section", "institution", "year", "amount", "currency"]
 
@@ -42,4 +43,4 @@ class Command(BaseCommand):
             return
         writer = csv.DictWriter(self.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)
