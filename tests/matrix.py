@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db.models import Max, Sum
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import resolve
 from rest_framework.authtoken.models import Token
@@ -191,10 +192,18 @@ def request(scene: Scene, route: Route, user: User | None):
     client = client_for(route, user)
     path, body = scene.path(route), scene.body(route)
     if route.method == "get":
-        return client.get(path, body or {})
-    if route.api:
-        return getattr(client, route.method)(path, body or {}, format="json")
-    return getattr(client, route.method)(path, body or {})
+        response = client.get(path, body or {})
+    elif route.api:
+        response = getattr(client, route.method)(path, body or {}, format="json")
+    else:
+        response = getattr(client, route.method)(path, body or {})
+    if getattr(response, "streaming", False):
+        # A streamed export (CSV) is read whole, so that every check can look at its content.
+        joined = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
+        for header, value in response.items():
+            joined[header] = value
+        return joined
+    return response
 
 
 def _last_seq() -> int:

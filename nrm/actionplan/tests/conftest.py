@@ -54,6 +54,11 @@ def no_plan(world) -> None:
 
 @pytest.fixture
 def people(world, plan) -> dict[str, User]:
+    return make_people(world)
+
+
+def make_people(world: dict[str, User]) -> dict[str, User]:
+    """Return the monitoring personas (focal points of three institutions and the BRIEF's users)."""
     orgs = {o.code: o for o in Organisation.objects.all()}
     return {
         "reporter": member("reporter", orgs["mup"], Role.REPORTER, "reporter@mup.example.org"),

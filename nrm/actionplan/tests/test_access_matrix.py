@@ -26,11 +26,13 @@ from nrm.accounts.choices import Role
 from nrm.accounts.models import Organisation
 from nrm.actionplan import services
 from nrm.actionplan.choices import Progress
-from nrm.actionplan.models import Activity, Report
+from nrm.actionplan.models import ActionPlan, Activity, Report
 from nrm.cases.tests.helpers import member
 from tests.matrix import AREA, LIST, OPEN, Route, Scene, check_right_role, matrix_tests, request
 
-from .conftest import at
+from .conftest import at, make_people
+
+PLAN = "rs-action-plan-2017-2018"
 
 SUMMARY = "Velmorant summary of February"
 DONE = "Velmorant trainings held in Nis"
@@ -54,9 +56,9 @@ def _filled(actor, plan, org: Organisation, month: int, summary: str, *, done: s
     )
 
 
-@pytest.fixture
-def scene(world, people, plan) -> Scene:
+def build_scene(world) -> Scene:
     """Return the Ministry's February report (submitted) and March report (a draft), and a briefing."""
+    people, plan = make_people(world), ActionPlan.objects.get(code=PLAN)
     reporter, coordinator = people["reporter"], people["coordinator"]
     mup = Organisation.objects.get(code="mup")
     submitted = _filled(reporter, plan, mup, 2, SUMMARY, done=DONE, problems=PROBLEMS)

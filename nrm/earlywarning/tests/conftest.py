@@ -30,6 +30,10 @@ def days_ago(n: int) -> dt.date:
 
 @pytest.fixture
 def people(world):
+    return make_people(world)
+
+
+def make_people(world):
     """The personas, plus observers: ``novisad`` (police Novi Sad), ``asylum`` (asylum office), analyst stays.
 
     ``coordinator`` and ``analyst`` are in the Coordinator's office; e-mails are set so that
@@ -50,6 +54,10 @@ def people(world):
 
 @pytest.fixture
 def threshold(people):
+    return make_threshold()
+
+
+def make_threshold() -> AlertThreshold:
     """The demo's default: score 12 or more with 3 or more observations in 90 days, every group and region."""
     return AlertThreshold.objects.create(min_score=12, min_observations=3, window_days=90)
 

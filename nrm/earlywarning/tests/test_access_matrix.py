@@ -14,43 +14,21 @@ role); ``analyst`` reads everything but acts on nothing; ``admin`` has no early-
 
 from __future__ import annotations
 
-import pytest
-from django.http import HttpResponse
-
 from conftest import fresh
 from nrm.cases.tests.helpers import org
 from nrm.earlywarning import services
 from nrm.earlywarning.models import Alert
-from nrm.earlywarning.tests.conftest import NOTE, REGION, observe
+from nrm.earlywarning.tests.conftest import NOTE, REGION, make_people, make_threshold, observe
 from tests import matrix
 from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests
 
 CLOSE_NOTE = "Closed after the Vrbljanac agency was shut down"
 
 
-@pytest.fixture(autouse=True)
-def _streams_read(monkeypatch):
-    """Read a streamed answer (the CSV export) whole: the harness reads ``response.content``.
-
-    A work-around in this file: ``tests/matrix.py`` does not read ``streaming_content``.
-    """
-    original = matrix.request
-
-    def read(scene, route, user):
-        response = original(scene, route, user)
-        if not getattr(response, "streaming", False):
-            return response
-        whole = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
-        for header, value in response.items():
-            whole[header] = value
-        return whole
-
-    monkeypatch.setattr(matrix, "request", read)
-
-
-@pytest.fixture
-def scene(people, threshold) -> Scene:
+def build_scene(world) -> Scene:
     """Return an open alert on migrants in Vojvodina, a closed one on workers abroad, an observation."""
+    people = make_people(world)
+    threshold = make_threshold()
     for _ in range(3):
         obs = observe(people["novisad"], likelihood=4, note=NOTE)
     alert = Alert.objects.get()

@@ -23,12 +23,21 @@ def at(year, month, day, hour=10, minute=0):
 
 @pytest.fixture
 def people(world):
+    return make_people(world)
+
+
+def make_people(world):
     """Return the personas plus ``hotline``, a frontline worker of the national helpline."""
     return {**world, "hotline": member("hotline", "helpline", Role.FRONTLINE)}
 
 
 @pytest.fixture
 def call(people):
+    return make_call(people)
+
+
+def make_call(people):
+    """Log a call of the national helpline (Belgrade, March 2024) with notes, referred to the police."""
     return services.call_log(
         actor=fresh(people["hotline"]),
         organisation=org("helpline"),

@@ -18,7 +18,7 @@ from nrm.accounts.choices import Role
 from nrm.cases.models import Screening
 from nrm.cases.tests.helpers import member, org
 from nrm.helpline.models import Call
-from nrm.helpline.tests.conftest import NOTES
+from nrm.helpline.tests.conftest import NOTES, make_call, make_people
 from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests, request
 
 NOT_FOUND = {"type": "about:blank", "title": "Not found", "status": 404}
@@ -33,9 +33,10 @@ def state() -> dict:
     }
 
 
-@pytest.fixture
-def scene(people, call) -> Scene:
+def build_scene(world) -> Scene:
     """Return one call of the national helpline, with notes only its staff may read."""
+    people = make_people(world)
+    call = make_call(people)
     return Scene(
         users={
             **people,

@@ -12,5 +12,6 @@ def justice(world):
 
 
 @pytest.fixture
-def scene(world):
+def proceeding_scene(world):
+    """Return the proceeding of pu-bg with its victims' cases (``helpers.build_scene``)."""
     return build_scene(world)

@@ -17,7 +17,8 @@ import pytest
 
 from nrm.accounts.choices import Role
 from nrm.cases.tests.helpers import SECRETS, member, org
-from nrm.justice.tests.helpers import DEFENDANT_SECRETS, build_scene, state
+from nrm.justice.tests.helpers import DEFENDANT_SECRETS, state
+from nrm.justice.tests.helpers import build_scene as justice_scene
 from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests, request
 
 REFERENCE = "KTO 17/24"
@@ -25,10 +26,9 @@ NOT_FOUND = {"type": "about:blank", "title": "Not found", "status": 404}
 EMPTY = {"count": 0, "next": None, "previous": None, "results": []}
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     """Return the justice scene (``nrm.justice.tests.helpers.build_scene``) as the harness's Scene."""
-    s = build_scene(world)
+    s = justice_scene(world)
     users = {
         **s.users,
         "other_org": member("pu-ns-officer", "pu-ns", Role.FRONTLINE),

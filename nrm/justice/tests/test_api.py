@@ -27,12 +27,16 @@ def _no_secrets(response) -> None:
         assert secret.encode() not in response.content, secret
 
 
-def test_the_owner_reads_the_whole_proceeding_and_the_read_is_audited(scene):
-    response = api(scene.users["police"]).get(f"/api/v1/justice/proceedings/{scene.proceeding.pk}/?reason=hearing")
+def test_the_owner_reads_the_whole_proceeding_and_the_read_is_audited(proceeding_scene):
+    response = api(proceeding_scene.users["police"]).get(
+        f"/api/v1/justice/proceedings/{proceeding_scene.proceeding.pk}/?reason=hearing"
+    )
     data = response.json()
     assert data["defendants"][0]["name"] == "Dragoslav Xyvernik"
     assert data["defendants"][0]["charges"][0]["verdicts"][0]["outcome"] == "convicted"
-    assert sorted(v["case"] for v in data["victims"]) == sorted([scene.case_a.pk, scene.case_b.pk])
+    assert sorted(v["case"] for v in data["victims"]) == sorted(
+        [proceeding_scene.case_a.pk, proceeding_scene.case_b.pk]
+    )
     assert [s["organisation_name"] for s in data["shares"]] == ["Higher Public Prosecutor's Office Belgrade"]
     assert (data["is_owner"], data["can_edit"], data["defendant_count"], data["victim_count"]) == (True, True, 1, 2)
     entry = AuditEntry.objects.filter(action="proceeding.view").get()
@@ -51,13 +55,13 @@ def test_the_owner_reads_the_whole_proceeding_and_the_read_is_audited(scene):
 # --- The NGO's view: its case's part only ----------------------------------------------------
 
 
-def test_ngo_sees_only_its_cases_part_and_never_a_defendant(scene):
-    client = api(scene.users["ngo"])
+def test_ngo_sees_only_its_cases_part_and_never_a_defendant(proceeding_scene):
+    client = api(proceeding_scene.users["ngo"])
     listing = client.get("/api/v1/justice/victims/")
-    assert [row["id"] for row in listing.json()["results"]] == [scene.part_a.pk]
-    detail = client.get(f"/api/v1/justice/victims/{scene.part_a.pk}/")
+    assert [row["id"] for row in listing.json()["results"]] == [proceeding_scene.part_a.pk]
+    detail = client.get(f"/api/v1/justice/victims/{proceeding_scene.part_a.pk}/")
     data = detail.json()
-    assert data["case"] == scene.case_a.pk
+    assert data["case"] == proceeding_scene.case_a.pk
     assert data["proceeding"]["reference"] == "KTO 17/24"
     assert data["proceeding"]["stage"] == "first_instance_verdict"
     assert data["protection_measures"] == ["video_link"]
@@ -68,34 +72,34 @@ def test_ngo_sees_only_its_cases_part_and_never_a_defendant(scene):
     for response in (listing, detail):
         _no_secrets(response)
         assert b"Xyvernik" not in response.content
-        assert scene.case_b.reference.encode() not in response.content
+        assert proceeding_scene.case_b.reference.encode() not in response.content
     entry = AuditEntry.objects.filter(action="proceeding.victim.view").get()
-    assert (entry.actor, entry.object_type, entry.object_id) == ("ngo", "case", str(scene.case_a.pk))
+    assert (entry.actor, entry.object_type, entry.object_id) == ("ngo", "case", str(proceeding_scene.case_a.pk))
     # The other victim's part does not exist for the NGO.
-    other = client.get(f"/api/v1/justice/victims/{scene.part_b.pk}/")
+    other = client.get(f"/api/v1/justice/victims/{proceeding_scene.part_b.pk}/")
     assert other.status_code == 404
     assert AuditEntry.objects.filter(action="proceeding.victim.view", outcome="denied", actor="ngo").count() == 1
 
 
-def test_ngo_loses_the_part_when_the_referral_closes(scene):
-    referral = scene.case_a.referrals.get(to_org=org("ngo-sigurna"))
-    move(scene.users["police"], referral, ReferralStatus.CLOSED)
-    response = api(scene.users["ngo"]).get(f"/api/v1/justice/victims/{scene.part_a.pk}/")
+def test_ngo_loses_the_part_when_the_referral_closes(proceeding_scene):
+    referral = proceeding_scene.case_a.referrals.get(to_org=org("ngo-sigurna"))
+    move(proceeding_scene.users["police"], referral, ReferralStatus.CLOSED)
+    response = api(proceeding_scene.users["ngo"]).get(f"/api/v1/justice/victims/{proceeding_scene.part_a.pk}/")
     assert response.status_code == 404
 
 
-def test_victims_list_filters_by_case(scene):
-    client = api(scene.users["police"])
+def test_victims_list_filters_by_case(proceeding_scene):
+    client = api(proceeding_scene.users["police"])
     assert client.get("/api/v1/justice/victims/").json()["count"] == 2
-    rows = client.get(f"/api/v1/justice/victims/?case={scene.case_b.pk}").json()["results"]
-    assert [r["id"] for r in rows] == [scene.part_b.pk]
+    rows = client.get(f"/api/v1/justice/victims/?case={proceeding_scene.case_b.pk}").json()["results"]
+    assert [r["id"] for r in rows] == [proceeding_scene.part_b.pk]
 
 
 # --- Writes land -----------------------------------------------------------------------------
 
 
-def test_writes_through_the_api(scene):
-    s = scene
+def test_writes_through_the_api(proceeding_scene):
+    s = proceeding_scene
     prosecutor = api(s.users["prosecutor"])
     response = prosecutor.post(
         f"/api/v1/justice/proceedings/{s.proceeding.pk}/verdicts/",
@@ -124,9 +128,9 @@ def test_writes_through_the_api(scene):
     assert created.status_code == 400 and list(created.json()["errors"]) == ["cases"]
 
 
-def test_proceeding_create_is_idempotent(scene):
-    client = api(scene.users["police"])
-    body = {"reference": "KTO 77/25", "investigation_on": "2025-01-02", "cases": [scene.case_c.pk]}
+def test_proceeding_create_is_idempotent(proceeding_scene):
+    client = api(proceeding_scene.users["police"])
+    body = {"reference": "KTO 77/25", "investigation_on": "2025-01-02", "cases": [proceeding_scene.case_c.pk]}
     first = client.post("/api/v1/justice/proceedings/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     again = client.post("/api/v1/justice/proceedings/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201
@@ -164,30 +168,33 @@ def _more_proceedings(s, n: int) -> None:
         ("/api/v1/justice/victims/", "ngo"),
     ],
 )
-def test_list_queries_do_not_grow_with_rows(scene, path, who, django_assert_max_num_queries):
-    client = api(scene.users[who])
-    _more_proceedings(scene, 2)
+def test_list_queries_do_not_grow_with_rows(proceeding_scene, path, who, django_assert_max_num_queries):
+    client = api(proceeding_scene.users[who])
+    _more_proceedings(proceeding_scene, 2)
     with CaptureQueriesContext(connection) as small:
         count = client.get(path).json()["count"]
-    _more_proceedings(scene, 12)
+    _more_proceedings(proceeding_scene, 12)
     with django_assert_max_num_queries(len(small)):
         response = client.get(path)
     assert response.json()["count"] > count
 
 
-def test_detail_queries_do_not_grow_with_defendants_and_victims(scene):
-    client = api(scene.users["police"])
-    path = f"/api/v1/justice/proceedings/{scene.proceeding.pk}/"
+def test_detail_queries_do_not_grow_with_defendants_and_victims(proceeding_scene):
+    client = api(proceeding_scene.users["police"])
+    path = f"/api/v1/justice/proceedings/{proceeding_scene.proceeding.pk}/"
     with CaptureQueriesContext(connection) as small:
         assert client.get(path).status_code == 200
-    police = fresh(scene.users["police"])
+    police = fresh(proceeding_scene.users["police"])
     for i in range(5):
         d = services.defendant_add(
-            actor=fresh(police), proceeding=scene.proceeding, name=f"D {i}", offences=["388", "350"]
+            actor=fresh(police), proceeding=proceeding_scene.proceeding, name=f"D {i}", offences=["388", "350"]
         )
         services.verdict_record(actor=fresh(police), charge=d.charges.first(), instance="first", outcome="acquitted")
         services.victim_link(
-            actor=police, proceeding=scene.proceeding, case=open_case(police), protection_measures=["video_link"]
+            actor=police,
+            proceeding=proceeding_scene.proceeding,
+            case=open_case(police),
+            protection_measures=["video_link"],
         )
     with CaptureQueriesContext(connection) as large:
         assert client.get(path).status_code == 200

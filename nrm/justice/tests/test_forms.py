@@ -22,9 +22,9 @@ def as_user(user) -> Client:
     return client
 
 
-def forms(scene) -> dict[str, tuple[str, dict]]:
-    """Return each form's path and a valid submission, on the scene's proceeding."""
-    p = scene.proceeding
+def forms(proceeding_scene) -> dict[str, tuple[str, dict]]:
+    """Return each form's path and a valid submission, on the proceeding_scene's proceeding."""
+    p = proceeding_scene.proceeding
     return {
         "open": ("/justice/new/", {"organisation": org("pu-bg").pk, "reference": "KTO 99/25", "cases": ""}),
         "advance": (f"/justice/{p.pk}/advance/", {"stage": "final_verdict", "on": "2025-06-02", "version": p.version}),
@@ -32,11 +32,11 @@ def forms(scene) -> dict[str, tuple[str, dict]]:
             f"/justice/{p.pk}/defendants/new/",
             {"name": "Borivoje Qwentik", "sex": "M", "birth_year": "1980", "citizenship": "RS", "offences": ["388"]},
         ),
-        "charge": (f"/justice/{p.pk}/charges/new/", {"defendant": scene.defendant.pk, "offence": "389"}),
+        "charge": (f"/justice/{p.pk}/charges/new/", {"defendant": proceeding_scene.defendant.pk, "offence": "389"}),
         "verdict": (
             f"/justice/{p.pk}/verdicts/new/",
             {
-                "charge": scene.charge.pk,
+                "charge": proceeding_scene.charge.pk,
                 "instance": "final",
                 "outcome": "convicted",
                 "decided_on": "2025-06-02",
@@ -45,10 +45,10 @@ def forms(scene) -> dict[str, tuple[str, dict]]:
         ),
         "victim": (
             f"/justice/{p.pk}/victims/new/",
-            {"case": scene.case_c.reference, "role": "witness", "protection_measures": ["video_link"]},
+            {"case": proceeding_scene.case_c.reference, "role": "witness", "protection_measures": ["video_link"]},
         ),
         "victim-edit": (
-            f"/justice/{p.pk}/victims/{scene.part_b.pk}/",
+            f"/justice/{p.pk}/victims/{proceeding_scene.part_b.pk}/",
             {
                 "role": "injured_party",
                 "protection_measures": ["closed_hearing"],
@@ -57,7 +57,7 @@ def forms(scene) -> dict[str, tuple[str, dict]]:
                 "claimed_on": "2024-11-01",
                 "compensation_awarded": "200000",
                 "awarded_on": "2025-03-14",
-                "version": scene.part_b.version,
+                "version": proceeding_scene.part_b.version,
             },
         ),
         "share": (f"/justice/{p.pk}/share/", {"organisation": org("rjt-ns").pk}),
@@ -67,37 +67,41 @@ def forms(scene) -> dict[str, tuple[str, dict]]:
 NAMES = ["open", "advance", "defendant", "charge", "verdict", "victim", "victim-edit", "share"]
 
 
-def test_the_prosecutor_shared_with_edits_but_does_not_share(scene):
-    prosecutor = as_user(scene.users["prosecutor"])
-    path, data = forms(scene)["share"]
+def test_the_prosecutor_shared_with_edits_but_does_not_share(proceeding_scene):
+    prosecutor = as_user(proceeding_scene.users["prosecutor"])
+    path, data = forms(proceeding_scene)["share"]
     before = state()
     assert prosecutor.post(path, data).status_code == 404
     assert state() == before
-    path, data = forms(scene)["defendant"]
+    path, data = forms(proceeding_scene)["defendant"]
     response = prosecutor.post(path, data)
-    assert response.status_code == 302 and response["Location"] == f"/justice/{scene.proceeding.pk}/"
-    assert scene.proceeding.defendants.count() == 2
+    assert response.status_code == 302 and response["Location"] == f"/justice/{proceeding_scene.proceeding.pk}/"
+    assert proceeding_scene.proceeding.defendants.count() == 2
 
 
-def test_the_page_offers_the_forms_to_editors_only(scene):
-    body = as_user(scene.users["police"]).get(f"/justice/{scene.proceeding.pk}/").content.decode()
+def test_the_page_offers_the_forms_to_editors_only(proceeding_scene):
+    body = as_user(proceeding_scene.users["police"]).get(f"/justice/{proceeding_scene.proceeding.pk}/").content.decode()
     for name in NAMES[1:]:
-        assert forms(scene)[name][0] in body, name
-    shared = as_user(scene.users["prosecutor"]).get(f"/justice/{scene.proceeding.pk}/").content.decode()
-    assert forms(scene)["advance"][0] in shared and forms(scene)["share"][0] not in shared
-    assert "/justice/new/" in as_user(scene.users["police"]).get("/justice/").content.decode()
+        assert forms(proceeding_scene)[name][0] in body, name
+    shared = (
+        as_user(proceeding_scene.users["prosecutor"])
+        .get(f"/justice/{proceeding_scene.proceeding.pk}/")
+        .content.decode()
+    )
+    assert forms(proceeding_scene)["advance"][0] in shared and forms(proceeding_scene)["share"][0] not in shared
+    assert "/justice/new/" in as_user(proceeding_scene.users["police"]).get("/justice/").content.decode()
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_form_succeeds(scene, name):
-    path, data = forms(scene)[name]
-    client = as_user(scene.users["police"])
+def test_each_form_succeeds(proceeding_scene, name):
+    path, data = forms(proceeding_scene)[name]
+    client = as_user(proceeding_scene.users["police"])
     assert client.get(path).status_code == 200
     response = client.post(path, data, follow=True)
     assert response.status_code == 200, response.content
     assert response.redirect_chain and "justice/" in response.redirect_chain[-1][0]
     assert [str(m) for m in response.context["messages"]]
-    p = Proceeding.objects.get(pk=scene.proceeding.pk)
+    p = Proceeding.objects.get(pk=proceeding_scene.proceeding.pk)
     if name == "open":
         opened = Proceeding.objects.get(reference="KTO 99/25")
         assert response.redirect_chain[-1][0] == f"/justice/{opened.pk}/"
@@ -114,18 +118,20 @@ def test_each_form_succeeds(scene, name):
             cursor.execute("SELECT name FROM justice_defendant WHERE id = %s", [added.pk])
             assert "Qwentik" not in str(cursor.fetchone()[0])
     elif name == "charge":
-        assert sorted(Charge.objects.filter(defendant=scene.defendant).values_list("offence__code", flat=True)) == [
+        assert sorted(
+            Charge.objects.filter(defendant=proceeding_scene.defendant).values_list("offence__code", flat=True)
+        ) == [
             "388",
             "389",
         ]
     elif name == "verdict":
-        verdict = Verdict.objects.get(charge=scene.charge, instance="final")
+        verdict = Verdict.objects.get(charge=proceeding_scene.charge, instance="final")
         assert (verdict.outcome, verdict.prison_months, p.stage) == ("convicted", 48, "final_verdict")
     elif name == "victim":
-        part = ProceedingVictim.objects.get(proceeding=p, case=scene.case_c)
+        part = ProceedingVictim.objects.get(proceeding=p, case=proceeding_scene.case_c)
         assert part.role == "witness" and [m.code for m in part.protection_measures.all()] == ["video_link"]
     elif name == "victim-edit":
-        part = ProceedingVictim.objects.get(pk=scene.part_b.pk)
+        part = ProceedingVictim.objects.get(pk=proceeding_scene.part_b.pk)
         assert (part.role, str(part.compensation_awarded), part.version) == ("injured_party", "200000.00", 2)
         assert [m.code for m in part.protection_measures.all()] == ["closed_hearing"]
     elif name == "share":
@@ -152,10 +158,10 @@ BAD = [
 
 
 @pytest.mark.parametrize(("name", "change", "field"), BAD)
-def test_bad_input_names_the_field_and_stores_nothing(scene, name, change, field):
-    path, data = forms(scene)[name]
+def test_bad_input_names_the_field_and_stores_nothing(proceeding_scene, name, change, field):
+    path, data = forms(proceeding_scene)[name]
     before = state()
-    response = as_user(scene.users["police"]).post(path, {**data, **change})
+    response = as_user(proceeding_scene.users["police"]).post(path, {**data, **change})
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors, form.errors
@@ -166,21 +172,21 @@ def test_bad_input_names_the_field_and_stores_nothing(scene, name, change, field
     assert state() == before
 
 
-def test_a_case_the_user_may_not_see_is_no_such_case(scene):
+def test_a_case_the_user_may_not_see_is_no_such_case(proceeding_scene):
     # The NGO's own case exists, but the police cannot see it: refused exactly like a missing one.
     from nrm.cases.tests.helpers import open_case
 
-    hidden = open_case(scene.users["ngo"], "ngo-sigurna")
-    path, data = forms(scene)["victim"]
+    hidden = open_case(proceeding_scene.users["ngo"], "ngo-sigurna")
+    path, data = forms(proceeding_scene)["victim"]
     before = state()
-    response = as_user(scene.users["police"]).post(path, {**data, "case": hidden.reference})
+    response = as_user(proceeding_scene.users["police"]).post(path, {**data, "case": hidden.reference})
     assert response.context["form"].errors["case"] == ["No such case."]
     assert state() == before
 
 
-def test_a_stale_edit_is_a_conflict_and_keeps_the_input(scene):
-    path, data = forms(scene)["victim-edit"]
-    client = as_user(scene.users["police"])
+def test_a_stale_edit_is_a_conflict_and_keeps_the_input(proceeding_scene):
+    path, data = forms(proceeding_scene)["victim-edit"]
+    client = as_user(proceeding_scene.users["police"])
     assert client.post(path, data).status_code == 302
     before = state()
     response = client.post(path, {**data, "compensation_claimed": "310000"})  # the old version
@@ -188,6 +194,6 @@ def test_a_stale_edit_is_a_conflict_and_keeps_the_input(scene):
     assert response.context["form"].non_field_errors()
     assert "310000" in response.content.decode()
     assert state() == before
-    path, data = forms(scene)["advance"]
+    path, data = forms(proceeding_scene)["advance"]
     stale = client.post(path, {**data, "version": 1})
     assert stale.status_code == 409 and state() == before

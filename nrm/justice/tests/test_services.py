@@ -359,11 +359,11 @@ def test_linking_a_victim_needs_a_case_the_actor_can_see(justice):
     assert (entry.object_type, entry.object_id, entry.detail["proceeding"]) == ("case", str(mine.pk), p.pk)
 
 
-def test_compensation_claimed_awarded_and_paid(scene):
+def test_compensation_claimed_awarded_and_paid(proceeding_scene):
     part = services.victim_update(
-        actor=fresh(scene.users["police"]),
-        part=scene.part_a,
-        expected_version=scene.part_a.version,
+        actor=fresh(proceeding_scene.users["police"]),
+        part=proceeding_scene.part_a,
+        expected_version=proceeding_scene.part_a.version,
         compensation_awarded="300000",
         awarded_on=dt.date(2025, 3, 14),
         compensation_paid=Decimal("100000.5"),
@@ -375,7 +375,7 @@ def test_compensation_claimed_awarded_and_paid(scene):
         Decimal("300000.00"),
         Decimal("100000.50"),
     )
-    assert (stored.compensation_currency, stored.version) == ("RSD", scene.part_a.version + 1)
+    assert (stored.compensation_currency, stored.version) == ("RSD", proceeding_scene.part_a.version + 1)
 
 
 @pytest.mark.parametrize(
@@ -425,30 +425,39 @@ def test_compensation_claimed_awarded_and_paid(scene):
         "not-updatable",
     ],
 )
-def test_bad_compensation_names_the_field_and_stores_nothing(scene, changes, field):
+def test_bad_compensation_names_the_field_and_stores_nothing(proceeding_scene, changes, field):
     before = state()
     with pytest.raises(ValidationError) as exc:
         services.victim_update(
-            actor=fresh(scene.users["police"]), part=scene.part_a, expected_version=scene.part_a.version, **changes
+            actor=fresh(proceeding_scene.users["police"]),
+            part=proceeding_scene.part_a,
+            expected_version=proceeding_scene.part_a.version,
+            **changes,
         )
     assert field_of(exc) == [field]
     assert state() == before
 
 
-def test_a_stale_victim_update_is_a_conflict(scene):
+def test_a_stale_victim_update_is_a_conflict(proceeding_scene):
     before = state()
     with pytest.raises(Conflict):
         services.victim_update(
-            actor=fresh(scene.users["police"]), part=scene.part_a, expected_version=1, role="witness"
+            actor=fresh(proceeding_scene.users["police"]),
+            part=proceeding_scene.part_a,
+            expected_version=1,
+            role="witness",
         )
     assert state() == before
 
 
-def test_the_ngo_holding_the_case_cannot_change_its_part(scene):
+def test_the_ngo_holding_the_case_cannot_change_its_part(proceeding_scene):
     before = state()
     with pytest.raises(NotFound):
         services.victim_update(
-            actor=fresh(scene.users["ngo"]), part=scene.part_a, expected_version=scene.part_a.version, role="witness"
+            actor=fresh(proceeding_scene.users["ngo"]),
+            part=proceeding_scene.part_a,
+            expected_version=proceeding_scene.part_a.version,
+            role="witness",
         )
     assert state() == before
     assert denials(action="proceeding.edit", actor="ngo")

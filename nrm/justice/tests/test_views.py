@@ -21,23 +21,32 @@ def as_user(user) -> Client:
 
 
 @pytest.mark.parametrize("who", ["police", "prosecutor"])
-def test_owner_and_shared_read(scene, who):
-    client = as_user(scene.users[who])
+def test_owner_and_shared_read(proceeding_scene, who):
+    client = as_user(proceeding_scene.users[who])
     before = state()
     listing = client.get("/justice/")
     assert listing.status_code == 200
-    assert [p.pk for p in listing.context["page"].object_list] == [scene.proceeding.pk]
-    detail = client.get(f"/justice/{scene.proceeding.pk}/")
+    assert [p.pk for p in listing.context["page"].object_list] == [proceeding_scene.proceeding.pk]
+    detail = client.get(f"/justice/{proceeding_scene.proceeding.pk}/")
     assert detail.status_code == 200
     body = detail.content.decode()
-    for text in ("KTO 17/24", DEFENDANT_SECRETS[0], "Convicted", scene.case_a.reference, scene.case_b.reference):
+    for text in (
+        "KTO 17/24",
+        DEFENDANT_SECRETS[0],
+        "Convicted",
+        proceeding_scene.case_a.reference,
+        proceeding_scene.case_b.reference,
+    ):
         assert text in body
     assert state() == before
 
 
-def test_list_filters_and_queries(scene):
-    client = as_user(scene.users["police"])
-    assert client.get(f"/justice/?stage={scene.proceeding.stage}").context["page"].object_list[0] == scene.proceeding
+def test_list_filters_and_queries(proceeding_scene):
+    client = as_user(proceeding_scene.users["police"])
+    assert (
+        client.get(f"/justice/?stage={proceeding_scene.proceeding.stage}").context["page"].object_list[0]
+        == proceeding_scene.proceeding
+    )
     assert not client.get("/justice/?stage=final_verdict").context["page"].object_list
     assert not client.get("/justice/?year=2019").context["page"].object_list
     assert not client.get("/justice/?q=nothing").context["page"].object_list
@@ -48,9 +57,9 @@ def test_list_filters_and_queries(scene):
     assert len(ctx) < 20
 
 
-def test_the_navigation_links(scene):
+def test_the_navigation_links(proceeding_scene):
     def links(who):
-        body = as_user(scene.users[who]).get("/").content.decode()
+        body = as_user(proceeding_scene.users[who]).get("/").content.decode()
         return ('href="/justice/"' in body, 'href="/justice/statistics/"' in body)
 
     assert links("police") == (True, True)

@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from django.http import HttpResponse
-
 from conftest import fresh
 from nrm.accounts.choices import Role
 from nrm.actionplan.models import Task
 from nrm.cases.tests.helpers import member, org
 from nrm.prevention import services
 from nrm.programmes.models import Indicator
-from tests import matrix
 from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests
 
 EVENT_TITLE = "Zlatibor border training for Vukodrag officers"
@@ -37,28 +33,7 @@ STATEMENT = "Knows the Trnovac indicators"
 PROGRAMME = "rs-irc-anti-trafficking"
 
 
-@pytest.fixture(autouse=True)
-def _streams_read(monkeypatch):
-    """Read a streamed answer (the CSV export) whole: the harness reads ``response.content``.
-
-    A work-around in this file: ``tests/matrix.py`` does not read ``streaming_content``.
-    """
-    original = matrix.request
-
-    def read(scene, route, user):
-        response = original(scene, route, user)
-        if not getattr(response, "streaming", False):
-            return response
-        whole = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
-        for header, value in response.items():
-            whole[header] = value
-        return whole
-
-    monkeypatch.setattr(matrix, "request", read)
-
-
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     """Return the police's event (linked to task 3.2.3), awareness action and survey, and a feed."""
     police = world["police"]
     task = Task.objects.get(number="3.2.3")

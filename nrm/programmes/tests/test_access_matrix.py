@@ -28,8 +28,7 @@ TITLE = "Programme Quillfeather for the matrix"
 INDICATOR = "Quillfeather sessions held"
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     """Return one programme of the Coordinator's office with an output and an indicator."""
     boss = fresh(world["coordinator"])
     programme = services.programme_create(

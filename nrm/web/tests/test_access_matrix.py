@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from django.http import HttpResponse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,8 +45,7 @@ AREA_REFUSED = {"other_org": 200}
 LIST_REFUSED = {"other_org": 200, "wrong_role": 404, **dict.fromkeys(NO_CASE_ROLES, 404)}
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world) -> Scene:
     """Return one case of ngo-sigurna with its screening, consents, referrals, a service and a note."""
     ngo = world["ngo"]
     screening = case_services.screening_record(
@@ -105,24 +103,6 @@ def matrix_secret(device: TOTPDevice) -> str:
     from base64 import b32encode
 
     return b32encode(device.bin_key).decode().rstrip("=")
-
-
-@pytest.fixture(autouse=True)
-def _joined_streams(monkeypatch):
-    """Let the harness read a streamed answer (the CSV export) like any other.
-
-    The harness reads ``response.content``, which a ``StreamingHttpResponse`` does not have;
-    the stream is joined into an ordinary response with the same status and headers.
-    """
-    send = matrix.request
-
-    def joined(scene, route, user):
-        response = send(scene, route, user)
-        if not getattr(response, "streaming", False):
-            return response
-        return HttpResponse(b"".join(response.streaming_content), status=response.status_code, headers=response.items())
-
-    monkeypatch.setattr(matrix, "request", joined)
 
 
 CASE = "/cases/{case}/"
