@@ -26,6 +26,7 @@ of the OpenAPI schema is in no matrix: a new route cannot skip the outsiders.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db.models import Max, Sum
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import resolve
@@ -151,26 +152,33 @@ def route_of(path: str) -> str:
     return resolve(_PLACEHOLDER.sub("1", path).split("?")[0]).route
 
 
+@functools.cache
+def _state_query() -> str:
+    """Return one query over every counted table: a snapshot is a single round trip."""
+    parts = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or model is AuditEntry or not model.__module__.startswith("nrm."):
+            continue
+        qn = connection.ops.quote_name
+        names = {f.name: f.column for f in meta.concrete_fields}
+        version = f"SUM({qn(names['version'])})" if "version" in names else "0"
+        updated = f"CAST(MAX({qn(names['updated_at'])}) AS TEXT)" if "updated_at" in names else "NULL"
+        parts.append(
+            f"SELECT '{meta.label}' AS t, COUNT(*) AS n, {version} AS v, {updated} AS u FROM {qn(meta.db_table)}"
+        )
+    return " UNION ALL ".join(parts)
+
+
 def stored_state() -> dict[str, tuple]:
     """Return, for every table of the project's apps, its row count, version sum and last update.
 
     The audit log is left out: a refusal is meant to write to it. So are Django's own tables
     (sessions, tokens), which signing the personas in writes to.
     """
-    result = {}
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.proxy or model is AuditEntry or not model.__module__.startswith("nrm."):
-            continue
-        names = {f.name for f in meta.concrete_fields}
-        aggregates = {}
-        if "version" in names:
-            aggregates["v"] = Sum("version")
-        if "updated_at" in names:
-            aggregates["u"] = Max("updated_at")
-        values = model.objects.aggregate(**aggregates) if aggregates else {}
-        result[meta.label] = (model.objects.count(), *values.values())
-    return result
+    with connection.cursor() as cursor:
+        cursor.execute(_state_query())
+        return {label: (n, v, u) for label, n, v, u in cursor.fetchall()}
 
 
 def client_for(route: Route, user: User | None) -> Client | APIClient:
