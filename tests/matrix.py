@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -212,6 +212,17 @@ def request(scene: Scene, route: Route, user: User | None):
             joined[header] = value
         return joined
     return response
+
+
+def send(scene: Scene, routes: Iterable[Route], method: str, path: str, who: str, data: dict | None = None):
+    """Send the request of the route of ``routes`` with ``method`` and ``path`` as ``who``, with other data if given."""
+    matches = [r for r in routes if (r.method, r.path) == (method, path)]
+    if not matches:
+        raise LookupError(f"no route {method.upper()} {path} in the matrix")
+    route = matches[0]
+    if data is not None:
+        route = replace(route, data=data)
+    return request(scene, route, scene.users[who])
 
 
 def _last_seq() -> int:

@@ -32,7 +32,7 @@ from nrm.cases.tests.helpers import (
 )
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import ServiceType
-from tests.matrix import LIST, OPEN, Route, Scene, matrix_tests, request
+from tests.matrix import LIST, OPEN, Route, Scene, matrix_tests, send
 
 
 def build_scene(world) -> Scene:
@@ -175,14 +175,6 @@ BY_ID = {r.id: r for r in ROUTES}
 test_anonymous, test_outsiders, test_right_role = matrix_tests(ROUTES)
 
 
-def call(scene: Scene, method: str, path: str, who: str, data: dict | None = None):
-    """Send one of the matrix's requests as ``who``, with other data if given."""
-    route = BY_ID[f"{method.upper()} {path}"]
-    if data is not None:
-        route = replace(route, data=data)
-    return request(scene, route, scene.users[who])
-
-
 def test_anonymous_may_read_the_schema_only(scene):
     """The OpenAPI schema describes the API, not its data; it is public, like the docs page."""
     response = api().get("/api/v1/schema/")
@@ -202,7 +194,7 @@ def test_outsiders_list_nothing(scene):
 
 def test_outsiders_cannot_create_for_the_owner(scene):
     """A create on behalf of pu-bg by a non-member names the organisation field."""
-    response = call(scene, "post", "/api/v1/cases/", "other_org")
+    response = send(scene, ROUTES, "post", "/api/v1/cases/", "other_org")
     assert "organisation" in response.json()["errors"]
 
 
@@ -221,7 +213,7 @@ def test_frontline_owner_cannot_manage(scene, name):
     """The owner's frontline worker screens and refers; managing the case is the case workers'."""
     method, path = name
     before = state(scene.ids["case"])
-    response = call(scene, method, path, "police")
+    response = send(scene, ROUTES, method, path, "police")
     assert response.status_code == 404
     assert state(scene.ids["case"]) == before
     assert denials(actor="police")
@@ -231,7 +223,7 @@ def test_frontline_owner_cannot_manage(scene, name):
 def test_receiver_before_accepting_cannot_touch_the_case(scene, name):
     method, path = name
     before = state(scene.ids["case"])
-    response = call(scene, method, path, "ngo")
+    response = send(scene, ROUTES, method, path, "ngo")
     assert response.status_code == 404
     assert state(scene.ids["case"]) == before
 
@@ -241,15 +233,15 @@ def test_receiver_before_accepting_cannot_touch_the_case(scene, name):
 
 def test_right_role_writes_land(scene):
     case = scene.ids["case"]
-    call(scene, "patch", CASE, "caseworker")
+    send(scene, ROUTES, "patch", CASE, "caseworker")
     case.refresh_from_db()
     assert (case.version, case.region) == (2, "Zemun")
-    call(scene, "post", CASE + "identify/", "centre")
+    send(scene, ROUTES, "post", CASE + "identify/", "centre")
     case.refresh_from_db()
     assert case.identification_status == "identified"
-    response = call(scene, "post", "/api/v1/referrals/{to_ngo}/transition/", "ngo")
+    response = send(scene, ROUTES, "post", "/api/v1/referrals/{to_ngo}/transition/", "ngo")
     assert response.json()["status"] == "accepted" and response.json()["version"] == 2
-    response = call(scene, "post", CASE + "close/", "caseworker", {"version": 2, "reason": "reintegrated"})
+    response = send(scene, ROUTES, "post", CASE + "close/", "caseworker", {"version": 2, "reason": "reintegrated"})
     assert response.status_code == 200 and response.json()["status"] == "closed"
     # Closing closed the referrals still open.
     assert set(case.referrals.values_list("status", flat=True)) == {"completed"}  # settled by the closure
@@ -259,7 +251,7 @@ def test_right_role_writes_land(scene):
 
 
 def test_receiver_does_not_see_the_owners_notes(scene):
-    assert call(scene, "post", "/api/v1/referrals/{to_ngo}/transition/", "ngo").status_code == 200
+    assert send(scene, ROUTES, "post", "/api/v1/referrals/{to_ngo}/transition/", "ngo").status_code == 200
     case = scene.ids["case"]
     response = api(scene.users["ngo"]).get(f"/api/v1/cases/{case.pk}/")
     assert response.status_code == 200

@@ -9,8 +9,6 @@ below the matrix add what the harness does not assert: the exact answers, and wh
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from conftest import PRESUMED_ADULT
@@ -19,7 +17,7 @@ from nrm.cases.models import Screening
 from nrm.cases.tests.helpers import member, org
 from nrm.helpline.models import Call
 from nrm.helpline.tests.conftest import NOTES, make_call, make_people
-from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests, request
+from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests, send
 
 NOT_FOUND = {"type": "about:blank", "title": "Not found", "status": 404}
 EMPTY = {"count": 0, "next": None, "previous": None, "results": []}
@@ -97,17 +95,8 @@ PAGE_ROUTES = [
 ]
 
 ROUTES = [*API_ROUTES, *PAGE_ROUTES]
-BY_ID = {r.id: r for r in ROUTES}
 
 test_anonymous, test_outsiders, test_right_role = matrix_tests(ROUTES)
-
-
-def call_as(scene: Scene, method: str, path: str, who: str, data: dict | None = None):
-    """Send one of the matrix's requests as ``who``, with other data if given."""
-    route = BY_ID[f"{method.upper()} {path}"]
-    if data is not None:
-        route = replace(route, data=data)
-    return request(scene, route, scene.users[who])
 
 
 # --- The exact answers the outsiders get ------------------------------------------------------
@@ -117,34 +106,34 @@ def call_as(scene: Scene, method: str, path: str, who: str, data: dict | None = 
 def test_a_refused_call_is_answered_like_a_missing_one(scene, path):
     method = "get" if path == CALL else "post"
     for who in API_OUTSIDERS:
-        assert call_as(scene, method, path, who).json() == NOT_FOUND, who
+        assert send(scene, ROUTES, method, path, who).json() == NOT_FOUND, who
 
 
 def test_outsiders_list_nothing(scene):
     for who in API_OUTSIDERS:
-        assert call_as(scene, "get", "/api/v1/helpline/calls/", who).json() == EMPTY, who
+        assert send(scene, ROUTES, "get", "/api/v1/helpline/calls/", who).json() == EMPTY, who
     # The list can fail: the helpline's is not empty.
-    assert call_as(scene, "get", "/api/v1/helpline/calls/", "hotline").json()["count"] == 1
+    assert send(scene, ROUTES, "get", "/api/v1/helpline/calls/", "hotline").json()["count"] == 1
 
 
 def test_outsiders_cannot_log_a_call_for_the_helpline(scene):
     """A call logged on behalf of the helpline, or naming no helpline, by anyone outside it names the organisation."""
     for who in API_OUTSIDERS:
         for data in (None, {"channel": "sms", "topic": "job_offer"}):
-            response = call_as(scene, "post", "/api/v1/helpline/calls/", who, data)
+            response = send(scene, ROUTES, "post", "/api/v1/helpline/calls/", who, data)
             assert response.status_code == 400, who
             assert list(response.json()["errors"]) == ["organisation"], who
 
 
 def test_who_reads_the_statistics(scene):
     for who in ("coordinator", "analyst"):
-        response = call_as(scene, "get", "/api/v1/helpline/statistics/", who)
+        response = send(scene, ROUTES, "get", "/api/v1/helpline/statistics/", who)
         assert response.status_code == 200 and response.json()["national"] is True
         assert b"Quorbatek" not in response.content
-    own = call_as(scene, "get", "/api/v1/helpline/statistics/", "hotline")
+    own = send(scene, ROUTES, "get", "/api/v1/helpline/statistics/", "hotline")
     assert own.status_code == 200 and own.json()["national"] is False
     for who in STAT_OUTSIDERS:
-        response = call_as(scene, "get", "/api/v1/helpline/statistics/", who)
+        response = send(scene, ROUTES, "get", "/api/v1/helpline/statistics/", who)
         assert response.status_code == 403 and response["Content-Type"].startswith(PROBLEM), who
     for who in ("coordinator", "analyst", "hotline"):
-        assert call_as(scene, "get", "/helpline/statistics/", who).status_code == 200, who
+        assert send(scene, ROUTES, "get", "/helpline/statistics/", who).status_code == 200, who

@@ -11,15 +11,13 @@ answers, the personas let in by another rule, and what each right role reads.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from nrm.accounts.choices import Role
 from nrm.cases.tests.helpers import SECRETS, member, org
 from nrm.justice.tests.helpers import DEFENDANT_SECRETS, state
 from nrm.justice.tests.helpers import build_scene as justice_scene
-from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests, request
+from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests, request, send
 
 REFERENCE = "KTO 17/24"
 NOT_FOUND = {"type": "about:blank", "title": "Not found", "status": 404}
@@ -213,17 +211,8 @@ PAGE_ROUTES = [
 ]
 
 ROUTES = [*API_ROUTES, *PAGE_ROUTES]
-BY_ID = {r.id: r for r in ROUTES}
 
 test_anonymous, test_outsiders, test_right_role = matrix_tests(ROUTES)
-
-
-def call(scene: Scene, method: str, path: str, who: str, data: dict | None = None):
-    """Send one of the matrix's requests as ``who``, with other data if given."""
-    route = BY_ID[f"{method.upper()} {path}"]
-    if data is not None:
-        route = replace(route, data=data)
-    return request(scene, route, scene.users[who])
 
 
 # --- The exact answers the outsiders get ------------------------------------------------------
@@ -240,12 +229,12 @@ def test_a_refused_record_is_answered_like_a_missing_one(scene, route):
 
 def test_outsiders_list_nothing(scene):
     for who in API_OUTSIDERS:
-        assert call(scene, "get", "/api/v1/justice/proceedings/", who).json() == EMPTY, who
+        assert send(scene, ROUTES, "get", "/api/v1/justice/proceedings/", who).json() == EMPTY, who
     for who in PART_OUTSIDERS:
-        assert call(scene, "get", "/api/v1/justice/victims/", who).json() == EMPTY, who
+        assert send(scene, ROUTES, "get", "/api/v1/justice/victims/", who).json() == EMPTY, who
     # The lists can fail: the owner's are not empty.
-    assert call(scene, "get", "/api/v1/justice/proceedings/", "police").json()["count"] == 1
-    assert call(scene, "get", "/api/v1/justice/victims/", "police").json()["count"] == 2
+    assert send(scene, ROUTES, "get", "/api/v1/justice/proceedings/", "police").json()["count"] == 1
+    assert send(scene, ROUTES, "get", "/api/v1/justice/victims/", "police").json()["count"] == 2
 
 
 def test_outsiders_cannot_open_a_proceeding_for_the_owner(scene):
@@ -253,39 +242,39 @@ def test_outsiders_cannot_open_a_proceeding_for_the_owner(scene):
     naming no organisation by anyone without one (another police directorate opens its own)."""
     for who in API_OUTSIDERS:
         for data in (None, {"reference": "KTO 98/24"}) if who != "other_org" else (None,):
-            response = call(scene, "post", "/api/v1/justice/proceedings/", who, data)
+            response = send(scene, ROUTES, "post", "/api/v1/justice/proceedings/", who, data)
             assert response.status_code == 400, who
             assert "organisation" in response.json()["errors"], who
 
 
 def test_another_police_directorate_cannot_open_a_proceeding_for_the_owner_on_the_page(scene):
-    response = call(scene, "post", "/justice/new/", "other_org")
+    response = send(scene, ROUTES, "post", "/justice/new/", "other_org")
     assert response.status_code == 200 and "organisation" in response.context["form"].errors
 
 
 def test_another_police_directorates_page_lists_nothing(scene):
-    response = call(scene, "get", "/justice/", "other_org")
+    response = send(scene, ROUTES, "get", "/justice/", "other_org")
     assert response.status_code == 200 and not response.context["page"].object_list
 
 
 def test_statistics_are_for_national_readers_and_justice_staff(scene):
     # Another police directorate and pu-bg's analyst read the national, suppressed tables.
     for who in ("other_org", "wrong_role_analyst"):
-        response = call(scene, "get", "/api/v1/justice/statistics/", who)
+        response = send(scene, ROUTES, "get", "/api/v1/justice/statistics/", who)
         assert response.status_code == 200 and response.json()["threshold"] == 5
     for who in ("ngo", "ngo2", "socialwork", "centre", "wrong_role", "wrong_role_admin", "wrong_role_identifier"):
-        response = call(scene, "get", "/api/v1/justice/statistics/", who)
+        response = send(scene, ROUTES, "get", "/api/v1/justice/statistics/", who)
         assert response.status_code == 403 and response["Content-Type"].startswith("application/problem+json")
     for who in ("coordinator", "police", "prosecutor"):
-        assert call(scene, "get", "/justice/statistics/", who).status_code == 200
-        assert call(scene, "get", "/api/v1/justice/statistics/", who).status_code == 200
+        assert send(scene, ROUTES, "get", "/justice/statistics/", who).status_code == 200
+        assert send(scene, ROUTES, "get", "/api/v1/justice/statistics/", who).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/api/v1/justice/victims/", V])
 def test_the_owners_identification_staff_see_the_victims_parts_not_the_defendants(scene, path):
     """The case rule lets pu-bg's identification staff see pu-bg's cases, hence the victims' parts."""
     before = scene.snapshot()
-    response = call(scene, "get", path, "wrong_role_identifier")
+    response = send(scene, ROUTES, "get", path, "wrong_role_identifier")
     assert response.status_code == 200
     for secret in [*SECRETS, *DEFENDANT_SECRETS]:
         assert secret.encode() not in response.content
