@@ -27,6 +27,7 @@ from nrm.cases.tests.helpers import (
     org,
     refer,
     share,
+    state,
 )
 from nrm.core.errors import NotFound
 from nrm.referrals import selectors as referral_selectors
@@ -257,6 +258,19 @@ def test_owner_still_sees_every_recipient(world, case, referred_thrice):
             assert name in text, (where, name)
     view = selectors.case_get(fresh(world["police"]), case.pk)
     assert len(view.case.referrals.all()) == 3 and len(view.case.services.all()) == 1
+
+
+def test_receiver_cannot_record_a_service_on_another_receivers_referral(world, case, referred_thrice):
+    """Through the API too: the rule is the service's, not the web form's."""
+    before = state(case)
+    response = api(world["ngo"]).post(
+        f"/api/v1/cases/{case.pk}/services/",
+        {"service_type": "accommodation", "referral": referred_thrice["theirs"].pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "referral" in response.json()["errors"]
+    assert state(case) == before
 
 
 # --- Lists -----------------------------------------------------------------------------------
