@@ -18,7 +18,8 @@ from nrm.cases import selectors, services
 from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
 from nrm.cases.models import Case, Consent, IndicatorList, Screening, ServiceDelivery
 from nrm.core.errors import NotFound
-from nrm.referrals.models import Referral, ServiceType
+from nrm.referrals.models import ServiceType
+from nrm.referrals.selectors import case_referrals
 
 
 class ScreeningSerializer(serializers.ModelSerializer):
@@ -330,7 +331,8 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         data = dict(s.validated_data)
         org = acting_organisation(request.user, data.pop("organisation_id", None))
         referral_id = data.pop("referral_id", None)
-        referral = Referral.objects.filter(pk=referral_id, case=case).first() if referral_id else None
+        # Among the case's referrals the caller may see; the service decides which it may use.
+        referral = case_referrals(request.user, case).filter(pk=referral_id).first() if referral_id else None
         if referral_id and referral is None:
             raise serializers.ValidationError({"referral": ["No such referral on this case."]})
         delivery = services.service_record(actor=request.user, case=case, organisation=org, referral=referral, **data)

@@ -26,6 +26,7 @@ from nrm.cases.choices import (
 )
 from nrm.cases.models import Case, ExploitationForm, IndicatorList, ServiceDelivery
 from nrm.referrals.models import Referral, ServiceType
+from nrm.referrals.selectors import case_referrals
 
 STRENGTH_LABELS = {"strong": _("strong"), "medium": _("medium"), "weak": _("weak")}
 GROUP_LABELS = {"recruitment": _("Recruitment"), "exploitation": _("Exploitation"), "coercion": _("Coercion")}
@@ -472,10 +473,8 @@ class ServiceForm(forms.Form):
             self.fields["organisation"].initial = mine[0]
         elif is_owner:
             self.fields["organisation"].initial = case.owner_id
-        referrals = Referral.objects.filter(case=case).select_related("to_org", "service_type")
-        if not is_owner:
-            referrals = referrals.filter(to_org__in=mine)
-        self.fields["referral"].queryset = referrals
+        # The referrals the user may see; which of them the service may be on, the service decides.
+        self.fields["referral"].queryset = case_referrals(user, case)
         self.fields["referral"].label_from_instance = lambda r: (
             f"{r.to_org.name}: {r.service_type.name if r.service_type else r.get_kind_display()} ({r.sent_on})"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import Action, can_see_identity, org_ids, restrict
@@ -14,7 +14,7 @@ from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
-from nrm.referrals.models import Referral
+from nrm.referrals.selectors import case_referrals
 
 
 def case_list(
@@ -66,6 +66,21 @@ def case_list(
     ).distinct()
 
 
+def case_services(user: User, case: Case) -> QuerySet[ServiceDelivery]:
+    """Return the services of ``case``'s assistance plan that ``user`` may see.
+
+    The owner's staff see the whole plan. Anyone else sees the services of the owner and of
+    their own organisations, and those delivered on a referral they may see: a service of
+    another receiver would name it, which its referral does not show either.
+    """
+    qs = ServiceDelivery.objects.filter(case=case).select_related("service_type", "organisation")
+    mine = org_ids(user, CASE_ROLES)
+    if case.owner_id in mine:
+        return qs
+    visible = case_referrals(user, case).values("pk")
+    return qs.filter(Q(organisation__in=[case.owner_id, *mine]) | Q(referral__in=visible))
+
+
 @dataclass
 class CaseView:
     """A case as one user may see it: identity only when allowed, notes only for the owner."""
@@ -93,13 +108,14 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
     is_owner = case.owner_id in org_ids(user, CASE_ROLES)
     # Load what the case page, the API and the timeline show in one query per relation; notes
-    # and consents only for the owner, so nobody else's request even decrypts them.
+    # and consents only for the owner, so nobody else's request even decrypts them. Referrals
+    # and services are loaded through the access rule: they name the organisations involved.
     lookups = [
         "forms",
         "screenings",
-        Prefetch("referrals", Referral.objects.select_related("to_org", "from_org", "service_type")),
+        Prefetch("referrals", case_referrals(user, case)),
         Prefetch("identifications", Identification.objects.select_related("organisation")),
-        Prefetch("services", ServiceDelivery.objects.select_related("service_type", "organisation")),
+        Prefetch("services", case_services(user, case)),
     ]
     if is_owner:
         lookups += ["notes", Prefetch("consents", Consent.objects.select_related("organisation"))]

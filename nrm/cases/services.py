@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import OWNER_ROLES, Action, can, org_ids
+from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES, Action, can, org_ids
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import (
@@ -489,7 +489,11 @@ def service_record(
     outcome: str = "",
     referral=None,
 ) -> ServiceDelivery:
-    """Add a service to the case's assistance plan, delivered by ``organisation``."""
+    """Add a service to the case's assistance plan, delivered by ``organisation``.
+
+    A service given on a referral must be on one of the case's referrals addressed to the
+    delivering organisation, received by the actor; the owner's staff plan on any of them.
+    """
     _lock_case(actor, case, Action.RECORD_SERVICE)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed."), field="status")
@@ -497,8 +501,8 @@ def service_record(
         raise invalid("organisation", _("You cannot record services for this organisation."))
     _check_choice("status", status, ServiceStatus)
     _validate_service_dates(status, started_on, ended_on)
-    if referral is not None and referral.case_id != case.pk:
-        raise invalid("referral", _("The referral belongs to another case."))
+    if referral is not None:
+        _check_service_referral(actor, case, organisation, referral)
     delivery = ServiceDelivery.objects.create(
         case=case,
         service_type=service_type,
@@ -519,6 +523,22 @@ def service_record(
         detail={"service": service_type.code, "status": status},
     )
     return delivery
+
+
+def _check_service_referral(actor: User, case: Case, organisation: Organisation, referral) -> None:
+    """Refuse a referral the service cannot be given on, naming the ``referral`` field.
+
+    Here and not in a form, so that the API and the commands obey it too. The message says
+    nothing of the referral: to a receiver, another receiver's referral does not exist.
+    """
+    if referral.case_id != case.pk:
+        raise invalid("referral", _("The referral belongs to another case."))
+    if case.owner_id in org_ids(actor, OWNER_ROLES[Action.RECORD_SERVICE]):
+        return
+    if referral.to_org_id != organisation.pk or referral.to_org_id not in org_ids(
+        actor, RECEIVER_ROLES[Action.RECORD_SERVICE]
+    ):
+        raise invalid("referral", _("Choose a referral addressed to the organisation delivering the service."))
 
 
 def _validate_service_dates(status: str, started_on, ended_on) -> None:

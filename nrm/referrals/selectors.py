@@ -22,6 +22,19 @@ def _base(user: User) -> QuerySet[Referral]:
     )
 
 
+def case_referrals(user: User, case) -> QuerySet[Referral]:
+    """Return the referrals of ``case`` that ``user`` may see, for showing them with the case.
+
+    The owner's staff see every referral of their case. Anyone else sees, as everywhere, only
+    the referrals their own organisations sent or received: a receiver never learns to which
+    other organisations the victim was referred. Also the queryset of a restricted prefetch.
+    """
+    qs = Referral.objects.filter(case=case).select_related("to_org", "from_org", "service_type")
+    if case.owner_id in org_ids(user, CASE_ROLES):
+        return qs
+    return restrict(qs, user, Action.VIEW)
+
+
 def referral_inbox(user: User, *, status: str = "") -> QuerySet[Referral]:
     """Return referrals received by the user's organisations."""
     qs = _base(user).filter(to_org__in=org_ids(user, CASE_ROLES))

@@ -380,11 +380,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "identify": is_open and access.can(user, Action.IDENTIFY, case),
     }
     can["consent"] = view.is_owner and can["refer"]
-    referrals = case.referrals.select_related("from_org", "to_org", "service_type")
-    if not view.is_owner:
-        # A receiver sees the referrals its own organisations sent or received, not the others.
-        referrals = access.restrict(referrals, user, Action.VIEW)
-    services = list(case.services.select_related("service_type", "organisation"))
+    # What ``case_get`` loaded through the access rule: a receiver's own referrals and services.
+    services = list(case.services.all())
     for s in services:
         s.can_update = is_open and can["record_service"] and (s.organisation_id in my_orgs or case.owner_id in my_orgs)
     context = {
@@ -393,8 +390,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": case.person,
         "forms": list(case.forms.all()),
         "timeline": case_selectors.case_timeline(view),
-        "referrals": list(referrals),
-        "identifications": list(case.identifications.select_related("organisation")),
+        "referrals": list(case.referrals.all()),
+        "identifications": list(case.identifications.all()),
         "services": services,
         "can": can,
         "is_open": is_open,
@@ -600,9 +597,10 @@ def service_edit(request: HttpRequest, pk: int, service_id: int) -> HttpResponse
     """Update a service's status, dates and outcome (optimistic locking)."""
     view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service update")
     case = view.case
-    delivery = case.services.select_related("service_type", "organisation").filter(pk=service_id).first()
+    # Among the services the user may see: another receiver's is missing, like an unknown one.
+    delivery = next((s for s in case.services.all() if s.pk == service_id), None)
     if delivery is None:
-        raise Http404
+        raise _denied(request, "service.update", pk)
     delivery.case = case
     form = ServiceUpdateForm(request.POST or None, initial=ServiceUpdateForm.initial_from(delivery))
 

@@ -27,6 +27,7 @@ from nrm.cases.tests.helpers import (
     org,
     refer,
     share,
+    state,
 )
 from nrm.core.errors import NotFound
 from nrm.referrals import selectors as referral_selectors
@@ -202,6 +203,74 @@ def test_ngo_receiver_cannot_identify(world, case):
     share(world["police"], case, "ngo-sigurna")
     move(world["ngo"], refer(world["police"], case, "ngo-sigurna"), S.ACCEPTED)
     assert not can(fresh(world["ngo"]), Action.IDENTIFY, case)
+
+
+# --- A receiver sees its own referrals, not the others --------------------------------------
+
+
+@pytest.fixture
+def referred_thrice(world, case):
+    """A case referred to both NGOs and the Centre; each NGO accepted, ngo-most planned its service."""
+    for code in ("ngo-sigurna", "ngo-most", "centre"):
+        share(world["police"], case, code)
+    mine = refer(world["police"], case, "ngo-sigurna")
+    move(world["ngo"], mine, S.ACCEPTED)
+    theirs = refer(world["police"], case, "ngo-most")
+    move(world["ngo2"], theirs, S.ACCEPTED)
+    refer(world["police"], case, "centre")
+    services.service_record(
+        actor=fresh(world["ngo2"]),
+        case=case,
+        service_type=theirs.service_type,
+        organisation=org("ngo-most"),
+        referral=theirs,
+    )
+    return {"mine": mine, "theirs": theirs}
+
+
+def _case_pages(user, case) -> dict[str, str]:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    web = client.get(f"/cases/{case.pk}/")
+    body = api(user).get(f"/api/v1/cases/{case.pk}/")
+    assert (web.status_code, body.status_code) == (200, 200)
+    return {"web": web.content.decode(), "api": body.content.decode()}
+
+
+def test_receiver_sees_no_other_recipient_of_the_case(world, case, referred_thrice):
+    """The timeline, the referrals and the services show a receiver only its own organisation's part."""
+    others = [org("ngo-most").name, org("centre").name]
+    for where, text in _case_pages(world["ngo"], case).items():
+        assert org("ngo-sigurna").name in text, where
+        for name in others:
+            assert name not in text, (where, name)
+    view = selectors.case_get(fresh(world["ngo"]), case.pk)
+    assert list(view.case.referrals.all()) == [referred_thrice["mine"]]
+    assert list(view.case.services.all()) == []
+
+
+def test_owner_still_sees_every_recipient(world, case, referred_thrice):
+    names = [org(code).name for code in ("ngo-sigurna", "ngo-most", "centre")]
+    for where, text in _case_pages(world["police"], case).items():
+        for name in names:
+            assert name in text, (where, name)
+    view = selectors.case_get(fresh(world["police"]), case.pk)
+    assert len(view.case.referrals.all()) == 3 and len(view.case.services.all()) == 1
+
+
+def test_receiver_cannot_record_a_service_on_another_receivers_referral(world, case, referred_thrice):
+    """Through the API too: the rule is the service's, not the web form's."""
+    before = state(case)
+    response = api(world["ngo"]).post(
+        f"/api/v1/cases/{case.pk}/services/",
+        {"service_type": "accommodation", "referral": referred_thrice["theirs"].pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "referral" in response.json()["errors"]
+    assert state(case) == before
 
 
 # --- Lists -----------------------------------------------------------------------------------

@@ -319,6 +319,42 @@ def test_service_needs_a_service_role(world, caseworker):
     assert denials(action="case.record_service", actor="police")
 
 
+def test_service_on_a_referral_must_be_addressed_to_the_delivering_organisation(world):
+    """A receiver records services on its own referral only; the owner on any of its case's."""
+    case = open_case(world["police"])
+    for code in ("ngo-sigurna", "ngo-most"):
+        share(world["police"], case, code)
+    mine = refer(world["police"], case, "ngo-sigurna")
+    move(world["ngo"], mine, ReferralStatus.ACCEPTED)
+    theirs = refer(world["police"], case, "ngo-most")
+    move(world["ngo2"], theirs, ReferralStatus.ACCEPTED)
+    accommodation = ServiceType.objects.get(code="accommodation")
+    before = state(case)
+    with pytest.raises(ValidationError) as exc:
+        services.service_record(
+            actor=fresh(world["ngo"]),
+            case=case,
+            service_type=accommodation,
+            organisation=org("ngo-sigurna"),
+            referral=theirs,
+        )
+    assert list(exc.value.message_dict) == ["referral"]
+    assert state(case) == before
+    delivery = services.service_record(
+        actor=fresh(world["ngo"]), case=case, service_type=accommodation, organisation=org("ngo-sigurna"), referral=mine
+    )
+    assert delivery.referral == mine
+    owner_caseworker = member("pu-caseworker-2", "pu-bg", Role.CASEWORKER)
+    planned = services.service_record(
+        actor=fresh(owner_caseworker),
+        case=case,
+        service_type=accommodation,
+        organisation=org("ngo-most"),
+        referral=theirs,
+    )
+    assert planned.referral == theirs
+
+
 def test_service_update_refused_on_a_closed_case(world, caseworker):
     case = open_case(world["police"])
     delivery = services.service_record(

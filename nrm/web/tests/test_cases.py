@@ -392,6 +392,41 @@ def test_service_add_update_and_stale_update(client, world, orgs, ngo_case):
     assert (delivery.status, delivery.outcome, delivery.version) == ("in_progress", "", 2)
 
 
+def test_receiver_service_form_offers_its_referrals_and_shows_the_services_refusal(client, world, orgs, police_case):
+    """The form lists what the user may see; the rule on which referral is the service's."""
+    from nrm.audit.models import AuditEntry
+    from nrm.web.tests.conftest import consent_share
+
+    consent_share(world["police"], police_case, orgs["ngo-most"])
+    mine = accept(world["ngo"], refer(world["police"], police_case, orgs["ngo-sigurna"]))
+    theirs = accept(world["ngo2"], refer(world["police"], police_case, orgs["ngo-most"]))
+    hidden = case_services.service_record(
+        actor=fresh(world["ngo2"]),
+        case=police_case,
+        service_type=theirs.service_type,
+        organisation=orgs["ngo-most"],
+        referral=theirs,
+    )
+    # ngo-sigurna passes the case on to ngo-most too: its own referral, but not addressed to it.
+    onward = refer(world["ngo"], police_case, orgs["ngo-most"])
+    client.force_login(world["ngo"])
+    url = f"/cases/{police_case.pk}/services/new/"
+    choices = client.get(url).content.decode().split('name="referral"')[1].split("</select>")[0]
+    assert f'value="{mine.pk}"' in choices and f'value="{onward.pk}"' in choices
+    assert f'value="{theirs.pk}"' not in choices
+    data = {"service_type": mine.service_type.pk, "organisation": orgs["ngo-sigurna"].pk, "status": "planned"}
+    response = client.post(url, {**data, "referral": onward.pk})
+    assert response.status_code == 200
+    assert "Choose a referral addressed to the organisation delivering the service." in response.content.decode()
+    response = client.post(url, {**data, "referral": theirs.pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert list(ServiceDelivery.objects.all()) == [hidden]
+    assert client.post(url, {**data, "referral": mine.pk}).status_code == 302
+    # Another receiver's service is missing, like an unknown one, and the attempt is audited.
+    assert client.get(f"/cases/{police_case.pk}/services/{hidden.pk}/").status_code == 404
+    assert AuditEntry.objects.filter(action="service.update", outcome="denied", object_id=str(police_case.pk)).exists()
+
+
 def test_screening_count_is_untouched_by_case_pages(client, world, police_case):
     before = Screening.objects.count()
     client.force_login(world["police"])
