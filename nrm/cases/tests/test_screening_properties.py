@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINI_LIST
@@ -34,7 +34,7 @@ def group_of(definition: dict) -> dict[str, str]:
     return {i["code"]: dims[i["dimension"]] for i in definition["indicators"]}
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(clause=clause_st, counts=counts_st, strength=st.sampled_from(STRENGTHS))
 def test_clause_is_monotone(clause, counts, strength):
     if clause_met(clause, counts):
@@ -51,7 +51,7 @@ def test_a_stronger_sign_never_counts_for_less_under_the_bundled_rules(name):
     """
     clauses = LISTS[name]["dimension_rule"]["any_of"]
 
-    @settings(max_examples=300)
+    @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
     @given(counts=counts_st)
     def check(counts):
         if any(clause_met(c, counts) for c in clauses):
@@ -77,7 +77,7 @@ def test_adding_an_indicator_never_removes_a_presumption(name, audience):
     definition = LISTS[name]
     is_child = audience == "child"
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(answers_and_extra(definition, audience))
     def check(drawn):
         answers, extra = drawn
@@ -101,7 +101,7 @@ def random_rule(draw):
     return definition
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(definition=random_rule(), data=st.data(), is_child=st.booleans())
 def test_monotone_under_any_dimension_rule(definition, data, is_child):
     audience = "child" if is_child else "adult"
@@ -119,7 +119,7 @@ def test_a_childs_result_never_depends_on_coercion(name):
     other = [c for c in codes if groups[c] != "coercion"]
     assert coercion and other
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         base=st.sets(st.sampled_from(other)),
         first=st.sets(st.sampled_from(coercion)),
@@ -136,7 +136,7 @@ def test_a_childs_result_never_depends_on_coercion(name):
     check()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_adult_presumption_needs_every_group(data):
     """The counterpart for adults: without any coercion answer an adult is never presumed."""
