@@ -21,6 +21,10 @@ Variables (all optional outside production):
   NRM_FROM_EMAIL     sender address of the e-mails sent (default nrm@localhost)
   NRM_RETENTION_YEARS  years a closed case keeps its person's identity (default 10)
   NRM_DISCLOSURE_THRESHOLD  statistics: cells counting fewer are suppressed (default 5)
+  NRM_STATISTICS_BASIS  what lets a victim's case into statistics and record-level exports
+                     (HTCDS): "consent" (default), only cases whose person gave the consent "use in
+                     statistics" and has not withdrawn it; "legal_basis", every case, for countries
+                     whose law makes official statistics consent-free
   NRM_STATS_WORK_MEM PostgreSQL work_mem for statistics queries, such as 64MB (default 64MB)
   NRM_REFERRAL_RESPONSE_DAYS  working days to answer a referral, per kind, overriding the
                      built-in 3 (service) and 5 (identification, asylum): "identification:3,asylum:10"
@@ -84,6 +88,14 @@ def _matching(name: str, default: str, pattern: str, example: str) -> str:
     value = os.environ.get(name, "").strip() or default
     if not re.fullmatch(pattern, value):
         raise ImproperlyConfigured(f"{name} must look like {example}, not {value!r}")
+    return value
+
+
+def _one_of(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    """Return the env value if it is one of ``allowed`` (an empty value gives ``default``)."""
+    value = os.environ.get(name, "").strip() or default
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 
@@ -162,6 +174,8 @@ NRM_LINKAGE_KEY = base64.b64decode(_local_secret("NRM_LINKAGE_KEY", "linkage.key
 NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
 NRM_DISCLOSURE_THRESHOLD = _int("NRM_DISCLOSURE_THRESHOLD", 5, minimum=1)
+# "consent": a case counts only with the consent "use in statistics" (see cases.selectors).
+NRM_STATISTICS_BASIS = _one_of("NRM_STATISTICS_BASIS", "consent", ("consent", "legal_basis"))
 # Goes into SQL (SET LOCAL work_mem): the shape is checked here and again where it is used.
 NRM_STATS_WORK_MEM = _matching("NRM_STATS_WORK_MEM", "64MB", r"\d+\s*(kB|MB|GB)", "64MB")
 NRM_REFERRAL_RESPONSE_DAYS = _response_days("NRM_REFERRAL_RESPONSE_DAYS")

@@ -5,16 +5,54 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import Action, can_see_identity, org_ids, restrict
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.cases.choices import ConsentPurpose
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
 from nrm.referrals.selectors import case_referrals
+
+# --- Statistics ------------------------------------------------------------------------------
+# The one place that decides which cases statistics may use: every population of victims'
+# cases (reporting, justice) and every record-level export (HTCDS) starts from here.
+
+
+def statistics_by_consent() -> bool:
+    """Return True if a case needs the consent "use in statistics" to be counted (the default).
+
+    ``NRM_STATISTICS_BASIS = "legal_basis"`` is for countries whose law makes official
+    statistics consent-free: every case is counted then.
+    """
+    return settings.NRM_STATISTICS_BASIS == "consent"
+
+
+def cases_usable_for_statistics() -> QuerySet[Case]:
+    """Return the cases statistics and record-level exports may use; no access rule (no person is read).
+
+    Under the consent basis, those whose person gave the consent "use in statistics" and has not
+    withdrawn it; a case without it is in no count, no table and no HTCDS file.
+    """
+    if not statistics_by_consent():
+        return Case.objects.all()
+    consented = Consent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.STATISTICS, withdrawn_on=None)
+    return Case.objects.filter(Exists(consented))
+
+
+def cases_left_out_of_statistics() -> int:
+    """Return how many cases statistics leave out for want of consent (0 under the legal basis).
+
+    A raw count: publish it only through disclosure control
+    (:func:`nrm.reporting.selectors.statistics_left_out`).
+    """
+    if not statistics_by_consent():
+        return 0
+    return Case.objects.exclude(pk__in=cases_usable_for_statistics().values("pk")).count()
 
 
 def case_list(

@@ -15,8 +15,8 @@ from django.db import transaction
 
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import audit_record
-from nrm.cases.choices import AgeBand, Decision, ScreeningResult
-from nrm.cases.models import Case, ExploitationForm, IndicatorList, Person, Screening
+from nrm.cases.choices import AgeBand, ConsentPurpose, Decision, ScreeningResult
+from nrm.cases.models import Case, Consent, ExploitationForm, IndicatorList, Person, Screening
 from nrm.cases.services import age_band_for
 from nrm.core import crypto
 from nrm.demo.generator import CITIZENSHIP, FAMILY, FORMS, GIVEN_F, GIVEN_M, _staff, _weighted
@@ -127,6 +127,21 @@ def generate_bulk(
             through.objects.bulk_create(
                 [through(case_id=c.pk, exploitationform_id=forms[_weighted(rng, FORMS)].pk) for c in new_cases],
                 batch_size=2000,
+            )
+            # Most persons consent to "use in statistics", as in the generator (17 in 20 here,
+            # by id so that the seeded data stay the same): statistics count only those.
+            Consent.objects.bulk_create(
+                [
+                    Consent(
+                        case=c,
+                        purpose=ConsentPurpose.STATISTICS,
+                        given_on=c.opened_on,
+                        recorded_by=workers[c.owner_id],
+                    )
+                    for c in new_cases
+                    if c.pk % 20 < 17
+                ],
+                batch_size=1000,
             )
             for s, c in zip(rows, new_cases, strict=False):
                 s.case = c

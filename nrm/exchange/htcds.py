@@ -32,6 +32,7 @@ from nrm.audit.services import audit_record
 from nrm.cases import services as case_services
 from nrm.cases.choices import CaseStatus, ClosureReason, ConsentPurpose, Decision, Sex
 from nrm.cases.models import Case, Identification
+from nrm.cases.selectors import cases_usable_for_statistics
 from nrm.core.errors import Conflict, NotFound
 from nrm.exchange import countries
 from nrm.exchange.ctdc import ImportFailed, RowError
@@ -446,12 +447,17 @@ def htcds_export(
 ) -> ExportResult:
     """Write the cases ``actor`` may see as an HTCDS v2.0 file (CSV or XLSX from the extension).
 
-    Identity columns are filled only for cases whose identity the actor may see, case comments
-    only for the owner's staff; every exported case is recorded in the audit log. With no actor
-    (the server's command line) every case is exported, pseudonymised: no identity, no comments.
+    Only cases statistics may use are written (by default those with the consent "use in
+    statistics", see :func:`nrm.cases.selectors.cases_usable_for_statistics`). Identity columns
+    are filled only for cases whose identity the actor may see, case comments only for the
+    owner's staff; every exported case is recorded in the audit log. With no actor (the server's
+    command line) every such case is exported, pseudonymised: no identity, no comments.
     """
+    # A record-level export is statistics' raw material: a case without the consent "use in
+    # statistics" stays out (unless the law is the basis, NRM_STATISTICS_BASIS).
+    usable = cases_usable_for_statistics()
     cases = (
-        (restrict(Case.objects.all(), actor, Action.VIEW) if actor is not None else Case.objects.all())
+        (restrict(usable, actor, Action.VIEW) if actor is not None else usable)
         .select_related("person", "owner")
         .prefetch_related(
             "forms",

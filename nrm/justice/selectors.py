@@ -247,9 +247,9 @@ def compensation_amounts(table: StatTable, *, year: int | None = None) -> list[d
     A cell whose count is suppressed gets no amounts (``suppressed``: True): the amounts of a
     few victims would single them out. Currencies are never added together.
     """
-    from nrm.justice.statistics import compensation_status
+    from nrm.justice.statistics import compensation_status, victim_parts
 
-    parts = ProceedingVictim.objects.all()
+    parts = victim_parts()  # the parts the table counts, so no amount of an uncounted victim
     if year is not None:
         parts = parts.filter(proceeding__investigation_on__year=year)
     rows = list(

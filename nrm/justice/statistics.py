@@ -6,6 +6,9 @@ defendants and victims' parts are each counted once per cell and once in a total
 form of exploitation puts them on two rows: the engine's distinct count is given a key that is
 always empty, so it counts distinct rows of the unit (see :func:`_once`).
 
+Victims are counted only where their case may be (the consent "use in statistics", see
+:func:`nrm.reporting.engine.counted_cases`); proceedings and defendants are not victims' records.
+
 Amounts of compensation and the median days from identification to verdict are not counts; the
 selectors publish them only beside a count of the matching table that is published.
 """
@@ -25,6 +28,7 @@ from nrm.reporting.engine import (
     Year,
     case_dimensions,
     category,
+    counted_cases,
     person_key,
     register_dimension,
     register_population,
@@ -115,7 +119,6 @@ def compensation_status() -> CaseWhen:
 
 
 def _victims() -> Source:
-    from nrm.justice.models import ProceedingVictim
 
     case = case_dimensions("case__")
     exprs = {
@@ -124,17 +127,23 @@ def _victims() -> Source:
         "victim_role": F("role"),
         **{name: case[name] for name in ("sex", "age_group", "citizenship_group", "exploitation")},
     }
-    return Source(ProceedingVictim.objects.all(), exprs, person_key("case__"), "persons", VICTIMS)
+    return Source(victim_parts(), exprs, person_key("case__"), "persons", VICTIMS)
+
+
+def victim_parts() -> QuerySet:
+    """Return the victims' parts statistics may use: those whose case statistics may use (consent)."""
+    from nrm.justice.models import ProceedingVictim
+
+    return counted_cases(ProceedingVictim.objects.all())
 
 
 def identified_parts() -> QuerySet:
     """Return the victims' parts of identified victims whose proceeding has a first-instance verdict."""
     from nrm.cases.choices import Decision
     from nrm.cases.models import Identification
-    from nrm.justice.models import ProceedingVictim
 
     identified = Identification.objects.filter(case=OuterRef("case"), decision=Decision.IDENTIFIED)
-    return ProceedingVictim.objects.filter(Exists(identified), proceeding__first_verdict_on__isnull=False)
+    return victim_parts().filter(Exists(identified), proceeding__first_verdict_on__isnull=False)
 
 
 def _to_verdict() -> Source:

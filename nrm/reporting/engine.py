@@ -326,8 +326,23 @@ def _labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
     return {d: found[d]() for d in dims if d in found}
 
 
+def counted_cases(queryset: QuerySet, path: str = "case") -> QuerySet:
+    """Return ``queryset`` narrowed to rows whose case (reached through ``path``) statistics may use.
+
+    Every population of victims' cases, here and in other apps, goes through this: under the
+    consent basis a case without the consent "use in statistics" is in no count (see
+    :func:`nrm.cases.selectors.cases_usable_for_statistics`).
+    """
+    from nrm.cases.selectors import cases_usable_for_statistics, statistics_by_consent
+
+    if not statistics_by_consent():
+        return queryset
+    return queryset.filter(**{f"{path}__in": cases_usable_for_statistics().values("pk")})
+
+
 def _national(population: str) -> Source:
-    from nrm.cases.models import Case, Identification, Screening
+    from nrm.cases.models import Identification, Screening
+    from nrm.cases.selectors import cases_usable_for_statistics
     from nrm.referrals.choices import ReferralKind
     from nrm.referrals.models import Referral
 
@@ -335,7 +350,7 @@ def _national(population: str) -> Source:
         return _BUILDERS[population]()
     definition = POPULATIONS[population].definition
     if population in ("registered", "identified", "presumed", "cases"):
-        qs = Case.objects.all()
+        qs = cases_usable_for_statistics()
         if population == "registered":
             qs = qs.exclude(identification_status="not_identified")
         elif population == "identified":
@@ -345,7 +360,9 @@ def _national(population: str) -> Source:
         exprs = {"year": Year("opened_on"), **case_dimensions("")}
         return Source(qs, exprs, person_key(""), "persons", definition)
     if population == "referrals":
-        qs = Referral.objects.filter(kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True)
+        qs = counted_cases(
+            Referral.objects.filter(kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True)
+        )
         exprs = {
             **case_dimensions("case__"),
             "year": Year("sent_on"),
@@ -359,7 +376,7 @@ def _national(population: str) -> Source:
             "decision": category(F("decision")),
             "victim_status": _victim_status("decision"),
         }
-        return Source(Identification.objects.all(), exprs, person_key("case__"), "persons", definition)
+        return Source(counted_cases(Identification.objects.all()), exprs, person_key("case__"), "persons", definition)
     exprs = {
         "year": Year("screened_on"),
         "sex": category(F("sex")),

@@ -12,16 +12,17 @@ Who may read what:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import roles
+from nrm.accounts.access import reads_national_statistics, roles
 from nrm.accounts.choices import Role
 from nrm.accounts.models import User
 from nrm.audit.services import audit_record
 from nrm.core.errors import invalid
-from nrm.reporting import engine
+from nrm.reporting import disclosure, engine
 from nrm.reporting.engine import StatTable
 from nrm.reporting.tables import REPORTS, Report, get_report
 
@@ -170,3 +171,37 @@ def dataset_list(user: User) -> list[dict]:
     if not can_read_stats(user):
         return []
     return list(ExternalDataset.objects.order_by("name").values("name", "source", "row_count", "imported_at"))
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """How many cases the statistics leave out for want of consent, as published.
+
+    ``count`` is None when it is suppressed (fewer than ``threshold``, never zero).
+    """
+
+    count: int | None
+    threshold: int
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+
+def statistics_left_out(user: User) -> LeftOut | None:
+    """Return how many cases no count includes for want of the consent "use in statistics".
+
+    For the Coordinator's office and analysts, who must know what the published numbers leave
+    out; None for anyone else, and when nothing is left out (always so under the legal basis).
+    The count passes the same primary suppression as a table's cell: a small one is not shown.
+    """
+    from nrm.cases.selectors import cases_left_out_of_statistics
+
+    if not reads_national_statistics(user):
+        return None
+    count = cases_left_out_of_statistics()
+    if count == 0:
+        return None
+    threshold = engine.threshold_default()
+    hidden = disclosure.suppress({(): count}, (), threshold)
+    return LeftOut(count=None if hidden else count, threshold=threshold)

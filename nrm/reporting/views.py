@@ -83,7 +83,8 @@ def index(request: HttpRequest) -> HttpResponse:
     others = [r for r in reports if r.family not in {f for f, _t in FAMILIES}]
     if others:
         groups.append({"family": "other", "title": _("Other tables"), "reports": others})
-    return render(request, "reporting/index.html", {"groups": groups})
+    left_out = selectors.statistics_left_out(request.user)
+    return render(request, "reporting/index.html", {"groups": groups, "left_out": left_out})
 
 
 def _report_form(request: HttpRequest, name: str) -> TableFilterForm:

@@ -77,6 +77,13 @@ def share(actor: User, case: Case, org_code: str, given_on: dt.date | None = Non
     )
 
 
+def statistics_consent_of(actor: User, case: Case) -> Consent:
+    """Record the person's consent to "use in statistics" of ``case``: without it no count has the case."""
+    return case_services.consent_record(
+        actor=fresh(actor), case=case, purpose=ConsentPurpose.STATISTICS, given_on=case.opened_on
+    )
+
+
 def refer(actor: User, case: Case, to_code: str, **kwargs) -> Referral:
     """Send a referral of ``case`` to ``to_code``: identification to the Centre, else a service."""
     to_org = org(to_code)

@@ -37,6 +37,7 @@ def test_the_defaults_are_declared(monkeypatch):
         "NRM_HELPLINE_ORG_TYPES",
         "NRM_COORDINATOR_ORG_TYPES",
         "NRM_COUNTRY",
+        "NRM_STATISTICS_BASIS",
     ):
         monkeypatch.delenv(name, raising=False)
     s = _load(monkeypatch)
@@ -44,6 +45,7 @@ def test_the_defaults_are_declared(monkeypatch):
     assert s.NRM_REFERRAL_RESPONSE_DAYS == {} and s.NRM_COUNTRY == "RS"
     assert s.NRM_JUSTICE_ORG_TYPES == ("police", "prosecution", "court")
     assert s.NRM_HELPLINE_ORG_TYPES == ("helpline",) and s.NRM_COORDINATOR_ORG_TYPES == ("coordinator",)
+    assert s.NRM_STATISTICS_BASIS == "consent"
 
 
 def test_set_values_are_read(monkeypatch):
@@ -55,10 +57,12 @@ def test_set_values_are_read(monkeypatch):
         NRM_REFERRAL_RESPONSE_DAYS="identification:2, asylum:10",
         NRM_JUSTICE_ORG_TYPES="police, court",
         NRM_COUNTRY="me",
+        NRM_STATISTICS_BASIS="legal_basis",
     )
     assert (s.NRM_RETENTION_YEARS, s.NRM_DISCLOSURE_THRESHOLD, s.NRM_STATS_WORK_MEM) == (3, 10, "256MB")
     assert s.NRM_REFERRAL_RESPONSE_DAYS == {"identification": 2, "asylum": 10}
     assert s.NRM_JUSTICE_ORG_TYPES == ("police", "court") and s.NRM_COUNTRY == "ME"
+    assert s.NRM_STATISTICS_BASIS == "legal_basis"
 
 
 @pytest.mark.parametrize(
@@ -75,6 +79,7 @@ def test_set_values_are_read(monkeypatch):
         ("NRM_HELPLINE_ORG_TYPES", ","),
         ("NRM_COORDINATOR_ORG_TYPES", "co ordinator"),
         ("NRM_COUNTRY", "Serbia"),
+        ("NRM_STATISTICS_BASIS", "law"),
         ("NRM_TIME_ZONE", "Mars/Olympus"),
         ("NRM_SESSION_AGE", "-5"),
     ],

@@ -18,7 +18,7 @@ from nrm.audit.models import AuditEntry
 from nrm.cases import services as case_services
 from nrm.cases.choices import ClosureReason, ConsentPurpose, Decision
 from nrm.cases.models import Case
-from nrm.cases.tests.helpers import COUNTED, member, org, state
+from nrm.cases.tests.helpers import COUNTED, member, org, state, statistics_consent_of
 from nrm.exchange import htcds
 from nrm.exchange.ctdc import ImportFailed
 from nrm.exchange.models import PersonLink
@@ -100,6 +100,9 @@ def centre_cases(world) -> list[Case]:
     third = case_services.case_open(
         actor=actor, organisation=centre, sex="X", forms=["criminality"], opened_on=dt.date(2023, 1, 5)
     )
+    # Every one consents to "use in statistics": the export leaves out a case without it.
+    for case in (second, third):
+        statistics_consent_of(actor, case)
     case_services.case_close(actor=actor, case=third, reason=ClosureReason.TRANSFERRED, expected_version=third.version)
     fourth = case_services.case_open(
         actor=actor,
@@ -109,6 +112,7 @@ def centre_cases(world) -> list[Case]:
         forms=["forced_marriage"],
         opened_on=OPENED,
     )
+    statistics_consent_of(actor, fourth)
     return [first, second, third, fourth]
 
 
@@ -172,6 +176,30 @@ def test_round_trip_loses_nothing_htcds_carries(world, tmp_path, suffix):
     assert PersonLink.objects.count() == 3
 
 
+def test_export_leaves_out_cases_without_statistics_consent(world, tmp_path, settings):
+    centre_cases(world)
+    withheld = case_services.case_open(
+        actor=fresh(world["centre"]),
+        organisation=org("centre"),
+        identity={"given_name": "Withheld", "family_name": "Person"},
+        sex="F",
+        opened_on=OPENED,
+    )
+    path = tmp_path / "consent.csv"
+
+    assert htcds.htcds_export(actor=fresh(world["centre"]), path=path).rows == 4
+    assert "Withheld" not in path.read_text(encoding="utf-8")
+    entry = AuditEntry.objects.filter(action="case.export").latest("seq")
+    assert withheld.pk not in entry.detail["cases"]
+
+    # Where the law is the basis of official statistics, every case goes, its consent shown as absent.
+    settings.NRM_STATISTICS_BASIS = "legal_basis"
+    assert htcds.htcds_export(actor=fresh(world["centre"]), path=path).rows == 5
+    rows = rows_of(path)
+    row = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if "Withheld" in r)
+    assert row["con_Consent"] == "FALSE"
+
+
 def test_export_follows_the_access_rule_and_is_audited(world, tmp_path):
     cases = centre_cases(world)
     police_case = case_services.case_open(
@@ -180,6 +208,7 @@ def test_export_follows_the_access_rule_and_is_audited(world, tmp_path):
         identity={"given_name": "Secret", "family_name": "Person"},
         opened_on=OPENED,
     )
+    statistics_consent_of(world["police"], police_case)
     path = tmp_path / "police.csv"
 
     result = htcds.htcds_export(actor=fresh(world["police"]), path=path)

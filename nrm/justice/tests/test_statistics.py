@@ -21,8 +21,10 @@ from django.test import Client
 from conftest import fresh
 from nrm.accounts.choices import Role
 from nrm.cases import services as case_services
-from nrm.cases.tests.helpers import IDENTITY, api, member, move, open_case, org, refer, share
+from nrm.cases.choices import ConsentPurpose
+from nrm.cases.tests.helpers import IDENTITY, api, member, move, open_case, org, refer, share, statistics_consent_of
 from nrm.justice import selectors, services
+from nrm.justice.models import ProceedingVictim
 from nrm.justice.statistics import identified_parts
 from nrm.referrals.choices import ReferralStatus
 from nrm.reporting.engine import TOTAL, count_table
@@ -47,6 +49,8 @@ def example(justice):
     a = open_case(world["police"], opened_on=D(2021, 1, 10), forms=["sexual"])
     b = open_case(world["police"], opened_on=D(2021, 5, 20), forms=["sexual"])
     c = open_case(world["police"], opened_on=D(2022, 1, 5), forms=["labour"])
+    for case in (a, b, c):
+        statistics_consent_of(world["police"], case)
     identified(world, a, D(2021, 1, 15))
     identified(world, b, D(2021, 6, 1))
 
@@ -180,6 +184,25 @@ def test_victims_by_compensation_and_the_median_days(example):
     assert amounts[(2021, "claimed")] == []
 
 
+def test_a_victim_without_statistics_consent_is_in_no_justice_count(example):
+    # A withdraws the consent to "use in statistics": A's part leaves the counts, the medians
+    # and the amounts; B (claimed, 343 days) and C (none) stay.
+    a = ProceedingVictim.objects.get(proceeding__reference="P1", case__opened_on=D(2021, 1, 10)).case
+    consent = a.consents.get(purpose=ConsentPurpose.STATISTICS)
+    case_services.consent_withdraw(actor=fresh(example["police"]), consent=consent, withdrawn_on=D(2024, 1, 1))
+
+    counts = raw("justice_victims_compensation")
+    assert (2021, "paid") not in counts and counts[(2021, "claimed")] == 1
+    assert identified_parts().count() == 1
+    table = run_report(REPORTS["justice_time_to_verdict"], raw=True)
+    assert {m["year"]: m["median_days"] for m in selectors.verdict_medians(table)} == {2022: 343.0, None: 343.0}
+    amounts = {
+        (a["year"], a["compensation_status"]): a["amounts"]
+        for a in selectors.compensation_amounts(run_report(REPORTS["justice_victims_compensation"], raw=True))
+    }
+    assert amounts[(TOTAL, TOTAL)] == []
+
+
 def test_small_counts_hide_their_amounts_and_medians(example):
     tables = {t.table.name: t for t in selectors.justice_statistics(fresh(example["analyst"]))}
     compensation = tables["justice_victims_compensation"]
@@ -274,6 +297,8 @@ def test_amounts_are_published_beside_a_published_count(justice):
         open_case(police, identity={**IDENTITY, "given_name": f"Victim{i}", "document_number": f"X{i}"})
         for i in range(6)
     ]
+    for case in cases:
+        statistics_consent_of(police, case)
     p = services.proceeding_open(
         actor=fresh(police), organisation=org("pu-bg"), reference="C1", investigation_on=D(2024, 5, 1), cases=cases
     )

@@ -10,7 +10,7 @@ from nrm.accounts.models import User
 from nrm.cases import services as case_services
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case
-from nrm.cases.tests.helpers import move, org, refer, share
+from nrm.cases.tests.helpers import move, org, refer, share, statistics_consent_of
 from nrm.exchange.models import ExternalDataset, ExternalRecord
 from nrm.referrals.choices import ReferralStatus
 
@@ -28,15 +28,20 @@ def victim(
     opened_on: dt.date = dt.date(2024, 3, 1),
     given_name: str | None = None,
     family_name: str = "Testperson",
+    statistics_consent: bool = True,
     **kwargs,
 ) -> Case:
-    """Open a case for a new (unique, unless named) person, through ``case_open``."""
+    """Open a case for a new (unique, unless named) person, through ``case_open``.
+
+    The person consents to "use in statistics" unless ``statistics_consent`` is False: without
+    it the case is in no count (under the default ``NRM_STATISTICS_BASIS``).
+    """
     identity = {
         "given_name": given_name or f"Person{next(_names)}",
         "family_name": family_name,
         "date_of_birth": born,
     }
-    return case_services.case_open(
+    case = case_services.case_open(
         actor=fresh(actor),
         organisation=org(org_code),
         identity=identity,
@@ -46,6 +51,9 @@ def victim(
         opened_on=opened_on,
         **kwargs,
     )
+    if statistics_consent:
+        statistics_consent_of(actor, case)
+    return case
 
 
 def decide(world: dict, case: Case, decision: str = Decision.IDENTIFIED, on: dt.date | None = None) -> None:

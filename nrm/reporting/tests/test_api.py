@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from nrm.audit.models import AuditEntry
 from nrm.audit.services import audit_verify
 from nrm.cases.models import Person
-from nrm.cases.tests.helpers import IDENTITY, SECRETS, api, open_case
+from nrm.cases.tests.helpers import IDENTITY, SECRETS, api, open_case, statistics_consent_of
 from nrm.reporting.tables import REPORTS
 from nrm.reporting.tests.helpers import external, victim
 
@@ -30,7 +30,7 @@ URLS = [
 @pytest.fixture
 def cases(world):
     """Victims with the known identity of the case tests (so that a leak is a plain substring)."""
-    open_case(world["police"], identity=dict(IDENTITY))
+    statistics_consent_of(world["police"], open_case(world["police"], identity=dict(IDENTITY)))
     for i in range(9):
         victim(world["police"], sex="M" if i % 3 else "F", opened_on=dt.date(2023, 3, 1), forms=("labour",))
     victim(world["ngo"], "ngo-sigurna", opened_on=dt.date(2024, 5, 1))

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import fresh
 from nrm.accounts.models import User
 from nrm.cases import services as case_services
-from nrm.cases.tests.helpers import IDENTITY, SECRETS
+from nrm.cases.tests.helpers import IDENTITY, SECRETS, statistics_consent_of
 from nrm.reporting.engine import MARKER
 
 TABLE = "/statistics/tables/eurostat_registered_status/"
@@ -25,9 +25,9 @@ _names = itertools.count(1)
 
 
 def _case(world, orgs, *, year: int, identity: dict | None = None, sex: str = "F"):
-    """Open a case through ``case_open`` (a unique person unless ``identity`` is given)."""
+    """Open a case through ``case_open`` (a unique person unless ``identity`` is given), counted in statistics."""
     identity = identity or {"given_name": f"Viewperson{next(_names)}", "family_name": "Tester"}
-    return case_services.case_open(
+    case = case_services.case_open(
         actor=fresh(world["police"]),
         organisation=orgs["pu-bg"],
         identity=identity,
@@ -37,6 +37,8 @@ def _case(world, orgs, *, year: int, identity: dict | None = None, sex: str = "F
         forms=["sexual"],
         opened_on=dt.date(year, 3, 1),
     )
+    statistics_consent_of(world["police"], case)
+    return case
 
 
 def _client(user: User | None = None) -> Client:
