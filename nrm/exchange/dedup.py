@@ -3,13 +3,21 @@
 Every case's person carries a linkage key: an HMAC of the normalised name (Cyrillic and Latin
 alike), date of birth and sex, computed where the record is entered (``case_open``). Two cases
 whose people share a key are a probable duplicate. They are proposed as a :class:`PersonLink`
-for the owning organisations to confirm or reject; neither side ever sees the other side's
-identity, only the other case's reference and owner.
+for the owning organisations to confirm or reject, and both owners' case workers are notified.
 
-- :func:`propose_links` finds the pairs (called when a case is opened, and in bulk after imports);
-- :func:`link_confirm` and :func:`link_reject` are the decisions (case workers of an owning
-  organisation, audited);
-- :func:`duplicate_list` is what a user may see, starting from the access rule;
+A side learns only about its own case: that a probable duplicate exists in another organisation
+and that the other organisation has been notified. It never learns the other case's identity,
+id or reference, nor who owns it: otherwise a probe case opened with a victim's name and date of
+birth would tell anyone with a case-worker account which shelter holds the victim. Each side may
+agree to contact; once both have, each sees the other's organisation, and they talk outside the
+system. Until then an offer tells the other side only that contact is offered.
+
+- :func:`propose_links` finds the pairs and notifies the owners (called when a case is opened,
+  and in bulk after imports);
+- :func:`link_confirm`, :func:`link_reject` and :func:`link_contact` are the decisions (case
+  workers of an owning organisation, audited);
+- :func:`duplicate_list` is what a user may see, starting from the access rule, and
+  :func:`duplicate_views` what they are shown of it (each read audited);
 - :func:`person_clusters` groups cases linked by confirmed links, so statistics count a person once.
 """
 
@@ -18,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -25,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import OWNER_ROLES, Action, org_ids
 from nrm.accounts.choices import CASE_ROLES
-from nrm.accounts.models import User
+from nrm.accounts.models import Membership, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict
@@ -67,20 +77,83 @@ def propose_links(keys: Iterable[str] | None = None) -> int:
     existing = set(
         PersonLink.objects.filter(case_a__in={a for _k, a, _b in pairs}).values_list("case_a_id", "case_b_id")
     )
-    new = [PersonLink(key=key, case_a_id=a, case_b_id=b) for key, a, b in pairs if (a, b) not in existing]
-    try:
-        with transaction.atomic():
-            PersonLink.objects.bulk_create(new)
-    except IntegrityError:
-        # Another transaction proposed some of the same pairs meanwhile: add the rest one by one.
-        created = 0
-        for link in new:
-            _obj, made = PersonLink.objects.get_or_create(
-                case_a_id=link.case_a_id, case_b_id=link.case_b_id, defaults={"key": link.key}
-            )
-            created += made
-        return created
-    return len(new)
+    now = timezone.now()
+    new = [
+        PersonLink(key=key, case_a_id=a, case_b_id=b, notified_at=now) for key, a, b in pairs if (a, b) not in existing
+    ]
+    if not new:
+        return 0
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                made = PersonLink.objects.bulk_create(new)
+        except IntegrityError:
+            # Another transaction proposed some of the same pairs meanwhile: add the rest one by one.
+            made = []
+            for link in new:
+                obj, created = PersonLink.objects.get_or_create(
+                    case_a_id=link.case_a_id,
+                    case_b_id=link.case_b_id,
+                    defaults={"key": link.key, "notified_at": now},
+                )
+                if created:
+                    made.append(obj)
+        _notify(made)
+    return len(made)
+
+
+def _notify(links: list[PersonLink]) -> None:
+    """Tell both owners of each new link that a probable duplicate of their case exists elsewhere.
+
+    One audit row for the proposal and one e-mail per organisation, to its case workers, sent once
+    the transaction has committed. Each organisation hears only of its own cases' references:
+    never the other case, its organisation or anyone's identity.
+    """
+    if not links:
+        return
+    ids = [link.pk for link in links]
+    case_ids = {link.case_a_id for link in links} | {link.case_b_id for link in links}
+    owners = sorted(set(Case.objects.filter(pk__in=case_ids).values_list("owner_id", flat=True)))
+    audit_record(
+        actor="system",
+        action="duplicate.propose",
+        object_type="person_link",
+        object_id=ids[0] if len(ids) == 1 else "",
+        detail={"links": ids, "notified": owners},
+    )
+    addresses: dict[int, set[str]] = {}
+    for org, email in (
+        Membership.objects.filter(
+            organisation__in=owners,
+            organisation__is_active=True,
+            role__in=DECIDE_ROLES,
+            is_active=True,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("organisation_id", "user__email")
+    ):
+        addresses.setdefault(org, set()).add(email)
+    if not addresses:
+        return
+
+    def send() -> None:
+        # References are read after the commit: a case being opened gets its reference after its first save.
+        own: dict[int, set[str]] = {}
+        for owner, reference in Case.objects.filter(pk__in=case_ids).values_list("owner_id", "reference"):
+            own.setdefault(owner, set()).add(reference)
+        connection = get_connection()
+        for org, emails in sorted(addresses.items()):
+            body = _(
+                "Another case with the same linkage key (name, date of birth and sex) as your case "
+                "%(references)s has been found: a probable duplicate. Its organisation has been notified "
+                "too. Neither of you sees the other's case or organisation unless both agree to contact."
+                "\n\nSee it in NRM: /api/v1/duplicates/\n"
+            ) % {"references": ", ".join(sorted(own.get(org, ())))}
+            subject = _("NRM: a probable duplicate of your case")
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, bcc=sorted(emails), connection=connection).send()
+
+    transaction.on_commit(send)
 
 
 def on_case_saved(sender, instance: Case, created: bool, raw: bool = False, **kwargs) -> None:
@@ -97,7 +170,7 @@ def on_case_saved(sender, instance: Case, created: bool, raw: bool = False, **kw
 def duplicate_list(user: User, *, status: str = "") -> QuerySet[PersonLink]:
     """Return the links ``user`` may see: those where one of the cases belongs to the user's organisation.
 
-    Seeing a link is for the owner's case staff; the other case is shown by reference and owner only.
+    Seeing a link is for the owner's case staff; what they are shown of it is :func:`duplicate_views`.
     """
     mine = org_ids(user, CASE_ROLES)
     qs = PersonLink.objects.filter(Q(case_a__owner__in=mine) | Q(case_b__owner__in=mine)).select_related(
@@ -110,26 +183,66 @@ def duplicate_list(user: User, *, status: str = "") -> QuerySet[PersonLink]:
 
 @dataclass
 class LinkView:
-    """A link as one user sees it: their own case, and the other case by reference and owner only."""
+    """A link as one user sees it: their own case, and of the other side only what it agreed to show.
+
+    ``other`` is the other case itself only when it is the user's own organisation's too;
+    ``other_owner`` is the other organisation once both sides agreed to contact (or when it is the
+    user's own). ``decided_by`` names the decider only when the decision was the user's side's.
+    """
 
     link: PersonLink
     case: Case
-    other: Case
-    other_is_mine: bool
+    other: Case | None
+    other_owner: str | None
+    contact_ours: bool
+    contact_theirs: bool
+    decided_by: str | None
+    decided_by_other: bool
 
 
 def link_view(user: User, link: PersonLink) -> LinkView:
-    """Return ``link`` oriented from the user's side (their own case first)."""
+    """Return ``link`` oriented from the user's side (their own case first), hiding the other side."""
     mine = set(org_ids(user, CASE_ROLES))
     a_mine = link.case_a.owner_id in mine
+    side = PersonLink.Side.A if a_mine else PersonLink.Side.B
     case, other = (link.case_a, link.case_b) if a_mine else (link.case_b, link.case_a)
-    return LinkView(link=link, case=case, other=other, other_is_mine=other.owner_id in mine)
+    ours, theirs = (link.contact_a_at, link.contact_b_at) if a_mine else (link.contact_b_at, link.contact_a_at)
+    other_is_mine = other.owner_id in mine
+    by_us = bool(link.decided_side) and (link.decided_side == side or other_is_mine)
+    return LinkView(
+        link=link,
+        case=case,
+        other=other if other_is_mine else None,
+        other_owner=other.owner.name if other_is_mine or link.contact_agreed else None,
+        contact_ours=ours is not None,
+        contact_theirs=theirs is not None,
+        decided_by=link.decided_by.username if by_us and link.decided_by else None,
+        decided_by_other=bool(link.decided_side) and not by_us,
+    )
+
+
+def duplicate_views(user: User, links: Iterable[PersonLink], *, reason: str = "list") -> list[LinkView]:
+    """Return ``links`` (from :func:`duplicate_list`) as ``user`` may see them, auditing the read.
+
+    One audit row names who read which links, whatever their number (none included): knowing
+    that a person is known elsewhere is itself sensitive.
+    """
+    links = list(links)
+    audit_record(
+        actor=user,
+        action=f"duplicate.{reason}",
+        object_type="person_link",
+        object_id=links[0].pk if len(links) == 1 else "",
+        detail={"links": [link.pk for link in links]},
+    )
+    return [link_view(user, link) for link in links]
 
 
 # --- Deciding --------------------------------------------------------------------------------
 
 
-def _decide(actor: User, link_id: int, status: str) -> PersonLink:
+def _locked(actor: User, link_id: int, action: str) -> tuple[PersonLink, str, int]:
+    """Return the link locked for update, the actor's side and organisation; anything else is an audited 404."""
     link = (
         PersonLink.objects.select_for_update()
         .select_related("case_a__owner", "case_b__owner")
@@ -139,15 +252,21 @@ def _decide(actor: User, link_id: int, status: str) -> PersonLink:
     deciders = set(org_ids(actor, DECIDE_ROLES))
     if link is None or not ({link.case_a.owner_id, link.case_b.owner_id} & deciders):
         # Visible but not decidable (a frontline worker) and invisible alike: not found.
-        raise denied(actor=actor, action=f"duplicate.{status}", object_type="person_link", object_id=link_id)
+        raise denied(actor=actor, action=action, object_type="person_link", object_id=link_id)
+    if link.case_a.owner_id in deciders:
+        return link, PersonLink.Side.A, link.case_a.owner_id
+    return link, PersonLink.Side.B, link.case_b.owner_id
+
+
+def _decide(actor: User, link_id: int, status: str) -> PersonLink:
+    link, side, org = _locked(actor, link_id, f"duplicate.{status}")
     if link.status == status:
         raise Conflict(
             _("This link is already %(status)s.") % {"status": link.get_status_display().lower()}, field="status"
         )
     before = link.status
-    link.status, link.decided_by, link.decided_at = status, actor, timezone.now()
-    link.save(update_fields=["status", "decided_by", "decided_at"])
-    org = link.case_a.owner_id if link.case_a.owner_id in deciders else link.case_b.owner_id
+    link.status, link.decided_by, link.decided_at, link.decided_side = status, actor, timezone.now(), side
+    link.save(update_fields=["status", "decided_by", "decided_at", "decided_side"])
     audit_record(
         actor=actor,
         action=f"duplicate.{'confirm' if status == PersonLink.Status.CONFIRMED else 'reject'}",
@@ -169,6 +288,31 @@ def link_confirm(*, actor: User, link_id: int) -> PersonLink:
 def link_reject(*, actor: User, link_id: int) -> PersonLink:
     """Record that the two cases are different people despite the shared key."""
     return _decide(actor, link_id, PersonLink.Status.REJECTED)
+
+
+@atomic_audited
+def link_contact(*, actor: User, link_id: int) -> PersonLink:
+    """Agree, for the actor's organisation, that the other owner may learn who it is and get in touch.
+
+    The other side is told only that contact is offered. Once both owners have agreed, each sees
+    the other's organisation (never the other's case or identity): it is the owner of the case
+    found earlier, perhaps a shelter, who decides whether to be found.
+    """
+    link, side, org = _locked(actor, link_id, "duplicate.contact")
+    field = "contact_a_at" if side == PersonLink.Side.A else "contact_b_at"
+    if getattr(link, field) is not None:
+        raise Conflict(_("Your organisation has already agreed to contact."), field="contact")
+    setattr(link, field, timezone.now())
+    link.save(update_fields=[field])
+    audit_record(
+        actor=actor,
+        action="duplicate.contact",
+        object_type="person_link",
+        object_id=link.pk,
+        organisation_id=org,
+        detail={"cases": [link.case_a_id, link.case_b_id], "side": side, "agreed": link.contact_agreed},
+    )
+    return link
 
 
 # --- Counting once ---------------------------------------------------------------------------

@@ -51,10 +51,19 @@ class ExternalRecord(models.Model):
 class PersonLink(models.Model):
     """A probable duplicate: two cases whose people have the same linkage key.
 
-    Proposed automatically when a case is opened (see ``nrm.exchange.dedup``); a case worker of
-    an owning organisation confirms or rejects it. ``case_a`` is always the lower id, so a pair
-    is stored once. Confirmed links let statistics count the person once.
+    Proposed automatically when a case is opened (see ``nrm.exchange.dedup``), and both owners'
+    case workers notified; a case worker of an owning organisation confirms or rejects it.
+    ``case_a`` is always the lower id, so a pair is stored once. Confirmed links let statistics
+    count the person once.
+
+    Neither side learns the other's case or organisation (a probe case must not find a victim's
+    shelter) until both have agreed to contact (``contact_a_at`` for ``case_a``'s owner,
+    ``contact_b_at`` for ``case_b``'s); then each sees the other's organisation, nothing more.
     """
+
+    class Side(models.TextChoices):
+        A = "a", "Owner of case A"
+        B = "b", "Owner of case B"
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -69,6 +78,12 @@ class PersonLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_side = models.CharField(
+        max_length=1, choices=Side.choices, blank=True, help_text="Whose owner made the last decision"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When both owners' case workers were told")
+    contact_a_at = models.DateTimeField(null=True, blank=True, help_text="When case A's owner agreed to contact")
+    contact_b_at = models.DateTimeField(null=True, blank=True, help_text="When case B's owner agreed to contact")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -81,3 +96,8 @@ class PersonLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_a_id}~{self.case_b_id} ({self.status})"
+
+    @property
+    def contact_agreed(self) -> bool:
+        """Return True once both owners have agreed to contact: only then may each see the other's organisation."""
+        return self.contact_a_at is not None and self.contact_b_at is not None

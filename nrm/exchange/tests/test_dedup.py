@@ -68,7 +68,7 @@ def test_bulk_proposal_finds_pairs_made_without_the_signal(pair, world):
     assert sorted(PersonLink.objects.values_list("case_a", "case_b")) == [(a.pk, b.pk), (a.pk, c.pk), (b.pk, c.pk)]
 
 
-def test_list_shows_the_other_case_by_reference_and_owner_only(pair, world):
+def test_list_shows_only_ones_own_case_and_that_the_other_side_was_told(pair, world):
     a, b = pair
 
     response = api(world["ngo"]).get("/api/v1/duplicates/")
@@ -79,18 +79,85 @@ def test_list_shows_the_other_case_by_reference_and_owner_only(pair, world):
             "id": PersonLink.objects.get().pk,
             "status": "proposed",
             "case": {"id": a.pk, "reference": a.reference, "owner": a.owner.name},
-            "other_case": {"reference": b.reference, "owner": b.owner.name},
+            "other_case": {"owner": None, "notified": True},
+            "contact": {"ours": False, "theirs": False},
             "decided_by": None,
+            "decided_by_other": False,
             "decided_at": None,
             "created_at": response.json()["results"][0]["created_at"],
         }
     ]
     body = json.dumps(response.json(), ensure_ascii=False)
-    for secret in ("Марија", "Јовановић", "Marija", "1990-05-17", str(b.pk) + ","):
+    for secret in ("Марија", "Јовановић", "Marija", "1990-05-17", b.reference, b.owner.name):
         assert secret not in body
     # Seen from the other side, the other way round.
     other = api(world["socialwork"]).get("/api/v1/duplicates/").json()["results"][0]
-    assert (other["case"]["id"], other["other_case"]["reference"]) == (b.pk, a.reference)
+    assert (other["case"]["id"], other["other_case"]) == (b.pk, {"owner": None, "notified": True})
+    assert a.reference not in json.dumps(other) and a.owner.name not in json.dumps(other)
+
+
+def test_both_owners_case_workers_are_notified_of_their_own_case_only(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    for name in ("ngo", "socialwork", "police"):
+        type(world[name]).objects.filter(pk=world[name].pk).update(email=f"{name}@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        a = open_for(world["ngo"], "ngo-sigurna", LATIN)
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        b = open_for(world["socialwork"], "csr-bg", CYRILLIC)
+
+    link = PersonLink.objects.get()
+    assert link.notified_at is not None
+    entry = AuditEntry.objects.get(action="duplicate.propose")
+    assert entry.detail == {"links": [link.pk], "notified": sorted([a.owner_id, b.owner_id])}
+    by_case = {}
+    for message in mailoutbox:
+        for case in (a, b):
+            if case.reference in message.body:
+                by_case[case.pk] = message
+    assert set(by_case) == {a.pk, b.pk} and len(mailoutbox) == 2
+    for case, other in ((a, b), (b, a)):
+        message = by_case[case.pk]
+        text = message.subject + message.body
+        assert other.reference not in text and other.owner.name not in text and "Marija" not in text
+    assert "ngo@example.org" in by_case[a.pk].bcc and "socialwork@example.org" in by_case[b.pk].bcc
+    assert "ngo@example.org" not in by_case[b.pk].bcc
+    assert "police@example.org" not in by_case[a.pk].bcc + by_case[b.pk].bcc  # frontline: not a decider
+
+
+def test_the_other_organisation_is_shown_only_once_both_agree_to_contact(pair, world):
+    a, b = pair
+    link = PersonLink.objects.get()
+
+    # The shelter agrees first: the centre learns only that contact is offered.
+    mine = api(world["ngo"]).post(f"/api/v1/duplicates/{link.pk}/contact/")
+    assert mine.status_code == 200
+    assert mine.json()["contact"] == {"ours": True, "theirs": False} and mine.json()["other_case"]["owner"] is None
+    theirs = api(world["socialwork"]).get("/api/v1/duplicates/").json()["results"][0]
+    assert theirs["contact"] == {"ours": False, "theirs": True} and theirs["other_case"]["owner"] is None
+    assert api(world["ngo"]).post(f"/api/v1/duplicates/{link.pk}/contact/").status_code == 409
+
+    # The centre agrees too: each now sees the other's organisation, never its case.
+    both = api(world["socialwork"]).post(f"/api/v1/duplicates/{link.pk}/contact/").json()
+    assert both["other_case"] == {"owner": a.owner.name, "notified": True}
+    seen = api(world["ngo"]).get("/api/v1/duplicates/").json()["results"][0]
+    assert seen["other_case"] == {"owner": b.owner.name, "notified": True}
+    assert b.reference not in json.dumps(seen)
+    entries = list(AuditEntry.objects.filter(action="duplicate.contact").values_list("actor", "detail__agreed"))
+    assert entries == [("ngo", False), ("socialwork", True)]
+    # A frontline worker and an outsider may not agree for anyone: not found, audited.
+    assert api(world["ngo2"]).post(f"/api/v1/duplicates/{link.pk}/contact/").status_code == 404
+    assert [d.actor for d in denials(object_type="person_link")] == ["ngo2"]
+
+
+def test_a_decision_by_the_other_side_does_not_name_its_decider(pair, world):
+    link = PersonLink.objects.get()
+    api(world["ngo"]).post(f"/api/v1/duplicates/{link.pk}/confirm/")
+
+    seen = api(world["socialwork"]).get("/api/v1/duplicates/").json()["results"][0]
+
+    assert (seen["status"], seen["decided_by"], seen["decided_by_other"]) == ("confirmed", None, True)
 
 
 @pytest.mark.parametrize("username", ["ngo2", "coordinator", "analyst", "admin"])
@@ -112,6 +179,7 @@ def test_caseworker_of_an_owner_confirms_and_it_is_audited(pair, world):
 
     assert response.status_code == 200
     assert response.json()["status"] == "confirmed" and response.json()["decided_by"] == "socialwork"
+    assert response.json()["other_case"]["owner"] is None
     link.refresh_from_db()
     assert (link.status, link.decided_by.username) == ("confirmed", "socialwork")
     entry = AuditEntry.objects.get(action="duplicate.confirm")
@@ -166,3 +234,26 @@ def test_confirmed_links_count_a_person_once(pair, world):
 
     assert clusters == {a.pk: a.pk, b.pk: a.pk, c.pk: a.pk}
     assert len({clusters.get(pk, pk) for pk in (a.pk, b.pk, c.pk)}) == 1
+
+
+def test_a_probe_case_does_not_tell_the_police_where_the_victim_is(world):
+    """Regression (H, finding 1): the duplicates list was a location oracle.
+
+    Police may not open the shelter's case; a probe case with the victim's name and date of birth
+    must not reveal the shelter's case reference or the shelter itself, and the read is audited.
+    """
+    shelter = open_for(world["ngo"], "ngo-sigurna", LATIN)
+    probe = open_for(world["police"], "pu-bg", CYRILLIC)
+    assert api(world["police"]).get(f"/api/v1/cases/{shelter.pk}/").status_code == 404
+    link = PersonLink.objects.get()
+
+    response = api(world["police"]).get("/api/v1/duplicates/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert shelter.reference not in body
+    assert shelter.owner.name not in body and "Safe Harbour" not in body
+    [row] = response.json()["results"]
+    assert row["case"]["reference"] == probe.reference
+    entry = AuditEntry.objects.filter(action="duplicate.list").get()
+    assert (entry.actor, entry.outcome, entry.detail["links"]) == ("police", "allowed", [link.pk])
