@@ -48,6 +48,11 @@ def test_withdrawal_suspends_the_ngo_and_ends_its_access(client, world):
     suspension = AuditEntry.objects.get(action="referral.suspend")
     assert suspension.object_id == str(case.pk) and suspension.detail["referral"] == referral.pk
     assert suspension.detail["from"] == ReferralStatus.ACCEPTED
+    withdrawal = AuditEntry.objects.get(action="consent.withdraw")
+    assert withdrawal.detail["referrals_suspended"] == [referral.pk]
+    # The owner's timeline shows the suspension.
+    timeline = case_selectors.case_timeline(case_selectors.case_get(fresh(owner), case.pk))
+    assert any(e.text == f"Referral to {referral.to_org.name} suspended: consent withdrawn" for e in timeline), timeline
 
     # The case is a 404 for the NGO, like any outsider's, and the refusal is audited: service...
     with pytest.raises(NotFound):
