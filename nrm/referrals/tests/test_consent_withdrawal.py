@@ -32,12 +32,19 @@ def _withdraw(owner, consent) -> None:
     case_services.consent_withdraw(actor=fresh(owner), consent=consent)
 
 
+def _accepted(world, to_code: str = "ngo-sigurna", receiver: str = "ngo", **kwargs):
+    """Return (case, consent, referral): police's case referred with consent, accepted by ``receiver``."""
+    owner = world["police"]
+    case = open_case(owner)
+    consent = share(owner, case, to_code)
+    referral = refer(owner, case, to_code, **kwargs)
+    move(world[receiver], referral, ReferralStatus.ACCEPTED)
+    return case, consent, referral
+
+
 def test_withdrawal_suspends_the_ngo_and_ends_its_access(client, world):
     owner, ngo = world["police"], world["ngo"]
-    case = open_case(owner)
-    consent = share(owner, case, "ngo-sigurna")
-    referral = refer(owner, case, "ngo-sigurna", message="Zorkana Qvistovic needs a bed tonight.")
-    move(ngo, referral, ReferralStatus.ACCEPTED)
+    case, consent, referral = _accepted(world, message="Zorkana Qvistovic needs a bed tonight.")
     assert case_selectors.case_get(fresh(ngo), case.pk).show_identity  # the NGO read it before
 
     _withdraw(owner, consent)
@@ -80,10 +87,7 @@ def test_withdrawal_suspends_the_ngo_and_ends_its_access(client, world):
 
 def test_the_ngo_keeps_the_services_it_delivered_without_identity(world):
     owner, ngo = world["police"], world["ngo"]
-    case = open_case(owner)
-    consent = share(owner, case, "ngo-sigurna")
-    referral = refer(owner, case, "ngo-sigurna")
-    move(ngo, referral, ReferralStatus.ACCEPTED)
+    case, consent, referral = _accepted(world)
     case_services.service_record(
         actor=fresh(ngo),
         case=case,
@@ -103,10 +107,7 @@ def test_the_ngo_keeps_the_services_it_delivered_without_identity(world):
 
 def test_the_centre_sees_no_identity_after_withdrawal_and_keeps_its_decision(client, world):
     owner, centre = world["police"], world["centre"]
-    case = open_case(owner)
-    consent = share(owner, case, "centre")
-    referral = refer(owner, case, "centre")
-    move(centre, referral, ReferralStatus.ACCEPTED)
+    case, consent, referral = _accepted(world, "centre", "centre")
     case_services.identification_decide(
         actor=fresh(centre), case=case, decision="identified", grounds="Indicators confirmed in interview."
     )
@@ -170,10 +171,7 @@ def test_an_unanswered_referral_is_suspended_too(world):
 
 def test_re_consent_lets_the_sender_send_it_again(world):
     owner, ngo = world["police"], world["ngo"]
-    case = open_case(owner)
-    consent = share(owner, case, "ngo-sigurna")
-    referral = refer(owner, case, "ngo-sigurna")
-    move(ngo, referral, ReferralStatus.ACCEPTED)
+    case, consent, referral = _accepted(world)
     _withdraw(owner, consent)
 
     # Without consent in force again, sending it again is refused, naming the field.
@@ -195,10 +193,7 @@ def test_re_consent_lets_the_sender_send_it_again(world):
 
 def test_the_sender_may_close_a_suspended_referral_and_the_receiver_may_not_resume_it(world):
     owner, ngo = world["police"], world["ngo"]
-    case = open_case(owner)
-    consent = share(owner, case, "ngo-sigurna")
-    referral = refer(owner, case, "ngo-sigurna")
-    move(ngo, referral, ReferralStatus.ACCEPTED)
+    case, consent, referral = _accepted(world)
     _withdraw(owner, consent)
     share(owner, case, "ngo-sigurna")
     with pytest.raises(Conflict):
