@@ -38,7 +38,9 @@ OWNER_ROLES: dict[Action, set[str]] = {
     Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.IDENTIFY: {Role.IDENTIFIER},
 }
-# ...and in an organisation the case was referred to, while the referral is active.
+# ...and in an organisation the case was referred to, while the referral is active. A referral
+# suspended because the person withdrew the consent it relied on is not active: from its next
+# request the receiver is an outsider to the case (docs/security.md).
 RECEIVER_ROLES: dict[Action, set[str]] = {
     Action.VIEW: set(CASE_ROLES),
     Action.SCREEN: set(),
@@ -141,7 +143,8 @@ def can_see_identity(user: User, case) -> bool:
     """Return True if ``user`` may see the identity of ``case``'s person.
 
     The owner's frontline, case and identification staff may; a receiver may only when the
-    referral that shares the case with it carried identity (consent or legal ground).
+    referral that shares the case with it carried identity (consent or legal ground) and is
+    active, not suspended by a withdrawal of consent.
     """
     from nrm.referrals.choices import ACTIVE_STATES
 

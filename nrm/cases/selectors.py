@@ -214,6 +214,14 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                 % {"f": r.from_org.name, "t": r.to_org.name, "w": what, "s": r.get_status_display()},
             )
         )
+        if r.suspended_on:
+            entries.append(
+                TimelineEntry(
+                    r.suspended_on,
+                    "referral",
+                    _("Referral to %(t)s suspended: consent withdrawn") % {"t": r.to_org.name},
+                )
+            )
     for i in case.identifications.all():
         entries.append(
             TimelineEntry(i.decided_on, "identification", _("Identification: %(d)s") % {"d": i.get_decision_display()})

@@ -397,7 +397,14 @@ def consent_record(
 
 @atomic_audited
 def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | None = None) -> Consent:
-    """Record that the person withdrew a consent; referrals already sent keep their snapshot."""
+    """Record that the person withdrew a consent, and end the sharing that relied on it.
+
+    Withdrawing consent to share with an organisation suspends, in the same transaction, the
+    referrals to it that relied on that consent (not those sent on a legal ground): from its
+    next request the organisation no longer sees the case. See ``docs/security.md``.
+    """
+    from nrm.referrals.services import suspend_for_withdrawal
+
     _lock_owned_case(actor, consent.case, Action.REFER)
     if consent.withdrawn_on:
         raise Conflict(_("This consent was already withdrawn."), field="withdrawn_on")
@@ -407,13 +414,14 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | N
         raise invalid("withdrawn_on", _("Withdrawal cannot be before the consent was given."))
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on", "updated_at"])
+    suspended = suspend_for_withdrawal(actor=actor, consent=consent, on=withdrawn_on)
     audit_record(
         actor=actor,
         action="consent.withdraw",
         object_type="case",
         object_id=consent.case_id,
         organisation_id=consent.case.owner_id,
-        detail={"purpose": consent.purpose},
+        detail={"purpose": consent.purpose, "to": consent.organisation_id, "referrals_suspended": suspended},
     )
     return consent
 
@@ -581,7 +589,7 @@ def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: 
 def case_close(
     *, actor: User, case: Case, reason: str, expected_version: int, note: str = "", closed_on: dt.date | None = None
 ) -> Case:
-    """Close a case with a reason; unanswered referrals are withdrawn, those in work completed."""
+    """Close a case with a reason; unanswered and suspended referrals are closed, those in work completed."""
     from nrm.referrals.choices import ReferralStatus
     from nrm.referrals.models import Referral
 
@@ -601,7 +609,8 @@ def case_close(
     # that helped keep their read-only record of the case. Each gets a new version, so that a
     # receiver's stale transition cannot reopen it.
     now = timezone.now()
-    pending = Referral.objects.filter(case=case, status=ReferralStatus.SENT)
+    # A suspended referral closes too: completing it would give the receiver the case back.
+    pending = Referral.objects.filter(case=case, status__in=[ReferralStatus.SENT, ReferralStatus.SUSPENDED])
     closed_referrals = sorted(pending.values_list("pk", flat=True))
     working = Referral.objects.filter(case=case, status__in=[ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS])
     completed_referrals = sorted(working.values_list("pk", flat=True))

@@ -24,6 +24,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     from_org_name = serializers.CharField(source="from_org.name", read_only=True)
     to_org_name = serializers.CharField(source="to_org.name", read_only=True)
     service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    message = serializers.SerializerMethodField()
 
     class Meta:
         model = Referral
@@ -46,9 +47,15 @@ class ReferralSerializer(serializers.ModelSerializer):
             "without_consent",
             "legal_ground",
             "shares_identity",
+            "suspended_on",
             "version",
         ]
         read_only_fields = fields
+
+    def get_message(self, obj: Referral) -> str:
+        # Read through the selectors, which blank a suspended referral's message for its receiver;
+        # a referral just written by the caller's own service call carries its message as stored.
+        return getattr(obj, "visible_message", obj.message)
 
 
 class ReferralCreateSerializer(serializers.Serializer):

@@ -17,6 +17,8 @@ class ReferralStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     COMPLETED = "completed", _("Completed")
     CLOSED = "closed", _("Closed")
+    # The person withdrew the consent the referral relied on: the receiver no longer sees the case.
+    SUSPENDED = "suspended", _("Suspended")
 
 
 class LegalGround(models.TextChoices):
@@ -40,6 +42,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.IN_PROGRESS, S.CLOSED): "sender",
     (S.COMPLETED, S.CLOSED): "sender",
     (S.DECLINED, S.CLOSED): "sender",
+    # A referral suspended by a withdrawal of consent is sent again once consent is recorded
+    # again (the receiver answers anew), or closed. Suspension itself is not a transition anyone
+    # asks for: ``consent_withdraw`` makes it (``referrals.services.suspend_for_withdrawal``).
+    (S.SUSPENDED, S.SENT): "sender",
+    (S.SUSPENDED, S.CLOSED): "sender",
 }
-# States in which the receiver works on the case and so may see it.
+# States a withdrawal of the consent a referral relied on suspends.
+SUSPENDABLE_STATES = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED)
+# States in which the receiver works on the case and so may see it (never SUSPENDED).
 ACTIVE_STATES = (S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED)

@@ -67,6 +67,8 @@ class Referral(TimeStamped, Versioned):
     legal_ground = models.CharField(max_length=20, choices=LegalGround.choices, blank=True)
     legal_ground_note = models.TextField(blank=True)
     shares_identity = models.BooleanField(default=False)
+    # Set when a withdrawal of consent suspended the referral; kept as history if it is sent again.
+    suspended_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_on", "-id"]

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Case as SqlCase
+from django.db.models import F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
 from nrm.accounts.access import Action, org_ids, restrict
 from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.cases.models import Identification, ServiceDelivery
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import Referral, ServiceOffer
 
 
 def _base(user: User) -> QuerySet[Referral]:
+    """Return the referrals ``user``'s organisations sent or received, each with ``visible_message``.
+
+    The sender's message may name the person; once a referral is suspended (consent withdrawn)
+    only the sending side still reads it.
+    """
+    senders = org_ids(user, CASE_ROLES)
     # The case comes along for its reference; its encrypted fields are not needed, nor decrypted.
     return (
         restrict(Referral.objects.all(), user, Action.VIEW)
         .select_related("case", "from_org", "to_org", "service_type")
         .defer("case__guardian", "case__best_interests_note")
+        .annotate(
+            visible_message=SqlCase(
+                When(Q(status=ReferralStatus.SUSPENDED) & ~Q(from_org__in=senders), then=Value("")),
+                default=F("message"),
+                output_field=TextField(),
+            )
+        )
     )
 
 
@@ -68,6 +85,35 @@ def referral_get(user: User, pk: int) -> Referral:
         detail={"case": referral.case_id},
     )
     return referral
+
+
+@dataclass
+class Retained:
+    """What the receiver of a suspended referral keeps by law: its own records, without identity."""
+
+    identifications: list[Identification]
+    services: list[ServiceDelivery]
+
+
+def referral_retained(user: User, referral: Referral) -> Retained:
+    """Return what ``user``'s organisation keeps of a referral suspended by a withdrawal of consent.
+
+    The receiving organisation keeps the identification decisions it made on the case (decision
+    and date) and the services it delivered (type, status, dates); grounds, outcomes and the
+    person's identity stay out of its sight. Anyone else, or a referral not suspended, gets
+    nothing here: they read the case itself, if the access rule lets them.
+    """
+    if referral.status != ReferralStatus.SUSPENDED or referral.to_org_id not in org_ids(user, CASE_ROLES):
+        return Retained(identifications=[], services=[])
+    mine = {"case_id": referral.case_id, "organisation_id": referral.to_org_id}
+    return Retained(
+        identifications=list(Identification.objects.filter(**mine).only("decision", "decided_on", "id")),
+        services=list(
+            ServiceDelivery.objects.filter(**mine)
+            .select_related("service_type")
+            .only("service_type__name", "service_type__code", "status", "started_on", "ended_on", "id")
+        ),
+    )
 
 
 def directory(*, service: str = "", region: str = "", language: str = "") -> QuerySet[ServiceOffer]:

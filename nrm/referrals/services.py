@@ -12,12 +12,19 @@ from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES, Action, can, org_id
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import CaseStatus, ConsentPurpose
-from nrm.cases.models import Case
+from nrm.cases.models import Case, Consent
 from nrm.cases.services import active_consents
 from nrm.core.errors import Conflict, NotFound, invalid
 from nrm.core.services import save_versioned
 from nrm.core.workdays import add_working_days
-from nrm.referrals.choices import ACTIVE_STATES, TRANSITIONS, LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.choices import (
+    ACTIVE_STATES,
+    SUSPENDABLE_STATES,
+    TRANSITIONS,
+    LegalGround,
+    ReferralKind,
+    ReferralStatus,
+)
 from nrm.referrals.models import Referral, ServiceType
 
 # Working days the receiver has to answer, per kind of referral; NRM_REFERRAL_RESPONSE_DAYS overrides.
@@ -179,6 +186,8 @@ def referral_transition(
     old = referral.status
     referral.status = to_status
     fields = ["status"]
+    if old == ReferralStatus.SUSPENDED and to_status == ReferralStatus.SENT:
+        fields += _resend(referral)
     if old == ReferralStatus.SENT and to_status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
         referral.responded_on = on or timezone.localdate()
         fields.append("responded_on")
@@ -195,6 +204,78 @@ def referral_transition(
         detail={"referral": referral.pk, "from": old, "to": to_status},
     )
     return referral
+
+
+def _resend(referral: Referral) -> list[str]:
+    """Prepare a suspended referral to be sent again; return the fields changed.
+
+    Only once the person has consented again to sharing with the receiver: the referral then
+    carries the consents in force now, and the receiver answers it anew before it sees the case.
+    """
+    case = referral.case
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is closed."), field="status")
+    snapshot = consent_snapshot(case)
+    if not any(c["purpose"] == ConsentPurpose.SHARE and c["organisation"] == referral.to_org_id for c in snapshot):
+        raise Conflict(
+            _("The person has not consented again to sharing with %(org)s. Record consent first.")
+            % {"org": referral.to_org.name},
+            field="status",
+        )
+    today = timezone.localdate()
+    referral.consent_snapshot = snapshot
+    referral.due_on = add_working_days(today, response_days(referral.kind))
+    referral.responded_on = None
+    return ["consent_snapshot", "due_on", "responded_on"]
+
+
+def suspend_for_withdrawal(*, actor: User, consent: Consent, on: dt.date) -> list[int]:
+    """Suspend the referrals of ``consent``'s case that relied on it; return their ids.
+
+    Called by :func:`nrm.cases.services.consent_withdraw` inside its transaction, after the
+    withdrawal is stored. A referral relied on the consent when it went to the consent's
+    organisation with consent (not on a legal ground) and no other consent to share with that
+    organisation is still in force. A suspended referral is outside ``ACTIVE_STATES``, so the
+    access rule stops showing the case to the receiver from its next request. Each suspension
+    is its own audit row.
+    """
+    if consent.purpose != ConsentPurpose.SHARE or consent.organisation_id is None:
+        return []
+    still_consented = (
+        Consent.objects.filter(
+            case_id=consent.case_id,
+            purpose=ConsentPurpose.SHARE,
+            organisation_id=consent.organisation_id,
+            withdrawn_on__isnull=True,
+        )
+        .exclude(pk=consent.pk)
+        .exists()
+    )
+    if still_consented:
+        return []
+    relied = Referral.objects.select_for_update().filter(
+        case_id=consent.case_id,
+        to_org_id=consent.organisation_id,
+        without_consent=False,
+        status__in=SUSPENDABLE_STATES,
+    )
+    suspended = []
+    for referral in relied.order_by("pk"):
+        old = referral.status
+        referral.status, referral.suspended_on = ReferralStatus.SUSPENDED, on
+        # A new version, so that a receiver's stale answer cannot undo the suspension.
+        save_versioned(referral, expected_version=referral.version, fields=["status", "suspended_on"])
+        audit_record(
+            actor=actor,
+            action="referral.suspend",
+            object_type="case",
+            object_id=referral.case_id,
+            organisation_id=referral.from_org_id,
+            reason="consent withdrawn",
+            detail={"referral": referral.pk, "from": old, "to": ReferralStatus.SUSPENDED, "consent": consent.pk},
+        )
+        suspended.append(referral.pk)
+    return suspended
 
 
 def referral_for_update(actor: User, pk: int) -> Referral:

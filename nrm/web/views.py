@@ -674,6 +674,7 @@ TRANSITION_LABELS = {
     ReferralStatus.IN_PROGRESS: gettext_lazy("Mark in progress"),
     ReferralStatus.COMPLETED: gettext_lazy("Mark completed"),
     ReferralStatus.CLOSED: gettext_lazy("Close"),
+    ReferralStatus.SENT: gettext_lazy("Send again"),
 }
 
 
@@ -712,6 +713,7 @@ def _referral_context(request: HttpRequest, referral: Referral, bound: Transitio
         "is_sender": sender,
         "case_visible": access.can(user, Action.VIEW, referral.case),
         "snapshot": snapshot,
+        "retained": referral_selectors.referral_retained(user, referral),
         "today": timezone.localdate(),
     }
 

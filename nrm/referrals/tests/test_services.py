@@ -114,7 +114,8 @@ def test_snapshot_is_frozen_when_sent(world):
 
     stored = Referral.objects.get(pk=referral.pk)
     assert stored.consent_snapshot == frozen
-    assert stored.without_consent is False and stored.version == 1
+    # The withdrawal suspended the referral that relied on it (a new version); its snapshot stays.
+    assert stored.without_consent is False and stored.status == "suspended" and stored.version == 2
 
 
 def test_referral_without_identity(world):
@@ -251,6 +252,9 @@ SENDER_MAY = {
     (S.IN_PROGRESS, S.CLOSED),
     (S.COMPLETED, S.CLOSED),
     (S.DECLINED, S.CLOSED),
+    # A referral suspended by a withdrawal of consent: sent again (consent in force again) or closed.
+    (S.SUSPENDED, S.SENT),
+    (S.SUSPENDED, S.CLOSED),
 }
 PAIRS = list(itertools.product(S.values, S.values))
 
