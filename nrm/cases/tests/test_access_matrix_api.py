@@ -55,6 +55,17 @@ def build_scene(world) -> Scene:
         organisation=org("pu-bg"),
     )
     case_services.note_add(actor=fresh(caseworker), case=case, text=NOTE)
+    # Two former receivers: csr-bg accepted, then the person withdrew the consent it relied on;
+    # ngo-svetlo accepted and completed its work, and the police closed the referral.
+    withdrawn = share(police, case, "csr-bg")
+    move(world["socialwork"], refer(police, case, "csr-bg"), ReferralStatus.ACCEPTED)
+    case_services.consent_withdraw(actor=fresh(police), consent=withdrawn)
+    svetlo = member("svetlo-caseworker", "ngo-svetlo", Role.CASEWORKER)
+    share(police, case, "ngo-svetlo")
+    to_svetlo = refer(police, case, "ngo-svetlo")
+    move(svetlo, to_svetlo, ReferralStatus.ACCEPTED)
+    move(svetlo, to_svetlo, ReferralStatus.COMPLETED)
+    move(police, to_svetlo, ReferralStatus.CLOSED)
     case.refresh_from_db()
     return Scene(
         users={
@@ -63,6 +74,8 @@ def build_scene(world) -> Scene:
             "other_org": world["ngo2"],
             "wrong_role": member("pu-reporter", "pu-bg", Role.REPORTER),
             "wrong_role_analyst": member("pu-analyst", "pu-bg", Role.ANALYST),
+            "withdrawn_receiver": world["socialwork"],
+            "closed_receiver": svetlo,
         },
         ids={
             "screening": screening,
@@ -81,7 +94,9 @@ def build_scene(world) -> Scene:
 
 
 NOTE = "Note only the owner reads"
-OUTSIDERS = ("other_org", "wrong_role", "wrong_role_analyst")
+# Besides another organisation and the wrong roles, the receivers whose access ended: consent
+# withdrawn (the referral suspended) and the referral closed.
+OUTSIDERS = ("other_org", "wrong_role", "wrong_role_analyst", "withdrawn_receiver", "closed_receiver")
 CASE = "/api/v1/cases/{case}/"
 ROUTES = [
     Route("get", "/api/v1/screenings/", "police", kind=LIST, outsiders=OUTSIDERS),
@@ -243,8 +258,10 @@ def test_right_role_writes_land(scene):
     assert response.json()["status"] == "accepted" and response.json()["version"] == 2
     response = send(scene, ROUTES, "post", CASE + "close/", "caseworker", {"version": 2, "reason": "reintegrated"})
     assert response.status_code == 200 and response.json()["status"] == "closed"
-    # Closing closed the referrals still open.
-    assert set(case.referrals.values_list("status", flat=True)) == {"completed"}  # settled by the closure
+    # Closing settled the referrals still open: the ones being worked on are completed, the
+    # suspended one (consent withdrawn) is closed, and none gives its receiver the case back.
+    statuses = dict(case.referrals.values_list("to_org__code", "status"))
+    assert statuses == {"ngo-sigurna": "completed", "centre": "completed", "csr-bg": "closed", "ngo-svetlo": "closed"}
 
 
 # --- Receivers and identity ------------------------------------------------------------------
