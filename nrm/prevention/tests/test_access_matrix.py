@@ -21,6 +21,7 @@ from nrm.accounts.choices import Role
 from nrm.actionplan.models import Task
 from nrm.cases.tests.helpers import member, org
 from nrm.prevention import services
+from nrm.prevention.tests import test_api as api_bodies
 from nrm.programmes.models import Indicator
 from tests.matrix import AREA, LIST, OPEN, Route, Scene, matrix_tests
 
@@ -147,30 +148,11 @@ SURVEY_FORM = {
     "results-0-measure": "percent",
     "results-0-result": "44",
 }
-NEW_EVENT = {
-    "organiser": "{pu_bg}",
-    "kind": "round_table",
-    "title": "Round table on labour exploitation",
-    "starts_on": "2024-10-01",
-    "attendance": [{"profession": "labour_inspector", "sex": "F", "count": 6}],
-}
-NEW_AWARENESS = {
-    "organiser": "{pu_bg}",
-    "kind": "campaign",
-    "title": "Campaign",
-    "starts_on": "2024-10-01",
-    "materials": [{"kind": "info_card", "language": "fa", "title": "Card", "copies_distributed": 40}],
-}
-NEW_SURVEY = {
-    "organiser": "{pu_bg}",
-    "title": "KAP",
-    "conducted_from": "2024-10-01",
-    "conducted_to": "2024-10-10",
-    "population": "Teachers",
-    "sample_size": 40,
-    "results": [{"domain": "practice", "statement": "Refers", "measure": "mean_score", "result": "3.2"}],
-}
-MATERIAL = {"kind": "poster", "language": "en", "title": "Poster", "copies_distributed": 5}
+# The API's create bodies (``test_api``), made for the police's Belgrade directorate.
+NEW_EVENT = {"organiser": "{pu_bg}", **api_bodies.NEW_EVENT}
+NEW_AWARENESS = {"organiser": "{pu_bg}", **api_bodies.NEW_AWARENESS}
+NEW_SURVEY = {"organiser": "{pu_bg}", **api_bodies.NEW_SURVEY}
+MATERIAL = api_bodies.MATERIAL
 
 # Readers: the police's own records, refused to another organisation, the wrong role and the
 # administrator (who has no prevention role); national readers read them (see test_views/test_api).
