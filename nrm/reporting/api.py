@@ -5,9 +5,10 @@ with a role; ``?raw=1`` only the admin role, audited. ``?format=csv`` and ``?for
 the Accept header) return the same table as a file.
 
 Query parameters: ``by`` (dimensions, comma-separated; ad-hoc tables only), ``dataset`` (an
-external data set's name; default the national records), ``population``, ``threshold`` (may only
-be raised), ``rounding`` (5 or 10), ``raw``, and any dimension name as a filter
-(``?year=2023,2024&sex=F``).
+external data set's name; default the national records), ``population``, ``threshold`` (only
+the configured one), ``rounding`` (5 or 10), ``raw``, and any dimension name as a filter
+(``?year=2023,2024&sex=F``, known categories only). Published tables are slices of the
+population's protected family of cubes (:mod:`nrm.reporting.protect`).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def _options(request: Request) -> dict:
 
 COMMON_PARAMETERS = [
     OpenApiParameter("dataset", str, description="External data set name; default: the national records"),
-    OpenApiParameter("threshold", int, description="Suppression threshold; may only be raised above the default"),
+    OpenApiParameter("threshold", int, description="Suppression threshold: only the configured one"),
     OpenApiParameter("rounding", int, enum=[5, 10], description="Round published counts to 5 or 10"),
     OpenApiParameter("raw", bool, description="Raw counts without disclosure control: admin only, audited"),
     OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),

@@ -56,6 +56,8 @@ BOX_SEARCH = 500  # boxes compared when a cell needs one (see _cheapest_box)
 __all__ = [
     "DisclosureError",
     "augment",
+    "box",
+    "determined",
     "is_balanced",
     "lines",
     "round_value",
@@ -261,6 +263,11 @@ def _line_rule(table: Mapping[Key, int], shape: Sequence[int], hidden: set[Key])
         queue.extend((e, (*pick[:e], 0, *pick[e + 1 :])) for e in range(n))
 
 
+def box(table: Mapping[Key, int], shape: Sequence[int], hidden: set[Key], cell: Key) -> list[Key]:
+    """Return a box of non-zero cells through ``cell``, cheap to suppress: its own witness in this table."""
+    return _cheapest_box(table, shape, hidden, cell)
+
+
 def _cheapest_box(table: Mapping[Key, int], shape: Sequence[int], hidden: set[Key], cell: Key) -> list[Key]:
     """Return the cells of a 2x...x2 box through ``cell``, all non-zero, that adds little to suppress.
 
@@ -309,14 +316,16 @@ def _cheapest_box(table: Mapping[Key, int], shape: Sequence[int], hidden: set[Ke
     raise DisclosureError("no non-zero box protects a suppressed cell")
 
 
-def suppress(table: Mapping[Key, int], shape: Sequence[int], threshold: int) -> set[Key]:
+def suppress(table: Mapping[Key, int], shape: Sequence[int], threshold: int, forced: Iterable[Key] = ()) -> set[Key]:
     """Return the keys of the augmented ``table`` to suppress at ``threshold``.
 
     ``table`` holds every key of the augmented table (see :func:`augment`). The result
-    contains every cell with ``0 < value < threshold`` and enough complements that each one has
-    a witness (see :func:`witness`); zeros are never in it.
+    contains every cell with ``0 < value < threshold``, the non-zero cells of ``forced`` (hidden
+    in a linked table), and enough complements that each one has a witness (see
+    :func:`witness`); zeros are never in it.
     """
     hidden = {k for k, v in table.items() if 0 < v < threshold}
+    hidden |= {k for k in forced if table.get(k, 0) > 0}
     if not hidden or len(shape) == 0:
         return hidden
     while True:
@@ -417,6 +426,60 @@ def _cycle_edges(edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
                     if low[node] > disc[parent]:
                         bridges.add(via)
     return [e for idx, e in enumerate(edges) if idx not in bridges]
+
+
+# --- Exact audit of linked tables --------------------------------------------------------------
+
+
+def determined(equations: Iterable[Mapping[object, int]]) -> set:
+    """Return the unknowns that the linear ``equations`` pin down, by exact elimination over the rationals.
+
+    Each equation maps unknowns (the hidden cells) to their coefficients; its constant (the
+    published values on the same line) does not matter to the question. An unknown is determined
+    exactly when its unit vector lies in the row space, that is when the reduced row echelon form
+    has a row holding that unknown alone. The rows are kept sparse and fully reduced, so that a
+    new row needs one pass over the pivots it touches.
+    """
+    from fractions import Fraction
+
+    pivots: dict[object, dict[object, Fraction]] = {}  # pivot column -> its row (pivot 1)
+    holders: dict[object, set] = {}  # column -> pivot columns whose row holds it
+    for equation in equations:
+        row = {k: Fraction(v) for k, v in equation.items() if v}
+        for col in [c for c in row if c in pivots]:
+            factor = row.get(col)
+            if not factor:
+                continue
+            for k, v in pivots[col].items():
+                new = row.get(k, 0) - factor * v
+                if new:
+                    row[k] = new
+                else:
+                    row.pop(k, None)
+        if not row:
+            continue
+        pivot = min(row, key=lambda c: (len(holders.get(c, ())), repr(c)))
+        scale = row[pivot]
+        row = {k: v / scale for k, v in row.items()}
+        # Keep the echelon form reduced: clear the new pivot from every other pivot row.
+        for other in list(holders.get(pivot, ())):
+            target = pivots[other]
+            factor = target.get(pivot)
+            if not factor:
+                continue
+            for k, v in row.items():
+                new = target.get(k, 0) - factor * v
+                if new:
+                    if k not in target:
+                        holders.setdefault(k, set()).add(other)
+                    target[k] = new
+                else:
+                    target.pop(k, None)
+                    holders.get(k, set()).discard(other)
+        pivots[pivot] = row
+        for k in row:
+            holders.setdefault(k, set()).add(pivot)
+    return {col for col, row in pivots.items() if len(row) == 1}
 
 
 def round_value(value: int, base: int | None) -> int:

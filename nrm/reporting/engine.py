@@ -298,8 +298,13 @@ def _persons(person: tuple[str, str]) -> Any:
     return Count(key, distinct=True, filter=~Q(**{key: ""})) + Count(row, distinct=True, filter=Q(**{key: ""}))
 
 
-def _labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Return display labels of the categories of ``dims``.
+def dimensions_of(source: str, population: str) -> list[str]:
+    """Return the dimensions ``population`` of ``source`` can be counted by."""
+    return list(_source(source, population).exprs)
+
+
+def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Return display labels of the categories of ``dims`` (the codes a filter may name).
 
     External data sets use them too: their importers map the publisher's codes (sex, forms of
     exploitation) to the national ones.
@@ -604,7 +609,7 @@ def compute(
         domains=domains,
         counts=dict(counts),
         filters=filters,
-        labels=_labels(dims),
+        labels=category_labels(dims),
     )
 
 
@@ -851,18 +856,39 @@ def publish(
 ) -> StatTable:
     """Return ``cube`` as a :class:`StatTable`: suppressed at ``threshold`` and rounded, unless ``raw``.
 
-    Margins are suppressed like cells (see :func:`nrm.reporting.disclosure.suppress`); rounding,
-    when asked for (base 5 or 10), applies to what is published after suppression.
+    One table on its own (the disclosure module's tests, raw counts); what is published to
+    readers is cut from a protected family instead (:mod:`nrm.reporting.protect`).
     """
     threshold = threshold_default() if threshold is None else threshold
+    table = cube.indexed()
+    hidden: set = set() if raw else _suppress(table, cube.shape, threshold)
+    return assemble(
+        cube, table, hidden, threshold=threshold, rounding=rounding, raw=raw, name=name, title=title, notes=notes
+    )
+
+
+def assemble(
+    cube: Cube,
+    table: Mapping[tuple[int, ...], int],
+    hidden: set,
+    *,
+    threshold: int,
+    rounding: int | None = None,
+    raw: bool = False,
+    name: str = "",
+    title: str = "",
+    notes: Sequence[str] = (),
+) -> StatTable:
+    """Return the :class:`StatTable` of ``cube``'s augmented ``table`` with the keys ``hidden`` suppressed.
+
+    Rounding, when asked for (base 5 or 10), applies to what is published after suppression.
+    """
     if threshold < 1:
         raise invalid("threshold", _("The threshold must be at least 1."))
     if rounding not in (None, 0, 5, 10):
         raise invalid("rounding", _("Round to 5 or 10, or not at all."))
     rounding = rounding or None
-    table = cube.indexed()
     shape = cube.shape
-    hidden: set = set() if raw else _suppress(table, shape, threshold)
     cells: list[Cell] = []
     totals: list[Cell] = []
     # Cells first in category order; then margins, from the finest to the grand total.
@@ -957,6 +983,7 @@ def count_table(
     source: str = NATIONAL,
     population: str = "registered",
     filters: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, Any] | None = None,
     threshold: int | None = None,
     rounding: int | None = None,
     raw: bool = False,
@@ -964,7 +991,28 @@ def count_table(
     title: str = "",
     notes: Sequence[str] = (),
 ) -> StatTable:
-    """Compute and publish in one call; access checks and the audit are the caller's (see selectors)."""
+    """Compute and publish in one call; access checks and the audit are the caller's (see selectors).
+
+    Raw counts are counted as asked. A published table is cut from the population's protected
+    family (:func:`nrm.reporting.protect.table`). Readers get the configured threshold only
+    (:func:`nrm.reporting.selectors.published_threshold`); another one protects a family of its
+    own, for the local command line.
+    """
     dims = parse_dims(by) if isinstance(by, str) else list(by)
-    cube = compute(by=dims, source=source, population=population, filters=filters)
-    return publish(cube, threshold=threshold, rounding=rounding, raw=raw, name=name, title=title, notes=notes)
+    if raw:
+        cube = compute(by=dims, source=source, population=population, filters={**(filters or {}), **(fixed or {})})
+        return publish(cube, threshold=threshold, rounding=rounding, raw=True, name=name, title=title, notes=notes)
+    from nrm.reporting import protect  # the protected family is built on this module
+
+    return protect.table(
+        by=dims,
+        population=population,
+        source=source,
+        filters=filters,
+        fixed=fixed,
+        threshold=threshold,
+        rounding=rounding,
+        name=name,
+        title=title,
+        notes=notes,
+    )

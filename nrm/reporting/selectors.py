@@ -67,14 +67,15 @@ def _check(user: User, *, raw: bool, what: str, detail: dict) -> None:
             raise StatsDenied(_("Raw counts are for administrators only."), field="raw")
 
 
-def _threshold(threshold: int | None, *, trusted: bool) -> int | None:
-    """Return the threshold to apply: a caller may raise it, never lower it below the setting."""
-    if threshold is None:
-        return None
-    floor = engine.threshold_default()
-    if not trusted and threshold < floor:
-        raise invalid("threshold", _("The threshold cannot be lower than %(floor)s.") % {"floor": floor})
-    return threshold
+def published_threshold(threshold: int | None, *, raw: bool) -> int | None:
+    """Refuse a reader's threshold other than the configured one: two patterns could be subtracted."""
+    if raw or threshold is None or threshold == engine.threshold_default():
+        return threshold
+    raise invalid(
+        "threshold",
+        _("Published tables all use the threshold %(n)s, so that no two of them can be compared.")
+        % {"n": engine.threshold_default()},
+    )
 
 
 def stats_table(
@@ -101,7 +102,7 @@ def stats_table(
         source=source,
         population=population,
         filters=filters,
-        threshold=_threshold(threshold, trusted=raw),
+        threshold=published_threshold(threshold, raw=raw),
         rounding=rounding,
         raw=raw,
     )
@@ -125,9 +126,7 @@ def report_table(
         what=name,
         detail={"source": source, "table": name, "filters": dict(filters or {})},
     )
-    return run_report(
-        report, source=source, filters=filters, threshold=_threshold(threshold, trusted=raw), rounding=rounding, raw=raw
-    )
+    return run_report(report, source=source, filters=filters, threshold=threshold, rounding=rounding, raw=raw)
 
 
 def run_report(
@@ -149,7 +148,8 @@ def run_report(
         by=list(report.dims),
         source=source,
         population=report.population,
-        filters={**report.filters, **extra},
+        filters=extra,
+        fixed=report.filters,
         threshold=threshold,
         rounding=rounding,
         raw=raw,

@@ -205,3 +205,13 @@ for _report in [
     ),
 ]:
     register(_report)
+
+
+# Ad-hoc tables people ask for beyond the standard ones (see nrm.reporting.protect.family).
+from nrm.reporting.protect import register_cube  # noqa: E402 (the registry above comes first)
+
+for _population in ("registered", "identified", "cases"):
+    register_cube(_population, ("year", "sex", "age_band"))
+    register_cube(_population, ("year", "region", "sex"))
+register_cube("screenings", ("year", "sex", "age_band"))
+register_cube("screenings", ("year", "region", "sex"))
