@@ -199,7 +199,14 @@ class DimensionsView(APIView):
             {
                 "dimensions": [{"name": k, "title": v} for k, v in DIMENSIONS.items()],
                 "populations": [
-                    {"name": p.name, "title": p.title, "definition": p.definition, "external": p.external}
+                    {
+                        "name": p.name,
+                        "title": p.title,
+                        "definition": p.definition,
+                        "external": p.external,
+                        # An ad-hoc table uses the dimensions of one of these sets, or fewer.
+                        "publishable": [list(dims) for dims in selectors.publishable_dimensions(p.name)],
+                    }
                     for p in POPULATIONS.values()
                 ],
                 "threshold": engine.threshold_default(),

@@ -65,14 +65,17 @@ class TableFilterForm(_PeriodForm):
         super().__init__(*args, datasets=datasets if external else [], **kwargs)
         if not external:
             del self.fields["dataset"]
+        labels = engine.category_labels([d for d in report.dims if d != "year"])
         for name in report.dims:
             if name == "year" or name in report.filters:
                 continue
+            codes = ", ".join(f"{code} ({label})" for code, label in labels.get(name, {}).items())
             self.fields[f"f_{name}"] = forms.CharField(
                 label=DIMENSIONS[name],
                 required=False,
                 max_length=200,
-                help_text=_("Only these codes, separated by commas; empty for all."),
+                help_text=_("Only these codes, separated by commas; empty for all.")
+                + (" " + _("Codes: %(codes)s.") % {"codes": codes} if codes else ""),
             )
 
 

@@ -159,6 +159,15 @@ def run_report(
     )
 
 
+def publishable_dimensions(population: str, source: str = engine.NATIONAL) -> list[tuple[str, ...]]:
+    """Return the sets of dimensions an ad-hoc table of ``population`` may use (one of them, or fewer)."""
+    from nrm.reporting.protect import family
+
+    if population not in engine.POPULATIONS:
+        raise invalid("population", _("Unknown population."))
+    return [spec.dims for spec in family(population, source) if not spec.fixed]
+
+
 def report_list(user: User) -> list[Report]:
     """Return the standard tables, in registry order (empty for a user who may not read statistics)."""
     return list(REPORTS.values()) if can_read_stats(user) else []

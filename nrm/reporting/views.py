@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nrm.reporting import display, exports, selectors
-from nrm.reporting.engine import MARKER, POPULATIONS, StatTable
+from nrm.reporting.engine import DIMENSIONS, MARKER, POPULATIONS, StatTable
 from nrm.reporting.forms import CustomTableForm, TableFilterForm
 from nrm.reporting.tables import REPORTS
 from nrm.web.gates import role_gate
@@ -150,11 +150,24 @@ def _custom_table(request: HttpRequest, form: CustomTableForm) -> StatTable | No
         return None
 
 
+def _publishable(population: str, source: str) -> dict | None:
+    """The sets of dimensions an ad-hoc table of ``population`` may combine, as titles."""
+    try:
+        sets = selectors.publishable_dimensions(population, source)
+    except ValidationError:
+        return None
+    return {
+        "title": POPULATIONS[population].title,
+        "sets": [[DIMENSIONS[d].split(" (")[0] for d in dims] for dims in sets],
+    }
+
+
 @stats_reader
 def custom(request: HttpRequest) -> HttpResponse:
     form = CustomTableForm(request.GET or None, datasets=selectors.dataset_list(request.user))
     result = _custom_table(request, form)
-    context = {"form": form}
+    population = form.population() if form.is_bound and form.is_valid() else "registered"
+    context = {"form": form, "publishable": _publishable(population, form.source() if form.is_bound else "national")}
     if result is not None:
         context |= _table_context(result)
         context["downloads"] = _downloads(request, "reporting:custom_csv", "reporting:custom_xlsx")

@@ -107,3 +107,15 @@ def test_national_tables_of_one_population_share_one_pattern(world):
             seen.setdefault(what, set()).add(cell["count"])
     # The same count (year 2023, men...) is shown, or hidden, the same way in every table.
     assert all(len(shown) == 1 for shown in seen.values()), {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def test_the_combinations_that_can_be_published_are_listed(world, client):
+    body = api(world["analyst"]).get("/api/v1/stats/dimensions/").json()
+    registered = next(p for p in body["populations"] if p["name"] == "registered")
+    assert any({"year", "exploitation", "sex"} <= set(dims) for dims in registered["publishable"])
+    assert not any({"region", "exploitation"} <= set(dims) for dims in registered["publishable"])
+    client.force_login(world["analyst"])
+    page = client.get("/statistics/custom/?dim1=region&dim2=exploitation")
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "cannot be published together" in html and "Dimensions that can be combined" in html
