@@ -38,8 +38,10 @@ PLAN = "Plan goal only the owner and receivers read"
 NO_CASE_ROLES = ("coordinator", "analyst", "admin")
 # Refused everywhere in case work: another organisation, the owner's reporter, those roles.
 OUTSIDERS = ("other_org", "wrong_role", *NO_CASE_ROLES)
-# On the case itself also the receiver whose referral is not accepted yet.
-CASE_OUTSIDERS = (*OUTSIDERS, "socialwork")
+# On the case itself also the receiver whose referral is not accepted yet, and the former
+# receivers: the person withdrew the consent one referral relied on (suspended), and the owner
+# closed the other once its work was done.
+CASE_OUTSIDERS = (*OUTSIDERS, "socialwork", "withdrawn_receiver", "closed_receiver")
 # A list or a form of one's own: another organisation gets its own (empty) page, the others none.
 AREA_REFUSED = {"other_org": 200}
 LIST_REFUSED = {"other_org": 200, "wrong_role": 404, **dict.fromkeys(NO_CASE_ROLES, 404)}
@@ -64,6 +66,16 @@ def build_scene(world) -> Scene:
         organisation=org("ngo-sigurna"),
     )
     case_services.note_add(actor=fresh(ngo), case=case, text=NOTE)
+    withdrawn = share(ngo, case, "pu-bg")
+    police_caseworker = member("pu-caseworker", "pu-bg", Role.CASEWORKER)
+    move(police_caseworker, refer(ngo, case, "pu-bg"), ReferralStatus.ACCEPTED)
+    case_services.consent_withdraw(actor=fresh(ngo), consent=withdrawn)
+    svetlo = member("svetlo-caseworker", "ngo-svetlo", Role.CASEWORKER)
+    share(ngo, case, "ngo-svetlo")
+    to_svetlo = refer(ngo, case, "ngo-svetlo")
+    for actor, status in [(svetlo, "accepted"), (svetlo, "completed"), (ngo, "closed")]:
+        move(actor, to_svetlo, ReferralStatus(status))
+    case.refresh_from_db()
     case = case_services.case_update(actor=fresh(ngo), case=case, expected_version=case.version, plan_goals=PLAN)
     case.refresh_from_db()
     to_csr.refresh_from_db()
@@ -77,6 +89,8 @@ def build_scene(world) -> Scene:
             "wrong_role": member("sigurna-reporter", "ngo-sigurna", Role.REPORTER),
             "centre_wrong_role": member("centre-reporter", "centre", Role.REPORTER),
             "frontline": member("sigurna-frontline", "ngo-sigurna", Role.FRONTLINE),
+            "withdrawn_receiver": police_caseworker,
+            "closed_receiver": svetlo,
         },
         ids={
             "screening": screening,
