@@ -36,6 +36,12 @@ class MigrationStatus(models.TextChoices):
 class ScreeningResult(models.TextChoices):
     NOT_INDICATED = "not_indicated", _("Not indicated")
     PRESUMED_VICTIM = "presumed_victim", _("Presumed victim")
+    # Not every group of the rule, but enough that someone must assess (see cases.screening).
+    REFER_FOR_ASSESSMENT = "refer_for_assessment", _("Refer for assessment")
+
+
+# The groups of dimensions of an indicator list, as shown to users.
+GROUP_LABELS = {"recruitment": _("Recruitment"), "exploitation": _("Exploitation"), "coercion": _("Coercion")}
 
 
 class CaseStatus(models.TextChoices):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts import access
 from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import (
+    GROUP_LABELS,
     AgeBand,
     CaseStatus,
     ClosureReason,
@@ -29,7 +30,6 @@ from nrm.referrals.models import Referral, ServiceType
 from nrm.referrals.selectors import case_referrals
 
 STRENGTH_LABELS = {"strong": _("strong"), "medium": _("medium"), "weak": _("weak")}
-GROUP_LABELS = {"recruitment": _("Recruitment"), "exploitation": _("Exploitation"), "coercion": _("Coercion")}
 CHANNELS = [
     ("", _("Not stated")),
     ("outreach", _("Outreach")),
@@ -150,6 +150,12 @@ class ScreeningForm(forms.Form):
                 }
             )
         return groups
+
+    def dimension_rule(self) -> str:
+        """Return the rule that makes a dimension positive, in words."""
+        from nrm.cases.screening import rule_text
+
+        return rule_text(self.indicator_list.definition["dimension_rule"]["any_of"])
 
     def rule_summary(self) -> dict[str, list[str]]:
         """Return, for adults and children, the groups of dimensions that must be positive."""

@@ -128,7 +128,7 @@ def screening_record(
         region=region,
         channel=channel,
         notes=notes,
-        result=ScreeningResult.PRESUMED_VICTIM if outcome.presumed_victim else ScreeningResult.NOT_INDICATED,
+        result=ScreeningResult(outcome.outcome),
         reasons=outcome.as_reasons(),
     )
     audit_record(

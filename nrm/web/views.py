@@ -27,6 +27,7 @@ from nrm.accounts.access import Action
 from nrm.accounts.choices import CASE_ROLES, Role
 from nrm.accounts.models import Organisation
 from nrm.audit.services import audit_record
+from nrm.cases import screening as screening_rule
 from nrm.cases import selectors as case_selectors
 from nrm.cases import services as case_services
 from nrm.cases.choices import CaseStatus, ConsentPurpose, ScreeningResult
@@ -108,6 +109,7 @@ def _active_list() -> IndicatorList | None:
 def reasons_context(reasons: dict, definition: dict) -> dict:
     """Return a screening's stored reasons in the shape the templates and the live result show."""
     texts = {i["code"]: i["text"] for i in definition.get("indicators", [])}
+    clauses = reasons.get("clauses") or definition.get("dimension_rule", {}).get("any_of", [])
     dims = []
     for d in reasons.get("dimensions", []):
         counts = d.get("counts", {})
@@ -117,7 +119,7 @@ def reasons_context(reasons: dict, definition: dict) -> dict:
                 "title": d["title"],
                 "group": str(GROUP_LABELS.get(d["group"], d["group"].capitalize())),
                 "positive": d["positive"],
-                "status": _("positive") if d["positive"] else _("not positive"),
+                "status": screening_rule.dimension_status(d, clauses),
                 "counts": _("%(strong)d strong, %(medium)d medium, %(weak)d weak")
                 % {
                     "strong": counts.get("strong", 0),
@@ -127,12 +129,15 @@ def reasons_context(reasons: dict, definition: dict) -> dict:
                 "observed": [texts.get(code, code) for code in d.get("observed", [])],
             }
         )
-    presumed = bool(reasons.get("presumed_victim"))
+    outcome = reasons.get("outcome") or (
+        ScreeningResult.PRESUMED_VICTIM if reasons.get("presumed_victim") else ScreeningResult.NOT_INDICATED
+    )
     return {
-        "presumed_victim": presumed,
-        "result": ScreeningResult.PRESUMED_VICTIM if presumed else ScreeningResult.NOT_INDICATED,
-        "label": str(ScreeningResult.PRESUMED_VICTIM.label if presumed else ScreeningResult.NOT_INDICATED.label),
+        "presumed_victim": bool(reasons.get("presumed_victim")),
+        "result": outcome,
+        "label": str(ScreeningResult(outcome).label),
         "explanation": explain(reasons),
+        "rule": screening_rule.rule_text(clauses),
         "required_groups": [str(GROUP_LABELS.get(g, g)) for g in reasons.get("required_groups", [])],
         "dimensions": dims,
     }
@@ -253,7 +258,7 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "screening": screening,
             "reasons": reasons_context(screening.reasons, screening.indicator_list.definition),
             "case_visible": case_visible,
-            "can_open_case": screening.result == ScreeningResult.PRESUMED_VICTIM and not screening.case_id,
+            "can_open_case": screening.result != ScreeningResult.NOT_INDICATED and not screening.case_id,
         },
     )
 

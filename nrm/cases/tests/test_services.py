@@ -37,7 +37,7 @@ def screen(actor, answers, *, is_child=False, org_code="pu-bg", **kwargs) -> Scr
     ("answers", "is_child", "result"),
     [
         (PRESUMED_ADULT, False, ScreeningResult.PRESUMED_VICTIM),
-        (NO_COERCION, False, ScreeningResult.NOT_INDICATED),
+        (NO_COERCION, False, ScreeningResult.REFER_FOR_ASSESSMENT),
         (NO_COERCION, True, ScreeningResult.PRESUMED_VICTIM),
         ([a for a in PRESUMED_ADULT if not a.startswith("exploitative")], True, ScreeningResult.NOT_INDICATED),
     ],
@@ -57,8 +57,9 @@ def test_screening_record_stores_result_and_reasons(world, answers, is_child, re
     assert observed == set(answers)
     # The reasons name every required group, positive or not.
     for group in required:
-        assert any(line.startswith(f"{group}:") for line in stored.reasons["explanation"])
-    if result == ScreeningResult.NOT_INDICATED:
+        assert any(line.lower().startswith(f"{group}:") for line in stored.reasons["explanation"])
+    assert stored.reasons["outcome"] == result
+    if result != ScreeningResult.PRESUMED_VICTIM:
         assert any("not positive" in line for line in stored.reasons["explanation"])
     if is_child:
         assert any("Child" in line for line in stored.reasons["explanation"])

@@ -98,7 +98,7 @@ def test_helpline_members_with_another_role_do_not_log_calls(people, role):
     ("answers", "is_child", "result"),
     [
         (PRESUMED_ADULT, False, ScreeningResult.PRESUMED_VICTIM),
-        (NO_COERCION, False, ScreeningResult.NOT_INDICATED),
+        (NO_COERCION, False, ScreeningResult.REFER_FOR_ASSESSMENT),
         (NO_COERCION, True, ScreeningResult.PRESUMED_VICTIM),
         ([], False, ScreeningResult.NOT_INDICATED),
     ],

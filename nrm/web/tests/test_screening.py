@@ -49,7 +49,8 @@ def test_save_shows_result_reasons_and_open_a_case(client, world, orgs):
     assert screening.citizenship == "RS"
     page = client.get(response["Location"]).content.decode()
     assert "Presumed victim" in page
-    assert "recruitment: positive (Deceptive recruitment)" in page
+    assert "Recruitment: positive (Deceptive recruitment)" in page
+    assert "positive: 2 strong" in page  # the clause each positive dimension met
     assert "Open a case" in page
     assert f'href="/cases/new/?screening={screening.pk}"' in page
 
@@ -105,8 +106,31 @@ def test_evaluate_returns_result_and_reasons_and_stores_nothing(client, world):
     assert dims["deceptive_recruitment"]["positive"] is True
     assert dims["deceptive_recruitment"]["counts"] == "2 strong, 0 medium, 0 weak"
     assert dims["coercive_recruitment"]["positive"] is False
-    assert any("coercion: positive" in line for line in data["explanation"])
+    assert any("Coercion: positive" in line for line in data["explanation"])
+    # Each dimension says under which clause it is positive, or what it still lacks.
+    assert dims["deceptive_recruitment"]["status"] == "positive: 2 strong"
+    assert dims["coercive_recruitment"]["status"] == "not positive: 1 strong + 1 medium or weak needed"
+    assert data["rule"].startswith("2 strong or 1 strong + 1 medium or weak")
     assert Screening.objects.count() == 0
+
+
+def test_refer_for_assessment_is_a_third_outcome_with_a_next_step(client, world, orgs):
+    client.force_login(world["police"])
+    answers = ["exploitative_conditions_strong1", "exploitative_conditions_medium1", "coercion_destination_strong1"]
+    live = client.post("/screenings/evaluate/", {"answers": answers, "is_child": "on"}).json()
+    assert (live["result"], live["label"]) == ("refer_for_assessment", "Refer for assessment")
+    response = client.post("/screenings/new/", form_data(orgs, answers=answers, is_child="on"))
+    page = client.get(response["Location"]).content.decode()
+    assert "Refer for assessment" in page and "Open a case to refer for assessment" in page
+    # The next step comes before the dimensions' table, beside the result.
+    assert page.index("Open a case to refer for assessment") < page.index("<caption>Dimensions</caption>")
+
+
+def test_the_form_states_the_rule(client, world):
+    client.force_login(world["police"])
+    page = client.get("/screenings/new/").content.decode()
+    assert "A dimension is positive with 2 strong or 1 strong + 1 medium or weak" in page
+    assert 'data-dimension-status="deceptive_recruitment"' in page
 
 
 def test_evaluate_child_needs_no_coercion(client, world):

@@ -78,6 +78,12 @@
         li.appendChild(el("strong", "", d.title + ": " + d.status));
         li.appendChild(document.createTextNode(" (" + d.counts + ")"));
         dims.appendChild(li);
+        // Each dimension also says, beside its own indicators, whether it is positive and why.
+        var own = screening.querySelector('[data-dimension-status="' + d.code + '"]');
+        if (own) {
+          own.textContent = d.status;
+          own.className = "dimension-status " + (d.positive ? "pos" : "neg");
+        }
       });
       body.appendChild(dims);
     };
