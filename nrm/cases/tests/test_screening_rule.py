@@ -70,7 +70,7 @@ def test_a_child_exploited_and_coerced_without_recruitment_facts_is_referred_for
     assert only_exploited.outcome == ASSESS
     # An adult with exploitation alone is not indicated; with exploitation and coercion, assessed.
     assert evaluate(MINI_LIST, answers[:2], is_child=False).outcome == NOT_INDICATED
-    assert evaluate(MINI_LIST, answers + ["coercion_destination_medium1"], is_child=False).outcome == ASSESS
+    assert evaluate(MINI_LIST, [*answers, "coercion_destination_medium1"], is_child=False).outcome == ASSESS
 
 
 def test_the_assessment_rule_is_data():
