@@ -432,3 +432,16 @@ def test_screening_count_is_untouched_by_case_pages(client, world, police_case):
     client.force_login(world["police"])
     client.get(f"/cases/{police_case.pk}/")
     assert Screening.objects.count() == before
+
+
+def test_a_childs_case_says_whether_a_guardian_is_appointed(client, world):
+    from nrm.cases.tests.helpers import open_child_case
+
+    with_guardian = open_child_case(world["police"])
+    without = open_child_case(world["police"], guardian="")
+    client.force_login(world["police"])
+    page = client.get(f"/cases/{without.pk}/").content.decode()
+    assert "data-guardian-warning" in page and "No guardian is appointed for this child" in page
+    assert "Guardian appointed" in page
+    page = client.get(f"/cases/{with_guardian.pk}/").content.decode()
+    assert "data-guardian-warning" not in page and "Guardian appointed" in page
