@@ -15,7 +15,7 @@ from nrm.audit.services import audit_record
 from nrm.cases.models import Case
 from nrm.core.errors import NotFound
 from nrm.referrals import selectors, services
-from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
 from nrm.referrals.models import Referral, ServiceOffer, ServiceType
 
 
@@ -33,6 +33,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "case",
             "case_reference",
             "kind",
+            "urgency",
             "from_org",
             "from_org_name",
             "to_org",
@@ -61,7 +62,9 @@ class ReferralSerializer(serializers.ModelSerializer):
 class ReferralCreateSerializer(serializers.Serializer):
     case = serializers.IntegerField()
     to_org = serializers.IntegerField()
-    kind = serializers.ChoiceField(ReferralKind.choices, default=ReferralKind.SERVICE)
+    # Without a kind, the receiver decides it: identification for the Centre, asylum, else a service.
+    kind = serializers.ChoiceField(ReferralKind.choices, required=False, default="")
+    urgency = serializers.ChoiceField(Urgency.choices, required=False, default=Urgency.ROUTINE)
     service_type = serializers.SlugRelatedField(
         slug_field="code", queryset=ServiceType.objects.all(), required=False, allow_null=True
     )

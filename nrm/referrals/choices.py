@@ -10,6 +10,14 @@ class ReferralKind(models.TextChoices):
     ASYLUM = "asylum", _("Asylum procedure")
 
 
+class Urgency(models.TextChoices):
+    """How soon the receiver must answer: it sets the due date (see referrals.services.due_date)."""
+
+    ROUTINE = "routine", _("Routine")
+    URGENT = "urgent", _("Urgent: an answer within one working day")
+    IMMEDIATE = "immediate", _("Immediate: today (shelter or safety needed now)")
+
+
 class ReferralStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     ACCEPTED = "accepted", _("Accepted")

@@ -10,8 +10,9 @@ from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import ConsentPurpose
 from nrm.cases.forms import region_choices
 from nrm.cases.models import Case
-from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
 from nrm.referrals.models import ServiceType
+from nrm.referrals.services import default_kind
 
 
 class ConsentAwareSelect(forms.Select):
@@ -24,6 +25,10 @@ class ConsentAwareSelect(forms.Select):
         pk = getattr(value, "value", value)
         if pk in self.consented:
             option["attrs"]["data-consent"] = "1"
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            # The page preselects the kind a referral to this organisation usually is.
+            option["attrs"]["data-kind"] = default_kind(instance)
         return option
 
 
@@ -39,7 +44,21 @@ class ReferForm(forms.Form):
         widget=ConsentAwareSelect,
         empty_label=_("Choose an organisation"),
     )
-    kind = forms.ChoiceField(label=_("Kind of referral"), choices=ReferralKind.choices, initial=ReferralKind.SERVICE)
+    kind = forms.ChoiceField(
+        label=_("Kind of referral"),
+        choices=[("", _("As usual for the receiver")), *ReferralKind.choices],
+        required=False,
+        initial="",
+        help_text=_("Identification for the Centre, the asylum procedure for the asylum office, otherwise a service."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=Urgency.choices,
+        initial=Urgency.ROUTINE,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Sets when the answer is due."),
+    )
     service_type = forms.ModelChoiceField(
         label=_("Service"),
         queryset=ServiceType.objects.all(),

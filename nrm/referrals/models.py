@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.models import Organisation
 from nrm.core.models import TimeStamped, Versioned
-from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
 
 
 class ServiceType(models.Model):
@@ -58,7 +58,8 @@ class Referral(TimeStamped, Versioned):
     status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sent_on = models.DateField()
-    due_on = models.DateField(help_text=_("Answer due, in working days from sending"))
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    due_on = models.DateField(help_text=_("Answer due, in working days from sending, by urgency"))
     responded_on = models.DateField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     message = models.TextField(blank=True)

@@ -24,6 +24,7 @@ from nrm.referrals.choices import (
     LegalGround,
     ReferralKind,
     ReferralStatus,
+    Urgency,
 )
 from nrm.referrals.models import Referral, ServiceType
 
@@ -33,6 +34,22 @@ RESPONSE_DAYS = {ReferralKind.SERVICE: 3, ReferralKind.IDENTIFICATION: 5, Referr
 
 def response_days(kind: str) -> int:
     return settings.NRM_REFERRAL_RESPONSE_DAYS.get(kind, RESPONSE_DAYS[kind])
+
+
+def due_date(start: dt.date, kind: str, urgency: str = Urgency.ROUTINE) -> dt.date:
+    """Return when the answer is due: today if immediate, the next working day if urgent, else by kind."""
+    if urgency == Urgency.IMMEDIATE:
+        return start
+    return add_working_days(start, 1 if urgency == Urgency.URGENT else response_days(kind))
+
+
+def default_kind(to_org: Organisation) -> str:
+    """Return the kind a referral to ``to_org`` usually is: identification to the Centre, asylum, else service."""
+    if to_org.type.is_identification_authority:
+        return ReferralKind.IDENTIFICATION
+    if to_org.type.is_asylum_authority:
+        return ReferralKind.ASYLUM
+    return ReferralKind.SERVICE
 
 
 def consent_snapshot(case: Case) -> list[dict]:
@@ -49,10 +66,11 @@ def referral_send(
     actor: User,
     case: Case,
     to_org: Organisation,
-    kind: str = ReferralKind.SERVICE,
+    kind: str = "",
     service_type: ServiceType | None = None,
     from_org: Organisation | None = None,
     message: str = "",
+    urgency: str = Urgency.ROUTINE,
     legal_ground: str = LegalGround.NONE,
     legal_ground_note: str = "",
     sent_on: dt.date | None = None,
@@ -63,7 +81,8 @@ def referral_send(
     Sharing needs the person's active consent to share with ``to_org``. Without it a referral
     needs a stated legal ground (a child's best interests, an emergency); it is then flagged
     and its audit row says so. ``shares_identity=False`` sends the case without the person's
-    identity.
+    identity. Without a ``kind`` the receiver decides it (:func:`default_kind`); the answer is
+    due by ``urgency`` (:func:`due_date`).
     """
     if not can(actor, Action.REFER, case):
         raise denied(actor=actor, action="referral.send", object_type="case", object_id=case.pk)
@@ -88,8 +107,11 @@ def referral_send(
         raise invalid("to_org", _("Choose another organisation than your own."))
     if not to_org.is_active:
         raise invalid("to_org", _("This organisation is not active."))
+    kind = kind or default_kind(to_org)
     if kind not in ReferralKind.values:
         raise invalid("kind", _("“%(value)s” is not a valid choice.") % {"value": kind})
+    if urgency not in Urgency.values:
+        raise invalid("urgency", _("“%(value)s” is not a valid choice.") % {"value": urgency})
     if kind == ReferralKind.IDENTIFICATION and not to_org.type.is_identification_authority:
         raise invalid("to_org", _("Identification referrals go to the identification authority."))
     if kind == ReferralKind.ASYLUM and not to_org.type.is_asylum_authority:
@@ -131,7 +153,8 @@ def referral_send(
         service_type=service_type,
         sent_by=actor,
         sent_on=sent_on,
-        due_on=add_working_days(sent_on, response_days(kind)),
+        urgency=urgency,
+        due_on=due_date(sent_on, kind, urgency),
         message=message,
         consent_snapshot=snapshot,
         without_consent=not consented,
@@ -224,7 +247,7 @@ def _resend(referral: Referral) -> list[str]:
         )
     today = timezone.localdate()
     referral.consent_snapshot = snapshot
-    referral.due_on = add_working_days(today, response_days(referral.kind))
+    referral.due_on = due_date(today, referral.kind, referral.urgency)
     referral.responded_on = None
     return ["consent_snapshot", "due_on", "responded_on"]
 

@@ -51,7 +51,7 @@ from nrm.core.errors import NotFound
 from nrm.core.spreadsheet import safe_cell
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
-from nrm.referrals.choices import ReferralStatus
+from nrm.referrals.choices import ReferralStatus, Urgency
 from nrm.referrals.forms import DirectoryFilterForm, ReferForm, ReferralFilterForm, TransitionForm
 from nrm.referrals.models import Referral
 from nrm.web.gates import role_gate
@@ -535,6 +535,7 @@ def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
             to_org=d["to_org"],
             from_org=d["from_org"] if form.several_from else None,
             kind=d["kind"],
+            urgency=d["urgency"] or Urgency.ROUTINE,
             service_type=d["service_type"],
             message=d["message"],
             legal_ground=d["legal_ground"],

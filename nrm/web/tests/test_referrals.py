@@ -33,7 +33,7 @@ def test_refer_page_says_whose_consent_is_recorded(client, world, orgs, police_c
     assert "The person has consented to sharing with:" in html
     to_org = html.split('id="id_to_org"')[1].split("</select>")[0]
     assert f'value="{orgs["ngo-sigurna"].pk}" data-consent="1"' in to_org
-    assert f'value="{orgs["ngo-most"].pk}">' in to_org
+    assert f'value="{orgs["ngo-most"].pk}" data-kind="service">' in to_org  # no consent, the usual kind
     assert f'value="{orgs["pu-bg"].pk}"' not in to_org  # not to one's own organisation
     assert 'id="id_shares_identity" checked' in html
     assert "For any other organisation a legal ground is needed." in html

@@ -131,5 +131,14 @@
       to.addEventListener("change", showConsent);
       showConsent();
     }
+    // The kind follows the receiver (identification for the Centre); the worker may change it.
+    var kind = refer.querySelector("select[name=kind]");
+    if (to && kind) {
+      to.addEventListener("change", function () {
+        var option = to.options[to.selectedIndex];
+        var usual = option && option.getAttribute("data-kind");
+        if (usual) kind.value = usual;
+      });
+    }
   }
 })();
