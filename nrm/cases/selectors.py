@@ -22,7 +22,7 @@ from nrm.accounts.access import (
     unrestricted,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import ConsentPurpose
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
@@ -311,14 +311,16 @@ def subject_access_export(user: User, pk: int) -> dict:
     Another organisation's case, or a missing one, is NotFound.
     """
 
-    case = (
-        restrict(Case.objects.all(), user, Action.MANAGE)
-        .filter(pk=pk, owner__in=owner_organisations(user, Action.MANAGE))
-        .select_related("person", "owner")
-        .first()
+    # The owner's case managers only: a receiver that may manage the case (the identification
+    # authority protecting the victim) does not answer the person's request.
+    case = get_or_deny(
+        Case.objects.filter(owner__in=owner_organisations(user, Action.MANAGE)).select_related("person", "owner"),
+        user,
+        Action.MANAGE,
+        object_type="case",
+        audit_action="case.subject_export",
+        pk=pk,
     )
-    if case is None:
-        raise denied(actor=user, action="case.subject_export", object_type="case", object_id=pk)
     person = case.person
     cases = list(person.cases.select_related("owner").prefetch_related("forms"))
     data = {

@@ -28,7 +28,7 @@ from nrm.accounts.access import (
     restrict,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case
 from nrm.justice.choices import Outcome
@@ -204,9 +204,14 @@ def verdict_summary(proceeding_id: int) -> dict[str, dict[str, int]]:
 @atomic_audited
 def victim_part_get(user: User, pk: int, *, reason: str = "view") -> VictimPartView:
     """Return one victim's part of a proceeding ``user`` may see, audited; anything else is NotFound."""
-    part = victim_part_list(user).filter(pk=pk).first()
-    if part is None:
-        raise denied(actor=user, action="proceeding.victim.view", object_type="proceeding_victim", object_id=pk)
+    part = get_or_deny(
+        victim_part_list(user),
+        user,
+        JusticeAction.VIEW,
+        object_type="proceeding_victim",
+        audit_action="proceeding.victim.view",
+        pk=pk,
+    )
     offences = list(Offence.objects.filter(charges__defendant__proceeding=part.proceeding_id).distinct())
     can_edit = restrict(Proceeding.objects.all(), user, JusticeAction.EDIT).filter(pk=part.proceeding_id).exists()
     audit_record(
