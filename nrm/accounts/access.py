@@ -1,18 +1,24 @@
 """The access rule, built once.
 
-:func:`restrict` turns (user, action) into a queryset filter for cases, referrals, screenings
-and service deliveries. Every page, endpoint, export and choice list starts from it. A record
-outside the filter does not exist for the user: callers answer 404, as for a missing record.
+A registry of rules, one per model holding records: ``rule(user, action) -> Q``. Each app
+registers its models' rules from its ``AppConfig.ready()`` (``nrm/<app>/access.py``); the rules
+are written here. :func:`restrict` applies them, :func:`get_or_deny` reads one record (a record
+outside the rule is a 404 and an audited denial, as for a missing one), :func:`restricted_prefetch`
+loads relations through them and :func:`unrestricted` is the one named way round them, for a
+listed reason. Every page, endpoint, export and choice list starts from here.
 
 A user sees the records of their own organisations and the cases shared with those
-organisations by a referral they accepted, narrowed by their role there.
+organisations by a referral they accepted, narrowed by their role there. :func:`org_ids` is
+called only in this module: elsewhere a named helper answers which organisations a user acts for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, Role
 from nrm.accounts.models import Membership, Organisation, User
@@ -78,6 +84,46 @@ def has_role(user: User, *wanted: str) -> bool:
     return bool(roles(user) & set(wanted))
 
 
+# --- Named helpers: which organisations a user acts for --------------------------------------
+# Outside this module nobody calls :func:`org_ids`: a choice list, a service's check of the
+# organisation it records for, or a page's "may this user..." asks one of these by name.
+
+
+def member_organisations(user: User) -> list[int]:
+    """Return the organisations ``user`` is an active member of, whatever the role."""
+    return org_ids(user)
+
+
+def case_staff_organisations(user: User) -> list[int]:
+    """Return the organisations where ``user`` holds a case role (``CASE_ROLES``)."""
+    return org_ids(user, CASE_ROLES)
+
+
+def identity_organisations(user: User) -> list[int]:
+    """Return the organisations where ``user`` holds a role that sees identity (``IDENTITY_ROLES``)."""
+    return org_ids(user, IDENTITY_ROLES)
+
+
+def owner_organisations(user: User, action: Action) -> list[int]:
+    """Return the organisations in which ``user`` may ``action`` the cases they own (``OWNER_ROLES``)."""
+    return org_ids(user, OWNER_ROLES[action])
+
+
+def receiver_organisations(user: User, action: Action) -> list[int]:
+    """Return the organisations in which ``user`` may ``action`` the cases referred to them (``RECEIVER_ROLES``)."""
+    return org_ids(user, RECEIVER_ROLES[action])
+
+
+def acting_organisations(user: User, action: Action) -> list[int]:
+    """Return the organisations ``user`` may ``action`` for, as an owner or as a receiver."""
+    return org_ids(user, OWNER_ROLES[action] | RECEIVER_ROLES[action])
+
+
+def is_case_staff(user: User, case) -> bool:
+    """Return True if ``user`` holds a case role in the organisation that owns ``case``."""
+    return case.owner_id in org_ids(user, CASE_ROLES)
+
+
 def _identification_orgs(orgs: list[int]) -> list[int]:
     return list(
         Organisation.objects.filter(pk__in=orgs, type__is_identification_authority=True).values_list("pk", flat=True)
@@ -105,31 +151,150 @@ def case_filter(user: User, action: Action, prefix: str = "") -> Q:
     return q
 
 
-def restrict(queryset: QuerySet, user: User, action: Action = Action.VIEW) -> QuerySet:
-    """Return ``queryset`` narrowed to the rows ``user`` may ``action``.
+# --- The registry ----------------------------------------------------------------------------
+# Each app registers, from its ``AppConfig.ready()`` (its ``access.py``), the rule of each of its
+# models that holds records: ``rule(user, action) -> Q``, a filter on that model. The rules are
+# written below in this module; :func:`restrict` is the one way to apply them. A rule receives
+# the action enum its model uses (Action, PlanAction, JusticeAction, PreventionAction,
+# WarningAction).
 
-    Understands cases and every model that points to a case through ``case``, plus referrals
-    (a referral is also visible to its sender and receiver organisations) and screenings
-    (visible to the screening organisation).
+Rule = Callable[[User, Any], Q]
+_RULES: dict[type[Model], Rule] = {}
+
+
+def register_rule(model: type[Model], rule: Rule) -> None:
+    """Make ``rule`` the access rule of ``model`` (its concrete model, for a proxy)."""
+    model = model._meta.concrete_model
+    known = _RULES.get(model)
+    if known is not None and known is not rule:
+        raise ValueError(f"{model.__name__} already has an access rule")
+    _RULES[model] = rule
+
+
+def rule_for(model: type[Model]) -> Rule:
+    """Return the access rule of ``model``; TypeError if it has none."""
+    rule = _RULES.get(model) or _RULES.get(model._meta.concrete_model)
+    if rule is None:
+        raise TypeError(f"no access rule for {model.__name__}")
+    return rule
+
+
+def registered_models() -> list[type[Model]]:
+    """Return the models that have an access rule."""
+    return sorted(_RULES, key=lambda m: m._meta.label)
+
+
+def restrict(queryset: QuerySet, user: User, action: Any = Action.VIEW) -> QuerySet:
+    """Return ``queryset`` narrowed to the rows ``user`` may ``action``, by its model's registered rule.
+
+    A model with no rule raises TypeError: every read of records starts here, or names its
+    reason to read everything through :func:`unrestricted`.
     """
-    from nrm.cases.models import Case, Screening
-    from nrm.referrals.models import Referral
+    return queryset.filter(rule_for(queryset.model)(user, action))
 
-    model: type[Model] = queryset.model
-    if model is Case:
-        return queryset.filter(pk__in=Case.objects.filter(case_filter(user, action)).values("pk"))
-    if model is Referral:
-        if action == Action.RESPOND:
-            return queryset.filter(to_org__in=org_ids(user, RECEIVER_ROLES[Action.RESPOND]))
-        if action == Action.VIEW:
-            orgs = org_ids(user, CASE_ROLES)
-            return queryset.filter(Q(from_org__in=orgs) | Q(to_org__in=orgs))
-        return queryset.filter(from_org__in=org_ids(user, OWNER_ROLES[action] | RECEIVER_ROLES[action]))
-    if model is Screening:
-        return queryset.filter(organisation__in=org_ids(user, OWNER_ROLES[Action.SCREEN]))
-    if any(f.name == "case" for f in model._meta.get_fields()):
-        return queryset.filter(case__in=Case.objects.filter(case_filter(user, action)).values("pk"))
-    raise TypeError(f"no access rule for {model.__name__}")
+
+def restricted_prefetch(lookup: str, queryset: QuerySet, user: User, action: Any = Action.VIEW) -> Prefetch:
+    """Return a ``Prefetch`` of ``lookup`` whose queryset passed :func:`restrict`.
+
+    Relations loaded with a record pass the same rule as the record: a page or an answer that
+    shows a case shows only the referrals and services its reader may see.
+    """
+    return Prefetch(lookup, restrict(queryset, user, action))
+
+
+def get_or_deny(
+    queryset: QuerySet,
+    user: User,
+    action: Any,
+    *,
+    object_type: str,
+    audit_action: str,
+    audit_reason: str = "not permitted",
+    **lookup: Any,
+):
+    """Return the one row of ``queryset`` matching ``lookup`` that ``user`` may ``action``.
+
+    A missing row and a refused one are the same answer: :class:`NotFound` (a 404), carrying the
+    audited denial (``audit_action`` on ``object_type``, the looked-up id) of
+    :func:`nrm.audit.services.denied`. Inside an ``atomic_audited`` call the denial is written
+    after the rollback; outside one (a page, an endpoint) it is written here, before raising.
+    """
+    from nrm.audit.services import audit_denial
+
+    found = restrict(queryset, user, action).filter(**lookup).first()
+    if found is None:
+        object_id = lookup.get("pk", lookup.get("id", next(iter(lookup.values()), "")))
+        raise audit_denial(
+            actor=user, action=audit_action, object_type=object_type, object_id=object_id, reason=audit_reason
+        )
+    return found
+
+
+# --- Deliberate bypasses --------------------------------------------------------------------
+# A read of whole tables (national statistics, duplicate matching, retention...) passes no rule:
+# it goes through :func:`unrestricted` and names one of these reasons, so that a search for
+# ``unrestricted(`` finds every bypass (and ``nrm/accounts/tests/test_bypasses.py`` lists them).
+
+UNRESTRICTED_REASONS: frozenset[str] = frozenset(
+    {
+        "national statistics",  # populations of the statistics engine; published only through disclosure control
+        "statistics consent",  # which cases statistics may use, and how many they leave out
+        "duplicate matching",  # probable duplicates are found across organisations by the linkage key
+        "retention",  # blanking identity of closed cases past the retention period
+        "key rotation",  # re-encrypting every encrypted field under a new key
+        "htcds export",  # the national HTCDS file of every case usable for statistics
+        "demo data",  # synthetic data built over the demo's own records
+        "early warning",  # thresholds evaluated over every organisation's observations (``nrm earlywarning evaluate``)
+    }
+)
+_UNRESTRICTED_USED: dict[str, set[str]] = {}
+
+
+def unrestricted(queryset_or_model: QuerySet | type[Model], reason: str) -> QuerySet:
+    """Return every row of ``queryset_or_model``, with no access rule, for one of the listed reasons.
+
+    Raises ValueError for a reason not in :data:`UNRESTRICTED_REASONS`.
+    """
+    if reason not in UNRESTRICTED_REASONS:
+        raise ValueError(f"not a listed reason to read without the access rule: {reason!r}")
+    if isinstance(queryset_or_model, QuerySet):
+        queryset = queryset_or_model
+    else:
+        queryset = queryset_or_model._default_manager.all()
+    _UNRESTRICTED_USED.setdefault(reason, set()).add(queryset.model._meta.label)
+    return queryset
+
+
+# --- The rules of cases and what hangs on them ----------------------------------------------
+
+
+def case_rule(user: User, action: Action) -> Q:
+    """The rule of ``Case``: :func:`case_filter` through a subquery (no duplicate rows)."""
+    from nrm.cases.models import Case
+
+    return Q(pk__in=Case.objects.filter(case_filter(user, action)).values("pk"))
+
+
+def case_record_rule(user: User, action: Action) -> Q:
+    """The rule of a model that points to a case through ``case``: the case's rule."""
+    from nrm.cases.models import Case
+
+    return Q(case__in=Case.objects.filter(case_filter(user, action)).values("pk"))
+
+
+def referral_rule(user: User, action: Action) -> Q:
+    """The rule of ``Referral``: also visible to its sender and receiver organisations."""
+    if action == Action.RESPOND:
+        return Q(to_org__in=org_ids(user, RECEIVER_ROLES[Action.RESPOND]))
+    if action == Action.VIEW:
+        orgs = org_ids(user, CASE_ROLES)
+        return Q(from_org__in=orgs) | Q(to_org__in=orgs)
+    return Q(from_org__in=org_ids(user, OWNER_ROLES[action] | RECEIVER_ROLES[action]))
+
+
+def screening_rule(user: User, action: Action) -> Q:
+    """The rule of ``Screening``: visible to the screening organisation's screening roles."""
+    return Q(organisation__in=org_ids(user, OWNER_ROLES[Action.SCREEN]))
 
 
 def can(user: User, action: Action, case) -> bool:
@@ -231,7 +396,7 @@ def _typed_org_ids(user: User, roles_: set[str], types: tuple[str, ...] | list[s
     return cache[key]
 
 
-def justice_org_ids(user: User, action: JusticeAction = JusticeAction.VIEW) -> list[int]:
+def justice_organisations(user: User, action: JusticeAction = JusticeAction.VIEW) -> list[int]:
     """Return the justice organisations in which ``user`` may ``action`` proceedings."""
     from django.conf import settings
 
@@ -248,7 +413,7 @@ def proceeding_filter(user: User, action: JusticeAction = JusticeAction.VIEW, pr
     """
     from nrm.justice.models import ProceedingShare
 
-    orgs = justice_org_ids(user, action)
+    orgs = justice_organisations(user, action)
     if not orgs:
         return Q(**{f"{prefix}pk__in": []})
     q = Q(**{f"{prefix}owner__in": orgs})
@@ -284,7 +449,7 @@ def reads_national_statistics(user: User) -> bool:
 HELPLINE_ROLES = {Role.FRONTLINE, Role.CASEWORKER}
 
 
-def helpline_org_ids(user: User) -> list[int]:
+def helpline_organisations(user: User) -> list[int]:
     """Return the helpline organisations whose calls ``user`` may log and see."""
     from django.conf import settings
 
@@ -293,7 +458,7 @@ def helpline_org_ids(user: User) -> list[int]:
 
 def helpline_call_filter(user: User, prefix: str = "") -> Q:
     """Return the Q selecting the helpline calls ``user`` may see; anything else is a 404."""
-    return Q(**{f"{prefix}organisation__in": helpline_org_ids(user)})
+    return Q(**{f"{prefix}organisation__in": helpline_organisations(user)})
 
 
 def org_type_codes(user: User) -> dict[int, str]:
@@ -309,6 +474,26 @@ def org_type_codes(user: User) -> dict[int, str]:
     if key not in cache:
         cache[key] = dict(Organisation.objects.filter(pk__in=orgs).values_list("pk", "type__code"))
     return cache[key]
+
+
+def _staff_of_type(user: User, roles_: set[str], types) -> bool:
+    """Return True if ``user`` holds one of ``roles_`` in an organisation of one of ``types`` (no query: cached)."""
+    codes = org_type_codes(user)
+    return any(codes.get(o) in types for o in org_ids(user, roles_))
+
+
+def works_in_justice(user: User) -> bool:
+    """Return True if ``user`` is staff of a justice organisation (the navigation's question)."""
+    from django.conf import settings
+
+    return _staff_of_type(user, JUSTICE_ROLES[JusticeAction.VIEW], settings.NRM_JUSTICE_ORG_TYPES)
+
+
+def works_at_helpline(user: User) -> bool:
+    """Return True if ``user`` is staff of a helpline organisation (the navigation's question)."""
+    from django.conf import settings
+
+    return _staff_of_type(user, HELPLINE_ROLES, settings.NRM_HELPLINE_ORG_TYPES)
 
 
 # --- Prevention, training, awareness ---------------------------------------------------------
@@ -327,7 +512,7 @@ PREVENTION_EDIT_ROLES = {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER, Role.
 PREVENTION_VIEW_ROLES = PREVENTION_EDIT_ROLES | {Role.ANALYST}
 
 
-def prevention_org_ids(user: User, action: PreventionAction = PreventionAction.EDIT) -> list[int]:
+def prevention_organisations(user: User, action: PreventionAction = PreventionAction.EDIT) -> list[int]:
     """Return the organisations whose prevention records ``user`` may ``action`` as their own."""
     roles_ = PREVENTION_EDIT_ROLES if PreventionAction(action) == PreventionAction.EDIT else PREVENTION_VIEW_ROLES
     return org_ids(user, roles_)
@@ -340,7 +525,7 @@ def prevention_filter(user: User, action: PreventionAction = PreventionAction.VI
     """
     if PreventionAction(action) == PreventionAction.VIEW and reads_national_statistics(user):
         return Q()
-    return Q(**{f"{prefix}organiser__in": prevention_org_ids(user, action)})
+    return Q(**{f"{prefix}organiser__in": prevention_organisations(user, action)})
 
 
 # --- Early warning ---------------------------------------------------------------------------
@@ -362,7 +547,7 @@ WARNING_OBSERVE_ROLES = {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER, Role.
 WARNING_VIEW_ROLES = WARNING_OBSERVE_ROLES | {Role.ANALYST}
 
 
-def warning_org_ids(user: User, action: WarningAction = WarningAction.VIEW) -> list[int]:
+def warning_organisations(user: User, action: WarningAction = WarningAction.VIEW) -> list[int]:
     """Return the organisations in which ``user`` may ``action`` early-warning records."""
     action = WarningAction(action)
     if action == WarningAction.MANAGE:
@@ -372,14 +557,14 @@ def warning_org_ids(user: User, action: WarningAction = WarningAction.VIEW) -> l
 
 def manages_early_warning(user: User) -> bool:
     """Return True if ``user`` sets thresholds and closes alerts (the Coordinator's office)."""
-    return bool(warning_org_ids(user, WarningAction.MANAGE))
+    return bool(warning_organisations(user, WarningAction.MANAGE))
 
 
 def observation_filter(user: User, action: WarningAction = WarningAction.VIEW, prefix: str = "") -> Q:
     """Return the Q selecting the observations ``user`` may ``action``, by their ``organisation``."""
     if WarningAction(action) == WarningAction.VIEW and reads_national_statistics(user):
         return Q()
-    return Q(**{f"{prefix}organisation__in": warning_org_ids(user, action)})
+    return Q(**{f"{prefix}organisation__in": warning_organisations(user, action)})
 
 
 def alert_filter(user: User, prefix: str = "") -> Q:
@@ -391,6 +576,114 @@ def alert_filter(user: User, prefix: str = "") -> Q:
 
     if reads_national_statistics(user):
         return Q()
-    orgs = warning_org_ids(user, WarningAction.VIEW)
+    orgs = warning_organisations(user, WarningAction.VIEW)
     raised_to = Alert.recipients.through.objects.filter(organisation__in=orgs).values("alert_id")
     return Q(**{f"{prefix}pk__in": raised_to})
+
+
+# --- The rules of the other domains ---------------------------------------------------------
+# Each is registered by its app (``nrm/<app>/access.py``); the filter functions above are their
+# substance, with a ``prefix`` for the records that hang on a proceeding, a report or an alert.
+
+NOTHING = Q(pk__in=[])
+
+
+def actionplan_report_rule(user: User, action: PlanAction) -> Q:
+    return actionplan_reports_filter(user, action)
+
+
+def actionplan_report_part_rule(prefix: str) -> Rule:
+    """Return the rule of what hangs on a report through ``prefix`` (``"report__"``): the report's."""
+
+    def rule(user: User, action: PlanAction) -> Q:
+        return actionplan_reports_filter(user, action, prefix=prefix)
+
+    return rule
+
+
+def actionplan_coordination_rule(user: User, action: PlanAction) -> Q:
+    """The rule of the Coordinator's own records (briefings, evaluations): the Coordinator's office only."""
+    return Q() if actionplan_institution_ids(user, PlanAction.REVIEW) is None else NOTHING
+
+
+def proceeding_rule(user: User, action: JusticeAction) -> Q:
+    return proceeding_filter(user, action)
+
+
+def proceeding_part_rule(prefix: str) -> Rule:
+    """Return the rule of what hangs on a proceeding through ``prefix`` (``"proceeding__"``): the proceeding's."""
+
+    def rule(user: User, action: JusticeAction) -> Q:
+        return proceeding_filter(user, action, prefix=prefix)
+
+    return rule
+
+
+def proceeding_victim_rule(user: User, action: JusticeAction) -> Q:
+    """A victim's part: seen as :func:`proceeding_victim_filter`; edited as its proceeding."""
+    if JusticeAction(action) == JusticeAction.VIEW:
+        return proceeding_victim_filter(user)
+    return proceeding_filter(user, action, prefix="proceeding__")
+
+
+def helpline_call_rule(user: User, action: Any = None) -> Q:
+    """Helpline calls: the staff of the helpline that took them, whatever the action."""
+    return helpline_call_filter(user)
+
+
+def prevention_rule(user: User, action: PreventionAction) -> Q:
+    return prevention_filter(user, action)
+
+
+def prevention_part_rule(prefix: str) -> Rule:
+    """Return the rule of what hangs on a prevention record through ``prefix`` (``"event__"``)."""
+
+    def rule(user: User, action: PreventionAction) -> Q:
+        return prevention_filter(user, action, prefix=prefix)
+
+    return rule
+
+
+def prevention_feed_rule(user: User, action: PreventionAction) -> Q:
+    """Indicator feeds: national readers see them; the Coordinator's office applies them."""
+    if PreventionAction(action) == PreventionAction.VIEW:
+        return Q() if reads_national_statistics(user) else NOTHING
+    return Q() if org_ids(user, {Role.COORDINATOR}) else NOTHING
+
+
+def observation_rule(user: User, action: WarningAction) -> Q:
+    return observation_filter(user, action)
+
+
+def alert_rule(user: User, action: WarningAction = WarningAction.VIEW) -> Q:
+    """Alerts: seen nationally and by the organisations they were raised to; managed by the Coordinator's office."""
+    if WarningAction(action) == WarningAction.MANAGE:
+        return Q() if manages_early_warning(user) else NOTHING
+    return alert_filter(user)
+
+
+def alert_event_rule(user: User, action: WarningAction = WarningAction.VIEW) -> Q:
+    return alert_filter(user, prefix="alert__")
+
+
+def threshold_rule(user: User, action: WarningAction) -> Q:
+    """Thresholds: read by anyone taking part in early warning, set by the Coordinator's office."""
+    if WarningAction(action) == WarningAction.MANAGE:
+        return Q() if manages_early_warning(user) else NOTHING
+    return Q() if warning_organisations(user, WarningAction.VIEW) or reads_national_statistics(user) else NOTHING
+
+
+PROGRAMME_WRITE_ROLES = {Role.COORDINATOR}
+
+
+def programme_rule(user: User, action: Any = "view") -> Q:
+    """Programmes: read by anyone with a role in an organisation; written by the Coordinator's office."""
+    if action == "view":
+        return Q() if org_ids(user) else NOTHING
+    return Q() if org_ids(user, PROGRAMME_WRITE_ROLES) else NOTHING
+
+
+def person_link_rule(user: User, action: Action) -> Q:
+    """Probable duplicates: a side's owner sees the link (case roles) and decides it (``MANAGE`` roles)."""
+    orgs = org_ids(user, CASE_ROLES if action == Action.VIEW else OWNER_ROLES[action])
+    return Q(case_a__owner__in=orgs) | Q(case_b__owner__in=orgs)

@@ -5,3 +5,6 @@ class ActionPlanConfig(AppConfig):
     name = "nrm.actionplan"
     label = "actionplan"
     verbose_name = "Strategy and Action Plan monitoring"
+
+    def ready(self) -> None:
+        from nrm.actionplan import access  # noqa: F401  (registers the access rules of its models)

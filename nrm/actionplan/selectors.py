@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
 
-from nrm.accounts.access import PlanAction, actionplan_institution_ids, actionplan_reports_filter
+from nrm.accounts.access import PlanAction, actionplan_institution_ids, get_or_deny, restrict
 from nrm.accounts.models import User
 from nrm.actionplan import metrics
 from nrm.actionplan.choices import RECEIVED_STATES, BriefingKind, BudgetSectionKind, ReportKind, TaskRole
@@ -272,7 +272,7 @@ def report_list(
     status: str = "",
 ) -> QuerySet[Report]:
     """Return the reports ``user`` may see, filtered."""
-    qs = Report.objects.filter(actionplan_reports_filter(user, PlanAction.VIEW)).select_related("institution", "plan")
+    qs = restrict(Report.objects.all(), user, PlanAction.VIEW).select_related("institution", "plan")
     if plan is not None:
         qs = qs.filter(plan=plan)
     if kind:
@@ -288,24 +288,27 @@ def report_list(
     return qs.order_by("-year", "-month", "institution__name", "pk")
 
 
-def report_get(user: User, pk: int, action: str = PlanAction.VIEW) -> Report:
-    """Return a report ``user`` may ``action``, with its entries; anything else is NotFound."""
+def report_get(user: User, pk: int, action: str = PlanAction.VIEW, *, via: str = "api") -> Report:
+    """Return a report ``user`` may ``action``, with its entries; anything else is an audited NotFound.
+
+    ``via`` (``"api"``, ``"web"``) goes into the denial's reason with the action.
+    """
     entries = ReportEntry.objects.select_related("activity").prefetch_related(
         Prefetch("values", queryset=IndicatorValue.objects.select_related("indicator")),
         Prefetch("activity__indicators", queryset=Indicator.objects.order_by("order")),
     )
-    report = (
-        Report.objects.filter(actionplan_reports_filter(user, action), pk=pk)
-        .select_related("institution", "plan", "submitted_by", "reviewed_by")
-        .prefetch_related(
+    return get_or_deny(
+        Report.objects.select_related("institution", "plan", "submitted_by", "reviewed_by").prefetch_related(
             Prefetch("entries", queryset=entries),
             Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("pk")),
-        )
-        .first()
+        ),
+        user,
+        PlanAction(action),
+        object_type="actionplan_report",
+        audit_action="actionplan.report.view",
+        audit_reason=f"{via} {action}",
+        pk=pk,
     )
-    if report is None:
-        raise NotFound
-    return report
 
 
 def visible_institutions(user: User) -> list[int] | None:
@@ -423,8 +426,8 @@ def latest_entries(user: User, plan: ActionPlan, *, year: int) -> dict[tuple[int
     report does. Entries come with their indicator values and report. Two queries.
     """
     entries = (
-        ReportEntry.objects.filter(
-            actionplan_reports_filter(user, PlanAction.VIEW, prefix="report__"),
+        restrict(ReportEntry.objects.all(), user, PlanAction.VIEW)
+        .filter(
             report__plan=plan,
             report__year=year,
             report__status__in=RECEIVED_STATES,
@@ -520,14 +523,17 @@ def annual_summary(user: User, plan: ActionPlan, *, year: int) -> dict:
     latest = latest_entries(user, plan, year=year)
     wanted = visible_institutions(user)
     spent: dict[int, dict[str, object]] = {}
-    money = ReportEntry.objects.filter(
-        actionplan_reports_filter(user, PlanAction.VIEW, prefix="report__"),
-        report__plan=plan,
-        report__year=year,
-        report__kind=ReportKind.MONTHLY,
-        report__status__in=RECEIVED_STATES,
-        money_spent__isnull=False,
-    ).values_list("activity_id", "currency", "money_spent")
+    money = (
+        restrict(ReportEntry.objects.all(), user, PlanAction.VIEW)
+        .filter(
+            report__plan=plan,
+            report__year=year,
+            report__kind=ReportKind.MONTHLY,
+            report__status__in=RECEIVED_STATES,
+            money_spent__isnull=False,
+        )
+        .values_list("activity_id", "currency", "money_spent")
+    )
     for activity_id, currency, amount in money:
         bucket = spent.setdefault(activity_id, {})
         bucket[currency] = bucket.get(currency, 0) + amount
@@ -617,9 +623,11 @@ def objectives_for_year(plan: ActionPlan, year: int) -> QuerySet[Objective]:
 
 def briefing_get(user: User, pk: int) -> Briefing:
     """Return one of the Coordinator's briefings; for anyone else, or a missing one, raise NotFound."""
-    if actionplan_institution_ids(user, PlanAction.REVIEW) is not None:
-        raise NotFound
-    briefing = Briefing.objects.select_related("plan", "created_by").filter(pk=pk).first()
-    if briefing is None:
-        raise NotFound
-    return briefing
+    return get_or_deny(
+        Briefing.objects.select_related("plan", "created_by"),
+        user,
+        PlanAction.REVIEW,
+        object_type="actionplan_briefing",
+        audit_action="actionplan.briefing.view",
+        pk=pk,
+    )

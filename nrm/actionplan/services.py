@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import PlanAction, actionplan_institution_ids, actionplan_reports_filter
+from nrm.accounts.access import PlanAction, actionplan_institution_ids, get_or_deny
 from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.actionplan import loading, metrics
@@ -110,8 +110,14 @@ def load_plan(
 
 def _require(actor: User, report: Report, action: str, audit_action: str) -> None:
     """Raise NotFound (audited) unless ``actor`` may ``action`` the report."""
-    if not Report.objects.filter(actionplan_reports_filter(actor, action), pk=report.pk).exists():
-        raise denied(actor=actor, action=audit_action, object_type="actionplan_report", object_id=report.pk)
+    get_or_deny(
+        Report.objects.only("pk"),
+        actor,
+        PlanAction(action),
+        object_type="actionplan_report",
+        audit_action=audit_action,
+        pk=report.pk,
+    )
 
 
 def _period_field(kind: str) -> str:

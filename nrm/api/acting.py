@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rest_framework import serializers
 
-from nrm.accounts.access import org_ids
+from nrm.accounts.access import member_organisations
 from nrm.accounts.models import Organisation, User
 
 CHOOSE = "Choose the organisation you act for."
@@ -30,7 +30,7 @@ def acting_organisation(
     with ``choose``. A ``pk`` outside ``allowed`` raises ``refuse`` on ``field``; with
     ``refuse=None`` it comes back as None, for services that refuse it themselves and audit.
     """
-    mine = list(org_ids(user) if allowed is None else allowed)
+    mine = list(member_organisations(user) if allowed is None else allowed)
     if pk is None:
         if len(mine) == 1:
             return Organisation.objects.get(pk=mine[0])

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nrm.accounts.access import org_ids, roles
+from nrm.accounts.access import member_organisations, roles
 from nrm.audit.services import audit_record
 
 
@@ -87,6 +87,6 @@ def me(request: Request) -> Response:
         {
             "username": request.user.username,
             "roles": sorted(roles(request.user)),
-            "organisations": org_ids(request.user),
+            "organisations": member_organisations(request.user),
         }
     )

@@ -111,6 +111,10 @@ def audit_record(
     return entry
 
 
+# How many atomic_audited calls are running in this thread or task: only the outermost writes.
+_audited_depth: ContextVar[int] = ContextVar("nrm_audited_depth", default=0)
+
+
 def denied(*, actor, action: str, object_type: str, object_id: object = "", reason: str = "not permitted") -> NotFound:
     """Return a :class:`NotFound` carrying the audit row of this denial, to be raised.
 
@@ -127,10 +131,6 @@ def denied(*, actor, action: str, object_type: str, object_id: object = "", reas
             "reason": reason,
         }
     )
-
-
-# How many atomic_audited calls are running in this thread or task: only the outermost writes.
-_audited_depth: ContextVar[int] = ContextVar("nrm_audited_depth", default=0)
 
 
 def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
@@ -158,6 +158,21 @@ def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
             _audited_depth.reset(token)
 
     return wrapper
+
+
+def audit_denial(
+    *, actor, action: str, object_type: str, object_id: object = "", reason: str = "not permitted"
+) -> NotFound:
+    """Return the :class:`NotFound` of an audited denial, to be raised, wherever it is raised from.
+
+    Inside :func:`atomic_audited` it is :func:`denied` (the row is written after the rollback);
+    outside one (a page or an endpoint reading a record) the row is written now.
+    """
+    exc = denied(actor=actor, action=action, object_type=object_type, object_id=object_id, reason=reason)
+    if _audited_depth.get() == 0:
+        pending, exc.audit = exc.audit, None
+        audit_record(**pending)
+    return exc
 
 
 @dataclass

@@ -10,14 +10,12 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nrm.accounts.access import Action, restrict
+from nrm.accounts.access import Action, get_or_deny
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
-from nrm.audit.services import audit_record
 from nrm.cases import selectors, services
 from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
 from nrm.cases.models import Case, Consent, IndicatorList, Screening, ServiceDelivery
-from nrm.core.errors import NotFound
 from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
 
@@ -245,20 +243,15 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         )
 
     def _case(self, pk, action_: Action = Action.VIEW) -> Case:
-        case = (
-            restrict(Case.objects.select_related("owner", "person"), self.request.user, action_).filter(pk=pk).first()
+        return get_or_deny(
+            Case.objects.select_related("owner", "person"),
+            self.request.user,
+            action_,
+            object_type="case",
+            audit_action=f"case.{action_}",
+            audit_reason="api",
+            pk=pk,
         )
-        if case is None:
-            audit_record(
-                actor=self.request.user,
-                action=f"case.{action_}",
-                object_type="case",
-                object_id=pk,
-                outcome="denied",
-                reason="api",
-            )
-            raise NotFound
-        return case
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

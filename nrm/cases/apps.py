@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "nrm.cases"
     label = "cases"
+
+    def ready(self) -> None:
+        from nrm.cases import access  # noqa: F401  (registers the access rules of its models)

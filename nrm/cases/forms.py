@@ -471,7 +471,7 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args, user: User, case: Case, is_owner: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        mine = access.org_ids(user, access.OWNER_ROLES[access.Action.RECORD_SERVICE])
+        mine = access.owner_organisations(user, access.Action.RECORD_SERVICE)
         # The owner plans services of any organisation; a receiver records its own.
         orgs = _active_orgs() if is_owner else Organisation.objects.filter(pk__in=mine)
         self.fields["organisation"].queryset = orgs

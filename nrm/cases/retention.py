@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from nrm.accounts.access import unrestricted
 from nrm.audit.services import audit_record
 from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case, CaseNote, Person, Screening
@@ -34,7 +35,8 @@ def due_for_erasure(on: dt.date | None = None):
         else on.replace(year=on.year - years, day=28)
     )
     return (
-        Case.objects.filter(status=CaseStatus.CLOSED)
+        unrestricted(Case, "retention")
+        .filter(status=CaseStatus.CLOSED)
         .filter(Q(retain_until__lt=on) | Q(retain_until__isnull=True, closed_on__lt=limit))
         .exclude(person__linkage_key="", person__given_name="", person__family_name="")
     )

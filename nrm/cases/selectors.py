@@ -9,14 +9,24 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, can_see_identity, org_ids, restrict
-from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES
+from nrm.accounts.access import (
+    Action,
+    can_see_identity,
+    case_staff_organisations,
+    get_or_deny,
+    identity_organisations,
+    is_case_staff,
+    owner_organisations,
+    restrict,
+    restricted_prefetch,
+    unrestricted,
+)
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import ConsentPurpose
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
-from nrm.referrals.selectors import case_referrals
+from nrm.referrals.selectors import case_referrals, case_referrals_prefetch
 
 # --- Statistics ------------------------------------------------------------------------------
 # The one place that decides which cases statistics may use: every population of victims'
@@ -38,10 +48,11 @@ def cases_usable_for_statistics() -> QuerySet[Case]:
     Under the consent basis, those whose person gave the consent "use in statistics" and has not
     withdrawn it; a case without it is in no count, no table and no HTCDS file.
     """
+    cases = unrestricted(Case, "statistics consent")
     if not statistics_by_consent():
-        return Case.objects.all()
+        return cases
     consented = Consent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.STATISTICS, withdrawn_on=None)
-    return Case.objects.filter(Exists(consented))
+    return cases.filter(Exists(consented))
 
 
 def cases_left_out_of_statistics() -> int:
@@ -52,7 +63,7 @@ def cases_left_out_of_statistics() -> int:
     """
     if not statistics_by_consent():
         return 0
-    return Case.objects.exclude(pk__in=cases_usable_for_statistics().values("pk")).count()
+    return unrestricted(Case, "statistics consent").exclude(pk__in=cases_usable_for_statistics().values("pk")).count()
 
 
 def case_list(
@@ -91,7 +102,7 @@ def case_list(
             date_of_birth=identity.get("date_of_birth", ""),
             sex=identity.get("sex", ""),
         )
-        qs = qs.filter(person__linkage_key=key, owner__in=org_ids(user, IDENTITY_ROLES))
+        qs = qs.filter(person__linkage_key=key, owner__in=identity_organisations(user))
     return qs.defer(
         "person__given_name",
         "person__family_name",
@@ -111,12 +122,13 @@ def case_services(user: User, case: Case) -> QuerySet[ServiceDelivery]:
     their own organisations, and those delivered on a referral they may see: a service of
     another receiver would name it, which its referral does not show either.
     """
-    qs = ServiceDelivery.objects.filter(case=case).select_related("service_type", "organisation")
-    mine = org_ids(user, CASE_ROLES)
-    if case.owner_id in mine:
+    qs = restrict(ServiceDelivery.objects.filter(case=case), user, Action.VIEW).select_related(
+        "service_type", "organisation"
+    )
+    if is_case_staff(user, case):
         return qs
     visible = case_referrals(user, case).values("pk")
-    return qs.filter(Q(organisation__in=[case.owner_id, *mine]) | Q(referral__in=visible))
+    return qs.filter(Q(organisation__in=[case.owner_id, *case_staff_organisations(user)]) | Q(referral__in=visible))
 
 
 @dataclass
@@ -134,26 +146,27 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
 
     A denied attempt is audited too. If the audit row cannot be written the read fails.
     """
-    case = (
-        restrict(Case.objects.all(), user, Action.VIEW)
-        .select_related("owner", "person", "owner__type")
-        .filter(pk=pk)
-        .first()
+    case = get_or_deny(
+        Case.objects.select_related("owner", "person", "owner__type"),
+        user,
+        Action.VIEW,
+        object_type="case",
+        audit_action="case.view",
+        audit_reason=reason[:200],
+        pk=pk,
     )
-    if case is None:
-        raise denied(actor=user, action="case.view", object_type="case", object_id=pk, reason=reason[:200])
     show_identity = can_see_identity(user, case)
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
-    is_owner = case.owner_id in org_ids(user, CASE_ROLES)
+    is_owner = case.owner_id in case_staff_organisations(user)
     # Load what the case page, the API and the timeline show in one query per relation; notes
     # and consents only for the owner, so nobody else's request even decrypts them. Referrals
     # and services are loaded through the access rule: they name the organisations involved.
     lookups = [
         "forms",
         "screenings",
-        Prefetch("referrals", case_referrals(user, case)),
+        case_referrals_prefetch(user, case),
         Prefetch("identifications", Identification.objects.select_related("organisation")),
-        Prefetch("services", case_services(user, case)),
+        restricted_prefetch("services", case_services(user, case), user, Action.VIEW),
     ]
     if is_owner:
         lookups += ["notes", Prefetch("consents", Consent.objects.select_related("organisation"))]
@@ -250,9 +263,14 @@ def screening_list(user: User) -> QuerySet[Screening]:
 @atomic_audited
 def screening_get(user: User, pk: int) -> Screening:
     """Return a screening of the user's organisations, audited; anything else is NotFound."""
-    screening = screening_list(user).filter(pk=pk).first()
-    if screening is None:
-        raise denied(actor=user, action="screening.view", object_type="screening", object_id=pk)
+    screening = get_or_deny(
+        Screening.objects.select_related("organisation"),
+        user,
+        Action.SCREEN,
+        object_type="screening",
+        audit_action="screening.view",
+        pk=pk,
+    )
     audit_record(
         actor=user,
         action="screening.view",
@@ -273,7 +291,9 @@ def cases_to_identify(user: User) -> QuerySet[Case]:
     from nrm.referrals.models import Referral
 
     waiting = Referral.objects.filter(
-        kind=ReferralKind.IDENTIFICATION, status__in=ACTIVE_STATES, to_org__in=org_ids(user, {"identifier"})
+        kind=ReferralKind.IDENTIFICATION,
+        status__in=ACTIVE_STATES,
+        to_org__in=owner_organisations(user, Action.IDENTIFY),
     ).values("case_id")
     return (
         restrict(Case.objects.all(), user, Action.IDENTIFY)
@@ -290,16 +310,17 @@ def subject_access_export(user: User, pk: int) -> dict:
     Only the owning organisation's case managers may produce it; it is audited like a read.
     Another organisation's case, or a missing one, is NotFound.
     """
-    from nrm.accounts.access import OWNER_ROLES
 
-    case = (
-        restrict(Case.objects.all(), user, Action.MANAGE)
-        .filter(pk=pk, owner__in=org_ids(user, OWNER_ROLES[Action.MANAGE]))
-        .select_related("person", "owner")
-        .first()
+    # The owner's case managers only: a receiver that may manage the case (the identification
+    # authority protecting the victim) does not answer the person's request.
+    case = get_or_deny(
+        Case.objects.filter(owner__in=owner_organisations(user, Action.MANAGE)).select_related("person", "owner"),
+        user,
+        Action.MANAGE,
+        object_type="case",
+        audit_action="case.subject_export",
+        pk=pk,
     )
-    if case is None:
-        raise denied(actor=user, action="case.subject_export", object_type="case", object_id=pk)
     person = case.person
     cases = list(person.cases.select_related("owner").prefetch_related("forms"))
     data = {

@@ -14,7 +14,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES, Action, can, org_ids
+from nrm.accounts.access import (
+    Action,
+    can,
+    member_organisations,
+    owner_organisations,
+    receiver_organisations,
+)
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import (
@@ -50,7 +56,7 @@ from nrm.core.validation import today as _today
 
 
 def _require_member(actor: User, organisation: Organisation, action: Action, field: str = "organisation") -> None:
-    if organisation.pk not in org_ids(actor, OWNER_ROLES[action]):
+    if organisation.pk not in owner_organisations(actor, action):
         raise invalid(field, _("You cannot act for this organisation."))
 
 
@@ -285,7 +291,7 @@ def case_open(
 
 def _lock_owned_case(actor: User, case: Case, action: Action) -> Case:
     """Like :func:`_lock_case`, for what only the owning organisation may do (consent)."""
-    if case.owner_id not in org_ids(actor, OWNER_ROLES[action]):
+    if case.owner_id not in owner_organisations(actor, action):
         raise denied(actor=actor, action=f"case.{action}", object_type="case", object_id=case.pk)
     return case
 
@@ -453,7 +459,7 @@ def identification_decide(
     # The deciding organisation is the one through which the actor may identify this case: the
     # owner, or an identification authority that accepted a referral of it.
     orgs = Organisation.objects.filter(
-        pk__in=org_ids(actor, {"identifier"}), type__is_identification_authority=True
+        pk__in=owner_organisations(actor, Action.IDENTIFY), type__is_identification_authority=True
     ).order_by("pk")
     org = orgs.filter(pk=case.owner_id).first() or (
         orgs.filter(referrals_received__case=case, referrals_received__status__in=ACTIVE_STATES).first()
@@ -505,7 +511,7 @@ def service_record(
     _lock_case(actor, case, Action.RECORD_SERVICE)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed."), field="status")
-    if organisation.pk not in org_ids(actor) and case.owner_id not in org_ids(actor):
+    if organisation.pk not in member_organisations(actor) and case.owner_id not in member_organisations(actor):
         raise invalid("organisation", _("You cannot record services for this organisation."))
     _check_choice("status", status, ServiceStatus)
     _validate_service_dates(status, started_on, ended_on)
@@ -541,10 +547,10 @@ def _check_service_referral(actor: User, case: Case, organisation: Organisation,
     """
     if referral.case_id != case.pk:
         raise invalid("referral", _("The referral belongs to another case."))
-    if case.owner_id in org_ids(actor, OWNER_ROLES[Action.RECORD_SERVICE]):
+    if case.owner_id in owner_organisations(actor, Action.RECORD_SERVICE):
         return
-    if referral.to_org_id != organisation.pk or referral.to_org_id not in org_ids(
-        actor, RECEIVER_ROLES[Action.RECORD_SERVICE]
+    if referral.to_org_id != organisation.pk or referral.to_org_id not in receiver_organisations(
+        actor, Action.RECORD_SERVICE
     ):
         raise invalid("referral", _("Choose a referral addressed to the organisation delivering the service."))
 
@@ -561,7 +567,7 @@ def _validate_service_dates(status: str, started_on, ended_on) -> None:
 def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: int, **changes) -> ServiceDelivery:
     """Update a service's status, dates and outcome (optimistic locking)."""
     _lock_case(actor, delivery.case, Action.RECORD_SERVICE)
-    mine = org_ids(actor, OWNER_ROLES[Action.RECORD_SERVICE])
+    mine = owner_organisations(actor, Action.RECORD_SERVICE)
     if delivery.organisation_id not in mine and delivery.case.owner_id not in mine:
         raise denied(actor=actor, action="service.update", object_type="case", object_id=delivery.case_id)
     if delivery.case.status == CaseStatus.CLOSED:

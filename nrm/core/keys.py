@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.db import transaction
 
+from nrm.accounts.access import unrestricted
 from nrm.core import crypto
 from nrm.core.fields import EncryptedTextField
 
@@ -35,7 +36,8 @@ def rotate_keys(*, batch: int = 2000, progress: Callable[[str, int], None] | Non
         last_pk = 0
         while True:
             rows = list(
-                model._base_manager.filter(pk__gt=last_pk)
+                unrestricted(model._base_manager.all(), "key rotation")
+                .filter(pk__gt=last_pk)
                 .order_by("pk")
                 .values_list("pk", *names)[:batch]
                 .using("default")

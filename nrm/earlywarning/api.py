@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from nrm.accounts.access import WarningAction, warning_org_ids
+from nrm.accounts.access import WarningAction, warning_organisations
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.earlywarning import selectors, services
@@ -222,7 +222,7 @@ class ObservationViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.Ge
         org = acting_organisation(
             request.user,
             data.pop("organisation", None),
-            warning_org_ids(request.user, WarningAction.OBSERVE),
+            warning_organisations(request.user, WarningAction.OBSERVE),
             refuse=None,
         )
         observation = services.observation_record(actor=request.user, organisation=org, **data)
@@ -334,6 +334,9 @@ class ThresholdViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
         return Response(
             WarningThresholdSerializer(self._save(request, None, False)).data, status=status.HTTP_201_CREATED
         )
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        return Response(WarningThresholdSerializer(selectors.threshold_get(request.user, int(pk))).data)
 
     def update(self, request: Request, pk=None) -> Response:
         threshold = selectors.threshold_get(request.user, int(pk))

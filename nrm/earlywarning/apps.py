@@ -6,4 +6,7 @@ class EarlyWarningConfig(AppConfig):
     label = "earlywarning"
 
     def ready(self) -> None:
-        from nrm.earlywarning import statistics  # noqa: F401  (registers populations and tables)
+        from nrm.earlywarning import (
+            access,  # noqa: F401  (registers the access rules of its models)
+            statistics,  # noqa: F401  (registers populations and tables)
+        )

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nrm.accounts.access import WarningAction, warning_org_ids
+from nrm.accounts.access import WarningAction, warning_organisations
 from nrm.accounts.models import Organisation, User
 from nrm.earlywarning import risk
 from nrm.earlywarning.choices import SCALE, AlertStatus
@@ -120,7 +120,7 @@ class ObservationForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        orgs = warning_org_ids(user, WarningAction.OBSERVE)
+        orgs = warning_organisations(user, WarningAction.OBSERVE)
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=orgs)
         if len(orgs) == 1:
             self.fields["organisation"].initial = orgs[0]

@@ -15,15 +15,9 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from nrm.accounts.access import (
-    WarningAction,
-    alert_filter,
-    observation_filter,
-    reads_national_statistics,
-    warning_org_ids,
-)
+from nrm.accounts.access import WarningAction, get_or_deny, reads_national_statistics, restrict, warning_organisations
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.core.errors import NotFound
 from nrm.earlywarning import risk
 from nrm.earlywarning.choices import SCALE, AlertStatus, risk_level
@@ -32,7 +26,7 @@ from nrm.earlywarning.models import Alert, AlertThreshold, Observation, RiskIndi
 
 def takes_part(user: User) -> bool:
     """Return True if ``user`` reads early warning at all (observers, the Coordinator's office, analysts)."""
-    return bool(warning_org_ids(user, WarningAction.VIEW)) or reads_national_statistics(user)
+    return bool(warning_organisations(user, WarningAction.VIEW)) or reads_national_statistics(user)
 
 
 def group_list() -> QuerySet[VulnerableGroup]:
@@ -62,7 +56,7 @@ def observation_list(
 ) -> QuerySet[Observation]:
     """Return the observations ``user`` sees, filtered, newest first; notes are not read."""
     qs = (
-        Observation.objects.filter(observation_filter(user))
+        restrict(Observation.objects.all(), user, WarningAction.VIEW)
         .select_related("group", "indicator", "organisation")
         .defer("note")
     )
@@ -82,15 +76,14 @@ def observation_list(
 @atomic_audited
 def observation_get(user: User, pk: int) -> Observation:
     """Return one observation ``user`` sees, with its note; the read is audited, and so is a refusal."""
-    found = (
-        Observation.objects.filter(observation_filter(user), pk=pk)
-        .select_related("group", "indicator", "organisation", "recorded_by")
-        .first()
+    found = get_or_deny(
+        Observation.objects.select_related("group", "indicator", "organisation", "recorded_by"),
+        user,
+        WarningAction.VIEW,
+        object_type="warning_observation",
+        audit_action="earlywarning.observation_view",
+        pk=pk,
     )
-    if found is None:
-        raise denied(
-            actor=user, action="earlywarning.observation_view", object_type="warning_observation", object_id=pk
-        )
     audit_record(
         actor=user,
         action="earlywarning.observation_view",
@@ -160,7 +153,7 @@ def risk_matrix(
     as_of = as_of or timezone.localdate()
     if isinstance(group, str):
         group = VulnerableGroup.objects.filter(code=group).first() if group else None
-    qs = Observation.objects.filter(observation_filter(user))
+    qs = restrict(Observation.objects.all(), user, WarningAction.VIEW)
     if group is not None:
         qs = qs.filter(group=group)
     groups = {g.pk: g for g in VulnerableGroup.objects.all()}
@@ -200,7 +193,7 @@ _STATUS_ORDER = Case(
 
 def alert_list(user: User, *, status: str = "", group: str = "", region: str = "") -> QuerySet[Alert]:
     """Return the alerts ``user`` sees, open first, then acknowledged, then closed; newest first within."""
-    qs = Alert.objects.filter(alert_filter(user)).select_related("group")
+    qs = restrict(Alert.objects.all(), user, WarningAction.VIEW).select_related("group")
     if status:
         qs = qs.filter(status=status)
     if group:
@@ -212,34 +205,31 @@ def alert_list(user: User, *, status: str = "", group: str = "", region: str = "
 
 def alert_get(user: User, pk: int) -> Alert:
     """Return one alert ``user`` sees, with its recipients and history; anything else is NotFound (audited)."""
-    found = (
-        Alert.objects.filter(alert_filter(user), pk=pk)
-        .select_related("group", "threshold")
-        .prefetch_related("recipients", "events__actor", "events__organisation")
-        .first()
+    return get_or_deny(
+        Alert.objects.select_related("group", "threshold").prefetch_related(
+            "recipients", "events__actor", "events__organisation"
+        ),
+        user,
+        WarningAction.VIEW,
+        object_type="warning_alert",
+        audit_action="earlywarning.alert_view",
+        audit_reason="not raised to the user's organisations",
+        pk=pk,
     )
-    if found is None:
-        audit_record(
-            actor=user,
-            action="earlywarning.alert_view",
-            object_type="warning_alert",
-            object_id=pk,
-            outcome="denied",
-            reason="not raised to the user's organisations",
-        )
-        raise NotFound
-    return found
 
 
 def threshold_list(user: User) -> QuerySet[AlertThreshold]:
     """Return the thresholds, to anyone taking part in early warning (others: none)."""
-    if not takes_part(user):
-        return AlertThreshold.objects.none()
-    return AlertThreshold.objects.select_related("group", "set_by")
+    return restrict(AlertThreshold.objects.select_related("group", "set_by"), user, WarningAction.VIEW)
 
 
-def threshold_get(user: User, pk: int) -> AlertThreshold:
-    found = threshold_list(user).filter(pk=pk).first()
-    if found is None:
-        raise NotFound
-    return found
+def threshold_get(user: User, pk: int, action: WarningAction = WarningAction.VIEW) -> AlertThreshold:
+    """Return threshold ``pk`` if ``user`` may ``action`` it; anything else is an audited NotFound."""
+    return get_or_deny(
+        AlertThreshold.objects.select_related("group", "set_by"),
+        user,
+        action,
+        object_type="warning_threshold",
+        audit_action="earlywarning.threshold",
+        pk=pk,
+    )

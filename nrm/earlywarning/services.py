@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import WarningAction, manages_early_warning, warning_org_ids
+from nrm.accounts.access import WarningAction, get_or_deny, manages_early_warning, unrestricted, warning_organisations
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import Conflict, invalid
@@ -77,7 +77,7 @@ def observation_record(
     ``impact`` defaults to the indicator's. An alert raised or escalated by this observation is
     part of the same transaction.
     """
-    if organisation is None or organisation.pk not in warning_org_ids(actor, WarningAction.OBSERVE):
+    if organisation is None or organisation.pk not in warning_organisations(actor, WarningAction.OBSERVE):
         raise invalid("organisation", _("You cannot record observations for this organisation."))
     if not isinstance(indicator, RiskIndicator):
         found = RiskIndicator.objects.select_related("group").filter(code=str(indicator or "")).first()
@@ -208,7 +208,7 @@ def _thresholds_for(group: VulnerableGroup, region: str) -> list[AlertThreshold]
 def _crossing(group: VulnerableGroup, region: str, as_of: dt.date) -> tuple[AlertThreshold, risk.Cell] | None:
     """Return the threshold the cell crosses with the highest score, and the cell over its window."""
     best = None
-    qs = Observation.objects.filter(group=group, region=region)
+    qs = unrestricted(Observation, "early warning").filter(group=group, region=region)
     for threshold in _thresholds_for(group, region):
         found = risk.cells(qs, as_of=as_of, window_days=threshold.window_days)
         if not found:
@@ -228,12 +228,16 @@ def _recipients(group: VulnerableGroup, region: str, as_of: dt.date, window_days
     The Coordinator's office, the organisations that observed in the window, and the active
     organisations of the group's concerned types in the region.
     """
-    observers = Observation.objects.filter(
-        group=group,
-        region=region,
-        observed_on__gte=risk.window_start(as_of, window_days),
-        observed_on__lte=as_of,
-    ).values("organisation_id")
+    observers = (
+        unrestricted(Observation, "early warning")
+        .filter(
+            group=group,
+            region=region,
+            observed_on__gte=risk.window_start(as_of, window_days),
+            observed_on__lte=as_of,
+        )
+        .values("organisation_id")
+    )
     return sorted(
         set(
             Organisation.objects.filter(is_active=True)
@@ -360,7 +364,8 @@ def alerts_evaluate(
     if not widest:
         return []
     keys = (
-        Observation.objects.filter(observed_on__gte=risk.window_start(as_of, widest), observed_on__lte=as_of)
+        unrestricted(Observation, "early warning")
+        .filter(observed_on__gte=risk.window_start(as_of, widest), observed_on__lte=as_of)
         .order_by("group_id", "region")
         .values_list("group_id", "region")
         .distinct()
@@ -383,21 +388,24 @@ def acting_organisation(actor: User, alert: Alert) -> int | None:
     The Coordinator's office may, for any alert; so may the staff of a recipient organisation
     (observing roles, not analysts).
     """
-    manage = warning_org_ids(actor, WarningAction.MANAGE)
+    manage = warning_organisations(actor, WarningAction.MANAGE)
     if manage:
         return manage[0]
-    mine = set(warning_org_ids(actor, WarningAction.OBSERVE))
+    mine = set(warning_organisations(actor, WarningAction.OBSERVE))
     theirs = set(alert.recipients.values_list("pk", flat=True))
     both = sorted(mine & theirs)
     return both[0] if both else None
 
 
 def _locked(actor: User, alert: Alert, action: str) -> Alert:
-    from nrm.accounts.access import alert_filter
-
-    found = Alert.objects.select_for_update().filter(alert_filter(actor), pk=alert.pk).first()
-    if found is None:
-        raise denied(actor=actor, action=action, object_type="warning_alert", object_id=alert.pk)
+    found = get_or_deny(
+        Alert.objects.select_for_update(),
+        actor,
+        WarningAction.VIEW,
+        object_type="warning_alert",
+        audit_action=action,
+        pk=alert.pk,
+    )
     return found
 
 
@@ -459,7 +467,13 @@ def alert_close(*, actor: User, alert: Alert, note: str, at: dt.datetime | None 
     if found.status == AlertStatus.CLOSED:
         raise Conflict(_("This alert is already closed."), field="status")
     return _step(
-        actor, found, EventKind.CLOSED, AlertStatus.CLOSED, note, at, warning_org_ids(actor, WarningAction.MANAGE)[0]
+        actor,
+        found,
+        EventKind.CLOSED,
+        AlertStatus.CLOSED,
+        note,
+        at,
+        warning_organisations(actor, WarningAction.MANAGE)[0],
     )
 
 
@@ -483,5 +497,11 @@ def alert_reopen(*, actor: User, alert: Alert, note: str, at: dt.datetime | None
     if other.exists():
         raise Conflict(_("This group and region already have an open alert."), field="status")
     return _step(
-        actor, found, EventKind.REOPENED, AlertStatus.OPEN, note, at, warning_org_ids(actor, WarningAction.MANAGE)[0]
+        actor,
+        found,
+        EventKind.REOPENED,
+        AlertStatus.OPEN,
+        note,
+        at,
+        warning_organisations(actor, WarningAction.MANAGE)[0],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Case, CharField, ExpressionWrapper, F, IntegerField, Value, When
 
+from nrm.accounts.access import unrestricted
 from nrm.earlywarning.choices import RiskLevel
 from nrm.reporting.engine import Population, Source, Year, category, register_dimension, register_population
 from nrm.reporting.tables import REPORTS, Report, register
@@ -27,7 +28,7 @@ def _level_labels() -> dict[str, str]:
 def _observations() -> Source:
     from nrm.earlywarning.models import Observation
 
-    qs = Observation.objects.annotate(
+    qs = unrestricted(Observation, "national statistics").annotate(
         _ew_score=ExpressionWrapper(F("likelihood") * F("impact"), output_field=IntegerField())
     )
     level = Case(
@@ -55,7 +56,7 @@ def _alerts() -> Source:
     from nrm.earlywarning.models import Alert
 
     return Source(
-        Alert.objects.all(),
+        unrestricted(Alert, "national statistics"),
         {
             "year": Year("raised_at"),
             "vulnerable_group": category(F("group__code")),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from nrm.accounts.access import WarningAction, manages_early_warning, warning_org_ids
+from nrm.accounts.access import WarningAction, manages_early_warning, warning_organisations
 from nrm.audit.services import audit_record
 from nrm.core.spreadsheet import safe_cell
 from nrm.earlywarning import selectors, services
@@ -67,7 +67,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "matrix": result,
             "grid": result.grid(),
             "levels": LEVELS,
-            "can_observe": bool(warning_org_ids(request.user, WarningAction.OBSERVE)),
+            "can_observe": bool(warning_organisations(request.user, WarningAction.OBSERVE)),
         },
     )
 
@@ -83,7 +83,7 @@ def observation_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": _page(request, qs),
-            "can_observe": bool(warning_org_ids(request.user, WarningAction.OBSERVE)),
+            "can_observe": bool(warning_organisations(request.user, WarningAction.OBSERVE)),
         },
     )
 
@@ -145,7 +145,7 @@ def observation_export(request: HttpRequest) -> StreamingHttpResponse:
 @warning_reader
 def observation_new(request: HttpRequest) -> HttpResponse:
     """Record an observation; it may raise an alert."""
-    if not warning_org_ids(request.user, WarningAction.OBSERVE):
+    if not warning_organisations(request.user, WarningAction.OBSERVE):
         raise Http404
     form = ObservationForm(request.POST or None, user=request.user)
 
@@ -265,9 +265,7 @@ def thresholds(request: HttpRequest) -> HttpResponse:
 @warning_reader
 def threshold_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a threshold: the Coordinator's office only."""
-    if not manages_early_warning(request.user):
-        raise Http404
-    threshold = selectors.threshold_get(request.user, pk)
+    threshold = selectors.threshold_get(request.user, pk, WarningAction.MANAGE)
     initial = {
         "group": threshold.group.code if threshold.group else "",
         "region": threshold.region,

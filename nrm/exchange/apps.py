@@ -9,6 +9,7 @@ class ExchangeConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from nrm.cases.models import Case
+        from nrm.exchange import access  # noqa: F401  (registers the access rules of its models)
         from nrm.exchange.dedup import on_case_saved
 
         # Proposing probable duplicates where the case is opened, whichever path opened it.

@@ -33,10 +33,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import OWNER_ROLES, Action, org_ids
-from nrm.accounts.choices import CASE_ROLES
+from nrm.accounts.access import (
+    OWNER_ROLES,
+    Action,
+    case_staff_organisations,
+    get_or_deny,
+    owner_organisations,
+    restrict,
+    unrestricted,
+)
 from nrm.accounts.models import Membership, User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict
 from nrm.exchange.models import PersonLink
@@ -51,7 +58,7 @@ def propose_links(keys: Iterable[str] | None = None) -> int:
     With ``keys``, only those keys are examined (the cheap path when one case was opened).
     Existing links, whatever their status, are left as they are.
     """
-    people = Case.objects.exclude(person__linkage_key="")
+    people = unrestricted(Case, "duplicate matching").exclude(person__linkage_key="")
     if keys is not None:
         keys = [k for k in set(keys) if k]
         if not keys:
@@ -59,7 +66,8 @@ def propose_links(keys: Iterable[str] | None = None) -> int:
         people = people.filter(person__linkage_key__in=keys)
     else:
         shared = (
-            Case.objects.exclude(person__linkage_key="")
+            unrestricted(Case, "duplicate matching")
+            .exclude(person__linkage_key="")
             .values("person__linkage_key")
             .annotate(n=Count("id"))
             .filter(n__gt=1)
@@ -75,7 +83,9 @@ def propose_links(keys: Iterable[str] | None = None) -> int:
     if not pairs:
         return 0
     existing = set(
-        PersonLink.objects.filter(case_a__in={a for _k, a, _b in pairs}).values_list("case_a_id", "case_b_id")
+        unrestricted(PersonLink, "duplicate matching")
+        .filter(case_a__in={a for _k, a, _b in pairs})
+        .values_list("case_a_id", "case_b_id")
     )
     now = timezone.now()
     new = [
@@ -172,8 +182,7 @@ def duplicate_list(user: User, *, status: str = "") -> QuerySet[PersonLink]:
 
     Seeing a link is for the owner's case staff; what they are shown of it is :func:`duplicate_views`.
     """
-    mine = org_ids(user, CASE_ROLES)
-    qs = PersonLink.objects.filter(Q(case_a__owner__in=mine) | Q(case_b__owner__in=mine)).select_related(
+    qs = restrict(PersonLink.objects.all(), user, Action.VIEW).select_related(
         "case_a__owner", "case_b__owner", "decided_by"
     )
     if status:
@@ -202,7 +211,7 @@ class LinkView:
 
 def link_view(user: User, link: PersonLink) -> LinkView:
     """Return ``link`` oriented from the user's side (their own case first), hiding the other side."""
-    mine = set(org_ids(user, CASE_ROLES))
+    mine = set(case_staff_organisations(user))
     a_mine = link.case_a.owner_id in mine
     side = PersonLink.Side.A if a_mine else PersonLink.Side.B
     case, other = (link.case_a, link.case_b) if a_mine else (link.case_b, link.case_a)
@@ -243,16 +252,16 @@ def duplicate_views(user: User, links: Iterable[PersonLink], *, reason: str = "l
 
 def _locked(actor: User, link_id: int, action: str) -> tuple[PersonLink, str, int]:
     """Return the link locked for update, the actor's side and organisation; anything else is an audited 404."""
-    link = (
-        PersonLink.objects.select_for_update()
-        .select_related("case_a__owner", "case_b__owner")
-        .filter(pk=link_id)
-        .first()
+    # Visible but not decidable (a frontline worker) and invisible alike: not found.
+    link = get_or_deny(
+        PersonLink.objects.select_for_update().select_related("case_a__owner", "case_b__owner"),
+        actor,
+        Action.MANAGE,
+        object_type="person_link",
+        audit_action=action,
+        pk=link_id,
     )
-    deciders = set(org_ids(actor, DECIDE_ROLES))
-    if link is None or not ({link.case_a.owner_id, link.case_b.owner_id} & deciders):
-        # Visible but not decidable (a frontline worker) and invisible alike: not found.
-        raise denied(actor=actor, action=action, object_type="person_link", object_id=link_id)
+    deciders = set(owner_organisations(actor, Action.MANAGE))
     if link.case_a.owner_id in deciders:
         return link, PersonLink.Side.A, link.case_a.owner_id
     return link, PersonLink.Side.B, link.case_b.owner_id
@@ -324,7 +333,7 @@ def person_clusters(case_ids: Iterable[int] | None = None) -> dict[int, int]:
     Cases absent from the result stand for themselves. Counting distinct values of
     ``clusters.get(case_id, case_id)`` counts each person once.
     """
-    links = PersonLink.objects.filter(status=PersonLink.Status.CONFIRMED)
+    links = unrestricted(PersonLink, "duplicate matching").filter(status=PersonLink.Status.CONFIRMED)
     if case_ids is not None:
         ids = list(case_ids)
         links = links.filter(Q(case_a__in=ids) | Q(case_b__in=ids))

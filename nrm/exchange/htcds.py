@@ -25,8 +25,14 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from nrm.accounts.access import OWNER_ROLES, Action, org_ids, restrict
-from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, Role
+from nrm.accounts.access import (
+    Action,
+    case_staff_organisations,
+    identity_organisations,
+    owner_organisations,
+    restrict,
+    unrestricted,
+)
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import audit_record
 from nrm.cases import services as case_services
@@ -457,7 +463,7 @@ def htcds_export(
     # statistics" stays out (unless the law is the basis, NRM_STATISTICS_BASIS).
     usable = cases_usable_for_statistics()
     cases = (
-        (restrict(usable, actor, Action.VIEW) if actor is not None else usable)
+        (restrict(usable, actor, Action.VIEW) if actor is not None else unrestricted(usable, "htcds export"))
         .select_related("person", "owner")
         .prefetch_related(
             "forms",
@@ -470,8 +476,8 @@ def htcds_export(
     from nrm.referrals.choices import ACTIVE_STATES
     from nrm.referrals.models import Referral
 
-    identity_orgs = set(org_ids(actor, IDENTITY_ROLES)) if actor is not None else set()
-    staff_orgs = set(org_ids(actor, CASE_ROLES)) if actor is not None else set()
+    identity_orgs = set(identity_organisations(actor)) if actor is not None else set()
+    staff_orgs = set(case_staff_organisations(actor)) if actor is not None else set()
     shared = set(
         Referral.objects.filter(to_org__in=identity_orgs, status__in=ACTIVE_STATES, shares_identity=True).values_list(
             "case_id", flat=True
@@ -531,7 +537,7 @@ class HtcdsImportResult:
 
 def import_organisation(actor: User, code: str | None) -> Organisation:
     """Return the organisation the import creates cases in: ``code``, or the actor's only one."""
-    allowed = org_ids(actor, OWNER_ROLES[Action.MANAGE])
+    allowed = owner_organisations(actor, Action.MANAGE)
     if code:
         org = Organisation.objects.filter(code=code, pk__in=allowed).first()
         if org is None:
@@ -706,7 +712,7 @@ def _import_row(actor: User, organisation: Organisation, row: ParsedRow, plan: d
         case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.STATISTICS, given_on=case.opened_on)
     if plan["decision"] != Decision.PENDING:
         if (
-            organisation.pk not in org_ids(actor, {Role.IDENTIFIER})
+            organisation.pk not in owner_organisations(actor, Action.IDENTIFY)
             or not organisation.type.is_identification_authority
         ):
             raise ValidationError(
@@ -738,7 +744,7 @@ def htcds_import(
 
     Raise :class:`ImportFailed` listing every problem by row and column; then nothing is stored.
     """
-    if organisation.pk not in org_ids(actor, OWNER_ROLES[Action.MANAGE]):
+    if organisation.pk not in owner_organisations(actor, Action.MANAGE):
         raise ImportFailed(f"{actor.username} cannot import cases for {organisation.code}")
     rows, warnings = read_htcds(path)
     plans = [(row, _row_plan(row, warnings)) for row in rows]

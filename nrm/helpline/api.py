@@ -15,14 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nrm.accounts.access import helpline_call_filter, helpline_org_ids, reads_national_statistics
+from nrm.accounts.access import Action, get_or_deny, helpline_organisations, reads_national_statistics
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
-from nrm.audit.services import audit_record
 from nrm.cases.api import ScreeningSerializer
 from nrm.cases.choices import AgeBand, Sex
-from nrm.core.errors import NotFound
 from nrm.helpline import selectors, services
 from nrm.helpline.choices import Channel
 from nrm.helpline.models import Call, Topic
@@ -113,7 +111,7 @@ class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericVi
         org = acting_organisation(
             request.user,
             data.pop("organisation", None),
-            helpline_org_ids(request.user),
+            helpline_organisations(request.user),
             choose="Choose the helpline you act for.",
             refuse="You cannot log calls for this organisation.",
         )
@@ -129,17 +127,15 @@ class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericVi
     @action(detail=True, methods=["post"], url_path="to-screening")
     def to_screening(self, request: Request, pk=None) -> Response:
         """Turn the call into an anonymous screening in one step; a second time is a 409."""
-        call = Call.objects.filter(helpline_call_filter(request.user), pk=pk).first()
-        if call is None:
-            audit_record(
-                actor=request.user,
-                action="helpline.convert",
-                object_type="helpline_call",
-                object_id=pk,
-                outcome="denied",
-                reason="api",
-            )
-            raise NotFound
+        call = get_or_deny(
+            Call.objects.all(),
+            request.user,
+            Action.VIEW,
+            object_type="helpline_call",
+            audit_action="helpline.convert",
+            audit_reason="api",
+            pk=pk,
+        )
         s = ToScreeningSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         screening = services.helpline_call_to_screening(actor=request.user, call=call, **s.validated_data)

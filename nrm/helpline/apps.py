@@ -6,6 +6,8 @@ class HelplineConfig(AppConfig):
     label = "helpline"
 
     def ready(self) -> None:
+        from nrm.helpline import access  # noqa: F401  (registers the access rules of its models)
+
         # The helpline populations and standard tables join the statistics engine (family "helpline").
         from nrm.helpline.statistics import register_all
 

@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nrm.accounts.access import helpline_org_ids
+from nrm.accounts.access import helpline_organisations
 from nrm.accounts.models import Organisation, User
 from nrm.cases.forms import ScreeningForm
 from nrm.cases.models import IndicatorList
@@ -87,7 +87,7 @@ class CallForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        orgs = helpline_org_ids(user)
+        orgs = helpline_organisations(user)
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=orgs)
         if len(orgs) == 1:
             self.fields["organisation"].initial = orgs[0]

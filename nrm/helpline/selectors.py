@@ -14,9 +14,16 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import helpline_call_filter, helpline_org_ids, reads_national_statistics
+from nrm.accounts.access import (
+    Action,
+    get_or_deny,
+    helpline_organisations,
+    reads_national_statistics,
+    restrict,
+    unrestricted,
+)
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.helpline.models import Call
 from nrm.reporting.engine import StatTable
 
@@ -26,7 +33,7 @@ def call_list(
 ) -> QuerySet[Call]:
     """Return the calls of ``user``'s helplines, filtered (``month`` as YYYY-MM); notes are not read."""
     qs = (
-        Call.objects.filter(helpline_call_filter(user))
+        restrict(Call.objects.all(), user, Action.VIEW)
         .select_related("topic", "organisation", "referred_to")
         .defer("notes")
     )
@@ -49,13 +56,14 @@ def call_list(
 @atomic_audited
 def call_get(user: User, pk: int) -> Call:
     """Return one call of ``user``'s helplines with its notes, audited; anything else is NotFound."""
-    call = (
-        Call.objects.filter(helpline_call_filter(user), pk=pk)
-        .select_related("topic", "organisation", "referred_to", "screening")
-        .first()
+    call = get_or_deny(
+        Call.objects.select_related("topic", "organisation", "referred_to", "screening"),
+        user,
+        Action.VIEW,
+        object_type="helpline_call",
+        audit_action="helpline.view",
+        pk=pk,
     )
-    if call is None:
-        raise denied(actor=user, action="helpline.view", object_type="helpline_call", object_id=pk)
     audit_record(
         actor=user,
         action="helpline.view",
@@ -72,9 +80,9 @@ def statistics_scope(user: User) -> QuerySet[Call]:
     Anyone else is refused with PermissionDenied.
     """
     if reads_national_statistics(user):
-        return Call.objects.all()
-    if helpline_org_ids(user):
-        return Call.objects.filter(helpline_call_filter(user))
+        return unrestricted(Call, "national statistics")
+    if helpline_organisations(user):
+        return restrict(Call.objects.all(), user, Action.VIEW)
     raise PermissionDenied(_("Helpline statistics are for the Coordinator's office, analysts and helpline staff."))
 
 

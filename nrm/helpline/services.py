@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import helpline_call_filter, helpline_org_ids
+from nrm.accounts.access import Action, get_or_deny, helpline_organisations
 from nrm.accounts.models import Organisation, User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import AgeBand, Sex
 from nrm.cases.models import IndicatorList, Screening
 from nrm.cases.services import screening_record
@@ -39,7 +39,7 @@ def call_log(
     notes: str = "",
 ) -> Call:
     """Log a call or message to the helpline, without the caller's identity."""
-    if organisation.pk not in helpline_org_ids(actor):
+    if organisation.pk not in helpline_organisations(actor):
         raise invalid("organisation", _("You cannot log calls for this organisation."))
     if channel not in Channel.values:
         raise invalid("channel", _("“%(value)s” is not a valid choice.") % {"value": channel})
@@ -101,9 +101,14 @@ def helpline_call_to_screening(
     dated the day of the call, with channel "helpline". A call becomes one screening at most: a
     second conversion is a :class:`Conflict` and stores nothing.
     """
-    found = Call.objects.select_for_update().filter(helpline_call_filter(actor), pk=call.pk).first()
-    if found is None:
-        raise denied(actor=actor, action="helpline.convert", object_type="helpline_call", object_id=call.pk)
+    found = get_or_deny(
+        Call.objects.select_for_update(),
+        actor,
+        Action.VIEW,
+        object_type="helpline_call",
+        audit_action="helpline.convert",
+        pk=call.pk,
+    )
     if found.screening_id:
         raise Conflict(_("This call was already turned into a screening."), field="screening")
     screening = screening_record(

@@ -11,6 +11,7 @@ from django.db.models import CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear, LPad
 from django.utils.translation import gettext as _
 
+from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import DIMENSIONS, Population, Source, category, register_dimension, register_population
 from nrm.reporting.tables import REPORTS, Report, register
 
@@ -51,7 +52,7 @@ def _exprs() -> dict:
 def calls() -> QuerySet:
     from nrm.helpline.models import Call
 
-    return Call.objects.all()
+    return unrestricted(Call, "national statistics")
 
 
 def _calls() -> Source:

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import helpline_org_ids, reads_national_statistics
+from nrm.accounts.access import helpline_organisations, reads_national_statistics
 from nrm.cases import services as case_services
 from nrm.helpline import selectors, services
 from nrm.helpline.choices import Channel
@@ -34,7 +34,7 @@ PAGE_SIZE = 50
 # The staff of a helpline; anyone else finds no page here, and an attempt at a particular call
 # is an audited denial.
 helpline_staff = role_gate(
-    lambda user: bool(helpline_org_ids(user)),
+    lambda user: bool(helpline_organisations(user)),
     record="helpline_call",
     action="helpline.view",
     reason="role without helpline access",
@@ -135,7 +135,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     """
     form = StatisticsForm(request.GET or None)
     year = form.cleaned_data["year"] if form.is_bound and form.is_valid() else None
-    context: dict = {"form": form, "is_staff": bool(helpline_org_ids(request.user)), "marker": MARKER}
+    context: dict = {"form": form, "is_staff": bool(helpline_organisations(request.user)), "marker": MARKER}
     if reads_national_statistics(request.user):
         query = f"?year_from={year}&year_to={year}" if year else ""
         tables = selectors.national_statistics(request.user, year=year)

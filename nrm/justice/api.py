@@ -17,14 +17,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nrm.accounts.access import Action, JusticeAction, justice_org_ids, proceeding_filter, restrict
+from nrm.accounts.access import Action, JusticeAction, get_or_deny, justice_organisations, restrict
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
-from nrm.audit.services import audit_record
 from nrm.cases.choices import Sex
 from nrm.cases.models import Case
-from nrm.core.errors import NotFound
 from nrm.justice import selectors, services
 from nrm.justice.choices import Instance, Outcome, Stage, VictimRole
 from nrm.justice.models import Charge, Defendant, Offence, Proceeding, ProceedingVictim, ProtectionMeasure, Verdict
@@ -272,22 +270,15 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         )
 
     def _proceeding(self, pk, action_: JusticeAction = JusticeAction.EDIT) -> Proceeding:
-        found = (
-            Proceeding.objects.filter(proceeding_filter(self.request.user, action_), pk=pk)
-            .select_related("owner", "owner__type")
-            .first()
+        return get_or_deny(
+            Proceeding.objects.select_related("owner", "owner__type"),
+            self.request.user,
+            action_,
+            object_type="proceeding",
+            audit_action=f"proceeding.{action_}",
+            audit_reason="api",
+            pk=pk,
         )
-        if found is None:
-            audit_record(
-                actor=self.request.user,
-                action=f"proceeding.{action_}",
-                object_type="proceeding",
-                object_id=pk,
-                outcome="denied",
-                reason="api",
-            )
-            raise NotFound
-        return found
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -306,7 +297,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         org = acting_organisation(
             request.user,
             data.pop("organisation", None),
-            justice_org_ids(request.user, JusticeAction.EDIT),
+            justice_organisations(request.user, JusticeAction.EDIT),
             refuse="You cannot open proceedings for this organisation.",
         )
         wanted = set(data.pop("cases"))
@@ -433,23 +424,15 @@ class VictimPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=VictimUpdateSerializer, responses=VictimSerializer)
     def partial_update(self, request: Request, pk=None) -> Response:
-        part = (
-            ProceedingVictim.objects.filter(
-                pk=pk, proceeding__in=Proceeding.objects.filter(proceeding_filter(request.user, JusticeAction.EDIT))
-            )
-            .select_related("proceeding", "case")
-            .first()
+        part = get_or_deny(
+            ProceedingVictim.objects.select_related("proceeding", "case"),
+            request.user,
+            JusticeAction.EDIT,
+            object_type="proceeding_victim",
+            audit_action="proceeding.victim.update",
+            audit_reason="api",
+            pk=pk,
         )
-        if part is None:
-            audit_record(
-                actor=request.user,
-                action="proceeding.victim.update",
-                object_type="proceeding_victim",
-                object_id=pk,
-                outcome="denied",
-                reason="api",
-            )
-            raise NotFound
         s = VictimUpdateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from nrm.accounts.access import Action, can
+from nrm.accounts.access import Action, can, unrestricted
 from nrm.accounts.models import Organisation
 from nrm.audit.services import audit_record
 from nrm.cases.choices import Decision
@@ -59,7 +59,8 @@ def demo_justice(*, seed: int = 2017, end_date: dt.date | None = None, fraction:
         return "proceedings: none (no police or prosecution organisations in the reference data)"
     measures = list(ProtectionMeasure.objects.values_list("code", flat=True))
     cases = list(
-        Case.objects.filter(identification_status=Decision.IDENTIFIED)
+        unrestricted(Case, "demo data")
+        .filter(identification_status=Decision.IDENTIFIED)
         .annotate(identified_on=Min("identifications__decided_on", filter=Q(identifications__decision="identified")))
         .select_related("owner", "owner__type")
         .prefetch_related("forms")

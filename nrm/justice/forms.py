@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from nrm.accounts.access import JusticeAction, justice_org_ids
+from nrm.accounts.access import JusticeAction, justice_organisations
 from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import Sex
 from nrm.cases.forms import DateInput
@@ -59,7 +59,7 @@ class ProceedingOpenForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        orgs = justice_org_ids(user, JusticeAction.EDIT)
+        orgs = justice_organisations(user, JusticeAction.EDIT)
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=orgs)
         if len(orgs) == 1:
             self.fields["organisation"].initial = orgs[0]

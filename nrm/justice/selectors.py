@@ -22,14 +22,13 @@ from django.utils.translation import gettext as _
 from nrm.accounts.access import (
     Action,
     JusticeAction,
-    case_filter,
-    justice_org_ids,
-    proceeding_filter,
-    proceeding_victim_filter,
+    get_or_deny,
+    justice_organisations,
     reads_national_statistics,
+    restrict,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case
 from nrm.justice.choices import Outcome
@@ -48,7 +47,7 @@ def proceeding_list(
 ) -> QuerySet[Proceeding]:
     """Return the proceedings ``user``'s justice organisations hold, filtered; no identity is read."""
     qs = (
-        Proceeding.objects.filter(proceeding_filter(user, JusticeAction.VIEW))
+        restrict(Proceeding.objects.all(), user, JusticeAction.VIEW)
         .select_related("owner")
         .prefetch_related("forms")
         .annotate(
@@ -84,11 +83,15 @@ def proceeding_get(user: User, pk: int, *, reason: str = "view") -> ProceedingVi
     Its defendants' identity is shown, so the read is audited with ``identity``; a denied
     attempt is audited too.
     """
-    proceeding = (
-        Proceeding.objects.filter(proceeding_filter(user, JusticeAction.VIEW), pk=pk).select_related("owner").first()
+    proceeding = get_or_deny(
+        Proceeding.objects.select_related("owner"),
+        user,
+        JusticeAction.VIEW,
+        object_type="proceeding",
+        audit_action="proceeding.view",
+        audit_reason=reason[:200],
+        pk=pk,
     )
-    if proceeding is None:
-        raise denied(actor=user, action="proceeding.view", object_type="proceeding", object_id=pk, reason=reason[:200])
     prefetch_related_objects(
         [proceeding],
         "forms",
@@ -106,10 +109,10 @@ def proceeding_get(user: User, pk: int, *, reason: str = "view") -> ProceedingVi
             .prefetch_related("protection_measures"),
         ),
     )
-    mine = set(justice_org_ids(user, JusticeAction.VIEW))
+    mine = set(justice_organisations(user, JusticeAction.VIEW))
     is_owner = proceeding.owner_id in mine
     acting = proceeding.owner_id if is_owner else min(mine & {s.organisation_id for s in proceeding.shares.all()})
-    can_edit = Proceeding.objects.filter(proceeding_filter(user, JusticeAction.EDIT), pk=pk).exists()
+    can_edit = restrict(Proceeding.objects.all(), user, JusticeAction.EDIT).filter(pk=pk).exists()
     audit_record(
         actor=user,
         action="proceeding.view",
@@ -128,11 +131,15 @@ def proceeding_for_edit(user: User, pk: int, action: JusticeAction = JusticeActi
 
     No identity is decrypted here; the services lock and check the proceeding again.
     """
-    proceeding = (
-        Proceeding.objects.filter(proceeding_filter(user, action), pk=pk).select_related("owner").defer("notes").first()
+    proceeding = get_or_deny(
+        Proceeding.objects.select_related("owner").defer("notes"),
+        user,
+        action,
+        object_type="proceeding",
+        audit_action=f"proceeding.{action}",
+        audit_reason="web",
+        pk=pk,
     )
-    if proceeding is None:
-        raise denied(actor=user, action=f"proceeding.{action}", object_type="proceeding", object_id=pk, reason="web")
     return proceeding
 
 
@@ -142,7 +149,7 @@ def cases_by_reference(user: User, references: list[str]) -> tuple[list[Case], l
     A case outside the case rule is "not found", exactly like a reference that does not exist.
     """
     found = list(
-        Case.objects.filter(case_filter(user, Action.VIEW), reference__in=references).defer(*CASE_FIELDS_SECRET)
+        restrict(Case.objects.all(), user, Action.VIEW).filter(reference__in=references).defer(*CASE_FIELDS_SECRET)
     )
     missing = sorted(set(references) - {c.reference for c in found})
     return found, missing
@@ -154,7 +161,7 @@ def cases_by_reference(user: User, references: list[str]) -> tuple[list[Case], l
 def victim_part_list(user: User, *, case: int | None = None) -> QuerySet[ProceedingVictim]:
     """Return the victims' parts of proceedings ``user`` may see: by the justice or the case rule."""
     qs = (
-        ProceedingVictim.objects.filter(proceeding_victim_filter(user))
+        restrict(ProceedingVictim.objects.all(), user, JusticeAction.VIEW)
         .select_related("proceeding", "proceeding__owner", "case")
         .prefetch_related("protection_measures")
         .defer("proceeding__notes", *CASE_SECRETS)
@@ -197,11 +204,16 @@ def verdict_summary(proceeding_id: int) -> dict[str, dict[str, int]]:
 @atomic_audited
 def victim_part_get(user: User, pk: int, *, reason: str = "view") -> VictimPartView:
     """Return one victim's part of a proceeding ``user`` may see, audited; anything else is NotFound."""
-    part = victim_part_list(user).filter(pk=pk).first()
-    if part is None:
-        raise denied(actor=user, action="proceeding.victim.view", object_type="proceeding_victim", object_id=pk)
+    part = get_or_deny(
+        victim_part_list(user),
+        user,
+        JusticeAction.VIEW,
+        object_type="proceeding_victim",
+        audit_action="proceeding.victim.view",
+        pk=pk,
+    )
     offences = list(Offence.objects.filter(charges__defendant__proceeding=part.proceeding_id).distinct())
-    can_edit = Proceeding.objects.filter(proceeding_filter(user, JusticeAction.EDIT), pk=part.proceeding_id).exists()
+    can_edit = restrict(Proceeding.objects.all(), user, JusticeAction.EDIT).filter(pk=part.proceeding_id).exists()
     audit_record(
         actor=user,
         action="proceeding.victim.view",
@@ -224,7 +236,7 @@ MEDIAN_TABLE = "justice_time_to_verdict"
 
 def can_read_statistics(user: User) -> bool:
     """Return True if ``user`` reads the justice statistics: national readers and justice staff."""
-    return reads_national_statistics(user) or bool(justice_org_ids(user, JusticeAction.VIEW))
+    return reads_national_statistics(user) or bool(justice_organisations(user, JusticeAction.VIEW))
 
 
 def _check_statistics(user: User) -> None:

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, JusticeAction, can, justice_org_ids, proceeding_filter
+from nrm.accounts.access import Action, JusticeAction, can, get_or_deny, justice_organisations
 from nrm.accounts.models import Organisation, User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import Sex
 from nrm.cases.models import Case, ExploitationForm
 from nrm.core.errors import Conflict, invalid
@@ -64,14 +64,14 @@ def _stage_index(stage: str) -> int:
 
 def _lock(actor: User, proceeding: Proceeding, action: JusticeAction = JusticeAction.EDIT) -> Proceeding:
     """Return the proceeding re-read and locked if ``actor`` may ``action`` it; else refuse as if missing."""
-    locked = (
-        Proceeding.objects.select_for_update()
-        .filter(proceeding_filter(actor, action), pk=proceeding.pk)
-        .select_related("owner")
-        .first()
+    locked = get_or_deny(
+        Proceeding.objects.select_for_update().select_related("owner"),
+        actor,
+        action,
+        object_type="proceeding",
+        audit_action=f"proceeding.{action}",
+        pk=proceeding.pk,
     )
-    if locked is None:
-        raise denied(actor=actor, action=f"proceeding.{action}", object_type="proceeding", object_id=proceeding.pk)
     return locked
 
 
@@ -129,7 +129,7 @@ def proceeding_open(
     ``forms`` default to the forms of exploitation of the cases. The actor must be able to see
     each case (the case rule): a case they cannot see is refused as if it did not exist.
     """
-    if organisation.pk not in justice_org_ids(actor, JusticeAction.EDIT):
+    if organisation.pk not in justice_organisations(actor, JusticeAction.EDIT):
         raise invalid("organisation", _("You cannot open proceedings for this organisation."))
     reference = (reference or "").strip()
     if not reference:

@@ -22,6 +22,7 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import (
     Population,
     Source,
@@ -78,7 +79,7 @@ def _forms(prefix: str) -> dict:
 def _investigations() -> Source:
     from nrm.justice.models import Proceeding
 
-    qs, person = rows_once(Proceeding.objects.all(), "pk")
+    qs, person = rows_once(unrestricted(Proceeding, "national statistics"), "pk")
     exprs = {"year": Year("investigation_on"), **_forms(""), "region": category(F("owner__region"))}
     return Source(qs, exprs, person, "proceedings", INVESTIGATIONS)
 
@@ -86,7 +87,9 @@ def _investigations() -> Source:
 def _prosecutions() -> Source:
     from nrm.justice.models import Proceeding
 
-    base = Proceeding.objects.filter(Q(charged_on__isnull=False) | Q(indicted_on__isnull=False))
+    base = unrestricted(Proceeding, "national statistics").filter(
+        Q(charged_on__isnull=False) | Q(indicted_on__isnull=False)
+    )
     qs, person = rows_once(base.annotate(prosecuted_on=Coalesce("charged_on", "indicted_on")), "pk")
     exprs = {"year": Year("prosecuted_on"), **_forms(""), "region": category(F("owner__region"))}
     return Source(qs, exprs, person, "proceedings", PROSECUTIONS)
@@ -96,7 +99,9 @@ def _convictions() -> Source:
     from nrm.justice.choices import Outcome
     from nrm.justice.models import Verdict
 
-    base = Verdict.objects.filter(outcome=Outcome.CONVICTED, charge__offence__is_trafficking=True)
+    base = unrestricted(Verdict, "national statistics").filter(
+        outcome=Outcome.CONVICTED, charge__offence__is_trafficking=True
+    )
     qs, person = rows_once(base, "charge__defendant_id")
     exprs = {
         "year": Year("decided_on"),
@@ -134,7 +139,7 @@ def victim_parts() -> QuerySet:
     """Return the victims' parts statistics may use: those whose case statistics may use (consent)."""
     from nrm.justice.models import ProceedingVictim
 
-    return counted_cases(ProceedingVictim.objects.all())
+    return counted_cases(unrestricted(ProceedingVictim, "national statistics"))
 
 
 def identified_parts() -> QuerySet:

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import JusticeAction, justice_org_ids
+from nrm.accounts.access import JusticeAction, justice_organisations
 from nrm.core.errors import invalid
 from nrm.justice import forms as jforms
 from nrm.justice import selectors, services
@@ -36,7 +36,7 @@ PAGE_SIZE = 50
 # The staff of justice organisations; anyone else finds no page here, and an attempt at a
 # particular proceeding is an audited denial.
 justice_staff = role_gate(
-    lambda user: bool(justice_org_ids(user, JusticeAction.VIEW)),
+    lambda user: bool(justice_organisations(user, JusticeAction.VIEW)),
     record="proceeding",
     reason="role without justice access",
 )
@@ -60,7 +60,7 @@ def proceeding_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "q": q,
             "stages": Stage.choices,
-            "can_open": bool(justice_org_ids(request.user, JusticeAction.EDIT)),
+            "can_open": bool(justice_organisations(request.user, JusticeAction.EDIT)),
         },
     )
 
@@ -113,7 +113,7 @@ def _form_page(
 @justice_staff
 def proceeding_new(request: HttpRequest) -> HttpResponse:
     """Open a proceeding for one of the user's justice organisations, with the victims' cases it concerns."""
-    if not justice_org_ids(request.user, JusticeAction.EDIT):
+    if not justice_organisations(request.user, JusticeAction.EDIT):
         raise Http404
     form = jforms.ProceedingOpenForm(request.POST or None, user=request.user)
 

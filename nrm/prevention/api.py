@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from nrm.accounts.access import PreventionAction, prevention_org_ids
+from nrm.accounts.access import PreventionAction, prevention_organisations
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
@@ -286,7 +286,7 @@ def _organiser(user, pk: int | None) -> Organisation | None:
     return acting_organisation(
         user,
         pk,
-        prevention_org_ids(user, PreventionAction.EDIT),
+        prevention_organisations(user, PreventionAction.EDIT),
         field="organiser",
         choose="Choose the organisation you record for.",
         refuse=None,

@@ -7,4 +7,7 @@ class PreventionConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the populations, dimensions and standard tables with the statistics engine.
-        from nrm.prevention import statistics  # noqa: F401
+        from nrm.prevention import (
+            access,  # noqa: F401  (registers the access rules of its models)
+            statistics,  # noqa: F401
+        )

@@ -87,9 +87,9 @@ def _users() -> dict[str, User] | None:
 
 
 def _organisation(user: User) -> Organisation:
-    from nrm.accounts.access import PreventionAction, prevention_org_ids
+    from nrm.accounts.access import PreventionAction, prevention_organisations
 
-    return Organisation.objects.get(pk=prevention_org_ids(user, PreventionAction.EDIT)[0])
+    return Organisation.objects.get(pk=prevention_organisations(user, PreventionAction.EDIT)[0])
 
 
 def _tasks() -> dict[str, object]:

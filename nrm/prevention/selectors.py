@@ -13,7 +13,13 @@ from collections import defaultdict
 from django.db.models import Count, IntegerField, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from nrm.accounts.access import PreventionAction, prevention_filter, prevention_org_ids, reads_national_statistics
+from nrm.accounts.access import (
+    PreventionAction,
+    get_or_deny,
+    prevention_organisations,
+    reads_national_statistics,
+    restrict,
+)
 from nrm.accounts.models import Organisation, User
 from nrm.actionplan.models import Task
 from nrm.core.errors import NotFound
@@ -32,17 +38,17 @@ from nrm.prevention.models import (
 
 def may_view(user: User) -> bool:
     """Return True if ``user`` reads any prevention records (their organisation's, or all nationally)."""
-    return bool(prevention_org_ids(user, PreventionAction.VIEW)) or reads_national_statistics(user)
+    return bool(prevention_organisations(user, PreventionAction.VIEW)) or reads_national_statistics(user)
 
 
 def may_edit(user: User) -> bool:
     """Return True if ``user`` records prevention work for some organisation."""
-    return bool(prevention_org_ids(user, PreventionAction.EDIT))
+    return bool(prevention_organisations(user, PreventionAction.EDIT))
 
 
 def editable_organisations(user: User) -> QuerySet[Organisation]:
     """Return the organisations ``user`` records prevention work for."""
-    return Organisation.objects.filter(pk__in=prevention_org_ids(user, PreventionAction.EDIT)).order_by("name")
+    return Organisation.objects.filter(pk__in=prevention_organisations(user, PreventionAction.EDIT)).order_by("name")
 
 
 def _participants() -> Coalesce:
@@ -72,7 +78,7 @@ def event_list(
     task=None,
 ) -> QuerySet[Event]:
     """Return the events ``user`` may see, filtered, with ``participants`` summed; bad filters are ignored."""
-    qs = Event.objects.filter(prevention_filter(user, PreventionAction.VIEW))
+    qs = restrict(Event.objects.all(), user, PreventionAction.VIEW)
     if (y := _year(year)) is not None:
         qs = qs.filter(starts_on__year=y)
     if kind:
@@ -95,26 +101,25 @@ def event_list(
 
 def event_get(user: User, pk: int, action: PreventionAction = PreventionAction.VIEW) -> Event:
     """Return event ``pk`` with its attendance and partners if ``user`` may ``action`` it; else NotFound."""
-    event = (
-        Event.objects.filter(prevention_filter(user, action), pk=pk)
-        .select_related("organiser", "programme", "task", "task__activity")
-        .prefetch_related(
+    return get_or_deny(
+        Event.objects.select_related("organiser", "programme", "task", "task__activity").prefetch_related(
             "partners",
             Prefetch(
                 "attendance",
                 queryset=Attendance.objects.select_related("profession", "organisation", "organisation_type"),
             ),
-        )
-        .first()
+        ),
+        user,
+        action,
+        object_type="prevention_event",
+        audit_action="prevention.event.view" if action == PreventionAction.VIEW else "prevention.event.update",
+        pk=pk,
     )
-    if event is None:
-        raise NotFound
-    return event
 
 
 def event_editable(user: User, event: Event) -> bool:
     """Return True if ``user`` may edit ``event`` (staff of its organiser)."""
-    return Event.objects.filter(prevention_filter(user, PreventionAction.EDIT), pk=event.pk).exists()
+    return restrict(Event.objects.all(), user, PreventionAction.EDIT).filter(pk=event.pk).exists()
 
 
 def participants_by_profession(event: Event) -> list[dict]:
@@ -132,7 +137,7 @@ def participants_by_profession(event: Event) -> list[dict]:
 
 def awareness_list(user: User, *, year=None, kind: str = "", organiser=None, region: str = "") -> QuerySet:
     """Return the awareness actions ``user`` may see, filtered, with ``distributed`` summed."""
-    qs = AwarenessAction.objects.filter(prevention_filter(user, PreventionAction.VIEW))
+    qs = restrict(AwarenessAction.objects.all(), user, PreventionAction.VIEW)
     if (y := _year(year)) is not None:
         qs = qs.filter(starts_on__year=y)
     if kind:
@@ -151,20 +156,19 @@ def awareness_list(user: User, *, year=None, kind: str = "", organiser=None, reg
 
 def awareness_get(user: User, pk: int) -> AwarenessAction:
     """Return awareness action ``pk`` with its materials if ``user`` may see it; else NotFound."""
-    found = (
-        AwarenessAction.objects.filter(prevention_filter(user, PreventionAction.VIEW), pk=pk)
-        .select_related("organiser", "programme", "task")
-        .prefetch_related("materials")
-        .first()
+    return get_or_deny(
+        AwarenessAction.objects.select_related("organiser", "programme", "task").prefetch_related("materials"),
+        user,
+        PreventionAction.VIEW,
+        object_type="prevention_awareness",
+        audit_action="prevention.awareness.view",
+        pk=pk,
     )
-    if found is None:
-        raise NotFound
-    return found
 
 
 def survey_list(user: User, *, year=None, organiser=None, region: str = "") -> QuerySet[KapSurvey]:
     """Return the KAP surveys ``user`` may see, filtered."""
-    qs = KapSurvey.objects.filter(prevention_filter(user, PreventionAction.VIEW))
+    qs = restrict(KapSurvey.objects.all(), user, PreventionAction.VIEW)
     if (y := _year(year)) is not None:
         qs = qs.filter(conducted_from__year=y)
     if (o := _id(organiser)) is not None:
@@ -180,10 +184,16 @@ def survey_list(user: User, *, year=None, organiser=None, region: str = "") -> Q
 
 def survey_get(user: User, pk: int) -> KapSurvey:
     """Return survey ``pk`` with its results if ``user`` may see it; else NotFound."""
-    found = survey_list(user).filter(pk=pk).first()
-    if found is None:
-        raise NotFound
-    return found
+    return get_or_deny(
+        KapSurvey.objects.select_related("organiser", "programme").prefetch_related(
+            Prefetch("results", queryset=KapResult.objects.order_by("pk"))
+        ),
+        user,
+        PreventionAction.VIEW,
+        object_type="prevention_survey",
+        audit_action="prevention.survey.view",
+        pk=pk,
+    )
 
 
 def professions() -> QuerySet[Profession]:
@@ -194,7 +204,7 @@ def regions(user: User) -> list[str]:
     """Return the regions of the events ``user`` may see, for the filters."""
     return sorted(
         set(
-            Event.objects.filter(prevention_filter(user, PreventionAction.VIEW))
+            restrict(Event.objects.all(), user, PreventionAction.VIEW)
             .exclude(region="")
             .values_list("region", flat=True)
             .distinct()
@@ -204,13 +214,13 @@ def regions(user: User) -> list[str]:
 
 def organisers(user: User) -> QuerySet[Organisation]:
     """Return the organisations whose events ``user`` may see, for the filters."""
-    seen = Event.objects.filter(prevention_filter(user, PreventionAction.VIEW)).values("organiser_id")
+    seen = restrict(Event.objects.all(), user, PreventionAction.VIEW).values("organiser_id")
     return Organisation.objects.filter(pk__in=seen).order_by("name")
 
 
 def year_summary(user: User, year: int) -> dict:
     """Return this year's figures of the records ``user`` may see: events, participants, materials, surveys."""
-    events = Event.objects.filter(prevention_filter(user, PreventionAction.VIEW), starts_on__year=year)
+    events = restrict(Event.objects.all(), user, PreventionAction.VIEW).filter(starts_on__year=year)
     by_kind = dict(events.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     participants = dict(
         Attendance.objects.filter(event__in=events.values("pk"))
@@ -219,9 +229,9 @@ def year_summary(user: User, year: int) -> dict:
         .values_list("event__kind", "n")
     )
     materials = Material.objects.filter(
-        action__in=AwarenessAction.objects.filter(
-            prevention_filter(user, PreventionAction.VIEW), starts_on__year=year
-        ).values("pk")
+        action__in=restrict(AwarenessAction.objects.all(), user, PreventionAction.VIEW)
+        .filter(starts_on__year=year)
+        .values("pk")
     )
     return {
         "year": year,
@@ -231,13 +241,13 @@ def year_summary(user: User, year: int) -> dict:
         ],
         "events": sum(by_kind.values()),
         "participants": sum(participants.values()),
-        "awareness": AwarenessAction.objects.filter(
-            prevention_filter(user, PreventionAction.VIEW), starts_on__year=year
-        ).count(),
+        "awareness": restrict(AwarenessAction.objects.all(), user, PreventionAction.VIEW)
+        .filter(starts_on__year=year)
+        .count(),
         "distributed": materials.aggregate(n=Coalesce(Sum("copies_distributed"), Value(0)))["n"],
-        "surveys": KapSurvey.objects.filter(
-            prevention_filter(user, PreventionAction.VIEW), conducted_from__year=year
-        ).count(),
+        "surveys": restrict(KapSurvey.objects.all(), user, PreventionAction.VIEW)
+        .filter(conducted_from__year=year)
+        .count(),
     }
 
 
@@ -246,15 +256,21 @@ def year_summary(user: User, year: int) -> dict:
 
 def feed_list(user: User) -> QuerySet[IndicatorFeed]:
     """Return the indicator feeds: national readers (the Coordinator's office, analysts) see them all."""
-    qs = IndicatorFeed.objects.select_related("indicator", "indicator__programme")
-    return qs if reads_national_statistics(user) else qs.none()
+    return restrict(
+        IndicatorFeed.objects.select_related("indicator", "indicator__programme"), user, PreventionAction.VIEW
+    )
 
 
 def feed_get(user: User, pk: int) -> IndicatorFeed:
-    found = feed_list(user).filter(pk=pk).first()
-    if found is None:
-        raise NotFound
-    return found
+    """Return indicator feed ``pk`` to a national reader; anyone else, or a missing one, an audited NotFound."""
+    return get_or_deny(
+        IndicatorFeed.objects.select_related("indicator", "indicator__programme"),
+        user,
+        PreventionAction.VIEW,
+        object_type="prevention_feed",
+        audit_action="prevention.feed.view",
+        pk=pk,
+    )
 
 
 def feed_figure(feed: IndicatorFeed, period_start: dt.date, period_end: dt.date) -> int:
@@ -307,7 +323,8 @@ def task_evidence(user: User, task: Task, year: int, month: int) -> dict:
     """
     first, last = month_bounds(year, month)
     events = (
-        Event.objects.filter(prevention_filter(user, PreventionAction.VIEW), task=task)
+        restrict(Event.objects.all(), user, PreventionAction.VIEW)
+        .filter(task=task)
         .filter(starts_on__gte=first, starts_on__lte=last)
         .select_related("organiser")
         .annotate(participants=_participants())
@@ -331,8 +348,8 @@ def task_evidence(user: User, task: Task, year: int, month: int) -> dict:
         )
         item["count"] += row["n"]
         by_sex[row["sex"]] += row["n"]
-    actions = AwarenessAction.objects.filter(
-        prevention_filter(user, PreventionAction.VIEW), task=task, starts_on__gte=first, starts_on__lte=last
+    actions = restrict(AwarenessAction.objects.all(), user, PreventionAction.VIEW).filter(
+        task=task, starts_on__gte=first, starts_on__lte=last
     )
     materials = (
         Material.objects.filter(action__in=actions.values("pk"))
@@ -396,7 +413,8 @@ def activity_evidence(user: User, activity_ids: list[int], year: int, month: int
     first, last = month_bounds(year, month)
     found: dict[int, dict] = {}
     events = (
-        Event.objects.filter(prevention_filter(user, PreventionAction.VIEW), task__activity__in=activity_ids)
+        restrict(Event.objects.all(), user, PreventionAction.VIEW)
+        .filter(task__activity__in=activity_ids)
         .filter(starts_on__gte=first, starts_on__lte=last)
         .values("task__activity")
         .annotate(events=Count("pk", distinct=True), participants=Coalesce(Sum("attendance__count"), Value(0)))
@@ -406,12 +424,13 @@ def activity_evidence(user: User, activity_ids: list[int], year: int, month: int
         found[row["task__activity"]] = {"events": row["events"], "participants": row["participants"], "distributed": 0}
     materials = (
         Material.objects.filter(
-            action__in=AwarenessAction.objects.filter(
-                prevention_filter(user, PreventionAction.VIEW),
+            action__in=restrict(AwarenessAction.objects.all(), user, PreventionAction.VIEW)
+            .filter(
                 task__activity__in=activity_ids,
                 starts_on__gte=first,
                 starts_on__lte=last,
-            ).values("pk")
+            )
+            .values("pk")
         )
         .values("action__task__activity")
         .annotate(distributed=Coalesce(Sum("copies_distributed"), Value(0)))

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import PreventionAction, prevention_filter, prevention_org_ids
+from nrm.accounts.access import PreventionAction, get_or_deny, prevention_organisations
 from nrm.accounts.models import Organisation, OrganisationType, User
 from nrm.actionplan.models import Task
 from nrm.audit.services import atomic_audited, audit_record, denied
@@ -78,7 +78,7 @@ EVENT_FIELDS = (
 
 def _organiser(actor: User, organiser: Organisation | None) -> Organisation:
     """Return ``organiser`` if ``actor`` records prevention work for it; else an error on ``organiser``."""
-    if organiser is None or organiser.pk not in prevention_org_ids(actor, PreventionAction.EDIT):
+    if organiser is None or organiser.pk not in prevention_organisations(actor, PreventionAction.EDIT):
         raise invalid("organiser", _("You cannot record prevention work for this organisation."))
     return organiser
 
@@ -219,14 +219,14 @@ def event_update(
     **changes: Any,
 ) -> Event:
     """Change an event, its partners and (when given) replace its attendance; a stale version is a Conflict."""
-    found = (
-        Event.objects.select_for_update()
-        .filter(prevention_filter(actor, PreventionAction.EDIT), pk=event.pk)
-        .select_related("organiser")
-        .first()
+    found = get_or_deny(
+        Event.objects.select_for_update().select_related("organiser"),
+        actor,
+        PreventionAction.EDIT,
+        object_type="prevention_event",
+        audit_action="prevention.event.update",
+        pk=event.pk,
     )
-    if found is None:
-        raise denied(actor=actor, action="prevention.event.update", object_type="prevention_event", object_id=event.pk)
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
@@ -339,11 +339,14 @@ def awareness_record(
 @atomic_audited
 def material_add(*, actor: User, action: AwarenessAction, **row: Any) -> Material:
     """Add one material to an awareness action of the actor's organisation."""
-    found = AwarenessAction.objects.filter(prevention_filter(actor, PreventionAction.EDIT), pk=action.pk).first()
-    if found is None:
-        raise denied(
-            actor=actor, action="prevention.material.add", object_type="prevention_awareness", object_id=action.pk
-        )
+    found = get_or_deny(
+        AwarenessAction.objects.all(),
+        actor,
+        PreventionAction.EDIT,
+        object_type="prevention_awareness",
+        audit_action="prevention.material.add",
+        pk=action.pk,
+    )
     try:
         (material,) = _materials([row])
     except ValidationError as exc:

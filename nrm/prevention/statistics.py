@@ -11,6 +11,7 @@ import json
 
 from django.db.models import F, Sum
 
+from nrm.accounts.access import unrestricted
 from nrm.prevention.choices import EventKind, MaterialKind
 from nrm.prevention.reference import DATA
 from nrm.reporting.engine import Population, Source, Year, category, register_dimension, register_population
@@ -80,7 +81,9 @@ def _participants() -> Source:
         "region": category(F("event__region")),
         "organiser_type": category(F("event__organiser__type__code")),
     }
-    return Source(Attendance.objects.all(), exprs, None, "participants", PARTICIPANTS, measure=Sum("count"))
+    return Source(
+        unrestricted(Attendance, "national statistics"), exprs, None, "participants", PARTICIPANTS, measure=Sum("count")
+    )
 
 
 def _events() -> Source:
@@ -92,7 +95,7 @@ def _events() -> Source:
         "region": category(F("region")),
         "organiser_type": category(F("organiser__type__code")),
     }
-    return Source(Event.objects.all(), exprs, None, "events", EVENTS)
+    return Source(unrestricted(Event, "national statistics"), exprs, None, "events", EVENTS)
 
 
 def _materials() -> Source:
@@ -103,7 +106,14 @@ def _materials() -> Source:
         "material_kind": category(F("kind")),
         "region": category(F("action__region")),
     }
-    return Source(Material.objects.all(), exprs, None, "copies", MATERIALS, measure=Sum("copies_distributed"))
+    return Source(
+        unrestricted(Material, "national statistics"),
+        exprs,
+        None,
+        "copies",
+        MATERIALS,
+        measure=Sum("copies_distributed"),
+    )
 
 
 register_population(

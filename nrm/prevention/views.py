@@ -41,6 +41,9 @@ PAGE_SIZE = 50
 
 # Users who may read prevention records; anyone else finds no page here (a 404).
 prevention_reader = role_gate(selectors.may_view)
+# A record's page: anyone signed in reaches the selector, which refuses a record outside the
+# access rule with an audited denial (a 404, as for a missing one).
+record_page = role_gate(lambda user: True)
 
 
 def _editor(request: HttpRequest) -> None:
@@ -208,14 +211,14 @@ def event_new(request: HttpRequest) -> HttpResponse:
     return _event_form_page(request, None)
 
 
-@prevention_reader
+@record_page
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit an event of the user's organisation; a stale edit is refused (409), not lost."""
     event = selectors.event_get(request.user, pk, PreventionAction.EDIT)
     return _event_form_page(request, event)
 
 
-@prevention_reader
+@record_page
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show an event: participants by profession, evaluation, linked programme and Action Plan task."""
     event = selectors.event_get(request.user, pk)
@@ -264,7 +267,7 @@ def awareness_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@prevention_reader
+@record_page
 def awareness_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "prevention/awareness_detail.html", {"action": selectors.awareness_get(request.user, pk)})
 
@@ -302,6 +305,6 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@prevention_reader
+@record_page
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "prevention/survey_detail.html", {"survey": selectors.survey_get(request.user, pk)})

@@ -7,6 +7,8 @@ class ProgrammesConfig(AppConfig):
     verbose_name = "Donor programmes"
 
     def ready(self) -> None:
+        from nrm.programmes import access  # noqa: F401  (registers the access rules of its models)
+
         # The programme populations and standard tables join the statistics engine (family "programmes").
         from nrm.programmes.statistics import register_all
 

@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import org_ids
+from nrm.accounts.access import Action, has_role, member_organisations, restrict
 from nrm.accounts.choices import Role
 from nrm.accounts.models import User
 from nrm.core.errors import NotFound
@@ -37,12 +37,12 @@ REPORTING_ORG_NAME = "National Referral Mechanism (Office of the National Anti-T
 
 def may_read(user: User) -> bool:
     """Return True if ``user`` holds any active role in any organisation."""
-    return bool(org_ids(user))
+    return bool(member_organisations(user))
 
 
 def may_record(user: User) -> bool:
     """Return True if ``user`` may record indicator values (the Coordinator's office)."""
-    return bool(org_ids(user, WRITE_ROLES))
+    return has_role(user, *WRITE_ROLES)
 
 
 def programme_list(
@@ -53,7 +53,7 @@ def programme_list(
     ``donor`` keeps programmes with a funding line of that donor; ``partner`` those where that
     organisation has any role; ``year`` those running in that year (no end: still running).
     """
-    qs = Programme.objects.all() if may_read(user) else Programme.objects.none()
+    qs = restrict(Programme.objects.all(), user, Action.VIEW)
     if donor:
         qs = qs.filter(pk__in=FundingLine.objects.filter(donor__iexact=donor).values("programme_id"))
     if partner:

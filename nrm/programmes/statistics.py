@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast
 
+from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import DIMENSIONS, Population, Source, Year, category, register_dimension, register_population
 from nrm.reporting.tables import REPORTS, Report, register
 
@@ -31,7 +32,9 @@ VALUES = (
 def _programmes() -> Source:
     from nrm.programmes.models import Programme
 
-    return Source(Programme.objects.all(), {"year": Year("period_start")}, None, "programmes", PROGRAMMES)
+    return Source(
+        unrestricted(Programme, "national statistics"), {"year": Year("period_start")}, None, "programmes", PROGRAMMES
+    )
 
 
 def _funding() -> Source:
@@ -43,14 +46,16 @@ def _funding() -> Source:
         "programme_currency": category(F("currency")),
     }
     measure = Sum(Cast(F("amount"), BigIntegerField()))
-    return Source(FundingLine.objects.all(), exprs, None, "currency units", FUNDING, measure=measure)
+    return Source(
+        unrestricted(FundingLine, "national statistics"), exprs, None, "currency units", FUNDING, measure=measure
+    )
 
 
 def _values() -> Source:
     from nrm.programmes.models import IndicatorValue
 
     exprs = {"year": Year("period_start"), "programme_code": category(F("indicator__programme__code"))}
-    return Source(IndicatorValue.objects.all(), exprs, None, "recorded values", VALUES)
+    return Source(unrestricted(IndicatorValue, "national statistics"), exprs, None, "recorded values", VALUES)
 
 
 def _programme_codes() -> dict[str, str]:

@@ -8,12 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nrm.accounts.access import Action, restrict
+from nrm.accounts.access import Action, get_or_deny
 from nrm.accounts.models import Organisation
 from nrm.api.idempotency import IdempotentPostMixin
-from nrm.audit.services import audit_record
 from nrm.cases.models import Case
-from nrm.core.errors import NotFound
 from nrm.referrals import selectors, services
 from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
 from nrm.referrals.models import Referral, ServiceOffer, ServiceType
@@ -113,17 +111,15 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
         s = ReferralCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        case = restrict(Case.objects.all(), request.user, Action.REFER).filter(pk=data.pop("case")).first()
-        if case is None:
-            audit_record(
-                actor=request.user,
-                action="referral.send",
-                object_type="case",
-                object_id=s.validated_data["case"],
-                outcome="denied",
-                reason="api",
-            )
-            raise NotFound
+        case = get_or_deny(
+            Case.objects.all(),
+            request.user,
+            Action.REFER,
+            object_type="case",
+            audit_action="referral.send",
+            audit_reason="api",
+            pk=data.pop("case"),
+        )
         to_org = Organisation.objects.select_related("type").filter(pk=data.pop("to_org")).first()
         if to_org is None:
             raise serializers.ValidationError({"to_org": ["No such organisation."]})

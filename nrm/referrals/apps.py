@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "nrm.referrals"
     label = "referrals"
+
+    def ready(self) -> None:
+        from nrm.referrals import access  # noqa: F401  (registers the access rules of its models)

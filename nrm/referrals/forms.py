@@ -93,15 +93,15 @@ class ReferForm(forms.Form):
 
     def __init__(self, *args, user: User, case: Case, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        mine = access.org_ids(
-            user, access.OWNER_ROLES[access.Action.REFER] | access.RECEIVER_ROLES[access.Action.REFER]
-        )
+        mine = access.acting_organisations(user, access.Action.REFER)
         self.fields["from_org"].queryset = Organisation.objects.filter(pk__in=mine)
         self.several_from = len(mine) > 1
         if not self.several_from:
             self.fields["from_org"].widget = forms.HiddenInput()
         self.fields["to_org"].queryset = (
-            Organisation.objects.filter(is_active=True).exclude(pk__in=access.org_ids(user)).select_related("type")
+            Organisation.objects.filter(is_active=True)
+            .exclude(pk__in=access.member_organisations(user))
+            .select_related("type")
         )
         self.consented_orgs = [
             c.organisation

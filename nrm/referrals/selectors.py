@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case as SqlCase
-from django.db.models import F, Q, QuerySet, TextField, Value, When
+from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
-from nrm.accounts.access import Action, org_ids, restrict
-from nrm.accounts.choices import CASE_ROLES
+from nrm.accounts.access import (
+    Action,
+    acting_organisations,
+    case_staff_organisations,
+    get_or_deny,
+    is_case_staff,
+    receiver_organisations,
+    restrict,
+    restricted_prefetch,
+)
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.models import Identification, ServiceDelivery
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import Referral, ServiceOffer
@@ -23,7 +31,7 @@ def _base(user: User) -> QuerySet[Referral]:
     The sender's message may name the person; once a referral is suspended (consent withdrawn)
     only the sending side still reads it.
     """
-    senders = org_ids(user, CASE_ROLES)
+    senders = case_staff_organisations(user)
     # The case comes along for its reference; its encrypted fields are not needed, nor decrypted.
     return (
         restrict(Referral.objects.all(), user, Action.VIEW)
@@ -47,20 +55,31 @@ def case_referrals(user: User, case) -> QuerySet[Referral]:
     other organisations the victim was referred. Also the queryset of a restricted prefetch.
     """
     qs = Referral.objects.filter(case=case).select_related("to_org", "from_org", "service_type")
-    if case.owner_id in org_ids(user, CASE_ROLES):
+    if is_case_staff(user, case):
         return qs
     return restrict(qs, user, Action.VIEW)
 
 
+def case_referrals_prefetch(user: User, case) -> Prefetch:
+    """Return the prefetch of ``case``'s referrals for showing them with the case (:func:`case_referrals`).
+
+    Anyone but the owner's staff gets a restricted prefetch: the referrals pass the access rule.
+    """
+    qs = Referral.objects.filter(case=case).select_related("to_org", "from_org", "service_type")
+    if is_case_staff(user, case):
+        return Prefetch("referrals", qs)
+    return restricted_prefetch("referrals", qs, user, Action.VIEW)
+
+
 def referral_inbox(user: User, *, status: str = "") -> QuerySet[Referral]:
     """Return referrals received by the user's organisations."""
-    qs = _base(user).filter(to_org__in=org_ids(user, CASE_ROLES))
+    qs = _base(user).filter(to_org__in=case_staff_organisations(user))
     return qs.filter(status=status) if status else qs
 
 
 def referral_outbox(user: User, *, status: str = "") -> QuerySet[Referral]:
     """Return referrals sent by the user's organisations."""
-    qs = _base(user).filter(from_org__in=org_ids(user, CASE_ROLES))
+    qs = _base(user).filter(from_org__in=case_staff_organisations(user))
     return qs.filter(status=status) if status else qs
 
 
@@ -72,10 +91,8 @@ def referrals_overdue(user: User) -> QuerySet[Referral]:
 @atomic_audited
 def referral_get(user: User, pk: int) -> Referral:
     """Return a referral sent or received by the user's organisations, audited; else NotFound."""
-    referral = _base(user).filter(pk=pk).first()
-    if referral is None:
-        raise denied(actor=user, action="referral.view", object_type="referral", object_id=pk)
-    orgs = org_ids(user, CASE_ROLES)
+    referral = get_or_deny(_base(user), user, Action.VIEW, object_type="referral", audit_action="referral.view", pk=pk)
+    orgs = case_staff_organisations(user)
     audit_record(
         actor=user,
         action="referral.view",
@@ -103,7 +120,7 @@ def referral_retained(user: User, referral: Referral) -> Retained:
     person's identity stay out of its sight. Anyone else, or a referral not suspended, gets
     nothing here: they read the case itself, if the access rule lets them.
     """
-    if referral.status != ReferralStatus.SUSPENDED or referral.to_org_id not in org_ids(user, CASE_ROLES):
+    if referral.status != ReferralStatus.SUSPENDED or referral.to_org_id not in case_staff_organisations(user):
         return Retained(identifications=[], services=[])
     mine = {"case_id": referral.case_id, "organisation_id": referral.to_org_id}
     return Retained(
@@ -136,10 +153,9 @@ def referral_sides(user: User, referral: Referral) -> tuple[bool, bool]:
     The same rule as :func:`nrm.referrals.services.referral_transition`, for deciding which
     buttons to show; the service still decides.
     """
-    from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES
 
-    receiver = referral.to_org_id in org_ids(user, RECEIVER_ROLES[Action.RESPOND])
-    sender = referral.from_org_id in org_ids(user, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
+    receiver = referral.to_org_id in receiver_organisations(user, Action.RESPOND)
+    sender = referral.from_org_id in acting_organisations(user, Action.REFER)
     return receiver, sender
 
 

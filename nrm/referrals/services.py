@@ -8,13 +8,20 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import OWNER_ROLES, RECEIVER_ROLES, Action, can, org_ids
+from nrm.accounts.access import (
+    Action,
+    acting_organisations,
+    can,
+    member_organisations,
+    owner_organisations,
+    receiver_organisations,
+)
 from nrm.accounts.models import Organisation, User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_denial, audit_record, denied
 from nrm.cases.choices import CaseStatus, ConsentPurpose
 from nrm.cases.models import Case, Consent
 from nrm.cases.services import active_consents
-from nrm.core.errors import Conflict, NotFound, invalid
+from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.workdays import add_working_days
 from nrm.referrals.choices import (
@@ -90,11 +97,11 @@ def referral_send(
         raise Conflict(_("The case is closed."), field="status")
     # The sender is an organisation through which the actor may refer this very case: the owner,
     # or an organisation that accepted a referral of it. Other memberships do not count.
-    may_send = [case.owner_id] if case.owner_id in org_ids(actor, OWNER_ROLES[Action.REFER]) else []
+    may_send = [case.owner_id] if case.owner_id in owner_organisations(actor, Action.REFER) else []
     may_send += sorted(
         set(
             case.referrals.filter(
-                to_org__in=org_ids(actor, RECEIVER_ROLES[Action.REFER]), status__in=ACTIVE_STATES
+                to_org__in=receiver_organisations(actor, Action.REFER), status__in=ACTIVE_STATES
             ).values_list("to_org", flat=True)
         )
         - set(may_send)
@@ -192,8 +199,8 @@ def referral_transition(
 ) -> Referral:
     """Move a referral to ``to_status`` if the transition exists and the actor's side may make it."""
     side = TRANSITIONS.get((referral.status, to_status))
-    receiver = referral.to_org_id in org_ids(actor, RECEIVER_ROLES[Action.RESPOND])
-    sender = referral.from_org_id in org_ids(actor, OWNER_ROLES[Action.REFER] | RECEIVER_ROLES[Action.REFER])
+    receiver = referral.to_org_id in receiver_organisations(actor, Action.RESPOND)
+    sender = referral.from_org_id in acting_organisations(actor, Action.REFER)
     if not (receiver or sender):
         raise denied(actor=actor, action="referral.transition", object_type="referral", object_id=referral.pk)
     if to_status not in ReferralStatus.values:
@@ -303,19 +310,11 @@ def suspend_for_withdrawal(*, actor: User, consent: Consent, on: dt.date) -> lis
 
 def referral_for_update(actor: User, pk: int) -> Referral:
     """Return a referral the actor's organisation sent or received, or raise NotFound."""
-    orgs = org_ids(actor)
+    orgs = member_organisations(actor)
     referral = (
         Referral.objects.select_related("case", "to_org", "from_org").filter(pk=pk).filter(from_org__in=orgs).first()
         or Referral.objects.select_related("case", "to_org", "from_org").filter(pk=pk, to_org__in=orgs).first()
     )
     if referral is None:
-        audit_record(
-            actor=actor,
-            action="referral.transition",
-            object_type="referral",
-            object_id=pk,
-            outcome="denied",
-            reason="not permitted",
-        )
-        raise NotFound
+        raise audit_denial(actor=actor, action="referral.transition", object_type="referral", object_id=pk)
     return referral

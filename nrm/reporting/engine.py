@@ -34,6 +34,7 @@ from django.db.models import CharField, Count, F, Min, Q, QuerySet, Value, When,
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.translation import gettext as _
 
+from nrm.accounts.access import unrestricted
 from nrm.core.errors import invalid
 from nrm.reporting import disclosure
 
@@ -366,7 +367,9 @@ def _national(population: str) -> Source:
         return Source(qs, exprs, person_key(""), "persons", definition)
     if population == "referrals":
         qs = counted_cases(
-            Referral.objects.filter(kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True)
+            unrestricted(Referral, "national statistics").filter(
+                kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True
+            )
         )
         exprs = {
             **case_dimensions("case__"),
@@ -381,7 +384,8 @@ def _national(population: str) -> Source:
             "decision": category(F("decision")),
             "victim_status": _victim_status("decision"),
         }
-        return Source(counted_cases(Identification.objects.all()), exprs, person_key("case__"), "persons", definition)
+        decisions = counted_cases(unrestricted(Identification, "national statistics"))
+        return Source(decisions, exprs, person_key("case__"), "persons", definition)
     exprs = {
         "year": Year("screened_on"),
         "sex": category(F("sex")),
@@ -398,7 +402,7 @@ def _national(population: str) -> Source:
         "referral_source": category(F("organisation__type__code")),
         "region": category(F("region")),
     }
-    return Source(Screening.objects.all(), exprs, None, "screenings", definition)
+    return Source(unrestricted(Screening, "national statistics"), exprs, None, "screenings", definition)
 
 
 def _external(dataset_name: str, population: str) -> Source:

@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nrm.accounts import access
-from nrm.accounts.access import Action
+from nrm.accounts.access import Action, member_organisations, owner_organisations
 from nrm.accounts.choices import CASE_ROLES, Role
 from nrm.accounts.models import Organisation
-from nrm.audit.services import audit_record
+from nrm.audit.services import audit_denial, audit_record
 from nrm.cases import screening as screening_rule
 from nrm.cases import selectors as case_selectors
 from nrm.cases import services as case_services
@@ -79,8 +79,7 @@ def _page(request: HttpRequest, queryset):
 
 
 def _denied(request: HttpRequest, action: str, pk: int) -> NotFound:
-    audit_record(actor=request.user, action=action, object_type="case", object_id=pk, outcome="denied", reason="web")
-    return NotFound()
+    return audit_denial(actor=request.user, action=action, object_type="case", object_id=pk, reason="web")
 
 
 def _case_for(
@@ -96,7 +95,7 @@ def _case_for(
 
 
 def _can_screen(user) -> bool:
-    return bool(access.org_ids(user, access.OWNER_ROLES[Action.SCREEN]))
+    return bool(owner_organisations(user, Action.SCREEN))
 
 
 def _active_list() -> IndicatorList | None:
@@ -161,7 +160,7 @@ def home(request: HttpRequest) -> HttpResponse:
             overdue_count=overdue.count(),
             open_cases=case_selectors.case_list(user, status=CaseStatus.OPEN).count(),
             can_screen=_can_screen(user),
-            my_orgs=set(access.org_ids(user)),
+            my_orgs=set(member_organisations(user)),
         )
         context["is_identifier"] = access.has_role(user, Role.IDENTIFIER)
         if context["is_identifier"]:
@@ -376,7 +375,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     view = case_selectors.case_get(user, pk, reason="web")
     case = view.case
-    my_orgs = set(access.org_ids(user))
+    my_orgs = set(member_organisations(user))
     is_open = case.status == CaseStatus.OPEN
     can = {
         "manage": is_open and access.can(user, Action.MANAGE, case),

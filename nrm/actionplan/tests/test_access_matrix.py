@@ -169,8 +169,13 @@ PAGES = [
         data={"plan": "{plan}", "kind": "minister", "year": 2018, "month": 3},
         outsiders=REVIEW_OUTSIDERS,
     ),
-    # Finding: a refused briefing is a 404 but no denial on record (the gate names no record).
-    Route("get", "/actionplan/briefings/{briefing}/", "coordinator", outsiders=REVIEW_OUTSIDERS, audited=False),
+    # A refused briefing is a 404 and an audited denial (the selector's get_or_deny).
+    Route(
+        "get",
+        "/actionplan/briefings/{briefing}/",
+        "coordinator",
+        outsiders=REVIEW_OUTSIDERS,
+    ),
 ]
 API_ROUTES = [
     # The plan is open to every signed-in user.
@@ -191,16 +196,20 @@ API_ROUTES = [
         outsiders=REPORT_OUTSIDERS,
         refused=400,
     ),
-    # Finding: the API refuses another institution's report with a 404 but, unlike the pages and the
-    # services, records no denial (the selector raises NotFound before any service is called).
-    Route("get", API + "reports/{submitted}/", "reporter", outsiders=REPORT_OUTSIDERS, audited=False),
+    # The API refuses another institution's report with a 404 and an audited denial, like the pages
+    # and the services (the selector's get_or_deny).
+    Route(
+        "get",
+        API + "reports/{submitted}/",
+        "reporter",
+        outsiders=REPORT_OUTSIDERS,
+    ),
     Route(
         "patch",
         API + "reports/{draft}/",
         "reporter",
         data={"version": "{draft_version}", "summary": "Saved again"},
         outsiders=FILL_OUTSIDERS,
-        audited=False,
     ),
     Route(
         "post",
@@ -208,7 +217,6 @@ API_ROUTES = [
         "reporter",
         data={"version": "{draft_version}"},
         outsiders=FILL_OUTSIDERS,
-        audited=False,
     ),
     Route(
         "post",
@@ -216,7 +224,6 @@ API_ROUTES = [
         "coordinator",
         data={"version": "{submitted_version}", "reason": "Add the values."},
         outsiders=REVIEW_OUTSIDERS,
-        audited=False,
     ),
     Route(
         "post",
@@ -224,7 +231,6 @@ API_ROUTES = [
         "coordinator",
         data={"version": "{submitted_version}"},
         outsiders=REVIEW_OUTSIDERS,
-        audited=False,
     ),
     Route("get", API + "completeness/", "reporter", kind=LIST, outsiders=REPORT_OUTSIDERS),
     Route("get", API + "overdue/", "reporter", kind=LIST, outsiders=REPORT_OUTSIDERS),

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import WarningAction, warning_org_ids
+from nrm.accounts.access import WarningAction, warning_organisations
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def earlywarning_nav_items(context) -> list[dict]:
     """Return the "Early warning" link for users who read early warning in some organisation."""
     request = getattr(context, "request", None) or context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not warning_org_ids(user, WarningAction.VIEW):
+    if user is None or not user.is_authenticated or not warning_organisations(user, WarningAction.VIEW):
         return []
     url = reverse("earlywarning:matrix")
     return [{"url": url, "label": _("Early warning"), "current": request.path.startswith(url)}]

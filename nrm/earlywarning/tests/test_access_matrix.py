@@ -125,15 +125,14 @@ ROUTES = [
         data=THRESHOLD_FORM,
         outsiders=MANAGE,
     ),
-    # A threshold's page: no early-warning role is an audited denial (the gate); a participant who
-    # does not manage gets a plain 404.
+    # A threshold's page: no early-warning role is an audited denial (the gate); so is a participant
+    # who does not manage (the selector's get_or_deny).
     Route("get", "/early-warning/thresholds/{threshold}/", "coordinator", outsiders=("wrong_role", "admin")),
     Route(
         "get",
         "/early-warning/thresholds/{threshold}/",
         "coordinator",
         outsiders=("other_org", "novisad", "analyst"),
-        audited=False,
         name="GET /early-warning/thresholds/{threshold}/ (participant)",
     ),
     Route(
@@ -151,7 +150,6 @@ ROUTES = [
         302,
         data=THRESHOLD_FORM,
         outsiders=("other_org", "novisad", "analyst"),
-        audited=False,
         name="POST /early-warning/thresholds/{threshold}/ (participant)",
     ),
     # --- API ---------------------------------------------------------------------------------
@@ -191,7 +189,6 @@ ROUTES = [
         "coordinator",
         outsiders=READ,
         refused={"other_org": 200},
-        audited=False,
     ),
     Route(
         "post",
@@ -201,8 +198,8 @@ ROUTES = [
         data={"min_score": 10, "min_observations": 2, "group": "asylum_seekers"},
         outsiders=MANAGE,
     ),
-    # Changing one: a participant's attempt is an audited denial; without an early-warning role the
-    # threshold does not exist for them (a plain 404).
+    # Changing one: a participant's attempt is an audited denial (the service); without an
+    # early-warning role the threshold does not exist for them (an audited 404 of the selector).
     Route(
         "put",
         "/api/v1/early-warning/thresholds/{threshold}/",
@@ -216,7 +213,6 @@ ROUTES = [
         "coordinator",
         data={"min_score": 20, "min_observations": 2, "window_days": 60},
         outsiders=("wrong_role", "admin"),
-        audited=False,
         name="PUT /api/v1/early-warning/thresholds/{threshold}/ (no early-warning role)",
     ),
     Route(
@@ -232,7 +228,6 @@ ROUTES = [
         "coordinator",
         data={"min_score": 20},
         outsiders=("wrong_role", "admin"),
-        audited=False,
         name="PATCH /api/v1/early-warning/thresholds/{threshold}/ (no early-warning role)",
     ),
 ]

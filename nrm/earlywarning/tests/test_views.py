@@ -120,9 +120,9 @@ def visit(name: str, scene: dict, user, people):
     if method == "get":
         return client.get(url)
     if body == "new":
-        from nrm.accounts.access import WarningAction, warning_org_ids
+        from nrm.accounts.access import WarningAction, warning_organisations
 
-        mine = warning_org_ids(fresh(user), WarningAction.OBSERVE) if user else []
+        mine = warning_organisations(fresh(user), WarningAction.OBSERVE) if user else []
         body = new_observation(organisation=mine[0] if mine else scene["obs"].organisation_id)
     return client.post(url, body)
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import HELPLINE_ROLES, org_ids, org_type_codes, reads_national_statistics
+from nrm.accounts.access import reads_national_statistics, works_at_helpline
 
 register = template.Library()
 
@@ -20,9 +19,7 @@ def helpline_nav_items(context) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     links = []
-    types = settings.NRM_HELPLINE_ORG_TYPES
-    codes = org_type_codes(user)
-    if any(codes.get(o) in types for o in org_ids(user, HELPLINE_ROLES)):
+    if works_at_helpline(user):
         links.append(("helpline:call_list", _("Helpline calls"), "/helpline/calls/"))
     if links or reads_national_statistics(user):
         links.append(("helpline:statistics", _("Helpline statistics"), "/helpline/statistics/"))

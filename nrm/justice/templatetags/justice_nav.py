@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
-    JUSTICE_ROLES,
-    JusticeAction,
-    org_ids,
-    org_type_codes,
     reads_national_statistics,
+    works_in_justice,
 )
 
 register = template.Library()
@@ -25,9 +21,7 @@ def justice_nav_items(context) -> list[dict]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    types = settings.NRM_JUSTICE_ORG_TYPES
-    codes = org_type_codes(user)
-    staff = any(codes.get(o) in types for o in org_ids(user, JUSTICE_ROLES[JusticeAction.VIEW]))
+    staff = works_in_justice(user)
     stats = reverse("justice:statistics")
     items = []
     if staff:

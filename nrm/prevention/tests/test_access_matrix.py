@@ -172,9 +172,26 @@ ROUTES = [
     Route("get", "/prevention/events/export/", "police", kind=LIST, outsiders=READ, refused=AREA_LIST),
     Route("get", "/prevention/events/new/", "police", kind=AREA, outsiders=WRITE, refused=FORM),
     Route("post", "/prevention/events/new/", "police", 302, data=EVENT_FORM, kind=AREA, outsiders=WRITE, refused=FORM),
-    Route("get", "/prevention/events/{event}/", "police", outsiders=READ, audited=False),
-    Route("get", "/prevention/events/{event}/edit/", "police", outsiders=WRITE, audited=False),
-    Route("post", "/prevention/events/{event}/edit/", "police", 302, data=EVENT_FORM, outsiders=WRITE, audited=False),
+    Route(
+        "get",
+        "/prevention/events/{event}/",
+        "police",
+        outsiders=READ,
+    ),
+    Route(
+        "get",
+        "/prevention/events/{event}/edit/",
+        "police",
+        outsiders=WRITE,
+    ),
+    Route(
+        "post",
+        "/prevention/events/{event}/edit/",
+        "police",
+        302,
+        data=EVENT_FORM,
+        outsiders=WRITE,
+    ),
     Route("get", "/prevention/awareness/", "police", kind=LIST, outsiders=READ, refused=AREA_LIST),
     Route("get", "/prevention/awareness/new/", "police", kind=AREA, outsiders=WRITE, refused=FORM),
     Route(
@@ -187,17 +204,32 @@ ROUTES = [
         outsiders=WRITE,
         refused=FORM,
     ),
-    Route("get", "/prevention/awareness/{awareness}/", "police", outsiders=READ, audited=False),
+    Route(
+        "get",
+        "/prevention/awareness/{awareness}/",
+        "police",
+        outsiders=READ,
+    ),
     Route("get", "/prevention/surveys/", "police", kind=LIST, outsiders=READ, refused=AREA_LIST),
     Route("get", "/prevention/surveys/new/", "police", kind=AREA, outsiders=WRITE, refused=FORM),
     Route(
         "post", "/prevention/surveys/new/", "police", 302, data=SURVEY_FORM, kind=AREA, outsiders=WRITE, refused=FORM
     ),
-    Route("get", "/prevention/surveys/{survey}/", "police", outsiders=READ, audited=False),
+    Route(
+        "get",
+        "/prevention/surveys/{survey}/",
+        "police",
+        outsiders=READ,
+    ),
     # --- API ---------------------------------------------------------------------------------
     Route("get", "/api/v1/prevention/professions/", "police", kind=OPEN, outsiders=READ),
     Route("get", "/api/v1/prevention/events/", "police", kind=LIST, outsiders=READ),
-    Route("get", "/api/v1/prevention/events/{event}/", "police", outsiders=READ, audited=False),
+    Route(
+        "get",
+        "/api/v1/prevention/events/{event}/",
+        "police",
+        outsiders=READ,
+    ),
     # Recording for the police is refused on the field that names them (a 400, nothing stored).
     Route("post", "/api/v1/prevention/events/", "police", 201, data=NEW_EVENT, outsiders=WRITE, refused=400),
     Route(
@@ -206,13 +238,17 @@ ROUTES = [
         "police",
         data={"version": 1, "title": "Changed"},
         outsiders=WRITE,
-        audited=False,
     ),
     Route("get", "/api/v1/prevention/awareness/", "police", kind=LIST, outsiders=READ),
-    Route("get", "/api/v1/prevention/awareness/{awareness}/", "police", outsiders=READ, audited=False),
+    Route(
+        "get",
+        "/api/v1/prevention/awareness/{awareness}/",
+        "police",
+        outsiders=READ,
+    ),
     Route("post", "/api/v1/prevention/awareness/", "police", 201, data=NEW_AWARENESS, outsiders=WRITE, refused=400),
-    # The national readers see the action, and their attempt to add to it is an audited denial;
-    # for the others the action does not exist (not audited).
+    # The national readers see the action, and their attempt to add to it is an audited denial
+    # (the service); for the others the action does not exist (an audited 404 of the selector).
     Route(
         "post",
         "/api/v1/prevention/awareness/{awareness}/materials/",
@@ -228,11 +264,15 @@ ROUTES = [
         201,
         data=MATERIAL,
         outsiders=READ,
-        audited=False,
         name="POST /api/v1/prevention/awareness/{awareness}/materials/ (no reader)",
     ),
     Route("get", "/api/v1/prevention/surveys/", "police", kind=LIST, outsiders=READ),
-    Route("get", "/api/v1/prevention/surveys/{survey}/", "police", outsiders=READ, audited=False),
+    Route(
+        "get",
+        "/api/v1/prevention/surveys/{survey}/",
+        "police",
+        outsiders=READ,
+    ),
     Route("post", "/api/v1/prevention/surveys/", "police", 201, data=NEW_SURVEY, outsiders=WRITE, refused=400),
     # The feeds are the Coordinator's office's: ``analyst`` is its wrong role for writes, ``admin`` for reads.
     Route(
@@ -247,7 +287,6 @@ ROUTES = [
         "/api/v1/prevention/indicator-feeds/{feed}/",
         "coordinator",
         outsiders=("other_org", "police", "admin"),
-        audited=False,
     ),
     Route(
         "post",
@@ -272,7 +311,6 @@ ROUTES = [
         201,
         data={"period_start": "2024-01-01", "period_end": "2024-12-31"},
         outsiders=("other_org", "police", "admin"),
-        audited=False,
         name="POST /api/v1/prevention/indicator-feeds/{feed}/apply/ (no national reader)",
     ),
     # Evidence is what the caller may see: another organisation gets the month without the police's work.

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts import access
-from nrm.accounts.access import Action
+from nrm.accounts.access import Action, owner_organisations
 from nrm.accounts.choices import CASE_ROLES
 
 register = template.Library()
@@ -21,7 +21,7 @@ def nrm_nav(context) -> dict:
     # (URL name, label, the path prefix of the section the link stands for)
     links = [("web:home", _("My tasks"), "/")]
     if access.has_role(user, *CASE_ROLES):
-        if access.org_ids(user, access.OWNER_ROLES[Action.SCREEN]):
+        if owner_organisations(user, Action.SCREEN):
             links.append(("web:screening_new", _("Screen"), "/screenings/"))
         links += [
             ("web:case_list", _("Cases"), "/cases/"),
