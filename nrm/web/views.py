@@ -472,6 +472,15 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("Close case %(ref)s") % {"ref": case.reference},
         submit=_("Close the case"),
         success=_("Case closed."),
+        context={
+            "intro": _(
+                "Who may close a case: the case workers and identification officers of the organisation that "
+                "owns it, and the identification officers of the authority it was referred to. Closing "
+                "withdraws the referrals not yet answered and completes those in work; a closed case can no "
+                "longer be referred."
+            ),
+            "confirm": _("Close case %(ref)s? This cannot be undone here.") % {"ref": case.reference},
+        },
     )
 
 

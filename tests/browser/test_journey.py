@@ -119,8 +119,13 @@ def test_journey_from_screening_to_closure(page, browser, live_server, world):
     page.goto(case_url)
     page.get_by_role("link", name="Close case").click()
     page.locator("#id_reason").select_option("reintegrated")
+    expect(page.locator("[data-intro]")).to_contain_text("Who may close a case")
+    # Closing asks first: the confirmation names the case, and accepting it closes.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url(case_url)
+    assert asked and asked[0].startswith("Close case")
     expect(page.locator("#h-summary + *")).to_contain_text("Closed")
     sign_out(page)
     case.refresh_from_db()

@@ -445,3 +445,11 @@ def test_a_childs_case_says_whether_a_guardian_is_appointed(client, world):
     assert "Guardian appointed" in page
     page = client.get(f"/cases/{with_guardian.pk}/").content.decode()
     assert "data-guardian-warning" not in page and "Guardian appointed" in page
+
+
+def test_the_close_page_says_who_may_close_and_asks_to_confirm(client, world, ngo_case):
+    client.force_login(world["ngo"])
+    page = client.get(f"/cases/{ngo_case.pk}/close/").content.decode()
+    assert "Who may close a case" in page and "data-intro" in page
+    assert f'data-confirm="Close case {ngo_case.reference}?' in page
+    assert 'name="reason"' in page  # and a reason is asked for
