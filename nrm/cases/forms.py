@@ -485,6 +485,17 @@ class ServiceForm(forms.Form):
             f"{r.to_org.name}: {r.service_type.name if r.service_type else r.get_kind_display()} ({r.sent_on})"
         )
 
+    def prefill_from_referral(self, raw: str) -> None:
+        """Start from a referral the user may see: it, its service and its receiver (if the user's)."""
+        referral = self.fields["referral"].queryset.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if referral is None:
+            return
+        self.initial["referral"] = referral.pk
+        if referral.service_type_id:
+            self.initial["service_type"] = referral.service_type_id
+        if self.fields["organisation"].queryset.filter(pk=referral.to_org_id).exists():
+            self.initial["organisation"] = referral.to_org_id
+
 
 class ServiceUpdateForm(forms.Form):
     version = version_field()

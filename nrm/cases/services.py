@@ -536,7 +536,39 @@ def service_record(
         organisation_id=organisation.pk,
         detail={"service": service_type.code, "status": status},
     )
+    _complete_referral_when_served(actor, delivery)
     return delivery
+
+
+def _complete_referral_when_served(actor: User, delivery: ServiceDelivery) -> None:
+    """Complete the referral a service was given on once none of its services is still open.
+
+    The receiver answered the referral by giving the services; asking it to complete the referral
+    by hand as well is a step people forget, and the sender then waits for nothing. A referral
+    whose services were all cancelled stays as it is: nothing was delivered.
+    """
+    from nrm.referrals.choices import ReferralStatus
+    from nrm.referrals.models import Referral
+
+    if delivery.referral_id is None:
+        return
+    referral = Referral.objects.select_for_update().get(pk=delivery.referral_id)
+    if referral.status not in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS):
+        return
+    states = set(referral.services.values_list("status", flat=True))
+    if ServiceStatus.DELIVERED not in states or states & {ServiceStatus.PLANNED, ServiceStatus.IN_PROGRESS}:
+        return
+    before = referral.status
+    referral.status = ReferralStatus.COMPLETED
+    save_versioned(referral, expected_version=referral.version, fields=["status"])
+    audit_record(
+        actor=actor,
+        action="referral.transition",
+        object_type="case",
+        object_id=referral.case_id,
+        organisation_id=referral.to_org_id,
+        detail={"referral": referral.pk, "from": before, "to": ReferralStatus.COMPLETED, "by": "last service"},
+    )
 
 
 def _check_service_referral(actor: User, case: Case, organisation: Organisation, referral) -> None:
@@ -588,6 +620,7 @@ def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: 
         organisation_id=delivery.organisation_id,
         detail={"fields": sorted(changes)},
     )
+    _complete_referral_when_served(actor, delivery)
     return delivery
 
 

@@ -585,9 +585,12 @@ def service_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a service to the case's assistance plan."""
     view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service")
     case = view.case
+    form = ServiceForm(request.POST or None, user=request.user, case=case, is_owner=view.is_owner)
+    if not form.is_bound:
+        form.prefill_from_referral(request.GET.get("referral", ""))
     return _case_action(
         request,
-        ServiceForm(request.POST or None, user=request.user, case=case, is_owner=view.is_owner),
+        form,
         lambda d: case_services.service_record(
             actor=request.user,
             case=case,
@@ -726,6 +729,10 @@ def _referral_context(request: HttpRequest, referral: Referral, bound: Transitio
         "is_receiver": receiver,
         "is_sender": sender,
         "case_visible": access.can(user, Action.VIEW, referral.case),
+        # The receiver records what it gives on the referral from here, prefilled with it.
+        "can_record_service": receiver
+        and referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
+        and access.can(user, Action.RECORD_SERVICE, referral.case),
         "snapshot": snapshot,
         "retained": referral_selectors.referral_retained(user, referral),
         "today": timezone.localdate(),

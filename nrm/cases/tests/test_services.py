@@ -539,3 +539,37 @@ def test_consent_withdrawal_is_recorded_once(world):
     with pytest.raises(Conflict):
         services.consent_withdraw(actor=fresh(world["police"]), consent=consent)
     assert services.active_consents(case) == []
+
+
+def test_the_last_open_service_delivered_completes_its_referral(world):
+    case = open_case(world["police"])
+    share(world["police"], case, "ngo-sigurna")
+    referral = refer(world["police"], case, "ngo-sigurna")
+    move(world["ngo"], referral, ReferralStatus.ACCEPTED)
+    accommodation = ServiceType.objects.get(code="accommodation")
+
+    def record(status: str, **kwargs):
+        return services.service_record(
+            actor=fresh(world["ngo"]),
+            case=case,
+            service_type=accommodation,
+            organisation=org("ngo-sigurna"),
+            referral=referral,
+            status=status,
+            started_on=case.opened_on if status != "planned" else None,
+            **kwargs,
+        )
+
+    second = record("planned")
+    first = record("delivered")
+    referral.refresh_from_db()
+    # One delivered, but another service on it is still planned: the referral stays open...
+    assert referral.status == ReferralStatus.ACCEPTED
+    # ...until that one ends too.
+    services.service_update(
+        actor=fresh(world["ngo"]), delivery=second, expected_version=second.version, status="cancelled"
+    )
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.COMPLETED
+    assert first.referral_id == referral.pk
+    assert AuditEntry.objects.filter(action="referral.transition", detail__by="last service").exists()

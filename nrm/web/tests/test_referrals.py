@@ -247,3 +247,30 @@ def test_directory_filters(client, world):
     assert "Bridge to Freedom" in html and "Safe Harbour Association" not in html.split("<tbody>")[1]
     html = client.get("/directory/?region=Vojvodina").content.decode()
     assert "Bridge to Freedom" in html
+
+
+def test_a_service_recorded_from_the_referral_is_prefilled_and_completes_it(client, world, orgs, police_case):
+    from nrm.cases.tests.helpers import move, refer, share
+    from nrm.referrals.choices import ReferralStatus
+
+    share(world["police"], police_case, "ngo-sigurna")
+    referral = refer(world["police"], police_case, "ngo-sigurna")
+    move(world["ngo"], referral, ReferralStatus.ACCEPTED)
+    client.force_login(world["ngo"])
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "data-record-service" in page
+    form = client.get(f"/cases/{police_case.pk}/services/new/?referral={referral.pk}").content.decode()
+    assert f'<option value="{referral.pk}" selected>' in form
+    assert f'<option value="{referral.service_type_id}" selected>' in form
+    assert f'<option value="{orgs["ngo-sigurna"].pk}" selected>' in form
+    data = {
+        "service_type": referral.service_type_id,
+        "organisation": orgs["ngo-sigurna"].pk,
+        "referral": referral.pk,
+        "status": "delivered",
+        "started_on": str(police_case.opened_on),
+    }
+    response = client.post(f"/cases/{police_case.pk}/services/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.COMPLETED  # its only service was delivered
