@@ -12,7 +12,8 @@ from pathlib import Path
 from django.db import transaction
 
 from nrm.accounts.models import Organisation, OrganisationType
-from nrm.cases.models import ExploitationForm, IndicatorList
+from nrm.cases.indicator_lists import install_bundled
+from nrm.cases.models import ExploitationForm
 from nrm.programmes.loading import load_programmes
 from nrm.referrals.models import ServiceOffer, ServiceType
 
@@ -46,11 +47,7 @@ def load_reference(path: Path | None = None) -> dict[str, int]:
         definition = json.loads(file.read_text(encoding="utf-8"))
         if "dimensions" not in definition:
             continue
-        IndicatorList.objects.update_or_create(
-            code=definition["code"],
-            version=definition["version"],
-            defaults={"title": definition["title"], "definition": definition, "is_active": True},
-        )
+        install_bundled(definition)  # validated; a new version replaces the older ones as the active list
         lists += 1
     # Each domain's own reference lists (offences, protection measures, helpline topics).
     from nrm.earlywarning.reference import load_earlywarning_reference

@@ -7,11 +7,18 @@ Standard library only, so it runs without Django:
 
 Errors (exit status 1): malformed structure, duplicate or badly formed codes, unknown
 dimensions or groups, invalid strengths, audiences or forms, the same indicator listed
-twice for the same audience and form, a malformed rule, or a dimension that can never
-become positive.
+twice for the same audience and form, the same label twice for one audience and form (a
+label repeated in two dimensions must say where it applies), a malformed rule, or a
+dimension that can never become positive.
 
 Warnings (exit status 0 unless --strict): a dimension with no strong indicator for adults,
-and entries that could be merged (same dimension, wording and strength, kept apart).
+and entries that could be merged (same dimension, wording and strength, kept apart although
+one entry could carry both).
+
+``validate()`` returns each problem with the place it concerns (``Problem.where``, e.g.
+``("indicators", 4, "strength")``), so that the spreadsheet import can name the sheet, row
+and column; ``check()`` returns them as text. Both the JSON loader and ``nrm screening
+import-list`` use ``validate()``.
 
 The adult "at least one strong indicator per dimension" check is only a warning because the
 ILO/EC 2009 adult labour list itself has no strong indicator in "recruitment by abuse of
@@ -26,6 +33,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 STRENGTHS = ("strong", "medium", "weak")
 AUDIENCES = ("adult", "child")
@@ -46,74 +54,103 @@ def clause_met(clause: dict, counts: dict) -> bool:
     return spare >= clause.get("medium_or_weak", 0)
 
 
-def check(data: dict) -> tuple[list[str], list[str]]:
-    errors: list[str] = []
-    warnings: list[str] = []
+class Problem(NamedTuple):
+    """One error or warning and the place it concerns.
+
+    ``where`` is a path into the definition: ``()`` for the top level, ``("code",)``,
+    ``("dimensions", i)`` or ``("dimensions", i, "group")``, ``("indicators", i, "text")``,
+    ``("dimension_rule", j, "strong")``, ``("victim_rule", "child")``. The text names the
+    entry too, so it reads on its own.
+    """
+
+    where: tuple
+    message: str
+
+
+def _mergeable(entries: list[dict]) -> bool:
+    """Return True if one entry could carry the slots of all (their union is audiences x forms)."""
+    slots = {(a, f) for e in entries for a in e["applies_to"] for f in e["forms"]}
+    audiences = {a for a, _f in slots}
+    forms = {f for _a, f in slots}
+    return len(slots) == len(audiences) * len(forms)
+
+
+def validate(data: dict) -> tuple[list[Problem], list[Problem]]:
+    """Return the errors and warnings of an indicator-list definition, each with its place."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def err(where: tuple, message: str) -> None:
+        errors.append(Problem(where, message))
 
     for key, typ in (("code", str), ("version", int), ("title", str), ("source", str), ("dimensions", list),
                      ("indicators", list), ("dimension_rule", dict), ("victim_rule", dict)):
         if not isinstance(data.get(key), typ) or isinstance(data.get(key), bool):
-            errors.append(f"top level: '{key}' missing or not a {typ.__name__}")
+            err((key,), f"top level: '{key}' missing or not a {typ.__name__}")
     if errors:
         return errors, warnings
     if not LIST_CODE_RE.match(data["code"]):
-        errors.append(f"top level: list code {data['code']!r} is not a slug")
+        err(("code",), f"top level: list code {data['code']!r} is not a slug")
     if data["version"] < 1:
-        errors.append("top level: version must be >= 1")
+        err(("version",), "top level: version must be >= 1")
 
     # Dimensions
     dims: dict[str, dict] = {}
     for i, dim in enumerate(data["dimensions"]):
         code = dim.get("code") if isinstance(dim, dict) else None
         if not isinstance(code, str) or not CODE_RE.match(code):
-            errors.append(f"dimension #{i}: bad or missing code {code!r}")
+            err(("dimensions", i, "code"), f"dimension #{i}: bad or missing code {code!r}")
             continue
         if code in dims:
-            errors.append(f"dimension {code}: duplicate code")
+            err(("dimensions", i, "code"), f"dimension {code}: duplicate code")
         if not dim.get("title"):
-            errors.append(f"dimension {code}: missing title")
+            err(("dimensions", i, "title"), f"dimension {code}: missing title")
         if dim.get("group") not in GROUPS:
-            errors.append(f"dimension {code}: group {dim.get('group')!r} not one of {GROUPS}")
+            err(("dimensions", i, "group"), f"dimension {code}: group {dim.get('group')!r} not one of {GROUPS}")
         dims[code] = dim
     groups_present = {d.get("group") for d in dims.values()}
 
     # Indicators
     seen_codes: set[str] = set()
     slots: dict[tuple, str] = {}  # (dimension, text, audience, form) -> code
+    labels: dict[tuple, str] = {}  # (text, audience, form) -> code
     by_wording: dict[tuple, list[dict]] = defaultdict(list)
     valid: list[dict] = []
     for i, ind in enumerate(data["indicators"]):
         if not isinstance(ind, dict):
-            errors.append(f"indicator #{i}: not an object")
+            err(("indicators", i), f"indicator #{i}: not an object")
             continue
         code = ind.get("code")
         where = f"indicator {code!r}" if code else f"indicator #{i}"
         ok = True
         if not isinstance(code, str) or not CODE_RE.match(code):
-            errors.append(f"{where}: code is not short snake_case")
+            err(("indicators", i, "code"), f"{where}: code is not short snake_case")
             ok = False
         elif code in seen_codes:
-            errors.append(f"{where}: duplicate code")
+            err(("indicators", i, "code"), f"{where}: duplicate code")
             ok = False
         else:
             seen_codes.add(code)
         if ind.get("dimension") not in dims:
-            errors.append(f"{where}: unknown dimension {ind.get('dimension')!r}")
+            err(("indicators", i, "dimension"), f"{where}: unknown dimension {ind.get('dimension')!r}")
             ok = False
         if ind.get("strength") not in STRENGTHS:
-            errors.append(f"{where}: strength {ind.get('strength')!r} not one of {STRENGTHS}")
+            err(("indicators", i, "strength"), f"{where}: strength {ind.get('strength')!r} not one of {STRENGTHS}")
             ok = False
         for field, allowed in (("applies_to", AUDIENCES), ("forms", FORMS)):
             value = ind.get(field)
             if not isinstance(value, list) or not value:
-                errors.append(f"{where}: '{field}' must be a non-empty list")
+                err(("indicators", i, field), f"{where}: '{field}' must be a non-empty list")
                 ok = False
             elif set(value) - set(allowed) or len(set(value)) != len(value):
-                errors.append(f"{where}: '{field}' {value} must be distinct values from {allowed}")
+                err(("indicators", i, field), f"{where}: '{field}' {value} must be distinct values from {allowed}")
                 ok = False
         text = ind.get("text")
         if not isinstance(text, str) or not text.strip() or text != text.strip():
-            errors.append(f"{where}: text missing or has surrounding whitespace")
+            err(("indicators", i, "text"), f"{where}: text missing or has surrounding whitespace")
+            ok = False
+        if "source" in ind and (not isinstance(ind["source"], str) or not ind["source"].strip()):
+            err(("indicators", i, "source"), f"{where}: 'source' must be a non-empty text when given")
             ok = False
         if not ok:
             continue
@@ -121,54 +158,71 @@ def check(data: dict) -> tuple[list[str], list[str]]:
         for aud in ind["applies_to"]:
             for form in ind["forms"]:
                 slot = (ind["dimension"], text.casefold(), aud, form)
+                label = (text.casefold(), aud, form)
                 if slot in slots:
-                    errors.append(f"{where}: same indicator as {slots[slot]!r} for {aud}/{form} in {ind['dimension']}")
-                else:
-                    slots[slot] = code
+                    err(("indicators", i, "text"),
+                        f"{where}: same indicator as {slots[slot]!r} for {aud}/{form} in {ind['dimension']}")
+                elif label in labels:
+                    err(("indicators", i, "text"),
+                        f"{where}: label {text!r} is also the label of {labels[label]!r} for {aud}/{form}; "
+                        "say where each applies")
+                slots.setdefault(slot, code)
+                labels.setdefault(label, code)
         by_wording[(ind["dimension"], text.casefold(), ind["strength"])].append(ind)
 
     for (dim, _text, strength), entries in by_wording.items():
-        if len(entries) > 1:
+        if len(entries) > 1 and _mergeable(entries):
             codes = ", ".join(e["code"] for e in entries)
-            warnings.append(f"{dim}: entries with the same wording and strength ({strength}) could be merged: {codes}")
+            warnings.append(Problem(
+                ("indicators", data["indicators"].index(entries[1])),
+                f"{dim}: entries with the same wording and strength ({strength}) could be merged: {codes}",
+            ))
 
     # Rules
     clauses = data["dimension_rule"].get("any_of")
     if not isinstance(clauses, list) or not clauses:
-        errors.append("dimension_rule: 'any_of' must be a non-empty list")
+        err(("dimension_rule",), "dimension_rule: 'any_of' must be a non-empty list")
         clauses = []
     for j, clause in enumerate(clauses):
         if not isinstance(clause, dict) or not clause:
-            errors.append(f"dimension_rule clause #{j}: must be a non-empty object")
+            err(("dimension_rule", j), f"dimension_rule clause #{j}: must be a non-empty object")
             continue
         for k, v in clause.items():
             if k not in RULE_KEYS:
-                errors.append(f"dimension_rule clause #{j}: unknown key {k!r}")
+                err(("dimension_rule", j, k), f"dimension_rule clause #{j}: unknown key {k!r}")
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                errors.append(f"dimension_rule clause #{j}: {k} must be a positive integer")
+                err(("dimension_rule", j, k), f"dimension_rule clause #{j}: {k} must be a positive integer")
     for aud in AUDIENCES:
         rule = data["victim_rule"].get(aud)
         req = rule.get("all_of_groups") if isinstance(rule, dict) else None
         if not isinstance(req, list) or not req:
-            errors.append(f"victim_rule.{aud}: 'all_of_groups' must be a non-empty list")
+            err(("victim_rule", aud), f"victim_rule.{aud}: 'all_of_groups' must be a non-empty list")
             continue
         for g in req:
             if g not in GROUPS or g not in groups_present:
-                errors.append(f"victim_rule.{aud}: group {g!r} has no dimension")
+                err(("victim_rule", aud), f"victim_rule.{aud}: group {g!r} has no dimension")
 
     # Per-audience reachability and the adult "strong" check
     clean_clauses = [c for c in clauses if isinstance(c, dict) and set(c) <= RULE_KEYS]
+    dim_index = {d: i for i, d in enumerate(dims)}
     for aud in AUDIENCES:
         for dcode in dims:
             counts = Counter(i["strength"] for i in valid if i["dimension"] == dcode and aud in i["applies_to"])
             counts = {s: counts.get(s, 0) for s in STRENGTHS}
+            place = ("dimensions", dim_index[dcode])
             if not sum(counts.values()):
-                warnings.append(f"{dcode}: no indicator for {aud}s")
+                warnings.append(Problem(place, f"{dcode}: no indicator for {aud}s"))
             elif clean_clauses and not any(clause_met(c, counts) for c in clean_clauses):
-                errors.append(f"{dcode}: can never become positive for {aud}s (all indicators {counts})")
+                err(place, f"{dcode}: can never become positive for {aud}s (all indicators {counts})")
             if aud == "adult" and counts["strong"] == 0:
-                warnings.append(f"{dcode}: no strong indicator for adults")
+                warnings.append(Problem(place, f"{dcode}: no strong indicator for adults"))
     return errors, warnings
+
+
+def check(data: dict) -> tuple[list[str], list[str]]:
+    """Return the errors and warnings of a definition as text (see :func:`validate`)."""
+    errors, warnings = validate(data)
+    return [e.message for e in errors], [w.message for w in warnings]
 
 
 def print_counts(data: dict) -> None:

@@ -1,0 +1,1 @@
+"""Bundled indicator lists (JSON) and their stdlib-only checker, ``check_indicators``."""
