@@ -23,6 +23,10 @@ from nrm.referrals.selectors import case_referrals
 class ScreeningSerializer(serializers.ModelSerializer):
     organisation = serializers.IntegerField(required=False, source="organisation_id")
     answers = serializers.ListField(child=serializers.CharField(max_length=80), allow_empty=True)
+    # The forms of exploitation suspected: the indicator lists evaluated (empty: every list).
+    suspected_forms = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, allow_empty=True, default=list
+    )
     sex = serializers.ChoiceField(Sex.choices, default=Sex.UNKNOWN)
     age_band = serializers.ChoiceField(AgeBand.choices, default=AgeBand.UNKNOWN)
 
@@ -34,6 +38,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
             "screened_on",
             "is_child",
             "answers",
+            "suspected_forms",
             "anonymous",
             "sex",
             "age_band",
@@ -72,6 +77,7 @@ class ScreeningViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         org = acting_organisation(self.request.user, data.pop("organisation_id", None))
+        data["forms"] = data.pop("suspected_forms", [])
         serializer.instance = services.screening_record(actor=self.request.user, organisation=org, **data)
 
 

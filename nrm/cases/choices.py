@@ -40,6 +40,8 @@ class ScreeningResult(models.TextChoices):
     REFER_FOR_ASSESSMENT = "refer_for_assessment", _("Refer for assessment")
 
 
+# The indicator lists by form of exploitation (an indicator's "forms"), as shown to users.
+FORM_LIST_LABELS = {"labour": _("Labour exploitation"), "sexual": _("Sexual exploitation")}
 # The groups of dimensions of an indicator list, as shown to users.
 GROUP_LABELS = {"recruitment": _("Recruitment"), "exploitation": _("Exploitation"), "coercion": _("Coercion")}
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts import access
 from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import (
+    FORM_LIST_LABELS,
     GROUP_LABELS,
     AgeBand,
     CaseStatus,
@@ -26,6 +27,7 @@ from nrm.cases.choices import (
     Sex,
 )
 from nrm.cases.models import Case, ExploitationForm, IndicatorList, ServiceDelivery
+from nrm.cases.screening import list_forms
 from nrm.referrals.models import Referral, ServiceType
 from nrm.referrals.selectors import case_referrals
 
@@ -104,12 +106,22 @@ class ScreeningForm(forms.Form):
     citizenship = country_field(_("Citizenship"))
     region = forms.ChoiceField(label=_("Region"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=CHANNELS, required=False)
+    suspected_forms = forms.MultipleChoiceField(
+        label=_("Forms of exploitation suspected"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The indicators of each list ticked here are shown and evaluated; none ticked: every list."),
+    )
     answers = forms.MultipleChoiceField(
         label=_("Indicators observed"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, user: User, indicator_list: IndicatorList, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        known = list_forms(indicator_list.definition)
+        self.fields["suspected_forms"].choices = [(f, FORM_LIST_LABELS.get(f, f)) for f in known]
+        if len(known) < 2:
+            del self.fields["suspected_forms"]
         orgs = access.screening_orgs(user)
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in orgs])
         if len(orgs) == 1:
@@ -122,6 +134,7 @@ class ScreeningForm(forms.Form):
     def indicator_groups(self) -> list[dict]:
         """Return the list's dimensions, each with its indicators and whether each is ticked."""
         definition = self.indicator_list.definition
+        known = list_forms(definition)
         ticked = set(self["answers"].value() or [])
         order = {ind["code"]: n for n, ind in enumerate(definition["indicators"])}
         groups = []
@@ -136,6 +149,13 @@ class ScreeningForm(forms.Form):
                     "applies_to": " ".join(ind.get("applies_to", ["adult", "child"])),
                     "adult_only": ind.get("applies_to", ["adult", "child"]) == ["adult"],
                     "child_only": ind.get("applies_to", ["adult", "child"]) == ["child"],
+                    "forms": " ".join(ind.get("forms", known)),
+                    # Said where an indicator belongs to some of the lists only (sexual exploitation only).
+                    "form_only": (
+                        ", ".join(str(FORM_LIST_LABELS.get(f, f)) for f in ind.get("forms", known))
+                        if len(known) > 1 and set(ind.get("forms", known)) != set(known)
+                        else ""
+                    ),
                     "checked": ind["code"] in ticked,
                 }
                 for ind in definition["indicators"]
@@ -167,14 +187,16 @@ class ScreeningForm(forms.Form):
 
 
 class EvaluateForm(forms.Form):
-    """What the live result needs: the indicators ticked and whether the person is a child."""
+    """What the live result needs: the indicators ticked, the forms suspected, whether a child."""
 
     is_child = forms.BooleanField(required=False)
     answers = forms.MultipleChoiceField(required=False)
+    suspected_forms = forms.MultipleChoiceField(required=False)
 
     def __init__(self, *args, indicator_list: IndicatorList, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["answers"].choices = [(i["code"], i["code"]) for i in indicator_list.definition["indicators"]]
+        self.fields["suspected_forms"].choices = [(f, f) for f in list_forms(indicator_list.definition)]
 
 
 # --- Case ------------------------------------------------------------------------------------

@@ -129,6 +129,9 @@ class Screening(TimeStamped):
     indicator_list = models.ForeignKey(IndicatorList, on_delete=models.PROTECT, related_name="screenings")
     is_child = models.BooleanField(default=False)
     answers = models.JSONField(default=list, help_text=_("Codes of the indicators observed"))
+    suspected_forms = models.JSONField(
+        default=list, blank=True, help_text=_("Forms of exploitation suspected: the lists evaluated (none: all)")
+    )
     result = models.CharField(max_length=20, choices=ScreeningResult.choices)
     reasons = models.JSONField(default=dict)
     anonymous = models.BooleanField(default=False)

@@ -55,6 +55,8 @@ class ScreeningOutcome:
     is_child: bool = False
     outcome: str = NOT_INDICATED
     clauses: list[dict] = field(default_factory=list)
+    forms: dict[str, str] = field(default_factory=dict)  # each suspected form's list -> its outcome
+    deciding_form: str = ""
 
     def as_reasons(self) -> dict:
         """Return a JSON-safe record of why the result is what it is, stored with the screening."""
@@ -64,6 +66,8 @@ class ScreeningOutcome:
             "required_groups": self.required_groups,
             "groups": self.groups,
             "clauses": self.clauses,
+            "forms": self.forms,
+            "deciding_form": self.deciding_form,
             "dimensions": [
                 {
                     "code": d.code,
@@ -84,6 +88,10 @@ class ScreeningOutcome:
 
 class UnknownIndicator(ValueError):
     """An answer names an indicator that the list does not have (or not for this person)."""
+
+
+class UnknownForm(ValueError):
+    """A suspected form of exploitation the list has no indicators for."""
 
 
 def clause_met(clause: dict[str, int], counts: dict[str, int]) -> bool:
@@ -172,6 +180,17 @@ def _explain(reasons: dict) -> list[str]:
         )
     else:
         lines.insert(0, _("Not indicated: not every group the rule needs is positive."))
+    if len(reasons.get("forms") or {}) > 1:
+        from nrm.cases.choices import FORM_LIST_LABELS, ScreeningResult
+
+        lines.append(
+            _("Lists evaluated: %(lists)s.")
+            % {
+                "lists": "; ".join(
+                    f"{FORM_LIST_LABELS.get(f, f)}: {ScreeningResult(o).label}" for f, o in reasons["forms"].items()
+                )
+            }
+        )
     if reasons.get("clauses"):
         lines.append(_("A dimension is positive with %(rule)s.") % {"rule": rule_text(reasons["clauses"])})
     if reasons.get("is_child"):
@@ -198,13 +217,59 @@ def _assessment(definition: dict, audience: str, groups: dict[str, bool]) -> boo
     return others >= rule.get("other_groups", 0)
 
 
-def evaluate(definition: dict, answers: list[str], *, is_child: bool) -> ScreeningOutcome:
-    """Apply the list's rules to the indicator codes observed and explain the result."""
+RANK = {NOT_INDICATED: 0, ASSESS: 1, PRESUMED: 2}
+
+
+def list_forms(definition: dict) -> list[str]:
+    """Return the forms of exploitation the list has indicators for (its lists), in order of first use."""
+    return list(dict.fromkeys(f for ind in definition["indicators"] for f in ind.get("forms", [])))
+
+
+def evaluate(
+    definition: dict, answers: list[str], *, is_child: bool, forms: list[str] | None = None
+) -> ScreeningOutcome:
+    """Apply the list's rules to the indicator codes observed and explain the result.
+
+    The ILO lists are per form of exploitation: each suspected form (``forms``; none chosen means
+    every form the list has) is evaluated on its own indicators, and the strongest outcome wins;
+    the reasons say which list decided and what each list gave. An indicator observed must
+    belong to a suspected form.
+    """
+    known = list_forms(definition)
+    suspected = [f for f in (forms or known) if f in known] or known
+    unknown_forms = sorted(set(forms or []) - set(known))
+    if unknown_forms:
+        raise UnknownForm(", ".join(unknown_forms))
     audience = "child" if is_child else "adult"
-    indicators = {ind["code"]: ind for ind in definition["indicators"] if audience in ind.get("applies_to", [audience])}
-    unknown = sorted(set(answers) - set(indicators))
+    usable = {
+        ind["code"]
+        for ind in definition["indicators"]
+        if audience in ind.get("applies_to", [audience])
+        and (not known or set(ind.get("forms", known)) & set(suspected))
+    }
+    unknown = sorted(set(answers) - usable)
     if unknown:
         raise UnknownIndicator(", ".join(unknown))
+    if not known:
+        return _evaluate_one(definition, answers, is_child=is_child)
+    results = {}
+    for form in suspected:
+        part = {**definition, "indicators": [i for i in definition["indicators"] if form in i.get("forms", [form])]}
+        mine = {i["code"] for i in part["indicators"]}
+        results[form] = _evaluate_one(part, [a for a in answers if a in mine], is_child=is_child)
+    # The strongest outcome decides; of equals, the list with more positive dimensions.
+    form, best = max(
+        results.items(), key=lambda item: (RANK[item[1].outcome], sum(d.positive for d in item[1].dimensions))
+    )
+    best.forms = {f: r.outcome for f, r in results.items()}
+    best.deciding_form = form
+    best.explanation = _explain(best.as_reasons())
+    return best
+
+
+def _evaluate_one(definition: dict, answers: list[str], *, is_child: bool) -> ScreeningOutcome:
+    audience = "child" if is_child else "adult"
+    indicators = {ind["code"]: ind for ind in definition["indicators"] if audience in ind.get("applies_to", [audience])}
     chosen = set(answers)
     dims: list[DimensionOutcome] = []
     clauses = definition["dimension_rule"]["any_of"]

@@ -45,7 +45,7 @@ from nrm.cases.models import (
     Screening,
     ServiceDelivery,
 )
-from nrm.cases.screening import UnknownIndicator, evaluate
+from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
 from nrm.core import crypto
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
@@ -106,8 +106,12 @@ def screening_record(
     region: str = "",
     channel: str = "",
     notes: str = "",
+    forms: Iterable[str] = (),
 ) -> Screening:
-    """Record a screening and its result, computed by the list's rule, with the reasons."""
+    """Record a screening and its result, computed by the list's rule, with the reasons.
+
+    ``forms`` are the forms of exploitation suspected: the lists evaluated (none: every list).
+    """
     _require_member(actor, organisation, Action.SCREEN)
     indicator_list = indicator_list or active_indicator_list()
     _check_choice("sex", sex, Sex)
@@ -116,8 +120,11 @@ def screening_record(
     screened_on = screened_on or _today()
     _check_not_future("screened_on", screened_on)
     answers = sorted(set(answers))
+    forms = sorted(set(forms))
     try:
-        outcome = evaluate(indicator_list.definition, answers, is_child=is_child)
+        outcome = evaluate(indicator_list.definition, answers, is_child=is_child, forms=forms)
+    except UnknownForm as exc:
+        raise invalid("forms", _("This list has no indicators for: %(forms)s") % {"forms": exc}) from None
     except UnknownIndicator as exc:
         raise invalid("answers", _("Unknown indicator for this list: %(codes)s") % {"codes": exc}) from None
     screening = Screening.objects.create(
@@ -127,6 +134,7 @@ def screening_record(
         indicator_list=indicator_list,
         is_child=is_child,
         answers=answers,
+        suspected_forms=forms,
         anonymous=anonymous,
         sex=sex,
         age_band=age_band,

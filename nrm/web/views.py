@@ -188,6 +188,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
             organisation=d["organisation"],
             indicator_list=indicator_list,
             answers=d["answers"],
+            forms=d.get("suspected_forms") or [],
             is_child=d["is_child"],
             anonymous=d["anonymous"],
             screened_on=d["screened_on"],
@@ -223,7 +224,10 @@ def screening_evaluate(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
     try:
         outcome = evaluate(
-            indicator_list.definition, form.cleaned_data["answers"], is_child=form.cleaned_data["is_child"]
+            indicator_list.definition,
+            form.cleaned_data["answers"],
+            is_child=form.cleaned_data["is_child"],
+            forms=form.cleaned_data["suspected_forms"],
         )
     except UnknownIndicator as exc:
         message = _("Not an indicator for this person: %(codes)s") % {"codes": exc}

@@ -140,3 +140,43 @@ def test_dimension_rule(counts, positive):
 def test_unknown_indicator_is_refused():
     with pytest.raises(UnknownIndicator, match="nope"):
         evaluate(MINI_LIST, ["nope"], is_child=False)
+
+
+def _two_lists() -> dict:
+    """The mini list with a sexual-exploitation list beside the labour one: one indicator graded
+    differently in each (as the ILO lists do), one in the sexual list only."""
+    indicators = [{**i, "forms": ["labour", "sexual"]} for i in MINI_LIST["indicators"]]
+    indicators += [
+        {
+            "code": "forced_clients",
+            "dimension": "coercion_destination",
+            "strength": "strong",
+            "applies_to": ["adult", "child"],
+            "forms": ["sexual"],
+            "text": "Forced tasks or clients",
+        },
+    ]
+    return {**MINI_LIST, "indicators": indicators}
+
+
+def test_each_suspected_form_is_evaluated_on_its_own_list_and_the_strongest_outcome_decides():
+    from nrm.cases.screening import list_forms
+
+    definition = _two_lists()
+    assert list_forms(definition) == ["labour", "sexual"]
+    answers = [*PRESUMED_ADULT[:4], "forced_clients", "coercion_destination_weak1"]
+    out = evaluate(definition, answers, is_child=False)
+    assert out.outcome == PRESUMED and out.deciding_form == "sexual"
+    assert out.forms == {"labour": ASSESS, "sexual": PRESUMED}
+    assert any(line.startswith("Lists evaluated:") for line in out.explanation)
+    # Suspecting labour only: the sexual list's indicator is not one to tick.
+    with pytest.raises(UnknownIndicator, match="forced_clients"):
+        evaluate(definition, answers, is_child=False, forms=["labour"])
+    assert evaluate(definition, PRESUMED_ADULT, is_child=False, forms=["labour"]).forms == {"labour": PRESUMED}
+
+
+def test_an_unknown_form_is_refused():
+    from nrm.cases.screening import UnknownForm
+
+    with pytest.raises(UnknownForm, match="organs"):
+        evaluate(_two_lists(), [], is_child=False, forms=["organs"])

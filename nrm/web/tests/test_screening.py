@@ -166,3 +166,31 @@ def test_screening_list_filters_by_result(client, world, orgs):
     html = client.get("/screenings/?result=presumed_victim").content.decode()
     assert f"/screenings/{yes.pk}/" in html
     assert f"/screenings/{no.pk}/" not in html
+
+
+@pytest.fixture
+def two_lists(world):
+    """The active list has a labour and a sexual-exploitation list, as the ILO 2009 lists do."""
+    from nrm.cases.models import IndicatorList
+    from nrm.cases.tests.test_screening_rule import _two_lists
+
+    IndicatorList.objects.update(is_active=False)
+    return IndicatorList.objects.create(code="two", version=1, title="Two lists", definition=_two_lists())
+
+
+def test_the_screening_asks_which_forms_are_suspected(client, world, orgs, two_lists):
+    client.force_login(world["police"])
+    page = client.get("/screenings/new/").content.decode()
+    assert 'name="suspected_forms" value="labour"' in page and 'name="suspected_forms" value="sexual"' in page
+    assert 'data-forms="sexual"' in page and "Sexual exploitation list only" in page
+    # Suspecting labour only, an indicator of the sexual list is refused, naming the answers.
+    answers = [*PRESUMED_ADULT, "forced_clients"]
+    refused = client.post("/screenings/new/", form_data(orgs, answers=answers, suspected_forms=["labour"]))
+    assert refused.status_code == 200 and 'id="id_answers_error"' in refused.content.decode()
+    assert not Screening.objects.exists()
+    saved = client.post("/screenings/new/", form_data(orgs, answers=answers, suspected_forms=["sexual"]))
+    screening = Screening.objects.get(pk=int(saved["Location"].rstrip("/").split("/")[-1]))
+    assert screening.suspected_forms == ["sexual"]
+    assert screening.reasons["forms"] == {"sexual": "presumed_victim"}
+    live = client.post("/screenings/evaluate/", {"answers": answers, "suspected_forms": ["labour", "sexual"]})
+    assert live.json()["result"] == "presumed_victim"

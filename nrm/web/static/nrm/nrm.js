@@ -38,8 +38,15 @@
 
     var applyAudience = function () {
       var audience = child && child.checked ? "child" : "adult";
+      // The lists of the forms suspected (none ticked: every list).
+      var suspected = [];
+      screening.querySelectorAll("input[name=suspected_forms]:checked").forEach(function (box) {
+        suspected.push(box.value);
+      });
       screening.querySelectorAll("li[data-applies]").forEach(function (li) {
-        var applies = li.getAttribute("data-applies").split(" ").indexOf(audience) !== -1;
+        var forms = (li.getAttribute("data-forms") || "").split(" ");
+        var inList = !suspected.length || !forms[0] || forms.some(function (f) { return suspected.indexOf(f) !== -1; });
+        var applies = inList && li.getAttribute("data-applies").split(" ").indexOf(audience) !== -1;
         li.hidden = !applies;
         if (!applies) {
           var box = li.querySelector("input[type=checkbox]");
@@ -107,6 +114,9 @@
     };
 
     if (child) child.addEventListener("change", applyAudience);
+    screening.querySelectorAll("input[name=suspected_forms]").forEach(function (box) {
+      box.addEventListener("change", applyAudience);
+    });
     screening.addEventListener("change", schedule);
     panel.hidden = false;
     if (bar) bar.hidden = false;
