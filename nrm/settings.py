@@ -226,6 +226,9 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Kosovo has no ISO 3166 code; XK is the user-assigned code the EU, CTDC and UNHCR use.
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo (UNSCR 1244/1999)")}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -238,6 +241,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_countries",  # country names in the user's language (its catalogues include sr and sr_Latn)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "nrm.core",

@@ -42,7 +42,7 @@ CHANNELS = [
     ("asylum", _("Asylum or reception centre")),
     ("other", _("Other")),
 ]
-COUNTRY_HELP = _("Two-letter ISO 3166 code, such as RS.")
+COUNTRY_HELP = _("Choose a country from the list.")
 
 
 class DateInput(forms.DateInput):
@@ -66,13 +66,33 @@ def region_choices() -> list[tuple[str, str]]:
     return [("", _("Not stated")), *((r, r) for r in regions)]
 
 
-def country_field(label) -> forms.CharField:
-    return forms.CharField(
+class CountryField(forms.ChoiceField):
+    """A country chosen by its name in the user's language, stored as its ISO 3166 alpha-2 code.
+
+    A typed code in small letters ("rs", from the API or an old bookmark) is read as the code; a
+    name or anything else is refused, naming the field: "Serbia" never becomes "SE".
+    """
+
+    default_error_messages = {"invalid_choice": COUNTRY_HELP}
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    from django_countries import countries
+
+    # Built per form, so the names are those of the language of the request, sorted in it.
+    return [("", _("Not known")), *((code, name) for code, name in countries)]
+
+
+def country_field(label) -> CountryField:
+    return CountryField(
         label=label,
         required=False,
-        max_length=2,
-        help_text=COUNTRY_HELP,
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": 3, "autocomplete": "off"}),
+        choices=_country_choices,
+        help_text=_("Type the first letters of the country's name to find it."),
+        widget=forms.Select(attrs={"data-search": "1", "autocomplete": "country"}),
     )
 
 

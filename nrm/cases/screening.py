@@ -257,9 +257,14 @@ def evaluate(
         part = {**definition, "indicators": [i for i in definition["indicators"] if form in i.get("forms", [form])]}
         mine = {i["code"] for i in part["indicators"]}
         results[form] = _evaluate_one(part, [a for a in answers if a in mine], is_child=is_child)
-    # The strongest outcome decides; of equals, the list with more positive dimensions.
+    # The strongest outcome decides; of equals, the list with more positive dimensions in the
+    # groups the rule needs (so a child's result never depends on coercion), then the first.
     form, best = max(
-        results.items(), key=lambda item: (RANK[item[1].outcome], sum(d.positive for d in item[1].dimensions))
+        results.items(),
+        key=lambda item: (
+            RANK[item[1].outcome],
+            sum(d.positive for d in item[1].dimensions if d.group in item[1].required_groups),
+        ),
     )
     best.forms = {f: r.outcome for f, r in results.items()}
     best.deciding_form = form

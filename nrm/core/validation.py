@@ -132,8 +132,10 @@ def check_instance(field: str, value: Any, model: type[Model]) -> Any:
 
 def check_country(field: str, value: str) -> str:
     """Return an ISO 3166 alpha-2 code in capitals, or refuse anything else (empty is allowed)."""
+    from django_countries import countries
+
     value = (value or "").strip().upper()
-    if value and (len(value) != 2 or not value.isalpha()):
+    if value and (len(value) != 2 or not value.isalpha() or value not in countries):
         raise invalid(field, _("Use a two-letter ISO 3166 country code, such as RS."))
     return value
 

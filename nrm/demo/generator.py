@@ -361,15 +361,7 @@ def _one_case(rng, year, last_day, centre, centre_staff, by_type, offers, indica
                 started_on=answer_on,
                 ended_on=ended if delivered else None,
                 outcome="Completed as planned." if delivered else "",
-            )
-            if delivered:
-                referral_services.referral_transition(
-                    actor=worker,
-                    referral=ref,
-                    to_status=ReferralStatus.COMPLETED,
-                    expected_version=ref.version,
-                    on=ended,
-                )
+            )  # a delivered service, the only one on the referral, completes it
     close_on = decided_on + dt.timedelta(days=rng.randint(30, 400))
     if close_on < end_date and rng.random() < 0.8:
         case.refresh_from_db()

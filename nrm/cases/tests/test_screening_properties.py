@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINI_LIST
-from nrm.cases.screening import STRENGTHS, clause_met, evaluate
+from nrm.cases.screening import RANK, STRENGTHS, clause_met, evaluate, list_forms
 
 ILO_LIST = json.loads((Path(__file__).resolve().parent.parent / "data" / "ilo_ec_2009.json").read_text("utf-8"))
 LISTS = {"mini": MINI_LIST, "ilo": ILO_LIST}
@@ -27,6 +27,11 @@ clause_st = st.dictionaries(st.sampled_from(["strong", "medium", "weak", "medium
 
 def applicable(definition: dict, audience: str) -> list[str]:
     return [i["code"] for i in definition["indicators"] if audience in i.get("applies_to", [audience])]
+
+
+def in_form(definition: dict, form: str | None) -> list[str]:
+    """The codes of the list of ``form`` (every code when the list has no forms)."""
+    return [i["code"] for i in definition["indicators"] if form is None or form in i.get("forms", [form])]
 
 
 def group_of(definition: dict) -> dict[str, str]:
@@ -85,10 +90,19 @@ def test_adding_an_indicator_never_removes_a_presumption(name, audience):
         after = evaluate(definition, sorted({*answers, extra}), is_child=is_child)
         if before.presumed_victim:
             assert after.presumed_victim
-        # And no dimension or group goes from positive to negative either.
-        for old, new in zip(before.dimensions, after.dimensions, strict=True):
-            assert new.positive or not old.positive
-        assert all(after.groups[g] for g, positive in before.groups.items() if positive)
+        assert RANK[after.outcome] >= RANK[before.outcome]
+        # And, within each form's list, no dimension or group goes from positive to negative.
+        for form in list_forms(definition) or [None]:
+            mine = set(in_form(definition, form))
+            old_one = evaluate(
+                definition, sorted(mine & set(answers)), is_child=is_child, forms=[form] if form else None
+            )
+            new_one = evaluate(
+                definition, sorted(mine & {*answers, extra}), is_child=is_child, forms=[form] if form else None
+            )
+            for old, new in zip(old_one.dimensions, new_one.dimensions, strict=True):
+                assert new.positive or not old.positive
+            assert all(new_one.groups[g] for g, positive in old_one.groups.items() if positive)
 
     check()
 

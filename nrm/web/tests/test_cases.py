@@ -138,8 +138,8 @@ def test_open_a_case_from_a_screening(client, world, orgs):
     [
         ({"date_of_birth": "2999-01-01"}, "date_of_birth", "The date cannot be in the future."),
         ({"date_of_birth": "1990-01-01", "birth_year": "1991"}, "birth_year", "does not match the date of birth"),
-        ({"citizenship": "SRB"}, "citizenship", "Ensure this value has at most 2 characters"),
-        ({"country_of_exploitation": "1"}, "country_of_exploitation", "two-letter ISO 3166"),
+        ({"citizenship": "SRB"}, "citizenship", "Choose a country from the list."),
+        ({"country_of_exploitation": "Serbia"}, "country_of_exploitation", "Choose a country from the list."),
         ({"forms": ["nonsense"]}, "forms", "Select a valid choice"),
     ],
 )

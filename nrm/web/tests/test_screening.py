@@ -66,10 +66,10 @@ def test_not_indicated_offers_no_case(client, world, orgs):
 
 def test_bad_input_shows_the_field_error_and_stores_nothing(client, world, orgs):
     client.force_login(world["police"])
-    response = client.post("/screenings/new/", form_data(orgs, citizenship="1X"))
+    response = client.post("/screenings/new/", form_data(orgs, citizenship="Serbia"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Use a two-letter ISO 3166 country code, such as RS." in html
+    assert "Choose a country from the list." in html  # "Serbia" never becomes SE, Sweden
     assert 'id="id_citizenship_error"' in html
     assert 'aria-describedby="id_citizenship_helptext id_citizenship_error"' in html
     assert 'role="alert"' in html
@@ -194,3 +194,14 @@ def test_the_screening_asks_which_forms_are_suspected(client, world, orgs, two_l
     assert screening.reasons["forms"] == {"sexual": "presumed_victim"}
     live = client.post("/screenings/evaluate/", {"answers": answers, "suspected_forms": ["labour", "sexual"]})
     assert live.json()["result"] == "presumed_victim"
+
+
+def test_countries_are_a_list_in_the_users_language_stored_as_codes(client, world, orgs):
+    client.force_login(world["police"])
+    client.post("/i18n/setlang/", {"language": "sr-latn", "next": "/"})
+    page = client.get("/screenings/new/").content.decode()
+    assert '<option value="RS">Srbija</option>' in page and 'data-search="1"' in page
+    client.post("/i18n/setlang/", {"language": "sr", "next": "/"})
+    assert '<option value="RS">Србија</option>' in client.get("/screenings/new/").content.decode()
+    response = client.post("/screenings/new/", form_data(orgs, citizenship="SE"))
+    assert Screening.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1])).citizenship == "SE"

@@ -22,6 +22,28 @@
     });
   });
 
+  // Long lists (countries) get a filter box: typing part of a name narrows the options.
+  var fold = function (text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  };
+  document.querySelectorAll("select[data-search]").forEach(function (select) {
+    var box = el("input", "select-search");
+    box.type = "search";
+    box.setAttribute("aria-label", (select.labels && select.labels[0] ? select.labels[0].textContent : "") + " …");
+    box.setAttribute("aria-controls", select.id);
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var wanted = fold(box.value.trim());
+      var first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var shown = !wanted || !option.value || fold(option.text).indexOf(wanted) !== -1;
+        option.hidden = !shown;
+        if (shown && option.value && first === null) first = option;
+      });
+      if (wanted && first) select.value = first.value;
+    });
+  });
+
   // An error summary takes the focus, so screen readers and keyboards start there.
   var summary = document.querySelector(".error-summary[data-focus]");
   if (summary) summary.focus();
