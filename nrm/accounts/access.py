@@ -28,6 +28,7 @@ class Action(StrEnum):
     VIEW = "view"  # read a case and its non-identifying content
     SCREEN = "screen"  # record a screening, open a case from it
     MANAGE = "manage"  # edit the case, consent, assistance plan, closure
+    CORRECT = "correct"  # correct the case's non-identifying facts (forms, region, dates, child flag)
     REFER = "refer"  # send a referral for the case
     RESPOND = "respond"  # accept, decline, progress a received referral
     RECORD_SERVICE = "record_service"  # record a service delivered on a referral
@@ -39,6 +40,8 @@ OWNER_ROLES: dict[Action, set[str]] = {
     Action.VIEW: set(CASE_ROLES),
     Action.SCREEN: {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER},
     Action.MANAGE: {Role.CASEWORKER, Role.IDENTIFIER},
+    # The frontline worker who opened the case often knows the facts best (issue I).
+    Action.CORRECT: {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER},
     Action.REFER: {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER},
     Action.RESPOND: set(),
     Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
@@ -52,6 +55,7 @@ RECEIVER_ROLES: dict[Action, set[str]] = {
     Action.SCREEN: set(),
     # The identification authority manages the protection of the victims referred to it.
     Action.MANAGE: {Role.IDENTIFIER},
+    Action.CORRECT: {Role.IDENTIFIER},
     Action.REFER: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.RESPOND: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},

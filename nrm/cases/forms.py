@@ -381,12 +381,14 @@ class CaseEditForm(forms.Form):
         "plan_goals",
     ]
 
-    def __init__(self, *args, show_identity: bool = True, **kwargs) -> None:
+    def __init__(self, *args, show_identity: bool = True, can_manage: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = region_choices()
-        if not show_identity:
-            # Fields the user cannot see are not offered, so a save never blanks them.
+        if not show_identity or not can_manage:
+            # Fields the user cannot see or change are not offered, so a save never blanks them.
             del self.fields["guardian"], self.fields["best_interests_note"]
+        if not can_manage:
+            del self.fields["plan_goals"]
 
     @staticmethod
     def initial_from_case(case: Case) -> dict:

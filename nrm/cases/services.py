@@ -311,6 +311,15 @@ def _lock_case(actor: User, case: Case, action: Action) -> Case:
     return case
 
 
+# What a frontline worker may correct: facts that identify nobody.
+FACTS = {
+    "is_child",
+    "country_of_exploitation",
+    "place_of_exploitation",
+    "region",
+    "exploitation_start",
+    "exploitation_end",
+}
 UPDATABLE = {
     "is_child",
     "guardian",
@@ -328,8 +337,13 @@ UPDATABLE = {
 def case_update(
     *, actor: User, case: Case, expected_version: int, forms: Iterable[str] | None = None, **changes
 ) -> Case:
-    """Change a case's fields; a stale ``expected_version`` is refused with :class:`Conflict`."""
-    _lock_case(actor, case, Action.MANAGE)
+    """Change a case's fields; a stale ``expected_version`` is refused with :class:`Conflict`.
+
+    The non-identifying facts (``FACTS`` and the forms) may be corrected by the owner's frontline
+    workers too (``Action.CORRECT``); the guardian, the best-interests note and the assistance
+    plan are the case workers' (``Action.MANAGE``).
+    """
+    _lock_case(actor, case, Action.CORRECT if set(changes) <= FACTS else Action.MANAGE)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed."), field="status")
     unknown = set(changes) - UPDATABLE

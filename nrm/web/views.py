@@ -383,6 +383,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_open = case.status == CaseStatus.OPEN
     can = {
         "manage": is_open and access.can(user, Action.MANAGE, case),
+        "correct": is_open and access.can(user, Action.CORRECT, case),
         "refer": access.can(user, Action.REFER, case),
         "record_service": access.can(user, Action.RECORD_SERVICE, case),
         "identify": is_open and access.can(user, Action.IDENTIFY, case),
@@ -430,10 +431,13 @@ def _case_action(
 @case_staff
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a case; a stale version is refused with a message and the user's input kept."""
-    view = _case_for(request, pk, Action.MANAGE, reason="edit")
+    view = _case_for(request, pk, Action.CORRECT, reason="edit")
     case = view.case
     form = CaseEditForm(
-        request.POST or None, initial=CaseEditForm.initial_from_case(case), show_identity=view.show_identity
+        request.POST or None,
+        initial=CaseEditForm.initial_from_case(case),
+        show_identity=view.show_identity,
+        can_manage=access.can(request.user, Action.MANAGE, case),
     )
 
     def save(d: dict):

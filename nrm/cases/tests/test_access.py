@@ -51,7 +51,8 @@ def case(world):
 
 
 def test_frontline_owner_views_screens_and_refers(world, case):
-    assert allowed_actions(world["police"], case) == {Action.VIEW, Action.SCREEN, Action.REFER}
+    # The owner's frontline worker also corrects the non-identifying facts (issue I).
+    assert allowed_actions(world["police"], case) == {Action.VIEW, Action.SCREEN, Action.REFER, Action.CORRECT}
     assert list(restrict(Case.objects.all(), fresh(world["police"]))) == [case]
     assert can_see_identity(fresh(world["police"]), case)
 
@@ -191,6 +192,7 @@ def test_centre_sees_a_case_referred_to_it_only_after_accepting(world, case):
     assert allowed_actions(centre, case) == {
         Action.VIEW,
         Action.MANAGE,  # the identification authority manages the protection of those referred to it
+        Action.CORRECT,
         Action.REFER,
         Action.RESPOND,
         Action.RECORD_SERVICE,

@@ -424,13 +424,16 @@ def test_case_update_with_unknown_form_changes_nothing(world, caseworker):
 
 
 def test_case_update_by_frontline_is_refused_and_the_denial_is_kept(world):
+    """The frontline worker corrects the facts, but the plan and guardian are the case workers'."""
     case = open_case(world["police"])
     with pytest.raises(NotFound):
-        services.case_update(actor=fresh(world["police"]), case=case, expected_version=1, region="X")
+        services.case_update(actor=fresh(world["police"]), case=case, expected_version=1, plan_goals="X")
     assert Case.objects.get(pk=case.pk).version == 1
     # The denial's audit row survives the rollback of the refused write.
     [entry] = denials(action="case.manage", object_id=str(case.pk))
     assert entry.actor == "police" and entry.reason == "not permitted"
+    corrected = services.case_update(actor=fresh(world["police"]), case=case, expected_version=1, region="Niš")
+    assert (corrected.region, corrected.version) == ("Niš", 2)
 
 
 def test_case_close_settles_open_referrals_and_refuses_a_second_close(world, caseworker):

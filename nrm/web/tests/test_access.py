@@ -106,10 +106,10 @@ def test_frontline_sees_only_the_actions_of_the_role(client, world, police_case)
     assert GIVEN in html  # the owner's frontline staff see identity
     assert f"/cases/{police_case.pk}/refer/" in html
     assert f"/cases/{police_case.pk}/consents/new/" in html
-    assert f"/cases/{police_case.pk}/edit/" not in html
+    assert f"/cases/{police_case.pk}/edit/" in html  # the facts, not the plan or guardian
     assert f"/cases/{police_case.pk}/close/" not in html
     assert f"/cases/{police_case.pk}/identify/" not in html
-    assert client.get(f"/cases/{police_case.pk}/edit/").status_code == 404
+    assert client.get(f"/cases/{police_case.pk}/close/").status_code == 404
     assert client.get(f"/cases/{police_case.pk}/identify/").status_code == 404
 
 

@@ -256,9 +256,8 @@ test_anonymous, test_outsiders, test_right_role = matrix_tests(ROUTES)
 # The harness wants a refusal's audit rows to be denials only; these personas may read the case,
 # so the read is audited as allowed before the action is denied.
 SEES_BUT_MAY_NOT = [
-    # The owner's frontline worker screens, refers and records consent; managing is the case workers'.
-    ("frontline", "GET " + CASE + "edit/"),
-    ("frontline", "POST " + CASE + "edit/"),
+    # The owner's frontline worker screens, refers, records consent and corrects the facts
+    # (test_the_frontline_corrects_the_facts_only); managing is the case workers'.
     ("frontline", "GET " + CASE + "close/"),
     ("frontline", "POST " + CASE + "close/"),
     ("frontline", "GET " + CASE + "identify/"),
@@ -336,3 +335,18 @@ def test_right_role_writes_land(scene):
     assert ids["to_csr"].status == ReferralStatus.ACCEPTED
     matrix.request(scene, BY_ID["POST /accounts/totp/"], users["ngo"])
     assert TOTPDevice.objects.filter(user=users["ngo"], confirmed=True).exists()
+
+
+def test_the_frontline_corrects_the_facts_only(scene):
+    """The owner's frontline worker corrects a case's non-identifying facts, and nothing else."""
+    from nrm.cases.models import Case
+
+    user = scene.users["frontline"]
+    page = matrix.request(scene, BY_ID["GET " + CASE + "edit/"], user)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="region"' in html and 'name="plan_goals"' not in html and 'name="guardian"' not in html
+    response = matrix.request(scene, BY_ID["POST " + CASE + "edit/"], user)
+    assert response.status_code == 302
+    case = Case.objects.get(pk=scene.ids["case"].pk)
+    assert case.region == "Belgrade" and case.plan_goals == PLAN  # the plan is untouched
