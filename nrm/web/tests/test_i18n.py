@@ -229,3 +229,26 @@ def test_cyrillic_catalogue_is_the_transliteration_of_the_latin_one(monkeypatch)
         "Пишите на info@nrm.example или https://nrm.example/pomoc"
     )
     assert cyrillic("injekcija, nadživeti") == "инјекција, надживети"
+
+
+def test_the_404_and_500_pages_are_the_projects_own_and_translated(client, world):
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    client.force_login(world["police"])
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404 and "Back to your home page" in missing.content.decode()
+    client.post("/i18n/setlang/", {"language": "sr", "next": "/"})
+    serbian = client.get("/no-such-page/").content.decode()
+    assert "Back to your home page" not in serbian and 'lang="sr"' in serbian
+    from django.utils import translation
+
+    with translation.override("en"):
+        failed = server_error(RequestFactory().get("/"))
+    assert failed.status_code == 500 and "Something went wrong" in failed.content.decode()
+
+
+def test_the_language_switch_warns_before_losing_a_form_and_the_menu_folds(client, world):
+    client.force_login(world["police"])
+    html = client.get("/screenings/new/").content.decode()
+    assert "data-dirty-warning=" in html and 'data-menu-label="Menu"' in html

@@ -10,10 +10,43 @@
     return node;
   }
 
-  // Selects marked data-autosubmit submit their form on change (language switch).
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+  // A form the user has typed into is "dirty": switching language would reload the page and lose it.
+  var dirty = false;
+  document.querySelectorAll("main form").forEach(function (form) {
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
   });
+
+  // Selects marked data-autosubmit submit their form on change (language switch); with a half-filled
+  // form on the page, ask first, and keep the language if the user says no.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    var was = select.value;
+    select.addEventListener("change", function () {
+      var warning = select.getAttribute("data-dirty-warning");
+      if (dirty && warning && !window.confirm(warning)) {
+        select.value = was;
+        return;
+      }
+      select.form.submit();
+    });
+  });
+
+  // On a phone the menu folds behind a button, so the page starts at its content.
+  var nav = document.querySelector(".main-nav");
+  if (nav && nav.querySelector("ul")) {
+    var list = nav.querySelector("ul");
+    list.id = list.id || "main-menu";
+    var toggle = el("button", "menu-toggle", nav.getAttribute("data-menu-label") || "Menu");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", list.id);
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    nav.insertBefore(toggle, list);
+    nav.classList.add("collapsible");
+  }
 
   // Forms marked data-confirm ask first.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
