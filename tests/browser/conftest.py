@@ -43,6 +43,17 @@ def login(page, live_server, username: str, password: str) -> None:
     page.wait_for_url(f"{live_server.url}/")
 
 
+def open_menu(page) -> None:
+    """Unfold the main menu: on a phone it starts folded behind its button, leaving the screen to the page."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        from playwright.sync_api import expect
+
+        expect(page.locator(".main-nav ul")).to_be_hidden()
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
 @pytest.fixture(autouse=True)
 def flushable_audit(transactional_db):
     """Let each live-server test's database be flushed afterwards.

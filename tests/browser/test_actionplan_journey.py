@@ -19,7 +19,7 @@ from nrm.actionplan.due import Period
 from nrm.actionplan.models import ActionPlan
 from nrm.actionplan.services import load_plan
 from nrm.actionplan.tests.conftest import member, write_plan
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,6 +101,7 @@ def test_a_submitted_report_turns_the_heatmap_cell_from_missing_to_on_time(page,
 
     # The focal point starts, fills and submits it.
     login(page, live_server, "alpha-rep", PASSWORD)
+    open_menu(page)
     page.get_by_role("link", name="My plan reports").click()
     row = page.locator(f'tr[data-period="{period}"]')
     row.get_by_role("button", name="Start").click()

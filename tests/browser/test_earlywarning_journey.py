@@ -18,7 +18,7 @@ from conftest import PASSWORD
 from nrm.earlywarning.models import Alert, RiskIndicator
 from nrm.earlywarning.reference import load_earlywarning_reference
 from nrm.earlywarning.services import threshold_set
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +42,7 @@ def test_observations_raise_an_alert_the_coordinator_acknowledges(browser, page,
     today = dt.date.today()
 
     login(page, live_server, "police", PASSWORD)
+    open_menu(page)
     page.get_by_role("link", name="Early warning").first.click()
     observe(page, live_server, indicator, today - dt.timedelta(days=3))
     expect(page.get_by_text("This observation raised an early-warning alert.")).to_have_count(0)

@@ -16,7 +16,7 @@ from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.helpline.models import Call
 from nrm.helpline.reference import load_helpline_reference
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +28,7 @@ def test_helpline_call_becomes_a_screening(page, live_server, world):
     base = live_server.url
 
     login(page, live_server, "hotline", PASSWORD)
+    open_menu(page)
     page.get_by_role("link", name="Helpline calls").click()
     page.get_by_role("link", name="Log a call").click()
     page.get_by_label("Channel").select_option("phone")

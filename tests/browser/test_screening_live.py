@@ -20,10 +20,14 @@ def test_live_result_follows_the_ticks_and_the_child_flag(page, live_server, wor
     for code in PRESUMED_ADULT:
         page.locator(f"input[name=answers][value={code}]").check()
     expect(result).to_contain_text("Presumed victim")
-    expect(result).to_contain_text("coercion: positive")
-    # Without coercion an adult is not a presumed victim; a child is.
+    expect(result).to_contain_text("Coercion: positive")
+    # Each dimension says, beside its own indicators, the clause it met.
+    expect(page.locator('[data-dimension-status="deceptive_recruitment"]')).to_have_text("positive: 2 strong")
+    # Without coercion an adult is not a presumed victim but is referred for assessment (recruitment
+    # and exploitation are positive), and the coercion dimension says what it lacks; a child is presumed.
     page.locator("input[value=coercion_destination_strong1]").uncheck()
-    expect(result).to_contain_text("Not indicated")
+    expect(result).to_contain_text("Refer for assessment")
+    expect(page.locator('[data-dimension-status="coercion_destination"]')).to_contain_text("needed")
     page.get_by_label("The person is a child (under 18)").check()
     expect(result).to_contain_text("Presumed victim")
     expect(result).to_contain_text("Child: coercion or means are not required.")
