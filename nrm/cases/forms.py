@@ -465,22 +465,27 @@ def _active_orgs():
 
 
 class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(
-        label=_("Purpose"), choices=ConsentPurpose.choices, widget=forms.RadioSelect, initial=ConsentPurpose.SHARE
+    """The consents the person gave at one meeting: every purpose ticked, sharing per organisation."""
+
+    purposes = forms.MultipleChoiceField(
+        label=_("Purposes the person consents to"),
+        choices=ConsentPurpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation the person agrees to share with"),
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Organisations the person agrees to share with"),
         queryset=Organisation.objects.none(),
         required=False,
-        empty_label=_("Choose an organisation"),
-        help_text=_("Only for sharing."),
+        help_text=_("For sharing: each organisation named gets its own consent, withdrawn on its own."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     given_on = forms.DateField(label=_("Consent given on"), required=False, widget=DateInput)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _active_orgs()
+        self.fields["organisations"].queryset = _active_orgs()
         self.fields["given_on"].initial = _today()
 
 

@@ -400,8 +400,12 @@ def consent_record(
     given_on: dt.date | None = None,
     note: str = "",
 ) -> Consent:
-    """Record informed consent for one purpose (sharing names the organisation)."""
-    _lock_owned_case(actor, case, Action.REFER)
+    """Record informed consent for one purpose (sharing names the organisation).
+
+    The owner's staff record it, and so does a receiver that works on the case and must refer
+    it on (the Centre): it obtains the person's consent itself.
+    """
+    _lock_case(actor, case, Action.REFER)
     _check_choice("purpose", purpose, ConsentPurpose)
     if purpose == ConsentPurpose.SHARE and organisation is None:
         raise invalid("organisation", _("Name the organisation the person agrees to share with."))
@@ -421,6 +425,42 @@ def consent_record(
         detail={"purpose": purpose, "to": getattr(organisation, "pk", None)},
     )
     return consent
+
+
+@atomic_audited
+def consents_record(
+    *,
+    actor: User,
+    case: Case,
+    purposes: Iterable[str],
+    organisations: Iterable[Organisation] = (),
+    given_on: dt.date | None = None,
+    note: str = "",
+) -> list[Consent]:
+    """Record the consents the person gave at one meeting, several purposes at once: all or none.
+
+    Sharing is recorded once per organisation named.
+    """
+    purposes = list(dict.fromkeys(purposes))
+    if not purposes:
+        raise invalid("purposes", _("Choose at least one purpose."))
+    organisations = list(organisations)
+    if ConsentPurpose.SHARE in purposes and not organisations:
+        raise invalid("organisations", _("Name the organisation the person agrees to share with."))
+    recorded = []
+    for purpose in purposes:
+        for organisation in organisations if purpose == ConsentPurpose.SHARE else [None]:
+            recorded.append(
+                consent_record(
+                    actor=actor,
+                    case=case,
+                    purpose=purpose,
+                    organisation=organisation,
+                    given_on=given_on,
+                    note=note,
+                )
+            )
+    return recorded
 
 
 @atomic_audited

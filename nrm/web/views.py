@@ -388,7 +388,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "record_service": access.can(user, Action.RECORD_SERVICE, case),
         "identify": is_open and access.can(user, Action.IDENTIFY, case),
     }
-    can["consent"] = view.is_owner and can["refer"]
+    can["consent"] = can["refer"]
     # What ``case_get`` loaded through the access rule: a receiver's own referrals and services.
     services = list(case.services.all())
     for s in services:
@@ -494,17 +494,17 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_staff
 def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the person's informed consent for one purpose."""
-    view = _case_for(request, pk, Action.REFER, owner_only=True, reason="consent")
+    """Record the person's informed consents, several purposes at once; a receiver that refers on may too."""
+    view = _case_for(request, pk, Action.REFER, reason="consent")
     case = view.case
     return _case_action(
         request,
         ConsentForm(request.POST or None),
-        lambda d: case_services.consent_record(
+        lambda d: case_services.consents_record(
             actor=request.user,
             case=case,
-            purpose=d["purpose"],
-            organisation=d["organisation"],
+            purposes=d["purposes"],
+            organisations=d["organisations"],
             given_on=d["given_on"],
             note=d["note"],
         ),

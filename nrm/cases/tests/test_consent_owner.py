@@ -8,19 +8,29 @@ from nrm.cases.tests.helpers import denials, move, open_case, refer, share
 from nrm.core.errors import NotFound
 
 
-def test_receiver_cannot_record_or_withdraw_consent(world):
+def test_a_receiver_records_consent_it_obtains_but_cannot_withdraw(world):
+    """The receiver that refers on (the Centre) records the consent it obtains; withdrawal is the owner's."""
     case = open_case(world["police"])
     consent = share(world["police"], case, "ngo-sigurna")
     referral = refer(world["police"], case, "ngo-sigurna")
     move(world["ngo"], referral, "accepted")
-    before = Consent.objects.count()
-    with pytest.raises(NotFound):
-        services.consent_record(actor=world["ngo"], case=case, purpose="services")
+    obtained = services.consent_record(actor=world["ngo"], case=case, purpose="services")
+    assert obtained.recorded_by == world["ngo"]
     with pytest.raises(NotFound):
         services.consent_withdraw(actor=world["ngo"], consent=consent)
     consent.refresh_from_db()
-    assert Consent.objects.count() == before and consent.withdrawn_on is None
-    assert len(denials(actor=world["ngo"].username)) == 2
+    assert consent.withdrawn_on is None
+    assert len(denials(actor=world["ngo"].username)) == 1
+
+
+def test_a_receiver_that_has_not_accepted_records_nothing(world):
+    case = open_case(world["police"])
+    share(world["police"], case, "ngo-sigurna")
+    refer(world["police"], case, "ngo-sigurna")
+    before = Consent.objects.count()
+    with pytest.raises(NotFound):
+        services.consent_record(actor=world["ngo"], case=case, purpose="services")
+    assert Consent.objects.count() == before
 
 
 def test_owner_records_and_withdraws(world):

@@ -124,7 +124,7 @@ def test_right_role_gets_every_page_with_its_form(client, world, orgs, ngo_case)
         f"/cases/{ngo_case.pk}/": GIVEN,
         f"/cases/{ngo_case.pk}/edit/": 'name="version" value="1"',
         f"/cases/{ngo_case.pk}/close/": "Reason for closing",
-        f"/cases/{ngo_case.pk}/consents/new/": "Organisation the person agrees to share with",
+        f"/cases/{ngo_case.pk}/consents/new/": "Organisations the person agrees to share with",
         f"/cases/{ngo_case.pk}/refer/": "No consent to share is recorded.",
         f"/cases/{ngo_case.pk}/services/new/": "Delivered by",
         "/referrals/in/": "Referrals received",

@@ -140,7 +140,7 @@ CASE_FORM = {
 }
 EDIT_FORM = {"version": "{case_version}", "region": "Belgrade", "forms": ["sexual"], "plan_goals": "Safe housing"}
 CLOSE_FORM = {"version": "{case_version}", "reason": "declined", "note": "Moved away"}
-CONSENT_FORM = {"purpose": "share", "organisation": "{ngo_most}"}
+CONSENT_FORM = {"purposes": ["share", "services"], "organisations": ["{ngo_most}"]}
 REFER_FORM = {
     "to_org": "{ngo_most}",
     "kind": "service",
@@ -270,9 +270,8 @@ SEES_BUT_MAY_NOT = [
     # The owner's case worker does not decide identification: the Centre does.
     ("ngo", "GET " + CASE + "identify/"),
     ("ngo", "POST " + CASE + "identify/"),
-    # A receiver that accepted works on the case, but consents and notes stay the owner's.
-    ("centre", "GET " + CASE + "consents/new/"),
-    ("centre", "POST " + CASE + "consents/new/"),
+    # A receiver that accepted works on the case and records consents it obtains itself (to refer
+    # on), but withdrawals and notes stay the owner's.
     ("centre", "POST " + CASE + "consents/{consent}/withdraw/"),
     ("centre", "POST " + CASE + "notes/"),
 ]

@@ -306,16 +306,22 @@ def test_frontline_cannot_add_notes(client, world, police_case):
 
 def test_consent_record_and_withdraw(client, world, orgs, ngo_case):
     client.force_login(world["ngo"])
-    response = client.post(f"/cases/{ngo_case.pk}/consents/new/", {"purpose": "share"})
+    response = client.post(f"/cases/{ngo_case.pk}/consents/new/", {"purposes": ["share", "statistics"]})
     assert response.status_code == 200
     assert "Name the organisation the person agrees to share with." in response.content.decode()
-    assert Consent.objects.count() == 0
+    assert Consent.objects.count() == 0  # all or none
+    response = client.post(f"/cases/{ngo_case.pk}/consents/new/", {"purposes": [], "note": "Met on Friday"})
+    assert "Choose at least one purpose." in response.content.decode()
+    # Several purposes, and sharing with two organisations, in one submission.
     response = client.post(
-        f"/cases/{ngo_case.pk}/consents/new/", {"purpose": "share", "organisation": orgs["centre"].pk}
+        f"/cases/{ngo_case.pk}/consents/new/",
+        {"purposes": ["share", "statistics"], "organisations": [orgs["centre"].pk, orgs["csr-bg"].pk]},
     )
     assert response.status_code == 302
-    consent = Consent.objects.get()
-    assert consent.organisation_id == orgs["centre"].pk
+    assert sorted(Consent.objects.values_list("purpose", "organisation_id")) == sorted(
+        [("share", orgs["centre"].pk), ("share", orgs["csr-bg"].pk), ("statistics", None)]
+    )
+    consent = Consent.objects.get(organisation=orgs["centre"])
     response = client.post(f"/cases/{ngo_case.pk}/consents/{consent.pk}/withdraw/")
     assert response.status_code == 302
     consent.refresh_from_db()
@@ -325,12 +331,17 @@ def test_consent_record_and_withdraw(client, world, orgs, ngo_case):
     assert "already withdrawn" in response.content.decode()
 
 
-def test_consent_pages_are_for_the_owner_only(client, world, orgs, police_case):
+def test_a_receiver_records_consent_it_obtains_but_withdrawal_is_the_owners(client, world, orgs, police_case):
     referral = refer(world["police"], police_case, orgs["ngo-sigurna"])
     accept(world["ngo"], referral)
     consent = police_case.consents.get()
     client.force_login(world["ngo"])
-    assert client.get(f"/cases/{police_case.pk}/consents/new/").status_code == 404
+    assert client.get(f"/cases/{police_case.pk}/consents/new/").status_code == 200
+    response = client.post(
+        f"/cases/{police_case.pk}/consents/new/", {"purposes": ["share"], "organisations": [orgs["csr-bg"].pk]}
+    )
+    assert response.status_code == 302
+    assert police_case.consents.filter(organisation=orgs["csr-bg"], recorded_by=world["ngo"]).exists()
     assert client.post(f"/cases/{police_case.pk}/consents/{consent.pk}/withdraw/").status_code == 404
     consent.refresh_from_db()
     assert consent.withdrawn_on is None
