@@ -10,8 +10,8 @@ transliteration of the "sr-latn" one, with the same function as the catalogues
     python3 scripts/translit_data.py --check    # only report a file that is not up to date (exit 1)
     python3 scripts/translit_data.py FILE.json  # a country's own indicator list or reference file
 
-Files are written back as JSON indented by one space, UTF-8, with a final newline. Only the
-standard library is used.
+A file whose Cyrillic texts are already right is left as it is; one that changes is written back
+as JSON indented by one space, UTF-8, with a final newline. Only the standard library is used.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ DATA_FILES = (
     ROOT / "nrm" / "demo" / "data" / "reference_rs.json",
     ROOT / "nrm" / "earlywarning" / "data" / "reference_rs.json",
     ROOT / "nrm" / "prevention" / "data" / "reference_rs.json",
+    ROOT / "nrm" / "actionplan" / "data" / "rs_strategy_2017_2022.institutions.json",
 )
 LATIN, CYRILLIC = "sr-latn", "sr"
 
@@ -59,13 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for path in args.files or DATA_FILES:
-        text = path.read_text(encoding="utf-8")
-        new = render(fill(json.loads(text)))
-        if new == text:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        filled = fill(data)
+        if filled == data:
             continue
         stale.append(path)
         if not args.check:
-            path.write_text(new, encoding="utf-8")
+            path.write_text(render(filled), encoding="utf-8")
     for path in stale:
         print(f"{'not up to date' if args.check else 'written'}: {path}")
     return 1 if args.check and stale else 0
