@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.choices import Role
+from nrm.core.i18n import localized, translations_field
 
 
 class User(AbstractUser):
@@ -27,12 +30,47 @@ class OrganisationType(models.Model):
     name = models.CharField(max_length=120)
     is_identification_authority = models.BooleanField(default=False)
     is_asylum_authority = models.BooleanField(default=False)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
+
+
+class Region(models.Model):
+    """A region of the country (reference data): records store its name, pages show it translated."""
+
+    name = models.CharField(max_length=80, unique=True)
+    name_i18n = translations_field("name")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+
+_regions: dict[str, Region] | None = None
+
+
+def region_label(value: str) -> str:
+    """Return a stored region name in the active language; a name the reference data lacks as it is."""
+    global _regions
+    if not value:
+        return ""
+    if _regions is None:
+        _regions = {r.name: r for r in Region.objects.all()}
+    region = _regions.get(value)
+    return localized(region, "name") if region else value
+
+
+@receiver([post_save, post_delete], sender=Region)
+def _forget_regions(**kwargs) -> None:
+    global _regions
+    _regions = None
 
 
 class Organisation(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts import access
-from nrm.accounts.models import Organisation, User
+from nrm.accounts.models import Organisation, User, region_label
 from nrm.cases.choices import (
     FORM_LIST_LABELS,
     GROUP_LABELS,
@@ -28,6 +28,7 @@ from nrm.cases.choices import (
 )
 from nrm.cases.models import Case, ExploitationForm, IndicatorList, ServiceDelivery
 from nrm.cases.screening import list_forms
+from nrm.core.i18n import localized
 from nrm.referrals.models import Referral, ServiceType
 from nrm.referrals.selectors import case_referrals
 
@@ -63,7 +64,7 @@ def region_choices() -> list[tuple[str, str]]:
         .values_list("region", flat=True)
         .distinct()
     )
-    return [("", _("Not stated")), *((r, r) for r in regions)]
+    return [("", _("Not stated")), *((r, region_label(r)) for r in regions)]
 
 
 class CountryField(forms.ChoiceField):
@@ -149,7 +150,9 @@ class ScreeningForm(forms.Form):
         self.fields["region"].choices = region_choices()
         self.fields["screened_on"].initial = _today()
         self.indicator_list = indicator_list
-        self.fields["answers"].choices = [(i["code"], i["text"]) for i in indicator_list.definition["indicators"]]
+        self.fields["answers"].choices = [
+            (i["code"], localized(i, "text")) for i in indicator_list.definition["indicators"]
+        ]
 
     def indicator_groups(self) -> list[dict]:
         """Return the list's dimensions, each with its indicators and whether each is ticked."""
@@ -163,7 +166,7 @@ class ScreeningForm(forms.Form):
                 {
                     "code": ind["code"],
                     "index": order[ind["code"]],
-                    "text": ind["text"],
+                    "text": localized(ind, "text"),
                     "strength": ind["strength"],
                     "strength_label": STRENGTH_LABELS.get(ind["strength"], ind["strength"]),
                     "applies_to": " ".join(ind.get("applies_to", ["adult", "child"])),
@@ -184,7 +187,7 @@ class ScreeningForm(forms.Form):
             groups.append(
                 {
                     "code": dim["code"],
-                    "title": dim["title"],
+                    "title": localized(dim, "title"),
                     "group": GROUP_LABELS.get(dim["group"], dim["group"]),
                     "indicators": items,
                 }

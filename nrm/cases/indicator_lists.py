@@ -5,7 +5,10 @@
   same list (which stay, so the screenings stored under them can still be explained).
 - :func:`workbook_from_definition` writes a list into the spreadsheet template (sheets
   "List", "Dimensions", "Indicators", "Rules"); :func:`definition_from_workbook` reads one
-  back and says, for every problem, its sheet, row and column.
+  back and says, for every problem, its sheet, row and column. Translations are optional
+  columns named after the language: "title sr-latn", "title sr" on "List" and "Dimensions",
+  "text sr-latn", "text sr" on "Indicators" (stored as ``title_i18n`` and ``text_i18n``, see
+  nrm/core/i18n.py); a blank cell is no translation (English is shown).
 - :func:`import_definition` stores an imported list as a new version and makes it the
   active list (``nrm screening import-list FILE.xlsx``).
 
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zipfile import BadZipFile
 
+from django.conf import settings
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -27,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from nrm.audit.services import audit_record
-from nrm.cases.data.check_indicators import RULE_KEYS, validate
+from nrm.cases.data.check_indicators import LANGUAGE_RE, RULE_KEYS, validate
 from nrm.cases.models import IndicatorList
 
 LIST_COLUMNS = ("code", "version", "title", "source")
@@ -42,6 +46,8 @@ SHEETS = {
     "Rules": RULE_COLUMNS,
 }
 LIST_FIELDS = ("dimensions", "indicators")
+# Optional translation columns, "<key> <language>": sheet -> (the part of the definition, the key translated).
+TRANSLATED = {"List": ("", "title"), "Dimensions": ("dimensions", "title"), "Indicators": ("indicators", "text")}
 assert set(CLAUSE_KEYS) == RULE_KEYS
 
 
@@ -130,13 +136,31 @@ def _join(values) -> str:
     return ", ".join(values)
 
 
+def translation_languages(definition: dict) -> list[str]:
+    """Return the languages the template has translation columns for: the interface's, then the list's own."""
+    langs = [code.lower() for code, _name in settings.LANGUAGES if code.lower() != "en"]
+    for part, key in TRANSLATED.values():
+        for entry in definition.get(part, []) if part else [definition]:
+            langs += [lang for lang in entry.get(f"{key}_i18n", {}) if lang not in langs]
+    return langs
+
+
 def workbook_from_definition(definition: dict) -> Workbook:
     """Return the spreadsheet template filled with ``definition`` (a country starts from it)."""
+    langs = translation_languages(definition)
     wb = Workbook()
     wb.remove(wb.active)
     rows: dict[str, list[list]] = {
-        "List": [[definition.get(k, "") for k in LIST_COLUMNS]],
-        "Dimensions": [[d.get(k, "") for k in DIMENSION_COLUMNS] for d in definition.get("dimensions", [])],
+        "List": [
+            [
+                *(definition.get(k, "") for k in LIST_COLUMNS),
+                *(definition.get("title_i18n", {}).get(lang, "") for lang in langs),
+            ]
+        ],
+        "Dimensions": [
+            [*(d.get(k, "") for k in DIMENSION_COLUMNS), *(d.get("title_i18n", {}).get(lang, "") for lang in langs)]
+            for d in definition.get("dimensions", [])
+        ],
         "Indicators": [
             [
                 i.get("code", ""),
@@ -146,6 +170,7 @@ def workbook_from_definition(definition: dict) -> Workbook:
                 _join(i.get("forms", [])),
                 i.get("text", ""),
                 i.get("source", ""),
+                *(i.get("text_i18n", {}).get(lang, "") for lang in langs),
             ]
             for i in definition.get("indicators", [])
         ],
@@ -159,6 +184,8 @@ def workbook_from_definition(definition: dict) -> Workbook:
         ],
     }
     for name, columns in SHEETS.items():
+        if name in TRANSLATED:
+            columns = (*columns, *(f"{TRANSLATED[name][1]} {lang}" for lang in langs))
         ws = wb.create_sheet(name)
         ws.append(list(columns))
         for cell in ws[1]:
@@ -241,6 +268,15 @@ class _Reader:
             return None
         return value
 
+    def translations(self, row: dict, key: str) -> dict[str, str]:
+        """Return the optional translation columns of a row ("text sr-latn", ...) as {language: text}."""
+        out = {}
+        for header, value in row.items():
+            name, _sep, lang = header.partition(" ")
+            if name == key and LANGUAGE_RE.match(lang.strip()) and self.text(value):
+                out[lang.strip()] = self.text(value)
+        return out
+
     def listed(self, value) -> list[str]:
         return [part.strip() for part in self.text(value).replace(";", ",").split(",") if part.strip()]
 
@@ -260,10 +296,15 @@ class _Reader:
                 self.places[(key,)] = Place("List", number, key)
             self.places[("version",)] = Place("List", number, "version")
             definition["version"] = self.integer(row["version"], Place("List", number, "version")) or 1
+            if translations := self.translations(row, "title"):
+                definition["title_i18n"] = translations
         definition["dimensions"] = []
         for number, row in self.rows(wb, "Dimensions"):
             i = len(definition["dimensions"])
-            definition["dimensions"].append({k: self.text(row[k]) for k in DIMENSION_COLUMNS})
+            dimension = {k: self.text(row[k]) for k in DIMENSION_COLUMNS}
+            if translations := self.translations(row, "title"):
+                dimension["title_i18n"] = translations
+            definition["dimensions"].append(dimension)
             self.places[("dimensions", i)] = Place("Dimensions", number)
         definition["indicators"] = []
         for number, row in self.rows(wb, "Indicators"):
@@ -273,6 +314,8 @@ class _Reader:
             indicator["forms"] = self.listed(row["forms"])
             if self.text(row["source"]):
                 indicator["source"] = self.text(row["source"])
+            if translations := self.translations(row, "text"):
+                indicator["text_i18n"] = translations
             definition["indicators"].append(indicator)
             self.places[("indicators", i)] = Place("Indicators", number)
         clauses: list[dict] = []

@@ -19,6 +19,7 @@ from nrm.cases.choices import (
     Sex,
 )
 from nrm.core.fields import EncryptedTextField
+from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped, Versioned
 
 
@@ -51,12 +52,13 @@ class ExploitationForm(models.Model):
     name = models.CharField(max_length=120)
     legal_basis = models.CharField(max_length=120, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class Person(TimeStamped):

@@ -1,7 +1,8 @@
-"""Loading reference data (organisation types, organisations, forms, services, indicator lists).
+"""Loading reference data (organisation types, regions, organisations, forms, services, indicator lists).
 
 Reference data is data, not code: a country supplies its own JSON file of the same shape.
-Loading is idempotent: rows are matched by code and updated in place.
+Loading is idempotent: rows are matched by code (regions by name) and updated in place. A name
+can carry its translations, ``"name_i18n": {"sr-latn": "...", "sr": "..."}`` (nrm/core/i18n.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from nrm.accounts.models import Organisation, OrganisationType
+from nrm.accounts.models import Organisation, OrganisationType, Region
 from nrm.cases.indicator_lists import install_bundled
 from nrm.cases.models import ExploitationForm
 from nrm.programmes.loading import load_programmes
@@ -28,6 +29,8 @@ def load_reference(path: Path | None = None) -> dict[str, int]:
     types = {}
     for row in data["organisation_types"]:
         types[row["code"]], _ = OrganisationType.objects.update_or_create(code=row["code"], defaults=row)
+    for order, row in enumerate(data.get("regions", [])):
+        Region.objects.update_or_create(name=row["name"], defaults={"sort_order": order, **row})
     orgs = {}
     for row in data["organisations"]:
         row = dict(row)

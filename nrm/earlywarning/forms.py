@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.access import WarningAction, warning_organisations
-from nrm.accounts.models import Organisation, User
+from nrm.accounts.models import Organisation, User, region_label
 from nrm.earlywarning import risk
 from nrm.earlywarning.choices import SCALE, AlertStatus
 from nrm.earlywarning.models import RiskIndicator, VulnerableGroup
@@ -29,7 +29,7 @@ def group_choices(empty: str | None = None) -> list[tuple[str, str]]:
 
 
 def region_choices(empty: str) -> list[tuple[str, str]]:
-    return [("", empty), *((r, r) for r in risk.regions())]
+    return [("", empty), *((r, region_label(r)) for r in risk.regions())]
 
 
 def indicator_choices() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -8,6 +8,7 @@ from django.db import models
 
 from nrm.accounts.models import Organisation
 from nrm.core.fields import EncryptedTextField
+from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped
 from nrm.earlywarning.choices import AlertStatus, EventKind
 
@@ -26,12 +27,14 @@ class VulnerableGroup(models.Model):
     description = models.TextField(blank=True)
     concerned_org_types = models.JSONField(default=list, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
+    description_i18n = translations_field("description")
 
     class Meta:
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class RiskIndicator(models.Model):
@@ -43,12 +46,14 @@ class RiskIndicator(models.Model):
     description = models.TextField(blank=True)
     default_impact = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE, default=3)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
+    description_i18n = translations_field("description")
 
     class Meta:
         ordering = ["group__sort_order", "sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class Observation(TimeStamped):

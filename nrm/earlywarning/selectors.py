@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from nrm.accounts.access import WarningAction, get_or_deny, reads_national_statistics, restrict, warning_organisations
-from nrm.accounts.models import User
+from nrm.accounts.models import User, region_label
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.core.errors import NotFound
 from nrm.earlywarning import risk
@@ -134,7 +134,8 @@ class Matrix:
         """
         cells = {(lk, i): GridCell(lk, i, lk * i, risk_level(lk * i)) for lk in SCALE for i in SCALE}
         for row in self.rows:
-            label = row.region if self.group else f"{row.region} ({row.group.name})"
+            region = region_label(row.region)
+            label = region if self.group else f"{region} ({row.group})"
             cells[(row.likelihood, row.impact)].regions.append(label)
         return [[cells[(lk, i)] for i in SCALE] for lk in reversed(SCALE)]
 

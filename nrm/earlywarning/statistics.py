@@ -18,7 +18,7 @@ from nrm.reporting.tables import REPORTS, Report, register
 def _group_labels() -> dict[str, str]:
     from nrm.earlywarning.models import VulnerableGroup
 
-    return dict(VulnerableGroup.objects.values_list("code", "name"))
+    return {g.code: str(g) for g in VulnerableGroup.objects.all()}  # in the current language
 
 
 def _level_labels() -> dict[str, str]:

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from nrm.accounts.models import Organisation, User
+from nrm.accounts.models import Organisation, User, region_label
 from nrm.actionplan.models import Task
 from nrm.prevention import selectors
 from nrm.prevention.choices import AwarenessKind, EventKind, KapDomain, KapMeasure, MaterialKind, Sex
@@ -43,7 +43,7 @@ class FilterForm(forms.Form):
     def __init__(self, *args, user: User, kinds, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = _any(kinds)
-        self.fields["region"].choices = _any((r, r) for r in selectors.regions(user))
+        self.fields["region"].choices = _any((r, region_label(r)) for r in selectors.regions(user))
         self.fields["organiser"].choices = _any((str(o.pk), o.name) for o in selectors.organisers(user))
 
     def filters(self) -> dict:

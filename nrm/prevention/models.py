@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.models import Organisation, OrganisationType
 from nrm.core.fields import EncryptedTextField
+from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped, Versioned
 from nrm.prevention.choices import (
     AwarenessKind,
@@ -31,12 +32,13 @@ class Profession(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class Event(TimeStamped, Versioned):

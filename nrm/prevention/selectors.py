@@ -334,7 +334,7 @@ def task_evidence(user: User, task: Task, year: int, month: int) -> dict:
     by_sex: dict[str, int] = defaultdict(int)
     for row in (
         Attendance.objects.filter(event__in=events.values("pk"))
-        .values("profession__code", "profession__name", "profession__sort_order", "sex")
+        .values("profession__code", "profession__name", "profession__name_i18n", "profession__sort_order", "sex")
         .annotate(n=Sum("count"))
     ):
         item = by_profession.setdefault(
@@ -342,6 +342,7 @@ def task_evidence(user: User, task: Task, year: int, month: int) -> dict:
             {
                 "code": row["profession__code"],
                 "name": row["profession__name"],
+                "name_i18n": row["profession__name_i18n"],
                 "order": row["profession__sort_order"],
                 "count": 0,
             },

@@ -21,13 +21,13 @@ from nrm.reporting.tables import REPORTS, Report, register
 def _profession_labels() -> dict[str, str]:
     from nrm.prevention.models import Profession
 
-    return dict(Profession.objects.values_list("code", "name"))
+    return {p.code: str(p) for p in Profession.objects.all()}  # in the current language
 
 
 def _organisation_type_labels() -> dict[str, str]:
     from nrm.accounts.models import OrganisationType
 
-    return dict(OrganisationType.objects.values_list("code", "name"))
+    return {t.code: str(t) for t in OrganisationType.objects.all()}  # in the current language
 
 
 def _profession_order() -> list[str]:

@@ -140,7 +140,7 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [("", _("Any")), *ServiceType.objects.values_list("code", "name")]
+        self.fields["service"].choices = [("", _("Any")), *((s.code, str(s)) for s in ServiceType.objects.all())]
         self.fields["region"].choices = [("", _("Any")), *region_choices()[1:]]
 
     def filters(self) -> dict[str, str]:

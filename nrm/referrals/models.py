@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.models import Organisation
+from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped, Versioned
 from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
 
@@ -17,12 +18,13 @@ class ServiceType(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class ServiceOffer(models.Model):

@@ -318,8 +318,8 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
         "sex": lambda: {str(k): str(v) for k, v in Sex.choices},
         "age_band": lambda: {str(k): str(v) for k, v in AgeBand.choices},
         "decision": lambda: {str(k): str(v) for k, v in Decision.choices},
-        "exploitation": lambda: dict(ExploitationForm.objects.values_list("code", "name")),
-        "referral_source": lambda: dict(OrganisationType.objects.values_list("code", "name")),
+        "exploitation": lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},  # in the current language
+        "referral_source": lambda: {t.code: str(t) for t in OrganisationType.objects.all()},
         "age_group": lambda: {"child": _("Child"), "adult": _("Adult"), UNKNOWN: _("Unknown")},
         "citizenship_group": lambda: {"national": _("National"), "foreign": _("Foreign"), UNKNOWN: _("Unknown")},
         "victim_status": lambda: {

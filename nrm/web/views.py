@@ -48,6 +48,7 @@ from nrm.cases.forms import (
 from nrm.cases.models import Case, IndicatorList
 from nrm.cases.screening import UnknownIndicator, evaluate, explain
 from nrm.core.errors import NotFound
+from nrm.core.i18n import localized
 from nrm.core.spreadsheet import safe_cell
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
@@ -106,11 +107,20 @@ def _active_list() -> IndicatorList | None:
 
 
 def reasons_context(reasons: dict, definition: dict) -> dict:
-    """Return a screening's stored reasons in the shape the templates and the live result show."""
-    texts = {i["code"]: i["text"] for i in definition.get("indicators", [])}
+    """Return a screening's stored reasons in the shape the templates and the live result show.
+
+    Everything is said in the current language: the indicators and dimensions by their code from
+    the list's definition (its translations, English where it has none), not as stored.
+    """
+    texts = {i["code"]: localized(i, "text") for i in definition.get("indicators", [])}
+    titles = {d["code"]: localized(d, "title") for d in definition.get("dimensions", [])}
+    reasons = {
+        **reasons,
+        "dimensions": [{**d, "title": titles.get(d["code"]) or d["title"]} for d in reasons.get("dimensions", [])],
+    }
     clauses = reasons.get("clauses") or definition.get("dimension_rule", {}).get("any_of", [])
     dims = []
-    for d in reasons.get("dimensions", []):
+    for d in reasons["dimensions"]:
         counts = d.get("counts", {})
         dims.append(
             {

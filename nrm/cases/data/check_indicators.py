@@ -8,8 +8,9 @@ Standard library only, so it runs without Django:
 Errors (exit status 1): malformed structure, duplicate or badly formed codes, unknown
 dimensions or groups, invalid strengths, audiences or forms, the same indicator listed
 twice for the same audience and form, the same label twice for one audience and form (a
-label repeated in two dimensions must say where it applies), a malformed rule, or a
-dimension that can never become positive.
+label repeated in two dimensions must say where it applies), a malformed translation
+(``text_i18n`` of an indicator, ``title_i18n`` of a dimension: language code -> text, see
+nrm/core/i18n.py), a malformed rule, or a dimension that can never become positive.
 
 Warnings (exit status 0 unless --strict): a dimension with no strong indicator for adults,
 and entries that could be merged (same dimension, wording and strength, kept apart although
@@ -42,6 +43,7 @@ GROUPS = ("recruitment", "exploitation", "coercion")
 RULE_KEYS = {"strong", "medium", "weak", "medium_or_weak"}
 CODE_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 LIST_CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")  # "sr-latn", "sr": as in settings.LANGUAGES
 DEFAULT_PATH = Path(__file__).with_name("ilo_ec_2009.json")
 
 
@@ -75,6 +77,18 @@ def _mergeable(entries: list[dict]) -> bool:
     return len(slots) == len(audiences) * len(forms)
 
 
+def translations_problem(value) -> str | None:
+    """Return what is wrong with a ``<key>_i18n`` mapping (language code -> text), or None."""
+    if not isinstance(value, dict):
+        return "must map language codes to texts"
+    for lang, text in value.items():
+        if not isinstance(lang, str) or not LANGUAGE_RE.match(lang):
+            return f"{lang!r} is not a lower-case language code such as 'sr-latn'"
+        if not isinstance(text, str) or not text.strip() or text != text.strip():
+            return f"the {lang} text is missing or has surrounding whitespace"
+    return None
+
+
 def validate(data: dict) -> tuple[list[Problem], list[Problem]]:
     """Return the errors and warnings of an indicator-list definition, each with its place."""
     errors: list[Problem] = []
@@ -93,6 +107,8 @@ def validate(data: dict) -> tuple[list[Problem], list[Problem]]:
         err(("code",), f"top level: list code {data['code']!r} is not a slug")
     if data["version"] < 1:
         err(("version",), "top level: version must be >= 1")
+    if "title_i18n" in data and (problem := translations_problem(data["title_i18n"])):
+        err(("title_i18n",), f"top level: title_i18n {problem}")
 
     # Dimensions
     dims: dict[str, dict] = {}
@@ -105,6 +121,8 @@ def validate(data: dict) -> tuple[list[Problem], list[Problem]]:
             err(("dimensions", i, "code"), f"dimension {code}: duplicate code")
         if not dim.get("title"):
             err(("dimensions", i, "title"), f"dimension {code}: missing title")
+        if "title_i18n" in dim and (problem := translations_problem(dim["title_i18n"])):
+            err(("dimensions", i, "title_i18n"), f"dimension {code}: title_i18n {problem}")
         if dim.get("group") not in GROUPS:
             err(("dimensions", i, "group"), f"dimension {code}: group {dim.get('group')!r} not one of {GROUPS}")
         dims[code] = dim
@@ -148,6 +166,9 @@ def validate(data: dict) -> tuple[list[Problem], list[Problem]]:
         text = ind.get("text")
         if not isinstance(text, str) or not text.strip() or text != text.strip():
             err(("indicators", i, "text"), f"{where}: text missing or has surrounding whitespace")
+            ok = False
+        if "text_i18n" in ind and (problem := translations_problem(ind["text_i18n"])):
+            err(("indicators", i, "text_i18n"), f"{where}: text_i18n {problem}")
             ok = False
         if "source" in ind and (not isinstance(ind["source"], str) or not ind["source"].strip()):
             err(("indicators", i, "source"), f"{where}: 'source' must be a non-empty text when given")

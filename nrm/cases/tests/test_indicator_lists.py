@@ -308,7 +308,11 @@ def test_the_template_has_the_four_sheets_and_the_active_list(template, ilo_acti
         "forms",
         "text",
         "source",
+        "text sr-latn",
+        "text sr",
     ]
+    assert [c.value for c in wb["Dimensions"][1]] == ["code", "title", "group", "title sr-latn", "title sr"]
+    assert [c.value for c in wb["List"][1]][-2:] == ["title sr-latn", "title sr"]
     assert wb["Indicators"].max_row == len(ILO["indicators"]) + 1
     assert wb["List"]["A2"].value == "ilo-ec-2009"
     rules = [[c.value for c in row] for row in wb["Rules"].iter_rows(min_row=2)]
@@ -325,13 +329,40 @@ def test_round_trip_creates_the_next_version_and_makes_it_active(template, ilo_a
     ilo_active.refresh_from_db()
     assert not ilo_active.is_active  # kept, for the screenings stored under it
     assert IndicatorList.objects.filter(is_active=True).count() == 1
-    for key in ("dimensions", "indicators", "dimension_rule", "victim_rule", "title", "source", "code"):
+    for key in ("dimensions", "indicators", "dimension_rule", "victim_rule", "title", "title_i18n", "source", "code"):
         assert stored.definition[key] == ILO[key], key
     assert stored.definition["version"] == new_version
     assert AuditEntry.objects.filter(action="indicator_list.import", object_id=str(stored.pk)).exists()
     # The next import makes the next version again.
     command("import-list", str(template))
     assert IndicatorList.objects.get(is_active=True).version == new_version + 1
+
+
+def test_the_translation_columns_are_optional_and_a_blank_cell_is_no_translation(template, ilo_active):
+    wb = load_workbook(template)
+    ws = wb["Indicators"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("text sr") + 1).value = None  # this indicator: no Cyrillic text
+    ws.cell(3, header.index("text sr-latn") + 1).value = "  Obmana o uslovima rada  "
+    dims = wb["Dimensions"]
+    dims.delete_cols(4, 2)  # no translation column at all
+    wb.save(template)
+    _out, err = command("import-list", str(template))
+    assert err == ""
+    stored = IndicatorList.objects.get(is_active=True).definition
+    first, second = stored["indicators"][0], stored["indicators"][1]
+    assert first["text_i18n"] == {"sr-latn": ILO["indicators"][0]["text_i18n"]["sr-latn"]}
+    assert second["text_i18n"]["sr-latn"] == "Obmana o uslovima rada"
+    assert all("title_i18n" not in d for d in stored["dimensions"])
+
+
+def test_a_malformed_translation_is_refused_by_the_checker():
+    data = copy.deepcopy(ILO)
+    data["indicators"][0]["text_i18n"] = {"sr-latn": " "}
+    data["dimensions"][0]["title_i18n"] = {"Serbian": "Regrutovanje"}
+    messages = [p.message for p in validate(data)[0]]
+    assert any("text_i18n the sr-latn text is missing" in m for m in messages), messages
+    assert any("'Serbian' is not a lower-case language code" in m for m in messages), messages
 
 
 def test_check_only_stores_nothing(template):
