@@ -104,12 +104,27 @@ def build_scene(world) -> Scene:
             "ngo_most": org("ngo-most"),
             "accommodation": ServiceType.objects.get(code="accommodation"),
             "psychological": ServiceType.objects.get(code="psychological"),
-            "totp_token": TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token(),
+            "totp_token": CurrentToken(device),
         },
         secrets=[*IDENTITY.values(), case.reference, NOTE, MESSAGE, PLAN, secret],
         # The authenticator apps are django-otp's rows, which the generic snapshot leaves out.
         state=lambda: sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True)),
     )
+
+
+class CurrentToken:
+    """The authenticator's token when the request is sent: a token lives 30 s, a scene much longer.
+
+    The harness puts a record's ``pk`` into a body, so the token is computed there.
+    """
+
+    def __init__(self, device: TOTPDevice) -> None:
+        self.device = device
+
+    @property
+    def pk(self) -> int:
+        d = self.device
+        return TOTP(d.bin_key, d.step, d.t0, d.digits, d.drift).token()
 
 
 def matrix_secret(device: TOTPDevice) -> str:
