@@ -34,6 +34,7 @@ DEMO_USERS = [
     ("socialwork", "csr-bg", Role.CASEWORKER, "Centre for Social Work Belgrade: case management"),
     ("analyst", "coordinator", Role.ANALYST, "Statistics with disclosure control; no identities"),
     ("admin", "coordinator", Role.ADMIN, "Organisations, users, reference data; no case content"),
+    ("helpline", "helpline", Role.FRONTLINE, "National Anti-Trafficking Helpline: anonymous calls, screenings"),
 ]
 
 GIVEN_F = [
@@ -362,7 +363,9 @@ def _one_case(rng, year, last_day, centre, centre_staff, by_type, offers, indica
                 ended_on=ended if delivered else None,
                 outcome="Completed as planned." if delivered else "",
             )
-            if delivered:
+            # The last open service delivered completes the referral (the service does it).
+            ref.refresh_from_db()
+            if delivered and ref.status != ReferralStatus.COMPLETED:
                 referral_services.referral_transition(
                     actor=worker,
                     referral=ref,
