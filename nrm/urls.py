@@ -21,5 +21,6 @@ urlpatterns = [
     path("prevention/", include("nrm.prevention.urls")),
     path("early-warning/", include("nrm.earlywarning.urls")),
     path("statistics/", include("nrm.reporting.urls")),
+    path("administration/", include("nrm.accounts.urls")),
     path("", include("nrm.web.urls")),
 ]

@@ -691,3 +691,20 @@ def person_link_rule(user: User, action: Action) -> Q:
     """Probable duplicates: a side's owner sees the link (case roles) and decides it (``MANAGE`` roles)."""
     orgs = org_ids(user, CASE_ROLES if action == Action.VIEW else OWNER_ROLES[action])
     return Q(case_a__owner__in=orgs) | Q(case_b__owner__in=orgs)
+
+
+# --- Administration --------------------------------------------------------------------------
+# Users and their memberships are administered by the admin role, nationally: an administrator
+# sees every account and membership (never any case content); anyone else sees none of them.
+
+ADMIN_ROLES = {Role.ADMIN}
+
+
+def administers(user: User) -> bool:
+    """Return True if ``user`` administers organisations, users and memberships (the admin role)."""
+    return bool(org_ids(user, ADMIN_ROLES))
+
+
+def administration_rule(user: User, action: Any = "view") -> Q:
+    """Users and memberships: the administrators see and change them all; nobody else any."""
+    return Q() if administers(user) else NOTHING

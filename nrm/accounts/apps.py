@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "nrm.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from nrm.accounts.access import administration_rule, register_rule
+        from nrm.accounts.models import Membership, User
+
+        register_rule(User, administration_rule)
+        register_rule(Membership, administration_rule)

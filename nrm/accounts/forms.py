@@ -34,3 +34,97 @@ class LoginForm(AuthenticationForm):
 
 class TotpConfirmForm(forms.Form):
     token = forms.CharField(label=_("Code shown by the app"), max_length=8)
+
+
+# --- Administration ------------------------------------------------------------------------------
+
+
+class OrganisationForm(forms.Form):
+    """An organisation's name, type and contacts; its code only when it is created."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=60, help_text=_("Lower-case letters, digits and hyphens; it cannot change later.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    type = forms.ModelChoiceField(label=_("Type"), queryset=None)
+    region = forms.CharField(label=_("Region"), max_length=80, required=False)
+    city = forms.CharField(label=_("City"), max_length=80, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+    def __init__(self, *args, creating: bool = True, **kwargs) -> None:
+        from nrm.accounts.models import OrganisationType
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = OrganisationType.objects.order_by("name")
+        if not creating:
+            del self.fields["code"]
+
+
+class OrganisationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name, code or city"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    active = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any")), ("1", _("Active")), ("0", _("Inactive"))]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from nrm.accounts.models import OrganisationType
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [
+            ("", _("Any")),
+            *OrganisationType.objects.order_by("name").values_list("code", "name"),
+        ]
+
+    def filters(self) -> dict:
+        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {"q": d.get("q", ""), "type_code": d.get("type", ""), "active": d.get("active", "")}
+
+
+def _organisations():
+    from nrm.accounts.models import Organisation
+
+    return Organisation.objects.filter(is_active=True).order_by("name")
+
+
+class UserCreateForm(forms.Form):
+    """A new account with its first membership; the password is generated and shown once."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        from nrm.accounts.choices import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = _organisations()
+        self.fields["role"].choices = Role.choices
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(label=_("Username, name or e-mail"), required=False)
+    locked = forms.BooleanField(label=_("Locked accounts only"), required=False)
+    inactive = forms.BooleanField(label=_("With an inactive account or membership"), required=False)
+
+    def filters(self) -> dict:
+        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {"q": d.get("q", ""), "locked": bool(d.get("locked")), "inactive": bool(d.get("inactive"))}
+
+
+class MembershipForm(forms.Form):
+    """A role of the user in an organisation."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        from nrm.accounts.choices import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = _organisations()
+        self.fields["role"].choices = Role.choices

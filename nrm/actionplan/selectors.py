@@ -609,6 +609,19 @@ def my_reporting(user: User, plan: ActionPlan, periods: list[Period]) -> list[me
     return metrics.reporting_cells(plan, periods, institutions=mine)
 
 
+def reports_due(user: User, plan: ActionPlan, *, today: dt.date, days_ahead: int = 31) -> list[metrics.Cell]:
+    """Return the reports of ``user``'s institutions falling due within ``days_ahead`` days and not received.
+
+    Only periods already begun count: a report cannot be written before its month starts.
+    """
+    hi = today + dt.timedelta(days=days_ahead)
+    periods = [p for p in metrics.periods_of_plan(plan) if today <= p.due(plan) <= hi and p.start <= today]
+    if not periods:
+        return []
+    cells = my_reporting(user, plan, periods)
+    return sorted((c for c in cells if c.expected and not c.received), key=lambda c: (c.due_on, c.institution))
+
+
 def objectives_for_year(plan: ActionPlan, year: int) -> QuerySet[Objective]:
     """Return the plan's objectives with the activities whose deadline window covers ``year``."""
     period = Period(year)

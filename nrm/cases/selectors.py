@@ -6,11 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
     Action,
+    acting_organisations,
     can_see_identity,
     case_staff_organisations,
     get_or_deny,
@@ -23,7 +25,7 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record
-from nrm.cases.choices import ConsentPurpose
+from nrm.cases.choices import ConsentPurpose, ServiceStatus
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
 from nrm.referrals.selectors import case_referrals, case_referrals_prefetch
@@ -295,11 +297,48 @@ def cases_to_identify(user: User) -> QuerySet[Case]:
         status__in=ACTIVE_STATES,
         to_org__in=owner_organisations(user, Action.IDENTIFY),
     ).values("case_id")
+    first_sent = (
+        Referral.objects.filter(
+            case=OuterRef("pk"),
+            kind=ReferralKind.IDENTIFICATION,
+            to_org__in=owner_organisations(user, Action.IDENTIFY),
+        )
+        .order_by("sent_on")
+        .values("sent_on")[:1]
+    )
     return (
         restrict(Case.objects.all(), user, Action.IDENTIFY)
         .filter(pk__in=waiting, status="open", identification_status="pending")
         .select_related("owner", "person")
         .only("id", "reference", "opened_on", "is_child", "owner__name", "person__sex", "person__age_band")
+        .annotate(waiting_since=Subquery(first_sent))
+    )
+
+
+def services_due(user: User, *, today: dt.date | None = None) -> QuerySet[ServiceDelivery]:
+    """Return the services ``user``'s organisations deliver that are past their date, oldest first.
+
+    A planned service whose start date has passed and a service in progress whose end date has
+    passed, on an open case the user may record services on.
+    """
+    today = today or timezone.localdate()
+    late = Q(status=ServiceStatus.PLANNED, started_on__lt=today) | Q(
+        status=ServiceStatus.IN_PROGRESS, ended_on__lt=today
+    )
+    return (
+        restrict(ServiceDelivery.objects.all(), user, Action.RECORD_SERVICE)
+        .filter(late, organisation__in=acting_organisations(user, Action.RECORD_SERVICE), case__status="open")
+        .select_related("case", "service_type")
+        .only(
+            "id",
+            "status",
+            "started_on",
+            "ended_on",
+            "case__id",
+            "case__reference",
+            "service_type__name",
+        )
+        .order_by("started_on", "id")
     )
 
 

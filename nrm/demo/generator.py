@@ -34,6 +34,7 @@ DEMO_USERS = [
     ("socialwork", "csr-bg", Role.CASEWORKER, "Centre for Social Work Belgrade: case management"),
     ("analyst", "coordinator", Role.ANALYST, "Statistics with disclosure control; no identities"),
     ("admin", "coordinator", Role.ADMIN, "Organisations, users, reference data; no case content"),
+    ("helpline", "helpline", Role.FRONTLINE, "National Anti-Trafficking Helpline: anonymous calls, screenings"),
 ]
 
 GIVEN_F = [

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts import access
 from nrm.accounts.access import Action, member_organisations, owner_organisations
-from nrm.accounts.choices import CASE_ROLES, Role
+from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import Organisation
 from nrm.audit.services import audit_denial, audit_record
 from nrm.cases import screening as screening_rule
@@ -157,9 +157,11 @@ def reasons_context(reasons: dict, definition: dict) -> dict:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the signed-in user's tasks: referrals waiting, overdue answers, cases to identify."""
+    """Show what waits for the signed-in user, for each role they hold (``nrm.web.home``)."""
+    from nrm.web.home import blocks_for
+
     user = request.user
-    context: dict = {"case_staff": access.has_role(user, *CASE_ROLES)}
+    context: dict = {"case_staff": access.has_role(user, *CASE_ROLES), "blocks": blocks_for(user)}
     if context["case_staff"]:
         inbox = referral_selectors.referral_inbox(user, status=ReferralStatus.SENT).order_by("due_on", "id")
         overdue = referral_selectors.referrals_overdue(user).order_by("due_on", "id")
@@ -172,10 +174,6 @@ def home(request: HttpRequest) -> HttpResponse:
             can_screen=_can_screen(user),
             my_orgs=set(member_organisations(user)),
         )
-        context["is_identifier"] = access.has_role(user, Role.IDENTIFIER)
-        if context["is_identifier"]:
-            to_identify = case_selectors.cases_to_identify(user).order_by("opened_on", "id")
-            context.update(to_identify=list(to_identify[:20]), to_identify_count=to_identify.count())
     return render(request, "web/home.html", context)
 
 

@@ -70,6 +70,8 @@ RULED = {
     "actionplan.IndicatorValue": PlanAction.VIEW,
     "actionplan.ReportTransition": PlanAction.VIEW,
     "actionplan.Briefing": PlanAction.REVIEW,
+    "accounts.User": "view",
+    "accounts.Membership": "view",
 }
 
 
