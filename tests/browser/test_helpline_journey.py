@@ -29,7 +29,7 @@ def test_helpline_call_becomes_a_screening(page, live_server, world):
 
     login(page, live_server, "hotline", PASSWORD)
     open_menu(page)
-    page.get_by_role("link", name="Helpline calls").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Helpline calls").click()
     page.get_by_role("link", name="Log a call").click()
     page.get_by_label("Channel").select_option("phone")
     page.get_by_label("Topic").select_option("possible_trafficking")

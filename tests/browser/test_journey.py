@@ -32,7 +32,7 @@ def sign_out(page) -> None:
 def record_share_consent(page, case_url: str, organisation: str) -> None:
     page.goto(f"{case_url}consents/new/")
     page.get_by_label("Share with a named organisation").check()
-    page.locator("#id_organisation").select_option(label=organisation)
+    page.locator("#id_organisations").select_option(label=organisation)
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url(case_url)
 
