@@ -592,17 +592,21 @@ def alert_filter(user: User, prefix: str = "") -> Q:
 NOTHING = Q(pk__in=[])
 
 
-def actionplan_report_rule(user: User, action: PlanAction) -> Q:
-    return actionplan_reports_filter(user, action)
+def through(parent_filter: Callable[..., Q], prefix: str) -> Rule:
+    """Return the rule of records that hang on another through ``prefix`` (``"report__"``): the parent's.
 
+    ``parent_filter(user, action, prefix=...)`` is the parent's filter (a report's, a proceeding's,
+    a prevention record's), so a part is seen and changed exactly as what it belongs to.
+    """
 
-def actionplan_report_part_rule(prefix: str) -> Rule:
-    """Return the rule of what hangs on a report through ``prefix`` (``"report__"``): the report's."""
-
-    def rule(user: User, action: PlanAction) -> Q:
-        return actionplan_reports_filter(user, action, prefix=prefix)
+    def rule(user: User, action: Any) -> Q:
+        return parent_filter(user, action, prefix=prefix)
 
     return rule
+
+
+def actionplan_report_rule(user: User, action: PlanAction) -> Q:
+    return actionplan_reports_filter(user, action)
 
 
 def actionplan_coordination_rule(user: User, action: PlanAction) -> Q:
@@ -612,15 +616,6 @@ def actionplan_coordination_rule(user: User, action: PlanAction) -> Q:
 
 def proceeding_rule(user: User, action: JusticeAction) -> Q:
     return proceeding_filter(user, action)
-
-
-def proceeding_part_rule(prefix: str) -> Rule:
-    """Return the rule of what hangs on a proceeding through ``prefix`` (``"proceeding__"``): the proceeding's."""
-
-    def rule(user: User, action: JusticeAction) -> Q:
-        return proceeding_filter(user, action, prefix=prefix)
-
-    return rule
 
 
 def proceeding_victim_rule(user: User, action: JusticeAction) -> Q:
@@ -637,15 +632,6 @@ def helpline_call_rule(user: User, action: Any = None) -> Q:
 
 def prevention_rule(user: User, action: PreventionAction) -> Q:
     return prevention_filter(user, action)
-
-
-def prevention_part_rule(prefix: str) -> Rule:
-    """Return the rule of what hangs on a prevention record through ``prefix`` (``"event__"``)."""
-
-    def rule(user: User, action: PreventionAction) -> Q:
-        return prevention_filter(user, action, prefix=prefix)
-
-    return rule
 
 
 def prevention_feed_rule(user: User, action: PreventionAction) -> Q:

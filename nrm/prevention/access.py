@@ -1,11 +1,11 @@
 """The access rules of prevention records (registered from ``PreventionConfig.ready``)."""
 
-from nrm.accounts.access import prevention_feed_rule, prevention_part_rule, prevention_rule, register_rule
+from nrm.accounts.access import prevention_feed_rule, prevention_filter, prevention_rule, register_rule, through
 from nrm.prevention.models import Attendance, AwarenessAction, Event, IndicatorFeed, KapResult, KapSurvey, Material
 
 for model in (Event, AwarenessAction, KapSurvey):
     register_rule(model, prevention_rule)
-register_rule(Attendance, prevention_part_rule("event__"))
-register_rule(Material, prevention_part_rule("action__"))
-register_rule(KapResult, prevention_part_rule("survey__"))
+register_rule(Attendance, through(prevention_filter, "event__"))
+register_rule(Material, through(prevention_filter, "action__"))
+register_rule(KapResult, through(prevention_filter, "survey__"))
 register_rule(IndicatorFeed, prevention_feed_rule)
