@@ -179,6 +179,9 @@ NRM_STATISTICS_BASIS = _one_of("NRM_STATISTICS_BASIS", "consent", ("consent", "l
 # Goes into SQL (SET LOCAL work_mem): the shape is checked here and again where it is used.
 NRM_STATS_WORK_MEM = _matching("NRM_STATS_WORK_MEM", "64MB", r"\d+\s*(kB|MB|GB)", "64MB")
 NRM_REFERRAL_RESPONSE_DAYS = _response_days("NRM_REFERRAL_RESPONSE_DAYS")
+# A referral without consent needs a written ground at least this long (characters), so that a
+# reviewer can judge it later; "urgent" alone is not a ground.
+NRM_LEGAL_GROUND_MIN_LENGTH = _int("NRM_LEGAL_GROUND_MIN_LENGTH", 40, minimum=1)
 NRM_JUSTICE_ORG_TYPES = _codes("NRM_JUSTICE_ORG_TYPES", ("police", "prosecution", "court"))
 NRM_HELPLINE_ORG_TYPES = _codes("NRM_HELPLINE_ORG_TYPES", ("helpline",))
 NRM_COORDINATOR_ORG_TYPES = _codes("NRM_COORDINATOR_ORG_TYPES", ("coordinator",))

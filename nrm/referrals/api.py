@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,7 +13,7 @@ from nrm.accounts.models import Organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.cases.models import Case
 from nrm.referrals import selectors, services
-from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
+from nrm.referrals.choices import GroundReview, LegalGround, ReferralKind, ReferralStatus, Urgency
 from nrm.referrals.models import Referral, ServiceOffer, ServiceType
 
 
@@ -55,6 +55,29 @@ class ReferralSerializer(serializers.ModelSerializer):
         # Read through the selectors, which blank a suspended referral's message for its receiver;
         # a referral just written by the caller's own service call carries its message as stored.
         return getattr(obj, "visible_message", obj.message)
+
+
+class LegalGroundSerializer(ReferralSerializer):
+    """A referral on the owner's review list: its written ground and the review, if made."""
+
+    ground_reviewed_by = serializers.CharField(source="ground_reviewed_by.username", read_only=True, default=None)
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [
+            *ReferralSerializer.Meta.fields,
+            "legal_ground_note",
+            "ground_review",
+            "ground_review_note",
+            "ground_reviewed_by",
+            "ground_reviewed_on",
+        ]
+        read_only_fields = fields
+
+
+class GroundReviewSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    ground_review = serializers.ChoiceField(GroundReview.choices)
+    ground_review_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ReferralCreateSerializer(serializers.Serializer):
@@ -144,6 +167,36 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
             reason=s.validated_data["reason"],
         )
         return Response(ReferralSerializer(referral).data)
+
+    @extend_schema(
+        responses=LegalGroundSerializer(many=True),
+        parameters=[OpenApiParameter("reviewed", bool, description="true: those already reviewed")],
+    )
+    @action(detail=False, url_path="legal-grounds")
+    def legal_grounds(self, request: Request) -> Response:
+        """The owner's review list: referrals of the caller's organisations' cases sent without consent."""
+        reviewed = request.query_params.get("reviewed", "") in ("1", "true")
+        qs = selectors.legal_grounds_to_review(request.user, pending=not reviewed)
+        if reviewed:
+            qs = qs.exclude(ground_review="")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(LegalGroundSerializer(page, many=True).data)
+
+    @extend_schema(request=GroundReviewSerializer, responses=LegalGroundSerializer)
+    @action(detail=True, methods=["post"], url_path="ground-review")
+    def ground_review(self, request: Request, pk=None) -> Response:
+        """Record whether the legal ground of a referral sent without consent was justified."""
+        referral = selectors.legal_ground_get(request.user, int(pk))
+        s = GroundReviewSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        referral = services.legal_ground_review(
+            actor=request.user,
+            referral=referral,
+            outcome=s.validated_data["ground_review"],
+            note=s.validated_data["ground_review_note"],
+            expected_version=s.validated_data["version"],
+        )
+        return Response(LegalGroundSerializer(referral).data)
 
 
 class DirectorySerializer(serializers.ModelSerializer):

@@ -37,6 +37,13 @@ class LegalGround(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency: danger to life or health")
 
 
+class GroundReview(models.TextChoices):
+    """What the owner's case worker found when reviewing a referral sent on a legal ground."""
+
+    UPHELD = "upheld", _("The ground was justified")
+    NOT_UPHELD = "not_upheld", _("The ground was not justified")
+
+
 S = ReferralStatus
 # Who may move a referral: "receiver" or "sender". Anything not listed is refused.
 TRANSITIONS: dict[tuple[str, str], str] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts import access
@@ -10,7 +11,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import ConsentPurpose
 from nrm.cases.forms import region_choices
 from nrm.cases.models import Case
-from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
+from nrm.referrals.choices import GroundReview, LegalGround, ReferralKind, ReferralStatus, Urgency
 from nrm.referrals.models import ServiceType
 from nrm.referrals.services import default_kind
 
@@ -111,6 +112,10 @@ class ReferForm(forms.Form):
         ]
         self.fields["to_org"].widget.consented = frozenset(o.pk for o in self.consented_orgs)
         self.fields["legal_ground"].initial = ""
+        self.fields["legal_ground_note"].help_text = _(
+            "At least %(minimum)d characters: what danger or duty made the referral unable to wait. "
+            "The case workers of the organisation that owns the case review it."
+        ) % {"minimum": settings.NRM_LEGAL_GROUND_MIN_LENGTH}
 
 
 class TransitionForm(forms.Form):
@@ -118,6 +123,20 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
         label=_("Reason for declining"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class GroundReviewForm(forms.Form):
+    """The owner's review of a referral sent on a legal ground (referrals.services.legal_ground_review)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    ground_review = forms.ChoiceField(label=_("Finding"), choices=GroundReview.choices, widget=forms.RadioSelect)
+    ground_review_note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the ground was not justified: what follows from it."),
     )
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts.models import Organisation
 from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped, Versioned
-from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
+from nrm.referrals.choices import GroundReview, LegalGround, ReferralKind, ReferralStatus, Urgency
 
 
 class ServiceType(models.Model):
@@ -69,6 +69,14 @@ class Referral(TimeStamped, Versioned):
     without_consent = models.BooleanField(default=False)
     legal_ground = models.CharField(max_length=20, choices=LegalGround.choices, blank=True)
     legal_ground_note = models.TextField(blank=True)
+    # A referral sent without consent waits on the owner's review list until a case worker there
+    # records whether the ground held (referrals.services.legal_ground_review).
+    ground_review = models.CharField(max_length=20, choices=GroundReview.choices, blank=True)
+    ground_review_note = models.TextField(blank=True)
+    ground_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ground_reviewed_on = models.DateField(null=True, blank=True)
     shares_identity = models.BooleanField(default=False)
     # Set when a withdrawal of consent suspended the referral; kept as history if it is sent again.
     suspended_on = models.DateField(null=True, blank=True)

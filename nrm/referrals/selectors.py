@@ -14,12 +14,13 @@ from nrm.accounts.access import (
     case_staff_organisations,
     get_or_deny,
     is_case_staff,
+    owner_organisations,
     receiver_organisations,
     restrict,
     restricted_prefetch,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import atomic_audited, audit_denial, audit_record
 from nrm.cases.models import Identification, ServiceDelivery
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import Referral, ServiceOffer
@@ -86,6 +87,35 @@ def referral_outbox(user: User, *, status: str = "") -> QuerySet[Referral]:
 def referrals_overdue(user: User) -> QuerySet[Referral]:
     """Return referrals to or from the user's organisations still unanswered after their due date."""
     return _base(user).filter(status=ReferralStatus.SENT, due_on__lt=timezone.localdate())
+
+
+def legal_grounds_to_review(user: User, *, pending: bool = True) -> QuerySet[Referral]:
+    """Return referrals sent without consent of cases owned where ``user`` is a case worker.
+
+    The owner answers for the person's data, so its case workers review every referral made on a
+    legal ground, whoever sent it (the owner, or a receiver referring on). ``pending`` keeps those
+    not yet reviewed; oldest first, as a review list is worked through.
+    """
+    from nrm.cases.models import Case
+
+    cases = restrict(Case.objects.all(), user, Action.MANAGE).filter(owner__in=owner_organisations(user, Action.MANAGE))
+    qs = (
+        Referral.objects.filter(case__in=cases, without_consent=True)
+        .select_related("case", "from_org", "to_org", "sent_by", "ground_reviewed_by")
+        .defer("case__guardian", "case__best_interests_note")
+        .order_by("sent_on", "id")
+    )
+    return qs.filter(ground_review="") if pending else qs
+
+
+def legal_ground_get(user: User, pk: int) -> Referral:
+    """Return a referral on ``user``'s review list (reviewed or not); else the audited 404."""
+    found = legal_grounds_to_review(user, pending=False).filter(pk=pk).first()
+    if found is None:
+        raise audit_denial(
+            actor=user, action="referral.ground_review", object_type="referral", object_id=pk, reason="not permitted"
+        )
+    return found
 
 
 @atomic_audited

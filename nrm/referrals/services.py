@@ -28,6 +28,7 @@ from nrm.referrals.choices import (
     ACTIVE_STATES,
     SUSPENDABLE_STATES,
     TRANSITIONS,
+    GroundReview,
     LegalGround,
     ReferralKind,
     ReferralStatus,
@@ -65,6 +66,22 @@ def consent_snapshot(case: Case) -> list[dict]:
         {"purpose": c.purpose, "organisation": c.organisation_id, "given_on": c.given_on.isoformat()}
         for c in active_consents(case)
     ]
+
+
+def check_ground_note(note: str) -> None:
+    """Refuse a written legal ground shorter than NRM_LEGAL_GROUND_MIN_LENGTH characters, naming the field."""
+    minimum, written = settings.NRM_LEGAL_GROUND_MIN_LENGTH, len(" ".join(note.split()))
+    if not written:
+        raise invalid("legal_ground_note", _("Explain why the referral cannot wait for consent."))
+    if written < minimum:
+        raise invalid(
+            "legal_ground_note",
+            _(
+                "Explain the ground in at least %(minimum)d characters (%(written)d written): what danger or "
+                "duty made the referral unable to wait for consent."
+            )
+            % {"minimum": minimum, "written": written},
+        )
 
 
 @atomic_audited
@@ -149,8 +166,7 @@ def referral_send(
             )
         if legal_ground == LegalGround.CHILD and not case.is_child:
             raise invalid("legal_ground", _("The child ground applies only to children."))
-        if not legal_ground_note.strip():
-            raise invalid("legal_ground_note", _("Explain why the referral cannot wait for consent."))
+        check_ground_note(legal_ground_note)
 
     referral = Referral.objects.create(
         case=case,
@@ -317,4 +333,46 @@ def referral_for_update(actor: User, pk: int) -> Referral:
     )
     if referral is None:
         raise audit_denial(actor=actor, action="referral.transition", object_type="referral", object_id=pk)
+    return referral
+
+
+@atomic_audited
+def legal_ground_review(
+    *, actor: User, referral: Referral, outcome: str, note: str = "", expected_version: int
+) -> Referral:
+    """Record the owner's review of a referral sent without consent: was its legal ground justified?
+
+    Only case workers of the organisation that owns the case review (they answer for the person's
+    data); a referral sent with consent, or already reviewed, cannot be. "Not justified" needs a
+    note saying why, for whoever follows it up.
+    """
+    from nrm.referrals.selectors import legal_grounds_to_review
+
+    if not legal_grounds_to_review(actor, pending=False).filter(pk=referral.pk).exists():
+        raise denied(actor=actor, action="referral.ground_review", object_type="referral", object_id=referral.pk)
+    if referral.ground_review:
+        raise Conflict(_("This referral's ground has already been reviewed."), field="ground_review")
+    if outcome not in GroundReview.values:
+        raise invalid("ground_review", _("“%(value)s” is not a valid choice.") % {"value": outcome})
+    note = note.strip()
+    if outcome == GroundReview.NOT_UPHELD and not note:
+        raise invalid("ground_review_note", _("Say why the ground was not justified."))
+    referral.ground_review = outcome
+    referral.ground_review_note = note
+    referral.ground_reviewed_by = actor
+    referral.ground_reviewed_on = timezone.localdate()
+    save_versioned(
+        referral,
+        expected_version=expected_version,
+        fields=["ground_review", "ground_review_note", "ground_reviewed_by", "ground_reviewed_on"],
+    )
+    audit_record(
+        actor=actor,
+        action="referral.ground_review",
+        object_type="case",
+        object_id=referral.case_id,
+        organisation_id=referral.case.owner_id,
+        reason=outcome,
+        detail={"referral": referral.pk, "legal_ground": referral.legal_ground},
+    )
     return referral

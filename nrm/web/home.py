@@ -52,7 +52,7 @@ def blocks_for(user: User, *, today: dt.date | None = None) -> list[Block]:
     if Role.IDENTIFIER in held:
         out += identifier_blocks(user, today)
     if held & {Role.CASEWORKER, Role.IDENTIFIER}:
-        out += service_blocks(user, today)
+        out += service_blocks(user, today) + ground_review_blocks(user, today)
     if access.works_at_helpline(user):
         out += helpline_blocks(user)
     if Role.ANALYST in held:
@@ -293,6 +293,39 @@ def service_blocks(user: User, today: dt.date) -> list[Block]:
             warn=bool(count),
             empty=_("No service is past its date."),
             note=_("Planned services whose start date has passed, and services in progress past their end date."),
+        )
+    ]
+
+
+def ground_review_blocks(user: User, today: dt.date) -> list[Block]:
+    """The owner's case workers: referrals of their cases sent without consent, waiting for review.
+
+    Shown only while some wait: most organisations rarely refer without consent.
+    """
+    from nrm.referrals import selectors
+
+    pending = selectors.legal_grounds_to_review(user)
+    count = pending.count()
+    if not count:
+        return []
+    rows = [
+        {
+            "label": f"{r.case.reference}: {r.get_legal_ground_display()}",
+            "url": reverse("web:legal_grounds") + f"#ground-{r.pk}",
+            "status": r.to_org.name,
+        }
+        for r in pending[:ROWS]
+    ]
+    return [
+        Block(
+            "ground_review",
+            _("Referrals without consent to review"),
+            count,
+            reverse("web:legal_grounds"),
+            _("Review them"),
+            rows=rows,
+            warn=True,
+            note=_("Sent on a legal ground instead of the person's consent: record whether each ground was justified."),
         )
     ]
 

@@ -26,7 +26,9 @@ urlpatterns = [
     path("cases/<int:pk>/notes/", views.note_new, name="note_new"),
     path("referrals/in/", views.referral_inbox, name="referral_inbox"),
     path("referrals/out/", views.referral_outbox, name="referral_outbox"),
+    path("referrals/legal-grounds/", views.legal_grounds, name="legal_grounds"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/ground-review/", views.referral_ground_review, name="referral_ground_review"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),
     path("directory/", views.directory, name="directory"),
 ]

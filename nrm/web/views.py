@@ -53,7 +53,13 @@ from nrm.core.spreadsheet import safe_cell
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
 from nrm.referrals.choices import ReferralStatus, Urgency
-from nrm.referrals.forms import DirectoryFilterForm, ReferForm, ReferralFilterForm, TransitionForm
+from nrm.referrals.forms import (
+    DirectoryFilterForm,
+    GroundReviewForm,
+    ReferForm,
+    ReferralFilterForm,
+    TransitionForm,
+)
 from nrm.referrals.models import Referral
 from nrm.web.gates import role_gate
 from nrm.web.pages import NOTHING_CHANGED, form_page
@@ -787,6 +793,51 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
         template="web/referral_detail.html",
         # Re-read as the page shows it, so a refusal shows the current state beside the message.
         context=lambda: _referral_context(request, referral_selectors.referral_get(request.user, pk), bound=form),
+    )
+
+
+def _legal_grounds_context(request: HttpRequest, bound: tuple[int, GroundReviewForm] | None = None) -> dict:
+    reviewed = request.GET.get("reviewed") == "1"
+    qs = referral_selectors.legal_grounds_to_review(request.user, pending=not reviewed)
+    if reviewed:
+        qs = qs.exclude(ground_review="").order_by("-ground_reviewed_on", "-id")
+    page, today = _page(request, qs), timezone.localdate()
+    for r in page.object_list:
+        r.days_waiting = (today - r.sent_on).days
+        if bound is not None and bound[0] == r.pk:
+            r.review_form = bound[1]
+        else:
+            r.review_form = GroundReviewForm(initial={"version": r.version}, auto_id=f"id_r{r.pk}_%s")
+    return {"page": page, "reviewed": reviewed}
+
+
+@case_staff
+def legal_grounds(request: HttpRequest) -> HttpResponse:
+    """The owner's review list: referrals of its cases sent without consent, on a legal ground."""
+    return render(request, "web/legal_grounds.html", _legal_grounds_context(request))
+
+
+@case_staff
+@require_POST
+def referral_ground_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record whether a referral's legal ground was justified (the owner's case workers)."""
+    referral = referral_selectors.legal_ground_get(request.user, pk)
+    form = GroundReviewForm(request.POST, auto_id=f"id_r{pk}_%s")
+    return form_page(
+        request,
+        form,
+        lambda d: referral_services.legal_ground_review(
+            actor=request.user,
+            referral=referral,
+            outcome=d["ground_review"],
+            note=d["ground_review_note"],
+            expected_version=d["version"],
+        ),
+        success=_("Review recorded for %(reference)s.") % {"reference": referral.case.reference},
+        done=reverse("web:legal_grounds"),
+        template="web/legal_grounds.html",
+        conflict_on_field=True,
+        context=lambda: _legal_grounds_context(request, bound=(pk, form)),
     )
 
 

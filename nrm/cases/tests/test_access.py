@@ -369,7 +369,13 @@ def test_receiver_sees_the_case_after_accepting_and_identity_only_if_shared(worl
 def test_centre_sees_a_referred_case_only_after_accepting(world):
     police, centre = world["police"], world["centre"]
     case = open_child_case(police)
-    referral = refer(police, case, "centre", legal_ground="child", legal_ground_note="Best interests.")
+    referral = refer(
+        police,
+        case,
+        "centre",
+        legal_ground="child",
+        legal_ground_note="Best interests: the child is alone and needs shelter today.",
+    )
     assert api(centre).get(f"/api/v1/cases/{case.pk}/").status_code == 404
     response = api(centre).post(
         f"/api/v1/cases/{case.pk}/identify/", {"decision": "identified", "grounds": "x"}, format="json"

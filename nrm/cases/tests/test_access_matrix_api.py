@@ -66,6 +66,8 @@ def build_scene(world) -> Scene:
     move(svetlo, to_svetlo, ReferralStatus.ACCEPTED)
     move(svetlo, to_svetlo, ReferralStatus.COMPLETED)
     move(police, to_svetlo, ReferralStatus.CLOSED)
+    # Sent without consent, on a legal ground: on the review list of the owner's case workers.
+    on_ground = refer(police, case, "csr-ns", legal_ground="emergency", legal_ground_note=GROUND)
     case.refresh_from_db()
     return Scene(
         users={
@@ -83,6 +85,7 @@ def build_scene(world) -> Scene:
             "consent": consent,
             "to_ngo": to_ngo,
             "to_centre": to_centre,
+            "on_ground": on_ground,
             "delivery": delivery,
             "ngo_most": org("ngo-most"),
             "ngo_sigurna": org("ngo-sigurna"),
@@ -94,6 +97,7 @@ def build_scene(world) -> Scene:
 
 
 NOTE = "Note only the owner reads"
+GROUND = "Injured and in danger: needs a doctor and a safe place today."
 # Besides another organisation and the wrong roles, the receivers whose access ended: consent
 # withdrawn (the referral suspended) and the referral closed.
 OUTSIDERS = ("other_org", "wrong_role", "wrong_role_analyst", "withdrawn_receiver", "closed_receiver")
@@ -181,6 +185,15 @@ ROUTES = [
         data={"status": "accepted", "version": 1},
         outsiders=OUTSIDERS,
     ),
+    # The owner's review of referrals sent without consent: its case workers, not the sender.
+    Route("get", "/api/v1/referrals/legal-grounds/", "caseworker", kind=LIST, outsiders=(*OUTSIDERS, "police")),
+    Route(
+        "post",
+        "/api/v1/referrals/{on_ground}/ground-review/",
+        "caseworker",
+        data={"version": 1, "ground_review": "upheld"},
+        outsiders=(*OUTSIDERS, "police"),
+    ),
     Route("get", "/api/v1/services/directory/", "analyst", kind=OPEN, outsiders=()),
     Route("get", "/api/v1/me/", "analyst", kind=OPEN, outsiders=()),
     Route("get", "/api/v1/indicator-lists/active/", "police", kind=OPEN, outsiders=()),
@@ -261,7 +274,13 @@ def test_right_role_writes_land(scene):
     # Closing settled the referrals still open: the ones being worked on are completed, the
     # suspended one (consent withdrawn) is closed, and none gives its receiver the case back.
     statuses = dict(case.referrals.values_list("to_org__code", "status"))
-    assert statuses == {"ngo-sigurna": "completed", "centre": "completed", "csr-bg": "closed", "ngo-svetlo": "closed"}
+    assert statuses == {
+        "ngo-sigurna": "completed",
+        "centre": "completed",
+        "csr-bg": "closed",
+        "ngo-svetlo": "closed",
+        "csr-ns": "closed",
+    }
 
 
 # --- Receivers and identity ------------------------------------------------------------------
@@ -297,6 +316,7 @@ def test_aggregate_roles_never_receive_identity(scene, who):
         "/api/v1/referrals/?box=out",
         f"/api/v1/referrals/{s.to_ngo.pk}/",
         f"/api/v1/referrals/{s.to_centre.pk}/",
+        "/api/v1/referrals/legal-grounds/",
         "/api/v1/services/directory/",
         "/api/v1/indicator-lists/active/",
         "/api/v1/schema/",

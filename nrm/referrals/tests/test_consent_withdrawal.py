@@ -131,7 +131,13 @@ def test_the_centre_sees_no_identity_after_withdrawal_and_keeps_its_decision(cli
 def test_a_referral_on_a_legal_ground_is_not_suspended(world):
     owner, ngo = world["police"], world["ngo"]
     case = open_child_case(owner)
-    on_ground = refer(owner, case, "ngo-sigurna", legal_ground="child", legal_ground_note="Child alone at night.")
+    on_ground = refer(
+        owner,
+        case,
+        "ngo-sigurna",
+        legal_ground="child",
+        legal_ground_note="Child alone at night at the bus station, no parent reachable.",
+    )
     move(ngo, on_ground, ReferralStatus.ACCEPTED)
     # A consent to another organisation is withdrawn: the referral on a legal ground stands.
     other = share(owner, case, "ngo-most")

@@ -57,7 +57,11 @@ def test_referral_with_consent_is_not_flagged(world):
 def test_child_ground_on_a_child_is_flagged_and_audited(world):
     case = open_child_case(world["police"])
     referral = refer(
-        world["police"], case, "ngo-sigurna", legal_ground="child", legal_ground_note="Best interests: shelter now."
+        world["police"],
+        case,
+        "ngo-sigurna",
+        legal_ground="child",
+        legal_ground_note="Best interests: a shelter place is needed tonight, parents unknown.",
     )
     assert referral.without_consent is True
     assert referral.legal_ground == LegalGround.CHILD
@@ -86,7 +90,13 @@ def test_legal_ground_needs_a_note(world):
 
 def test_emergency_ground_on_an_adult_is_flagged(world):
     case = open_case(world["police"])
-    referral = refer(world["police"], case, "ngo-sigurna", legal_ground="emergency", legal_ground_note="Injured.")
+    referral = refer(
+        world["police"],
+        case,
+        "ngo-sigurna",
+        legal_ground="emergency",
+        legal_ground_note="Injured and in danger: needs a doctor and a safe place today.",
+    )
     assert referral.without_consent is True and referral.legal_ground == "emergency"
     assert AuditEntry.objects.get(action="referral.send").reason == "without consent: emergency"
 
@@ -99,7 +109,13 @@ def test_withdrawn_consent_needs_a_legal_ground_again(world):
         refer(world["police"], case, "ngo-sigurna")
     assert "legal_ground" in exc.value.message_dict
     assert Referral.objects.count() == 0
-    referral = refer(world["police"], case, "ngo-sigurna", legal_ground="emergency", legal_ground_note="Injured.")
+    referral = refer(
+        world["police"],
+        case,
+        "ngo-sigurna",
+        legal_ground="emergency",
+        legal_ground_note="Injured and in danger: needs a doctor and a safe place today.",
+    )
     assert referral.without_consent is True and referral.consent_snapshot == []
 
 

@@ -136,7 +136,13 @@ def test_right_role_gets_every_page_with_its_form(client, world, orgs, ngo_case)
         assert response.status_code == 200, url
         assert text in response.content.decode(), url
     client.force_login(world["centre"])
-    referral = refer(world["ngo"], ngo_case, orgs["centre"], legal_ground="emergency", legal_ground_note="x")
+    referral = refer(
+        world["ngo"],
+        ngo_case,
+        orgs["centre"],
+        legal_ground="emergency",
+        legal_ground_note="Injured and in danger: needs a doctor and a safe place today.",
+    )
     accept(world["centre"], referral)
     response = client.get(f"/cases/{ngo_case.pk}/identify/")
     assert response.status_code == 200

@@ -75,6 +75,7 @@ def build_scene(world) -> Scene:
     to_svetlo = refer(ngo, case, "ngo-svetlo")
     for actor, status in [(svetlo, "accepted"), (svetlo, "completed"), (ngo, "closed")]:
         move(actor, to_svetlo, ReferralStatus(status))
+    on_ground = refer(ngo, case, "csr-ns", legal_ground="emergency", legal_ground_note=REFER_FORM["legal_ground_note"])
     case.refresh_from_db()
     case = case_services.case_update(actor=fresh(ngo), case=case, expected_version=case.version, plan_goals=PLAN)
     case.refresh_from_db()
@@ -98,6 +99,7 @@ def build_scene(world) -> Scene:
             "case_version": case.version,
             "consent": consent,
             "to_csr": to_csr,
+            "on_ground": on_ground,
             "to_csr_version": to_csr.version,
             "delivery": delivery,
             "ngo_sigurna": org("ngo-sigurna"),
@@ -162,7 +164,7 @@ REFER_FORM = {
     "service_type": "{accommodation}",
     "message": "Needs a lawyer.",
     "legal_ground": "emergency",
-    "legal_ground_note": "Injured.",
+    "legal_ground_note": "Injured and in danger: needs a doctor and a safe place today.",
 }
 IDENTIFY_FORM = {"decision": "identified", "grounds": "Interview and documents."}
 SERVICE_FORM = {"service_type": "{psychological}", "organisation": "{ngo_sigurna}", "status": "planned"}
@@ -234,6 +236,23 @@ ROUTES = [
     Route("get", "/referrals/out/", "ngo", kind=LIST, outsiders=OUTSIDERS, refused=LIST_REFUSED),
     Route("get", "/referrals/{to_csr}/", "socialwork", outsiders=OUTSIDERS),
     Route("post", "/referrals/{to_csr}/transition/", "socialwork", 302, data=TRANSITION_FORM, outsiders=OUTSIDERS),
+    # The owner's review of referrals sent without consent: its case workers only.
+    Route(
+        "get",
+        "/referrals/legal-grounds/",
+        "ngo",
+        kind=LIST,
+        outsiders=(*OUTSIDERS, "frontline"),
+        refused={**LIST_REFUSED, "frontline": 200},
+    ),
+    Route(
+        "post",
+        "/referrals/{on_ground}/ground-review/",
+        "ngo",
+        302,
+        data={"version": 1, "ground_review": "upheld"},
+        outsiders=(*OUTSIDERS, "frontline", "centre"),
+    ),
     # The service directory: every signed-in user.
     Route("get", "/directory/", "analyst", kind=OPEN, outsiders=("other_org", "wrong_role", "coordinator", "admin")),
     # Accounts and core.

@@ -76,7 +76,12 @@ def test_refer_without_consent_needs_a_legal_ground(client, world, orgs, ngo_cas
     assert Referral.objects.count() == 0
     response = client.post(
         f"/cases/{ngo_case.pk}/refer/",
-        refer_data(orgs, to_org=orgs["ngo-most"].pk, legal_ground="emergency", legal_ground_note="Injured."),
+        refer_data(
+            orgs,
+            to_org=orgs["ngo-most"].pk,
+            legal_ground="emergency",
+            legal_ground_note="Injured and in danger: needs a doctor and a safe place today.",
+        ),
     )
     assert response.status_code == 302
     referral = Referral.objects.get()
@@ -143,7 +148,13 @@ def test_inbox_queries_do_not_grow_with_rows(client, world, orgs, django_assert_
     def add(n: int) -> None:
         for _ in range(n):
             case = open_case(world["police"], orgs["pu-bg"])
-            refer(world["police"], case, orgs["ngo-sigurna"], legal_ground="emergency", legal_ground_note="x")
+            refer(
+                world["police"],
+                case,
+                orgs["ngo-sigurna"],
+                legal_ground="emergency",
+                legal_ground_note="Injured and in danger: needs a doctor and a safe place today.",
+            )
 
     add(3)
     client.force_login(world["ngo"])
@@ -225,7 +236,12 @@ def test_overdue_referrals_are_on_the_home_page(client, world, orgs):
     month_ago = timezone.localdate() - dt.timedelta(days=30)
     case = open_case(world["police"], orgs["pu-bg"], opened_on=month_ago)
     referral = refer(
-        world["police"], case, orgs["ngo-sigurna"], sent_on=month_ago, legal_ground="emergency", legal_ground_note="x"
+        world["police"],
+        case,
+        orgs["ngo-sigurna"],
+        sent_on=month_ago,
+        legal_ground="emergency",
+        legal_ground_note="Injured and in danger: needs a doctor and a safe place today.",
     )
     client.force_login(world["police"])
     html = client.get("/").content.decode()
