@@ -16,6 +16,7 @@ from nrm.api.idempotency import IdempotentPostMixin
 from nrm.cases import selectors, services
 from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
 from nrm.cases.models import Case, Consent, IndicatorList, Screening, ServiceDelivery
+from nrm.cases.screening import explain
 from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
 
@@ -29,6 +30,9 @@ class ScreeningSerializer(serializers.ModelSerializer):
     )
     sex = serializers.ChoiceField(Sex.choices, default=Sex.UNKNOWN)
     age_band = serializers.ChoiceField(AgeBand.choices, default=AgeBand.UNKNOWN)
+    # In the caller's language (Accept-Language), rendered from the stored reasons when read.
+    result_label = serializers.CharField(source="get_result_display", read_only=True)
+    explanation = serializers.SerializerMethodField()
 
     class Meta:
         model = Screening
@@ -46,12 +50,17 @@ class ScreeningSerializer(serializers.ModelSerializer):
             "region",
             "channel",
             "result",
+            "result_label",
             "reasons",
+            "explanation",
             "case",
             "indicator_list",
         ]
         read_only_fields = ["result", "reasons", "case", "indicator_list"]
         extra_kwargs = {"screened_on": {"required": False}}
+
+    def get_explanation(self, obj: Screening) -> list[str]:
+        return explain(obj.reasons) if obj.reasons else []
 
 
 class ScreeningViewSet(

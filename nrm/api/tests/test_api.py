@@ -182,6 +182,29 @@ def test_screening_result_and_reasons_come_back(world):
     assert body["organisation"] == org("pu-bg").pk
 
 
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Presumed victim"), ("sr-latn", "Pretpostavljena žrtva"), ("sr", "Претпостављена жртва")],
+)
+def test_screening_explanation_comes_back_in_the_callers_language(world, language, label):
+    client = api(world["police"])
+    response = client.post(
+        "/api/v1/screenings/",
+        {"answers": PRESUMED_ADULT, "is_child": False},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["result_label"] == label
+    assert body["explanation"] and all(isinstance(line, str) for line in body["explanation"])
+    # Read back in another language, the same stored reasons explain themselves in that one.
+    again = client.get(f"/api/v1/screenings/{body['id']}/", HTTP_ACCEPT_LANGUAGE="sr").json()
+    assert again["result_label"] == "Претпостављена жртва"
+    assert again["explanation"] != body["explanation"] or language == "sr"
+    assert not any(ch in "".join(again["explanation"]) for ch in "ščćžđ")
+
+
 def test_screening_with_bad_citizenship_names_it(world):
     response = api(world["police"]).post(
         "/api/v1/screenings/", {"answers": PRESUMED_ADULT, "is_child": False, "citizenship": "Serbia"}, format="json"
