@@ -22,6 +22,7 @@ from nrm.actionplan.models import ActionPlan, Activity, Briefing, Evaluation, Ob
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.core.errors import NotFound
+from nrm.core.params import year_param
 
 PLAN_PARAM = OpenApiParameter("plan", int, description="action plan id (default: the newest plan)")
 
@@ -260,7 +261,7 @@ class ReportViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             self.request.user,
             plan=_plan(self.request) if p.get("plan") else None,
             kind=p.get("kind", ""),
-            year=_int(self.request, "year"),
+            year=year_param(self.request.query_params.get("year")),
             month=_int(self.request, "month", low=0, high=12),
             institution=_int(self.request, "institution"),
             status=p.get("status", ""),
@@ -449,7 +450,7 @@ class BudgetViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[PLAN_PARAM, OpenApiParameter("year", int)], responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
         plan = _plan(request)
-        year = _int(request, "year")
+        year = year_param(request.query_params.get("year"))
         return Response({"plan": plan.pk, "year": year, **selectors.budget_execution(request.user, plan, year=year)})
 
 
@@ -481,7 +482,10 @@ class EvaluationViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         plan = _plan(request)
         rows = selectors.evaluation_list(
-            request.user, plan, year=_int(request, "year"), current=request.query_params.get("current") == "1"
+            request.user,
+            plan,
+            year=year_param(request.query_params.get("year")),
+            current=request.query_params.get("current") == "1",
         )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(EvaluationSerializer(page, many=True).data)

@@ -57,7 +57,8 @@ class ScreeningSerializer(serializers.ModelSerializer):
             "indicator_list",
         ]
         read_only_fields = ["result", "reasons", "case", "indicator_list"]
-        extra_kwargs = {"screened_on": {"required": False}}
+        # Whether the person is a child decides which rule applies: the caller must say.
+        extra_kwargs = {"screened_on": {"required": False}, "is_child": {"required": True}}
 
     def get_explanation(self, obj: Screening) -> list[str]:
         return explain(obj.reasons) if obj.reasons else []

@@ -28,6 +28,7 @@ from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import ConsentPurpose, ServiceStatus
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
+from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals, case_referrals_prefetch
 
 # --- Statistics ------------------------------------------------------------------------------
@@ -93,8 +94,8 @@ def case_list(
         qs = qs.filter(identification_status=decision)
     if is_child in ("1", "0"):
         qs = qs.filter(is_child=is_child == "1")
-    if year.isdigit():
-        qs = qs.filter(opened_on__year=int(year))
+    if (opened := year_param(year)) is not None:
+        qs = qs.filter(opened_on__year=opened)
     if q:
         qs = qs.filter(reference__icontains=q.strip())
     if identity and (identity.get("given_name") or identity.get("family_name")):

@@ -22,6 +22,7 @@ from rest_framework.routers import DefaultRouter
 from nrm.accounts.access import WarningAction, warning_organisations
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.core.params import year_param
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.models import Alert, AlertEvent, AlertThreshold, Observation, RiskIndicator, VulnerableGroup
 
@@ -203,7 +204,7 @@ class ObservationViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.Ge
             self.request.user,
             group=p.get("group", ""),
             region=p.get("region", ""),
-            year=_int_param(self.request, "year"),
+            year=year_param(self.request.query_params.get("year")),
             indicator=p.get("indicator", ""),
         )
 

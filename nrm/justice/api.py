@@ -23,6 +23,7 @@ from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.cases.choices import Sex
 from nrm.cases.models import Case
+from nrm.core.params import year_param
 from nrm.justice import selectors, services
 from nrm.justice.choices import Instance, Outcome, Stage, VictimRole
 from nrm.justice.models import Charge, Defendant, Offence, Proceeding, ProceedingVictim, ProtectionMeasure, Verdict
@@ -482,10 +483,7 @@ class JusticeStatisticsViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
-        year = request.query_params.get("year", "").strip()
-        if year and not (year.isdigit() and 1900 <= int(year) <= 2100):
-            raise serializers.ValidationError({"year": ["Enter a year, such as 2024."]})
-        tables = selectors.justice_statistics(request.user, year=int(year) if year else None)
+        tables = selectors.justice_statistics(request.user, year=year_param(request.query_params.get("year")))
         return Response(
             {
                 "threshold": tables[0].table.threshold if tables else None,

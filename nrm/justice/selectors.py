@@ -31,6 +31,7 @@ from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case
+from nrm.core.params import year_param
 from nrm.justice.choices import Outcome
 from nrm.justice.models import Charge, Offence, Proceeding, ProceedingVictim, Verdict
 from nrm.reporting.engine import StatTable
@@ -43,7 +44,7 @@ CASE_FIELDS_SECRET = tuple(name.removeprefix("case__") for name in CASE_SECRETS)
 
 
 def proceeding_list(
-    user: User, *, stage: str = "", year: str = "", form: str = "", q: str = ""
+    user: User, *, stage: str = "", year: int | str | None = None, form: str = "", q: str = ""
 ) -> QuerySet[Proceeding]:
     """Return the proceedings ``user``'s justice organisations hold, filtered; no identity is read."""
     qs = (
@@ -58,8 +59,8 @@ def proceeding_list(
     )
     if stage:
         qs = qs.filter(stage=stage)
-    if year.isdigit():
-        qs = qs.filter(investigation_on__year=int(year))
+    if (started := year_param(year)) is not None:
+        qs = qs.filter(investigation_on__year=started)
     if form:
         qs = qs.filter(pk__in=Proceeding.objects.filter(forms__code=form).values("pk"))
     if q:

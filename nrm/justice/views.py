@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import JusticeAction, justice_organisations
 from nrm.core.errors import invalid
+from nrm.core.params import year_or_none
 from nrm.justice import forms as jforms
 from nrm.justice import selectors, services
 from nrm.justice.choices import STAGE_DATE, STAGE_ORDER, Stage
@@ -47,7 +48,7 @@ def proceeding_list(request: HttpRequest) -> HttpResponse:
     """List the proceedings of the user's justice organisations, filtered by stage, year and reference."""
     stage = request.GET.get("stage", "")
     stage = stage if stage in Stage.values else ""
-    year = request.GET.get("year", "").strip()
+    year = year_or_none(request.GET.get("year"))
     q = request.GET.get("q", "").strip()
     qs = selectors.proceeding_list(request.user, stage=stage, year=year, q=q)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -304,8 +305,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
     For justice staff and national readers (the Coordinator's office, analysts); anyone else: 404.
     """
-    raw_year = request.GET.get("year", "").strip()
-    year = int(raw_year) if raw_year.isdigit() and 1900 <= int(raw_year) <= 2100 else None
+    year = year_or_none(request.GET.get("year"))
     try:
         published = selectors.justice_statistics(request.user, year=year)
     except PermissionDenied:

@@ -28,6 +28,7 @@ from nrm.accounts.access import PreventionAction, prevention_organisations
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.core.params import year_param
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind, FeedMeasure, MaterialKind
 from nrm.prevention.models import Attendance, AwarenessAction, Event, IndicatorFeed, KapResult, KapSurvey, Material
@@ -295,6 +296,7 @@ def _organiser(user, pk: int | None) -> Organisation | None:
 
 def _filters(request: Request) -> dict:
     p = request.query_params
+    year_param(p.get("year"))  # a year outside any record's is a typing error: 400 naming it
     return {k: p.get(k, "") for k in ("year", "kind", "organiser", "region")}
 
 
@@ -418,7 +420,7 @@ class SurveyViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.survey_list(
-            self.request.user, year=p.get("year"), organiser=p.get("organiser"), region=p.get("region", "")
+            self.request.user, year=year_param(p.get("year")), organiser=p.get("organiser"), region=p.get("region", "")
         )
 
     @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in ("year", "organiser", "region")])

@@ -23,6 +23,7 @@ from nrm.accounts.access import (
 from nrm.accounts.models import Organisation, User
 from nrm.actionplan.models import Task
 from nrm.core.errors import NotFound
+from nrm.core.params import year_or_none
 from nrm.prevention.choices import EventKind, FeedMeasure, MaterialKind, Sex
 from nrm.prevention.models import (
     Attendance,
@@ -55,12 +56,7 @@ def _participants() -> Coalesce:
     return Coalesce(Sum("attendance__count"), Value(0), output_field=IntegerField())
 
 
-def _year(value) -> int | None:
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return None
-    return year if 1900 <= year <= 2999 else None
+_year = year_or_none
 
 
 def _id(value) -> int | None:
