@@ -9,7 +9,6 @@ documents carry their own styles and no link is followed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.utils import formats, timezone
@@ -20,7 +19,7 @@ from django.utils.translation import pgettext
 from nrm.actionplan.choices import FundingSource, Progress, Rating, ReportStatus
 from nrm.actionplan.models import Report
 from nrm.core.pdf import render_pdf
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import new_workbook, safe_cell, workbook_bytes
 
 
 def _period(report: Report) -> str:
@@ -100,10 +99,7 @@ def report_title(report: Report) -> str:
 
 
 def _book():
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    return wb, wb.active
+    return new_workbook()
 
 
 def _clean(value):
@@ -165,9 +161,7 @@ def _sheet(title: str) -> str:
 
 
 def _save(wb) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def report_columns() -> list[str]:

@@ -33,6 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from nrm.audit.services import audit_record
 from nrm.cases.data.check_indicators import LANGUAGE_RE, RULE_KEYS, validate
 from nrm.cases.models import IndicatorList
+from nrm.core.spreadsheet import new_workbook
 
 LIST_COLUMNS = ("code", "version", "title", "source")
 DIMENSION_COLUMNS = ("code", "title", "group")
@@ -148,7 +149,7 @@ def translation_languages(definition: dict) -> list[str]:
 def workbook_from_definition(definition: dict) -> Workbook:
     """Return the spreadsheet template filled with ``definition`` (a country starts from it)."""
     langs = translation_languages(definition)
-    wb = Workbook()
+    wb, _first = new_workbook()
     wb.remove(wb.active)
     rows: dict[str, list[list]] = {
         "List": [

@@ -7,7 +7,6 @@ missing record. Service errors go back on the field they name; a refused step is
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import WarningAction, manages_early_warning, warning_organisations
 from nrm.audit.services import audit_record
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import csv_download
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.choices import RiskLevel
 from nrm.earlywarning.forms import (
@@ -88,11 +87,6 @@ def observation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 EXPORT_COLUMNS = [
     "id",
     "observed_on",
@@ -134,12 +128,7 @@ def observation_export(request: HttpRequest) -> StreamingHttpResponse:
                 o.persons_concerned,
             ]
 
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow([safe_cell(v) for v in row]) for row in rows()), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="observations-{timezone.localdate().isoformat()}.csv"'
-    return response
+    return csv_download(rows(), f"observations-{timezone.localdate().isoformat()}.csv")
 
 
 @warning_reader

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from nrm.core.spreadsheet import csv_lines, unescape
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 
@@ -70,7 +73,9 @@ def _csv_rows(path: Path) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            yield from enumerate(reader, start=2)
+            # Our own files escape text a spreadsheet would run (core.spreadsheet); read it back as written.
+            for number, row in enumerate(reader, start=2):
+                yield number, [unescape(c) for c in row]
         except UnicodeDecodeError:
             raise TableError(f"{path.name}: not UTF-8 text") from None
         except csv.Error as exc:
@@ -117,12 +122,10 @@ def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Sequence
     count = 0
     if file_format(path) == "csv":
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(row)
+            for line in csv_lines(itertools.chain([header], rows)):
+                fh.write(line)
                 count += 1
-        return count
+        return count - 1  # the header is not a row
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 

@@ -7,7 +7,6 @@ organisation get the forms. Anyone else, and any record outside the access rule,
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 
 from django.core.paginator import Paginator
@@ -18,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import PreventionAction
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.params import year_or_none
+from nrm.core.spreadsheet import csv_download
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind
 from nrm.prevention.forms import (
@@ -58,8 +58,7 @@ def _page(request: HttpRequest, qs):
 @prevention_reader
 def index(request: HttpRequest) -> HttpResponse:
     """This year's figures (or ``?year=``) of the records the user may see, and the links."""
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 1990 <= int(year) <= 2999 else timezone.localdate().year
+    year = year_or_none(request.GET.get("year")) or timezone.localdate().year
     return render(
         request,
         "prevention/index.html",
@@ -87,11 +86,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "prevention/event_list.html",
         {"form": form, "page": page, "query": query.urlencode(), "can_edit": selectors.may_edit(request.user)},
     )
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 EXPORT_COLUMNS = [
@@ -139,12 +133,8 @@ def _export_rows(events) -> Iterator[list]:
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered event list as CSV (no free text beyond titles and topics)."""
     _form, filters = _event_filters(request)
-    writer = csv.writer(_Echo())
     events = selectors.event_list(request.user, **filters).iterator(chunk_size=2000)
-    rows = (writer.writerow([safe_cell(v) for v in row]) for row in _export_rows(events))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate().isoformat()}.csv"'
-    return response
+    return csv_download(_export_rows(events), f"events-{timezone.localdate().isoformat()}.csv")
 
 
 def _attendance_initial(event: Event) -> list[dict]:

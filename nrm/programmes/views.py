@@ -8,8 +8,6 @@ a stale edit is shown on the form with a 409.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 
 from django.forms import Form
@@ -19,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import csv_download, new_workbook, workbook_bytes
 from nrm.programmes import selectors, services
 from nrm.programmes.charts import funding_bars
 from nrm.programmes.choices import PartnerRole
@@ -62,13 +60,7 @@ def writer(view: Callable) -> Callable:
 
 
 def _csv(filename: str, rows: Iterable[Iterable]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer_ = csv.writer(buffer)
-    for row in rows:
-        writer_.writerow([safe_cell(v) for v in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(rows, filename)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -178,21 +170,16 @@ def values_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @reader
 def values_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """Every indicator value of the programme as an Excel workbook."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     programme = selectors.programme_get(request.user, pk)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Indicator values"
+    book, sheet = new_workbook("Indicator values")
     sheet.append(selectors.VALUE_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in selectors.value_rows(programme):
-        sheet.append([safe_cell(v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        sheet.append(list(row))
+    response = HttpResponse(workbook_bytes(book), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="indicator-values-{programme.code}.xlsx"'
     return response
 

@@ -10,44 +10,35 @@ cell shows the marker, and a "Notes" sheet with the definitions and the disclosu
 
 from __future__ import annotations
 
-import csv
-import io
-
 from nrm.core.pdf import render_pdf
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import csv_text, new_workbook, workbook_bytes
 from nrm.reporting.engine import MARKER, TOTAL, StatTable
 
 TOTAL_LABEL = "total"
 
 
 def _value(v) -> object:
-    return TOTAL_LABEL if v is TOTAL else safe_cell(str(v))
+    return TOTAL_LABEL if v is TOTAL else str(v)
 
 
 def table_csv(table: StatTable, *, totals: bool = True) -> str:
     """Return ``table`` as CSV text (see the module docstring)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*table.dims, "count", "suppressed"])
-    for cell in table.cells + (table.totals if totals else []):
-        writer.writerow(
-            [
-                *(_value(cell.key[d]) for d in table.dims),
-                "" if cell.suppressed else cell.count,
-                "true" if cell.suppressed else "false",
-            ]
-        )
-    return out.getvalue()
+    rows = [
+        [
+            *(_value(cell.key[d]) for d in table.dims),
+            "" if cell.suppressed else cell.count,
+            "true" if cell.suppressed else "false",
+        ]
+        for cell in table.cells + (table.totals if totals else [])
+    ]
+    return csv_text([[*table.dims, "count", "suppressed"], *rows])
 
 
 def table_xlsx(table: StatTable) -> bytes:
     """Return ``table`` as an XLSX workbook (see the module docstring)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Table"
+    wb, ws = new_workbook("Table")
     bold = Font(bold=True)
     ws.append([table.title])
     ws["A1"].font = Font(bold=True, size=13)
@@ -60,8 +51,7 @@ def table_xlsx(table: StatTable) -> bytes:
     def label(dim: str, value) -> str:
         if value is TOTAL:
             return "Total"
-        # Labels come from reference data an administrator edits: never let one run as a formula.
-        return safe_cell(str(table.labels.get(dim, {}).get(str(value), str(value))))
+        return str(table.labels.get(dim, {}).get(str(value), str(value)))
 
     if len(table.dims) == 2:
         tab = table.crosstab()
@@ -87,9 +77,7 @@ def table_xlsx(table: StatTable) -> bytes:
         notes.append([note])
     notes.append([f"'{MARKER}': suppressed (disclosure control)."])
     notes.append([f"Generated: {table.generated_at}"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def table_pdf(table: StatTable) -> bytes:

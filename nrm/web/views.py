@@ -7,7 +7,6 @@ one; service errors are put back on the form, next to the field they name.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 
 from django.contrib.auth.decorators import login_required
@@ -49,7 +48,7 @@ from nrm.cases.models import Case, IndicatorList
 from nrm.cases.screening import UnknownIndicator, evaluate, explain
 from nrm.core.errors import NotFound
 from nrm.core.i18n import localized
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import csv_download
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
 from nrm.referrals.choices import ReferralStatus, Urgency
@@ -295,13 +294,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming CSV."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 EXPORT_COLUMNS = [
     "reference",
     "owner",
@@ -356,11 +348,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
         reason="web csv",
         detail={"filters": {k: v for k, v in filters.items() if v}, "rows": qs.count()},
     )
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow([safe_cell(v) for v in row]) for row in _export_rows(qs.iterator(chunk_size=2000)))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate().isoformat()}.csv"'
-    return response
+    return csv_download(_export_rows(qs.iterator(chunk_size=2000)), f"cases-{timezone.localdate().isoformat()}.csv")
 
 
 @case_staff

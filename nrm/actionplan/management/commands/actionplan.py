@@ -11,7 +11,6 @@ nrm actionplan remind                      e-mail reminders of due and overdue r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 
@@ -23,7 +22,7 @@ from nrm.actionplan import metrics, selectors, services
 from nrm.actionplan.choices import ReportKind
 from nrm.actionplan.due import Period
 from nrm.core.errors import NotFound
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import csv_lines
 
 
 def _date(text: str) -> dt.date:
@@ -106,15 +105,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         if format == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
-            writer.writerow(["key", "label", "expected", "received", "on_time", "completeness", "timeliness"])
-            for d in data:
-                writer.writerow(
-                    [
-                        safe_cell(d[k])
-                        for k in ("key", "label", "expected", "received", "on_time", "completeness", "timeliness")
-                    ]
-                )
+            columns = ["key", "label", "expected", "received", "on_time", "completeness", "timeliness"]
+            for line in csv_lines([columns, *([d[k] for k in columns] for d in data)]):
+                self.stdout.write(line, ending="")
             return
         for d in data:
             pct = lambda v: "-" if v is None else f"{v:.1f}%"  # noqa: E731

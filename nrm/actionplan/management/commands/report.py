@@ -6,14 +6,13 @@ section being ``strategy`` or ``action_plan``; amounts to the cent, as the sourc
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from nrm.actionplan import selectors
 from nrm.core.errors import NotFound
-from nrm.core.spreadsheet import safe_cell
+from nrm.core.spreadsheet import csv_lines
 
 FIELDS = ["section", "institution", "year", "amount", "currency"]
 
@@ -41,6 +40,5 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)
+        for line in csv_lines([FIELDS, *([r.get(k) for k in FIELDS] for r in rows)]):
+            self.stdout.write(line, ending="")

@@ -21,6 +21,7 @@ from nrm.cases.indicator_lists import (
     workbook_from_definition,
 )
 from nrm.cases.services import active_indicator_list
+from nrm.core.spreadsheet import workbook_bytes
 
 
 class Command(BaseCommand):
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError("no active indicator list to export") from exc
         if outfile.suffix.casefold() != ".xlsx":
             raise CommandError(f"{outfile}: the template is an .xlsx file")
-        workbook_from_definition(current.definition).save(outfile)
+        outfile.write_bytes(workbook_bytes(workbook_from_definition(current.definition)))
         self.stdout.write(
             f"wrote {current.code} v{current.version} ({len(current.definition['indicators'])} indicators) to {outfile}"
         )
