@@ -14,6 +14,9 @@ Variables (all optional outside production):
   NRM_TIME_ZONE      IANA time zone (default Europe/Belgrade)
   NRM_DEBUG          1 to turn on Django's debug pages (never in production)
   NRM_SSL_REDIRECT   0 to leave the redirect to HTTPS to the proxy (production; default 1)
+  NRM_TRUSTED_PROXY  address of the TLS-terminating proxy in front of `nrm serve` (one IP, or *):
+                     only its X-Forwarded-Proto/-For are believed; from anyone else they are
+                     dropped (default: none, every such header is dropped)
   NRM_SESSION_AGE    idle session expiry in seconds (default 1800)
   NRM_LOGIN_FAILURES failed logins before a username is locked (default 5)
   NRM_LOCKOUT_MINUTES  how long a locked username stays locked (default 15)
@@ -40,6 +43,7 @@ A value that does not fit stops the start with an ImproperlyConfigured naming th
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import re
 import secrets
@@ -130,6 +134,16 @@ def _response_days(name: str) -> dict[str, int]:
             )
         days[kind] = int(number)
     return days
+
+
+def _trusted_proxy(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if value in ("", "*"):
+        return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an IP address or *, not {value!r}") from None
 
 
 def _local_secret(name: str, filename: str, nbytes: int) -> str:
@@ -362,7 +376,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Whether a request came over HTTPS is the server's to say (nrm.core.server): it believes
+# X-Forwarded-Proto from NRM_TRUSTED_PROXY only. Django's SECURE_PROXY_SSL_HEADER would believe it
+# from anyone who can reach the port, so it stays unset.
+NRM_TRUSTED_PROXY = _trusted_proxy("NRM_TRUSTED_PROXY")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -370,6 +387,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "nrm.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "nrm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -19,6 +19,7 @@ class Command(BaseCommand):
         from django.db.migrations.executor import MigrationExecutor
         from waitress import serve
 
+        from nrm.core.server import server_options
         from nrm.wsgi import application
 
         executor = MigrationExecutor(connection)
@@ -26,4 +27,4 @@ class Command(BaseCommand):
             raise CommandError("the database is not migrated; run 'nrm demo' or 'nrm migrate' first")
         self.stdout.write(f"NRM serving on http://{host}:{port}/ (data in {settings.DATA_DIR}); Ctrl+C stops.")
         self.stdout.flush()
-        serve(application, host=host, port=port, threads=threads, ident="nrm")
+        serve(application, host=host, port=port, **server_options(threads=threads))
