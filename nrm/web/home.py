@@ -68,7 +68,7 @@ def blocks_for(user: User, *, today: dt.date | None = None) -> list[Block]:
 def _plan():
     from nrm.actionplan import selectors
 
-    return selectors.plan_list().first()
+    return selectors.plan_current()
 
 
 def _cell_row(cell, today: dt.date) -> dict:
