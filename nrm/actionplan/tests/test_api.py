@@ -174,6 +174,11 @@ def test_completeness_overdue_and_budget_endpoints(people, two_reports, plan):
     by_period = coordinator.get(f"{BASE}/completeness/", {"year": 2017, "by": "period"}).json()
     assert len(by_period["results"]) == 12 and by_period["total"]["received"] == 0
     assert coordinator.get(f"{BASE}/completeness/", {"kind": "weekly"}).status_code == 400
+    # The seed's plan is closed history: nothing is overdue any more ...
+    assert api(people["reporter"]).get(f"{BASE}/overdue/").json()["count"] == 0
+    # ... unless its monitoring is kept open.
+    plan.closing_days = 32767
+    plan.save(update_fields=["closing_days"])
     overdue = api(people["reporter"]).get(f"{BASE}/overdue/", {"page_size": 200}).json()
     assert overdue["count"] > 0 and {r["institution"] for r in overdue["results"]} == {"Ministry of the Interior"}
     budget = api(people["reporter"]).get(f"{BASE}/budget/", {"year": 2018}).json()
