@@ -148,6 +148,9 @@ def test_plan_objectives_and_budget_are_open_to_signed_in_users(people, plan):
     plans = client.get(f"{BASE}/plans/").json()["results"]
     assert [p["code"] for p in plans] == ["rs-action-plan-2017-2018"]
     assert len(plans[0]["strategy"]["special_objectives"]) == 5
+    # Real data, and closed: after its final reports' closing day nothing of it is overdue.
+    assert plans[0]["is_synthetic"] is False and plans[0]["strategy"]["is_synthetic"] is False
+    assert plans[0]["closes_on"] == "2019-05-19"
     objectives = client.get(f"{BASE}/objectives/", {"plan": plan.pk}).json()
     assert objectives["count"] == 5
     assert sum(len(o["activities"]) for o in objectives["results"]) == 15
