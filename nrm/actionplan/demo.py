@@ -498,7 +498,7 @@ def demo_action_plan(*, password: str, seed: int = 2017, today: dt.date | None =
     seed_plan = ActionPlan.objects.get(code=SEED_PLAN)
     lines = [
         "action plan (seed, real data): " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()),
-        f"  {seed_plan}: {seed_plan.phase(today).replace('_', ' ')} (monitoring closed on {seed_plan.closes_on}); "
+        f"  {seed_plan.code}: {seed_plan.phase(today).replace('_', ' ')} (monitoring closed on {seed_plan.closes_on}); "
         "kept as history, no report invented for it",
     ]
     plan, made = demo_current_plan(today=today, seed=seed)
