@@ -59,6 +59,7 @@ class StrategySerializer(serializers.Serializer):
     vision = serializers.CharField()
     general_objective = serializers.CharField()
     adopted_on = serializers.DateField()
+    is_synthetic = serializers.BooleanField()
     special_objectives = serializers.SerializerMethodField()
 
     def get_special_objectives(self, strategy) -> list[dict]:
@@ -67,6 +68,7 @@ class StrategySerializer(serializers.Serializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     strategy = StrategySerializer(read_only=True)
+    closes_on = serializers.DateField(read_only=True, help_text="after this day nothing of the plan is overdue")
 
     class Meta:
         model = ActionPlan
@@ -81,6 +83,9 @@ class PlanSerializer(serializers.ModelSerializer):
             "annual_due_month",
             "annual_due_day",
             "council_interval_days",
+            "closing_days",
+            "closes_on",
+            "is_synthetic",
             "strategy",
         ]
         read_only_fields = fields

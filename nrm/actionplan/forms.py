@@ -52,7 +52,10 @@ class PlanYearForm(forms.Form):
 
     def __init__(self, *args, plans: list[ActionPlan], plan: ActionPlan, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [(p.pk, str(p)) for p in plans]
+        today = timezone.localdate()
+        self.fields["plan"].choices = [
+            (p.pk, _("%(plan)s (closed)") % {"plan": p} if p.is_closed(today) else str(p)) for p in plans
+        ]
         self.fields["plan"].initial = plan.pk
         years = {y for p in plans for y in range(p.period_start, p.period_end + 1)}
         self.fields["year"].choices = [(y, str(y)) for y in sorted(years)]

@@ -221,6 +221,7 @@ class Loader:
                 "adopted_on": dt.date.fromisoformat(adoption["date"]) if adoption.get("date") else None,
                 "adoption_reference": adoption.get("reference", ""),
                 "source": " ".join(filter(None, [doc.get("source", ""), doc.get("source_file", "")])),
+                "is_synthetic": bool(doc.get("synthetic")),
                 "details": {
                     k: s[k]
                     for k in ("adoption", "replaces", "areas_for_intervention", "preconditions", "implementation")
@@ -250,6 +251,7 @@ class Loader:
                 "period_start": p["period_start"],
                 "period_end": p["period_end"],
                 "currency": plan_budget.get("currency", ""),
+                "is_synthetic": bool(doc.get("synthetic")),
             },
         )
         numbers = []

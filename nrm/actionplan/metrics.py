@@ -200,7 +200,13 @@ def periods_of(plan: ActionPlan, kind: str, year: int, month: int | None = None)
 def overdue(
     plan: ActionPlan, *, today: dt.date, institutions: Iterable[int] | None = None, since: dt.date | None = None
 ) -> list[Cell]:
-    """Return expected reports past their due date that are not received, oldest first."""
+    """Return expected reports past their due date that are not received, oldest first.
+
+    Nothing once the plan is closed (:meth:`ActionPlan.phase`): a report never received by then
+    stays "not received" in the rates, but is no longer chased as overdue.
+    """
+    if plan.is_closed(today):
+        return []
     periods = [p for p in periods_of_plan(plan) if p.due(plan) < today and (since is None or p.due(plan) >= since)]
     cells = reporting_cells(plan, periods, institutions=institutions)
     return sorted((c for c in cells if c.expected and not c.received), key=lambda c: (c.due_on, c.institution))

@@ -52,6 +52,8 @@ class Strategy(TimeStamped):
     adoption_reference = models.CharField(max_length=120, blank=True)
     source = models.CharField(max_length=200, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Invented for a demonstration (``nrm demo``), never an official document.
+    is_synthetic = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-period_start", "code"]
@@ -106,7 +108,14 @@ class ActionPlan(TimeStamped):
     working day of the next month, the annual one on ``annual_due_day``/``annual_due_month``
     of the next year (or the next working day), the Council is briefed at least every
     ``council_interval_days`` days.
+
+    A plan's monitoring closes ``closing_days`` days after its last report (the annual report on
+    its final year) falls due: until then a report not received is overdue and chased; after
+    it the plan is closed history, and a report never received stays "not received" (it still
+    counts against completeness) without being overdue for ever. See :meth:`phase`.
     """
+
+    UPCOMING, RUNNING, FINAL_REPORTS, CLOSED = "upcoming", "running", "final_reports", "closed"
 
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="plans")
     code = models.SlugField(max_length=60, unique=True)
@@ -119,6 +128,9 @@ class ActionPlan(TimeStamped):
     annual_due_month = models.PositiveSmallIntegerField(default=2)
     annual_due_day = models.PositiveSmallIntegerField(default=15)
     council_interval_days = models.PositiveSmallIntegerField(default=60)
+    closing_days = models.PositiveSmallIntegerField(default=90)
+    # Invented for a demonstration (``nrm demo``), never an official document.
+    is_synthetic = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-period_start", "code"]
@@ -133,6 +145,24 @@ class ActionPlan(TimeStamped):
     @property
     def ends_on(self) -> dt.date:
         return dt.date(self.period_end, 12, 31)
+
+    @property
+    def closes_on(self) -> dt.date:
+        """Return the last day reports of the plan are chased: its final report's due date plus ``closing_days``."""
+        return Period(self.period_end).due(self) + dt.timedelta(days=self.closing_days)
+
+    def phase(self, today: dt.date) -> str:
+        """Return where the plan stands on ``today``: upcoming, running, final reports, or closed."""
+        if today < self.starts_on:
+            return self.UPCOMING
+        if today <= self.ends_on:
+            return self.RUNNING
+        if today <= self.closes_on:
+            return self.FINAL_REPORTS
+        return self.CLOSED
+
+    def is_closed(self, today: dt.date) -> bool:
+        return self.phase(today) == self.CLOSED
 
 
 class Objective(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from nrm.accounts.access import PlanAction, actionplan_institution_ids, get_or_deny, restrict
 from nrm.accounts.models import User
@@ -43,14 +44,38 @@ def plan_list() -> QuerySet[ActionPlan]:
     return ActionPlan.objects.select_related("strategy").order_by("-period_start", "code")
 
 
-def plan_get(*, pk: int | None = None, code: str | None = None) -> ActionPlan:
-    """Return one plan by id or code; without either, the newest plan. Raise NotFound if none."""
+# Which plan a page opens on, best first: one whose period holds today, then one still collecting
+# its final reports, then one not yet begun, then the closed ones.
+PHASE_PREFERENCE = (ActionPlan.RUNNING, ActionPlan.FINAL_REPORTS, ActionPlan.UPCOMING, ActionPlan.CLOSED)
+
+
+def plan_current(plans: list[ActionPlan] | None = None, *, today: dt.date | None = None) -> ActionPlan | None:
+    """Return the plan pages open on by default: the one in its period on ``today``.
+
+    Among plans in the same phase an official plan comes before a synthetic (demo) one, then the
+    newest. A closed plan is chosen only when no other exists. None when there is no plan.
+    """
+    plans = list(plan_list()) if plans is None else plans
+    if not plans:
+        return None
+    today = today or timezone.localdate()
+    return min(
+        plans,
+        key=lambda p: (PHASE_PREFERENCE.index(p.phase(today)), p.is_synthetic, -p.period_start, p.code),
+    )
+
+
+def plan_get(*, pk: int | None = None, code: str | None = None, today: dt.date | None = None) -> ActionPlan:
+    """Return one plan by id or code; without either, the current plan (:func:`plan_current`).
+
+    Raise NotFound if none.
+    """
     qs = plan_list()
     if pk is not None:
         qs = qs.filter(pk=pk)
     if code:
         qs = qs.filter(code=code)
-    plan = qs.first()
+    plan = qs.first() if pk is not None or code else plan_current(list(qs), today=today)
     if plan is None:
         raise NotFound
     return plan

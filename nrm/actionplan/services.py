@@ -93,14 +93,23 @@ def load_plan(
             mapping = json.loads(map_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise invalid("institutions_path", str(exc)) from None
-    plan = loading.Loader(doc, mapping).run()
+    return load_document(doc, mapping, actor=actor, name=path.name)
+
+
+@transaction.atomic
+def load_document(
+    doc: dict, mapping: dict | None = None, *, actor: User | None = None, name: str = ""
+) -> dict[str, int]:
+    """Load a plan document already read (see :func:`load_plan`); ``doc["synthetic"]`` marks a demo's invention."""
+    loading.check_document(doc)
+    plan = loading.Loader(doc, mapping or {}).run()
     counts = loading.load_counts(plan)
     audit_record(
         actor=actor or SYSTEM,
         action="actionplan.load",
         object_type="action_plan",
         object_id=plan.pk,
-        detail={"file": path.name, **counts},
+        detail={"file": name, "synthetic": plan.is_synthetic, **counts},
     )
     return counts
 

@@ -87,10 +87,10 @@ def _plans() -> list[ActionPlan]:
 
 
 def _plan_from(request: HttpRequest, plans: list[ActionPlan]) -> ActionPlan:
-    """Return the plan named by ``?plan=`` (or a posted ``plan``), else the newest."""
+    """Return the plan named by ``?plan=`` (or a posted ``plan``), else the current one (``plan_current``)."""
     raw = request.POST.get("plan") or request.GET.get("plan") or ""
     by_pk = {str(p.pk): p for p in plans}
-    return by_pk.get(raw, plans[0])
+    return by_pk.get(raw) or selectors.plan_current(plans)
 
 
 def _no_plan(request: HttpRequest) -> HttpResponse:
@@ -140,14 +140,17 @@ def _whose(institution: str, period: Period, state: str) -> str:
     }
 
 
-def cell_text(cell: metrics.Cell | None, state: str, today: dt.date) -> str:
-    """Return the full sentence a screen reader and a tooltip give for a cell."""
+def cell_text(cell: metrics.Cell | None, state: str, today: dt.date, *, closed: bool = False) -> str:
+    """Return the full sentence a screen reader and a tooltip give for a cell.
+
+    In a closed plan a report never received was due on its date and is no longer overdue.
+    """
     if cell is None:
         return state_label(state)
     parts = [_whose(cell.institution, cell.period, state)]
     if cell.submitted_on and cell.received:
         parts.append(_("submitted %(date)s") % {"date": cell.submitted_on.isoformat()})
-    if state == "missing" and cell.due_on < today:
+    if state == "missing" and cell.due_on < today and not closed:
         parts.append(_("overdue since %(date)s") % {"date": cell.due_on.isoformat()})
     elif state in ("missing", "not_due"):
         parts.append(_("due %(date)s") % {"date": cell.due_on.isoformat()})
@@ -163,8 +166,11 @@ def period_label(period: Period) -> str:
     return formats.date_format(period.start, "F Y")
 
 
-def heatmap(cells: list[metrics.Cell], periods: list[Period], today: dt.date) -> dict:
-    """Return the institutions x periods grid of ``cells``, each with its state, glyph and text."""
+def heatmap(cells: list[metrics.Cell], periods: list[Period], today: dt.date, *, closed: bool = False) -> dict:
+    """Return the institutions x periods grid of ``cells``, each with its state, glyph and text.
+
+    ``closed``: the plan's monitoring is closed, so a missing report is not marked overdue.
+    """
     by_key = {(c.organisation_id, c.period): c for c in cells}
     rows: dict[int, str] = {}
     for c in cells:
@@ -179,9 +185,9 @@ def heatmap(cells: list[metrics.Cell], periods: list[Period], today: dt.date) ->
                 {
                     "state": state,
                     "glyph": STATES[state],
-                    "text": cell_text(cell, state, today) if cell else _whose(name, period, state),
+                    "text": cell_text(cell, state, today, closed=closed) if cell else _whose(name, period, state),
                     "period": period.label,
-                    "overdue": state == "missing" and cell is not None and cell.due_on < today,
+                    "overdue": state == "missing" and cell is not None and cell.due_on < today and not closed,
                     "report_id": cell.report_id if cell else None,
                 }
             )
@@ -274,6 +280,21 @@ def status_chart(status: list[dict]) -> dict:
     return {"svg": svg, "segments": segments}
 
 
+def plan_phase(plan: ActionPlan, today: dt.date) -> dict:
+    """Return what a page says of the plan's phase: running, collecting final reports, closed; synthetic or not."""
+    phase = plan.phase(today)
+    return {
+        "phase": phase,
+        "closed": phase == ActionPlan.CLOSED,
+        "final_reports": phase == ActionPlan.FINAL_REPORTS,
+        "upcoming": phase == ActionPlan.UPCOMING,
+        "ends_on": plan.ends_on,
+        "closes_on": plan.closes_on,
+        "synthetic": plan.is_synthetic,
+        "current": selectors.plan_current(today=today),
+    }
+
+
 # --- Dashboard -------------------------------------------------------------------------------
 
 
@@ -287,7 +308,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     plans = _plans()
     if not plans:
         return _no_plan(request)
-    form = PlanYearForm(request.GET or None, plans=plans, plan=plans[0])
+    form = PlanYearForm(request.GET or None, plans=plans, plan=selectors.plan_current(plans))
     plan, year = form.chosen()
     today = timezone.localdate()
     periods = metrics.periods_of(plan, ReportKind.MONTHLY, year)
@@ -299,14 +320,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         row.label = period_label(Period.parse(row.key))
     status = selectors.activity_status(user, plan, year=year)
     overdue = selectors.overdue_list(user, plan, today=today)
+    closed = plan.is_closed(today)
     context = {
         "form": form,
         "plan": plan,
         "year": year,
         "today": today,
-        "heat": heatmap(cells, periods, today),
+        "phase": plan_phase(plan, today),
+        "heat": heatmap(cells, periods, today, closed=closed),
         "cells": [
-            {"cell": c, "state": state_label(cell_state(c, today)), "overdue": cell_state(c, today) == "missing"}
+            {
+                "cell": c,
+                "state": state_label(cell_state(c, today)),
+                "overdue": cell_state(c, today) == "missing" and not closed,
+            }
             for c in cells
         ],
         "rates": {"by_institution": by_institution, "by_period": by_period, "total": total},
@@ -338,9 +365,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if not plans:
         return _no_plan(request)
     plan = _plan_from(request, plans)
-    form = ReportFilterForm(
-        request.GET or None, plans=plans, plan=plans[0], institutions=_institution_choices(user, plan)
-    )
+    form = ReportFilterForm(request.GET or None, plans=plans, plan=plan, institutions=_institution_choices(user, plan))
     plan, year = form.chosen()
     qs = selectors.report_list(user, plan=plan, year=year, **form.filters())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -377,6 +402,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "page": page,
             "today": today,
+            "phase": plan_phase(plan, today),
             "duties": duties,
             "coordinator": is_coordinator(user),
             "to_review": selectors.report_list(user, plan=plan, year=year, status=ReportStatus.SUBMITTED).count()
@@ -640,7 +666,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
     plans = _plans()
     if not plans:
         return _no_plan(request)
-    form = PlanYearForm(request.GET or None, plans=plans, plan=plans[0])
+    form = PlanYearForm(request.GET or None, plans=plans, plan=selectors.plan_current(plans))
     plan, year = form.chosen()
     current = {e.activity_id: e for e in selectors.evaluation_list(user, plan, year=year, current=True)}
     objectives = [

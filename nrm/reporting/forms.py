@@ -111,3 +111,16 @@ class CustomTableForm(_PeriodForm):
 
     def population(self) -> str:
         return self.cleaned_data.get("population") or "registered"
+
+
+class PublishForm(forms.Form):
+    """Which standard tables to publish, for which years; the service checks the rest."""
+
+    tables = forms.MultipleChoiceField(label=_("Tables"), widget=forms.CheckboxSelectMultiple)
+    year_from = forms.IntegerField(label=_("From year"), min_value=1900, max_value=2100)
+    year_to = forms.IntegerField(label=_("To year"), required=False, min_value=1900, max_value=2100)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reports: list[Report], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tables"].choices = [(r.name, r.title) for r in reports]

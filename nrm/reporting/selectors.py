@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import reads_national_statistics, roles
+from nrm.accounts.access import reads_national_statistics, roles, unrestricted
 from nrm.accounts.choices import Role
 from nrm.accounts.models import User
 from nrm.audit.services import audit_record
@@ -214,3 +214,82 @@ def statistics_left_out(user: User) -> LeftOut | None:
     threshold = engine.threshold_default()
     hidden = disclosure.suppress({(): count}, (), threshold)
     return LeftOut(count=None if hidden else count, threshold=threshold)
+
+
+# --- Publications and what is new since the last one -----------------------------------------
+
+
+def may_publish(user: User) -> bool:
+    """Return True if ``user`` may publish statistics: the Coordinator's office and analysts."""
+    return bool(user.is_authenticated and reads_national_statistics(user))
+
+
+def publication_list(user: User):
+    """Return the publications of statistics, newest first (empty for a user who may not read statistics)."""
+    from nrm.reporting.models import Publication
+
+    qs = Publication.objects.select_related("published_by").order_by("-published_at", "-pk")
+    return qs if can_read_stats(user) else qs.none()
+
+
+@dataclass(frozen=True)
+class NewCount:
+    """How many records were added or changed; ``count`` None when suppressed for this reader."""
+
+    label: str
+    count: int | None
+
+    def display(self) -> str:
+        return engine.MARKER if self.count is None else str(self.count)
+
+
+@dataclass(frozen=True)
+class NewData:
+    """What changed since the last publication (``last`` None: nothing published yet, so since the start)."""
+
+    last: Any
+    rows: list[NewCount]
+    suppressed: bool
+
+    @property
+    def since(self):
+        return self.last.published_at if self.last else None
+
+
+def new_since_publication(user: User) -> NewData | None:
+    """Return the cases and screenings added or changed since the last publication of statistics.
+
+    For the Coordinator's office and analysts (None for anyone else). Counts only: cases as the
+    statistics count them (:func:`nrm.cases.selectors.cases_usable_for_statistics`), screenings
+    all. An analyst reads the counts as they are, to decide whether to publish; anyone else gets
+    them through primary suppression like any published cell, so a small count is not shown.
+    """
+    from nrm.cases.models import Screening
+    from nrm.cases.selectors import cases_usable_for_statistics
+    from nrm.reporting.models import Publication
+
+    if not may_publish(user):
+        return None
+    last = Publication.objects.order_by("-published_at", "-pk").first()
+    counts: list[tuple[str, int]] = []
+    for label_added, label_changed, qs in (
+        (_("Cases added"), _("Cases changed"), cases_usable_for_statistics()),
+        (
+            _("Screenings added"),
+            _("Screenings changed"),
+            unrestricted(Screening, "national statistics"),
+        ),
+    ):
+        if last is None:
+            counts.append((label_added, qs.count()))
+            continue
+        since = last.published_at
+        counts.append((label_added, qs.filter(created_at__gt=since).count()))
+        counts.append((label_changed, qs.filter(created_at__lte=since, updated_at__gt=since).count()))
+    suppress = Role.ANALYST not in roles(user)
+    threshold = engine.threshold_default()
+    rows = []
+    for label, count in counts:
+        hidden = suppress and bool(disclosure.suppress({(): count}, (), threshold))
+        rows.append(NewCount(label=label, count=None if hidden else count))
+    return NewData(last=last, rows=rows, suppressed=suppress)

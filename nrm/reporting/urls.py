@@ -11,6 +11,7 @@ urlpatterns = [
     path("tables/<slug:name>/table.csv", views.table_download, {"fmt": "csv"}, name="table_csv"),
     path("tables/<slug:name>/table.xlsx", views.table_download, {"fmt": "xlsx"}, name="table_xlsx"),
     path("tables/<slug:name>/table.pdf", views.table_download, {"fmt": "pdf"}, name="table_pdf"),
+    path("publications/", views.publications, name="publications"),
     path("custom/", views.custom, name="custom"),
     path("custom/table.csv", views.custom_download, {"fmt": "csv"}, name="custom_csv"),
     path("custom/table.xlsx", views.custom_download, {"fmt": "xlsx"}, name="custom_xlsx"),

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from nrm.reporting import display, exports, selectors
+from nrm.reporting import display, exports, selectors, services
 from nrm.reporting.engine import DIMENSIONS, MARKER, POPULATIONS, StatTable
-from nrm.reporting.forms import CustomTableForm, TableFilterForm
+from nrm.reporting.forms import CustomTableForm, PublishForm, TableFilterForm
 from nrm.reporting.tables import REPORTS
 from nrm.web.gates import role_gate
-from nrm.web.pages import add_service_errors
+from nrm.web.pages import add_service_errors, form_page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAMILIES = [
@@ -182,3 +182,33 @@ def custom_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if result is None:
         return HttpResponseBadRequest(_("Choose the dimensions of the table."))
     return _download(result, fmt)
+
+
+@stats_reader
+def publications(request: HttpRequest) -> HttpResponse:
+    """List the publications of statistics; the Coordinator's office and analysts publish from here.
+
+    Publishing computes the chosen standard tables as readers get them and records the
+    publication (:func:`nrm.reporting.services.publication_record`). A POST by anyone else is a 404.
+    """
+    user = request.user
+    publisher = selectors.may_publish(user)
+    if request.method == "POST" and not publisher:
+        raise Http404
+    form = PublishForm(request.POST or None, reports=selectors.report_list(user)) if publisher else None
+    return form_page(
+        request,
+        form,
+        lambda d: services.publication_record(
+            actor=user, tables=d["tables"], year_from=d["year_from"], year_to=d["year_to"], note=d["note"]
+        ),
+        success=_("Publication recorded."),
+        done=reverse("reporting:publications"),
+        template="reporting/publications.html",
+        context=lambda: {
+            "form": form,
+            "publications": selectors.publication_list(user)[:50],
+            "new": selectors.new_since_publication(user),
+        },
+        invalid_status=400,
+    )

@@ -68,7 +68,7 @@ def blocks_for(user: User, *, today: dt.date | None = None) -> list[Block]:
 def _plan():
     from nrm.actionplan import selectors
 
-    return selectors.plan_list().first()
+    return selectors.plan_current()
 
 
 def _cell_row(cell, today: dt.date) -> dict:
@@ -351,40 +351,36 @@ def helpline_blocks(user: User) -> list[Block]:
 
 
 def analyst_blocks(user: User, today: dt.date) -> list[Block]:
-    """New data for statistics: this year's and last year's published (suppressed) counts, new data sets.
+    """New data since the last publication of statistics: cases and screenings added or changed, new data sets.
 
-    Nothing records when statistics were last published, and published numbers go no finer than
-    the year (a count of the last 30 days would be a new table to protect), so the block shows
-    the cells of the published tables by year: a hidden cell stays hidden here.
+    Counts only, from :func:`nrm.reporting.selectors.new_since_publication`; the block says when
+    and what was last published, or that nothing has been published yet.
     """
     from nrm.reporting import selectors
-    from nrm.reporting.engine import TOTAL
 
-    years = (today.year - 1, today.year)
-    rows = []
-    for population, label in (("cases", _("Cases")), ("screenings", _("Screenings"))):
-        table = selectors.stats_table(user, by="year", population=population)
-        cells = {c.key["year"]: c for c in table.cells if c.key.get("year") is not TOTAL}
-        rows.append(
-            {
-                "label": label,
-                "cells": [cells[y].display() if y in cells else "0" for y in years],
-                "url": reverse("reporting:custom") + f"?population={population}&dim1=year",
-            }
-        )
-    since = timezone.now() - dt.timedelta(days=30)
+    new = selectors.new_since_publication(user)
+    if new is None:
+        return []
+    since = new.since or (timezone.now() - dt.timedelta(days=30))
     datasets = [d for d in selectors.dataset_list(user) if d["imported_at"] and d["imported_at"] >= since]
+    if new.last is None:
+        note = _("No statistics have been published yet: everything recorded so far is new.")
+    else:
+        note = _("Since the last publication, on %(date)s (%(years)s, threshold %(threshold)s).") % {
+            "date": timezone.localtime(new.last.published_at).strftime("%Y-%m-%d %H:%M"),
+            "years": new.last.years,
+            "threshold": new.last.threshold,
+        }
     return [
         Block(
             "new_data",
-            _("New data since last year"),
+            _("New data since the last publication"),
             None,
-            reverse("reporting:index"),
-            _("Statistics"),
-            rows=rows,
-            note=_("Published counts by year, with disclosure control: a hidden count shows as %(marker)s.")
-            % {"marker": _marker()},
-            extra={"years": years, "datasets": datasets},
+            reverse("reporting:publications"),
+            _("Publications of statistics"),
+            rows=[{"label": r.label, "value": r.display()} for r in new.rows],
+            note=note,
+            extra={"last": new.last, "datasets": datasets, "suppressed": new.suppressed, "marker": _marker()},
         )
     ]
 

@@ -203,6 +203,7 @@ BYPASSES = [
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
+    "nrm/reporting/selectors.py:new_since_publication -> national statistics",
 ]
 
 

@@ -148,6 +148,9 @@ def test_plan_objectives_and_budget_are_open_to_signed_in_users(people, plan):
     plans = client.get(f"{BASE}/plans/").json()["results"]
     assert [p["code"] for p in plans] == ["rs-action-plan-2017-2018"]
     assert len(plans[0]["strategy"]["special_objectives"]) == 5
+    # Real data, and closed: after its final reports' closing day nothing of it is overdue.
+    assert plans[0]["is_synthetic"] is False and plans[0]["strategy"]["is_synthetic"] is False
+    assert plans[0]["closes_on"] == "2019-05-19"
     objectives = client.get(f"{BASE}/objectives/", {"plan": plan.pk}).json()
     assert objectives["count"] == 5
     assert sum(len(o["activities"]) for o in objectives["results"]) == 15
@@ -174,6 +177,11 @@ def test_completeness_overdue_and_budget_endpoints(people, two_reports, plan):
     by_period = coordinator.get(f"{BASE}/completeness/", {"year": 2017, "by": "period"}).json()
     assert len(by_period["results"]) == 12 and by_period["total"]["received"] == 0
     assert coordinator.get(f"{BASE}/completeness/", {"kind": "weekly"}).status_code == 400
+    # The seed's plan is closed history: nothing is overdue any more ...
+    assert api(people["reporter"]).get(f"{BASE}/overdue/").json()["count"] == 0
+    # ... unless its monitoring is kept open.
+    plan.closing_days = 32767
+    plan.save(update_fields=["closing_days"])
     overdue = api(people["reporter"]).get(f"{BASE}/overdue/", {"page_size": 200}).json()
     assert overdue["count"] > 0 and {r["institution"] for r in overdue["results"]} == {"Ministry of the Interior"}
     budget = api(people["reporter"]).get(f"{BASE}/budget/", {"year": 2018}).json()

@@ -380,7 +380,14 @@ def _cell(html: str, org: int, period: str) -> str:
     return match.group(0)
 
 
+def keep_open(plan) -> None:
+    """Keep a past plan's monitoring open (final reports chased for ever), whatever today is."""
+    plan.closing_days = 32767
+    plan.save(update_fields=["closing_days"])
+
+
 def test_heatmap_shows_on_time_late_missing_and_not_expected(client, tiny):
+    keep_open(tiny["plan"])
     make_report(tiny, "alpha", 1, state="accepted")
     make_report(tiny, "beta", 1, state="submitted", on_time=False)
     make_report(tiny, "gamma", 1, state="draft")
@@ -399,6 +406,11 @@ def test_heatmap_shows_on_time_late_missing_and_not_expected(client, tiny):
     assert "Show the same as a list" in html
     # The collective entry that cannot report never appears.
     assert "Collective partners" not in html
+    # Once the plan's monitoring has closed, the missing report is no longer overdue.
+    tiny["plan"].closing_days = 0
+    tiny["plan"].save(update_fields=["closing_days"])
+    gamma_jan = _cell(client.get("/actionplan/?year=2024").content.decode(), orgs["gamma"].pk, "2024-01")
+    assert 'data-state="missing"' in gamma_jan and "hm-overdue" not in gamma_jan and "due 2024-02-07" in gamma_jan
 
 
 def test_cell_state_before_and_after_the_period_ends():
@@ -412,6 +424,7 @@ def test_cell_state_before_and_after_the_period_ends():
 
 
 def test_dashboard_rates_status_budget_and_overdue(client, tiny):
+    keep_open(tiny["plan"])
     alpha = make_report(tiny, "alpha", 1, state="empty")
     services.report_save_draft(
         actor=tiny["alpha"],

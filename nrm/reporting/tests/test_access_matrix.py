@@ -34,6 +34,16 @@ PAGES = [
         Route("get", f"/statistics/custom/{suffix}", "analyst", data=CUSTOM, outsiders=NOBODY, kind="area")
         for suffix in ("", "table.csv", "table.xlsx", "table.pdf")
     ),
+    Route("get", "/statistics/publications/", "police", outsiders=NOBODY, kind="area"),
+    Route(
+        "post",
+        "/statistics/publications/",
+        "analyst",
+        ok=302,
+        data={"tables": [TABLE], "year_from": "2024"},
+        outsiders=("police", "ngo", "nobody"),
+        kind="area",
+    ),
 ]
 API = [
     Route("get", "/api/v1/stats/", "analyst", data={"by": "year,sex"}, outsiders=NOBODY, refused=403),

@@ -4,6 +4,10 @@
               [--threshold N] [--rounding 5|10] [--raw] [--totals] [--format csv|json|xlsx] [--output FILE]
     nrm stats --table NAME [same options, without --by]
     nrm stats --list
+    nrm stats --publish NAME[,NAME...] --years YYYY[-YYYY] [--note TEXT]
+
+``--publish`` publishes standard tables for a period, as readers get them, and records the
+publication (who: ``cli:<user>``), which the analyst's "new data since the last publication" starts from.
 
 CSV (the default) prints one row per cell: the dimension columns, ``count`` and ``suppressed``.
 A suppressed cell prints an empty ``count`` and ``suppressed`` = ``true``, never a number.
@@ -37,6 +41,9 @@ class Command(BaseCommand):
         what.add_argument("--by", help="dimensions, comma-separated: " + ", ".join(engine.DIMENSIONS))
         what.add_argument("--table", help="a standard table's name (see --list)")
         what.add_argument("--list", action="store_true", help="list the standard tables, populations and data sets")
+        what.add_argument("--publish", metavar="NAMES", help="publish these standard tables and record it (--years)")
+        parser.add_argument("--years", help="with --publish: the year or years published, YYYY or YYYY-YYYY")
+        parser.add_argument("--note", default="", help="with --publish: a note kept with the publication")
         parser.add_argument("--population", default="registered", choices=list(engine.POPULATIONS))
         parser.add_argument("--dataset", default="", help="an external data set's name (default: national records)")
         parser.add_argument(
@@ -52,6 +59,9 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if o["list"]:
             self._list()
+            return
+        if o["publish"]:
+            self._publish(o)
             return
         if o["format"] == "xlsx" and not o["output"]:
             raise CommandError("--format xlsx needs --output FILE")
@@ -77,6 +87,31 @@ class Command(BaseCommand):
                 f"{len(table.cells)} cells, {len(table.totals)} totals, {table.suppressed_count} suppressed; "
                 f"computed in {elapsed:.0f} ms ({len(captured)} queries, {connection.vendor})\n"
             )
+
+    def _publish(self, o: dict) -> None:
+        from nrm.reporting.services import publication_record
+
+        first, _sep, last = (o["years"] or "").partition("-")
+        try:
+            year_from = int(first) if first.strip() else None
+            year_to = int(last) if last.strip() else None
+        except ValueError:
+            raise CommandError("--years: write YYYY or YYYY-YYYY") from None
+        try:
+            publication = publication_record(
+                actor=None,
+                tables=o["publish"].split(","),
+                year_from=year_from,
+                year_to=year_to,
+                note=o["note"],
+                via=f"cli:{getpass.getuser()}",
+            )
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise CommandError(f"{field}: {messages[0]}") from None
+        self.stdout.write(f"published {publication}, threshold {publication.threshold}")
+        for t in publication.tables:
+            self.stdout.write(f"  {t['name']:36} total {t['total']:>8}  {t['suppressed']} suppressed")
 
     def _table(self, o: dict, source: str, filters: dict) -> engine.StatTable:
         if o["raw"]:
