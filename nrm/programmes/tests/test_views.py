@@ -123,7 +123,7 @@ def test_list_filters_and_csv(programmes, people, orgs):
     page = client.get("/programmes/", {"year": "2024"}).content.decode()
     assert programmes[IRC].title in page and programmes[JOINT].title not in page
     rows = list(
-        csv.DictReader(io.StringIO(client.get("/programmes/export.csv", {"donor": "Belgium"}).content.decode()))
+        csv.DictReader(io.StringIO(client.get("/programmes/export.csv", {"donor": "Belgium"}).getvalue().decode()))
     )
     assert [(r["code"], r["budget_amount"], r["budget_currency"], r["indicators"]) for r in rows] == [
         (JOINT, "1410097.00", "USD", "0")
@@ -152,7 +152,7 @@ def test_detail_shows_funding_chart_framework_and_progress(programmes, people, s
 def test_values_csv_and_xlsx_hold_the_values(programmes, people, screened):
     client = as_user(people["analyst"])
     irc = programmes[IRC]
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/programmes/{irc.pk}/values.csv").content.decode())))
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/programmes/{irc.pk}/values.csv").getvalue().decode())))
     assert len(rows) == 12
     first = next(r for r in rows if r["indicator_code"] == "clients-screened")
     assert (first["value"], first["period_start"], first["period_end"]) == ("2184.00", "2018-01-01", "")
