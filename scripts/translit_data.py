@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_FILES = (
     ROOT / "nrm" / "cases" / "data" / "ilo_ec_2009.json",
     ROOT / "nrm" / "demo" / "data" / "reference_rs.json",
+    ROOT / "nrm" / "helpline" / "data" / "reference_rs.json",
+    ROOT / "nrm" / "justice" / "data" / "reference_rs.json",
     ROOT / "nrm" / "earlywarning" / "data" / "reference_rs.json",
     ROOT / "nrm" / "prevention" / "data" / "reference_rs.json",
     ROOT / "nrm" / "actionplan" / "data" / "rs_strategy_2017_2022.institutions.json",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.models import Organisation
 from nrm.core.fields import EncryptedTextField
+from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped
 from nrm.helpline.choices import Channel
 
@@ -18,12 +19,13 @@ class Topic(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class Call(TimeStamped):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts.models import Organisation
 from nrm.cases.choices import Sex
 from nrm.core.fields import EncryptedTextField
+from nrm.core.i18n import localized, translations_field
 from nrm.core.models import TimeStamped, Versioned
 from nrm.justice.choices import Instance, Outcome, Stage, VictimRole
 
@@ -28,12 +29,13 @@ class Offence(models.Model):
     legal_basis = models.CharField(max_length=120, blank=True)
     is_trafficking = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return f"{self.article} {self.name}"
+        return f"{self.article} {localized(self, 'name')}"
 
 
 class ProtectionMeasure(models.Model):
@@ -42,12 +44,13 @@ class ProtectionMeasure(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    name_i18n = translations_field("name")
 
     class Meta:
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self, "name")
 
 
 class Proceeding(TimeStamped, Versioned):

@@ -110,13 +110,34 @@ def test_every_reference_name_is_translated():
     ]
     from nrm.cases.models import ExploitationForm
     from nrm.earlywarning.models import RiskIndicator, VulnerableGroup
+    from nrm.helpline.models import Topic
+    from nrm.justice.models import Offence, ProtectionMeasure
     from nrm.prevention.models import Profession
 
-    for model in (ExploitationForm, Profession, VulnerableGroup, RiskIndicator):
+    for model in (ExploitationForm, Profession, VulnerableGroup, RiskIndicator, Topic, Offence, ProtectionMeasure):
         translated += list(model.objects.all())
-    assert len(translated) >= 80
+    assert len(translated) >= 100
     missing = [str(row) for row in translated for lang in SERBIAN if not row.name_i18n.get(lang)]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "topic", "offence"),
+    [
+        ("en", "Missing person", "Art. 388 Trafficking in human beings"),
+        ("sr", "Нестала особа", "Art. 388 Трговина људима"),
+        ("sr-latn", "Nestala osoba", "Art. 388 Trgovina ljudima"),
+    ],
+)
+def test_helpline_topics_and_offences_read_in_the_users_language(lang, topic, offence):
+    from django.utils import translation
+
+    from nrm.helpline.models import Topic
+    from nrm.justice.models import Offence
+
+    with translation.override(lang):
+        assert str(Topic.objects.get(code="missing_person")) == topic
+        assert str(Offence.objects.get(code="388")) == offence
 
 
 def test_the_cyrillic_data_is_the_transliteration_of_the_latin_data():
