@@ -15,6 +15,10 @@ Variables (all optional outside production):
   NRM_DEBUG          1 to turn on Django's debug pages (never in production)
   NRM_SSL_REDIRECT   0 to leave the redirect to HTTPS to the proxy (production; default 1)
   NRM_SESSION_AGE    idle session expiry in seconds (default 1800)
+  NRM_API_TOKEN_TTL  seconds an API token works after sign-in (default 28800, eight hours of
+                     interactive use; a script signs in again for a new one)
+  NRM_API_TOKENS_MAX  unrevoked API tokens a user keeps at most; a new sign-in revokes the
+                     oldest beyond it (default 10)
   NRM_LOGIN_FAILURES failed logins before a username is locked (default 5)
   NRM_LOCKOUT_MINUTES  how long a locked username stays locked (default 15)
   NRM_EMAIL_BACKEND  Django e-mail backend (default: the console)
@@ -237,7 +241,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -271,6 +274,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "nrm.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nrm.core.middleware.SecurityHeadersMiddleware",
@@ -345,6 +349,8 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Sessions expire when idle; cookies are not readable by scripts.
 SESSION_COOKIE_AGE = _int("NRM_SESSION_AGE", 1800, minimum=1)
+NRM_API_TOKEN_TTL = _int("NRM_API_TOKEN_TTL", 8 * 3600, minimum=60)
+NRM_API_TOKENS_MAX = _int("NRM_API_TOKENS_MAX", 10, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -363,7 +369,7 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "nrm.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
