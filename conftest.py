@@ -152,3 +152,31 @@ def _english():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+def api_token(user: User, **fields) -> str:
+    """Give ``user`` a working API token and return its secret, as ``force_login`` gives a session.
+
+    A test's credential, not a sign-in: no audit row and no rotation, so that a matrix test sees
+    only what the request under test writes. ``fields`` set the row (``expires_at`` in the past...).
+    """
+    import datetime as dt
+    import secrets
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from nrm.accounts.models import ApiToken
+    from nrm.accounts.services import token_hash
+
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    # Marked as just used, so a test's first request does not write ``last_used_at`` (query counts).
+    values = {
+        "created_at": now,
+        "expires_at": now + dt.timedelta(seconds=settings.NRM_API_TOKEN_TTL),
+        "last_used_at": now,
+        **fields,
+    }
+    ApiToken.objects.create(user=user, key_hash=token_hash(secret), **values)
+    return secret

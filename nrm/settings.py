@@ -18,6 +18,10 @@ Variables (all optional outside production):
                      only its X-Forwarded-Proto/-For are believed; from anyone else they are
                      dropped (default: none, every such header is dropped)
   NRM_SESSION_AGE    idle session expiry in seconds (default 1800)
+  NRM_API_TOKEN_TTL  seconds an API token works after sign-in (default 28800, eight hours of
+                     interactive use; a script signs in again for a new one)
+  NRM_API_TOKENS_MAX  unrevoked API tokens a user keeps at most; a new sign-in revokes the
+                     oldest beyond it (default 10)
   NRM_LOGIN_FAILURES failed logins before a username is locked (default 5)
   NRM_LOCKOUT_MINUTES  how long a locked username stays locked (default 15)
   NRM_EMAIL_BACKEND  Django e-mail backend (default: the console)
@@ -254,7 +258,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -288,6 +291,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "nrm.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nrm.core.middleware.SecurityHeadersMiddleware",
@@ -362,6 +366,8 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Sessions expire when idle; cookies are not readable by scripts.
 SESSION_COOKIE_AGE = _int("NRM_SESSION_AGE", 1800, minimum=1)
+NRM_API_TOKEN_TTL = _int("NRM_API_TOKEN_TTL", 8 * 3600, minimum=60)
+NRM_API_TOKENS_MAX = _int("NRM_API_TOKENS_MAX", 10, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -383,7 +389,7 @@ NRM_TRUSTED_PROXY = _trusted_proxy("NRM_TRUSTED_PROXY")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "nrm.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

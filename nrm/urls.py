@@ -1,17 +1,17 @@
 """URL configuration: web pages, accounts, health check and the API."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from nrm.accounts.views import LoginView, totp_setup
+from nrm.accounts.views import LoginView, LogoutView, password_change, totp_setup
 from nrm.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/totp/", totp_setup, name="totp_setup"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/password/", password_change, name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("nrm.api.urls")),
     path("actionplan/", include("nrm.actionplan.urls")),

@@ -694,3 +694,8 @@ def administers(user: User) -> bool:
 def administration_rule(user: User, action: Any = "view") -> Q:
     """Users and memberships: the administrators see and change them all; nobody else any."""
     return Q() if administers(user) else NOTHING
+
+
+def api_token_rule(user: User, action: Any = "view") -> Q:
+    """API tokens: each user sees and revokes their own; the administrators everyone's."""
+    return Q() if administers(user) else Q(user_id=user.pk)

@@ -169,6 +169,7 @@ def _user_context(request: HttpRequest, pk: int, form: MembershipForm | None = N
     account = selectors.user_get(request.user, pk)
     return {
         "account": account,
+        "tokens": list(selectors.api_tokens(request.user, owner=account)),
         "memberships": list(account.memberships.all()),
         "locked": selectors.locked_usernames().get(account.username),
         "form": form or MembershipForm(),
@@ -255,4 +256,41 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda account: services.account_unlock(actor=request.user, user=account),
         _("The account is unlocked: it can sign in again."),
+    )
+
+
+@administrators
+@require_POST
+def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the account a new one-time password, shown once; its owner must choose their own at sign-in."""
+    account = selectors.user_get(request.user, pk)
+
+    def shown_once(result) -> HttpResponse:
+        user, password = result
+        response = render(
+            request, "administration/user_created.html", {"account": user, "password": password, "reset": True}
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    back = reverse("administration:user_detail", args=[account.pk])
+    return form_page(
+        request,
+        None,
+        lambda d: services.password_reset(actor=request.user, user=account),
+        done=shown_once,
+        invalid_to=back,
+        conflict_to=back,
+    )
+
+
+@administrators
+@require_POST
+def user_token_revoke(request: HttpRequest, pk: int, token_id: int) -> HttpResponse:
+    """Revoke one of the account's API tokens."""
+    return _user_step(
+        request,
+        pk,
+        lambda account: services.token_revoke(actor=request.user, token_id=token_id, owner=account),
+        _("The API token is revoked."),
     )

@@ -6,8 +6,9 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from nrm.accounts.access import administration_rule, register_rule
-        from nrm.accounts.models import Membership, User
+        from nrm.accounts.access import administration_rule, api_token_rule, register_rule
+        from nrm.accounts.models import ApiToken, Membership, User
 
         register_rule(User, administration_rule)
         register_rule(Membership, administration_rule)
+        register_rule(ApiToken, api_token_rule)

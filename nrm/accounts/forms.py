@@ -36,6 +36,33 @@ class TotpConfirmForm(forms.Form):
     token = forms.CharField(label=_("Code shown by the app"), max_length=8)
 
 
+class PasswordChangeForm(forms.Form):
+    """The current password and the new one twice; the service checks the current one and the rules."""
+
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_("At least 10 characters, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_password") and cleaned.get("new_password_again") != cleaned.get("new_password"):
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return cleaned
+
+
 # --- Administration ------------------------------------------------------------------------------
 
 

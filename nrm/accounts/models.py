@@ -13,7 +13,14 @@ from nrm.core.i18n import localized, translations_field
 
 
 class User(AbstractUser):
-    """A person who signs in. What they may do comes from their memberships."""
+    """A person who signs in. What they may do comes from their memberships.
+
+    ``must_change_password``: the password was set by someone else (an administrator creating or
+    resetting the account, or the command line); until its owner sets their own, the web sends
+    them to the change-password page and the API issues no token.
+    """
+
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         db_table = "accounts_user"
@@ -106,3 +113,31 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token <secret>``): only the SHA-256 of its secret is stored.
+
+    The secret is 32 random bytes, so a plain hash is enough: nobody can guess it back from the
+    hash (a slow or keyed hash protects low-entropy secrets such as passwords), and the lookup is
+    one indexed equality. A token works until ``expires_at`` (``NRM_API_TOKEN_TTL``) unless
+    ``revoked_at`` is set: by its owner, an administrator, a password change or reset,
+    deactivation, signing out, setting up an authenticator app, or a newer sign-in beyond
+    ``NRM_API_TOKENS_MAX``.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"], name="api_token_user_live")]
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.user_id}"

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from nrm.accounts.access import get_or_deny, restrict
-from nrm.accounts.models import Membership, Organisation, OrganisationType, User
+from nrm.accounts.models import ApiToken, Membership, Organisation, OrganisationType, User
 from nrm.core.errors import NotFound
 
 
@@ -126,3 +126,14 @@ def organisation_get(pk: int) -> Organisation:
 
 def organisation_types() -> QuerySet[OrganisationType]:
     return OrganisationType.objects.order_by("name")
+
+
+def api_tokens(user: User, *, owner: User | None = None) -> QuerySet[ApiToken]:
+    """Return the working API tokens of ``owner`` (default: ``user`` themself) that ``user`` may see, newest first.
+
+    Expired and revoked tokens are left out: they work no more, and the audit log keeps their story.
+    """
+    owner = owner if owner is not None else user
+    return restrict(ApiToken.objects.filter(user=owner), user).filter(
+        revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )

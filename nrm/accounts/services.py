@@ -1,4 +1,5 @@
-"""Writes of the administration: organisations, users, memberships, unlocking an account.
+"""Writes of the administration (organisations, users, memberships, unlocking an account), of
+passwords and of API tokens.
 
 Keyword-only, one transaction, the actor checked inside it (the admin role; ``actor=None`` is the
 server's own command line, trusted like ``nrm stats --raw``), an explicit audit row for each
@@ -7,16 +8,20 @@ write. Bad input raises ``ValidationError`` naming the field; nothing is stored.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import administers
+from nrm.accounts.access import administers, get_or_deny
 from nrm.accounts.choices import Role
-from nrm.accounts.models import Membership, Organisation, OrganisationType, User
+from nrm.accounts.models import ApiToken, Membership, Organisation, OrganisationType, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import invalid
 
@@ -240,6 +245,8 @@ def user_create(
         raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
     user.is_staff = False
+    # Someone else chose this password: its owner sets their own at the first sign-in.
+    user.must_change_password = True
     user.save()
     Membership.objects.create(user=user, organisation=organisation, role=role)
     audit_record(
@@ -268,7 +275,16 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
         )
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit_record(actor=actor, action=action, object_type="user", object_id=user.pk, reason=_reason(actor))
+    # Authentication refuses an inactive user's tokens already; revoking them keeps a reactivation from reviving them.
+    revoked = 0 if active else _revoke_tokens(user, "deactivation")
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.pk,
+        reason=_reason(actor),
+        detail={"tokens_revoked": revoked} if revoked else None,
+    )
     return user
 
 
@@ -346,3 +362,158 @@ def account_unlock(*, actor: User | None, user: User) -> int:
         detail={"username": user.username, "failures": failures, "attempts_removed": removed},
     )
     return removed
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+def token_hash(secret: str) -> str:
+    """Return the stored form of a token's secret (see :class:`ApiToken` for why SHA-256 is enough)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def live_tokens(user: User):
+    """Return ``user``'s tokens that still work (neither revoked nor expired)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def _revoke_tokens(user: User, reason: str) -> int:
+    """Revoke every unrevoked token of ``user`` (the caller audits, naming ``reason``); return how many."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+
+
+@atomic_audited
+def token_issue(*, user: User, label: str = "") -> tuple[ApiToken, str]:
+    """Issue a new API token to ``user`` (who has just proven who they are); return it and its secret.
+
+    Each sign-in gets its own token (rotation): a stolen one is not handed back on the next
+    sign-in. The user keeps at most ``NRM_API_TOKENS_MAX`` working tokens; the oldest beyond it
+    are revoked. The secret is returned once and only its hash is kept.
+    """
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=token_hash(secret),
+        label=(label or "").strip()[:200],
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.NRM_API_TOKEN_TTL),
+    )
+    keep = list(
+        live_tokens(user).order_by("-created_at", "-pk").values_list("pk", flat=True)[: settings.NRM_API_TOKENS_MAX]
+    )
+    replaced = ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(pk__in=keep)
+    rotated = replaced.update(revoked_at=now, revoked_reason="replaced")
+    audit_record(
+        actor=user,
+        action="auth.token",
+        object_type="user",
+        object_id=user.pk,
+        detail={"token": token.pk, "expires_at": token.expires_at.isoformat(), "revoked": rotated},
+    )
+    return token, secret
+
+
+@atomic_audited
+def token_revoke(*, actor: User, token_id: int, owner: User | None = None) -> ApiToken:
+    """Revoke one token: the caller's own, or, for an administrator, ``owner``'s.
+
+    A token the actor may not revoke, or that does not exist, is NotFound (an audited denial).
+    """
+    queryset = ApiToken.objects.select_for_update().filter(user=owner if owner is not None else actor)
+    token = get_or_deny(
+        queryset, actor, "manage", object_type="api_token", audit_action="auth.token_revoke", pk=token_id
+    )
+    if token.revoked_at is not None:
+        raise invalid("token", _("This token is already revoked."))
+    token.revoked_at = timezone.now()
+    token.revoked_reason = "owner" if token.user_id == actor.pk else "administrator"
+    token.save(update_fields=["revoked_at", "revoked_reason"])
+    audit_record(
+        actor=actor,
+        action="auth.token_revoke",
+        object_type="user",
+        object_id=token.user_id,
+        detail={"token": token.pk, "reason": token.revoked_reason},
+    )
+    return token
+
+
+@atomic_audited
+def tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every token of ``user`` because of ``reason`` ("logout", "second factor"); return how many."""
+    revoked = _revoke_tokens(user, reason)
+    audit_record(
+        actor=user,
+        action="auth.tokens_revoke",
+        object_type="user",
+        object_id=user.pk,
+        reason=reason,
+        detail={"revoked": revoked},
+    )
+    return revoked
+
+
+# --- Passwords -----------------------------------------------------------------------------------
+
+
+def _set_password(user: User, password: str, field: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    user.set_password(password)
+
+
+@atomic_audited
+def password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The user sets their own password; every API token they hold is revoked.
+
+    A forced change (an account created or reset by an administrator) ends here.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password or ""):
+        raise invalid("old_password", _("Your current password is not right."))
+    if old_password == new_password:
+        raise invalid("new_password", _("Choose a password different from the current one."))
+    _set_password(user, new_password or "", "new_password")
+    forced = user.must_change_password
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    revoked = _revoke_tokens(user, "password change")
+    audit_record(
+        actor=user,
+        action="user.password_change",
+        object_type="user",
+        object_id=user.pk,
+        detail={"forced": forced, "tokens_revoked": revoked},
+    )
+    return user
+
+
+@atomic_audited
+def password_reset(*, actor: User | None, user: User, password: str | None = None) -> tuple[User, str]:
+    """An administrator (or the command line) gives ``user`` a new password; return it.
+
+    Without ``password`` a one-time password is generated, shown once by the caller. Either way
+    the user must set their own at the next sign-in, and their API tokens are revoked.
+    """
+    _check(actor, "user.password_reset", "user", user.pk)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    generated = password is None
+    password = generate_password() if generated else password
+    _set_password(user, password, "password")
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    revoked = _revoke_tokens(user, "password reset")
+    audit_record(
+        actor=actor,
+        action="user.password_reset",
+        object_type="user",
+        object_id=user.pk,
+        reason=_reason(actor),
+        detail={"generated": generated, "tokens_revoked": revoked},
+    )
+    return user, password

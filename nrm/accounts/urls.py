@@ -18,6 +18,8 @@ urlpatterns = [
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
+    path("users/<int:pk>/tokens/<int:token_id>/revoke/", views.user_token_revoke, name="user_token_revoke"),
     path("users/<int:pk>/memberships/", views.user_membership_add, name="user_membership_add"),
     path(
         "users/<int:pk>/memberships/<int:membership_id>/remove/",

@@ -1,18 +1,22 @@
-"""Sign-in (with the optional second factor) and setting up an authenticator app."""
+"""Sign-in (with the optional second factor), signing out, changing one's password, setting up an authenticator app."""
 
 from __future__ import annotations
 
 import django_otp
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nrm.accounts.forms import LoginForm, TotpConfirmForm
+from nrm.accounts import services
+from nrm.accounts.forms import LoginForm, PasswordChangeForm, TotpConfirmForm
 from nrm.audit.services import audit_record
+from nrm.web.pages import form_page
 
 
 class LoginView(auth_views.LoginView):
@@ -29,6 +33,45 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class LogoutView(auth_views.LogoutView):
+    """Sign out of the web, and revoke the user's API tokens: signing out means all their access ends."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.tokens_revoke_all(user=request.user, reason="logout")
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password (required after an administrator set it); the session stays signed in."""
+    form = PasswordChangeForm(request.POST or None)
+    forced = request.user.must_change_password
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) or next_url.startswith(
+        "/accounts/password/"
+    ):
+        next_url = "/"
+
+    def save(data: dict):
+        user = services.password_change(
+            user=request.user, old_password=data["old_password"], new_password=data["new_password"]
+        )
+        # The session's hash follows the new password, so this session stays signed in.
+        update_session_auth_hash(request, user)
+        return user
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Your password is changed. Your API tokens were revoked: sign in to the API again."),
+        done=next_url,
+        template="registration/password_change.html",
+        context={"forced": forced, "next": next_url},
+    )
+
+
 @login_required
 def totp_setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: show the secret, confirm with a first code."""
@@ -43,6 +86,8 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save()
             audit_record(actor=request.user, action="auth.totp_enrol", object_type="user", object_id=request.user.pk)
+            # Tokens issued without the second factor should not outlive its set-up.
+            services.tokens_revoke_all(user=request.user, reason="second factor")
             messages.success(request, _("The authenticator app is set up; sign-in now asks for its code."))
             return redirect("totp_setup")
         form.add_error("token", _("That code is not right. Check the time on your phone and try again."))

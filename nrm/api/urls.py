@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from nrm.actionplan import api as actionplan_api
-from nrm.api.auth import TokenView, me
+from nrm.api.auth import LogoutView, TokenDetailView, TokenListView, TokenView, me
 from nrm.cases import api as cases_api
 from nrm.earlywarning import api as earlywarning_api
 from nrm.exchange import api as exchange_api
@@ -44,6 +44,9 @@ earlywarning_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="api-token-detail"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("me/", me, name="api-me"),
     path("indicator-lists/active/", cases_api.active_list, name="api-indicator-list"),
     path("stats/", include(reporting_api.urlpatterns)),

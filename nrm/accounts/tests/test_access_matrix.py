@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from axes.models import AccessAttempt
 
+from conftest import api_token
 from nrm.accounts.choices import Role
-from nrm.accounts.models import Membership, Organisation, OrganisationType, User
+from nrm.accounts.models import ApiToken, Membership, Organisation, OrganisationType, User
 from nrm.cases.tests.helpers import member, org
 from tests.matrix import AREA, Route, Scene, matrix_tests
 
@@ -37,7 +38,8 @@ def lock(username: str, failures: int = 5, ip: str = "127.0.0.1") -> None:
 def state() -> dict:
     return {
         "attempts": sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
-        "users": sorted(User.objects.values_list("username", "is_active")),
+        "users": sorted(User.objects.values_list("username", "is_active", "must_change_password", "password")),
+        "tokens": sorted(ApiToken.objects.filter(label="matrix-account").values_list("pk", "revoked_at")),
         "memberships": sorted(Membership.objects.values_list("pk", "role", "is_active")),
         "organisations": sorted(Organisation.objects.values_list("code", "name", "is_active")),
     }
@@ -47,6 +49,7 @@ def build_scene(world) -> Scene:
     account = member("matrix-account", "ngo-sigurna", Role.CASEWORKER)
     account.email = EMAIL
     account.save()
+    api_token(account, label="matrix-account")
     inactive = member("matrix-inactive", "ngo-sigurna", Role.FRONTLINE)
     inactive.is_active = False
     inactive.save()
@@ -66,6 +69,7 @@ def build_scene(world) -> Scene:
             "inactive_account": inactive,
             "locked_account": locked,
             "membership": account.memberships.get(),
+            "account_token": ApiToken.objects.get(user=account),
             "org": org("ngo-sigurna"),
             "org2": org("csr-bg"),
             "closed_org": closed,
@@ -99,6 +103,8 @@ ROUTES = [
     Route("post", A + "users/{account}/deactivate/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{inactive_account}/reactivate/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{locked_account}/unlock/", "admin", 302, outsiders=OUTSIDERS),
+    Route("post", A + "users/{account}/password/", "admin", 200, outsiders=OUTSIDERS),
+    Route("post", A + "users/{account}/tokens/{account_token}/revoke/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{account}/memberships/", "admin", 302, data=ROLE, outsiders=OUTSIDERS),
     Route("post", A + "users/{account}/memberships/{membership}/remove/", "admin", 302, outsiders=OUTSIDERS),
 ]

@@ -72,6 +72,7 @@ RULED = {
     "actionplan.Briefing": PlanAction.REVIEW,
     "accounts.User": "view",
     "accounts.Membership": "view",
+    "accounts.ApiToken": "view",
 }
 
 

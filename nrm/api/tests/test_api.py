@@ -320,14 +320,15 @@ def test_token_for_username_and_password(world):
     response = api().post("/api/v1/auth/token/", {"username": "police", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert list(response.json()) == ["token"] and len(token) == 40
+    assert sorted(response.json()) == ["expires_at", "id", "token"] and len(token) >= 40
     client = api()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = client.get("/api/v1/me/")
     assert me.status_code == 200
     assert me.json() == {"username": "police", "roles": ["frontline"], "organisations": [org("pu-bg").pk]}
+    # Each sign-in issues a new token (issue D: the endpoint used to hand back the same old one).
     again = api().post("/api/v1/auth/token/", {"username": "police", "password": PASSWORD}, format="json")
-    assert again.json()["token"] == token
+    assert again.json()["token"] != token
     assert AuditEntry.objects.filter(action="auth.token", outcome="allowed", actor="police").count() == 2
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from conftest import fresh
+from conftest import api_token, fresh
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.models import AuditEntry
 from nrm.cases import services as case_services
@@ -108,8 +107,7 @@ def api(user: User | None = None) -> APIClient:
     """Return an API client signed in with ``user``'s token (anonymous without a user)."""
     client = APIClient()
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

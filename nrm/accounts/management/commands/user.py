@@ -1,8 +1,10 @@
-"""``nrm user add USERNAME --organisation CODE --role ROLE [--password-stdin]``: an account from the command line.
+"""``nrm user add USERNAME --organisation CODE --role ROLE [--password-stdin]``: an account from the command line;
+``nrm user set-password USERNAME [--password-stdin]``: a new password for an existing one.
 
-Calls the same service as the administration pages (``nrm.accounts.services.user_create``), as
+Calls the same services as the administration pages (``user_create``, ``password_reset``), as
 the server's trusted command line; the audit row says so. Without ``--password-stdin`` a
-one-time password is generated and printed once.
+one-time password is generated and printed once. Either way the account's owner must choose
+their own password at the next sign-in, and a new password revokes the account's API tokens.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from nrm.accounts import services
 from nrm.accounts.choices import Role
-from nrm.accounts.models import Organisation
+from nrm.accounts.models import Organisation, User
 
 # The service's field names, as the options that carry them.
 OPTION = {"organisation": "--organisation", "role": "--role", "username": "USERNAME", "password": "--password-stdin"}
 
 
 class Command(BaseCommand):
-    help = "Manage accounts: add USERNAME --organisation CODE --role ROLE [--password-stdin]."
+    help = (
+        "Manage accounts: add USERNAME --organisation CODE --role ROLE [--password-stdin]; "
+        "set-password USERNAME [--password-stdin]."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="operation", required=True)
@@ -36,8 +41,38 @@ class Command(BaseCommand):
             "--password-stdin", action="store_true", help="read the password from standard input (one line)"
         )
 
+        reset = sub.add_parser("set-password", help="give an account a new password (its owner changes it at sign-in)")
+        reset.add_argument("username")
+        reset.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input (one line)"
+        )
+
     def handle(self, *args, operation: str, **options):
-        self.add(options)
+        if operation == "set-password":
+            self.set_password(options)
+        else:
+            self.add(options)
+
+    def _stdin_password(self, options: dict) -> str | None:
+        if not options["password_stdin"]:
+            return None
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CommandError("--password-stdin: no password on standard input")
+        return password
+
+    def set_password(self, options: dict) -> None:
+        user = User.objects.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"USERNAME: no account {options['username']!r}")
+        try:
+            user, password = services.password_reset(actor=None, user=user, password=self._stdin_password(options))
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise CommandError(f"{OPTION.get(field, '--' + field.replace('_', '-'))}: {' '.join(messages)}") from exc
+        self.stdout.write(f"new password for {user.username}; its API tokens are revoked")
+        if not options["password_stdin"]:
+            self.stdout.write(f"one-time password (shown once): {password}")
 
     def add(self, options: dict) -> None:
         code = options["organisation"]
@@ -48,11 +83,7 @@ class Command(BaseCommand):
             raise CommandError(f"--organisation: the organisation {code!r} is inactive")
         if options["role"] not in Role.values:
             raise CommandError(f"--role: unknown role {options['role']!r}; one of: {', '.join(Role.values)}")
-        password = None
-        if options["password_stdin"]:
-            password = sys.stdin.readline().rstrip("\r\n")
-            if not password:
-                raise CommandError("--password-stdin: no password on standard input")
+        password = self._stdin_password(options)
         try:
             user, password = services.user_create(
                 actor=None,

@@ -77,21 +77,21 @@ class Command(BaseCommand):
         if not ids:
             self.stdout.write("case reads: no cases visible to the benchmark user; run nrm generate first")
             return
-        from rest_framework.authtoken.models import Token
+        from nrm.accounts.services import token_issue
 
         # Token authentication, as API clients use it: no session row to save per request.
-        token, _created = Token.objects.get_or_create(user=user)
+        _token, secret = token_issue(user=user, label="nrm bench")
         runs = [1] if workers == 1 else [1, workers]
         for n in runs:
             started = time.perf_counter()
             if n == 1:
-                timings = _read_cases(token.key, ids, 0, reads)
+                timings = _read_cases(secret, ids, 0, reads)
             else:
                 # One process per core, each with its own connection, as a server runs its workers.
                 connections.close_all()
                 share = -(-reads // n)
                 with multiprocessing.get_context("fork").Pool(n) as pool:
-                    parts = pool.starmap(_read_cases_forked, [(token.key, ids, i * share, share) for i in range(n)])
+                    parts = pool.starmap(_read_cases_forked, [(secret, ids, i * share, share) for i in range(n)])
                 timings = [t for part in parts for t in part]
             total = time.perf_counter() - started
             if len(timings) < 2:

@@ -1,0 +1,44 @@
+"""API token authentication: ``Authorization: Token <secret>`` against :class:`nrm.accounts.models.ApiToken`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from nrm.accounts.models import ApiToken
+from nrm.accounts.services import token_hash
+
+# ``last_used_at`` is written at most this often per token: a read stays a read most of the time.
+TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """DRF's header parsing ("Token <secret>"), our own hashed, expiring and revocable tokens.
+
+    Each refusal says why (unknown, revoked, expired, inactive account, password to change), as
+    a 401 problem.
+    """
+
+    model = ApiToken
+
+    def authenticate_credentials(self, key: str):
+        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+        if token is None:
+            raise AuthenticationFailed("Invalid token.")
+        now = timezone.now()
+        if token.revoked_at is not None:
+            raise AuthenticationFailed("This token has been revoked; sign in again for a new one.")
+        if token.expires_at <= now:
+            raise AuthenticationFailed("This token has expired; sign in again for a new one.")
+        user = token.user
+        if not user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        if user.must_change_password:
+            raise AuthenticationFailed("Change your password on the web before using the API.")
+        if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return user, token
