@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
+import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead
 from nrm.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from nrm.audit.checkpoints import Checkpoint
 
 GENESIS = "0" * 64
 
@@ -23,28 +27,28 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _digest(
-    prev_hash: str,
-    seq: int,
-    at: str,
-    actor_id,
-    actor: str,
-    organisation_id,
-    action: str,
-    object_type: str,
-    object_id: str,
-    outcome: str,
-    reason: str,
-    detail,
-) -> str:
-    payload = json.dumps(
-        [seq, at, actor_id, actor, organisation_id, action, object_type, object_id, outcome, reason, detail],
-        separators=(",", ":"),
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+# One encoder, built once: json.dumps with non-default options builds a new one per call, which
+# was most of the cost of verifying.
+_encode = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False, default=str).encode
+
+
+def _mac(prev: str, fields: list, key: bytes | None = None) -> str:
+    """Return the chain MAC of one entry: HMAC-SHA256 over the previous MAC and the entry's content.
+
+    ``fields`` is [seq, at, actor_id, actor, organisation_id, role, action, object_type,
+    object_id, outcome, reason, detail], canonical JSON; seq is inside, so renumbering breaks it.
+    """
+    message = (prev + _encode(fields)).encode("utf-8")
+    return hmac.digest(key or settings.NRM_AUDIT_KEY, message, "sha256").hex()
+
+
+def _role_of(actor, organisation_id: int | None) -> str:
+    """Return the actor's roles in the acting organisation (in any if none there), for the entry."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "pk", None):
+        return ""
+    from nrm.accounts.access import roles_in
+
+    return ",".join(roles_in(actor, organisation_id) or roles_in(actor))[:100]
 
 
 def _at_text(at) -> str:
@@ -77,20 +81,25 @@ def audit_record(
         actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
         if actor is not None and not getattr(actor, "is_authenticated", True):
             actor_id, actor_name = None, "anonymous"
+        role = _role_of(actor, organisation_id)
         detail = detail or {}
-        digest = _digest(
+        object_id, reason = str(object_id), reason[:200]
+        mac = _mac(
             head.hash,
-            seq,
-            _at_text(at),
-            actor_id,
-            actor_name,
-            organisation_id,
-            action,
-            object_type,
-            str(object_id),
-            outcome,
-            reason,
-            detail,
+            [
+                seq,
+                _at_text(at),
+                actor_id,
+                actor_name,
+                organisation_id,
+                role,
+                action,
+                object_type,
+                object_id,
+                outcome,
+                reason,
+                detail,
+            ],
         )
         entry = AuditEntry.objects.create(
             seq=seq,
@@ -98,16 +107,17 @@ def audit_record(
             actor_id=actor_id,
             actor=actor_name,
             organisation_id=organisation_id,
+            role=role,
             action=action,
             object_type=object_type,
-            object_id=str(object_id),
+            object_id=object_id,
             outcome=outcome,
-            reason=reason[:200],
+            reason=reason,
             detail=detail,
             prev_hash=head.hash,
-            hash=digest,
+            hash=mac,
         )
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
     return entry
 
 
@@ -180,6 +190,7 @@ class VerifyResult:
     checked: int
     ok: bool
     problem: str = ""
+    checkpoints: int = 0
 
 
 def _at_from_db(value) -> str:
@@ -194,11 +205,15 @@ def _at_from_db(value) -> str:
     return _at_text(value)
 
 
-def audit_verify(batch: int = 20000) -> VerifyResult:
+def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> VerifyResult:
     """Recompute the chain from the first row; report the first row that does not match.
 
-    Rows are read with a raw cursor in batches: the ORM's per-row work would triple the time.
+    Each checkpoint (already signature-checked, see :mod:`nrm.audit.checkpoints`) must find its
+    entry with the MAC it signed, so a chain truncated, emptied or recomputed by someone
+    holding the audit key since then fails too. Rows stream through a raw cursor in batches
+    (memory flat in the chain's length): the ORM's per-row work would triple the time.
     """
+    marks = {c.seq: c for c in checkpoints if c.seq > 0}
     # The timestamp as text straight from the database: converting a datetime per row costs more
     # than hashing it.
     at_sql = (
@@ -207,45 +222,56 @@ def audit_verify(batch: int = 20000) -> VerifyResult:
         else "CAST(at AS TEXT)"
     )
     columns = (
-        f"seq, {at_sql}, actor_id, actor, organisation_id, action, object_type, object_id, outcome, reason, "
-        "detail, prev_hash, hash"
+        f"seq, {at_sql}, actor_id, actor, organisation_id, role, action, object_type, object_id, outcome, "
+        "reason, detail, prev_hash, hash"
     )
     prev = GENESIS
-    expected_seq = 1
     checked = 0
-    last_seq = 0
-    dumps, loads, sha256 = json.dumps, json.loads, hashlib.sha256
+    key = settings.NRM_AUDIT_KEY
+    loads, encode, digest = json.loads, _encode, hmac.digest
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM audit_auditentry ORDER BY seq")  # noqa: S608 - constant text
         while rows := cursor.fetchmany(batch):
-            for seq, at, actor_id, actor, org, action, otype, oid, outcome, reason, detail, prev_hash, digest in rows:
-                if seq != expected_seq:
-                    return VerifyResult(checked, False, f"entry {expected_seq} is missing (next is {seq})")
-                if prev_hash != prev:
-                    return VerifyResult(checked, False, f"entry {seq}: previous hash does not match entry {seq - 1}")
+            for seq, at, actor_id, actor, org, role, action, otype, oid, outcome, reason, detail, prev_mac, mac in rows:
+                if seq != checked + 1:
+                    return VerifyResult(checked, False, f"entry {checked + 1} is missing (next is {seq})")
+                if prev_mac != prev:
+                    return VerifyResult(checked, False, f"entry {seq}: previous MAC does not match entry {seq - 1}")
                 if isinstance(detail, str):
                     detail = {} if detail == "{}" else loads(detail)
-                payload = dumps(
-                    [seq, _at_from_db(at), actor_id, actor, org, action, otype, oid, outcome, reason, detail],
-                    separators=(",", ":"),
-                    sort_keys=True,
-                    ensure_ascii=False,
-                    default=str,
-                )
-                if sha256((prev + payload).encode("utf-8")).hexdigest() != digest:
-                    return VerifyResult(checked, False, f"entry {seq}: content does not match its hash (edited)")
-                prev = digest
-                expected_seq += 1
+                fields = [seq, _at_from_db(at), actor_id, actor, org, role, action, otype, oid, outcome, reason, detail]
+                if digest(key, (prev + encode(fields)).encode("utf-8"), "sha256").hex() != mac:
+                    return VerifyResult(
+                        checked, False, f"entry {seq}: content does not match its MAC (edited, inserted or recomputed)"
+                    )
+                if seq in marks and marks[seq].mac != mac:
+                    return VerifyResult(
+                        checked, False, f"entry {seq}: its MAC is not the one the checkpoint of {marks[seq].at} signed"
+                    )
+                prev = mac
                 checked += 1
-                last_seq = seq
+    for mark in sorted(marks.values(), key=lambda c: c.seq):
+        if mark.seq > checked:
+            return VerifyResult(
+                checked,
+                False,
+                f"entry {checked + 1} is missing: the checkpoint of {mark.at} saw {mark.count} entries, "
+                f"the chain ends at entry {checked} (entries deleted from the end)",
+            )
+        if mark.count != mark.seq:
+            return VerifyResult(
+                checked, False, f"entry {mark.seq}: the checkpoint of {mark.at} counted {mark.count} entries up to it"
+            )
     head = AuditHead.objects.filter(pk=1).first()
-    if head and (head.seq != last_seq or head.hash != prev):
+    if checked and head is None:
+        return VerifyResult(checked, False, f"the head is missing after entry {checked} (deleted)")
+    if head and (head.seq != checked or head.hash != prev):
         return VerifyResult(
             checked,
             False,
-            f"the chain ends at entry {last_seq} but {head.seq} were written (entries deleted from the end)",
+            f"the chain ends at entry {checked} but {head.seq} were written (entries deleted from the end)",
         )
-    return VerifyResult(checked, True)
+    return VerifyResult(checked, True, checkpoints=len(marks))
 
 
 def database_vendor() -> str:
