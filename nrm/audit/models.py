@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
+
+
+class CanonicalJSONEncoder(json.JSONEncoder):
+    """Sorted keys, no spaces, UTF-8 as is: the text the chain's MAC covers.
+
+    The detail column is written with it, so on SQLite the stored text is already canonical and
+    verification need not parse and re-encode it.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.update(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        super().__init__(**kwargs)
+
+    def default(self, o):
+        return str(o)
 
 
 class AuditEntry(models.Model):
@@ -31,7 +48,7 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     reason = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict)
+    detail = models.JSONField(default=dict, encoder=CanonicalJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

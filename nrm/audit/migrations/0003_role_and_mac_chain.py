@@ -13,6 +13,8 @@ import json
 
 from django.db import migrations, models
 
+import nrm.audit.models
+
 
 def _legacy_digest(prev: str, e) -> str:
     at = e.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -54,7 +56,8 @@ def rechain(apps, schema_editor):
         fields = [e.seq, _at_text(e.at), e.actor_id, e.actor, e.organisation_id, "", e.action, e.object_type,
                   e.object_id, e.outcome, e.reason, e.detail]
         mac = _mac(prev_new, fields)
-        AuditEntry.objects.filter(pk=e.pk).update(prev_hash=prev_new, hash=mac)
+        # The detail written again, in the canonical text the MAC covers (CanonicalJSONEncoder).
+        AuditEntry.objects.filter(pk=e.pk).update(prev_hash=prev_new, hash=mac, detail=e.detail)
         prev_new = mac
         count += 1
     if not count:
@@ -79,6 +82,11 @@ class Migration(migrations.Migration):
             model_name="auditentry",
             name="role",
             field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AlterField(
+            model_name="auditentry",
+            name="detail",
+            field=models.JSONField(default=dict, encoder=nrm.audit.models.CanonicalJSONEncoder),
         ),
         migrations.RunPython(rechain, migrations.RunPython.noop),
         migrations.RunPython(install_triggers, remove_triggers),
