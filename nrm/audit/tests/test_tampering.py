@@ -27,7 +27,7 @@ def chain(db, tmp_path):
     for i in range(5):
         audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
     path = tmp_path / "checkpoints.jsonl"
-    call_command("audit", "checkpoint", "--out", str(path))
+    call_command("audit", "checkpoint", "--output", str(path))
     triggers.remove(connection)
     last = AuditHead.objects.get().seq
     return {"path": path, "s": {n: last - 5 + n for n in range(1, 6)}, "last": last}
@@ -221,3 +221,14 @@ def test_the_public_key_alone_verifies_checkpoints(chain, capsys):
     other = "A" * 43 + "="
     with pytest.raises(CheckpointError, match="signature does not verify"):
         read_checkpoints(chain["path"], other)
+
+
+def test_checkpoint_appends_to_the_configured_file_by_default(db, tmp_path, settings):
+    settings.NRM_AUDIT_CHECKPOINTS = tmp_path / "off-site" / "checkpoints.jsonl"
+    audit_record(actor=None, action="case.view", object_type="case", object_id=1)
+    call_command("audit", "checkpoint")
+    audit_record(actor=None, action="case.view", object_type="case", object_id=2)
+    call_command("audit", "checkpoint")
+    marks = read_checkpoints(settings.NRM_AUDIT_CHECKPOINTS)
+    assert [m.seq for m in marks] == [marks[0].seq, marks[0].seq + 1]
+    assert audit_verify(marks).ok

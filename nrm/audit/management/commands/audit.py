@@ -2,7 +2,7 @@
 
 ``verify [--checkpoint FILE] [--public-key B64]`` recomputes the MAC chain and, with a checkpoint
 file, checks every signed checkpoint in it; exit 1 on any edit, insertion, deletion or truncation.
-``checkpoint [--out FILE]`` verifies, then appends a signed checkpoint of the head to FILE
+``checkpoint [--output FILE]`` verifies, then appends a signed checkpoint of the head to FILE
 (default ``NRM_AUDIT_CHECKPOINTS``). ``public-key`` prints the key that checks the signatures.
 """
 
@@ -22,20 +22,20 @@ class Command(BaseCommand):
     help = (
         "Audit log operations. 'verify' recomputes the MAC chain (and checks the signed checkpoints of "
         "--checkpoint FILE) and fails on any edit, deletion or truncation; 'checkpoint' appends a signed "
-        "checkpoint of the head to --out FILE; 'public-key' prints the key that checks checkpoint signatures."
+        "checkpoint of the head to --output FILE; 'public-key' prints the key that checks checkpoint signatures."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("operation", choices=["verify", "checkpoint", "public-key"])
         parser.add_argument("--checkpoint", type=Path, help="verify: the checkpoint file to check against")
         parser.add_argument("--public-key", help="verify: base64 Ed25519 public key (default: the configured key's)")
-        parser.add_argument("--out", type=Path, help="checkpoint: the file to append to")
+        parser.add_argument("--output", "--out", dest="output", type=Path, help="checkpoint: the file to append to")
 
     def handle(self, *args, operation: str, **options):
         if operation == "public-key":
             self.stdout.write(public_key_text())
         elif operation == "checkpoint":
-            path = options["out"] or settings.NRM_AUDIT_CHECKPOINTS
+            path = options["output"] or settings.NRM_AUDIT_CHECKPOINTS
             try:
                 mark = take_checkpoint(path)
             except CheckpointError as exc:
