@@ -8,6 +8,11 @@ Variables (all optional outside production):
   NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
   NRM_ENCRYPTION_KEY_LOCAL  base64 key used as "k1" when NRM_ENCRYPTION_KEYS is unset (local only)
   NRM_LINKAGE_KEY    base64 key for the identity linkage HMAC; required in production
+  NRM_AUDIT_KEY      base64 key (32 bytes) of the audit chain's HMAC; required in production
+  NRM_AUDIT_SIGNING_KEY  base64 Ed25519 private key (32 bytes) that signs audit checkpoints;
+                     required in production (`nrm audit public-key` prints its public half)
+  NRM_AUDIT_CHECKPOINTS  file `nrm audit checkpoint` appends to (default NRM_DATA_DIR/audit-checkpoints.jsonl);
+                     keep it, or copies of it, off the database's machine
   NRM_ALLOWED_HOSTS  comma-separated host names
   NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count and whose citizens
                      are "national" in statistics (default RS)
@@ -174,6 +179,17 @@ def _local_secret(name: str, filename: str, nbytes: int) -> str:
     return path.read_text().strip()
 
 
+def _base64_key(name: str, value: str) -> bytes:
+    """Return the 32 bytes of a base64 key, or stop the start naming the variable."""
+    try:
+        key = base64.b64decode(value, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} must be the base64 of 32 bytes")
+    return key
+
+
 SECRET_KEY = _local_secret("NRM_SECRET_KEY", "secret.key", 48)
 _enc = os.environ.get("NRM_ENCRYPTION_KEYS") or (
     "k1:" + _local_secret("NRM_ENCRYPTION_KEY_LOCAL", "encryption.key", 32)
@@ -189,6 +205,13 @@ for _part in _enc.split(","):
         raise ImproperlyConfigured("NRM_ENCRYPTION_KEYS entries must be id:base64 of 32 bytes")
     NRM_ENCRYPTION_KEYS.append((_kid, _key))
 NRM_LINKAGE_KEY = base64.b64decode(_local_secret("NRM_LINKAGE_KEY", "linkage.key", 32))
+# Separate from the encryption keys: whoever can decrypt records must not be able to rewrite the
+# audit chain, and the checkpoints' signing key is separate again (it may live on another machine).
+NRM_AUDIT_KEY = _base64_key("NRM_AUDIT_KEY", _local_secret("NRM_AUDIT_KEY", "audit.key", 32))
+NRM_AUDIT_SIGNING_KEY = _base64_key(
+    "NRM_AUDIT_SIGNING_KEY", _local_secret("NRM_AUDIT_SIGNING_KEY", "audit-signing.key", 32)
+)
+NRM_AUDIT_CHECKPOINTS = Path(os.environ.get("NRM_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
 NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
 NRM_DISCLOSURE_THRESHOLD = _int("NRM_DISCLOSURE_THRESHOLD", 5, minimum=1)

@@ -84,6 +84,13 @@ def roles(user: User) -> set[str]:
     return {role for _org, role in getattr(user, "_nrm_memberships", [])}
 
 
+def roles_in(user: User, organisation_id: int | None = None) -> list[str]:
+    """Return the roles ``user`` holds in the organisation (in any, when it is None), sorted."""
+    org_ids(user)
+    memberships = getattr(user, "_nrm_memberships", [])
+    return sorted({role for org, role in memberships if organisation_id is None or org == organisation_id})
+
+
 def has_role(user: User, *wanted: str) -> bool:
     return bool(roles(user) & set(wanted))
 

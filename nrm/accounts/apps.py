@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from nrm.accounts import signals  # noqa: F401 - connects the sign-in audit receivers
         from nrm.accounts.access import administration_rule, api_token_rule, register_rule
         from nrm.accounts.models import ApiToken, Membership, User
 

@@ -1,15 +1,35 @@
-"""The append-only, hash-chained audit log."""
+"""The append-only audit log, chained by a keyed MAC."""
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
+
+
+class CanonicalJSONEncoder(json.JSONEncoder):
+    """Sorted keys, no spaces, UTF-8 as is: the text the chain's MAC covers.
+
+    The detail column is written with it, so on SQLite the stored text is already canonical and
+    verification need not parse and re-encode it.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.update(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        super().__init__(**kwargs)
+
+    def default(self, o):
+        return str(o)
 
 
 class AuditEntry(models.Model):
     """One audited event: who did what to which object, when and why, and whether it was allowed.
 
-    Each row carries the SHA-256 of its own content and the previous row's hash, so editing or
-    deleting any row breaks the chain that ``nrm audit verify`` checks.
+    Each row carries the HMAC-SHA256 (key ``NRM_AUDIT_KEY``, kept outside the database) of the
+    previous row's MAC and its own content, so editing, inserting or deleting any row breaks the
+    chain that ``nrm audit verify`` checks, and nobody without the key can recompute it. ``hash``
+    and ``prev_hash`` hold those MACs. Truncation is caught by the signed checkpoints kept outside
+    the database (``nrm audit checkpoint``).
     """
 
     class Outcome(models.TextChoices):
@@ -21,12 +41,14 @@ class AuditEntry(models.Model):
     actor_id = models.BigIntegerField(null=True)
     actor = models.CharField(max_length=150)
     organisation_id = models.BigIntegerField(null=True)
+    # The actor's roles when acting (in the acting organisation when one is named), comma-separated.
+    role = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     reason = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict)
+    detail = models.JSONField(default=dict, encoder=CanonicalJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -47,7 +69,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The single row that serialises appends: the last sequence number and hash."""
+    """The single row that serialises appends: the last sequence number and MAC."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)

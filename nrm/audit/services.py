@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
+import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from nrm.audit.models import AuditEntry, AuditHead
+from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
 from nrm.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from nrm.audit.checkpoints import Checkpoint
+
+try:  # OpenSSL's one-shot HMAC without hmac.digest's checks, per row of verification
+    from _hashlib import hmac_digest as _hmac_digest
+except ImportError:  # pragma: no cover - Python built without OpenSSL
+    _hmac_digest = hmac.digest
 
 GENESIS = "0" * 64
 
@@ -23,32 +32,42 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _digest(
-    prev_hash: str,
-    seq: int,
-    at: str,
-    actor_id,
-    actor: str,
-    organisation_id,
-    action: str,
-    object_type: str,
-    object_id: str,
-    outcome: str,
-    reason: str,
-    detail,
-) -> str:
-    payload = json.dumps(
-        [seq, at, actor_id, actor, organisation_id, action, object_type, object_id, outcome, reason, detail],
-        separators=(",", ":"),
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+_canonical = CanonicalJSONEncoder().encode
+# The unit separator: audit_record removes it from the fields, canonical JSON escapes it, and
+# verification counts it, so the message is unambiguous.
+SEP = "\x1f"
+
+
+def _message(prev: str, fields: list, detail_text: str) -> str:
+    """Return the text one entry's MAC covers: previous MAC, then the fields, NUL-separated.
+
+    ``fields`` is [seq, at, actor_id, actor, organisation_id, role, action, object_type,
+    object_id, outcome, reason]; seq is inside, so renumbering breaks the MAC. Plain joining
+    instead of JSON lets the database build the message when verifying; it is unambiguous
+    because no field holds the separator (:func:`audit_verify` counts them).
+    """
+    return SEP.join([prev, *("" if f is None else str(f) for f in fields), detail_text])
+
+
+def _mac(prev: str, fields: list, key: bytes | None = None) -> str:
+    """Return the chain MAC (HMAC-SHA256 under ``NRM_AUDIT_KEY``) of one entry; ``fields`` ends with the detail."""
+    message = _message(prev, fields[:-1], _canonical(fields[-1]))
+    return hmac.digest(key or settings.NRM_AUDIT_KEY, message.encode("utf-8"), "sha256").hex()
+
+
+def _role_of(actor, organisation_id: int | None) -> str:
+    """Return the actor's roles in the acting organisation (in any if none there), for the entry."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "pk", None):
+        return ""
+    from nrm.accounts.access import roles_in
+
+    return ",".join(roles_in(actor, organisation_id) or roles_in(actor))[:100]
 
 
 def _at_text(at) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Return the canonical text of a timestamp: UTC, milliseconds (what the databases give back alike)."""
+    at = at.astimezone(dt.UTC)
+    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
 
 
 def audit_record(
@@ -77,20 +96,27 @@ def audit_record(
         actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
         if actor is not None and not getattr(actor, "is_authenticated", True):
             actor_id, actor_name = None, "anonymous"
+        role = _role_of(actor, organisation_id)
         detail = detail or {}
-        digest = _digest(
+        # No separator in any field (see SEP).
+        actor_name, action, object_type = (v.replace(SEP, "") for v in (actor_name, action, object_type))
+        object_id, reason = str(object_id).replace(SEP, "")[:64], reason.replace(SEP, "")[:200]
+        mac = _mac(
             head.hash,
-            seq,
-            _at_text(at),
-            actor_id,
-            actor_name,
-            organisation_id,
-            action,
-            object_type,
-            str(object_id),
-            outcome,
-            reason,
-            detail,
+            [
+                seq,
+                _at_text(at),
+                actor_id,
+                actor_name,
+                organisation_id,
+                role,
+                action,
+                object_type,
+                object_id,
+                outcome,
+                reason,
+                detail,
+            ],
         )
         entry = AuditEntry.objects.create(
             seq=seq,
@@ -98,16 +124,17 @@ def audit_record(
             actor_id=actor_id,
             actor=actor_name,
             organisation_id=organisation_id,
+            role=role,
             action=action,
             object_type=object_type,
-            object_id=str(object_id),
+            object_id=object_id,
             outcome=outcome,
-            reason=reason[:200],
+            reason=reason,
             detail=detail,
             prev_hash=head.hash,
-            hash=digest,
+            hash=mac,
         )
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
     return entry
 
 
@@ -180,72 +207,80 @@ class VerifyResult:
     checked: int
     ok: bool
     problem: str = ""
+    checkpoints: int = 0
 
 
-def _at_from_db(value) -> str:
-    """Return the canonical text of a stored timestamp, read raw from either database."""
-    if isinstance(value, str):  # SQLite keeps naive UTC text, without a fraction when it is zero
-        text = value.replace(" ", "T")
-        if "." not in text:
-            text += ".000000"
-        return text[:26] + "Z"
-    if value.tzinfo is None:  # SQLite's converter gives naive UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return _at_text(value)
-
-
-def audit_verify(batch: int = 20000) -> VerifyResult:
+def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> VerifyResult:
     """Recompute the chain from the first row; report the first row that does not match.
 
-    Rows are read with a raw cursor in batches: the ORM's per-row work would triple the time.
+    Each checkpoint (already signature-checked, see :mod:`nrm.audit.checkpoints`) must find its
+    entry with the MAC it signed, so a chain truncated, emptied or recomputed by someone
+    holding the audit key since then fails too. Rows stream through a raw cursor in batches
+    (memory flat in the chain's length): the ORM's per-row work would triple the time.
     """
-    # The timestamp as text straight from the database: converting a datetime per row costs more
-    # than hashing it.
-    at_sql = (
-        "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-        if connection.vendor == "postgresql"
-        else "CAST(at AS TEXT)"
-    )
-    columns = (
-        f"seq, {at_sql}, actor_id, actor, organisation_id, action, object_type, object_id, outcome, reason, "
-        "detail, prev_hash, hash"
-    )
+    marks = {c.seq: c for c in checkpoints if c.seq > 0}
+    # The database builds each message but the detail (see _message), timestamps included
+    # (see _at_text): per-row work in Python is what limits the speed.
+    if connection.vendor == "postgresql":
+        at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        actor_id, org, join = "coalesce(actor_id::text, '')", "coalesce(organisation_id::text, '')", " || chr(31) || "
+    else:
+        at, actor_id, org = "strftime('%Y-%m-%dT%H:%M:%fZ', at)", "ifnull(actor_id, '')", "ifnull(organisation_id, '')"
+        join = " || char(31) || "
+    columns = ["seq", at, actor_id, "actor", org, "role", "action", "object_type", "object_id", "outcome", "reason"]
+    body = join.join([*columns, "''"])  # each field followed by the separator
     prev = GENESIS
-    expected_seq = 1
     checked = 0
-    last_seq = 0
-    dumps, loads, sha256 = json.dumps, json.loads, hashlib.sha256
+    key = settings.NRM_AUDIT_KEY
+    loads, canonical, digest, sep, separators = json.loads, _canonical, _hmac_digest, SEP, 11
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM audit_auditentry ORDER BY seq")  # noqa: S608 - constant text
+        cursor.execute(f"SELECT seq, {body}, detail, prev_hash, hash FROM audit_auditentry ORDER BY seq")  # noqa: S608
         while rows := cursor.fetchmany(batch):
-            for seq, at, actor_id, actor, org, action, otype, oid, outcome, reason, detail, prev_hash, digest in rows:
-                if seq != expected_seq:
-                    return VerifyResult(checked, False, f"entry {expected_seq} is missing (next is {seq})")
-                if prev_hash != prev:
-                    return VerifyResult(checked, False, f"entry {seq}: previous hash does not match entry {seq - 1}")
-                if isinstance(detail, str):
-                    detail = {} if detail == "{}" else loads(detail)
-                payload = dumps(
-                    [seq, _at_from_db(at), actor_id, actor, org, action, otype, oid, outcome, reason, detail],
-                    separators=(",", ":"),
-                    sort_keys=True,
-                    ensure_ascii=False,
-                    default=str,
-                )
-                if sha256((prev + payload).encode("utf-8")).hexdigest() != digest:
-                    return VerifyResult(checked, False, f"entry {seq}: content does not match its hash (edited)")
-                prev = digest
-                expected_seq += 1
+            for seq, fixed, detail, prev_mac, mac in rows:
+                if seq != checked + 1:
+                    return VerifyResult(checked, False, f"entry {checked + 1} is missing (next is {seq})")
+                if prev_mac != prev:
+                    return VerifyResult(checked, False, f"entry {seq}: previous MAC does not match entry {seq - 1}")
+                if fixed.count(sep) != separators:
+                    return VerifyResult(checked, False, f"entry {seq}: a field holds the separator (edited)")
+                # SQLite hands back the stored text, already canonical (CanonicalJSONEncoder);
+                # PostgreSQL's jsonb comes parsed and is encoded again.
+                text = detail if isinstance(detail, str) else canonical(detail)
+                if digest(key, f"{prev}{sep}{fixed}{text}".encode(), "sha256").hex() != mac and (
+                    not isinstance(detail, str)
+                    or digest(key, f"{prev}{sep}{fixed}{canonical(loads(detail))}".encode(), "sha256").hex() != mac
+                ):
+                    return VerifyResult(
+                        checked, False, f"entry {seq}: content does not match its MAC (edited, inserted or recomputed)"
+                    )
+                if seq in marks and marks[seq].mac != mac:
+                    return VerifyResult(
+                        checked, False, f"entry {seq}: its MAC is not the one the checkpoint of {marks[seq].at} signed"
+                    )
+                prev = mac
                 checked += 1
-                last_seq = seq
+    for mark in sorted(marks.values(), key=lambda c: c.seq):
+        if mark.seq > checked:
+            return VerifyResult(
+                checked,
+                False,
+                f"entry {checked + 1} is missing: the checkpoint of {mark.at} saw {mark.count} entries, "
+                f"the chain ends at entry {checked} (entries deleted from the end)",
+            )
+        if mark.count != mark.seq:
+            return VerifyResult(
+                checked, False, f"entry {mark.seq}: the checkpoint of {mark.at} counted {mark.count} entries up to it"
+            )
     head = AuditHead.objects.filter(pk=1).first()
-    if head and (head.seq != last_seq or head.hash != prev):
+    if checked and head is None:
+        return VerifyResult(checked, False, f"the head is missing after entry {checked} (deleted)")
+    if head and (head.seq != checked or head.hash != prev):
         return VerifyResult(
             checked,
             False,
-            f"the chain ends at entry {last_seq} but {head.seq} were written (entries deleted from the end)",
+            f"the chain ends at entry {checked} but {head.seq} were written (entries deleted from the end)",
         )
-    return VerifyResult(checked, True)
+    return VerifyResult(checked, True, checkpoints=len(marks))
 
 
 def database_vendor() -> str:

@@ -246,17 +246,13 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     serializer_class = CaseListSerializer
     lookup_value_regex = r"\d+"
 
+    def _filters(self) -> dict[str, str]:
+        return {
+            k: self.request.query_params.get(k, "") for k in ("status", "form", "decision", "is_child", "year", "q")
+        }
+
     def get_queryset(self):
-        p = self.request.query_params
-        return selectors.case_list(
-            self.request.user,
-            status=p.get("status", ""),
-            form=p.get("form", ""),
-            decision=p.get("decision", ""),
-            is_child=p.get("is_child", ""),
-            year=p.get("year", ""),
-            q=p.get("q", ""),
-        )
+        return selectors.case_list(self.request.user, **self._filters())
 
     def _case(self, pk, action_: Action = Action.VIEW) -> Case:
         return get_or_deny(
@@ -271,6 +267,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        selectors.audit_case_list(request.user, page, filters=self._filters(), reason="api")
         return self.get_paginated_response(CaseListSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:

@@ -24,6 +24,7 @@ from nrm.accounts.access import (
     unrestricted,
 )
 from nrm.accounts.models import User
+from nrm.audit.selectors import accesses_to
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import ConsentPurpose, ServiceStatus
 from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
@@ -116,6 +117,26 @@ def case_list(
         "guardian",
         "best_interests_note",
     ).distinct()
+
+
+def audit_case_list(user: User, cases: list[Case], *, filters: dict, reason: str) -> None:
+    """Write the audit row of a list read: who was shown which cases, under which filters.
+
+    ``case.search`` when a text or identity filter narrowed the list, else ``case.list``; the
+    identity searched for is not written into the log, only that there was one.
+    """
+    shown = {k: v for k, v in filters.items() if v and k != "identity"}
+    identity = filters.get("identity") or {}
+    searched = bool(filters.get("q")) or any(identity.values())
+    if any(identity.values()):
+        shown["identity"] = True
+    audit_record(
+        actor=user,
+        action="case.search" if searched else "case.list",
+        object_type="case",
+        reason=reason,
+        detail={"cases": [c.pk for c in cases], "filters": shown},
+    )
 
 
 def case_services(user: User, case: Case) -> QuerySet[ServiceDelivery]:
@@ -347,7 +368,8 @@ def services_due(user: User, *, today: dt.date | None = None) -> QuerySet[Servic
 def subject_access_export(user: User, pk: int) -> dict:
     """Return everything the system holds on a case's person, for a subject access request.
 
-    Only the owning organisation's case managers may produce it; it is audited like a read.
+    Only the owning organisation's case managers may produce it; it is audited like a read. It
+    includes who accessed the person's records (``accesses``: each audited read and change).
     Another organisation's case, or a missing one, is NotFound.
     """
 
@@ -430,6 +452,13 @@ def subject_access_export(user: User, pk: int) -> dict:
                 ],
             }
         )
+    # Who read or changed the person's records, up to this request (which the row below adds).
+    data["accesses"] = accesses_to(
+        {
+            "case": [c.pk for c in cases],
+            "screening": Screening.objects.filter(case__in=cases).values_list("pk", flat=True),
+        }
+    )
     audit_record(
         actor=user,
         action="case.subject_export",

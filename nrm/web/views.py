@@ -286,11 +286,14 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     """List the cases the user may see, filtered, 50 a page; never decrypts identity."""
     form = CaseFilterForm(request.GET or None)
-    qs = case_selectors.case_list(request.user, **form.filters())
+    filters = form.filters()
+    page = _page(request, case_selectors.case_list(request.user, **filters))
+    page.object_list = list(page.object_list)
+    case_selectors.audit_case_list(request.user, page.object_list, filters=filters, reason="web")
     return render(
         request,
         "web/case_list.html",
-        {"form": form, "page": _page(request, qs), "can_screen": _can_screen(request.user)},
+        {"form": form, "page": page, "can_screen": _can_screen(request.user)},
     )
 
 

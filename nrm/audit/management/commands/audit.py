@@ -1,27 +1,61 @@
-"""``nrm audit verify``: check the audit chain; exit 1 on any edit or deletion."""
+"""``nrm audit verify|checkpoint|public-key``: check the audit chain; sign checkpoints of it.
+
+``verify [--checkpoint FILE] [--public-key B64]`` recomputes the MAC chain and, with a checkpoint
+file, checks every signed checkpoint in it; exit 1 on any edit, insertion, deletion or truncation.
+``checkpoint [--output FILE]`` verifies, then appends a signed checkpoint of the head to FILE
+(default ``NRM_AUDIT_CHECKPOINTS``). ``public-key`` prints the key that checks the signatures.
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from nrm.audit.checkpoints import CheckpointError, public_key_text, read_checkpoints, take_checkpoint
 from nrm.audit.services import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Audit log operations. 'verify' recomputes the hash chain and fails on any edit or deletion."
+    help = (
+        "Audit log operations. 'verify' recomputes the MAC chain (and checks the signed checkpoints of "
+        "--checkpoint FILE) and fails on any edit, deletion or truncation; 'checkpoint' appends a signed "
+        "checkpoint of the head to --output FILE; 'public-key' prints the key that checks checkpoint signatures."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("operation", choices=["verify"])
+        parser.add_argument("operation", choices=["verify", "checkpoint", "public-key"])
+        parser.add_argument("--checkpoint", type=Path, help="verify: the checkpoint file to check against")
+        parser.add_argument("--public-key", help="verify: base64 Ed25519 public key (default: the configured key's)")
+        parser.add_argument("--output", "--out", dest="output", type=Path, help="checkpoint: the file to append to")
 
     def handle(self, *args, operation: str, **options):
+        if operation == "public-key":
+            self.stdout.write(public_key_text())
+        elif operation == "checkpoint":
+            path = options["output"] or settings.NRM_AUDIT_CHECKPOINTS
+            try:
+                mark = take_checkpoint(path)
+            except CheckpointError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"checkpoint at entry {mark.seq} ({mark.count} entries) appended to {path}")
+        else:
+            self._verify(options["checkpoint"], options["public_key"])
+
+    def _verify(self, path: Path | None, public_key: str | None) -> None:
+        try:
+            marks = read_checkpoints(path, public_key) if path else []
+        except CheckpointError as exc:
+            raise CommandError(str(exc)) from None
         started = time.perf_counter()
-        result = audit_verify()
+        result = audit_verify(marks)
         elapsed = time.perf_counter() - started
         if not result.ok:
             raise CommandError(f"audit chain broken after {result.checked} good entries: {result.problem}")
         rate = result.checked / elapsed if elapsed else 0
+        against = f", {result.checkpoints} checkpoints hold" if path else ""
         self.stdout.write(
-            f"audit chain intact: {result.checked} entries verified in {elapsed:.2f} s ({rate:,.0f} entries/s)"
+            f"audit chain intact: {result.checked} entries verified in {elapsed:.2f} s ({rate:,.0f} entries/s){against}"
         )
