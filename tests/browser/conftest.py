@@ -8,6 +8,8 @@ import shutil
 import pytest
 
 CHROMIUM = os.environ.get("NRM_CHROMIUM", "/usr/bin/chromium")
+# The screens the browser tests use: a phone (the journeys') and a desktop.
+CHROMIUM_VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
@@ -28,7 +30,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en")
+    context = browser.new_context(viewport=CHROMIUM_VIEWPORTS["phone"], locale="en")
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
