@@ -1,22 +1,35 @@
-"""Signing in and out in a real browser, on a phone-sized screen."""
+"""Signing in and out in a real browser, on a phone-sized screen, in Serbian Cyrillic; the language switch."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from tests.browser.conftest import login
+from tests.browser.conftest import assert_in_serbian, login, new_page, tr
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_sign_in_shows_my_tasks(page, live_server, world):
     login(page, live_server, "police", PASSWORD)
-    assert page.get_by_role("heading", name="My tasks").is_visible()
+    assert page.get_by_role("heading", name=tr("My tasks")).is_visible()
+    assert_in_serbian(page)
 
 
 def test_wrong_password_is_refused(page, live_server, world):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("police")
-    page.get_by_label("Password").fill("wrong-password")
-    page.get_by_role("button", name="Sign in").click()
+    assert_in_serbian(page)
+    page.get_by_label(tr("Username")).fill("police")
+    page.get_by_label(tr("Password")).fill("wrong-password")
+    page.get_by_role("button", name=tr("Sign in")).click()
     assert page.get_by_role("alert").is_visible()
     assert page.url.endswith("/accounts/login/")
+
+
+def test_the_language_switch_turns_the_page_to_cyrillic(browser, live_server, world):
+    page = new_page(browser, live_server, "en")
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("Language").select_option("sr")
+    expect(page.get_by_role("heading", level=1)).to_have_text(tr("Sign in"))
+    assert_in_serbian(page)
+    page.context.close()
