@@ -8,6 +8,7 @@ by the levels of :mod:`nrm.earlywarning.choices`); populations ``risk_observatio
 from __future__ import annotations
 
 from django.db.models import Case, CharField, ExpressionWrapper, F, IntegerField, Value, When
+from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.earlywarning.choices import RiskLevel
@@ -97,21 +98,21 @@ register_population(ALERTS, _alerts)
 for _report in [
     Report(
         "earlywarning_observations_by_group",
-        "Early-warning observations by year and vulnerable group",
+        gettext_lazy("Early-warning observations by year and vulnerable group"),
         ("year", "vulnerable_group"),
         population="risk_observations",
         family="earlywarning",
     ),
     Report(
         "earlywarning_observations_by_level",
-        "Early-warning observations by year, vulnerable group and risk level",
+        gettext_lazy("Early-warning observations by year, vulnerable group and risk level"),
         ("year", "vulnerable_group", "risk_level"),
         population="risk_observations",
         family="earlywarning",
     ),
     Report(
         "earlywarning_alerts_by_group",
-        "Early-warning alerts raised by year and vulnerable group",
+        gettext_lazy("Early-warning alerts raised by year and vulnerable group"),
         ("year", "vulnerable_group"),
         population="alerts_raised",
         family="earlywarning",

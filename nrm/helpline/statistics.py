@@ -10,6 +10,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear, LPad
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import DIMENSIONS, Population, Source, category, register_dimension, register_population
@@ -104,36 +105,36 @@ def register_all() -> None:
 REPORTS_HELPLINE = [
     Report(
         "helpline_calls_by_channel",
-        "Helpline calls, by year and channel",
+        gettext_lazy("Helpline calls, by year and channel"),
         ("year", "channel"),
         "helpline_calls",
         family="helpline",
     ),
     Report(
         "helpline_calls_by_topic",
-        "Helpline calls, by year and topic",
+        gettext_lazy("Helpline calls, by year and topic"),
         ("year", "helpline_topic"),
         "helpline_calls",
         family="helpline",
     ),
     Report(
         "helpline_calls_by_month",
-        "Helpline calls, by month and channel",
+        gettext_lazy("Helpline calls, by month and channel"),
         ("month", "channel"),
         "helpline_calls",
         family="helpline",
-        description="Add a year filter for one year's months.",
+        description=gettext_lazy("Add a year filter for one year's months."),
     ),
     Report(
         "helpline_calls_referral",
-        "Helpline calls, by year and whether a referral was made",
+        gettext_lazy("Helpline calls, by year and whether a referral was made"),
         ("year", "referral_made"),
         "helpline_calls",
         family="helpline",
     ),
     Report(
         "helpline_screenings_by_channel",
-        "Helpline calls turned into screenings, by year and channel",
+        gettext_lazy("Helpline calls turned into screenings, by year and channel"),
         ("year", "channel"),
         "helpline_screenings",
         family="helpline",

@@ -21,6 +21,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import (
@@ -204,21 +205,21 @@ def register_all() -> None:
 REPORTS_JUSTICE = [
     Report(
         "justice_investigations",
-        "Criminal investigations, by year and form of exploitation",
+        gettext_lazy("Criminal investigations, by year and form of exploitation"),
         ("year", "exploitation"),
         "investigations",
         family="justice",
     ),
     Report(
         "justice_prosecutions",
-        "Prosecutions, by year and form of exploitation",
+        gettext_lazy("Prosecutions, by year and form of exploitation"),
         ("year", "exploitation"),
         "prosecutions",
         family="justice",
     ),
     Report(
         "justice_convictions",
-        "Persons convicted of trafficking by a final verdict, by year and form of exploitation",
+        gettext_lazy("Persons convicted of trafficking by a final verdict, by year and form of exploitation"),
         ("year", "exploitation"),
         "convictions",
         {"verdict_instance": ["final"]},
@@ -226,7 +227,7 @@ REPORTS_JUSTICE = [
     ),
     Report(
         "justice_convictions_first_instance",
-        "Persons convicted of trafficking at first instance, by year and form of exploitation",
+        gettext_lazy("Persons convicted of trafficking at first instance, by year and form of exploitation"),
         ("year", "exploitation"),
         "convictions",
         {"verdict_instance": ["first"]},
@@ -234,25 +235,27 @@ REPORTS_JUSTICE = [
     ),
     Report(
         "justice_victims_compensation",
-        "Victims in criminal proceedings, by year and compensation",
+        gettext_lazy("Victims in criminal proceedings, by year and compensation"),
         ("year", "compensation_status"),
         "justice_victims",
         family="justice",
-        description="Amounts awarded and paid are published only beside a count that is published.",
+        description=gettext_lazy("Amounts awarded and paid are published only beside a count that is published."),
     ),
     Report(
         "justice_victims_role",
-        "Victims in criminal proceedings, by year and role",
+        gettext_lazy("Victims in criminal proceedings, by year and role"),
         ("year", "victim_role"),
         "justice_victims",
         family="justice",
     ),
     Report(
         "justice_time_to_verdict",
-        "Identified victims with a first-instance verdict, by year",
+        gettext_lazy("Identified victims with a first-instance verdict, by year"),
         ("year",),
         "justice_to_verdict",
         family="justice",
-        description="The median days from identification to verdict are published only beside a published count.",
+        description=gettext_lazy(
+            "The median days from identification to verdict are published only beside a published count."
+        ),
     ),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.db.models import F, Sum
+from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.prevention.choices import EventKind, MaterialKind
@@ -129,43 +130,43 @@ register_population(
 for _report in [
     Report(
         "prevention_participants_by_profession",
-        "Participants in trainings and other events, by year and profession",
+        gettext_lazy("Participants in trainings and other events, by year and profession"),
         ("year", "profession"),
         "training_participants",
         family="prevention",
     ),
     Report(
         "prevention_participants_by_kind_sex",
-        "Participants in trainings and other events, by kind of event and sex",
+        gettext_lazy("Participants in trainings and other events, by kind of event and sex"),
         ("training_kind", "sex"),
         "training_participants",
         family="prevention",
-        description="Add a year filter for one year's table.",
+        description=gettext_lazy("Add a year filter for one year's table."),
     ),
     Report(
         "prevention_participants_by_organiser",
-        "Participants in trainings and other events, by year and type of organiser",
+        gettext_lazy("Participants in trainings and other events, by year and type of organiser"),
         ("year", "organiser_type"),
         "training_participants",
         family="prevention",
     ),
     Report(
         "prevention_events_by_kind",
-        "Trainings and other events, by year and kind",
+        gettext_lazy("Trainings and other events, by year and kind"),
         ("year", "training_kind"),
         "trainings",
         family="prevention",
     ),
     Report(
         "prevention_events_by_region",
-        "Trainings and other events, by year and region",
+        gettext_lazy("Trainings and other events, by year and region"),
         ("year", "region"),
         "trainings",
         family="prevention",
     ),
     Report(
         "prevention_materials_by_kind",
-        "Awareness materials distributed (copies), by year and kind",
+        gettext_lazy("Awareness materials distributed (copies), by year and kind"),
         ("year", "material_kind"),
         "materials_distributed",
         family="prevention",

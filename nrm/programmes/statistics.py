@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import DIMENSIONS, Population, Source, Year, category, register_dimension, register_population
@@ -87,17 +88,23 @@ def register_all() -> None:
 
 
 REPORTS_PROGRAMMES = [
-    Report("programmes_by_year", "Donor programmes, by year of start", ("year",), "programmes", family="programmes"),
+    Report(
+        "programmes_by_year",
+        gettext_lazy("Donor programmes, by year of start"),
+        ("year",),
+        "programmes",
+        family="programmes",
+    ),
     Report(
         "programme_funding_by_donor",
-        "Donor funding committed to programmes, by donor and currency",
+        gettext_lazy("Donor funding committed to programmes, by donor and currency"),
         ("programme_donor", "programme_currency"),
         "programme_funding",
         family="programmes",
     ),
     Report(
         "programme_values_by_programme",
-        "Programme indicator values recorded, by year and programme",
+        gettext_lazy("Programme indicator values recorded, by year and programme"),
         ("year", "programme_code"),
         "programme_values",
         family="programmes",

@@ -143,7 +143,7 @@ def run_report(
     fixed = [name for name in extra if name in report.filters]
     if fixed:
         raise invalid(fixed[0], _("This table fixes that dimension."))
-    notes = [report.description] if report.description else []
+    notes = [str(report.description)] if report.description else []
     return engine.count_table(
         by=list(report.dims),
         source=source,
@@ -154,7 +154,7 @@ def run_report(
         rounding=rounding,
         raw=raw,
         name=report.name,
-        title=report.title,
+        title=str(report.title),
         notes=notes,
     )
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nrm.core.errors import invalid
 from nrm.reporting.engine import DIMENSIONS, POPULATIONS
@@ -21,22 +22,22 @@ class Report:
     """A standard table: what it counts (population), by what (dims), narrowed how (filters)."""
 
     name: str
-    title: str
+    title: str  # a lazy translation: shown in the language of the request
     dims: tuple[str, ...]
     population: str = "registered"
     filters: Mapping[str, list] = field(default_factory=dict)
     family: str = ""
-    description: str = ""
+    description: str = ""  # likewise
 
     def as_dict(self) -> dict:
         return {
             "name": self.name,
-            "title": self.title,
+            "title": str(self.title),
             "family": self.family,
             "population": self.population,
             "dimensions": list(self.dims),
             "filters": dict(self.filters),
-            "description": self.description,
+            "description": str(self.description),
             "national_only": not POPULATIONS[self.population].external,
         }
 
@@ -69,58 +70,58 @@ for _report in [
     # The Centre's annual statistics: referrals to it and its decisions (narrow to a year with a filter).
     Report(
         "centre_referrals_by_source",
-        "Persons referred to the Centre for identification, by year and referral source",
+        gettext_lazy("Persons referred to the Centre for identification, by year and referral source"),
         ("year", "referral_source"),
         "referrals",
         family="centre",
     ),
     Report(
         "centre_referrals_by_sex_age",
-        "Persons referred to the Centre for identification, by year, sex and age group",
+        gettext_lazy("Persons referred to the Centre for identification, by year, sex and age group"),
         ("year", "sex", "age_group"),
         "referrals",
         family="centre",
     ),
     Report(
         "centre_referrals_by_form",
-        "Persons referred to the Centre for identification, by year and form of exploitation",
+        gettext_lazy("Persons referred to the Centre for identification, by year and form of exploitation"),
         ("year", "exploitation"),
         "referrals",
         family="centre",
     ),
     Report(
         "centre_referrals_by_citizenship",
-        "Persons referred to the Centre for identification, by year and citizenship",
+        gettext_lazy("Persons referred to the Centre for identification, by year and citizenship"),
         ("year", "citizenship_group"),
         "referrals",
         family="centre",
     ),
     Report(
         "centre_decisions",
-        "Identification decisions, by year and decision",
+        gettext_lazy("Identification decisions, by year and decision"),
         ("year", "decision"),
         "decisions",
         family="centre",
     ),
     Report(
         "centre_decisions_by_source",
-        "Identification decisions, by decision and referral source",
+        gettext_lazy("Identification decisions, by decision and referral source"),
         ("decision", "referral_source"),
         "decisions",
         family="centre",
     ),
     Report(
         "centre_identified_by_form_sex_age",
-        "Identified victims, by form of exploitation, sex and age group",
+        gettext_lazy("Identified victims, by form of exploitation, sex and age group"),
         ("exploitation", "sex", "age_group"),
         "decisions",
         _IDENTIFIED,
         family="centre",
-        description="Decisions 'identified' in the period; add a year filter for one year's table.",
+        description=gettext_lazy("Decisions 'identified' in the period; add a year filter for one year's table."),
     ),
     Report(
         "centre_identified_by_citizenship",
-        "Identified victims, by year and citizenship (country)",
+        gettext_lazy("Identified victims, by year and citizenship (country)"),
         ("year", "citizenship"),
         "decisions",
         _IDENTIFIED,
@@ -129,77 +130,77 @@ for _report in [
     # Eurostat: registered victims (identified and presumed).
     Report(
         "eurostat_registered_sex_age",
-        "Registered victims, by year, sex and age group",
+        gettext_lazy("Registered victims, by year, sex and age group"),
         ("year", "sex", "age_group"),
         family="eurostat",
     ),
     Report(
         "eurostat_registered_status",
-        "Registered victims, by year and status (identified or presumed)",
+        gettext_lazy("Registered victims, by year and status (identified or presumed)"),
         ("year", "victim_status"),
         family="eurostat",
     ),
     Report(
         "eurostat_registered_citizenship",
-        "Registered victims, by year, citizenship (national or foreign) and sex",
+        gettext_lazy("Registered victims, by year, citizenship (national or foreign) and sex"),
         ("year", "citizenship_group", "sex"),
         family="eurostat",
     ),
     Report(
         "eurostat_registered_form",
-        "Registered victims, by year, form of exploitation and sex",
+        gettext_lazy("Registered victims, by year, form of exploitation and sex"),
         ("year", "exploitation", "sex"),
         family="eurostat",
     ),
     Report(
         "eurostat_registered_source",
-        "Registered victims, by year and referral source",
+        gettext_lazy("Registered victims, by year and referral source"),
         ("year", "referral_source"),
         family="eurostat",
     ),
     # UNODC Global Report on Trafficking in Persons: detected victims by sex and age, and form.
     Report(
         "glotip_victims_sex_age",
-        "Detected victims, by year, sex and age group (women, men, girls, boys)",
+        gettext_lazy("Detected victims, by year, sex and age group (women, men, girls, boys)"),
         ("year", "sex", "age_group"),
         family="glotip",
     ),
     Report(
         "glotip_form_sex_age",
-        "Detected victims, by form of exploitation, sex and age group",
+        gettext_lazy("Detected victims, by form of exploitation, sex and age group"),
         ("exploitation", "sex", "age_group"),
         family="glotip",
     ),
     Report(
         "glotip_citizenship",
-        "Detected victims, by year and citizenship (country)",
+        gettext_lazy("Detected victims, by year and citizenship (country)"),
         ("year", "citizenship"),
         family="glotip",
     ),
     Report(
         "glotip_country_of_exploitation",
-        "Detected victims, by year and country of exploitation",
+        gettext_lazy("Detected victims, by year and country of exploitation"),
         ("year", "country_of_exploitation"),
         family="glotip",
     ),
     # GRETA (Council of Europe) evaluation questionnaire: identified victims.
     Report(
         "greta_identified_form_age",
-        "Identified victims, by year, form of exploitation and age group",
+        gettext_lazy("Identified victims, by year, form of exploitation and age group"),
         ("year", "exploitation", "age_group"),
         "identified",
         family="greta",
     ),
     Report(
         "greta_identified_sex_citizenship",
-        "Identified victims, by year, sex and citizenship (national or foreign)",
+        gettext_lazy("Identified victims, by year, sex and citizenship (national or foreign)"),
         ("year", "sex", "citizenship_group"),
         "identified",
         family="greta",
     ),
     Report(
         "greta_presumed_identified",
-        "Presumed and identified victims, by year and age group",
+        gettext_lazy("Presumed and identified victims, by year and age group"),
         ("year", "victim_status", "age_group"),
         family="greta",
     ),

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 
 import pytest
 
 CHROMIUM = os.environ.get("NRM_CHROMIUM", "/usr/bin/chromium")
+# The screens the browser tests use: a phone (the journeys') and a desktop.
+CHROMIUM_VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+# The journeys run in Serbian Cyrillic (the UI's third language, the one most likely left behind).
+LANGUAGE = "sr"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
@@ -26,20 +32,80 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en")
+def new_page(browser, live_server, language: str = LANGUAGE):
+    """Return a page on a phone screen whose UI language is ``language`` (the cookie the switch sets)."""
+    from django.conf import settings
+
+    context = browser.new_context(viewport=CHROMIUM_VIEWPORTS["phone"], locale=language)
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15000)
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
+
+
+def tr(msgid: str, **params) -> str:
+    """Return ``msgid`` as the journeys' UI language shows it (``params`` fill its placeholders)."""
+    from django.utils import translation
+
+    with translation.override(LANGUAGE):
+        text = translation.gettext(msgid)
+    return text % params if params else text
+
+
+def localized_name(model, code: str) -> str:
+    """Return the name of reference data ``model`` with ``code`` as the journeys' UI language shows it."""
+    from django.utils import translation
+
+    with translation.override(LANGUAGE):
+        return str(model.objects.get(code=code))
+
+
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@functools.cache
+def _english_phrases() -> tuple[str, ...]:
+    """Return the UI's English phrases that Serbian Cyrillic translates: none may show on a Serbian page.
+
+    Phrases of at least two words and without placeholders, so that a name in the data (a place,
+    an organisation) is not mistaken for an untranslated string.
+    """
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation(LANGUAGE)._catalog
+    return tuple(
+        msgid
+        for msgid, msgstr in catalog.items()
+        if isinstance(msgid, str)
+        and msgstr != msgid
+        and " " in msgid.strip()
+        and not re.search(r"[%{}<>\n]", msgid)
+        and not CYRILLIC.search(msgid)
+    )
+
+
+def assert_in_serbian(page) -> None:
+    """Assert the page shows Cyrillic text and none of the UI's English phrases."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("main")).to_contain_text(CYRILLIC)
+    shown = page.locator("body").inner_text()
+    left = [phrase for phrase in _english_phrases() if phrase in shown]
+    assert not left, f"English left on {page.url}: {left}"
 
 
 def login(page, live_server, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label(tr("Username")).fill(username)
+    page.get_by_label(tr("Password")).fill(password)
+    page.get_by_role("button", name=tr("Sign in")).click()
     page.wait_for_url(f"{live_server.url}/")
 
 

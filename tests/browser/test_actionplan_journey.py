@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conftest import PASSWORD
 from nrm.accounts.choices import Role
@@ -19,7 +19,8 @@ from nrm.actionplan.due import Period
 from nrm.actionplan.models import ActionPlan
 from nrm.actionplan.services import load_plan
 from nrm.actionplan.tests.conftest import member, write_plan
-from tests.browser.conftest import login, open_menu
+from nrm.actionplan.views import period_label, state_label
+from tests.browser.conftest import LANGUAGE, assert_in_serbian, login, open_menu, tr
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,7 +88,8 @@ def test_a_submitted_report_turns_the_heatmap_cell_from_missing_to_on_time(page,
     alpha = Organisation.objects.get(code="alpha")
     member("alpha-rep", alpha, Role.REPORTER)
     period = f"{last_month.year}-{last_month.month:02d}"
-    month_name = last_month.strftime("%B %Y")
+    with translation.override(LANGUAGE):
+        month_name = period_label(Period(last_month.year, last_month.month))
     dashboard = f"{live_server.url}/actionplan/?year={last_month.year}"
     cell = page.locator(f'td[data-org="{alpha.pk}"][data-period="{period}"]')
 
@@ -95,34 +97,49 @@ def test_a_submitted_report_turns_the_heatmap_cell_from_missing_to_on_time(page,
     login(page, live_server, "coordinator", PASSWORD)
     page.goto(dashboard)
     expect(cell).to_have_attribute("data-state", "missing")
-    expect(cell).to_contain_text(f"Alpha Ministry, {month_name}: Missing")
-    expect(cell).to_have_attribute("title", f"Alpha Ministry, {month_name}: Missing; due {_due(alpha, last_month)}")
-    page.get_by_role("button", name="Sign out").click()
+    expect(cell).to_contain_text(whose(month_name, "missing"))
+    expect(cell).to_have_attribute(
+        "title", whose(month_name, "missing") + "; " + tr("due %(date)s", date=_due(alpha, last_month))
+    )
+    assert_in_serbian(page)
+    page.get_by_role("button", name=tr("Sign out")).click()
 
     # The focal point starts, fills and submits it.
     login(page, live_server, "alpha-rep", PASSWORD)
     open_menu(page)
-    page.get_by_role("link", name="My plan reports").click()
+    page.get_by_role("link", name=tr("My plan reports")).click()
     row = page.locator(f'tr[data-period="{period}"]')
-    row.get_by_role("button", name="Start").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Report of Alpha Ministry, {month_name}")
-    page.get_by_label("Status").select_option("in_progress")
-    page.get_by_label("What was done").fill("Two coordination meetings held.")
+    row.get_by_role("button", name=tr("Start")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        tr("Report of %(name)s, %(period)s", name="Alpha Ministry", period=month_name)
+    )
+    assert_in_serbian(page)
+    page.get_by_label(tr("Status")).select_option("in_progress")
+    page.get_by_label(tr("What was done")).fill("Two coordination meetings held.")
     page.get_by_label("Number of meetings").fill("2")
-    page.get_by_label("Money spent").fill("15000")
-    page.get_by_label("Currency").fill("RSD")
-    page.get_by_role("button", name="Submit", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("Report submitted on time.")
-    expect(page.locator(".facts").first).to_contain_text("Submitted")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label(tr("Money spent")).fill("15000")
+    page.get_by_label(tr("Currency")).fill("RSD")
+    page.get_by_role("button", name=tr("Submit"), exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(tr("Report submitted on time."))
+    expect(page.locator(".facts").first).to_contain_text(tr("Submitted"))
+    assert_in_serbian(page)
+    page.get_by_role("button", name=tr("Sign out")).click()
 
     # The Coordinator's heatmap now shows the cell on time, and links to the report.
     login(page, live_server, "coordinator", PASSWORD)
     page.goto(dashboard)
     expect(cell).to_have_attribute("data-state", "on_time")
-    expect(cell).to_contain_text(f"Alpha Ministry, {month_name}: On time")
+    expect(cell).to_contain_text(whose(month_name, "on_time"))
+    assert_in_serbian(page)
     expect(cell.locator("a")).to_have_attribute("href", f"/actionplan/reports/{_report_id(alpha)}/")
     expect(cell.locator(".hm-glyph")).to_have_text("✓")
+
+
+def whose(month_name: str, state: str) -> str:
+    """Return what a heatmap cell of Alpha Ministry says, in the journeys' language."""
+    with translation.override(LANGUAGE):
+        label = state_label(state)
+    return tr("%(institution)s, %(period)s: %(state)s", institution="Alpha Ministry", period=month_name, state=label)
 
 
 def _due(org, month_end: dt.date) -> str:

@@ -212,3 +212,16 @@ def test_organisation_list_counts_members(world):
     rows = {o.code: o.members for o in selectors.organisation_list(q="sigurna")}
     assert rows["ngo-sigurna"] >= 1
     assert Organisation.objects.filter(code="ngo-sigurna").exists()
+
+
+@pytest.mark.parametrize(("persona", "shown"), [("admin", True), ("coordinator", False), ("police", False)])
+def test_the_main_menu_links_administration_for_administrators_only(world, persona, shown):
+    client = Client()
+    client.force_login(world[persona])
+    home = client.get("/").content.decode()
+    nav = home[home.index('<nav class="main-nav"') : home.index("</nav>")]
+    assert ('href="/administration/"' in nav) is shown
+    if shown:
+        page = client.get("/administration/users/").content.decode()
+        nav = page[page.index('<nav class="main-nav"') : page.index("</nav>")]
+        assert 'href="/administration/" aria-current="page"' in nav

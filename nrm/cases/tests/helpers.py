@@ -38,9 +38,15 @@ def org(code: str) -> Organisation:
 
 
 def member(username: str, org_code: str, role: str) -> User:
-    """Return a new user with one membership: ``role`` in the organisation ``org_code``."""
-    user = User.objects.create_user(username=username, password="not-used-in-tests")
-    Membership.objects.create(user=user, organisation=org(org_code), role=role)
+    """Return the user ``username`` with the membership ``role`` in ``org_code``, creating either if missing.
+
+    Idempotent, so that several matrices' scenes can be built in one database (the accessibility test).
+    """
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_password("not-used-in-tests")
+        user.save()
+    Membership.objects.get_or_create(user=user, organisation=org(org_code), role=role)
     return user
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts import access
 from nrm.accounts.access import Action, owner_organisations
-from nrm.accounts.choices import CASE_ROLES
+from nrm.accounts.choices import CASE_ROLES, Role
 
 register = template.Library()
 
@@ -30,7 +30,13 @@ def nrm_nav(context) -> dict:
         ]
     links.append(("web:directory", _("Services"), "/directory/"))
     path = request.path
+    # The menu's template sees only this dict, not the page's context: it is told here whether to link
+    # Administration (last, after the other apps' links).
+    admin = access.has_role(user, Role.ADMIN)
     return {
+        "administration": {"url": reverse("administration:index"), "current": path.startswith("/administration/")}
+        if admin
+        else None,
         "items": [
             {
                 "url": reverse(name),
@@ -38,5 +44,5 @@ def nrm_nav(context) -> dict:
                 "current": path == prefix if prefix == "/" else path.startswith(prefix),
             }
             for name, label, prefix in links
-        ]
+        ],
     }
