@@ -356,6 +356,8 @@ AXES_COOLOFF_TIME = _int("NRM_LOCKOUT_MINUTES", 15, minimum=0) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The web gets a page and the API a problem+json, both 429 in the user's language.
+AXES_LOCKOUT_CALLABLE = "nrm.accounts.lockout.lockout_response"
 # Locking by username alone is deliberate: combining it with the address would let a guesser
 # who rotates addresses go on; a locked account reopens after the cool-off.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -367,6 +369,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
