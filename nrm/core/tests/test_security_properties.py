@@ -1,11 +1,13 @@
 """Security properties without a home of their own in an app: caching, passwords, lockout, deployment.
 
-Each test names the property of docs/security.md it proves (16, 17, 18, 21).
+Each test names the property of docs/security.md it proves (9, 16, 17, 18, 21).
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import logging
 import os
 import secrets
 import subprocess
@@ -19,7 +21,7 @@ from django.core.exceptions import ValidationError
 from conftest import PASSWORD
 from nrm.accounts import services as accounts
 from nrm.audit.models import AuditEntry
-from nrm.cases.tests.helpers import api, open_case
+from nrm.cases.tests.helpers import IDENTITY, api, open_case
 
 # --- 16: no caching of personal data ----------------------------------------------------------
 
@@ -173,3 +175,35 @@ def test_21_every_page_sends_the_protective_headers(client, world):
         assert response["X-Content-Type-Options"] == "nosniff", url
         assert response["Referrer-Policy"] == "same-origin", url
         assert response["X-Frame-Options"] == "DENY", url
+
+
+# --- 9: no identity in audit rows, logs or error pages ---------------------------------------
+
+
+def test_09_no_identity_in_audit_rows_logs_or_error_pages(client, world, caplog):
+    caplog.set_level(logging.DEBUG)
+    case = open_case(world["police"])
+    client.force_login(world["police"])
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    assert api(world["police"]).get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    # Refused reads: another organisation's page and API call, and a bad update.
+    client.force_login(world["ngo2"])
+    denied_page = client.get(f"/cases/{case.pk}/")
+    denied_api = api(world["ngo2"]).get(f"/api/v1/cases/{case.pk}/")
+    assert (denied_page.status_code, denied_api.status_code) == (404, 404)
+    bad = api(world["police"]).post(
+        "/api/v1/cases/",
+        {"identity": {**IDENTITY, "date_of_birth": "not-a-date"}, "sex": "F", "organisation": case.owner_id},
+        format="json",
+    )
+    assert bad.status_code == 400
+
+    rows = [json.dumps(row, default=str) for row in AuditEntry.objects.values()]
+    assert rows
+    texts = {"audit rows": "\n".join(rows), "logs": caplog.text}
+    texts["404 page"] = denied_page.content.decode()
+    texts["404 problem"] = denied_api.content.decode()
+    texts["400 problem"] = bad.content.decode()
+    for field, value in IDENTITY.items():
+        for where, text in texts.items():
+            assert value not in text, f"{field} in {where}"
