@@ -4,6 +4,7 @@ Variables (all optional outside production):
   NRM_ENV            local (default) | production
   NRM_DATA_DIR       where SQLite, generated keys and uploads live (default ./var)
   DATABASE_URL       postgres://user:pass@host:port/name; SQLite in NRM_DATA_DIR when unset
+  DATABASE_REPLICA_URL  a read replica of it; statistics read from there (nrm.core.replica)
   NRM_SECRET_KEY     Django secret key; required in production
   NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
   NRM_ENCRYPTION_KEY_LOCAL  base64 key used as "k1" when NRM_ENCRYPTION_KEYS is unset (local only)
@@ -235,8 +236,7 @@ if not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
 
-def _database() -> dict:
-    url = os.environ.get("DATABASE_URL", "")
+def _database(url: str, name: str = "DATABASE_URL") -> dict:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         return {
@@ -264,10 +264,18 @@ def _database() -> dict:
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}
-    raise ImproperlyConfigured(f"DATABASE_URL must start with postgres:// or sqlite://, not {parsed.scheme!r}")
+    raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite://, not {parsed.scheme!r}")
 
 
-DATABASES = {"default": _database()}
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", ""))}
+# Statistics read from a replica of the primary when one is given (nrm.core.replica); in a test
+# run it mirrors the test database, since a test database has no replication.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = {
+        **_database(os.environ["DATABASE_REPLICA_URL"].strip(), "DATABASE_REPLICA_URL"),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["nrm.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Kosovo has no ISO 3166 code; XK is the user-assigned code the EU, CTDC and UNHCR use.

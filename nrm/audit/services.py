@@ -86,7 +86,8 @@ def audit_record(
     If the append fails the exception propagates, so the caller's read or write fails too:
     nothing is shown or changed without its audit row.
     """
-    with transaction.atomic():
+    # No savepoint of its own: if the append fails, the caller's whole transaction must fail too.
+    with transaction.atomic(savepoint=False):
         head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
         seq = head.seq + 1
         now = timezone.now()

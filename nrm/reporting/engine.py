@@ -28,7 +28,7 @@ from itertools import product
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Case as CaseWhen
 from django.db.models import CharField, Count, F, Min, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import unrestricted
 from nrm.core.errors import invalid
+from nrm.core.replica import statistics_reads
 from nrm.reporting import disclosure
 
 UNKNOWN = "unknown"
@@ -596,8 +597,8 @@ def compute(
             field = "by" if name in dims else name
             raise invalid(field, _("The dimension %(name)s does not exist for this population.") % {"name": name})
     counts: dict[tuple, int] = defaultdict(int)
-    with _tuned():
-        _count(src, dims, filters, counts)
+    with statistics_reads() as alias, _tuned(alias):
+        _count(src, dims, filters, counts, alias)
     domains = [_domain(d, counts, i, filters, national=source == NATIONAL) for i, d in enumerate(dims)]
     size = 1
     for domain in domains:
@@ -617,13 +618,13 @@ def compute(
     )
 
 
-def _count(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
-    """Add the cells and every margin to ``counts``."""
+def _count(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int], alias: str) -> None:
+    """Add the cells and every margin to ``counts``, reading from the database ``alias``."""
     if src.json_list and (src.json_list in dims or src.json_list in filters):
         _external_counts(src, dims, filters, counts)
         return
-    if src.person is not None and connection.vendor == "postgresql":
-        _cube_counts(src, dims, filters, counts)
+    if src.person is not None and connections[alias].vendor == "postgresql":
+        _cube_counts(src, dims, filters, counts, alias)
         return
     # When each person is on one row, a plain COUNT gives the same cells and margins add up:
     # one GROUP BY instead of one per margin.
@@ -646,7 +647,7 @@ def _count(src: Source, dims: list[str], filters: dict[str, list], counts: dict[
             counts[key] += row["n"]
 
 
-def _cube_counts(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int]) -> None:
+def _cube_counts(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int], alias: str) -> None:
     """Count distinct persons in every cell and margin in one query: PostgreSQL's GROUP BY CUBE.
 
     Each row carries a whole number naming its person: the smallest person row sharing its
@@ -657,7 +658,8 @@ def _cube_counts(src: Source, dims: list[str], filters: dict[str, list], counts:
     inner = _narrowed(src, dims, filters).annotate(
         _key=F(key), _row=F(row), _first=Window(Min(row), partition_by=[F(key)])
     )
-    sql, params = inner.values(*[f"d_{d}" for d in dims], "_key", "_row", "_first").query.sql_with_params()
+    connection = connections[alias]
+    sql, params = inner.using(alias).values(*[f"d_{d}" for d in dims], "_key", "_row", "_first").query.sql_with_params()
     quote = connection.ops.quote_name
     cols = ", ".join(quote(f"d_{d}") for d in dims)
     person = f"CASE WHEN {quote('_key')} = '' THEN {quote('_row')} ELSE {quote('_first')} END"
@@ -678,18 +680,19 @@ def _cube_counts(src: Source, dims: list[str], filters: dict[str, list], counts:
 
 
 @contextmanager
-def _tuned() -> Iterator[None]:
+def _tuned(alias: str) -> Iterator[None]:
     """Give PostgreSQL the memory to aggregate in a hash table rather than sort on disk.
 
     ``NRM_STATS_WORK_MEM`` (default 64MB) for the statistics queries only, within a transaction.
     """
+    connection = connections[alias]
     if connection.vendor != "postgresql":
         yield
         return
     work_mem = str(settings.NRM_STATS_WORK_MEM)
     if not re.fullmatch(r"\d+\s*(kB|MB|GB)", work_mem):
         raise ValueError("NRM_STATS_WORK_MEM must look like 64MB")
-    with transaction.atomic():
+    with transaction.atomic(using=alias):
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
         yield

@@ -83,3 +83,26 @@ def test_deleted_last_row_is_detected(tamper):
         cur.execute(f"DELETE FROM audit_auditentry WHERE seq = {seq(tamper, 5)}")
     result = audit_verify()
     assert not result.ok and "deleted" in result.problem
+
+
+def test_an_append_is_three_statements_and_no_savepoint(chain):
+    """The head is locked and read, the row inserted, the head moved: nothing else in the caller's transaction."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        audit_record(actor=None, action="case.view", object_type="case", object_id=99, reason="test")
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements == ["SELECT", "INSERT", "UPDATE"]
+
+
+def test_a_failed_append_fails_the_callers_transaction(chain, monkeypatch):
+    """Without a savepoint of its own, an append that fails leaves nothing of the caller's work to commit."""
+    from django.db import transaction
+
+    from nrm.audit import services
+
+    monkeypatch.setattr(services, "_mac", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no key")))
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=None, action="case.view", object_type="case", object_id=1)
+    assert AuditEntry.objects.count() == before
