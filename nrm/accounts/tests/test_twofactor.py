@@ -152,8 +152,9 @@ def test_the_token_endpoint_requires_otp_for_required_users(world, required):
 def test_a_code_replayed_on_the_web_is_refused(world):
     device = device_of(world["police"])
     used = code(device)
-    assert Client().post("/accounts/login/", {"username": "police", "password": PASSWORD, "otp_token": used}).status_code == 302
-    again = Client().post("/accounts/login/", {"username": "police", "password": PASSWORD, "otp_token": used})
+    form = {"username": "police", "password": PASSWORD, "otp_token": used}
+    assert Client().post("/accounts/login/", form).status_code == 302
+    again = Client().post("/accounts/login/", form)
     assert again.status_code == 200 and "_auth_user_id" not in again.wsgi_request.session
     assert AuditEntry.objects.filter(action="auth.sign_in", outcome="denied", actor="police").exists()
 
@@ -215,7 +216,8 @@ def test_an_administrator_resets_the_second_factor(world):
     response = admin.post(f"/administration/users/{world['police'].pk}/second-factor/reset/")
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=world["police"]).exists()
-    assert AuditEntry.objects.filter(action="user.totp_reset", actor="admin", object_id=str(world["police"].pk)).exists()
+    police = str(world["police"].pk)
+    assert AuditEntry.objects.filter(action="user.totp_reset", actor="admin", object_id=police).exists()
     # Nobody else may.
     other = Client()
     other.force_login(world["ngo"])
