@@ -303,3 +303,16 @@ def test_deactivation_ends_the_sessions(world):
     client = signed_in(world["police"])
     services.user_set_active(actor=None, user=world["police"], active=False)
     assert client.get("/cases/").status_code == 302
+
+
+def test_a_token_issued_before_the_requirement_stops_working_until_a_device_is_set_up(world, settings):
+    from conftest import api_token
+
+    secret = api_token(world["police"])
+    client = Client(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get("/api/v1/me/").status_code == 200
+    settings.NRM_REQUIRE_2FA = True
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 401 and "authenticator" in refused.json()["detail"]
+    analyst = Client(HTTP_AUTHORIZATION=f"Token {api_token(world['analyst'])}")
+    assert analyst.get("/api/v1/me/").status_code == 200
