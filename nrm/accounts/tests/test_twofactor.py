@@ -316,3 +316,20 @@ def test_a_token_issued_before_the_requirement_stops_working_until_a_device_is_s
     assert refused.status_code == 401 and "authenticator" in refused.json()["detail"]
     analyst = Client(HTTP_AUTHORIZATION=f"Token {api_token(world['analyst'])}")
     assert analyst.get("/api/v1/me/").status_code == 200
+
+
+def test_the_command_line_resets_a_lost_authenticator(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    device_of(world["admin"])
+    out = StringIO()
+    call_command("user", "reset-2fa", "admin", stdout=out)
+    assert "removed 1" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=world["admin"]).exists()
+    entry = AuditEntry.objects.filter(action="user.totp_reset").latest("seq")
+    assert (entry.actor, entry.reason) == ("anonymous", "command line")
+    with pytest.raises(CommandError, match="USERNAME"):
+        call_command("user", "reset-2fa", "nobody-at-all")
