@@ -24,6 +24,10 @@ Variables (all optional outside production):
                      only its X-Forwarded-Proto/-For are believed; from anyone else they are
                      dropped (default: none, every such header is dropped)
   NRM_SESSION_AGE    idle session expiry in seconds (default 1800)
+  NRM_SESSION_MAX_AGE  seconds a web session lasts after sign-in however active it is (default
+                     43200, twelve hours)
+  NRM_REQUIRE_2FA    1: roles that may see identity (and administrators) must sign in with an
+                     authenticator code (default 1 in production, 0 otherwise, as in the demo)
   NRM_API_TOKEN_TTL  seconds an API token works after sign-in (default 28800, eight hours of
                      interactive use; a script signs in again for a new one)
   NRM_API_TOKENS_MAX  unrevoked API tokens a user keeps at most; a new sign-in revokes the
@@ -95,6 +99,11 @@ def _int(name: str, default: int, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value!r}")
     return number
+
+
+def require_2fa_default(production: bool) -> bool:
+    """Whether a second factor is required when NRM_REQUIRE_2FA is unset: in production, yes."""
+    return production
 
 
 def _matching(name: str, default: str, pattern: str, example: str) -> str:
@@ -321,8 +330,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "nrm.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "nrm.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "nrm.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nrm.core.middleware.SecurityHeadersMiddleware",
@@ -400,6 +411,9 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Sessions expire when idle; cookies are not readable by scripts.
 SESSION_COOKIE_AGE = _int("NRM_SESSION_AGE", 1800, minimum=1)
+# However active, a web session ends this long after its sign-in (nrm.accounts.middleware).
+NRM_SESSION_MAX_AGE = _int("NRM_SESSION_MAX_AGE", 12 * 3600, minimum=60)
+NRM_REQUIRE_2FA = _flag("NRM_REQUIRE_2FA", require_2fa_default(PRODUCTION))
 NRM_API_TOKEN_TTL = _int("NRM_API_TOKEN_TTL", 8 * 3600, minimum=60)
 NRM_API_TOKENS_MAX = _int("NRM_API_TOKENS_MAX", 10, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True

@@ -3,13 +3,14 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from nrm.accounts.views import LoginView, LogoutView, password_change, totp_setup
+from nrm.accounts.views import LoginView, LogoutView, password_change, totp_remove, totp_setup
 from nrm.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/totp/", totp_setup, name="totp_setup"),
+    path("accounts/totp/remove/", totp_remove, name="totp_remove"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/password/", password_change, name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.models import Model, Prefetch, Q, QuerySet
 
-from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, Role
+from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, SECOND_FACTOR_ROLES, Role
 from nrm.accounts.models import Membership, Organisation, User
 
 
@@ -93,6 +93,14 @@ def roles_in(user: User, organisation_id: int | None = None) -> list[str]:
 
 def has_role(user: User, *wanted: str) -> bool:
     return bool(roles(user) & set(wanted))
+
+
+def needs_second_factor(user: User) -> bool:
+    """Whether ``user`` must sign in with an authenticator code (``NRM_REQUIRE_2FA`` and a role in
+    ``SECOND_FACTOR_ROLES``); statistics-only roles never do."""
+    from django.conf import settings
+
+    return bool(settings.NRM_REQUIRE_2FA) and has_role(user, *SECOND_FACTOR_ROLES)
 
 
 # --- Named helpers: which organisations a user acts for --------------------------------------

@@ -174,6 +174,7 @@ def _user_context(request: HttpRequest, pk: int, form: MembershipForm | None = N
         "locked": selectors.locked_usernames().get(account.username),
         "form": form or MembershipForm(),
         "is_self": account.pk == request.user.pk,
+        "second_factor": selectors.has_second_factor(account),
     }
 
 
@@ -281,6 +282,18 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
         done=shown_once,
         invalid_to=back,
         conflict_to=back,
+    )
+
+
+@administrators
+@require_POST
+def user_second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove the account's authenticator apps (a lost phone); its API tokens are revoked."""
+    return _user_step(
+        request,
+        pk,
+        lambda account: services.second_factor_reset(actor=request.user, user=account),
+        _("The authenticator app is removed: the account sets up a new one at its next sign-in."),
     )
 
 

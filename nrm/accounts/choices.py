@@ -17,3 +17,6 @@ class Role(models.TextChoices):
 # Roles that work with victims' records at all, and those among them that may see identity.
 CASE_ROLES = {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER}
 IDENTITY_ROLES = {Role.FRONTLINE, Role.CASEWORKER, Role.IDENTIFIER}
+# Roles that must sign in with an authenticator code when NRM_REQUIRE_2FA is on: those that see
+# identity, and administrators, who can give anyone (themselves included) such a role.
+SECOND_FACTOR_ROLES = IDENTITY_ROLES | {Role.ADMIN}

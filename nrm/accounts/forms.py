@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_otp
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -20,20 +19,40 @@ class LoginForm(AuthenticationForm):
     )
 
     def clean(self):
+        from nrm.accounts.services import second_factor_check
+
         cleaned = super().clean()
         user = self.get_user()
-        if user is not None and django_otp.user_has_device(user):
-            token = (self.cleaned_data.get("otp_token") or "").strip()
-            device = django_otp.match_token(user, token) if token else None
-            if device is None:
+        if user is not None:
+            try:
+                # The same check as the token endpoint's; a user who needs a device and has none
+                # signs in, to be held on the set-up page (middleware).
+                self.otp_device = second_factor_check(
+                    user=user, code=self.cleaned_data.get("otp_token") or "", action="auth.sign_in", field="otp_token"
+                )
+            except forms.ValidationError:
                 self.user_cache = None
-                raise forms.ValidationError({"otp_token": _("Enter the current code from your authenticator app.")})
-            self.otp_device = device
+                raise
         return cleaned
 
 
 class TotpConfirmForm(forms.Form):
     token = forms.CharField(label=_("Code shown by the app"), max_length=8)
+    current_token = forms.CharField(
+        label=_("Code from the app you set up before"),
+        max_length=8,
+        required=False,
+        help_text=_("Replacing an authenticator app needs a code from the one it replaces."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TotpRemoveForm(forms.Form):
+    current_token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class PasswordChangeForm(forms.Form):

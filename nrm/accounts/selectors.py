@@ -137,3 +137,10 @@ def api_tokens(user: User, *, owner: User | None = None) -> QuerySet[ApiToken]:
     return restrict(ApiToken.objects.filter(user=owner), user).filter(
         revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether ``user`` has a confirmed authenticator app (shown to administrators, who may reset it)."""
+    import django_otp
+
+    return django_otp.user_has_device(user)

@@ -1,5 +1,5 @@
 """Writes of the administration (organisations, users, memberships, unlocking an account), of
-passwords and of API tokens.
+passwords, of the second factor, and of API tokens.
 
 Keyword-only, one transaction, the actor checked inside it (the admin role; ``actor=None`` is the
 server's own command line, trusted like ``nrm stats --raw``), an explicit audit row for each
@@ -12,14 +12,17 @@ import datetime as dt
 import hashlib
 import secrets
 
+import django_otp
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nrm.accounts.access import administers, get_or_deny
+from nrm.accounts.access import administers, get_or_deny, needs_second_factor
 from nrm.accounts.choices import Role
 from nrm.accounts.models import ApiToken, Membership, Organisation, OrganisationType, User
 from nrm.audit.services import atomic_audited, audit_record, denied
@@ -456,15 +459,176 @@ def tokens_revoke_all(*, user: User, reason: str) -> int:
     return revoked
 
 
+# --- Sign-in: the second factor -----------------------------------------------------------------
+# Not in one transaction with the rest of a sign-in: a refused sign-in must keep what the check
+# wrote to the device (its last step used, its throttling) and the audit row of the refusal.
+
+
+def _refused(user: User, action: str, reason: str, field: str, message: str) -> ValidationError:
+    """Audit a refused sign-in of ``user`` (who gave the right password) and return the error to raise."""
+    audit_record(actor=user, action=action, object_type="user", object_id=user.pk, outcome="denied", reason=reason)
+    return invalid(field, message)
+
+
+def second_factor_check(
+    *, user: User, code: str, action: str, field: str = "otp", device_required: bool = False
+) -> Device | None:
+    """Check the authenticator code of a sign-in by ``user``; return the device it matched (None: none needed).
+
+    Called by the web sign-in and the token endpoint alike. A user with a confirmed device must
+    give a current code, and each code works once: django-otp's TOTP device accepts only a time
+    step after the last one it accepted (``last_t``, saved on success, under a row lock). A user
+    without a device who needs one (``needs_second_factor``) is refused when
+    ``device_required`` (the API); the web lets them in, to the set-up page only. A refusal is
+    audited (``action``, denied) and raised naming ``field``.
+    """
+    code = (code or "").strip()
+    if django_otp.user_has_device(user):
+        device = django_otp.match_token(user, code) if code else None
+        if device is None:
+            raise _refused(
+                user,
+                action,
+                "authenticator code missing or wrong" if code else "authenticator code missing",
+                field,
+                _("Enter the current code from your authenticator app."),
+            )
+        return device
+    if device_required and needs_second_factor(user):
+        raise _refused(
+            user,
+            action,
+            "second factor not set up",
+            field,
+            _("Your role requires an authenticator app: set one up on the web first."),
+        )
+    return None
+
+
+def token_sign_in(*, user: User, code: str = "", label: str = "") -> tuple[ApiToken, str]:
+    """Issue an API token to ``user``, whose password is right: after the second factor, and only
+    to a password of their own. Refusals are audited (``auth.token``) and name the field."""
+    second_factor_check(user=user, code=code, action="auth.token", field="otp", device_required=True)
+    if user.must_change_password:
+        raise _refused(
+            user,
+            "auth.token",
+            "password change required",
+            "password",
+            _(
+                "This password was set by an administrator: sign in on the web and choose your own "
+                "before using the API."
+            ),
+        )
+    return token_issue(user=user, label=label)
+
+
+def _code_from_confirmed_device(user: User, code: str, action: str) -> None:
+    """Refuse a change of ``user``'s second factor unless ``code`` is a current one from the confirmed device."""
+    code = (code or "").strip()
+    if not code or django_otp.match_token(user, code) is None:
+        raise _refused(
+            user,
+            action,
+            "current authenticator code missing or wrong",
+            "current_token",
+            _("Enter the current code from the authenticator app you set up before."),
+        )
+
+
+def second_factor_enrol(*, user: User, device: TOTPDevice, code: str, current_code: str = "") -> TOTPDevice:
+    """Confirm ``device`` (not yet confirmed) with its first ``code``; it replaces any confirmed device.
+
+    Replacing one needs a current code from it too (``current_code``): the password alone, or
+    a session left open, must not move the second factor to someone else's phone (an
+    administrator can reset it instead). Tokens issued before are revoked.
+    """
+    has_device = django_otp.user_has_device(user)
+    if has_device:
+        _code_from_confirmed_device(user, current_code, "auth.totp_enrol")
+    if device.user_id != user.pk or device.confirmed or not device.verify_token((code or "").strip()):
+        raise invalid("token", _("That code is not right. Check the time on your phone and try again."))
+    return _confirm(user, device, replaced=has_device)
+
+
+@atomic_audited
+def _confirm(user: User, device: TOTPDevice, replaced: bool) -> TOTPDevice:
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    # Tokens issued without the second factor (or with the old one) should not outlive the set-up.
+    revoked = _revoke_tokens(user, "second factor")
+    audit_record(
+        actor=user,
+        action="auth.totp_enrol",
+        object_type="user",
+        object_id=user.pk,
+        detail={"replaced": replaced, "tokens_revoked": revoked},
+    )
+    return device
+
+
+def second_factor_remove(*, user: User, current_code: str) -> int:
+    """Remove ``user``'s authenticator app, given a current code from it; return how many devices went.
+
+    Refused to a user whose role requires a second factor (they would only be sent to set one up).
+    """
+    if needs_second_factor(user):
+        raise invalid("current_token", _("Your role requires an authenticator app: you can replace it, not remove it."))
+    if not django_otp.user_has_device(user):
+        raise invalid("current_token", _("No authenticator app is set up."))
+    _code_from_confirmed_device(user, current_code, "auth.totp_remove")
+    return _remove_devices(user=user)
+
+
+@atomic_audited
+def _remove_devices(*, user: User) -> int:
+    removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(actor=user, action="auth.totp_remove", object_type="user", object_id=user.pk)
+    return removed
+
+
+@atomic_audited
+def second_factor_reset(*, actor: User | None, user: User) -> int:
+    """An administrator (or the command line) removes ``user``'s authenticator apps, for a lost phone.
+
+    Their API tokens are revoked; where a second factor is required, their next sign-in leads to
+    setting up a new one. Return how many devices were removed.
+    """
+    _check(actor, "user.totp_reset", "user", user.pk)
+    if actor is not None and actor.pk == user.pk:
+        raise invalid("user", _("Reset your own authenticator app on its page, with a code from it."))
+    removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+    revoked = _revoke_tokens(user, "second factor reset")
+    audit_record(
+        actor=actor,
+        action="user.totp_reset",
+        object_type="user",
+        object_id=user.pk,
+        reason=_reason(actor),
+        detail={"devices": removed, "tokens_revoked": revoked},
+    )
+    return removed
+
+
 # --- Passwords -----------------------------------------------------------------------------------
 
 
-def _set_password(user: User, password: str, field: str) -> None:
+def _set_password(user: User, password: str, field: str, *, must_change: bool, reason: str) -> int:
+    """Give ``user`` ``password`` (under the validators, errors on ``field``) and revoke their tokens.
+
+    The password change and the administrator's reset both end here: the new hash also ends
+    every web session signed in with the old one (Django checks the session's hash of it).
+    Return how many tokens were revoked.
+    """
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from None
     user.set_password(password)
+    user.must_change_password = must_change
+    user.save(update_fields=["password", "must_change_password"])
+    return _revoke_tokens(user, reason)
 
 
 @atomic_audited
@@ -478,11 +642,8 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
         raise invalid("old_password", _("Your current password is not right."))
     if old_password == new_password:
         raise invalid("new_password", _("Choose a password different from the current one."))
-    _set_password(user, new_password or "", "new_password")
     forced = user.must_change_password
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
-    revoked = _revoke_tokens(user, "password change")
+    revoked = _set_password(user, new_password or "", "new_password", must_change=False, reason="password change")
     audit_record(
         actor=user,
         action="user.password_change",
@@ -504,10 +665,7 @@ def password_reset(*, actor: User | None, user: User, password: str | None = Non
     user = User.objects.select_for_update().get(pk=user.pk)
     generated = password is None
     password = generate_password() if generated else password
-    _set_password(user, password, "password")
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
-    revoked = _revoke_tokens(user, "password reset")
+    revoked = _set_password(user, password, "password", must_change=True, reason="password reset")
     audit_record(
         actor=actor,
         action="user.password_reset",

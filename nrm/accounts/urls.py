@@ -19,6 +19,7 @@ urlpatterns = [
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
+    path("users/<int:pk>/second-factor/reset/", views.user_second_factor_reset, name="user_second_factor_reset"),
     path("users/<int:pk>/tokens/<int:token_id>/revoke/", views.user_token_revoke, name="user_token_revoke"),
     path("users/<int:pk>/memberships/", views.user_membership_add, name="user_membership_add"),
     path(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import django_otp
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from nrm.accounts.access import needs_second_factor
 from nrm.accounts.models import ApiToken
 from nrm.accounts.services import token_hash
 
@@ -18,7 +21,8 @@ TOUCH_EVERY = dt.timedelta(minutes=5)
 class ApiTokenAuthentication(TokenAuthentication):
     """DRF's header parsing ("Token <secret>"), our own hashed, expiring and revocable tokens.
 
-    Each refusal says why (unknown, revoked, expired, inactive account, password to change), as
+    Each refusal says why (unknown, revoked, expired, inactive account, password to change, second
+    factor to set up), as
     a 401 problem.
     """
 
@@ -38,6 +42,10 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed("User inactive or deleted.")
         if user.must_change_password:
             raise AuthenticationFailed("Change your password on the web before using the API.")
+        if settings.NRM_REQUIRE_2FA and needs_second_factor(user) and not django_otp.user_has_device(user):
+            # Issued before the requirement (setting up a device revokes such tokens): every working
+            # token of such a user was issued against a code.
+            raise AuthenticationFailed("Your role requires an authenticator app: set one up on the web first.")
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now

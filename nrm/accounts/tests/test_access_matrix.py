@@ -11,6 +11,7 @@ deactivated account, an account locked out by django-axes, and an inactive organ
 from __future__ import annotations
 
 from axes.models import AccessAttempt
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import api_token
 from nrm.accounts.choices import Role
@@ -42,6 +43,7 @@ def state() -> dict:
         "tokens": sorted(ApiToken.objects.filter(label="matrix-account").values_list("pk", "revoked_at")),
         "memberships": sorted(Membership.objects.values_list("pk", "role", "is_active")),
         "organisations": sorted(Organisation.objects.values_list("code", "name", "is_active")),
+        "devices": sorted(TOTPDevice.objects.values_list("pk", "user_id")),
     }
 
 
@@ -50,6 +52,7 @@ def build_scene(world) -> Scene:
     account.email = EMAIL
     account.save()
     api_token(account, label="matrix-account")
+    TOTPDevice.objects.create(user=account, name="phone", confirmed=True)
     inactive = member("matrix-inactive", "ngo-sigurna", Role.FRONTLINE)
     inactive.is_active = False
     inactive.save()
@@ -104,6 +107,7 @@ ROUTES = [
     Route("post", A + "users/{inactive_account}/reactivate/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{locked_account}/unlock/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{account}/password/", "admin", 200, outsiders=OUTSIDERS),
+    Route("post", A + "users/{account}/second-factor/reset/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{account}/tokens/{account_token}/revoke/", "admin", 302, outsiders=OUTSIDERS),
     Route("post", A + "users/{account}/memberships/", "admin", 302, data=ROLE, outsiders=OUTSIDERS),
     Route("post", A + "users/{account}/memberships/{membership}/remove/", "admin", 302, outsiders=OUTSIDERS),

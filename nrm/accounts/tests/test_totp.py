@@ -43,7 +43,7 @@ def test_api_token_needs_the_code_too(client, device):
     response = client.post(
         "/api/v1/auth/token/", {"username": "police", "password": PASSWORD}, content_type="application/json"
     )
-    assert response.status_code == 400 and "otp_token" in response.json()["errors"]
+    assert response.status_code == 400 and "otp" in response.json()["errors"]
     assert AuditEntry.objects.filter(action="auth.token", outcome="denied", actor="police").exists()
     response = client.post(
         "/api/v1/auth/token/",

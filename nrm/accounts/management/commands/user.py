@@ -1,5 +1,7 @@
 """``nrm user add USERNAME --organisation CODE --role ROLE [--password-stdin]``: an account from the command line;
-``nrm user set-password USERNAME [--password-stdin]``: a new password for an existing one.
+``nrm user set-password USERNAME [--password-stdin]``: a new password for an existing one;
+``nrm user reset-2fa USERNAME``: remove the account's authenticator app (a lost phone, even the
+last administrator's).
 
 Calls the same services as the administration pages (``user_create``, ``password_reset``), as
 the server's trusted command line; the audit row says so. Without ``--password-stdin`` a
@@ -25,7 +27,7 @@ OPTION = {"organisation": "--organisation", "role": "--role", "username": "USERN
 class Command(BaseCommand):
     help = (
         "Manage accounts: add USERNAME --organisation CODE --role ROLE [--password-stdin]; "
-        "set-password USERNAME [--password-stdin]."
+        "set-password USERNAME [--password-stdin]; reset-2fa USERNAME."
     )
 
     def add_arguments(self, parser):
@@ -47,9 +49,14 @@ class Command(BaseCommand):
             "--password-stdin", action="store_true", help="read the password from standard input (one line)"
         )
 
+        totp = sub.add_parser("reset-2fa", help="remove the account's authenticator app (its API tokens are revoked)")
+        totp.add_argument("username")
+
     def handle(self, *args, operation: str, **options):
         if operation == "set-password":
             self.set_password(options)
+        elif operation == "reset-2fa":
+            self.reset_second_factor(options)
         else:
             self.add(options)
 
@@ -61,10 +68,19 @@ class Command(BaseCommand):
             raise CommandError("--password-stdin: no password on standard input")
         return password
 
-    def set_password(self, options: dict) -> None:
+    def _user(self, options: dict) -> User:
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"USERNAME: no account {options['username']!r}")
+        return user
+
+    def reset_second_factor(self, options: dict) -> None:
+        user = self._user(options)
+        removed = services.second_factor_reset(actor=None, user=user)
+        self.stdout.write(f"removed {removed} authenticator device(s) of {user.username}; its API tokens are revoked")
+
+    def set_password(self, options: dict) -> None:
+        user = self._user(options)
         try:
             user, password = services.password_reset(actor=None, user=user, password=self._stdin_password(options))
         except ValidationError as exc:
