@@ -8,6 +8,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from nrm.api.conditional import HEADER as IF_MATCH
+from nrm.api.conditional import PreconditionFailed, PreconditionRequired
 from nrm.core.errors import Conflict, NotFound
 
 PROBLEM = "application/problem+json"
@@ -52,6 +54,9 @@ def problem_exception_handler(exc, context):
         return problem(404, "Not found")
     if isinstance(exc, Conflict):
         return problem(409, "Conflict", f"{exc.field}: {exc.message}", {exc.field: [exc.message]})
+    if isinstance(exc, (PreconditionRequired, PreconditionFailed)):
+        title = "Precondition required" if isinstance(exc, PreconditionRequired) else "Precondition failed"
+        return problem(exc.status_code, title, f"{IF_MATCH}: {exc.detail}", {IF_MATCH: [str(exc.detail)]})
     response = exception_handler(exc, context)
     if response is None:
         return None
