@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -71,3 +72,25 @@ def problem_exception_handler(exc, context):
         if header in response:
             out[header] = response[header]
     return out
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """Django's 404 handler: problem+json under /api/ (no route there is a page), else the page."""
+    if _is_api(request):
+        return JsonResponse(
+            {"type": "about:blank", "title": "Not found", "status": 404}, status=404, content_type=PROBLEM
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500 handler: problem+json under /api/, without any detail of the failure."""
+    if _is_api(request):
+        return JsonResponse(
+            {"type": "about:blank", "title": "Internal server error", "status": 500}, status=500, content_type=PROBLEM
+        )
+    return defaults.server_error(request)
