@@ -310,7 +310,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         case = services.case_update(actor=request.user, case=case, expected_version=version, **data)
         return self.tagged(Response(CaseListSerializer(case).data), case)
 
-    @extend_schema(request=ConsentSerializer, responses=ConsentSerializer)
+    @extend_schema(request=ConsentSerializer, responses={201: ConsentSerializer})
     @action(detail=True, methods=["post"])
     def consents(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.REFER)
@@ -327,7 +327,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         consent = services.consent_withdraw(actor=request.user, consent=consent)
         return Response(ConsentSerializer(consent).data)
 
-    @extend_schema(request=IdentifySerializer, responses=IdentifySerializer)
+    @extend_schema(request=IdentifySerializer, responses={201: IdentifySerializer})
     @action(detail=True, methods=["post"])
     def identify(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.IDENTIFY)
@@ -336,7 +336,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         ident = services.identification_decide(actor=request.user, case=case, **s.validated_data)
         return Response(IdentifySerializer(ident).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ServiceSerializer, responses=ServiceSerializer)
+    @extend_schema(request=ServiceSerializer, responses={201: ServiceSerializer})
     @action(detail=True, methods=["post"])
     def services(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.RECORD_SERVICE)
@@ -382,7 +382,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         """Return everything held on the case's person (subject access request); owner's case managers only."""
         return Response(selectors.subject_access_export(request.user, int(pk)))
 
-    @extend_schema(request=NoteSerializer, responses=NoteSerializer)
+    @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.MANAGE)
