@@ -108,4 +108,3 @@ class AutoSchema(openapi.AutoSchema):
                 response = self._get_response_for_code(ProblemSerializer, code, [PROBLEM], direction)
                 responses[code] = {**response, "description": description}
         return responses
-

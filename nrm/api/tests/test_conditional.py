@@ -93,4 +93,3 @@ def test_a_referral_carries_an_etag_and_a_transition_honours_if_match(world):
     done = client.post(f"{url}transition/", body, format="json", HTTP_IF_MATCH=tag)
     assert done.status_code == 200, done.content
     assert done["ETag"] == client.get(url)["ETag"] != tag
-

@@ -14,8 +14,10 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import HypothesisException
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -33,7 +35,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 ROLES = ["ngo", "police", "analyst"]
-EXAMPLES = 4
+EXAMPLES = 3
 # Signing out would revoke the token the rest of the run uses; it has its own tests.
 SKIP = {("POST", "/api/v1/auth/logout/")}
 BUDGET = settings(
@@ -88,11 +90,13 @@ def test_the_api_holds_to_its_schema(world, wsgi_app, role):
         operation = result.ok()
         if (operation.method.upper(), operation.path) in SKIP:
             continue
-        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if _takes_input(operation) else [GenerationMode.POSITIVE]
+        modes = [GenerationMode.POSITIVE]
+        if _takes_input(operation):
+            modes.append(GenerationMode.NEGATIVE)
         for mode in modes:
             try:
                 _run(operation, headers, mode)
-            except (Exception, BaseExceptionGroup) as exc:  # a report for every operation, not only the first
+            except (AssertionError, FailureGroup, HypothesisException) as exc:  # report every operation, not the first
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:3000])
         ran += 1
     assert ran > 100, ran
