@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
@@ -21,13 +22,13 @@ REQUIRED_METHODS = frozenset({"PATCH", "PUT"})
 
 class PreconditionRequired(APIException):
     status_code = 428
-    default_detail = "This update must carry If-Match with the ETag of the record as last read."
+    default_detail = _("This update must carry If-Match with the ETag of the record as last read.")
     default_code = "precondition_required"
 
 
 class PreconditionFailed(APIException):
     status_code = 412
-    default_detail = "The record changed since it was read: read it again and retry with its new ETag."
+    default_detail = _("The record changed since it was read: read it again and retry with its new ETag.")
     default_code = "precondition_failed"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -56,7 +57,7 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, Conflict):
         return problem(409, "Conflict", f"{exc.field}: {exc.message}", {exc.field: [exc.message]})
     if isinstance(exc, (PreconditionRequired, PreconditionFailed)):
-        title = "Precondition required" if isinstance(exc, PreconditionRequired) else "Precondition failed"
+        title = _("Precondition required") if isinstance(exc, PreconditionRequired) else _("Precondition failed")
         return problem(exc.status_code, title, f"{IF_MATCH}: {exc.detail}", {IF_MATCH: [str(exc.detail)]})
     response = exception_handler(exc, context)
     if response is None:
