@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import path
 
 from nrm.cases.tests.helpers import api
 
@@ -54,3 +55,19 @@ def test_an_unknown_page_is_still_the_html_404(world, client):
     client.force_login(world["police"])
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def _crash(request):
+    raise RuntimeError("secret detail of the failure")
+
+
+urlpatterns = [path("api/v1/crash/", _crash)]
+handler500 = "nrm.api.errors.server_error"
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_crash_under_api_is_a_problem_500_without_detail(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/crash/")
+    assert response.status_code == 500 and response["Content-Type"].startswith(PROBLEM)
+    assert b"secret" not in response.content
