@@ -25,3 +25,7 @@ urlpatterns = [
     path("administration/", include("nrm.accounts.urls")),
     path("", include("nrm.web.urls")),
 ]
+
+# Under /api/ even a missing route or a crash answers problem+json, as the API's own errors do.
+handler404 = "nrm.api.errors.page_not_found"
+handler500 = "nrm.api.errors.server_error"

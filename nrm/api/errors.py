@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from nrm.api.conditional import HEADER as IF_MATCH
+from nrm.api.conditional import PreconditionFailed, PreconditionRequired
 from nrm.core.errors import Conflict, NotFound
 
 PROBLEM = "application/problem+json"
@@ -52,6 +56,9 @@ def problem_exception_handler(exc, context):
         return problem(404, "Not found")
     if isinstance(exc, Conflict):
         return problem(409, "Conflict", f"{exc.field}: {exc.message}", {exc.field: [exc.message]})
+    if isinstance(exc, (PreconditionRequired, PreconditionFailed)):
+        title = _("Precondition required") if isinstance(exc, PreconditionRequired) else _("Precondition failed")
+        return problem(exc.status_code, title, f"{IF_MATCH}: {exc.detail}", {IF_MATCH: [str(exc.detail)]})
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -66,3 +73,25 @@ def problem_exception_handler(exc, context):
         if header in response:
             out[header] = response[header]
     return out
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """Django's 404 handler: problem+json under /api/ (no route there is a page), else the page."""
+    if _is_api(request):
+        return JsonResponse(
+            {"type": "about:blank", "title": "Not found", "status": 404}, status=404, content_type=PROBLEM
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500 handler: problem+json under /api/, without any detail of the failure."""
+    if _is_api(request):
+        return JsonResponse(
+            {"type": "about:blank", "title": "Internal server error", "status": 500}, status=500, content_type=PROBLEM
+        )
+    return defaults.server_error(request)

@@ -1,11 +1,11 @@
 """The API under /api/v1/: token auth, schema, docs and each app's resources."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from nrm.actionplan import api as actionplan_api
 from nrm.api.auth import LogoutView, TokenDetailView, TokenListView, TokenView, me
+from nrm.api.schema_views import DocsView, SchemaView
 from nrm.cases import api as cases_api
 from nrm.earlywarning import api as earlywarning_api
 from nrm.exchange import api as exchange_api
@@ -50,7 +50,7 @@ urlpatterns = [
     path("me/", me, name="api-me"),
     path("indicator-lists/active/", cases_api.active_list, name="api-indicator-list"),
     path("stats/", include(reporting_api.urlpatterns)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
 ]

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import Action, get_or_deny
 from nrm.api.acting import acting_organisation
+from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.cases import selectors, services
 from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
@@ -143,7 +144,8 @@ class CaseCreateSerializer(serializers.Serializer):
 
 
 class CaseUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
+    # Optional: If-Match already names the version the client read.
+    version = serializers.IntegerField(required=False)
     is_child = serializers.BooleanField(required=False)
     guardian = serializers.CharField(required=False, allow_blank=True)
     best_interests_note = serializers.CharField(required=False, allow_blank=True)
@@ -195,7 +197,8 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class ServiceUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
+    # Optional: If-Match already names the version the client read.
+    version = serializers.IntegerField(required=False)
     status = serializers.ChoiceField(ServiceStatus.choices, required=False)
     started_on = serializers.DateField(required=False, allow_null=True)
     ended_on = serializers.DateField(required=False, allow_null=True)
@@ -240,11 +243,15 @@ def case_detail(view: selectors.CaseView) -> dict:
     return data
 
 
-class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
-    """Cases the caller may see. Reading one is audited; another organisation's case is a 404."""
+class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet):
+    """Cases the caller may see. Reading one is audited; another organisation's case is a 404.
+
+    A case and its services are versioned: responses carry an ``ETag``, a PATCH needs ``If-Match``.
+    """
 
     serializer_class = CaseListSerializer
     lookup_value_regex = r"\d+"
+    conditional_actions = frozenset({"close"})
 
     def _filters(self) -> dict[str, str]:
         return {
@@ -271,9 +278,8 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(CaseListSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        return Response(
-            case_detail(selectors.case_get(request.user, int(pk), reason=request.query_params.get("reason", "api")))
-        )
+        view = selectors.case_get(request.user, int(pk), reason=request.query_params.get("reason", "api"))
+        return self.tagged(Response(case_detail(view)), view.case)
 
     @extend_schema(request=CaseCreateSerializer, responses=CaseListSerializer)
     def create(self, request: Request) -> Response:
@@ -295,14 +301,16 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     @extend_schema(request=CaseUpdateSerializer, responses=CaseListSerializer)
     def partial_update(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.MANAGE)
+        current = self.check_if_match(case)
         s = CaseUpdateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        version = data.pop("version")
+        # The body's version, when sent, must agree too; If-Match alone is enough.
+        version = data.pop("version", current)
         case = services.case_update(actor=request.user, case=case, expected_version=version, **data)
-        return Response(CaseListSerializer(case).data)
+        return self.tagged(Response(CaseListSerializer(case).data), case)
 
-    @extend_schema(request=ConsentSerializer, responses=ConsentSerializer)
+    @extend_schema(request=ConsentSerializer, responses={201: ConsentSerializer})
     @action(detail=True, methods=["post"])
     def consents(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.REFER)
@@ -319,7 +327,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         consent = services.consent_withdraw(actor=request.user, consent=consent)
         return Response(ConsentSerializer(consent).data)
 
-    @extend_schema(request=IdentifySerializer, responses=IdentifySerializer)
+    @extend_schema(request=IdentifySerializer, responses={201: IdentifySerializer})
     @action(detail=True, methods=["post"])
     def identify(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.IDENTIFY)
@@ -328,7 +336,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         ident = services.identification_decide(actor=request.user, case=case, **s.validated_data)
         return Response(IdentifySerializer(ident).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ServiceSerializer, responses=ServiceSerializer)
+    @extend_schema(request=ServiceSerializer, responses={201: ServiceSerializer})
     @action(detail=True, methods=["post"])
     def services(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.RECORD_SERVICE)
@@ -349,22 +357,24 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     def update_service(self, request: Request, pk=None, service_id=None) -> Response:
         case = self._case(pk, Action.RECORD_SERVICE)
         delivery = get_object_or_404(ServiceDelivery, pk=service_id, case=case)
+        current = self.check_if_match(delivery)
         s = ServiceUpdateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        version = data.pop("version")
+        version = data.pop("version", current)
         delivery = services.service_update(actor=request.user, delivery=delivery, expected_version=version, **data)
-        return Response(ServiceSerializer(delivery).data)
+        return self.tagged(Response(ServiceSerializer(delivery).data), delivery)
 
     @extend_schema(request=CloseSerializer, responses=CaseListSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.MANAGE)
+        self.check_if_match(case)
         s = CloseSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         case = services.case_close(actor=request.user, case=case, expected_version=data.pop("version"), **data)
-        return Response(CaseListSerializer(case).data)
+        return self.tagged(Response(CaseListSerializer(case).data), case)
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"], url_path="subject-export")
@@ -372,7 +382,7 @@ class CaseViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         """Return everything held on the case's person (subject access request); owner's case managers only."""
         return Response(selectors.subject_access_export(request.user, int(pk)))
 
-    @extend_schema(request=NoteSerializer, responses=NoteSerializer)
+    @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk=None) -> Response:
         case = self._case(pk, Action.MANAGE)

@@ -123,7 +123,7 @@ class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericVi
         call = services.call_log(actor=request.user, organisation=org, **data)
         return Response(CallDetailSerializer(call).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ToScreeningSerializer, responses=ScreeningSerializer)
+    @extend_schema(request=ToScreeningSerializer, responses={201: ScreeningSerializer})
     @action(detail=True, methods=["post"], url_path="to-screening")
     def to_screening(self, request: Request, pk=None) -> Response:
         """Turn the call into an anonymous screening in one step; a second time is a 409."""

@@ -332,7 +332,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         )
         return Response(ProceedingListSerializer(selectors.proceeding_list(request.user).get(pk=pk)).data)
 
-    @extend_schema(request=ShareSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ShareSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def share(self, request: Request, pk=None) -> Response:
         proceeding = self._proceeding(pk, JusticeAction.SHARE)
@@ -349,7 +349,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=DefendantCreateSerializer, responses=DefendantSerializer)
+    @extend_schema(request=DefendantCreateSerializer, responses={201: DefendantSerializer})
     @action(detail=True, methods=["post"])
     def defendants(self, request: Request, pk=None) -> Response:
         proceeding = self._proceeding(pk)
@@ -359,7 +359,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         defendant = Defendant.objects.prefetch_related("charges__offence", "charges__verdicts").get(pk=defendant.pk)
         return Response(DefendantSerializer(defendant).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ChargeCreateSerializer, responses=ChargeSerializer)
+    @extend_schema(request=ChargeCreateSerializer, responses={201: ChargeSerializer})
     @action(detail=True, methods=["post"])
     def charges(self, request: Request, pk=None) -> Response:
         proceeding = self._proceeding(pk)
@@ -371,7 +371,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         charge = services.charge_add(actor=request.user, defendant=defendant, offence=s.validated_data["offence"])
         return Response(ChargeSerializer(charge).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=VerdictCreateSerializer, responses=VerdictSerializer)
+    @extend_schema(request=VerdictCreateSerializer, responses={201: VerdictSerializer})
     @action(detail=True, methods=["post"])
     def verdicts(self, request: Request, pk=None) -> Response:
         proceeding = self._proceeding(pk)
@@ -388,7 +388,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         verdict = services.verdict_record(actor=request.user, charge=charge, **data)
         return Response(VerdictSerializer(verdict).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=VictimLinkSerializer, responses=VictimSerializer)
+    @extend_schema(request=VictimLinkSerializer, responses={201: VictimSerializer})
     @action(detail=True, methods=["post"])
     def victims(self, request: Request, pk=None) -> Response:
         proceeding = self._proceeding(pk)

@@ -400,7 +400,7 @@ class AwarenessViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=PreventionMaterialWriteSerializer, responses=PreventionMaterialSerializer)
+    @extend_schema(request=PreventionMaterialWriteSerializer, responses={201: PreventionMaterialSerializer})
     @action(detail=True, methods=["post"])
     def materials(self, request: Request, pk=None) -> Response:
         """Add one material to the awareness action."""
@@ -472,7 +472,7 @@ class IndicatorFeedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         feed = services.indicator_feed_define(actor=request.user, indicator=indicator, **data)
         return Response(PreventionFeedSerializer(feed).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PreventionFeedApplySerializer, responses=PreventionFeedValueSerializer)
+    @extend_schema(request=PreventionFeedApplySerializer, responses={201: PreventionFeedValueSerializer})
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk=None) -> Response:
         """Compute the figure for the period and record it as the indicator's actual value."""

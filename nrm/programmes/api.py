@@ -145,7 +145,7 @@ class ProgrammeViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         body = selectors.programme_detail(selectors.programme_get(request.user, programme.pk))
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=FundingSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=FundingSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def funding(self, request: Request, pk=None) -> Response:
         programme = selectors.programme_get(request.user, _pk(pk))
@@ -155,7 +155,7 @@ class ProgrammeViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         body = {"id": line.pk, "donor": line.donor, "amount": f"{line.amount:.2f}", "currency": line.currency}
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DocumentSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=DocumentSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def documents(self, request: Request, pk=None) -> Response:
         programme = selectors.programme_get(request.user, _pk(pk))
@@ -164,7 +164,7 @@ class ProgrammeViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         doc = _write(services.document_add, actor=request.user, programme=programme, **s.validated_data)
         return Response({"id": doc.pk, "title": doc.title, "reference": doc.reference}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=IndicatorSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=IndicatorSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def indicators(self, request: Request, pk=None) -> Response:
         programme = selectors.programme_get(request.user, _pk(pk))
@@ -212,7 +212,7 @@ class ProgrammeViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         response["Content-Disposition"] = f'attachment; filename="iati-{programme.code}.xml"'
         return response
 
-    @extend_schema(request=ValueSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ValueSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def values(self, request: Request, pk=None) -> Response:
         programme = selectors.programme_get(request.user, _pk(pk))

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from nrm.accounts.access import Action, get_or_deny
 from nrm.accounts.models import Organisation
+from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.cases.models import Case
 from nrm.referrals import selectors, services
@@ -108,11 +109,17 @@ class TransitionSerializer(serializers.Serializer):
         return attrs
 
 
-class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Referrals sent or received by the caller's organisations (``?box=in|out``, ``?status=``)."""
+class ReferralViewSet(
+    ConditionalMixin, IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Referrals sent or received by the caller's organisations (``?box=in|out``, ``?status=``).
+
+    Responses about one referral carry its ``ETag``; a transition or review honours ``If-Match``.
+    """
 
     serializer_class = ReferralSerializer
     lookup_value_regex = r"\d+"
+    conditional_actions = frozenset({"transition", "ground_review"})
 
     def get_queryset(self):
         p = self.request.query_params
@@ -127,7 +134,8 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
 
     def retrieve(self, request: Request, pk=None) -> Response:
         """Return one referral; reading it is audited, and so is a refusal."""
-        return Response(ReferralSerializer(selectors.referral_get(request.user, int(pk))).data)
+        referral = selectors.referral_get(request.user, int(pk))
+        return self.tagged(Response(ReferralSerializer(referral).data), referral)
 
     @extend_schema(request=ReferralCreateSerializer, responses=ReferralSerializer)
     def create(self, request: Request) -> Response:
@@ -157,6 +165,7 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk=None) -> Response:
         referral = services.referral_for_update(request.user, int(pk))
+        self.check_if_match(referral)
         s = TransitionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         referral = services.referral_transition(
@@ -166,7 +175,7 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
             expected_version=s.validated_data["version"],
             reason=s.validated_data["reason"],
         )
-        return Response(ReferralSerializer(referral).data)
+        return self.tagged(Response(ReferralSerializer(referral).data), referral)
 
     @extend_schema(
         responses=LegalGroundSerializer(many=True),
@@ -187,6 +196,7 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
     def ground_review(self, request: Request, pk=None) -> Response:
         """Record whether the legal ground of a referral sent without consent was justified."""
         referral = selectors.legal_ground_get(request.user, int(pk))
+        self.check_if_match(referral)
         s = GroundReviewSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         referral = services.legal_ground_review(
@@ -196,7 +206,7 @@ class ReferralViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retriev
             note=s.validated_data["ground_review_note"],
             expected_version=s.validated_data["version"],
         )
-        return Response(LegalGroundSerializer(referral).data)
+        return self.tagged(Response(LegalGroundSerializer(referral).data), referral)
 
 
 class DirectorySerializer(serializers.ModelSerializer):

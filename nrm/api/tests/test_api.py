@@ -286,11 +286,13 @@ def test_decline_without_reason_names_reason(world, referral):
 def test_stale_case_update_is_a_409(world):
     case = open_case(world["socialwork"], "csr-bg")
     client = api(world["socialwork"])
-    assert client.patch(f"/api/v1/cases/{case.pk}/", {"version": 1, "region": "A"}, format="json").status_code == 200
-    response = client.patch(f"/api/v1/cases/{case.pk}/", {"version": 1, "region": "B"}, format="json")
+    url = f"/api/v1/cases/{case.pk}/"
+    # "*" matches whatever version is stored: the body's version is then the only guard.
+    assert client.patch(url, {"version": 1, "region": "A"}, format="json", HTTP_IF_MATCH="*").status_code == 200
+    response = client.patch(url, {"version": 1, "region": "B"}, format="json", HTTP_IF_MATCH="*")
     assert_problem(response, 409, "version")
     assert Case.objects.filter(pk=case.pk).values_list("version", "region").get() == (2, "A")
-    response = client.patch(f"/api/v1/cases/{case.pk}/", {"region": "B"}, format="json")
+    response = client.patch(url, {"version": "two", "region": "B"}, format="json", HTTP_IF_MATCH="*")
     assert_problem(response, 400, "version")
 
 
@@ -300,6 +302,7 @@ def test_case_update_with_bad_dates_names_the_field(world):
         f"/api/v1/cases/{case.pk}/",
         {"version": 1, "exploitation_start": "2023-05-01", "exploitation_end": "2023-01-01"},
         format="json",
+        HTTP_IF_MATCH=f'"case-{case.pk}-v1"',
     )
     assert_problem(response, 400, "exploitation_end")
     assert Case.objects.get(pk=case.pk).version == 1

@@ -50,3 +50,23 @@ def test_failed_request_frees_the_key(police_api, orgs):
     )
     assert good.status_code == 201
     assert Case.objects.count() == 1
+
+
+def test_a_replay_answers_exactly_the_first_response(police_api, orgs):
+    body = {"organisation": orgs["pu-bg"].pk, "sex": "F", "citizenship": "RS"}
+    first = police_api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    second = police_api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    assert (second.status_code, second.json()) == (first.status_code, first.json())
+    assert "Idempotent-Replayed" not in first
+
+
+def test_a_key_is_the_callers_own(world, police_api, orgs):
+    """Another user sending the same key gets their own answer, never the first caller's record."""
+    police_api.post("/api/v1/cases/", {"organisation": orgs["pu-bg"].pk}, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
+    other = APIClient()
+    other.force_authenticate(world["socialwork"])
+    response = other.post(
+        "/api/v1/cases/", {"organisation": orgs["csr-bg"].pk}, format="json", HTTP_IDEMPOTENCY_KEY="k-5"
+    )
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Case.objects.count() == 2
