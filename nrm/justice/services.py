@@ -23,10 +23,12 @@ from nrm.cases.choices import Sex
 from nrm.cases.models import Case, ExploitationForm
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import check_birth_year as _check_birth_year
 from nrm.core.validation import check_choice as _check_choice
 from nrm.core.validation import check_country as _check_country
 from nrm.core.validation import check_currency as _check_currency
 from nrm.core.validation import check_not_future as _check_not_future
+from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
 from nrm.justice.choices import INSTANCE_STAGE, STAGE_DATE, STAGE_ORDER, Instance, Outcome, Stage, VictimRole
 from nrm.justice.models import (
@@ -285,12 +287,12 @@ def defendant_add(
 ) -> Defendant:
     """Add a defendant (identity encrypted) with the offences charged, numbered in the proceeding."""
     proceeding = _lock(actor, proceeding)
-    name = (name or "").strip()
+    name = _check_text("name", name, 200)
     if not name:
         raise invalid("name", _("Give the defendant's name."))
+    identity_details = _check_text("identity_details", identity_details, 1000)
     _check_choice("sex", sex, Sex)
-    if birth_year is not None and not (1900 <= birth_year <= _today().year):
-        raise invalid("birth_year", _("Enter a year between 1900 and this year."))
+    birth_year = _check_birth_year("birth_year", birth_year)
     citizenship = _check_country("citizenship", citizenship)
     offence_objs = [_offence(code, "offences") for code in sorted(set(offences))]
     # The proceeding is locked, so two defendants added at once cannot take the same number.
@@ -299,7 +301,7 @@ def defendant_add(
         proceeding=proceeding,
         number=number,
         name=name,
-        identity_details=identity_details.strip(),
+        identity_details=identity_details,
         sex=sex,
         birth_year=birth_year,
         citizenship=citizenship,
