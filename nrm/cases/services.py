@@ -49,6 +49,7 @@ from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
 from nrm.core import crypto
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import TEXT_MAX_LENGTH as NOTE_MAX_LENGTH
 from nrm.core.validation import check_birth_date as _check_birth_date
 from nrm.core.validation import check_choice as _check_choice
 from nrm.core.validation import check_country as _check_country
@@ -56,11 +57,8 @@ from nrm.core.validation import check_not_future as _check_not_future
 from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
 
-
 # Identity fields are encrypted text without a column length: these are their lengths, as the
 # case form and the API declare them, so that imports are held to them too.
-# A note is free text; this only stops a pasted file from becoming one.
-NOTE_MAX_LENGTH = 20000
 IDENTITY_MAX_LENGTH = {"given_name": 120, "family_name": 120, "document_number": 60, "contact": 200, "address": 300}
 
 
@@ -523,7 +521,8 @@ def identification_decide(
 
     _lock_case(actor, case, Action.IDENTIFY)
     _check_choice("decision", decision, Decision)
-    if not grounds.strip():
+    grounds = _check_text("grounds", grounds, NOTE_MAX_LENGTH)
+    if not grounds:
         raise invalid("grounds", _("State the grounds of the decision."))
     decided_on = decided_on or _today()
     _check_not_future("decided_on", decided_on)
@@ -546,7 +545,7 @@ def identification_decide(
         decided_by=actor,
         decision=decision,
         decided_on=decided_on,
-        grounds=grounds.strip(),
+        grounds=grounds,
         referral=referral,
     )
     Case.objects.filter(pk=case.pk).update(identification_status=decision)

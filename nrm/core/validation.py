@@ -59,6 +59,20 @@ def check_text(field: str, value: str | None, max_length: int, *, required: bool
     return value
 
 
+# Free text without a column length (notes, grounds, summaries): long enough for any note a person
+# writes, short enough that a pasted file is refused rather than stored.
+TEXT_MAX_LENGTH = 20000
+
+
+def check_model_text(model: type[Model], name: str, value: str | None, *, required: bool = False) -> str:
+    """Return ``value`` as :func:`check_text` does, against the length of ``model``'s field ``name``.
+
+    A field without a ``max_length`` (a TextField, encrypted or not) gets ``TEXT_MAX_LENGTH``.
+    """
+    max_length = model._meta.get_field(name).max_length or TEXT_MAX_LENGTH
+    return check_text(name, value, max_length, required=required)
+
+
 def check_date(field: str, value: Any, *, required: bool = True) -> dt.date | None:
     """Return ``value`` if it is a date (not a datetime); None when empty and not ``required``."""
     if _empty(value):

@@ -27,6 +27,7 @@ from nrm.core.validation import check_birth_year as _check_birth_year
 from nrm.core.validation import check_choice as _check_choice
 from nrm.core.validation import check_country as _check_country
 from nrm.core.validation import check_currency as _check_currency
+from nrm.core.validation import check_model_text
 from nrm.core.validation import check_not_future as _check_not_future
 from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
@@ -133,7 +134,9 @@ def proceeding_open(
     """
     if organisation.pk not in justice_organisations(actor, JusticeAction.EDIT):
         raise invalid("organisation", _("You cannot open proceedings for this organisation."))
-    reference = (reference or "").strip()
+    reference = check_model_text(Proceeding, "reference", reference)
+    court = check_model_text(Proceeding, "court", court)
+    notes = check_model_text(Proceeding, "notes", notes)
     if not reference:
         raise invalid("reference", _("Give the file number of the proceeding."))
     if Proceeding.objects.filter(owner=organisation, reference=reference).exists():
@@ -151,9 +154,9 @@ def proceeding_open(
     proceeding = Proceeding.objects.create(
         owner=organisation,
         reference=reference,
-        court=court.strip(),
+        court=court,
         investigation_on=investigation_on,
-        notes=notes.strip(),
+        notes=notes,
         opened_by=actor,
     )
     proceeding.forms.set(form_objs)
@@ -186,8 +189,9 @@ def proceeding_update(
     unknown = set(changes) - PROCEEDING_UPDATABLE
     if unknown:
         raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    for name in changes:
+        changes[name] = check_model_text(Proceeding, name, changes[name])
     if "reference" in changes:
-        changes["reference"] = (changes["reference"] or "").strip()
         if not changes["reference"]:
             raise invalid("reference", _("Give the file number of the proceeding."))
         taken = Proceeding.objects.filter(owner=proceeding.owner_id, reference=changes["reference"])
@@ -195,7 +199,7 @@ def proceeding_update(
             raise invalid("reference", _("This organisation already has a proceeding with this file number."))
     form_objs = _forms(forms) if forms is not None else None
     for name, value in changes.items():
-        setattr(proceeding, name, value.strip() if isinstance(value, str) else value)
+        setattr(proceeding, name, value)
     save_versioned(proceeding, expected_version=expected_version, fields=sorted(changes))
     if form_objs is not None:
         proceeding.forms.set(form_objs)
