@@ -281,3 +281,99 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_changes(existing, wor
             assert response.status_code == 400, response.content
             assert field in response.json()["errors"], response.json()
     assert path.state() == before
+
+
+# --- The services themselves ----------------------------------------------------------------
+# Whatever calls them (a page, the API, an import, a command), the services refuse the same input.
+
+
+def _justice_open(world, **kwargs):
+    from nrm.justice import services as justice_services
+
+    values = {"reference": "KTO 1/24", "investigation_on": dt.date(2024, 5, 1), **kwargs}
+    return justice_services.proceeding_open(actor=fresh(world["police"]), organisation=org("pu-bg"), **values)
+
+
+def _defendant(world, **kwargs):
+    from nrm.justice import services as justice_services
+
+    from nrm.justice.models import Proceeding
+
+    proceeding = Proceeding.objects.get(reference="KTO 9/24")
+    values = {"name": "Borivoje Qwentik", **kwargs}
+    return justice_services.defendant_add(actor=fresh(world["police"]), proceeding=proceeding, **values)
+
+
+def _referral(world, **kwargs):
+    from nrm.cases.tests.helpers import refer, share
+
+    case = Case.objects.get(place_of_exploitation="Kept")
+    share(world["ngo"], case, "csr-bg")
+    return refer(world["ngo"], case, "csr-bg", **kwargs)
+
+
+def _note(world, text):
+    from nrm.cases import services as case_services
+
+    case = Case.objects.get(place_of_exploitation="Kept")
+    return case_services.note_add(actor=fresh(world["ngo"]), case=case, text=text)
+
+
+def _observation(world, note):
+    from nrm.earlywarning import services as warning_services
+
+    return warning_services.observation_record(
+        actor=fresh(world["police"]),
+        organisation=org("pu-bg"),
+        indicator="migrants_held_in_houses",
+        region=org("pu-bg").region,
+        likelihood=2,
+        note=note,
+    )
+
+
+def _call(world, **kwargs):
+    from nrm.helpline import services as helpline_services
+
+    values = {"channel": "sms", "topic": "job_offer", **kwargs}
+    return helpline_services.call_log(actor=fresh(world["helpline"]), organisation=org("helpline"), **values)
+
+
+def _stored_rows():
+    from nrm.cases.models import CaseNote
+    from nrm.earlywarning.models import Observation
+    from nrm.justice.models import Defendant, Proceeding
+    from nrm.referrals.models import Referral
+
+    return [m.objects.count() for m in (CaseNote, Observation, Defendant, Proceeding, Referral, Call)]
+
+
+NEXT_YEAR = today().year + 1
+SERVICE_CASES = {
+    "proceeding court nul": (lambda w: _justice_open(w, court="Court\x00"), "court"),
+    "proceeding court long": (lambda w: _justice_open(w, court="c" * 201), "court"),
+    "proceeding notes nul": (lambda w: _justice_open(w, notes="\x00"), "notes"),
+    "defendant name nul": (lambda w: _defendant(w, name="Bori\x00voje"), "name"),
+    "defendant born 1899": (lambda w: _defendant(w, birth_year=1899), "birth_year"),
+    "defendant born next year": (lambda w: _defendant(w, birth_year=NEXT_YEAR), "birth_year"),
+    "referral message nul": (lambda w: _referral(w, message="Hello\x00"), "message"),
+    "referral message long": (lambda w: _referral(w, message="m" * 20001), "message"),
+    "case note nul": (lambda w: _note(w, "note\x00"), "text"),
+    "observation note nul": (lambda w: _observation(w, "seen\x00"), "note"),
+    "call notes nul": (lambda w: _call(w, notes="\x00"), "notes"),
+    "call region long": (lambda w: _call(w, region="r" * 81), "region"),
+}
+
+
+@pytest.mark.parametrize("name", list(SERVICE_CASES))
+def test_services_refuse_bad_input_naming_the_field(existing, world, name):
+    from django.core.exceptions import ValidationError
+
+    call, field = SERVICE_CASES[name]
+    if name.startswith("defendant"):
+        _justice_open(world, reference="KTO 9/24")
+    before = _stored_rows()
+    with pytest.raises(ValidationError) as caught:
+        call(world)
+    assert field in caught.value.message_dict, caught.value.message_dict
+    assert _stored_rows() == before
