@@ -296,7 +296,6 @@ def _justice_open(world, **kwargs):
 
 def _defendant(world, **kwargs):
     from nrm.justice import services as justice_services
-
     from nrm.justice.models import Proceeding
 
     proceeding = Proceeding.objects.get(reference="KTO 9/24")
