@@ -50,3 +50,11 @@ def test_failed_request_frees_the_key(police_api, orgs):
     )
     assert good.status_code == 201
     assert Case.objects.count() == 1
+
+
+def test_a_key_with_control_characters_is_a_400_naming_the_header(police_api, orgs):
+    body = {"organisation": orgs["pu-bg"].pk, "sex": "F", "forms": ["labour"]}
+    response = police_api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k\x01")
+    assert response.status_code == 400, response.content
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert Case.objects.count() == 0
