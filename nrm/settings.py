@@ -6,7 +6,7 @@ Variables (all optional outside production):
   DATABASE_URL       postgres://user:pass@host:port/name; SQLite in NRM_DATA_DIR when unset
   NRM_SECRET_KEY     Django secret key; required in production
   NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
-  NRM_ENCRYPTION_KEY_LOCAL  base64 key used as "k1" when NRM_ENCRYPTION_KEYS is unset (local only: not read in production)
+  NRM_ENCRYPTION_KEY_LOCAL  base64 key, "k1" when NRM_ENCRYPTION_KEYS is unset (local only, not read in production)
   NRM_LINKAGE_KEY    base64 key for the identity linkage HMAC; required in production
   NRM_AUDIT_KEY      base64 key (32 bytes) of the audit chain's HMAC; required in production
   NRM_AUDIT_SIGNING_KEY  base64 Ed25519 private key (32 bytes) that signs audit checkpoints;
