@@ -7,7 +7,7 @@ Variables (all optional outside production):
   DATABASE_REPLICA_URL  a read replica of it; statistics read from there (nrm.core.replica)
   NRM_SECRET_KEY     Django secret key; required in production
   NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
-  NRM_ENCRYPTION_KEY_LOCAL  base64 key used as "k1" when NRM_ENCRYPTION_KEYS is unset (local only)
+  NRM_ENCRYPTION_KEY_LOCAL  base64 key, "k1" when NRM_ENCRYPTION_KEYS is unset (local only, not read in production)
   NRM_LINKAGE_KEY    base64 key for the identity linkage HMAC; required in production
   NRM_AUDIT_KEY      base64 key (32 bytes) of the audit chain's HMAC; required in production
   NRM_AUDIT_SIGNING_KEY  base64 Ed25519 private key (32 bytes) that signs audit checkpoints;
@@ -165,13 +165,22 @@ def _trusted_proxy(name: str) -> str:
         raise ImproperlyConfigured(f"{name} must be an IP address or *, not {value!r}") from None
 
 
-def _local_secret(name: str, filename: str, nbytes: int) -> str:
-    """Return the env value, else a random key kept in DATA_DIR (never outside local mode)."""
+# What to set, said when a production key is missing.
+RANDOM_32 = "the base64 of 32 random bytes (such as the output of: openssl rand -base64 32)"
+
+
+def _local_secret(name: str, filename: str, nbytes: int, *, required: str = "", what: str = RANDOM_32) -> str:
+    """Return the env value, else a random key kept in DATA_DIR (never outside local mode).
+
+    In production the variable ``required`` (default ``name``) must be set: the message names it
+    and says ``what`` to set it to.
+    """
     value = os.environ.get(name)
-    if value:
+    # A local-only variable (``required`` names another) is not read in production.
+    if value and not (PRODUCTION and required and required != name):
         return value
     if PRODUCTION:
-        raise ImproperlyConfigured(f"{name} must be set when NRM_ENV=production")
+        raise ImproperlyConfigured(f"{required or name} must be set when NRM_ENV=production: {what}")
     path = DATA_DIR / filename
     if not path.exists():
         # Written aside, then linked into place: processes starting at once (test workers, a
@@ -200,9 +209,17 @@ def _base64_key(name: str, value: str) -> bytes:
     return key
 
 
-SECRET_KEY = _local_secret("NRM_SECRET_KEY", "secret.key", 48)
+SECRET_KEY = _local_secret("NRM_SECRET_KEY", "secret.key", 48, what="a long random string (50 characters or more)")
+# NRM_ENCRYPTION_KEY_LOCAL is a local convenience only: production names the variable it must set.
 _enc = os.environ.get("NRM_ENCRYPTION_KEYS") or (
-    "k1:" + _local_secret("NRM_ENCRYPTION_KEY_LOCAL", "encryption.key", 32)
+    "k1:"
+    + _local_secret(
+        "NRM_ENCRYPTION_KEY_LOCAL",
+        "encryption.key",
+        32,
+        required="NRM_ENCRYPTION_KEYS",
+        what="id:base64 of 32 random bytes, comma-separated, the first encrypting (such as k1:BASE64KEY)",
+    )
 )
 NRM_ENCRYPTION_KEYS: list[tuple[str, bytes]] = []
 for _part in _enc.split(","):
@@ -241,7 +258,10 @@ DEBUG = _flag("NRM_DEBUG") and not PRODUCTION
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NRM_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
     if PRODUCTION:
-        raise ImproperlyConfigured("NRM_ALLOWED_HOSTS must be set when NRM_ENV=production")
+        raise ImproperlyConfigured(
+            "NRM_ALLOWED_HOSTS must be set when NRM_ENV=production: the host names the server answers to, "
+            "comma-separated (such as nrm.example.org)"
+        )
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
 

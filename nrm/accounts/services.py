@@ -27,6 +27,7 @@ from nrm.accounts.choices import Role
 from nrm.accounts.models import ApiToken, Membership, Organisation, OrganisationType, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import invalid
+from nrm.core.validation import CONTROL
 
 COMMAND_LINE = "command line"
 
@@ -400,7 +401,8 @@ def token_issue(*, user: User, label: str = "") -> tuple[ApiToken, str]:
     token = ApiToken.objects.create(
         user=user,
         key_hash=token_hash(secret),
-        label=(label or "").strip()[:200],
+        # Often the User-Agent, which nobody typed: control characters are dropped, not refused.
+        label=CONTROL.sub("", label or "").strip()[:200],
         created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.NRM_API_TOKEN_TTL),
     )

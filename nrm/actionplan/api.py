@@ -22,28 +22,13 @@ from nrm.actionplan.models import ActionPlan, Activity, Briefing, Evaluation, Ob
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.core.errors import NotFound
-from nrm.core.params import year_param
+from nrm.core.params import int_param, year_param
 
 PLAN_PARAM = OpenApiParameter("plan", int, description="action plan id (default: the newest plan)")
 
 
-def _int(request: Request, name: str, *, required: bool = False, low: int = 0, high: int = 10**6) -> int | None:
-    raw = request.query_params.get(name, "")
-    if raw == "":
-        if required:
-            raise serializers.ValidationError({name: ["This parameter is required."]})
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise serializers.ValidationError({name: ["Enter a whole number."]}) from None
-    if not low <= value <= high:
-        raise serializers.ValidationError({name: [f"Enter a number from {low} to {high}."]})
-    return value
-
-
 def _plan(request: Request, pk: int | None = None) -> ActionPlan:
-    pk = pk if pk is not None else _int(request, "plan")
+    pk = pk if pk is not None else int_param(request.query_params.get("plan"), field="plan")
     return selectors.plan_get(pk=pk)
 
 
@@ -267,8 +252,8 @@ class ReportViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             plan=_plan(self.request) if p.get("plan") else None,
             kind=p.get("kind", ""),
             year=year_param(self.request.query_params.get("year")),
-            month=_int(self.request, "month", low=0, high=12),
-            institution=_int(self.request, "institution"),
+            month=int_param(self.request.query_params.get("month"), field="month", low=0, high=12),
+            institution=int_param(self.request.query_params.get("institution"), field="institution"),
             status=p.get("status", ""),
         )
 
@@ -401,8 +386,9 @@ class CompletenessViewSet(viewsets.GenericViewSet):
         by = request.query_params.get("by", "institution")
         if by not in ("institution", "period"):
             raise serializers.ValidationError({"by": ["Choose institution or period."]})
-        year = _int(request, "year", low=plan.period_start, high=plan.period_end) or plan.period_start
-        month = _int(request, "month", low=1, high=12)
+        year = int_param(request.query_params.get("year"), field="year", low=plan.period_start, high=plan.period_end)
+        year = year or plan.period_start
+        month = int_param(request.query_params.get("month"), field="month", low=1, high=12)
         rows, total = selectors.reporting_rates(
             request.user, plan, kind=kind, year=year, month=month, by=by, due_by=timezone.localdate()
         )

@@ -51,6 +51,7 @@ from nrm.actionplan.models import (
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import TEXT_MAX_LENGTH, check_text
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_FIXTURE = DATA / "rs_strategy_2017_2022.json"
@@ -227,7 +228,7 @@ def _entry_changes(entry: ReportEntry, item: dict, where: str) -> tuple[list[str
         changed.append("progress")
     for name in ("done", "problems"):
         if name in item:
-            setattr(entry, name, (item[name] or "").strip())
+            setattr(entry, name, check_text(f"{where}.{name}", item[name], TEXT_MAX_LENGTH))
             changed.append(name)
     if "money_spent" in item:
         entry.money_spent = loading.money(item["money_spent"], f"{where}.money_spent")
@@ -251,9 +252,11 @@ def _entry_changes(entry: ReportEntry, item: dict, where: str) -> tuple[list[str
     pairs = raw.items() if isinstance(raw, dict) else ((v.get("indicator"), v.get("value")) for v in raw)
     for key, value in pairs:
         try:
-            values[int(getattr(key, "pk", key))] = ("" if value is None else str(value)).strip()[:300]
+            pk = int(getattr(key, "pk", key))
         except (TypeError, ValueError):
             raise invalid(f"{where}.indicators", _("Name indicators by their id.")) from None
+        # Written with bulk_create/bulk_update, which no save hook sees: checked here.
+        values[pk] = check_text(f"{where}.indicators", "" if value is None else str(value), 300)
     return changed, values
 
 
@@ -316,7 +319,7 @@ def report_save_draft(
     fields = ["updated_at"]
     report.updated_at = _now()
     if summary is not None:
-        report.summary = summary.strip()
+        report.summary = check_text("summary", summary, TEXT_MAX_LENGTH)
         fields.append("summary")
     save_versioned(report, expected_version=expected_version, fields=fields)
     audit_record(
@@ -433,7 +436,7 @@ def report_return(
     _require(actor, report, PlanAction.REVIEW, "actionplan.report.returned")
     report = Report.objects.select_for_update().get(pk=report.pk)
     _check_transition(report, ReportStatus.RETURNED)
-    reason = (reason or "").strip()
+    reason = check_text("reason", reason, TEXT_MAX_LENGTH)
     if not reason:
         raise invalid("reason", _("Say what the institution should correct."))
     at = at or _now()
@@ -458,7 +461,7 @@ def report_accept(
     report = Report.objects.select_for_update().get(pk=report.pk)
     _check_transition(report, ReportStatus.ACCEPTED)
     at = at or _now()
-    report.reviewed_at, report.reviewed_by, report.review_note = at, actor, (note or "").strip()
+    report.reviewed_at, report.reviewed_by, report.review_note = at, actor, check_text("note", note, TEXT_MAX_LENGTH)
     return _move(
         actor=actor,
         report=report,
@@ -499,7 +502,7 @@ def evaluation_record(
         )
     if year > _local(at).year:
         raise invalid("year", _("The year has not started yet."))
-    comments = (comments or "").strip()
+    comments = check_text("comments", comments, TEXT_MAX_LENGTH)
     if rating != Rating.COMPLETED and not comments:
         raise invalid("comments", _("Say what is missing and which measures are needed."))
     evaluation = Evaluation.objects.create(

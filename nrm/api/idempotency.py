@@ -6,10 +6,13 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nrm.api.errors import problem
 from nrm.api.models import IdempotencyRecord
+from nrm.core.validation import CONTROL
 
 HEADER = "Idempotency-Key"
 
@@ -27,6 +30,8 @@ class IdempotentPostMixin:
         key = request.headers.get(HEADER, "").strip()
         if request.method != "POST" or not key or not request.user.is_authenticated:
             return
+        if CONTROL.search(key):
+            raise ValidationError({HEADER: [_("Remove the control characters (such as NUL) from this text.")]})
         fingerprint = self._fingerprint(request)
         try:
             with transaction.atomic():

@@ -49,10 +49,17 @@ from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
 from nrm.core import crypto
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import TEXT_MAX_LENGTH as NOTE_MAX_LENGTH
+from nrm.core.validation import check_birth_date as _check_birth_date
 from nrm.core.validation import check_choice as _check_choice
 from nrm.core.validation import check_country as _check_country
 from nrm.core.validation import check_not_future as _check_not_future
+from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
+
+# Identity fields are encrypted text without a column length: these are their lengths, as the
+# case form and the API declare them, so that imports are held to them too.
+IDENTITY_MAX_LENGTH = {"given_name": 120, "family_name": 120, "document_number": 60, "contact": 200, "address": 300}
 
 
 def _require_member(actor: User, organisation: Organisation, action: Action, field: str = "organisation") -> None:
@@ -119,6 +126,9 @@ def screening_record(
     citizenship = _check_country("citizenship", citizenship)
     screened_on = screened_on or _today()
     _check_not_future("screened_on", screened_on)
+    region = _check_text("region", region, 80)
+    channel = _check_text("channel", channel, 40)
+    notes = _check_text("notes", notes, NOTE_MAX_LENGTH)
     answers = sorted(set(answers))
     forms = sorted(set(forms))
     try:
@@ -164,16 +174,12 @@ def _person_fields(identity: dict, *, sex: str, birth_year: int | None) -> dict:
     unknown = set(identity) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], _("Not an identity field."))
-    dob = (identity.get("date_of_birth") or "").strip()
-    if dob:
-        try:
-            born = dt.date.fromisoformat(dob)
-        except ValueError:
-            raise invalid("date_of_birth", _("Enter the date of birth as YYYY-MM-DD.")) from None
-        _check_not_future("date_of_birth", born)
-        if birth_year and birth_year != born.year:
-            raise invalid("birth_year", _("The birth year does not match the date of birth."))
-    return {k: (identity.get(k) or "").strip() for k in allowed}
+    born = _check_birth_date("date_of_birth", identity.get("date_of_birth"))
+    if born and birth_year and birth_year != born.year:
+        raise invalid("birth_year", _("The birth year does not match the date of birth."))
+    fields = {k: _check_text(k, identity.get(k), IDENTITY_MAX_LENGTH.get(k, 10)) for k in allowed}
+    fields["date_of_birth"] = born.isoformat() if born else ""
+    return fields
 
 
 def _age_range(date_of_birth: str, birth_year: int | None, on: dt.date) -> tuple[int, int] | None:
@@ -233,6 +239,10 @@ def case_open(
     _check_not_future("opened_on", opened_on)
     if birth_year is not None and not (1900 <= birth_year <= opened_on.year):
         raise invalid("birth_year", _("Enter a year between 1900 and this year."))
+    place_of_exploitation = _check_text("place_of_exploitation", place_of_exploitation, 120)
+    region = _check_text("region", region, 80)
+    guardian = _check_text("guardian", guardian, 300)
+    best_interests_note = _check_text("best_interests_note", best_interests_note, NOTE_MAX_LENGTH)
     fields = _person_fields(identity or {}, sex=sex, birth_year=birth_year)
     age = _age_range(fields["date_of_birth"], birth_year, opened_on)
     if fields["date_of_birth"] and not birth_year:
@@ -380,9 +390,10 @@ def case_update(
 def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
     """Add a note to a case (the owner's staff only)."""
     _lock_owned_case(actor, case, Action.MANAGE)
-    if not text.strip():
+    text = _check_text("text", text, NOTE_MAX_LENGTH)
+    if not text:
         raise invalid("text", _("Write the note."))
-    note = CaseNote.objects.create(case=case, author=actor, organisation=case.owner, text=text.strip())
+    note = CaseNote.objects.create(case=case, author=actor, organisation=case.owner, text=text)
     audit_record(actor=actor, action="case.note", object_type="case", object_id=case.pk, organisation_id=case.owner_id)
     return note
 
@@ -510,7 +521,8 @@ def identification_decide(
 
     _lock_case(actor, case, Action.IDENTIFY)
     _check_choice("decision", decision, Decision)
-    if not grounds.strip():
+    grounds = _check_text("grounds", grounds, NOTE_MAX_LENGTH)
+    if not grounds:
         raise invalid("grounds", _("State the grounds of the decision."))
     decided_on = decided_on or _today()
     _check_not_future("decided_on", decided_on)
@@ -533,7 +545,7 @@ def identification_decide(
         decided_by=actor,
         decision=decision,
         decided_on=decided_on,
-        grounds=grounds.strip(),
+        grounds=grounds,
         referral=referral,
     )
     Case.objects.filter(pk=case.pk).update(identification_status=decision)

@@ -30,3 +30,31 @@ def year_or_none(value: object) -> int | None:
         return year_param(value)
     except ValidationError:  # a page's filter link ignores what it cannot use
         return None
+
+
+def int_param(
+    value: object,
+    *,
+    field: str,
+    default: int | None = None,
+    required: bool = False,
+    low: int = 0,
+    high: int = 10**6,
+) -> int | None:
+    """Return the whole number in ``value`` from ``low`` to ``high``, or ``default`` when empty.
+
+    Refuse anything else naming ``field``: text, a fraction, a number out of range (a huge one
+    would reach the database or a date computation and answer 500), or nothing when ``required``.
+    """
+    text = "" if value is None else str(value).strip()
+    if text == "":
+        if required:
+            raise invalid(field, _("This field is required."))
+        return default
+    # True is an int to Python, never a count to a person; int() alone would accept "1_000".
+    if isinstance(value, bool) or not text.lstrip("-").isdigit() or not text.isascii():
+        raise invalid(field, _("Enter a whole number."))
+    number = int(text)
+    if not low <= number <= high:
+        raise invalid(field, _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high})
+    return number

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.core.errors import Conflict
+from nrm.core.validation import check_record
 
 
 def save_versioned(obj: models.Model, *, expected_version: int | None, fields: list[str]) -> None:
@@ -18,6 +19,8 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
     """
     if expected_version is None:
         expected_version = obj.version
+    # update() sends no pre_save signal: the shared field checks run here instead.
+    check_record(obj, fields)
     values = {name: getattr(obj, name) for name in fields}
     # update() skips auto_now, so the modification time is set here.
     if any(f.name == "updated_at" for f in obj._meta.concrete_fields) and "updated_at" not in values:

@@ -7,10 +7,11 @@ Decimal...): services store what they return. Empty input is ``None`` or ``""``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,20 @@ def _empty(value: Any) -> bool:
     return value is None or value == ""
 
 
+# Control characters other than tab, line feed and carriage return: NUL is refused by PostgreSQL in
+# text (a 500), and the others are never typed by a person, only smuggled in.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The earliest birth date a living person's record can carry; anything before is a typing error.
+BIRTH_DATE_MIN = dt.date(1900, 1, 1)
+
+
+def check_characters(field: str, value: str) -> str:
+    """Return ``value``; refuse it if it holds a control character (NUL...) other than tab and newlines."""
+    if CONTROL.search(value):
+        raise invalid(field, _("Remove the control characters (such as NUL) from this text."))
+    return value
+
+
 def check_choice(field: str, value: str, choices) -> str:
     """Return ``value`` if it is one of the ``choices`` (a TextChoices class); refuse anything else."""
     if value not in choices.values:
@@ -34,13 +49,28 @@ def check_choice(field: str, value: str, choices) -> str:
 
 
 def check_text(field: str, value: str | None, max_length: int, *, required: bool = False) -> str:
-    """Return ``value`` stripped; refuse it longer than ``max_length``, or empty when ``required``."""
-    value = (value or "").strip()
+    """Return ``value`` stripped; refuse it longer than ``max_length``, empty when ``required``, or
+    holding control characters (see :func:`check_characters`)."""
+    value = check_characters(field, (value or "").strip())
     if required and not value:
         raise invalid(field, _("This field is required."))
     if len(value) > max_length:
         raise invalid(field, _("Use at most %(n)s characters.") % {"n": max_length})
     return value
+
+
+# Free text without a column length (notes, grounds, summaries): long enough for any note a person
+# writes, short enough that a pasted file is refused rather than stored.
+TEXT_MAX_LENGTH = 20000
+
+
+def check_model_text(model: type[Model], name: str, value: str | None, *, required: bool = False) -> str:
+    """Return ``value`` as :func:`check_text` does, against the length of ``model``'s field ``name``.
+
+    A field without a ``max_length`` (a TextField, encrypted or not) gets ``TEXT_MAX_LENGTH``.
+    """
+    max_length = model._meta.get_field(name).max_length or TEXT_MAX_LENGTH
+    return check_text(name, value, max_length, required=required)
 
 
 def check_date(field: str, value: Any, *, required: bool = True) -> dt.date | None:
@@ -52,6 +82,32 @@ def check_date(field: str, value: Any, *, required: bool = True) -> dt.date | No
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise invalid(field, _("Enter a date."))
     return value
+
+
+def check_birth_date(field: str, value: Any, *, required: bool = False) -> dt.date | None:
+    """Return a date of birth (a date or YYYY-MM-DD) from 1900-01-01 to today; None when empty and allowed."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value:
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise invalid(field, _("Enter the date of birth as YYYY-MM-DD.")) from None
+    born = check_date(field, value, required=required)
+    if born is not None and born < BIRTH_DATE_MIN:
+        raise invalid(field, _("Enter a date of birth from 1900-01-01 on."))
+    check_not_future(field, born)
+    return born
+
+
+def check_birth_year(field: str, value: int | None) -> int | None:
+    """Return a year of birth from 1900 to this year; None when empty."""
+    if _empty(value):
+        return None
+    year = check_count(field, value, minimum=BIRTH_DATE_MIN.year)
+    if year > today().year:
+        raise invalid(field, _("The year of birth cannot be in the future."))
+    return year
 
 
 def check_period(
@@ -152,3 +208,52 @@ def check_not_future(field: str, value: dt.date | None) -> None:
     """Refuse a date after today."""
     if value and value > today():
         raise invalid(field, _("The date cannot be in the future."))
+
+
+def check_json_text(field: str, value: Any) -> None:
+    """Refuse control characters in any string (key or value) of a JSON value, naming ``field``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            check_characters(field, item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+# Fields of any model that hold a date or year of birth: their values are checked as such.
+BIRTH_DATE_FIELDS = frozenset({"date_of_birth"})
+BIRTH_YEAR_FIELDS = frozenset({"birth_year"})
+
+
+def check_record(instance: Model, fields: Any = None) -> None:
+    """Refuse a record about to be stored whose values break the field checks, naming the field.
+
+    Every text (encrypted ones too, checked before encryption) is checked for control characters
+    and against the model field's ``max_length``, every JSON value for control characters, dates
+    and years of birth as such. Services check their input first, with their own messages; this
+    runs on every save (``core.apps``) and in ``save_versioned``, so no write path can skip it.
+    """
+    for model_field in instance._meta.concrete_fields:
+        name = model_field.name
+        if fields is not None and name not in fields and model_field.attname not in fields:
+            continue
+        value = getattr(instance, model_field.attname, None)
+        if value is None or hasattr(value, "resolve_expression"):  # F(), Now(): computed by the database
+            continue
+        if isinstance(model_field, JSONField):
+            check_json_text(name, value)
+        elif isinstance(value, str):
+            check_characters(name, value)
+            max_length = model_field.max_length
+            if max_length and len(value) > max_length:
+                raise invalid(name, _("Use at most %(n)s characters.") % {"n": max_length})
+            if name in BIRTH_DATE_FIELDS and value:
+                check_birth_date(name, value)
+        elif name in BIRTH_DATE_FIELDS and isinstance(value, dt.date):
+            check_birth_date(name, value)
+        elif name in BIRTH_YEAR_FIELDS and isinstance(value, int):
+            check_birth_year(name, value)

@@ -22,7 +22,7 @@ from rest_framework.routers import DefaultRouter
 from nrm.accounts.access import WarningAction, warning_organisations
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
-from nrm.core.params import year_param
+from nrm.core.params import int_param, year_param
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.models import Alert, AlertEvent, AlertThreshold, Observation, RiskIndicator, VulnerableGroup
 
@@ -165,15 +165,6 @@ class WarningMatrixRowSerializer(serializers.Serializer):
     persons_concerned = serializers.IntegerField(source="persons")
 
 
-def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
-    text = request.query_params.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit():
-        raise serializers.ValidationError({name: ["Enter a whole number."]})
-    return int(text)
-
-
 class GroupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Vulnerable groups with their risk indicators (reference data)."""
 
@@ -247,9 +238,13 @@ class MatrixViewSet(viewsets.ViewSet):
             as_of = dt.date.fromisoformat(as_of_text) if as_of_text else None
         except ValueError:
             raise serializers.ValidationError({"as_of": ["Enter a date as YYYY-MM-DD."]}) from None
-        window = _int_param(request, "window_days", 90)
-        if not 1 <= window <= services.MAX_WINDOW_DAYS:
-            raise serializers.ValidationError({"window_days": [f"Enter 1 to {services.MAX_WINDOW_DAYS} days."]})
+        window = int_param(
+            request.query_params.get("window_days"),
+            field="window_days",
+            default=90,
+            low=1,
+            high=services.MAX_WINDOW_DAYS,
+        )
         group = request.query_params.get("group", "").strip()
         if group and not VulnerableGroup.objects.filter(code=group).exists():
             raise serializers.ValidationError({"group": ["Unknown vulnerable group."]})

@@ -22,6 +22,7 @@ from nrm.accounts.access import WarningAction, get_or_deny, manages_early_warnin
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import Conflict, invalid
+from nrm.core.validation import TEXT_MAX_LENGTH, check_text
 from nrm.earlywarning import risk
 from nrm.earlywarning.choices import (
     ACTIVE_ALERT_STATES,
@@ -105,7 +106,7 @@ def observation_record(
         likelihood=likelihood,
         impact=impact,
         persons_concerned=persons_concerned,
-        note=(note or "").strip(),
+        note=check_text("note", note, TEXT_MAX_LENGTH),
     )
     audit_record(
         actor=actor,
@@ -419,7 +420,7 @@ def _step(actor: User, alert: Alert, kind: str, status: str, note: str, at, orga
         organisation_id=organisation_id,
         kind=kind,
         score=alert.score,
-        note=(note or "").strip(),
+        note=check_text("note", note, TEXT_MAX_LENGTH),
     )
     audit_record(
         actor=actor,
@@ -462,7 +463,8 @@ def alert_close(*, actor: User, alert: Alert, note: str, at: dt.datetime | None 
             object_id=alert.pk,
             reason="alerts are closed by the Coordinator's office",
         )
-    if not (note or "").strip():
+    note = check_text("note", note, TEXT_MAX_LENGTH)
+    if not note:
         raise invalid("note", _("Say why the alert is closed."))
     if found.status == AlertStatus.CLOSED:
         raise Conflict(_("This alert is already closed."), field="status")
@@ -489,7 +491,8 @@ def alert_reopen(*, actor: User, alert: Alert, note: str, at: dt.datetime | None
             object_id=alert.pk,
             reason="alerts are reopened by the Coordinator's office",
         )
-    if not (note or "").strip():
+    note = check_text("note", note, TEXT_MAX_LENGTH)
+    if not note:
         raise invalid("note", _("Say why the alert is reopened."))
     if found.status != AlertStatus.CLOSED:
         raise Conflict(_("Only a closed alert can be reopened."), field="status")

@@ -30,8 +30,10 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from nrm.audit.services import audit_record
+from nrm.core.validation import CONTROL
 from nrm.exchange import countries
 from nrm.exchange.models import ExternalDataset, ExternalRecord
 from nrm.exchange.tabular import TableError, read_table
@@ -42,6 +44,8 @@ MISSING = frozenset({"", "-99", "-99.0", "NULL", "null", "."})
 BATCH = 5000
 MAX_ERRORS = 200
 CACHE_SIZE = 5000
+# The longest CTDC cell is a list of forms of exploitation, well under this.
+CELL_MAX_LENGTH = 1000
 
 
 def _flags(prefix: str, names: str) -> dict[str, str]:
@@ -177,6 +181,12 @@ class ImportFailed(Exception):
 
 
 def _clean(text: str) -> str:
+    # Every parser starts here, so no cell with a control character or of absurd length is kept:
+    # PostgreSQL refuses NUL even inside JSON, and a cell is a label, never a document.
+    if CONTROL.search(text):
+        raise Invalid(_("the cell holds control characters (such as NUL)"))
+    if len(text) > CELL_MAX_LENGTH:
+        raise Invalid(_("the cell is longer than %(n)s characters") % {"n": CELL_MAX_LENGTH})
     return text.replace("\u00a0", " ").strip()
 
 

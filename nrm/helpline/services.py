@@ -19,6 +19,7 @@ from nrm.cases.choices import AgeBand, Sex
 from nrm.cases.models import IndicatorList, Screening
 from nrm.cases.services import screening_record
 from nrm.core.errors import Conflict, invalid
+from nrm.core.validation import check_model_text
 from nrm.helpline.choices import Channel
 from nrm.helpline.models import Call, Topic
 
@@ -54,7 +55,9 @@ def call_log(
     language = (language or "").strip().lower()
     if language and not (2 <= len(language) <= 3 and language.isalpha()):
         raise invalid("language", _("Use an ISO 639 language code, such as sr or en."))
-    referred_to_other = referred_to_other.strip()
+    referred_to_other = check_model_text(Call, "referred_to_other", referred_to_other)
+    region = check_model_text(Call, "region", region)
+    notes = check_model_text(Call, "notes", notes)
     if referral_made and referred_to is None and not referred_to_other:
         raise invalid("referred_to", _("Say to whom the caller was referred."))
     if not referral_made and (referred_to is not None or referred_to_other):
@@ -66,11 +69,11 @@ def call_log(
         channel=channel,
         topic=topic_obj,
         language=language,
-        region=region.strip(),
+        region=region,
         referral_made=referral_made,
         referred_to=referred_to,
         referred_to_other=referred_to_other,
-        notes=notes.strip(),
+        notes=notes,
     )
     audit_record(
         actor=actor,

@@ -23,10 +23,13 @@ from nrm.cases.choices import Sex
 from nrm.cases.models import Case, ExploitationForm
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import check_birth_year as _check_birth_year
 from nrm.core.validation import check_choice as _check_choice
 from nrm.core.validation import check_country as _check_country
 from nrm.core.validation import check_currency as _check_currency
+from nrm.core.validation import check_model_text
 from nrm.core.validation import check_not_future as _check_not_future
+from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
 from nrm.justice.choices import INSTANCE_STAGE, STAGE_DATE, STAGE_ORDER, Instance, Outcome, Stage, VictimRole
 from nrm.justice.models import (
@@ -131,7 +134,9 @@ def proceeding_open(
     """
     if organisation.pk not in justice_organisations(actor, JusticeAction.EDIT):
         raise invalid("organisation", _("You cannot open proceedings for this organisation."))
-    reference = (reference or "").strip()
+    reference = check_model_text(Proceeding, "reference", reference)
+    court = check_model_text(Proceeding, "court", court)
+    notes = check_model_text(Proceeding, "notes", notes)
     if not reference:
         raise invalid("reference", _("Give the file number of the proceeding."))
     if Proceeding.objects.filter(owner=organisation, reference=reference).exists():
@@ -149,9 +154,9 @@ def proceeding_open(
     proceeding = Proceeding.objects.create(
         owner=organisation,
         reference=reference,
-        court=court.strip(),
+        court=court,
         investigation_on=investigation_on,
-        notes=notes.strip(),
+        notes=notes,
         opened_by=actor,
     )
     proceeding.forms.set(form_objs)
@@ -184,8 +189,9 @@ def proceeding_update(
     unknown = set(changes) - PROCEEDING_UPDATABLE
     if unknown:
         raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    for name in changes:
+        changes[name] = check_model_text(Proceeding, name, changes[name])
     if "reference" in changes:
-        changes["reference"] = (changes["reference"] or "").strip()
         if not changes["reference"]:
             raise invalid("reference", _("Give the file number of the proceeding."))
         taken = Proceeding.objects.filter(owner=proceeding.owner_id, reference=changes["reference"])
@@ -193,7 +199,7 @@ def proceeding_update(
             raise invalid("reference", _("This organisation already has a proceeding with this file number."))
     form_objs = _forms(forms) if forms is not None else None
     for name, value in changes.items():
-        setattr(proceeding, name, value.strip() if isinstance(value, str) else value)
+        setattr(proceeding, name, value)
     save_versioned(proceeding, expected_version=expected_version, fields=sorted(changes))
     if form_objs is not None:
         proceeding.forms.set(form_objs)
@@ -285,12 +291,12 @@ def defendant_add(
 ) -> Defendant:
     """Add a defendant (identity encrypted) with the offences charged, numbered in the proceeding."""
     proceeding = _lock(actor, proceeding)
-    name = (name or "").strip()
+    name = _check_text("name", name, 200)
     if not name:
         raise invalid("name", _("Give the defendant's name."))
+    identity_details = _check_text("identity_details", identity_details, 1000)
     _check_choice("sex", sex, Sex)
-    if birth_year is not None and not (1900 <= birth_year <= _today().year):
-        raise invalid("birth_year", _("Enter a year between 1900 and this year."))
+    birth_year = _check_birth_year("birth_year", birth_year)
     citizenship = _check_country("citizenship", citizenship)
     offence_objs = [_offence(code, "offences") for code in sorted(set(offences))]
     # The proceeding is locked, so two defendants added at once cannot take the same number.
@@ -299,7 +305,7 @@ def defendant_add(
         proceeding=proceeding,
         number=number,
         name=name,
-        identity_details=identity_details.strip(),
+        identity_details=identity_details,
         sex=sex,
         birth_year=birth_year,
         citizenship=citizenship,

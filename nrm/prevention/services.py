@@ -23,6 +23,7 @@ from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.core.errors import invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import (
+    TEXT_MAX_LENGTH,
     check_choice,
     check_count,
     check_decimal,
@@ -140,7 +141,7 @@ def _event_values(actor: User, values: dict[str, Any]) -> dict[str, Any]:
         ),
         "average_score": check_decimal("average_score", values.get("average_score"), Decimal(1), Decimal(5)),
         "share_useful": check_decimal("share_useful", values.get("share_useful"), Decimal(0), Decimal(100)),
-        "evaluation_summary": (values.get("evaluation_summary") or "").strip(),
+        "evaluation_summary": check_text("evaluation_summary", values.get("evaluation_summary"), TEXT_MAX_LENGTH),
     }
     starts_on = values.get("starts_on")
     ends_on = values.get("ends_on") or starts_on  # a one-day event

@@ -23,6 +23,7 @@ from nrm.cases.models import Case, Consent
 from nrm.cases.services import active_consents
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
+from nrm.core.validation import check_model_text
 from nrm.core.workdays import add_working_days
 from nrm.referrals.choices import (
     ACTIVE_STATES,
@@ -150,6 +151,9 @@ def referral_send(
     if sent_on < case.opened_on:
         raise invalid("sent_on", _("The referral cannot be sent before the case was opened."))
 
+    message = check_model_text(Referral, "message", message)
+    legal_ground_note = check_model_text(Referral, "legal_ground_note", legal_ground_note)
+
     snapshot = consent_snapshot(case)
     consented = any(c["purpose"] == ConsentPurpose.SHARE and c["organisation"] == to_org.pk for c in snapshot)
     if consented:
@@ -182,7 +186,7 @@ def referral_send(
         consent_snapshot=snapshot,
         without_consent=not consented,
         legal_ground=legal_ground,
-        legal_ground_note=legal_ground_note.strip(),
+        legal_ground_note=legal_ground_note,
         shares_identity=shares_identity,
     )
     audit_record(
@@ -227,7 +231,8 @@ def referral_transition(
             % {"old": ReferralStatus(referral.status).label, "new": ReferralStatus(to_status).label},
             field="status",
         )
-    if to_status == ReferralStatus.DECLINED and not reason.strip():
+    reason = check_model_text(Referral, "decline_reason", reason)
+    if to_status == ReferralStatus.DECLINED and not reason:
         raise invalid("decline_reason", _("Give the reason for declining."))
     old = referral.status
     referral.status = to_status
@@ -238,7 +243,7 @@ def referral_transition(
         referral.responded_on = on or timezone.localdate()
         fields.append("responded_on")
     if to_status == ReferralStatus.DECLINED:
-        referral.decline_reason = reason.strip()
+        referral.decline_reason = reason
         fields.append("decline_reason")
     save_versioned(referral, expected_version=expected_version, fields=fields)
     audit_record(
@@ -354,7 +359,7 @@ def legal_ground_review(
         raise Conflict(_("This referral's ground has already been reviewed."), field="ground_review")
     if outcome not in GroundReview.values:
         raise invalid("ground_review", _("“%(value)s” is not a valid choice.") % {"value": outcome})
-    note = note.strip()
+    note = check_model_text(Referral, "ground_review_note", note)
     if outcome == GroundReview.NOT_UPHELD and not note:
         raise invalid("ground_review_note", _("Say why the ground was not justified."))
     referral.ground_review = outcome

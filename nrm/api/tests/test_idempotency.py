@@ -70,3 +70,11 @@ def test_a_key_is_the_callers_own(world, police_api, orgs):
     )
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
     assert Case.objects.count() == 2
+
+
+def test_a_key_with_control_characters_is_a_400_naming_the_header(police_api, orgs):
+    body = {"organisation": orgs["pu-bg"].pk, "sex": "F", "forms": ["labour"]}
+    response = police_api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k\x01")
+    assert response.status_code == 400, response.content
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert Case.objects.count() == 0

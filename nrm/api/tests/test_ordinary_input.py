@@ -93,3 +93,20 @@ def test_pages_ignore_or_refuse_an_odd_year_without_a_500(client, world, who):
         for year in ("10000", "abc", "-5"):
             response = client.get(f"{path}?year={year}")
             assert response.status_code in (200, 302, 400, 404), (who, path, year, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"answers": [], "is_child": False, "region": "a\x00b"}, "region"),
+        ({"answers": ["a\x00"], "is_child": False}, "answers[0]"),
+        ({"answers": [], "is_child": False, "unknown": {"deep": "\x00"}}, "unknown.deep"),
+        ({"answers": [], "is_child": False, "ke\x00y": "v"}, "non_field_errors"),
+    ],
+)
+def test_nul_anywhere_in_a_json_body_is_a_400_naming_where(world, body, field):
+    response = api(world["police"]).post("/api/v1/screenings/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith(PROBLEM)
+    assert field in response.json()["errors"], response.json()
+    assert Screening.objects.count() == 0

@@ -330,3 +330,15 @@ def test_a_users_token_stops_when_an_administrator_sets_the_password_to_change(w
     secret = api_token(world["police"])
     User.objects.filter(pk=world["police"].pk).update(must_change_password=True)
     refused(secret, "Change your password")
+
+
+def test_a_user_agent_with_control_characters_still_signs_in(world):
+    """The label comes from a header the person did not type: its control characters are dropped."""
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": "police", "password": PASSWORD},
+        format="json",
+        HTTP_USER_AGENT="curl\x01/8.0\x7f",
+    )
+    assert response.status_code in (200, 201), response.content
+    assert ApiToken.objects.get(user__username="police").label == "curl/8.0"

@@ -105,3 +105,71 @@ def test_retention_years_come_from_settings(settings):
 
     settings.NRM_RETENTION_YEARS = 7
     assert retention_years() == 7
+
+
+# --- Production keys ---------------------------------------------------------------------------
+
+
+def _production_env(tmp_path: Path) -> dict[str, str]:
+    """Every key production needs, so that a test can take exactly one away."""
+    import base64
+    import secrets
+
+    def key() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NRM_") and k != "DATABASE_URL"}
+    return {
+        **env,
+        "NRM_ENV": "production",
+        "NRM_DATA_DIR": str(tmp_path),
+        "NRM_ALLOWED_HOSTS": "nrm.example.org",
+        "NRM_SECRET_KEY": secrets.token_urlsafe(48),
+        "NRM_ENCRYPTION_KEYS": f"k1:{key()}",
+        "NRM_LINKAGE_KEY": key(),
+        "NRM_AUDIT_KEY": key(),
+        "NRM_AUDIT_SIGNING_KEY": key(),
+    }
+
+
+def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import nrm.settings"], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_production_starts_with_every_key(tmp_path):
+    result = _import_settings(_production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert not list(tmp_path.glob("*.key"))  # nothing generated in production
+
+
+@pytest.mark.parametrize(
+    ("missing", "what"),
+    [
+        ("NRM_SECRET_KEY", "a long random string"),
+        ("NRM_ENCRYPTION_KEYS", "id:base64"),
+        ("NRM_LINKAGE_KEY", "base64 of 32 random bytes"),
+        ("NRM_AUDIT_KEY", "base64 of 32 random bytes"),
+        ("NRM_AUDIT_SIGNING_KEY", "base64 of 32 random bytes"),
+        ("NRM_ALLOWED_HOSTS", "host names"),
+    ],
+)
+def test_a_missing_production_key_is_named_with_what_to_set(tmp_path, missing, what):
+    env = _production_env(tmp_path)
+    del env[missing]
+    result = _import_settings(env)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"{missing} must be set when NRM_ENV=production" in last, last
+    assert what in last, last
+    assert "NRM_ENCRYPTION_KEY_LOCAL" not in last
+    assert not list(tmp_path.glob("*.key"))
+
+
+def test_production_does_not_take_the_local_encryption_key(tmp_path):
+    env = _production_env(tmp_path)
+    env["NRM_ENCRYPTION_KEY_LOCAL"] = env.pop("NRM_ENCRYPTION_KEYS").partition(":")[2]
+    result = _import_settings(env)
+    assert result.returncode != 0
+    assert "NRM_ENCRYPTION_KEYS must be set when NRM_ENV=production" in result.stderr.strip().splitlines()[-1]
