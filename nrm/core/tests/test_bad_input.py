@@ -100,7 +100,7 @@ def api_case_post(world, bad):
 def api_case_patch(world, bad):
     case = Case.objects.get(place_of_exploitation="Kept")
     body = {"version": case.version, "place_of_exploitation": bad_value(bad, 120)}
-    return api(world["ngo"]).patch(f"/api/v1/cases/{case.pk}/", body, format="json")
+    return api(world["ngo"]).patch(f"/api/v1/cases/{case.pk}/", body, format="json", HTTP_IF_MATCH="*")
 
 
 def _write_csv(path: Path, row: dict) -> Path:
