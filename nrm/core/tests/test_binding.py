@@ -145,3 +145,17 @@ def test_rotation_turns_every_v1_into_v2_and_the_old_key_can_go(world, orgs, set
     settings.NRM_ENCRYPTION_KEYS = [("k9", b"\x09" * 32)]
     assert all_plaintexts() == plain
     assert not any(isinstance(v, Unreadable) for v in all_plaintexts().values())
+
+
+def test_no_plaintext_identity_in_any_table(world, orgs):
+    case = open_case(world, orgs, "Milica", "Ristić")
+    case.guardian = "Zorana Guardian"
+    case.save()
+    seen = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            seen.extend(repr(row) for row in cursor.fetchall())
+    text = "\n".join(seen)
+    for secret in ("Milica", "Ristić", "Risti\\u0107", "2001-05-06", "Zorana"):
+        assert secret not in text
