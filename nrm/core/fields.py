@@ -44,6 +44,9 @@ class EncryptedAttribute(DeferredAttribute):
 
     def __set__(self, instance, value) -> None:
         # A data descriptor, so that reads come through __get__ even once the value is loaded.
+        old = instance.__dict__.get(self.field.attname)
+        if isinstance(old, Unreadable) and value == old:
+            return  # a form gave the marker back unchanged: keep the stored ciphertext, not the marker's text
         instance.__dict__[self.field.attname] = value
 
 

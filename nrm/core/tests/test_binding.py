@@ -66,6 +66,7 @@ def test_saving_a_row_with_an_unreadable_value_keeps_the_stored_ciphertext(world
     person = Person.objects.get(pk=jovana.person_id)
     person.given_name
     person.contact = "060 123"
+    person.given_name = str(person.given_name)  # as an edit form gives the shown text back
     person.save()
     assert raw("cases_person", "given_name", jovana.person_id) == copied
     assert Person.objects.get(pk=jovana.person_id).contact == "060 123"
@@ -154,7 +155,7 @@ def test_no_plaintext_identity_in_any_table(world, orgs):
     seen = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             seen.extend(repr(row) for row in cursor.fetchall())
     text = "\n".join(seen)
     for secret in ("Milica", "Ristić", "Risti\\u0107", "2001-05-06", "Zorana"):
