@@ -20,7 +20,7 @@ from nrm.cases.choices import (
 )
 from nrm.core.fields import EncryptedTextField
 from nrm.core.i18n import localized, translations_field
-from nrm.core.models import TimeStamped, Versioned
+from nrm.core.models import Bound, TimeStamped, Versioned
 
 
 class IndicatorList(models.Model):
@@ -61,7 +61,7 @@ class ExploitationForm(models.Model):
         return localized(self, "name")
 
 
-class Person(TimeStamped):
+class Person(Bound, TimeStamped):
     """A person in the mechanism. Identity is encrypted; the rest is safe for statistics."""
 
     given_name = EncryptedTextField(blank=True)
@@ -84,7 +84,7 @@ class Person(TimeStamped):
         return f"Person {self.pk}"
 
 
-class Case(TimeStamped, Versioned):
+class Case(Bound, TimeStamped, Versioned):
     """A presumed or identified victim's case, owned by the organisation that opened it."""
 
     reference = models.CharField(max_length=20, unique=True)
@@ -122,7 +122,7 @@ class Case(TimeStamped, Versioned):
         return self.reference
 
 
-class Screening(TimeStamped):
+class Screening(Bound, TimeStamped):
     """A screening against an indicator list; anonymous screenings have no case yet."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="screenings")
@@ -153,7 +153,7 @@ class Screening(TimeStamped):
         return f"Screening {self.pk}"
 
 
-class CaseNote(TimeStamped):
+class CaseNote(Bound, TimeStamped):
     """A note on a case, visible to the owning organisation only."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")

@@ -52,7 +52,10 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
     for case in cases:
         Person.objects.filter(pk=case.person_id).update(linkage_key="", **blank)
         Case.objects.filter(pk=case.pk).update(guardian="", best_interests_note="")
-        CaseNote.objects.filter(case=case).update(text="[erased at the end of retention]")
+        for note in CaseNote.objects.filter(case=case).only("pk", "binding"):
+            # Each note's text is bound to its row, so it is sealed per note (update() cannot encrypt).
+            note.text = "[erased at the end of retention]"
+            note.save(update_fields=["text"])
         Screening.objects.filter(case=case).update(notes="")
         audit_record(
             actor=None,

@@ -1,7 +1,10 @@
 """Field encryption (AES-256-GCM) and the keyed linkage hash.
 
-Ciphertexts are stored as ``v1:<key id>:<base64(nonce | ciphertext+tag)>`` so that keys can be
-rotated: the first configured key encrypts, every configured key decrypts.
+Ciphertexts are stored as ``v2:<key id>:<base64(nonce | ciphertext+tag)>`` so that keys can be
+rotated: the first configured key encrypts, every configured key decrypts. The associated data
+of a v2 ciphertext binds it to one field of one row (:func:`bound_aad`), so a value copied into
+another row or field does not decrypt. ``v1`` ciphertexts, written before that binding with a
+constant associated data, still decrypt until ``nrm rotate_keys`` turns them into v2.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import hashlib
 import hmac
 import os
 import unicodedata
+import uuid
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-PREFIX = "v1"
+PREFIX = "v2"
+LEGACY_PREFIX = "v1"
+LEGACY_AAD = b"nrm"  # the constant associated data of v1 ciphertexts
 
 
 class DecryptionError(Exception):
@@ -30,21 +36,32 @@ def current_key_id() -> str:
     return settings.NRM_ENCRYPTION_KEYS[0][0]
 
 
-def encrypt(plaintext: str, *, aad: bytes = b"nrm") -> str:
-    """Return the AES-GCM ciphertext of ``plaintext`` under the current key."""
+def bound_aad(label: str, field: str, binding: object) -> bytes:
+    """Return the associated data that binds a ciphertext to ``field`` of the row ``binding`` of ``label``."""
+    # One spelling of the UUID whatever the database returned (SQLite: hex, PostgreSQL: uuid).
+    return f"{PREFIX}|{label}|{field}|{uuid.UUID(str(binding))}".encode()
+
+
+def encrypt(plaintext: str, *, aad: bytes) -> str:
+    """Return the v2 AES-GCM ciphertext of ``plaintext`` under the current key, bound to ``aad``."""
     kid, key = settings.NRM_ENCRYPTION_KEYS[0]
     nonce = os.urandom(12)
     blob = nonce + AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
     return f"{PREFIX}:{kid}:{base64.b64encode(blob).decode('ascii')}"
 
 
-def decrypt(token: str, *, aad: bytes = b"nrm") -> str:
-    """Return the plaintext of a value produced by :func:`encrypt`."""
+def decrypt(token: str, *, aad: bytes) -> str:
+    """Return the plaintext of a value produced by :func:`encrypt` with the same ``aad``.
+
+    A v1 value (constant associated data) decrypts whatever ``aad`` is given.
+    """
     try:
         prefix, kid, b64 = token.split(":", 2)
         key = _keys()[kid]
         blob = base64.b64decode(b64)
-        if prefix != PREFIX:
+        if prefix == LEGACY_PREFIX:
+            aad = LEGACY_AAD
+        elif prefix != PREFIX:
             raise ValueError(prefix)
         return AESGCM(key).decrypt(blob[:12], blob[12:], aad).decode("utf-8")
     except Exception as exc:
@@ -53,6 +70,10 @@ def decrypt(token: str, *, aad: bytes = b"nrm") -> str:
 
 def key_id_of(token: str) -> str:
     return token.split(":", 2)[1]
+
+
+def version_of(token: str) -> str:
+    return token.split(":", 1)[0]
 
 
 # Serbian Cyrillic to Latin (Gaj), so the same name typed in either script links.

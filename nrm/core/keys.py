@@ -1,7 +1,8 @@
-"""Encryption key rotation: re-encrypt every stored identity value under the current key."""
+"""Encryption key rotation: re-encrypt every stored identity value under the current key, bound to its row."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.apps import apps
@@ -9,7 +10,9 @@ from django.db import transaction
 
 from nrm.accounts.access import unrestricted
 from nrm.core import crypto
-from nrm.core.fields import EncryptedTextField
+from nrm.core.fields import EncryptedTextField, Sealed
+
+log = logging.getLogger("nrm.security")
 
 
 def encrypted_fields() -> list[tuple[type, list[str]]]:
@@ -22,16 +25,24 @@ def encrypted_fields() -> list[tuple[type, list[str]]]:
     return found
 
 
-def rotate_keys(*, batch: int = 2000, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
-    """Re-encrypt values sealed with an older key under the current one; return rows changed per model.
+def is_current(token: str) -> bool:
+    """Whether a stored ciphertext is already in the bound form under the current key."""
+    return crypto.version_of(token) == crypto.PREFIX and crypto.key_id_of(token) == crypto.current_key_id()
 
-    Values are read raw (no decryption needed to find the old ones), decrypted with the key ring
-    and written back through the field, which encrypts with the current key. Each batch is one
-    transaction, so an interrupted rotation can simply be run again.
+
+def rotate_keys(*, batch: int = 2000, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Re-encrypt every value sealed with an older key or in the unbound v1 form; return rows changed per model.
+
+    Afterwards every readable value is v2 under the current key, so older keys can be removed.
+    The stored ciphertexts are read as they are (``values_list`` does not decrypt), decrypted
+    with the key ring for their row and field, and written back bound to that row. A value that
+    does not decrypt for its row (copied or altered) is left as it is and logged. Each batch is
+    one transaction, so an interrupted rotation can simply be run again.
     """
-    current = crypto.current_key_id()
     changed: dict[str, int] = {}
     for model, names in encrypted_fields():
+        label = model._meta.concrete_model._meta.label
+        fields = [model._meta.get_field(n) for n in names]
         count = 0
         last_pk = 0
         while True:
@@ -39,40 +50,28 @@ def rotate_keys(*, batch: int = 2000, progress: Callable[[str, int], None] | Non
                 unrestricted(model._base_manager.all(), "key rotation")
                 .filter(pk__gt=last_pk)
                 .order_by("pk")
-                .values_list("pk", *names)[:batch]
-                .using("default")
+                .values_list("pk", "binding", *names)[:batch]
             )
-            # values_list goes through from_db_value, which decrypts: read the raw tokens instead.
-            raw = _raw_tokens(model, names, [r[0] for r in rows])
             if not rows:
                 break
             with transaction.atomic():
-                for pk, *values in rows:
-                    stale = {
-                        n: v
-                        for n, v in zip(names, values, strict=True)
-                        if raw[pk].get(n) and crypto.key_id_of(raw[pk][n]) != current
-                    }
-                    if stale:
-                        model._base_manager.filter(pk=pk).update(**stale)
+                for pk, binding, *tokens in rows:
+                    fresh = {}
+                    for field, token in zip(fields, tokens, strict=True):
+                        if not token or is_current(token):
+                            continue
+                        aad = crypto.bound_aad(label, field.name, binding)
+                        try:
+                            plaintext = crypto.decrypt(token, aad=aad)
+                        except crypto.DecryptionError:
+                            log.warning("key rotation: unreadable %s.%s of row %s left as it is", label, field.name, pk)
+                            continue
+                        fresh[field.attname] = Sealed(crypto.encrypt(plaintext, aad=aad))
+                    if fresh:
+                        model._base_manager.filter(pk=pk).update(**fresh)
                         count += 1
             last_pk = rows[-1][0]
             if progress:
-                progress(model._meta.label, count)
-        changed[model._meta.label] = count
+                progress(label, count)
+        changed[label] = count
     return changed
-
-
-def _raw_tokens(model, names: list[str], pks: list) -> dict:
-    """Return {pk: {field: stored ciphertext}} without decrypting."""
-    if not pks:
-        return {}
-    from django.db import connection
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    pk_col = connection.ops.quote_name(model._meta.pk.column)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
-    placeholders = ", ".join(["%s"] * len(pks))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {pk_col}, {columns} FROM {table} WHERE {pk_col} IN ({placeholders})", pks)  # noqa: S608
-        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in cursor.fetchall()}

@@ -9,7 +9,7 @@ from django.db import models
 from nrm.accounts.models import Organisation
 from nrm.core.fields import EncryptedTextField
 from nrm.core.i18n import localized, translations_field
-from nrm.core.models import TimeStamped
+from nrm.core.models import Bound, TimeStamped
 from nrm.earlywarning.choices import AlertStatus, EventKind
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -56,7 +56,7 @@ class RiskIndicator(models.Model):
         return localized(self, "name")
 
 
-class Observation(TimeStamped):
+class Observation(Bound, TimeStamped):
     """What an organisation observed against a risk indicator, in a region, on a day.
 
     ``group`` repeats the indicator's group so that the matrix and statistics group without a join.
@@ -137,7 +137,7 @@ class Alert(models.Model):
         return f"Alert {self.pk}"
 
 
-class AlertEvent(models.Model):
+class AlertEvent(Bound, models.Model):
     """One step in an alert's history: raised, escalated, acknowledged, closed, reopened."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts.models import Organisation
 from nrm.core.fields import EncryptedTextField
 from nrm.core.i18n import localized, translations_field
-from nrm.core.models import TimeStamped
+from nrm.core.models import Bound, TimeStamped
 from nrm.helpline.choices import Channel
 
 
@@ -28,7 +28,7 @@ class Topic(models.Model):
         return localized(self, "name")
 
 
-class Call(TimeStamped):
+class Call(Bound, TimeStamped):
     """One call or message to a helpline, without the caller's identity.
 
     ``screening`` is set when the call was turned into an (anonymous) screening; a call is

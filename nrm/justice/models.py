@@ -10,7 +10,7 @@ from nrm.accounts.models import Organisation
 from nrm.cases.choices import Sex
 from nrm.core.fields import EncryptedTextField
 from nrm.core.i18n import localized, translations_field
-from nrm.core.models import TimeStamped, Versioned
+from nrm.core.models import Bound, TimeStamped, Versioned
 from nrm.justice.choices import Instance, Outcome, Stage, VictimRole
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
@@ -53,7 +53,7 @@ class ProtectionMeasure(models.Model):
         return localized(self, "name")
 
 
-class Proceeding(TimeStamped, Versioned):
+class Proceeding(Bound, TimeStamped, Versioned):
     """A criminal proceeding, owned by the police or prosecution organisation that opened it.
 
     It may concern several victims' cases (:class:`ProceedingVictim`), and a case may be part of
@@ -101,7 +101,7 @@ class ProceedingShare(TimeStamped):
         return f"{self.proceeding} → {self.organisation}"
 
 
-class Defendant(TimeStamped):
+class Defendant(Bound, TimeStamped):
     """A person suspected, charged or tried. Identity is encrypted; the rest is safe for statistics."""
 
     proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="defendants")

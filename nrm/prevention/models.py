@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts.models import Organisation, OrganisationType
 from nrm.core.fields import EncryptedTextField
 from nrm.core.i18n import localized, translations_field
-from nrm.core.models import TimeStamped, Versioned
+from nrm.core.models import Bound, TimeStamped, Versioned
 from nrm.prevention.choices import (
     AwarenessKind,
     EventKind,
@@ -41,7 +41,7 @@ class Profession(models.Model):
         return localized(self, "name")
 
 
-class Event(TimeStamped, Versioned):
+class Event(Bound, TimeStamped, Versioned):
     """A training, round table, seminar or conference, with its evaluation."""
 
     kind = models.CharField(max_length=20, choices=EventKind.choices)

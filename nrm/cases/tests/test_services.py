@@ -110,8 +110,10 @@ def test_case_open_links_screening_encrypts_identity_and_computes_linkage_key(wo
         raw = cursor.fetchone()
     for stored, (field, plain) in zip(raw, IDENTITY.items(), strict=True):
         assert stored != plain and plain not in stored, field
-        assert stored.startswith("v1:"), field
-        assert crypto.decrypt(stored) == plain
+        assert stored.startswith("v2:"), field
+    person = Person.objects.get(pk=case.person_id)
+    for stored, (field, plain) in zip(raw, IDENTITY.items(), strict=True):
+        assert crypto.decrypt(stored, aad=crypto.bound_aad("cases.Person", field, person.binding)) == plain
     person = Person.objects.get(pk=case.person_id)
     assert person.given_name == IDENTITY["given_name"]
     assert person.linkage_key == crypto.linkage_key(
@@ -521,7 +523,7 @@ def test_note_is_encrypted_and_owner_only(world, caseworker):
     assert note.text == "Met at the shelter."
     with connection.cursor() as cursor:
         cursor.execute("SELECT text FROM cases_casenote WHERE id = %s", [note.pk])
-        assert cursor.fetchone()[0].startswith("v1:")
+        assert cursor.fetchone()[0].startswith("v2:")
     with pytest.raises(NotFound):
         services.note_add(actor=fresh(world["ngo2"]), case=case, text="Outsider")
     with pytest.raises(ValidationError) as exc:

@@ -28,25 +28,28 @@ def test_home_requires_login(client, db):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+AAD = b"v2|test.Model|field|row"
+
+
 def test_encrypt_round_trip_and_nonce():
-    a, b = crypto.encrypt("Jelena"), crypto.encrypt("Jelena")
+    a, b = crypto.encrypt("Jelena", aad=AAD), crypto.encrypt("Jelena", aad=AAD)
     assert a != b and "Jelena" not in a
-    assert crypto.decrypt(a) == "Jelena"
+    assert crypto.decrypt(a, aad=AAD) == "Jelena"
 
 
 def test_tampered_ciphertext_fails():
-    token = crypto.encrypt("Jelena")
+    token = crypto.encrypt("Jelena", aad=AAD)
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     with pytest.raises(crypto.DecryptionError):
-        crypto.decrypt(tampered)
+        crypto.decrypt(tampered, aad=AAD)
 
 
 def test_old_key_still_decrypts_after_rotation(settings):
-    old = crypto.encrypt("Marko")
+    old = crypto.encrypt("Marko", aad=AAD)
     settings.NRM_ENCRYPTION_KEYS = [("k2", b"\x01" * 32), *settings.NRM_ENCRYPTION_KEYS]
-    new = crypto.encrypt("Marko")
+    new = crypto.encrypt("Marko", aad=AAD)
     assert crypto.key_id_of(new) == "k2" and crypto.key_id_of(old) != "k2"
-    assert crypto.decrypt(old) == crypto.decrypt(new) == "Marko"
+    assert crypto.decrypt(old, aad=AAD) == crypto.decrypt(new, aad=AAD) == "Marko"
 
 
 def test_linkage_key_same_in_cyrillic_and_latin():
