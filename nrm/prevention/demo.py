@@ -1,7 +1,11 @@
 """Synthetic prevention records for the demo: trainings, round tables, awareness actions and KAP
 surveys from 2017, every one invented, made through the services by the demo users so that the
-rules hold and the audit trail is there. Some are linked to the IRC programme and to the Action
-Plan's training tasks; the IRC programme's prevention indicators are fed from them.
+rules hold and the audit trail is there. Some are linked to a synthetic programme, "Prevention and
+training (demo)", whose indicators are fed from them, and to the Action Plan's training tasks.
+
+The seeds' programmes (the IRC's among them) are reference data: their figures are the published
+ones (668 professionals trained, 9 round tables...) and no invented event may count toward them,
+nor reach the IATI file that republishes them.
 
 Deterministic for a given seed and end date; a second run creates nothing.
 """
@@ -18,7 +22,17 @@ from nrm.prevention import services
 from nrm.prevention.models import AwarenessAction, Event, IndicatorFeed, KapSurvey
 from nrm.prevention.reference import load_prevention_reference
 
-IRC = "rs-irc-anti-trafficking"
+DEMO_PROGRAMME = "demo-prevention-training"
+# The indicators the demo programme's feeds fill, with the seed IRC programme's names as a model.
+DEMO_INDICATORS = [
+    ("professionals-trained", "Professionals trained in identification and referral", "professionals"),
+    ("roundtables", "Roundtables held", "roundtables"),
+    ("roundtable-participants", "Participants in the roundtables", "participants"),
+    ("kap-surveys", "Knowledge, Attitudes, and Practices surveys conducted", "surveys"),
+    ("kap-participants", "Participants in the Knowledge, Attitudes, and Practices surveys", "participants"),
+    ("leaflets", "Leaflets on victims' rights delivered", "leaflets"),
+    ("info-cards", "Info cards disseminated to key institutions", "cards"),
+]
 PLAN = "rs-action-plan-2017-2018"
 # Demo user -> (the professions their events train, weights), and the kinds of event they hold.
 ORGANISERS = {
@@ -130,13 +144,11 @@ def demo_prevention(seed: int = 2017, *, start_year: int = 2017, end_date: dt.da
     users = _users()
     if users is None:
         return "prevention records: none (create the demo users first)"
-    from nrm.programmes.models import Programme
-
     rng = random.Random(seed * 13 + 7)
     end_date = end_date or timezone.localdate()
     last = end_date - dt.timedelta(days=1)
     orgs = {name: _organisation(user) for name, user in users.items()}
-    irc = Programme.objects.filter(code=IRC).first()
+    demo_programme = _demo_programme(users["coordinator"])
     tasks = _tasks()
     regions = sorted(set(Organisation.objects.exclude(region="").values_list("region", flat=True)))
     events = 0
@@ -157,7 +169,9 @@ def demo_prevention(seed: int = 2017, *, start_year: int = 2017, end_date: dt.da
                     "2.1.7" if "prosecutor" in professions and rng.random() < 0.3 else rng.choice(["2.1.2", "3.2.3"])
                 )
             programme = (
-                irc if irc and year >= 2018 and who in ("ngo", "ngo2", "coordinator") and rng.random() < 0.6 else None
+                demo_programme
+                if demo_programme and year >= 2018 and who in ("ngo", "ngo2", "coordinator") and rng.random() < 0.6
+                else None
             )
             rows = _attendance(rng, professions, kind)
             total = sum(r["count"] for r in rows)
@@ -190,16 +204,16 @@ def demo_prevention(seed: int = 2017, *, start_year: int = 2017, end_date: dt.da
                 else "",
             )
             events += 1
-    actions = _awareness(rng, users, orgs, irc, tasks, start_year, end_date.year, last)
-    surveys = _surveys(users, orgs, irc, last)
-    feeds = _feeds(users["coordinator"], irc, last)
+    actions = _awareness(rng, users, orgs, demo_programme, tasks, start_year, end_date.year, last)
+    surveys = _surveys(users, orgs, demo_programme, last)
+    feeds = _feeds(users["coordinator"], demo_programme, last)
     return (
         f"prevention records: {events} events, {actions} awareness actions, {surveys} KAP surveys, "
         f"{feeds} indicator feeds"
     )
 
 
-def _awareness(rng, users, orgs, irc, tasks, start_year: int, end_year: int, last: dt.date) -> int:
+def _awareness(rng, users, orgs, demo_programme, tasks, start_year: int, end_year: int, last: dt.date) -> int:
     done = 0
     for year in range(start_year, end_year + 1):
         for _ in range(3):
@@ -232,7 +246,9 @@ def _awareness(rng, users, orgs, irc, tasks, start_year: int, end_year: int, las
                 ends_on=min(day + dt.timedelta(days=rng.choice([0, 14, 30])), last) if day < last else day,
                 audience=audience,
                 location=rng.choice(WHERE),
-                programme=irc if irc and year >= 2018 and who in ("ngo", "ngo2") and rng.random() < 0.5 else None,
+                programme=demo_programme
+                if demo_programme and year >= 2018 and who in ("ngo", "ngo2") and rng.random() < 0.5
+                else None,
                 task=tasks.get("2.1.5") if 2017 <= year <= 2018 else None,
                 materials=materials,
             )
@@ -240,7 +256,7 @@ def _awareness(rng, users, orgs, irc, tasks, start_year: int, end_year: int, las
     return done
 
 
-def _surveys(users, orgs, irc, last: dt.date) -> int:
+def _surveys(users, orgs, demo_programme, last: dt.date) -> int:
     plans = [
         (
             "ngo",
@@ -249,7 +265,7 @@ def _surveys(users, orgs, irc, last: dt.date) -> int:
             dt.date(2021, 4, 15),
             "Refugees and migrants in asylum and reception centres",
             90,
-            irc,
+            demo_programme,
             [
                 ("knowledge", "Can name at least three signs of trafficking", "percent", "31", "58.5", 90),
                 ("knowledge", "Knows the national helpline number", "percent", "12", "47", 90),
@@ -314,16 +330,40 @@ FEEDS = [
 ]
 
 
-def _feeds(coordinator: User, irc, last: dt.date) -> int:
-    """Feed the IRC programme's prevention indicators, and record their values for the last full year."""
-    if irc is None or IndicatorFeed.objects.exists():
+def _demo_programme(coordinator: User):
+    """Return the synthetic programme the demo's prevention records count toward, creating it once."""
+    from nrm.programmes import services as programmes
+    from nrm.programmes.models import Programme
+
+    programme = Programme.objects.filter(code=DEMO_PROGRAMME).first()
+    if programme is not None:
+        return programme
+    programme = programmes.programme_create(
+        actor=coordinator,
+        code=DEMO_PROGRAMME,
+        title="Prevention and training (demo)",
+        period_start=dt.date(2018, 1, 1),
+        period_end=dt.date(2027, 12, 31),
+        description="A synthetic programme for the demonstration; every event and figure is invented.",
+        budget_amount=None,
+        budget_currency="",
+        source="Synthetic demo data",
+    )
+    for code, name, unit in DEMO_INDICATORS:
+        programmes.indicator_add(actor=coordinator, programme=programme, code=code, name=name, unit=unit)
+    return programme
+
+
+def _feeds(coordinator: User, demo_programme, last: dt.date) -> int:
+    """Feed the demo programme's prevention indicators, and record their values for the last full year."""
+    if IndicatorFeed.objects.exists():
         return 0
     from nrm.programmes.models import Indicator
 
     done = 0
     year = last.year - 1
     for code, measure, event_kind, material_kind in FEEDS:
-        indicator = Indicator.objects.filter(programme=irc, code=code).first()
+        indicator = Indicator.objects.filter(programme=demo_programme, code=code).first()
         if indicator is None:
             continue
         feed = services.indicator_feed_define(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from nrm.audit.models import AuditEntry
-from nrm.prevention.demo import demo_prevention
+from nrm.prevention.demo import DEMO_PROGRAMME, demo_prevention
 from nrm.prevention.models import Attendance, AwarenessAction, Event, IndicatorFeed, KapSurvey, Material
-from nrm.programmes.models import IndicatorValue
+from nrm.programmes.models import Indicator, IndicatorValue, Programme
 
 END = dt.date(2026, 11, 25)
 
@@ -28,7 +28,7 @@ def test_demo_creates_records_once(people):
     assert summary.startswith("prevention records: ")
     first = counts()
     assert 100 <= first[0] <= 120 and first[2] >= 25 and first[4] == 2 and first[5] == 7
-    assert Event.objects.filter(programme__code="rs-irc-anti-trafficking").exists()
+    assert Event.objects.filter(programme__code=DEMO_PROGRAMME).exists()
     assert Event.objects.filter(task__number__in=["2.1.2", "2.1.7", "3.2.3"]).exists()
     assert set(Material.objects.values_list("language", flat=True)) == {"sr", "en", "ar", "fa"}
     assert (
@@ -46,3 +46,23 @@ def test_demo_creates_records_once(people):
     )
     assert demo_prevention(seed=5, end_date=END).startswith("prevention records already present")
     assert counts() == first
+
+
+def test_the_seed_programmes_stay_as_published(people):
+    """No invented event, action or survey counts toward a seed programme (the IRC's: 668 trained...)."""
+    irc = Programme.objects.get(code="rs-irc-anti-trafficking")
+    published = sorted(IndicatorValue.objects.filter(indicator__programme=irc).values_list("indicator__code", "value"))
+    assert ("professionals-trained", 668) in published
+
+    demo_prevention(seed=5, end_date=END)
+
+    for model in (Event, AwarenessAction, KapSurvey):
+        assert not model.objects.filter(programme=irc).exists(), model.__name__
+    assert not IndicatorFeed.objects.filter(indicator__programme=irc).exists()
+    after = sorted(IndicatorValue.objects.filter(indicator__programme=irc).values_list("indicator__code", "value"))
+    assert after == published
+    # The demo's own programme is marked as such and carries the feeds instead.
+    demo = Programme.objects.get(code=DEMO_PROGRAMME)
+    assert "(demo)" in demo.title and demo.source == "Synthetic demo data"
+    assert IndicatorFeed.objects.filter(indicator__programme=demo).count() == 7
+    assert Indicator.objects.filter(programme=demo).count() == 7
