@@ -365,8 +365,11 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         result = audit_verify()
         elapsed = time.perf_counter() - t0
-        if not result.ok:
-            self.notes.append(f"audit chain BROKEN: {result.problem}")
+        self.notes.append(
+            f"audit chain verified: {result.checked:,} entries"
+            if result.ok
+            else f"audit chain BROKEN: {result.problem}"
+        )
         self.say("audit: one HMAC per row of the same rows ...")
         t0 = time.perf_counter()
         hashed = hash_rows()
@@ -554,16 +557,24 @@ def htcds(path: Path, rows: int) -> None:
 
 
 def hash_rows() -> int:
-    """The verification baseline: read the audit rows and compute one HMAC-SHA256 per row; return the count."""
+    """The verification baseline: read each audit row as one text and compute its HMAC-SHA256; return the count.
+
+    The database joins the row's columns, so Python does no more per row than one HMAC: the floor
+    of any verification that reads the rows and recomputes one MAC each.
+    """
     key = settings.NRM_AUDIT_KEY
+    names = ["seq", "at", "actor_id", "actor", "organisation_id", "role", "action", "object_type", "object_id"]
+    names += ["outcome", "reason", "detail", "prev_hash", "hash"]
+    if connection.vendor == "postgresql":
+        row_text = f"concat_ws(chr(31), {', '.join(f'{n}::text' for n in names)})"
+    else:
+        row_text = " || char(31) || ".join(f"ifnull({n}, '')" for n in names)
+    digest = hmac.digest
     count = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT seq, at, actor_id, actor, organisation_id, role, action, object_type, object_id, outcome, "
-            "reason, detail, prev_hash, hash FROM audit_auditentry ORDER BY seq"
-        )
+        cursor.execute(f"SELECT {row_text} FROM audit_auditentry ORDER BY seq")  # noqa: S608 - fixed names
         while rows := cursor.fetchmany(20000):
-            for row in rows:
-                hmac.digest(key, "\x1f".join(map(str, row)).encode(), "sha256")
+            for (text,) in rows:
+                digest(key, text.encode(), "sha256")
             count += len(rows)
     return count
