@@ -189,3 +189,11 @@ def test_the_client_address_comes_from_the_trusted_proxy_only():
     assert call("*", "10.0.0.1")[0] == "203.0.113.9"
     assert call("10.0.0.1", "10.0.0.2") == ["10.0.0.2", None, None]
     assert call("", "10.0.0.1") == ["10.0.0.1", None, None]
+
+
+def test_serve_refuses_no_workers():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("serve", workers=0)
