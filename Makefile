@@ -60,7 +60,7 @@ test-browser: $(STAMP) chromium
 	NRM_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m browser
 
 bench: $(STAMP)
-	$(BIN)/nrm bench
+	$(BIN)/nrm bench --screenings 2000 --reads 200
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

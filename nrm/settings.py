@@ -19,6 +19,8 @@ Variables (all optional outside production):
                      are "national" in statistics (default RS)
   NRM_TIME_ZONE      IANA time zone (default Europe/Belgrade)
   NRM_DEBUG          1 to turn on Django's debug pages (never in production)
+  NRM_BENCH          1 in the server `nrm bench` starts: adds its unauthenticated baseline view
+                     (/_bench/read/<id>, one row's id); ignored in production
   NRM_SSL_REDIRECT   0 to leave the redirect to HTTPS to the proxy (production; default 1)
   NRM_TRUSTED_PROXY  address of the TLS-terminating proxy in front of `nrm serve` (one IP, or *):
                      only its X-Forwarded-Proto/-For are believed; from anyone else they are
@@ -255,6 +257,8 @@ NRM_HELPLINE_ORG_TYPES = _codes("NRM_HELPLINE_ORG_TYPES", ("helpline",))
 NRM_COORDINATOR_ORG_TYPES = _codes("NRM_COORDINATOR_ORG_TYPES", ("coordinator",))
 
 DEBUG = _flag("NRM_DEBUG") and not PRODUCTION
+# The baseline view of `nrm bench` answers without authentication, so production never has it.
+NRM_BENCH = _flag("NRM_BENCH") and not PRODUCTION
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NRM_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
     if PRODUCTION:

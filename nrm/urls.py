@@ -1,5 +1,6 @@
 """URL configuration: web pages, accounts, health check and the API."""
 
+from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -25,6 +26,12 @@ urlpatterns = [
     path("administration/", include("nrm.accounts.urls")),
     path("", include("nrm.web.urls")),
 ]
+
+if settings.NRM_BENCH:
+    from nrm.demo.views import bench_read
+
+    # `nrm bench`'s baseline: a bare primary-key read through the same server (nrm.demo.views).
+    urlpatterns.insert(0, path("_bench/read/<int:pk>", bench_read, name="bench_read"))
 
 # Under /api/ even a missing route or a crash answers problem+json, as the API's own errors do.
 handler404 = "nrm.api.errors.page_not_found"

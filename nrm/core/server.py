@@ -1,6 +1,9 @@
-"""How ``nrm serve`` runs the WSGI application: waitress, and which proxy it believes."""
+"""How ``nrm serve`` runs the WSGI application (waitress or gunicorn) and which proxy it believes."""
 
 from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -16,3 +19,75 @@ def server_options(*, threads: int = 8) -> dict:
     if settings.NRM_TRUSTED_PROXY:
         options |= {"trusted_proxy": settings.NRM_TRUSTED_PROXY, "trusted_proxy_headers": set(PROXY_HEADERS)}
     return options
+
+
+def _is_trusted(peer: str, trusted: str) -> bool:
+    if not trusted:
+        return False
+    if trusted == "*":
+        return True
+    try:
+        return ipaddress.ip_address(peer) == ipaddress.ip_address(trusted)
+    except ValueError:
+        return False
+
+
+def trusted_proxy_rule(application: Callable, trusted: str) -> Callable:
+    """Wrap a WSGI application with waitress's rule for gunicorn, which keeps every header.
+
+    From the trusted proxy, the last X-Forwarded-For entry (the client the proxy saw) becomes
+    REMOTE_ADDR; from anyone else both proxy headers are removed, so nothing downstream can
+    believe them. The scheme itself is gunicorn's (``forwarded_allow_ips``, see below).
+    """
+
+    def wrapped(environ: dict, start_response: Callable):
+        if _is_trusted(environ.get("REMOTE_ADDR", ""), trusted):
+            client = environ.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+            if client:
+                environ["REMOTE_ADDR"] = client
+        else:
+            for header in PROXY_HEADERS:
+                environ.pop("HTTP_" + header.upper().replace("-", "_"), None)
+        return application(environ, start_response)
+
+    return wrapped
+
+
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict:
+    """Return gunicorn's settings for ``nrm serve --workers N``: the same proxy rule as waitress."""
+    return {
+        "bind": [f"{host}:{port}"],
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "proc_name": "nrm",
+        # Only the configured proxy may set the scheme, and only through X-Forwarded-Proto
+        # (gunicorn's default also believes two other headers, and 127.0.0.1 without asking).
+        "forwarded_allow_ips": settings.NRM_TRUSTED_PROXY or "",
+        "secure_scheme_headers": {"X-FORWARDED-PROTO": "https"},
+        "forwarder_headers": "",
+        "accesslog": None,
+        "errorlog": "-",
+        "graceful_timeout": 10,
+    }
+
+
+def serve_gunicorn(application: Callable, *, host: str, port: int, workers: int, threads: int) -> None:
+    """Run ``application`` under gunicorn with ``workers`` processes of ``threads`` threads; return on exit."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    options = gunicorn_options(host=host, port=port, workers=workers, threads=threads)
+    app = trusted_proxy_rule(application, settings.NRM_TRUSTED_PROXY)
+    # The workers are forked: none may inherit a database connection opened before.
+    connections.close_all()
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable:
+            return app
+
+    Server().run()

@@ -1,6 +1,6 @@
 """Behind a TLS proxy: ``nrm serve`` believes X-Forwarded-Proto from the configured proxy only.
 
-Each test runs the real server (waitress, with ``nrm serve``'s options) on a free port of
+Each test runs the real server (waitress, or gunicorn below, with ``nrm serve``'s options) on a free port of
 127.0.0.1 and sends one request, with production's HTTPS settings in force. The health check's
 database is out of the tests' reach, so it answers 503: what counts is the redirect and HSTS.
 """
@@ -85,3 +85,115 @@ def test_a_bad_proxy_address_is_refused_at_start():
         timeout=60,
     )
     assert result.returncode != 0 and "NRM_TRUSTED_PROXY must be an IP address" in result.stderr
+
+
+# --- gunicorn: ``nrm serve --workers N`` ------------------------------------------------------
+
+GUNICORN = (
+    "import sys, django; django.setup()\n"
+    "from django.core.handlers.wsgi import WSGIHandler\n"
+    "from nrm.core.server import serve_gunicorn\n"
+    "serve_gunicorn(WSGIHandler(), host='127.0.0.1', port=int(sys.argv[1]), workers=2, threads=2)\n"
+)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """Start gunicorn (two worker processes) as ``nrm serve --workers 2`` does, with production's HTTPS rules."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    started = []
+
+    def start(proxy: str) -> int:
+        port = free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "nrm.core.tests.https_settings",
+            "NRM_DATA_DIR": str(tmp_path),
+            "NRM_TRUSTED_PROXY": proxy,
+        }
+        env.pop("DATABASE_URL", None)
+        process = subprocess.Popen([sys.executable, "-c", GUNICORN, str(port)], env=env)
+        started.append(process)
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}")
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+                return port
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def get(port: int, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/healthz", headers={"Host": "127.0.0.1", **headers})
+    response = conn.getresponse()
+    response.read()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}
+
+
+def test_gunicorn_believes_the_trusted_proxy_only(gunicorn):
+    port = gunicorn("127.0.0.1")
+    status, headers = get(port, {"X-Forwarded-Proto": "https"})
+    assert status == 200 and headers["strict-transport-security"].startswith("max-age=31536000")
+    status, headers = get(port, {"X-Forwarded-Proto": "http"})
+    assert status == 301 and headers["location"].startswith("https://127.0.0.1/")
+    # The headers gunicorn believes by default besides X-Forwarded-Proto are not believed.
+    status, headers = get(port, {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"})
+    assert status == 301 and "strict-transport-security" not in headers
+
+
+@pytest.mark.parametrize("proxy", ["", "10.9.8.7"])
+def test_gunicorn_drops_the_header_from_anyone_else(gunicorn, proxy):
+    """gunicorn's own default trusts 127.0.0.1; NRM's rule (no proxy, or another one) wins."""
+    port = gunicorn(proxy)
+    status, headers = get(port, {"X-Forwarded-Proto": "https"})
+    assert status == 301 and headers["location"].startswith("https://")
+    assert "strict-transport-security" not in headers
+
+
+def test_the_client_address_comes_from_the_trusted_proxy_only():
+    from nrm.core.server import trusted_proxy_rule
+
+    def echo(environ, start_response):
+        return [environ["REMOTE_ADDR"], environ.get("HTTP_X_FORWARDED_FOR"), environ.get("HTTP_X_FORWARDED_PROTO")]
+
+    def call(trusted: str, peer: str) -> list:
+        environ = {
+            "REMOTE_ADDR": peer,
+            "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9",
+            "HTTP_X_FORWARDED_PROTO": "https",
+        }
+        return trusted_proxy_rule(echo, trusted)(environ, None)
+
+    # The proxy appends the client it saw: the last entry; what the client wrote before is not believed.
+    assert call("10.0.0.1", "10.0.0.1")[0] == "203.0.113.9"
+    assert call("*", "10.0.0.1")[0] == "203.0.113.9"
+    assert call("10.0.0.1", "10.0.0.2") == ["10.0.0.2", None, None]
+    assert call("", "10.0.0.1") == ["10.0.0.1", None, None]
+
+
+def test_serve_refuses_no_workers():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("serve", workers=0)

@@ -2,25 +2,59 @@
 
 from __future__ import annotations
 
-import io
-import re
+import json
+import os
+import sqlite3
+import subprocess
+import sys
 
-from django.core.management import call_command
+from django.test import Client
 
-from nrm.audit.models import AuditEntry
 from nrm.demo.bulk import generate_bulk
+from nrm.demo.management.commands.bench import CONNECTIONS, KEYS, WARMUP_PER_CONNECTION
 
 
-def test_bench_reads_cases_through_the_api_and_prints_every_figure(world):
-    generate_bulk(screenings=60, seed=1)
-    before = AuditEntry.objects.filter(action="case.view").count()
-    out = io.StringIO()
+def test_bench_runs_from_a_fresh_data_directory_and_ends_with_every_figure_as_json(tmp_path):
+    """As from a fresh clone: it migrates, loads, generates, starts the real server and measures."""
+    env = {**os.environ, "NRM_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)  # SQLite in the fresh directory, whatever database the suite uses
+    reads = 20
+    scale = ["--screenings", "60", "--reads", str(reads), "--import-rows", "40", "--htcds-rows", "3"]
+    result = subprocess.run(
+        [sys.executable, "-m", "nrm.cli", "bench", *scale, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert set(figures) == {*KEYS, "screenings", "cases", "database"}
+    for key in KEYS:
+        assert figures[key] is None or isinstance(figures[key], int | float), key
+    assert figures["demo_seconds"] is None  # only with --demo
+    assert (figures["screenings"], figures["cases"], figures["database"]) == (60, 12, "sqlite")
+    # Measured, not skipped: the server answered and the baselines ran (duckdb is in the test extra).
+    for key in KEYS:
+        if key != "demo_seconds":
+            assert figures[key] > 0, key
+    assert "audited case read (served)" in result.stdout and "bare pk read, same server" in result.stdout
+    # Every served read was a real, audited read (plus the warm-up ones and the two counted in-process);
+    # the imports were rolled back.
+    with sqlite3.connect(tmp_path / "nrm.sqlite3") as db:
+        views = db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'case.view'").fetchone()[0]
+        imports = db.execute("SELECT count(*) FROM audit_auditentry WHERE action LIKE 'exchange.%'").fetchone()[0]
+        datasets = db.execute("SELECT count(*) FROM exchange_externaldataset").fetchone()[0]
+    assert views == reads + CONNECTIONS * WARMUP_PER_CONNECTION + 2
+    assert (imports, datasets) == (0, 0)
 
-    call_command("bench", reads=6, workers=1, stdout=out)
 
-    text = out.getvalue()
-    assert re.search(r"audited case read \(API, in-process, 1 process\): [\d,]+ requests/s", text)
-    assert "published table (engine: margins + disclosure control)" in text
-    assert re.search(r"audit verify: [\d,]+ entries", text) and "BROKEN" not in text
-    # Every timed read was a real, audited read.
-    assert AuditEntry.objects.filter(action="case.view").count() - before == 6
+def test_the_baseline_view_is_not_served_without_nrm_bench(world):
+    """The bench's unauthenticated primary-key view exists only in the server the bench starts."""
+    generate_bulk(screenings=10, seed=1)
+    from nrm.cases.models import Case
+
+    pk = Case.objects.values_list("pk", flat=True).first()
+    response = Client().get(f"/_bench/read/{pk}")
+    assert response.status_code == 404 and not response["Content-Type"].startswith("application/json")
