@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
+from nrm.core.bulk import insert_many
 from nrm.core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def audit_record(
     return entry
 
 
-def audit_record_many(entries: list[dict], *, batch_size: int = 1000) -> list[AuditEntry]:
+def audit_record_many(entries: list[dict], *, batch_size: int = 500) -> list[AuditEntry]:
     """Append one row per item of ``entries`` (``audit_record``'s keyword arguments), in order.
 
     For bulk writes (imports, generated data): the head is locked once, the MACs chained in
@@ -189,7 +190,7 @@ def audit_record_many(entries: list[dict], *, batch_size: int = 1000) -> list[Au
             entry = _entry(seq, mac, at, roles, fields)
             seq, mac = entry.seq, entry.hash
             rows.append(entry)
-        AuditEntry.objects.bulk_create(rows, batch_size=batch_size)
+        insert_many(rows, batch_size=batch_size)
         AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
     return rows
 

@@ -437,6 +437,7 @@ def test_bulk_import_encrypts_bound_identity_and_audits_every_case(world, tmp_pa
     assert seen == [(2, 5), (4, 5), (5, 5)]
     cases = sorted(result.cases, key=lambda c: c.pk)
     assert [c.reference for c in cases] == [f"2024-{c.pk:06d}" for c in cases]
+    assert [Case.objects.get(pk=c.pk).reference for c in cases] == [c.reference for c in cases]
     person = Person.objects.get(cases=cases[1])
     assert (person.given_name, person.family_name, person.date_of_birth) == ("Ana1", "Ilić", "1990-01-01")
     with connection.cursor() as cursor:
