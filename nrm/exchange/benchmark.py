@@ -71,8 +71,73 @@ def measure_ctdc(rows: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = write_ctdc_file(Path(tmp) / "ctdc-bench.csv", rows)
         baseline = csv_executemany_rows_per_s(path)
-        result = ctdc.ctdc_import(path=path, name="bench-ctdc", actor="nrm bench")
         with transaction.atomic():
-            result.dataset.records.all().delete()
-            result.dataset.delete()
+            result = ctdc.ctdc_import(path=path, name="bench-ctdc", actor="nrm bench")
+            transaction.set_rollback(True)  # a measurement, not data
     return {"import_rows_per_s": result.rows_per_second, "import_baseline_rows_per_s": baseline}
+
+
+def write_htcds_file(path: Path, rows: int, seed: int = 1) -> Path:
+    """Write a synthetic HTCDS v2.0 CSV file of ``rows`` invented cases."""
+    rng = random.Random(seed)
+    header = [
+        "prs_FirstName",
+        "prs_SecondName",
+        "prs_Birthdate",
+        "prs_Gender",
+        "prs_Citizenship",
+        "vic_TypeOfExploitation",
+        "vic_TraffickingStatus",
+        "con_Consent",
+        "cco_CaseComment",
+        "cas_Status",
+        "cas_IncomingReferralDate",
+        "hte_Type",
+        "hte_Country",
+        "hte_City",
+    ]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for i in range(rows):
+            writer.writerow(
+                [
+                    f"Ana{i}",
+                    rng.choice(["Ilić", "Petrović", "Hodžić"]),
+                    f"19{rng.randint(60, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                    rng.choice(["Feminine", "Masculine"]),
+                    rng.choice(["RS", "UA", "AF"]),
+                    rng.choice(["ForcedLabour", "SexualExploitation", "ForcedBegging"]),
+                    rng.choice(["ActualVictimOfTrafficking", "PossibleVictimOfTrafficking", "NotAVictimOfTrafficking"]),
+                    rng.choice(["TRUE", "FALSE"]),
+                    rng.choice(["", "Met at the shelter."]),
+                    rng.choice(["Active", "Active", "Closed"]),
+                    "2024-04-02",
+                    "Exploitation",
+                    "RS",
+                    "Beograd",
+                ]
+            )
+    return path
+
+
+def measure_htcds(rows: int) -> dict[str, float]:
+    """Return HTCDS import rows/s (as the Centre's staff) and the baseline's; the cases are rolled back."""
+    from nrm.accounts.models import Organisation
+    from nrm.demo.generator import _staff
+    from nrm.exchange import htcds
+
+    centre = Organisation.objects.filter(type__is_identification_authority=True).order_by("pk").first()
+    if centre is None:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_htcds_file(Path(tmp) / "htcds-bench.csv", rows)
+        baseline = csv_executemany_rows_per_s(path)
+        with transaction.atomic():
+            actor = _staff(centre)
+            started = time.perf_counter()
+            result = htcds.htcds_import(actor=actor, path=path, organisation=centre)
+            elapsed = time.perf_counter() - started
+            # A measurement, not data: nothing of it stays.
+            transaction.set_rollback(True)
+    return {"htcds_import_rows_per_s": len(result.cases) / elapsed, "htcds_baseline_rows_per_s": baseline}

@@ -16,11 +16,13 @@ def test_bench_reads_cases_through_the_api_and_prints_every_figure(world):
     before = AuditEntry.objects.filter(action="case.view").count()
     out = io.StringIO()
 
-    call_command("bench", reads=6, workers=1, stdout=out)
+    call_command("bench", reads=6, workers=1, import_rows=50, stdout=out)
 
     text = out.getvalue()
     assert re.search(r"audited case read \(API, in-process, 1 process\): [\d,]+ requests/s", text)
     assert "published table (engine: margins + disclosure control)" in text
     assert re.search(r"audit verify: [\d,]+ entries", text) and "BROKEN" not in text
+    assert re.search(r"CTDC import \(50 synthetic rows\): [\d,]+ rows/s \(csv \+ executemany", text)
+    assert re.search(r"HTCDS import \(5 synthetic cases, rolled back\): [\d,]+ rows/s \(csv \+ executemany", text)
     # Every timed read was a real, audited read.
     assert AuditEntry.objects.filter(action="case.view").count() - before == 6

@@ -56,10 +56,13 @@ class Command(BaseCommand):
             help="processes reading at once in the second run, as a server runs one worker per core",
         )
         parser.add_argument(
+            "--import-rows", type=int, default=20000, help="rows of the synthetic CTDC file (HTCDS: a tenth)"
+        )
+        parser.add_argument(
             "--screenings", type=int, default=0, help="first top the data up to this many screenings (bulk generator)"
         )
 
-    def handle(self, *args, reads: int, screenings: int, workers: int, **options):
+    def handle(self, *args, reads: int, screenings: int, workers: int, import_rows: int, **options):
         have = Screening.objects.count()
         if screenings > have:
             self.stdout.write(f"generating {screenings - have:,} screenings ...")
@@ -70,6 +73,7 @@ class Command(BaseCommand):
         self._reads(reads, max(1, workers))
         self._table()
         self._verify()
+        self._imports(import_rows)
 
     def _reads(self, reads: int, workers: int) -> None:
         user = ensure_staff_user()
@@ -130,6 +134,24 @@ class Command(BaseCommand):
             f"published table (engine: margins + disclosure control), same dimensions: {min(runs):.0f} ms best of 3 "
             f"({len(table.cells) + len(table.totals)} cells and margins, {hidden} suppressed)"
         )
+
+    def _imports(self, rows: int) -> None:
+        from nrm.exchange.benchmark import measure_ctdc, measure_htcds
+
+        if rows <= 0:
+            return
+        ctdc = measure_ctdc(rows)
+        self.stdout.write(
+            f"CTDC import ({rows:,} synthetic rows): {ctdc['import_rows_per_s']:,.0f} rows/s "
+            f"(csv + executemany of the same file: {ctdc['import_baseline_rows_per_s']:,.0f} rows/s)"
+        )
+        htcds = measure_htcds(max(1, rows // 10))
+        if htcds:
+            self.stdout.write(
+                f"HTCDS import ({max(1, rows // 10):,} synthetic cases, rolled back): "
+                f"{htcds['htcds_import_rows_per_s']:,.0f} rows/s "
+                f"(csv + executemany of the same file: {htcds['htcds_baseline_rows_per_s']:,.0f} rows/s)"
+            )
 
     def _verify(self) -> None:
         t0 = time.perf_counter()
