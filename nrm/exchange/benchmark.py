@@ -34,16 +34,26 @@ def write_ctdc_file(path: Path, rows: int, seed: int = 1) -> Path:
     """Write a synthetic CTDC v7-shaped CSV file of ``rows`` rows."""
     rng = random.Random(seed)
     kinds = [ctdc.COLUMNS[c] for c in _CTDC_COLUMNS]
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(_CTDC_COLUMNS)
-        for _ in range(rows):
-            writer.writerow(
-                [
-                    rng.choice(_GENDERS) if name == "gender" else rng.choice(_VALUES[kind])
-                    for name, kind in zip(_CTDC_COLUMNS, kinds, strict=True)
-                ]
-            )
+    lines = (
+        [
+            rng.choice(_GENDERS) if name == "gender" else rng.choice(_VALUES[kind])
+            for name, kind in zip(_CTDC_COLUMNS, kinds, strict=True)
+        ]
+        for _ in range(rows)
+    )
+    return _write(path, _CTDC_COLUMNS, lines)
+
+
+def _write(path: Path, header: list[str], rows) -> Path:
+    """Write a plain CSV file: no cell here holds a comma, a quote or a line break.
+
+    Not an export (core.spreadsheet writes those): a synthetic file read back at once, written
+    as publishers write theirs, so the reader meets "-99" and not its escaped form.
+    """
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(",".join(header) + "\n")
+        for row in rows:
+            fh.write(",".join(row) + "\n")
     return path
 
 
@@ -96,29 +106,29 @@ def write_htcds_file(path: Path, rows: int, seed: int = 1) -> Path:
         "hte_Country",
         "hte_City",
     ]
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for i in range(rows):
-            writer.writerow(
-                [
-                    f"Ana{i}",
-                    rng.choice(["Ilić", "Petrović", "Hodžić"]),
-                    f"19{rng.randint(60, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-                    rng.choice(["Feminine", "Masculine"]),
-                    rng.choice(["RS", "UA", "AF"]),
-                    rng.choice(["ForcedLabour", "SexualExploitation", "ForcedBegging"]),
-                    rng.choice(["ActualVictimOfTrafficking", "PossibleVictimOfTrafficking", "NotAVictimOfTrafficking"]),
-                    rng.choice(["TRUE", "FALSE"]),
-                    rng.choice(["", "Met at the shelter."]),
-                    rng.choice(["Active", "Active", "Closed"]),
-                    "2024-04-02",
-                    "Exploitation",
-                    "RS",
-                    "Beograd",
-                ]
-            )
-    return path
+    return _write(
+        path,
+        header,
+        (
+            [
+                f"Ana{i}",
+                rng.choice(["Ilić", "Petrović", "Hodžić"]),
+                f"19{rng.randint(60, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                rng.choice(["Feminine", "Masculine"]),
+                rng.choice(["RS", "UA", "AF"]),
+                rng.choice(["ForcedLabour", "SexualExploitation", "ForcedBegging"]),
+                rng.choice(["ActualVictimOfTrafficking", "PossibleVictimOfTrafficking", "NotAVictimOfTrafficking"]),
+                rng.choice(["TRUE", "FALSE"]),
+                rng.choice(["", "Met at the shelter."]),
+                rng.choice(["Active", "Active", "Closed"]),
+                "2024-04-02",
+                "Exploitation",
+                "RS",
+                "Beograd",
+            ]
+            for i in range(rows)
+        ),
+    )
 
 
 def measure_htcds(rows: int) -> dict[str, float]:
