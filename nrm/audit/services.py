@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
+from nrm.core.bulk import insert_many
 from nrm.core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -70,6 +71,68 @@ def _at_text(at) -> str:
     return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
 
 
+def _entry(head_seq: int, head_hash: str, at, roles: dict, fields: dict) -> AuditEntry:
+    """Return the unsaved entry that follows (``head_seq``, ``head_hash``) in the chain, its MAC computed."""
+    actor = fields.get("actor")
+    organisation_id = fields.get("organisation_id")
+    outcome = fields.get("outcome", AuditEntry.Outcome.ALLOWED)
+    seq = head_seq + 1
+    actor_id = getattr(actor, "pk", None)
+    actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
+    if actor is not None and not getattr(actor, "is_authenticated", True):
+        actor_id, actor_name = None, "anonymous"
+    # Roles are looked up once per (actor, organisation) when many entries are appended at once.
+    role_key = (actor_id, organisation_id)
+    if role_key not in roles:
+        roles[role_key] = _role_of(actor, organisation_id)
+    role = roles[role_key]
+    detail = fields.get("detail") or {}
+    # No separator in any field (see SEP).
+    action, object_type = fields["action"].replace(SEP, ""), fields["object_type"].replace(SEP, "")
+    actor_name = actor_name.replace(SEP, "")
+    object_id = str(fields.get("object_id", "")).replace(SEP, "")[:64]
+    reason = fields.get("reason", "").replace(SEP, "")[:200]
+    mac = _mac(
+        head_hash,
+        [
+            seq,
+            _at_text(at),
+            actor_id,
+            actor_name,
+            organisation_id,
+            role,
+            action,
+            object_type,
+            object_id,
+            outcome,
+            reason,
+            detail,
+        ],
+    )
+    return AuditEntry(
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        actor=actor_name,
+        organisation_id=organisation_id,
+        role=role,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        outcome=outcome,
+        reason=reason,
+        detail=detail,
+        prev_hash=head_hash,
+        hash=mac,
+    )
+
+
+def _now_ms():
+    # Millisecond precision: the JSON of backups keeps milliseconds, so a restored chain still verifies.
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def audit_record(
     *,
     actor,
@@ -89,54 +152,47 @@ def audit_record(
     # No savepoint of its own: if the append fails, the caller's whole transaction must fail too.
     with transaction.atomic(savepoint=False):
         head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq = head.seq + 1
-        now = timezone.now()
-        # Millisecond precision: the JSON of backups keeps milliseconds, so a restored chain still verifies.
-        at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        actor_id = getattr(actor, "pk", None)
-        actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
-        if actor is not None and not getattr(actor, "is_authenticated", True):
-            actor_id, actor_name = None, "anonymous"
-        role = _role_of(actor, organisation_id)
-        detail = detail or {}
-        # No separator in any field (see SEP).
-        actor_name, action, object_type = (v.replace(SEP, "") for v in (actor_name, action, object_type))
-        object_id, reason = str(object_id).replace(SEP, "")[:64], reason.replace(SEP, "")[:200]
-        mac = _mac(
+        entry = _entry(
+            head.seq,
             head.hash,
-            [
-                seq,
-                _at_text(at),
-                actor_id,
-                actor_name,
-                organisation_id,
-                role,
-                action,
-                object_type,
-                object_id,
-                outcome,
-                reason,
-                detail,
-            ],
+            _now_ms(),
+            {},
+            {
+                "actor": actor,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "organisation_id": organisation_id,
+                "outcome": outcome,
+                "reason": reason,
+                "detail": detail,
+            },
         )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor=actor_name,
-            organisation_id=organisation_id,
-            role=role,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-            reason=reason,
-            detail=detail,
-            prev_hash=head.hash,
-            hash=mac,
-        )
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+def audit_record_many(entries: list[dict], *, batch_size: int = 500) -> list[AuditEntry]:
+    """Append one row per item of ``entries`` (``audit_record``'s keyword arguments), in order.
+
+    For bulk writes (imports, generated data): the head is locked once, the MACs chained in
+    Python and the rows inserted a batch per statement, inside the caller's transaction, so
+    each record still has its own row and the chain verifies as if appended one by one.
+    """
+    if not entries:
+        return []
+    with transaction.atomic(savepoint=False):
+        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        seq, mac, at, roles = head.seq, head.hash, _now_ms(), {}
+        rows = []
+        for fields in entries:
+            entry = _entry(seq, mac, at, roles, fields)
+            seq, mac = entry.seq, entry.hash
+            rows.append(entry)
+        insert_many(rows, batch_size=batch_size)
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
+    return rows
 
 
 # How many atomic_audited calls are running in this thread or task: only the outermost writes.

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case as Choice
+from django.db.models import CharField, F, Value, When
+from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +27,7 @@ from nrm.accounts.access import (
     receiver_organisations,
 )
 from nrm.accounts.models import Organisation, User
-from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.audit.services import atomic_audited, audit_record, audit_record_many, denied
 from nrm.cases.choices import (
     AgeBand,
     CaseStatus,
@@ -47,6 +52,7 @@ from nrm.cases.models import (
 )
 from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
 from nrm.core import crypto
+from nrm.core.bulk import insert_many
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import TEXT_MAX_LENGTH as NOTE_MAX_LENGTH
@@ -208,11 +214,8 @@ def _linkage(fields: dict, sex: str) -> str:
     )
 
 
-@atomic_audited
-def case_open(
+def _prepare_case(
     *,
-    actor: User,
-    organisation: Organisation,
     identity: dict | None = None,
     sex: str = Sex.UNKNOWN,
     birth_year: int | None = None,
@@ -221,16 +224,19 @@ def case_open(
     migration_status: str = MigrationStatus.UNKNOWN,
     is_child: bool = False,
     forms: Iterable[str] = (),
-    screening: Screening | None = None,
     opened_on: dt.date | None = None,
     country_of_exploitation: str = "",
     place_of_exploitation: str = "",
     region: str = "",
     guardian: str = "",
     best_interests_note: str = "",
-) -> Case:
-    """Open a case for a person, owned by ``organisation``; link the screening if there is one."""
-    _require_member(actor, organisation, Action.SCREEN)
+    known_forms: dict[str, ExploitationForm] | None = None,
+) -> tuple[dict, dict, list[ExploitationForm]]:
+    """Check a case to open; return the person's fields, the case's fields and its forms, writing nothing.
+
+    Shared by :func:`case_open` and :func:`cases_open_bulk`, so both refuse the same input with
+    the same messages. ``known_forms`` (code -> form) saves a query per case in bulk.
+    """
     _check_choice("sex", sex, Sex)
     _check_choice("migration_status", migration_status, MigrationStatus)
     citizenship = _check_country("citizenship", citizenship)
@@ -256,39 +262,87 @@ def case_open(
     elif age and age[0] >= 18:
         is_child = False
     forms = list(forms)
-    form_objs = list(ExploitationForm.objects.filter(code__in=forms))
-    missing = set(forms) - {f.code for f in form_objs}
+    if known_forms is None:
+        known_forms = {f.code: f for f in ExploitationForm.objects.filter(code__in=forms)}
+    form_objs = [known_forms[code] for code in dict.fromkeys(forms) if code in known_forms]
+    missing = set(forms) - set(known_forms)
     if missing:
         raise invalid("forms", _("Unknown form of exploitation: %(codes)s") % {"codes": ", ".join(sorted(missing))})
-    if screening is not None:
-        if screening.organisation_id != organisation.pk:
-            raise invalid("screening", _("The screening belongs to another organisation."))
-        if screening.case_id:
-            raise invalid("screening", _("The screening is already linked to a case."))
-    person = Person.objects.create(
+    person = {
         **fields,
-        linkage_key=_linkage(fields, sex),
+        "linkage_key": _linkage(fields, sex),
+        "sex": sex,
+        "birth_year": birth_year,
+        "age_band": age_band,
+        "citizenship": citizenship,
+        "migration_status": migration_status,
+    }
+    case = {
+        "opened_on": opened_on,
+        "is_child": is_child,
+        "guardian": guardian,
+        "best_interests_note": best_interests_note,
+        "country_of_exploitation": country_of_exploitation,
+        "place_of_exploitation": place_of_exploitation,
+        "region": region,
+        "identification_status": Decision.PENDING,
+    }
+    return person, case, form_objs
+
+
+@atomic_audited
+def case_open(
+    *,
+    actor: User,
+    organisation: Organisation,
+    identity: dict | None = None,
+    sex: str = Sex.UNKNOWN,
+    birth_year: int | None = None,
+    age_band: str | None = None,
+    citizenship: str = "",
+    migration_status: str = MigrationStatus.UNKNOWN,
+    is_child: bool = False,
+    forms: Iterable[str] = (),
+    screening: Screening | None = None,
+    opened_on: dt.date | None = None,
+    country_of_exploitation: str = "",
+    place_of_exploitation: str = "",
+    region: str = "",
+    guardian: str = "",
+    best_interests_note: str = "",
+) -> Case:
+    """Open a case for a person, owned by ``organisation``; link the screening if there is one."""
+    _require_member(actor, organisation, Action.SCREEN)
+    person_fields, case_fields, form_objs = _prepare_case(
+        identity=identity,
         sex=sex,
         birth_year=birth_year,
         age_band=age_band,
         citizenship=citizenship,
         migration_status=migration_status,
+        is_child=is_child,
+        forms=forms,
+        opened_on=opened_on,
+        country_of_exploitation=country_of_exploitation,
+        place_of_exploitation=place_of_exploitation,
+        region=region,
+        guardian=guardian,
+        best_interests_note=best_interests_note,
     )
+    if screening is not None:
+        if screening.organisation_id != organisation.pk:
+            raise invalid("screening", _("The screening belongs to another organisation."))
+        if screening.case_id:
+            raise invalid("screening", _("The screening is already linked to a case."))
+    person = Person.objects.create(**person_fields)
     case = Case.objects.create(
         reference=f"t{secrets.token_hex(9)}",  # replaced by the numbered reference below
         owner=organisation,
         person=person,
         opened_by=actor,
-        opened_on=opened_on,
-        is_child=is_child,
-        guardian=guardian,
-        best_interests_note=best_interests_note,
-        country_of_exploitation=country_of_exploitation,
-        place_of_exploitation=place_of_exploitation,
-        region=region,
-        identification_status=Decision.PENDING,
+        **case_fields,
     )
-    case.reference = f"{opened_on.year}-{case.pk:06d}"
+    case.reference = _reference(case)
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
     case.forms.set(form_objs)
     if screening is not None:
@@ -305,6 +359,204 @@ def case_open(
         detail={"screening": getattr(screening, "pk", None)},
     )
     return case
+
+
+def _reference(case: Case) -> str:
+    return f"{case.opened_on.year}-{case.pk:06d}"
+
+
+# :func:`_reference` in SQL, for many cases at once.
+_REFERENCE_SQL = Concat(
+    Cast(ExtractYear("opened_on"), CharField()),
+    Value("-"),
+    Choice(When(pk__lt=10**6, then=LPad(Cast("pk", CharField()), 6, Value("0"))), default=Cast("pk", CharField())),
+    output_field=CharField(),
+)
+
+
+@dataclass
+class CaseDraft:
+    """One case for :func:`cases_open_bulk`: :func:`case_open`'s values, then what is recorded with it.
+
+    ``update`` holds :func:`case_update`'s fields, ``consents`` the purposes (other than
+    sharing) the person consented to on the opening day, ``decision`` the identification
+    decided on the opening day on ``grounds``, ``note`` a case note, and ``close`` the
+    :func:`case_close` reason and note (closed today).
+    """
+
+    open: dict
+    update: dict = field(default_factory=dict)
+    consents: list[str] = field(default_factory=list)
+    decision: str = Decision.PENDING
+    grounds: str = ""
+    note: str = ""
+    close: dict | None = None
+
+
+class DraftsInvalid(Exception):
+    """Some drafts of a bulk opening were refused; ``errors`` maps each one's index to its ValidationError."""
+
+    def __init__(self, errors: dict[int, Exception]) -> None:
+        super().__init__(f"{len(errors)} case(s) refused")
+        self.errors = errors
+
+
+def _prepare_draft(draft: CaseDraft, known_forms: dict, may_identify: bool) -> tuple[dict, dict, list, dict]:
+    """Check one draft as the services would, in their order; return what to write."""
+    person, case, forms = _prepare_case(**draft.open, known_forms=known_forms)
+    changes = dict(draft.update)
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    if "country_of_exploitation" in changes:
+        changes["country_of_exploitation"] = _check_country(
+            "country_of_exploitation", changes["country_of_exploitation"]
+        )
+    case.update(changes)
+    start, end = case.get("exploitation_start"), case.get("exploitation_end")
+    if start and end and end < start:
+        raise invalid("exploitation_end", _("The end cannot be before the start."))
+    extra: dict = {"consents": [], "note": "", "decision": None, "close": None}
+    for purpose in draft.consents:
+        _check_choice("purpose", purpose, ConsentPurpose)
+        if purpose == ConsentPurpose.SHARE:
+            raise invalid("organisation", _("Name the organisation the person agrees to share with."))
+        extra["consents"].append(purpose)
+    if draft.decision != Decision.PENDING:
+        if not may_identify:
+            message = _("only an identification officer of an identification authority may record this")
+            raise invalid("decision", message)
+        _check_choice("decision", draft.decision, Decision)
+        grounds = _check_text("grounds", draft.grounds, NOTE_MAX_LENGTH)
+        if not grounds:
+            raise invalid("grounds", _("State the grounds of the decision."))
+        extra["decision"] = (draft.decision, grounds)
+        case["identification_status"] = draft.decision
+    if draft.note:
+        extra["note"] = _check_text("text", draft.note, NOTE_MAX_LENGTH)
+        if not extra["note"]:
+            raise invalid("text", _("Write the note."))
+    if draft.close is not None:
+        reason = _check_choice("reason", draft.close.get("reason", ""), ClosureReason)
+        closed_on = draft.close.get("closed_on") or _today()
+        _check_not_future("closed_on", closed_on)
+        if closed_on < case["opened_on"]:
+            raise invalid("closed_on", _("The case cannot close before it opened."))
+        note = draft.close.get("note", "")
+        case.update(status=CaseStatus.CLOSED, closure_reason=reason, closure_note=note, closed_on=closed_on)
+        extra["close"] = reason
+    return person, case, forms, extra
+
+
+def cases_open_bulk(
+    *,
+    actor: User,
+    organisation: Organisation,
+    drafts: list[CaseDraft],
+    source: str,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 1000,
+) -> list[Case]:
+    """Open many cases of ``organisation`` at once, all or none: the bulk path of imports.
+
+    Every draft is checked first, as :func:`case_open` and the services it names would check
+    it (the same messages); any refusal raises :class:`DraftsInvalid` listing every refused
+    draft, and nothing is written. Then the rows are inserted a batch per statement: identity
+    encrypted and bound to its row (the binding is set when each instance is built, before its
+    ciphertext), every record checked by ``check_record`` (``bulk_create`` sends no
+    ``pre_save``), linkage keys computed and duplicates proposed, and one audit row per case
+    (``case.open``, its detail naming ``source`` and what was recorded with it). ``progress``
+    is called with (cases written, total) after each batch.
+    """
+    with transaction.atomic():
+        _require_member(actor, organisation, Action.SCREEN)
+        if any(d.update or d.note or d.close for d in drafts):
+            _require_member(actor, organisation, Action.MANAGE)
+        if any(d.consents for d in drafts):
+            _require_member(actor, organisation, Action.REFER)
+        may_identify = (
+            organisation.pk in owner_organisations(actor, Action.IDENTIFY)
+            and organisation.type.is_identification_authority
+        )
+        known_forms = {f.code: f for f in ExploitationForm.objects.all()}
+        prepared, errors = [], {}
+        for i, draft in enumerate(drafts):
+            try:
+                prepared.append(_prepare_draft(draft, known_forms, may_identify))
+            except ValidationError as exc:
+                errors[i] = exc
+        if errors:
+            raise DraftsInvalid(errors)
+        cases: list[Case] = []
+        for start in range(0, len(prepared), batch_size):
+            cases += _write_drafts(actor, organisation, prepared[start : start + batch_size], source)
+            if progress:
+                progress(len(cases), len(prepared))
+    return cases
+
+
+def _write_drafts(actor: User, organisation: Organisation, prepared: list, source: str) -> list[Case]:
+    """Insert checked drafts (see :func:`cases_open_bulk`); a statement per table, not per row."""
+    from nrm.exchange.dedup import propose_links  # what Case's post_save does when a case is opened
+
+    people = [Person(**person) for person, _c, _f, _x in prepared]
+    cases = [
+        Case(reference=f"t{secrets.token_hex(9)}", owner=organisation, person=p, opened_by=actor, **fields)
+        for p, (_p, fields, _f, _x) in zip(people, prepared, strict=True)
+    ]
+    insert_many(people)
+    for case in cases:
+        case.person_id = case.person.pk
+    insert_many(cases)
+    # One UPDATE computing every reference (bulk_update's CASE per row is quadratic on SQLite).
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(reference=_REFERENCE_SQL)
+    for case in cases:
+        case.reference = _reference(case)
+    through = Case.forms.through
+    links = [
+        through(case_id=case.pk, exploitationform_id=form.pk)
+        for case, (_p, _c, forms, _x) in zip(cases, prepared, strict=True)
+        for form in forms
+    ]
+    consents, identifications, notes, audit = [], [], [], []
+    for case, (_p, _c, _f, extra) in zip(cases, prepared, strict=True):
+        for purpose in extra["consents"]:
+            consents.append(Consent(case=case, purpose=purpose, given_on=case.opened_on, recorded_by=actor))
+        if extra["decision"]:
+            decision, grounds = extra["decision"]
+            identifications.append(
+                Identification(
+                    case=case,
+                    organisation=organisation,
+                    decided_by=actor,
+                    decision=decision,
+                    decided_on=case.opened_on,
+                    grounds=grounds,
+                )
+            )
+        if extra["note"]:
+            notes.append(CaseNote(case=case, author=actor, organisation=organisation, text=extra["note"]))
+        audit.append(
+            {
+                "actor": actor,
+                "action": "case.open",
+                "object_type": "case",
+                "object_id": case.pk,
+                "organisation_id": organisation.pk,
+                "detail": {
+                    "source": source,
+                    "consents": extra["consents"],
+                    "decision": extra["decision"][0] if extra["decision"] else None,
+                    "note": bool(extra["note"]),
+                    "closed": extra["close"],
+                },
+            }
+        )
+    for records in (links, consents, identifications, notes):
+        insert_many(records)
+    audit_record_many(audit)
+    propose_links([p.linkage_key for p in people])
+    return cases
 
 
 def _lock_owned_case(actor: User, case: Case, action: Action) -> Case:

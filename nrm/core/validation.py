@@ -43,7 +43,8 @@ def check_characters(field: str, value: str) -> str:
 
 def check_choice(field: str, value: str, choices) -> str:
     """Return ``value`` if it is one of the ``choices`` (a TextChoices class); refuse anything else."""
-    if value not in choices.values:
+    # The members by value: ``choices.values`` builds a list at every call.
+    if value not in choices._value2member_map_:
         raise invalid(field, _("“%(value)s” is not a valid choice.") % {"value": value})
     return value
 

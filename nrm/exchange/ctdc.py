@@ -20,6 +20,7 @@ name is replaced in the same transaction as the new one is written.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import time
@@ -42,8 +43,9 @@ YEAR, TEXT, MULTI, FLAG, COUNTRY, BAND, BANDS = "year", "text", "multi", "flag",
 
 MISSING = frozenset({"", "-99", "-99.0", "NULL", "null", "."})
 BATCH = 5000
+# Rows read and checked at a time, column by column (see _Reader).
+READ_BATCH = 10000
 MAX_ERRORS = 200
-CACHE_SIZE = 5000
 # The longest CTDC cell is a list of forms of exploitation, well under this.
 CELL_MAX_LENGTH = 1000
 
@@ -358,52 +360,6 @@ def _source(source: str) -> str:
     return (SOURCES.get(source.casefold()) or slugify(source).replace("-", "_"))[:40]
 
 
-def dimensions(raw: dict, row: int, notes: _Notes) -> tuple:
-    """Return ExternalRecord's dimension values computed from a row's normalised values.
-
-    In ``RECORD_FIELDS`` order, from ``year`` to ``decision``.
-    """
-    get = raw.get
-    year = get("yearOfRegistration", get("yearRegister"))
-    gender = get("gender")
-    sex = ""
-    if gender is not None:
-        sex = _sex(gender)
-        if not sex:
-            notes.add("gender", gender, row)
-    age = get("ageBroad")
-    age_group = age if age and age != "Unknown" else ""
-    places = []
-    for column in ("citizenship", "CountryOfExploitation"):
-        value = get(column)
-        place = value if value and countries.is_alpha2(value) else ""
-        if value and not place:
-            notes.add(column, value, row)
-        places.append(place)
-    forms: set[str] = set()
-    for column, codes in FLAG_FORMS.items():
-        if get(column) == 1:
-            forms.update(codes)
-    for part in get("typeOfExploitConcatenated") or ():
-        codes = CONCATENATED_FORMS.get(part.casefold())
-        if codes is None:
-            notes.add("typeOfExploitConcatenated", part, row)
-        else:
-            forms.update(codes)
-    source = get("Datasource")
-    return (
-        year if isinstance(year, int) else None,
-        sex,
-        age_group,
-        _child(get("majorityStatus"), age_group),
-        places[0],
-        places[1],
-        sorted(forms),
-        _source(source) if source else "",
-        "",
-    )
-
-
 # --- Import ----------------------------------------------------------------------------------
 
 
@@ -435,12 +391,193 @@ RECORD_FIELDS = (
 )
 
 
+class _Memo(dict):
+    """A dict that computes a missing key's value once: ``map(memo.__getitem__, keys)`` runs in C."""
+
+    def __init__(self, compute: Callable) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        value = self[key] = self.compute(key)
+        return value
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _fragment(name: str, values: _Memo) -> Callable[[str], str]:
+    """Return the function giving a cell's ``"name":value`` in the row's ``raw`` JSON."""
+    key = _dumps(name)
+
+    def compute(text: str) -> str:
+        value = values[text]
+        return f"{key}:{_dumps(None if value.__class__ is Invalid else value)}"
+
+    return compute
+
+
+def _parsed(parse: Callable[[str], object]) -> Callable[[str], object]:
+    def compute(text: str):
+        try:
+            return parse(text)
+        except Invalid as exc:
+            return exc
+
+    return compute
+
+
+class _Reader:
+    """Reads a file's rows a batch at a time, column by column.
+
+    CTDC columns hold few distinct values, so each column parses each distinct text once and
+    maps the rest through dictionaries (``map`` over a ``dict.__getitem__`` runs in C): per row,
+    Python does almost nothing. The ``raw`` JSON is joined from each cell's encoded fragment,
+    the dimensions computed per distinct value (or pair of values) the same way.
+    """
+
+    def __init__(self, known: list[tuple[int, str]]) -> None:
+        self.positions = [position for position, _name in known]
+        self.names = [name for _position, name in known]
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.values = [_Memo(_parsed(PARSERS[COLUMNS[name]])) for name in self.names]
+        self.fragments = [_Memo(_fragment(name, values)) for name, values in zip(self.names, self.values, strict=True)]
+        self.notes = _Notes()
+        self.errors: list[RowError] = []
+        self.error_count = 0
+        self.derived: dict[str, dict] = {}
+        self.forms = _Memo(lambda key: _dumps(sorted(FORM_MASKS[key[0]] | key[1])))
+        self.flag_bits = [
+            (i, 1 << bit) for bit, column in enumerate(FLAG_FORMS) if (i := self.index.get(column)) is not None
+        ]
+
+    def _column(self, name: str, columns: list) -> list | None:
+        i = self.index.get(name)
+        return None if i is None else list(map(self.values[i].__getitem__, columns[i]))
+
+    def batch(self, numbers: list[int], rows: list[list[str]]) -> list[tuple]:
+        """Return the records of a batch (``RECORD_FIELDS`` order), or none once any error was found."""
+        columns = list(zip(*rows, strict=False))  # rows may be longer than the known columns
+        columns = [columns[p] for p in self.positions]
+        failed = False
+        for values, texts in zip(self.values, columns, strict=True):
+            for text in set(texts):
+                if values[text].__class__ is Invalid:
+                    failed = True
+        if failed:
+            self._errors(numbers, columns)
+        if self.error_count:
+            return []
+        size = len(numbers)
+        none = [None] * size
+        cells = (map(fragments.__getitem__, texts) for fragments, texts in zip(self.fragments, columns, strict=True))
+        raw = list(map("{%s}".__mod__, map(",".join, zip(*cells, strict=True))))
+        year = self._column("yearOfRegistration", columns)
+        if year is None:
+            year = self._column("yearRegister", columns) or none
+        year = [y if y.__class__ is int else None for y in year]
+        sex = self._derived("gender", columns, numbers, _sex_of)
+        age = [a if a and a != "Unknown" else "" for a in (self._column("ageBroad", columns) or none)]
+        child = list(map(_child, self._column("majorityStatus", columns) or none, age))
+        citizenship = self._derived("citizenship", columns, numbers, _place_of)
+        exploitation = self._derived("CountryOfExploitation", columns, numbers, _place_of)
+        masks = [0] * size
+        if self.flag_bits:
+            bits = [
+                [bit if v == 1 else 0 for v in map(self.values[i].__getitem__, columns[i])] for i, bit in self.flag_bits
+            ]
+            masks = list(map(sum, zip(*bits, strict=True)))
+        concatenated = self._derived("typeOfExploitConcatenated", columns, numbers, _concatenated_forms)
+        forms = list(map(self.forms.__getitem__, zip(masks, concatenated or [frozenset()] * size, strict=True)))
+        source = [_source(s) if s else "" for s in (self._column("Datasource", columns) or none)]
+        blank = [""] * size
+        return list(
+            zip(
+                numbers,
+                year,
+                sex or blank,
+                age,
+                child,
+                citizenship or blank,
+                exploitation or blank,
+                forms,
+                source,
+                blank,
+                raw,
+                strict=True,
+            )
+        )
+
+    def _derived(self, name: str, columns: list, numbers: list[int], derive: Callable) -> list | None:
+        """Return a dimension computed from one column's values; note the values without a counterpart."""
+        i = self.index.get(name)
+        if i is None:
+            return None
+        texts = columns[i]
+        values = self.values[i]
+        memo = self.derived.setdefault(name, {})
+        bad: dict[str, list] = {}
+        for text in set(texts):
+            if text not in memo:
+                memo[text] = derive(values[text])
+            unknown = memo[text][1]
+            if unknown:
+                bad[text] = unknown
+        out = [memo[t][0] for t in texts]
+        if bad:
+            for number, text in zip(numbers, texts, strict=True):
+                for value in bad.get(text, ()):
+                    self.notes.add(name, value, number)
+        return out
+
+    def _errors(self, numbers: list[int], columns: list) -> None:
+        """Count and list (up to ``MAX_ERRORS``) the batch's bad cells, row by row, in the file's order."""
+        for j, number in enumerate(numbers):
+            for name, values, texts in zip(self.names, self.values, columns, strict=True):
+                value = values[texts[j]]
+                if value.__class__ is Invalid:
+                    self.error_count += 1
+                    if len(self.errors) < MAX_ERRORS:
+                        self.errors.append(RowError(number, name, str(value)))
+
+
+# The forms of exploitation of each combination of set flags (bit i: FLAG_FORMS' i-th column).
+FORM_MASKS = _Memo(
+    lambda mask: frozenset(code for bit, codes in enumerate(FLAG_FORMS.values()) if mask >> bit & 1 for code in codes)
+)
+
+
+def _sex_of(gender: str | None) -> tuple[str, list]:
+    if gender is None:
+        return "", []
+    sex = _sex(gender)
+    return sex, [] if sex else [gender]
+
+
+def _place_of(value: str | None) -> tuple[str, list]:
+    place = value if value and countries.is_alpha2(value) else ""
+    return place, [value] if value and not place else []
+
+
+def _concatenated_forms(parts: list[str] | None) -> tuple[frozenset, list]:
+    forms: set[str] = set()
+    unknown = []
+    for part in parts or ():
+        codes = CONCATENATED_FORMS.get(part.casefold())
+        if codes is None:
+            unknown.append(part)
+        else:
+            forms.update(codes)
+    return frozenset(forms), unknown
+
+
 def read_records(
     path: str | Path, *, progress: Callable[[int], None] | None = None
 ) -> tuple[list[str], list[tuple], list[str]]:
     """Read and check a CTDC file; return its known columns, its records and the warnings.
 
-    Each record is a tuple of ExternalRecord's values in ``RECORD_FIELDS`` order.
+    Each record is a tuple of ExternalRecord's values in ``RECORD_FIELDS`` order, the JSON
+    values (``exploitation``, ``raw``) already encoded.
 
     Raise :class:`ImportFailed` listing every row error (up to ``MAX_ERRORS``) if any cell
     cannot be read; nothing is written here.
@@ -454,54 +591,39 @@ def read_records(
         if not known:
             raise ImportFailed(f"{Path(path).name}: none of the columns is a known CTDC column")
         warnings = [f"unknown column “{name}” ignored" for name in unknown]
-        parsers = [(position, name, PARSERS[COLUMNS[name]]) for position, name in known]
+        reader = _Reader(known)
         width = max(position for position, _name in known) + 1
-        notes = _Notes()
-        errors: list[RowError] = []
-        error_count = 0
+        known_positions = [position for position, _name in known]
         records: list[tuple] = []
-        number = 0
-        # CTDC columns hold few distinct values: each column remembers what its texts parse to.
-        caches: list[dict[str, object]] = [{} for _ in parsers]
-        columns = list(zip(parsers, caches, strict=True))
-        for number, cells in table.rows:
-            if len(cells) < width:
-                cells = list(cells) + [""] * (width - len(cells))
-            raw = {}
-            blank = True
-            for (position, name, parse), cache in columns:
-                text = cells[position]
-                try:
-                    value = cache[text]
-                except KeyError:
-                    try:
-                        value = parse(text)
-                    except Invalid as exc:
-                        value = exc
-                    if len(cache) < CACHE_SIZE:
-                        cache[text] = value
-                if value.__class__ is Invalid:
-                    error_count += 1
-                    if len(errors) < MAX_ERRORS:
-                        errors.append(RowError(number, name, str(value)))
-                    value = None
-                if value is not None:
-                    blank = False
-                raw[name] = value
-            if blank and not any(c.strip() for c in cells):
-                continue  # a blank line is not a record
-            if error_count:
-                continue
-            records.append((number, *dimensions(raw, number, notes), raw))
-            if progress and len(records) % 10000 == 0:
-                progress(len(records))
+        numbers: list[int] = []
+        rows: list[list[str]] = []
+        for number, cells in itertools.chain(table.rows, [(None, None)]):
+            if cells is not None:
+                if len(cells) < width:
+                    cells = list(cells) + [""] * (width - len(cells))
+                # A blank line is not a record (unless a known cell of it is invalid: an error).
+                if "".join(cells).strip() or any(
+                    values[cells[p]].__class__ is Invalid
+                    for values, p in zip(reader.values, known_positions, strict=True)
+                ):
+                    numbers.append(number)
+                    rows.append(cells)
+                if len(rows) < READ_BATCH:
+                    continue
+            if rows:
+                records += reader.batch(numbers, rows)
+                numbers, rows = [], []
+                if progress and records:
+                    progress(len(records))
     finally:
         table.close()
-    if error_count:
+    if reader.error_count:
         raise ImportFailed(
-            f"{error_count} error(s) in {Path(path).name}; nothing was imported", errors=errors, total=error_count
+            f"{reader.error_count} error(s) in {Path(path).name}; nothing was imported",
+            errors=reader.errors,
+            total=reader.error_count,
         )
-    return [name for _p, name in known], records, warnings + notes.lines()
+    return [name for _p, name in known], records, warnings + reader.notes.lines()
 
 
 def ctdc_import(
@@ -558,8 +680,7 @@ def _insert(dataset_id: int, rows: list[tuple]) -> None:
     qn = connection.ops.quote_name
     names = ("dataset", *RECORD_FIELDS)
     columns = ", ".join(qn(meta.get_field(n).column) for n in names)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    values = [(dataset_id, *row[:7], dumps(row[7]), row[8], row[9], dumps(row[10])) for row in rows]
+    values = [(dataset_id, *row) for row in rows]
     # Only the model's own table and column names are interpolated; values are parameters.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

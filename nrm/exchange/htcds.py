@@ -704,33 +704,17 @@ def _service_errors(number: int, exc: Exception) -> list[RowError]:
     return [RowError(number, "(row)", "; ".join(getattr(exc, "messages", [str(exc)])))]
 
 
-def _import_row(actor: User, organisation: Organisation, row: ParsedRow, plan: dict, file_name: str) -> Case:
-    case = case_services.case_open(actor=actor, organisation=organisation, **plan["open"])
-    if plan["update"]:
-        case = case_services.case_update(actor=actor, case=case, expected_version=case.version, **plan["update"])
-    if plan["consent"]:
-        case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.STATISTICS, given_on=case.opened_on)
-    if plan["decision"] != Decision.PENDING:
-        if (
-            organisation.pk not in owner_organisations(actor, Action.IDENTIFY)
-            or not organisation.type.is_identification_authority
-        ):
-            raise ValidationError(
-                {"decision": ["only an identification officer of an identification authority may record this"]}
-            )
-        case_services.identification_decide(
-            actor=actor,
-            case=case,
-            decision=plan["decision"],
-            decided_on=case.opened_on,
-            grounds=f"Recorded from the HTCDS file {file_name}, row {row.number}.",
-        )
-    if plan["note"]:
-        case_services.note_add(actor=actor, case=case, text=plan["note"])
-    if plan["close"]:
-        case.refresh_from_db()
-        case_services.case_close(actor=actor, case=case, expected_version=case.version, **plan["close"])
-    return case
+def _draft(row: ParsedRow, plan: dict, file_name: str) -> case_services.CaseDraft:
+    """Return what the case services record for one row (see :func:`_row_plan`)."""
+    return case_services.CaseDraft(
+        open=plan["open"],
+        update=plan["update"],
+        consents=[ConsentPurpose.STATISTICS] if plan["consent"] else [],
+        decision=plan["decision"],
+        grounds=f"Recorded from the HTCDS file {file_name}, row {row.number}.",
+        note=plan["note"],
+        close=plan["close"],
+    )
 
 
 def htcds_import(
@@ -742,35 +726,30 @@ def htcds_import(
 ) -> HtcdsImportResult:
     """Import an HTCDS file as cases of ``organisation``, all or nothing.
 
+    Every row is checked by the case services' own checks, then all are written at once
+    through their bulk path (:func:`nrm.cases.services.cases_open_bulk`: encrypted, checked,
+    linked, one audit row per case), in one transaction with this import's own audit row.
     Raise :class:`ImportFailed` listing every problem by row and column; then nothing is stored.
     """
     if organisation.pk not in owner_organisations(actor, Action.MANAGE):
         raise ImportFailed(f"{actor.username} cannot import cases for {organisation.code}")
     rows, warnings = read_htcds(path)
-    plans = [(row, _row_plan(row, warnings)) for row in rows]
     file_name = Path(path).name
-    errors: list[RowError] = []
-    created: list[Case] = []
+    drafts = [_draft(row, _row_plan(row, warnings), file_name) for row in rows]
     with transaction.atomic():
-        for done, (row, plan) in enumerate(plans, start=1):
-            try:
-                with transaction.atomic():
-                    created.append(_import_row(actor, organisation, row, plan, file_name))
-            except (ValidationError, NotFound, Conflict) as exc:
-                errors.extend(_service_errors(row.number, exc))
-            if progress and done % 100 == 0:
-                progress(done, len(plans))
-        if errors:
-            transaction.set_rollback(True)
-        else:
-            audit_record(
-                actor=actor,
-                action="exchange.htcds_import",
-                object_type="organisation",
-                object_id=organisation.pk,
-                organisation_id=organisation.pk,
-                detail={"file": file_name, "cases": [c.pk for c in created]},
+        try:
+            created = case_services.cases_open_bulk(
+                actor=actor, organisation=organisation, drafts=drafts, source=f"htcds:{file_name}", progress=progress
             )
-    if errors:
-        raise ImportFailed(f"{len(errors)} error(s) in {file_name}; nothing was imported", errors=errors)
+        except case_services.DraftsInvalid as exc:
+            errors = [e for i, error in sorted(exc.errors.items()) for e in _service_errors(rows[i].number, error)]
+            raise ImportFailed(f"{len(errors)} error(s) in {file_name}; nothing was imported", errors=errors) from None
+        audit_record(
+            actor=actor,
+            action="exchange.htcds_import",
+            object_type="organisation",
+            object_id=organisation.pk,
+            organisation_id=organisation.pk,
+            detail={"file": file_name, "cases": [c.pk for c in created]},
+        )
     return HtcdsImportResult(cases=created, warnings=warnings)

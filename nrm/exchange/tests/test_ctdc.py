@@ -311,3 +311,69 @@ def test_import_command(tmp_path, capsys):
         call_command("import", "ctdc", str(path))
     with pytest.raises(CommandError, match=r"use a \.csv or \.xlsx file"):
         call_command("import", "ctdc", str(tmp_path / "v7.txt"), "--dataset", "x")
+
+
+# --- Bulk reading: batches read column by column ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_batches_read_column_by_column_give_the_rows_one_by_one_reading_gave(tmp_path, monkeypatch):
+    # Small batches, so every row, note and error crosses batch boundaries.
+    monkeypatch.setattr(ctdc, "READ_BATCH", 3)
+    rows = [*V7_ROWS, [""] * len(V7_HEADER), ["   "] * len(V7_HEADER), *V7_ROWS]
+    path = write_csv(tmp_path / "v7.csv", V7_HEADER, rows)
+    seen = []
+
+    result = ctdc.ctdc_import(path=path, name="ctdc-v7", actor="test", progress=lambda *a: seen.append(a))
+
+    assert result.rows == 8  # the two blank lines are not records
+    note = "column citizenship: 2 row(s) with “ZZ”, which has no counterpart in the statistics"
+    assert f"{note} (kept in raw; first at row 4)" in result.warnings
+    records = list(ExternalRecord.objects.filter(dataset=result.dataset).order_by("row_number"))
+    assert [r.row_number for r in records] == [2, 3, 4, 5, 8, 9, 10, 11]
+    for first, again in zip(records[:4], records[4:], strict=True):
+        assert (first.raw, first.exploitation, first.sex, first.year, first.is_child, first.citizenship) == (
+            again.raw,
+            again.exploitation,
+            again.sex,
+            again.year,
+            again.is_child,
+            again.citizenship,
+        )
+    assert records[1].exploitation == ["begging", "sexual"] and records[3].exploitation == ["forced_labour", "sexual"]
+    assert ("read", 3, 0) in seen and seen[-1] == ("write", 8, 8)
+
+
+@pytest.mark.django_db
+def test_every_bad_cell_of_every_batch_is_reported_in_file_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(ctdc, "READ_BATCH", 2)
+    monkeypatch.setattr(ctdc, "MAX_ERRORS", 3)
+    rows = [list(V7_ROWS[0]) for _ in range(7)]
+    for i in (1, 4, 6):
+        rows[i][7] = "2"  # isForcedLabour
+    rows[4][3] = "old"  # ageBroad, same row
+    rows[5] = [""] * len(V7_HEADER)
+    rows[5][8] = "\x0b"  # a blank-looking line whose known cell holds a control character
+    path = write_csv(tmp_path / "bad.csv", V7_HEADER, rows)
+
+    with pytest.raises(ImportFailed) as caught:
+        ctdc.ctdc_import(path=path, name="ctdc-bad", actor="test")
+
+    assert caught.value.total == 5
+    assert [str(e) for e in caught.value.errors] == [
+        "row 3, column isForcedLabour: “2” is not a flag (use 1, 0 or leave empty)",
+        "row 6, column ageBroad: “old” is not a band such as 18-20 or 48+",
+        "row 6, column isForcedLabour: “2” is not a flag (use 1, 0 or leave empty)",
+    ]
+    assert not ExternalDataset.objects.exists() and not ExternalRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bulk_import_writes_in_few_statements(tmp_path, django_assert_max_num_queries):
+    path = write_csv(tmp_path / "v7.csv", V7_HEADER, V7_ROWS * 500)
+
+    # Read, checked, then written in batches: never a statement per row.
+    with django_assert_max_num_queries(12):
+        result = ctdc.ctdc_import(path=path, name="ctdc-v7", actor="test")
+
+    assert result.rows == 2000 and ExternalRecord.objects.count() == 2000
