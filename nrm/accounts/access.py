@@ -390,7 +390,13 @@ def case_links(user: User, case) -> QuerySet:
     """
     from nrm.referrals.models import Referral
 
-    return Referral.objects.filter(case=case, to_org__in=org_ids(user)).select_related("to_org__type")
+    return (
+        Referral.objects.filter(case=case, to_org__in=org_ids(user))
+        .select_related("to_org__type")
+        .only(
+            "case", "to_org", "status", "shares_identity", "to_org__type", "to_org__type__is_identification_authority"
+        )
+    )
 
 
 def can_on_loaded(user: User, action: Action, case, links) -> bool:

@@ -196,29 +196,17 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     relations = [
         Relation("forms", ExploitationForm.objects.filter(cases=case)),
         Relation("screenings", Screening.objects.filter(case=case)),
-        Relation(
-            "referrals", case_referrals(user, case), related=dict.fromkeys(("to_org", "from_org", "service_type"))
-        ),
-        Relation("identifications", Identification.objects.filter(case=case), related={"organisation": None}),
-        Relation(
-            "services",
-            restrict(case_services(user, case), user, Action.VIEW),
-            related=dict.fromkeys(("service_type", "organisation")),
-        ),
-        Relation(
-            "links",
-            case_links(user, case),
-            fields=("to_org", "status", "shares_identity"),
-            related={"to_org": ("type",), "to_org__type": ("is_identification_authority",)},
-            to_attr="_nrm_links",
-        ),
+        Relation("referrals", case_referrals(user, case)),
+        Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
+        Relation("services", case_services(user, case)),  # through the access rule already
+        Relation("links", case_links(user, case), to_attr="_nrm_links"),
     ]
     if is_owner:
         relations += [
-            Relation("notes", CaseNote.objects.filter(case=case), related={"author": ("username",)}),
-            Relation("consents", Consent.objects.filter(case=case), related={"organisation": None}),
+            Relation("notes", CaseNote.objects.filter(case=case).select_related("author").defer("author__password")),
+            Relation("consents", Consent.objects.filter(case=case).select_related("organisation")),
         ]
-    load_relations(case, Case.objects.all(), relations)
+    load_relations(case, relations)
     links = case.__dict__.pop("_nrm_links")
     show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(

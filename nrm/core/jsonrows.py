@@ -1,11 +1,12 @@
 """Several relations of one record loaded in one SQL statement, as JSON arrays of rows.
 
-``prefetch_related`` costs a statement (a round trip and a compilation) per relation: a case
-page with seven relations paid seven. Here each relation's queryset, built and restricted as
-before, becomes a scalar subquery that aggregates its rows into one JSON array
-(``json_group_array`` on SQLite, ``json_agg`` on PostgreSQL); one SELECT carries them all, and
-:func:`load_relations` turns the rows back into model instances through the fields' own
-conversions, placed where ``prefetch_related`` places them (``obj.<relation>.all()`` reads no
+``prefetch_related`` costs a statement (a round trip) per relation: a case page with seven
+relations paid seven. Here each relation's queryset, built and restricted as before (its
+``select_related`` and ``only`` included), is compiled by the ORM as usual; its select list is
+then wrapped into one JSON array per row and the rows aggregated into one JSON array
+(``json_group_array`` on SQLite, ``json_agg`` on PostgreSQL), and one ``SELECT (...), (...)``
+carries every relation. The rows come back as model instances through Django's own
+populators, placed where ``prefetch_related`` places them (``obj.<relation>.all()`` reads no
 more). Encrypted fields stay sealed until read, as when loaded by the ORM.
 """
 
@@ -16,92 +17,60 @@ import decimal
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection as default_connection
-from django.db.models import F, Func, JSONField, Model, QuerySet, Subquery, TextField
+from django.db import connections
+from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 
 ROW = "_nrm_row"
 
 
-class _Row(Func):
-    """One row as a JSON array of its columns."""
-
-    function = "json_array"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="json_build_array", **extra)
-
-
-class _AsJSON(Func):
-    """A JSON column embedded as JSON, not as its text (SQLite stores JSON as text)."""
-
-    function = "json"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return compiler.compile(self.source_expressions[0])
-
-
-class _Rows(Subquery):
-    """The rows of a queryset as one JSON text: ``[[col, ...], ...]`` in the queryset's order."""
-
-    output_field = TextField()
-    # The aggregate reads the ordered subquery in its order on both databases.
-    template = f'(SELECT coalesce(json_group_array(json("_r"."{ROW}")), \'[]\') FROM (%(subquery)s) "_r")'
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = f'(SELECT coalesce(json_agg("_r"."{ROW}"), \'[]\')::text FROM (%(subquery)s) "_r")'
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
 @dataclass
 class Relation:
-    """A relation of the record to load: its accessor name, its queryset, the to-one relations to join.
+    """A relation of the record to load: its accessor name and the queryset of its rows.
 
-    ``related`` maps a to-one relation of the rows (``"to_org"``) to the fields to load of it
-    (``None``: all); a relation joined through another is written ``"to_org__type"``.
+    ``to_attr``: the rows become a plain list in this attribute instead of the relation's
+    prefetch cache (rows that are not the relation as shown, such as a rule's inputs).
     """
 
     name: str
     queryset: QuerySet
-    # The fields of the rows to load (``None``: all); the others are deferred.
-    fields: Sequence[str] | None = None
-    related: dict[str, Sequence[str] | None] = field(default_factory=dict)
-    # Set: the rows become a plain list in this attribute instead of the relation's prefetch cache.
     to_attr: str | None = None
 
-    def _models(self) -> list[tuple[str, type[Model], list]]:
-        """Return (path, model, concrete fields) of the rows' model and of each joined relation."""
-        own = self.queryset.model._meta.concrete_fields
-        out = [
-            ("", self.queryset.model, [f for f in own if self.fields is None or f.name in self.fields or f.primary_key])
-        ]
-        for path, names in self.related.items():
-            model = self.queryset.model
-            for part in path.split("__"):
-                model = model._meta.get_field(part).related_model
-            fields = [f for f in model._meta.concrete_fields if names is None or f.name in names or f.primary_key]
-            out.append((path, model, fields))
-        return out
 
-    def expression(self) -> _Rows:
-        columns = []
-        for path, _model, fields in self._models():
-            for f in fields:
-                ref = F(f"{path}__{f.attname}" if path else f.attname)
-                columns.append(_AsJSON(ref) if isinstance(f, JSONField) else ref)
-        return _Rows(self.queryset.annotate(**{ROW: _Row(*columns)}).values(ROW))
+def _rows_sql(queryset: QuerySet, connection) -> tuple[str, list, Any]:
+    """Return the SQL aggregating ``queryset``'s rows into one JSON text, its params and its compiler."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    columns, json_columns = [], []
+    for expression, (column, column_params), alias in compiler.select:
+        if alias or column_params:
+            raise ValueError("a relation's queryset selects fields only (no annotations)")
+        columns.append(column)
+        target = getattr(expression, "target", None)
+        is_json = target is not None and target.get_internal_type() == "JSONField"
+        # SQLite keeps JSON as text: json() embeds it as JSON rather than as a string.
+        json_columns.append(f"json({column})" if is_json and connection.vendor == "sqlite" else column)
+    head = "SELECT " + ", ".join(columns) + " FROM "
+    if not sql.startswith(head):
+        raise ValueError("unexpected SQL for a relation's queryset")
+    if connection.vendor == "postgresql":
+        row, aggregate = "json_build_array", f'coalesce(json_agg("_r"."{ROW}"), \'[]\')::text'
+    else:
+        row, aggregate = "json_array", f'coalesce(json_group_array(json("_r"."{ROW}")), \'[]\')'
+    inner = f'SELECT {row}({", ".join(json_columns)}) AS "{ROW}" FROM ' + sql[len(head) :]
+    # The aggregate reads the ordered subquery in its order on both databases.
+    return f'(SELECT {aggregate} FROM ({inner}) "_r")', list(params), compiler
 
 
-def _python(f, value: Any, connection) -> Any:
-    """Return the Python value of one field from its JSON form, as the ORM would give it."""
+def _python(field, value: Any, connection) -> Any:
+    """Return the Python value of one column from its JSON form, as the ORM would give it."""
     if value is None:
         return None
-    kind = f.get_internal_type()
+    kind = field.get_internal_type()
     if kind == "DateTimeField":
         value = dt.datetime.fromisoformat(value)
         return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
@@ -115,47 +84,47 @@ def _python(f, value: Any, connection) -> Any:
         return decimal.Decimal(str(value))
     if kind == "JSONField":
         return value
-    if hasattr(f, "from_db_value"):
-        return f.from_db_value(value, None, connection)
+    if hasattr(field, "from_db_value"):  # encrypted text stays sealed until read
+        return field.from_db_value(value, None, connection)
     return value
 
 
-def _instances(relation: Relation, rows: list[list], connection) -> list[Model]:
-    models = relation._models()
+def _instances(compiler, rows: list[list], db: str) -> list[Model]:
+    """Build the rows' instances as ``ModelIterable`` does, their ``select_related`` objects included."""
+    connection = connections[db]
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = [expression.target for expression, _sql, _alias in select]
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [f.attname for f in fields[start:end]]
+    populators = get_related_populators(klass_info, select, db)
     out = []
-    for row in rows:
-        at = 0
-        built: dict[str, Model | None] = {}
-        for path, model, fields in models:
-            values = [_python(f, v, connection) for f, v in zip(fields, row[at : at + len(fields)], strict=True)]
-            at += len(fields)
-            pk = values[[f.primary_key for f in fields].index(True)]
-            built[path] = None if pk is None else model.from_db(connection.alias, [f.attname for f in fields], values)
-        for path in relation.related:
-            parent_path, _, last = path.rpartition("__")
-            parent = built[parent_path]
-            if parent is not None:
-                parent._meta.get_field(last).set_cached_value(parent, built[path])
-        out.append(built[""])
+    for raw in rows:
+        row = [_python(f, v, connection) for f, v in zip(fields, raw, strict=True)]
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        out.append(obj)
     return out
 
 
-def load_relations(obj: Model, queryset: QuerySet, relations: Sequence[Relation]) -> Model:
-    """Load ``relations`` of ``obj`` (a row of ``queryset``) in one statement, as ``prefetch_related`` would.
-
-    ``queryset`` may carry annotations of its own; they are set on ``obj``. Returns ``obj``.
-    """
-    annotations = {f"_nrm_rel_{i}": r.expression() for i, r in enumerate(relations)}
-    names = list(queryset.query.annotations)
-    values = queryset.filter(pk=obj.pk).annotate(**annotations).values(*names, *annotations).get()
-    connection = default_connection
-    for name in names:
-        setattr(obj, name, values[name])
+def load_relations(obj: Model, relations: Sequence[Relation]) -> Model:
+    """Load ``relations`` of ``obj`` in one statement, as ``prefetch_related`` would; return ``obj``."""
+    db = obj._state.db or "default"
+    connection = connections[db]
+    parts, params, compilers = [], [], []
+    for relation in relations:
+        sql, relation_params, compiler = _rows_sql(relation.queryset, connection)
+        parts.append(sql)
+        params += relation_params
+        compilers.append(compiler)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        values = cursor.fetchone()
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
-    for i, relation in enumerate(relations):
-        text = values[f"_nrm_rel_{i}"]
+    for relation, compiler, text in zip(relations, compilers, values, strict=True):
         rows = json.loads(text) if isinstance(text, str) else text
-        instances = _instances(relation, rows, connection)
+        instances = _instances(compiler, rows, db)
         if relation.to_attr:
             setattr(obj, relation.to_attr, instances)
             continue
@@ -171,7 +140,28 @@ def load_relations(obj: Model, queryset: QuerySet, relations: Sequence[Relation]
     return obj
 
 
-def values_expression(queryset: QuerySet, columns: Sequence[str]) -> _Rows:
+class _Row(Func):
+    """One row as a JSON array of its columns."""
+
+    function = "json_array"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="json_build_array", **extra)
+
+
+class _Rows(Subquery):
+    """The rows of a queryset as one JSON text, in the queryset's order."""
+
+    output_field = TextField()
+    template = f'(SELECT coalesce(json_group_array(json("_r"."{ROW}")), \'[]\') FROM (%(subquery)s) "_r")'
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = f'(SELECT coalesce(json_agg("_r"."{ROW}"), \'[]\')::text FROM (%(subquery)s) "_r")'
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def values_expression(queryset: QuerySet, columns: Sequence[str]) -> Subquery:
     """Return the ``columns`` of ``queryset``'s rows as one JSON expression, to annotate on another query.
 
     Plain values only (numbers, texts, booleans); :func:`values_rows` reads it back.

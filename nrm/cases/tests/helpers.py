@@ -179,3 +179,22 @@ def rich_case(world: dict, *, times: int = 1) -> Case:
         )
     case.refresh_from_db()
     return case
+
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def statements(captured) -> list[str]:
+    """Return the SQL statements of ``captured`` (a ``CaptureQueriesContext``) but transaction control.
+
+    A test runs inside a transaction, so the outermost ``atomic`` of a request (the read's, the
+    session save's) is a SAVEPOINT and its RELEASE here; in production the same block is the
+    transaction's BEGIN and COMMIT. Those bound the work and are counted apart: what is counted
+    is the statements that read and write.
+    """
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def audit_statements(sqls: list[str]) -> list[str]:
+    """Return the statements of ``sqls`` that append to the audit chain (its head and entries)."""
+    return [s for s in sqls if '"audit_' in s]
