@@ -54,16 +54,17 @@ def _rows_sql(queryset: QuerySet, connection) -> tuple[str, list, Any]:
         is_json = target is not None and target.get_internal_type() == "JSONField"
         # SQLite keeps JSON as text: json() embeds it as JSON rather than as a string.
         json_columns.append(f"json({column})" if is_json and connection.vendor == "sqlite" else column)
-    head = "SELECT " + ", ".join(columns) + " FROM "
+    # Only the ORM's compiled SQL and constant names are joined here; values stay parameters.
+    head = "SELECT " + ", ".join(columns) + " FROM "  # noqa: S608
     if not sql.startswith(head):
         raise ValueError("unexpected SQL for a relation's queryset")
     if connection.vendor == "postgresql":
         row, aggregate = "json_build_array", f'coalesce(json_agg("_r"."{ROW}"), \'[]\')::text'
     else:
         row, aggregate = "json_array", f'coalesce(json_group_array(json("_r"."{ROW}")), \'[]\')'
-    inner = f'SELECT {row}({", ".join(json_columns)}) AS "{ROW}" FROM ' + sql[len(head) :]
+    inner = f'SELECT {row}({", ".join(json_columns)}) AS "{ROW}" FROM ' + sql[len(head) :]  # noqa: S608
     # The aggregate reads the ordered subquery in its order on both databases.
-    return f'(SELECT {aggregate} FROM ({inner}) "_r")', list(params), compiler
+    return f'(SELECT {aggregate} FROM ({inner}) "_r")', list(params), compiler  # noqa: S608
 
 
 def _python(field, value: Any, connection) -> Any:
@@ -154,10 +155,10 @@ class _Rows(Subquery):
     """The rows of a queryset as one JSON text, in the queryset's order."""
 
     output_field = TextField()
-    template = f'(SELECT coalesce(json_group_array(json("_r"."{ROW}")), \'[]\') FROM (%(subquery)s) "_r")'
+    template = f'(SELECT coalesce(json_group_array(json("_r"."{ROW}")), \'[]\') FROM (%(subquery)s) "_r")'  # noqa: S608
 
     def as_postgresql(self, compiler, connection, **extra):
-        template = f'(SELECT coalesce(json_agg("_r"."{ROW}"), \'[]\')::text FROM (%(subquery)s) "_r")'
+        template = f'(SELECT coalesce(json_agg("_r"."{ROW}"), \'[]\')::text FROM (%(subquery)s) "_r")'  # noqa: S608
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
