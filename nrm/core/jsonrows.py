@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
 from django.db.models.query import get_related_populators
@@ -44,7 +45,10 @@ class Relation:
 def _rows_sql(queryset: QuerySet, connection) -> tuple[str, list, Any]:
     """Return the SQL aggregating ``queryset``'s rows into one JSON text, its params and its compiler."""
     compiler = queryset.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # a filter such as ``pk__in=[]``: no rows, nothing to ask the database
+        return "'[]'", [], compiler
     columns, json_columns = [], []
     for expression, (column, column_params), alias in compiler.select:
         if alias or column_params:
@@ -92,6 +96,8 @@ def _python(field, value: Any, connection) -> Any:
 
 def _instances(compiler, rows: list[list], db: str) -> list[Model]:
     """Build the rows' instances as ``ModelIterable`` does, their ``select_related`` objects included."""
+    if not rows:
+        return []
     connection = connections[db]
     select, klass_info = compiler.select, compiler.klass_info
     fields = [expression.target for expression, _sql, _alias in select]

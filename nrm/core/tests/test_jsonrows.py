@@ -57,5 +57,11 @@ def test_json_rows_are_the_orm_rows(world):
 def test_json_rows_of_nothing_are_empty(world):
     case = rich_case(world)
     loaded = Case.objects.get(pk=case.pk)
-    load_relations(loaded, [Relation("notes", CaseNote.objects.filter(pk=-1))])
-    assert list(loaded.notes.all()) == []
+    load_relations(
+        loaded,
+        [
+            Relation("notes", CaseNote.objects.filter(pk=-1)),
+            Relation("consents", Consent.objects.filter(pk__in=[])),  # never sent to the database
+        ],
+    )
+    assert list(loaded.notes.all()) == [] and list(loaded.consents.all()) == []
