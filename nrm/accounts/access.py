@@ -18,7 +18,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Expression, Model, Prefetch, Q, QuerySet
 
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, SECOND_FACTOR_ROLES, Role
 from nrm.accounts.models import Membership, Organisation, User
@@ -69,13 +69,42 @@ def org_ids(user: User, roles: set[str] | None = None) -> list[int]:
         return []
     cache = getattr(user, "_nrm_memberships", None)
     if cache is None:
-        cache = list(
-            Membership.objects.filter(user=user, is_active=True, organisation__is_active=True).values_list(
-                "organisation_id", "role"
-            )
-        )
-        user._nrm_memberships = cache
+        # One query a request answers every question about the user's organisations: the rule,
+        # the navigation (their types) and the header (their names, ``member_organisations_shown``).
+        cache = _remember_memberships(user, _active_memberships(user).values_list(*_MEMBERSHIP_COLUMNS))
     return sorted({org for org, role in cache if roles is None or role in roles})
+
+
+_MEMBERSHIP_COLUMNS = ("organisation_id", "role", "organisation__name", "organisation__type__code")
+
+
+def _active_memberships(user) -> QuerySet:
+    return Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+
+
+def _remember_memberships(user: User, rows) -> list[tuple[int, str]]:
+    cache = [(org, role) for org, role, _name, _type in rows]
+    user._nrm_memberships = cache
+    user._nrm_member_orgs = {org: (name, type_code) for org, _role, name, type_code in rows}
+    return cache
+
+
+def memberships_expression(user_ref) -> Expression:
+    """Return an expression of a user's active memberships (``user_ref``: the user's id, an ``OuterRef``).
+
+    Annotated on the query that loads the user (the API token's), it saves :func:`org_ids` its
+    query; :func:`remember_memberships` takes its value.
+    """
+    from nrm.core.jsonrows import values_expression
+
+    return values_expression(_active_memberships(user_ref).order_by(), _MEMBERSHIP_COLUMNS)
+
+
+def remember_memberships(user: User, value) -> None:
+    """Keep the memberships read by :func:`memberships_expression` as the user's for this request."""
+    from nrm.core.jsonrows import values_rows
+
+    _remember_memberships(user, values_rows(value))
 
 
 def roles(user: User) -> set[str]:
@@ -106,6 +135,21 @@ def needs_second_factor(user: User) -> bool:
 # --- Named helpers: which organisations a user acts for --------------------------------------
 # Outside this module nobody calls :func:`org_ids`: a choice list, a service's check of the
 # organisation it records for, or a page's "may this user..." asks one of these by name.
+
+
+def memberships_shown(user: User) -> list[Membership]:
+    """Return the user's active memberships, by organisation name, for the page header (no query of its own).
+
+    Built from the rows :func:`org_ids` loaded: each with its organisation's id and name only.
+    """
+    org_ids(user)
+    known = getattr(user, "_nrm_member_orgs", {})
+    shown = []
+    for org, role in getattr(user, "_nrm_memberships", []):
+        membership = Membership(user=user, organisation_id=org, role=role, is_active=True)
+        membership.organisation = Organisation(pk=org, name=known[org][0])
+        shown.append(membership)
+    return sorted(shown, key=lambda m: (m.organisation.name, m.role))
 
 
 def member_organisations(user: User) -> list[int]:
@@ -338,6 +382,54 @@ def can_see_identity(user: User, case) -> bool:
     return case.referrals.filter(to_org__in=orgs, status__in=ACTIVE_STATES, shares_identity=True).exists()
 
 
+def case_links(user: User, case) -> QuerySet:
+    """Return the referrals of ``case`` addressed to ``user``'s organisations, for :func:`can_on_loaded`.
+
+    Loaded with the case (their receiver's type joined), they answer every "may this user..."
+    about it without a query of its own. Never shown: the referrals a page shows pass the rule.
+    """
+    from nrm.referrals.models import Referral
+
+    return (
+        Referral.objects.filter(case=case, to_org__in=org_ids(user))
+        .select_related("to_org__type")
+        .only(
+            "case", "to_org", "status", "shares_identity", "to_org__type", "to_org__type__is_identification_authority"
+        )
+    )
+
+
+def can_on_loaded(user: User, action: Action, case, links) -> bool:
+    """Return :func:`can` (``user`` may ``action`` on ``case``) answered from rows already loaded.
+
+    ``case`` with its ``owner__type``, ``links`` from :func:`case_links`: the same rule as
+    :func:`case_filter`, evaluated on them instead of in the database (no query, no query to build).
+    """
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    owner = org_ids(user, OWNER_ROLES[action])
+    receiver = org_ids(user, RECEIVER_ROLES[action])
+    authority_only = action == Action.IDENTIFY
+    if case.owner_id in owner and (not authority_only or case.owner.type.is_identification_authority):
+        return True
+    return any(
+        r.to_org_id in receiver
+        and r.status in ACTIVE_STATES
+        and (not authority_only or r.to_org.type.is_identification_authority)
+        for r in links
+    )
+
+
+def can_see_identity_on_loaded(user: User, case, links) -> bool:
+    """Return :func:`can_see_identity` answered from ``case`` and its :func:`case_links`, without a query."""
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    orgs = org_ids(user, IDENTITY_ROLES)
+    if case.owner_id in orgs:
+        return True
+    return any(r.to_org_id in orgs and r.status in ACTIVE_STATES and r.shares_identity for r in links)
+
+
 def screening_orgs(user: User) -> list[Organisation]:
     """Return the organisations in which ``user`` may screen and open cases."""
     return list(Organisation.objects.filter(pk__in=org_ids(user, OWNER_ROLES[Action.SCREEN])))
@@ -486,13 +578,8 @@ def org_type_codes(user: User) -> dict[int, str]:
     For the navigation, which asks about several kinds of organisation on every page.
     """
     orgs = org_ids(user)
-    if not orgs:
-        return {}
-    cache = user.__dict__.setdefault("_nrm_org_types", {})
-    key = tuple(orgs)
-    if key not in cache:
-        cache[key] = dict(Organisation.objects.filter(pk__in=orgs).values_list("pk", "type__code"))
-    return cache[key]
+    known = getattr(user, "_nrm_member_orgs", {})
+    return {org: known[org][1] for org in orgs}
 
 
 def _staff_of_type(user: User, roles_: set[str], types) -> bool:

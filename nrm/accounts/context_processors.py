@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from nrm.accounts.access import org_ids, roles
+from nrm.accounts.access import memberships_shown, roles
 
 
 def memberships(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from nrm.accounts.models import Membership
-
-    return {
-        "nrm_roles": roles(user),
-        "nrm_memberships": Membership.objects.filter(user=user, is_active=True, organisation_id__in=org_ids(user))
-        .select_related("organisation")
-        .order_by("organisation__name"),
-    }
+    return {"nrm_roles": roles(user), "nrm_memberships": memberships_shown(user)}

@@ -6,11 +6,12 @@ import datetime as dt
 
 import django_otp
 from django.conf import settings
+from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from nrm.accounts.access import needs_second_factor
+from nrm.accounts.access import memberships_expression, needs_second_factor, remember_memberships
 from nrm.accounts.models import ApiToken
 from nrm.accounts.services import token_hash
 
@@ -29,7 +30,13 @@ class ApiTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key: str):
-        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+        # The user's memberships come in the same statement: the access rule needs them next.
+        token = (
+            ApiToken.objects.select_related("user")
+            .annotate(memberships=memberships_expression(OuterRef("user_id")))
+            .filter(key_hash=token_hash(key))
+            .first()
+        )
         if token is None:
             raise AuthenticationFailed("Invalid token.")
         now = timezone.now()
@@ -38,6 +45,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         if token.expires_at <= now:
             raise AuthenticationFailed("This token has expired; sign in again for a new one.")
         user = token.user
+        remember_memberships(user, token.memberships)
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         if user.must_change_password:

@@ -3,34 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
     Action,
     acting_organisations,
-    can_see_identity,
+    can_on_loaded,
+    can_see_identity_on_loaded,
+    case_links,
     case_staff_organisations,
     get_or_deny,
     identity_organisations,
     is_case_staff,
     owner_organisations,
     restrict,
-    restricted_prefetch,
     unrestricted,
 )
 from nrm.accounts.models import User
 from nrm.audit.selectors import accesses_to
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import ConsentPurpose, ServiceStatus
-from nrm.cases.models import Case, Consent, Identification, Screening, ServiceDelivery
+from nrm.cases.models import Case, CaseNote, Consent, ExploitationForm, Identification, Screening, ServiceDelivery
 from nrm.core import crypto
+from nrm.core.jsonrows import Relation, load_relations
 from nrm.core.params import year_param
-from nrm.referrals.selectors import case_referrals, case_referrals_prefetch
+from nrm.referrals.selectors import case_referrals
 
 # --- Statistics ------------------------------------------------------------------------------
 # The one place that decides which cases statistics may use: every population of victims'
@@ -162,6 +164,12 @@ class CaseView:
     case: Case
     show_identity: bool
     is_owner: bool
+    # The case's referrals to the reader's organisations (``access.case_links``): what ``may`` answers from.
+    links: list = field(default_factory=list, repr=False)
+
+    def may(self, user: User, action: Action) -> bool:
+        """Return ``access.can(user, action, case)``, answered from the rows already loaded (no query)."""
+        return can_on_loaded(user, action, self.case, self.links)
 
 
 @atomic_audited
@@ -179,22 +187,28 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         audit_reason=reason[:200],
         pk=pk,
     )
-    show_identity = can_see_identity(user, case)
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
     is_owner = case.owner_id in case_staff_organisations(user)
-    # Load what the case page, the API and the timeline show in one query per relation; notes
-    # and consents only for the owner, so nobody else's request even decrypts them. Referrals
-    # and services are loaded through the access rule: they name the organisations involved.
-    lookups = [
-        "forms",
-        "screenings",
-        case_referrals_prefetch(user, case),
-        Prefetch("identifications", Identification.objects.select_related("organisation")),
-        restricted_prefetch("services", case_services(user, case), user, Action.VIEW),
+    # Everything the case page, the API and the timeline show, in one statement (one JSON array
+    # per relation, see nrm.core.jsonrows); notes and consents only for the owner, so nobody
+    # else's request even decrypts them. Referrals and services are loaded through the access
+    # rule: they name the organisations involved.
+    relations = [
+        Relation("forms", ExploitationForm.objects.filter(cases=case)),
+        Relation("screenings", Screening.objects.filter(case=case)),
+        Relation("referrals", case_referrals(user, case)),
+        Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
+        Relation("services", case_services(user, case)),  # through the access rule already
+        Relation("links", case_links(user, case), to_attr="_nrm_links"),
     ]
     if is_owner:
-        lookups += ["notes", Prefetch("consents", Consent.objects.select_related("organisation"))]
-    prefetch_related_objects([case], *lookups)
+        relations += [
+            Relation("notes", CaseNote.objects.filter(case=case).select_related("author").defer("author__password")),
+            Relation("consents", Consent.objects.filter(case=case).select_related("organisation")),
+        ]
+    load_relations(case, relations)
+    links = case.__dict__.pop("_nrm_links")
+    show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(
         actor=user,
         action="case.view",
@@ -204,7 +218,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         reason=reason[:200],
         detail={"identity": show_identity},
     )
-    return CaseView(case=case, show_identity=show_identity, is_owner=is_owner)
+    return CaseView(case=case, show_identity=show_identity, is_owner=is_owner, links=links)
 
 
 @dataclass

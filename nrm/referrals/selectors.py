@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case as SqlCase
-from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value, When
+from django.db.models import F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
 from nrm.accounts.access import (
@@ -17,7 +17,6 @@ from nrm.accounts.access import (
     owner_organisations,
     receiver_organisations,
     restrict,
-    restricted_prefetch,
 )
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_denial, audit_record
@@ -59,17 +58,6 @@ def case_referrals(user: User, case) -> QuerySet[Referral]:
     if is_case_staff(user, case):
         return qs
     return restrict(qs, user, Action.VIEW)
-
-
-def case_referrals_prefetch(user: User, case) -> Prefetch:
-    """Return the prefetch of ``case``'s referrals for showing them with the case (:func:`case_referrals`).
-
-    Anyone but the owner's staff gets a restricted prefetch: the referrals pass the access rule.
-    """
-    qs = Referral.objects.filter(case=case).select_related("to_org", "from_org", "service_type")
-    if is_case_staff(user, case):
-        return Prefetch("referrals", qs)
-    return restricted_prefetch("referrals", qs, user, Action.VIEW)
 
 
 def referral_inbox(user: User, *, status: str = "") -> QuerySet[Referral]:

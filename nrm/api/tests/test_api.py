@@ -11,7 +11,21 @@ from nrm.audit.models import AuditEntry
 from nrm.audit.services import audit_verify
 from nrm.cases import services as case_services
 from nrm.cases.models import Case, Person, Screening
-from nrm.cases.tests.helpers import IDENTITY, SECRETS, api, move, open_case, open_child_case, org, refer, share, state
+from nrm.cases.tests.helpers import (
+    IDENTITY,
+    SECRETS,
+    api,
+    audit_statements,
+    move,
+    open_case,
+    open_child_case,
+    org,
+    refer,
+    rich_case,
+    share,
+    state,
+    statements,
+)
 from nrm.core import crypto
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import Referral
@@ -450,6 +464,42 @@ def test_case_detail_queries_do_not_grow_with_its_records(world):
         body = client.get(f"/api/v1/cases/{case.pk}/").json()
     assert len(body["services"]) == 5 and len(body["consents"]) == 15
     assert len(large) == len(small)
+
+
+@pytest.mark.parametrize("who", ["socialwork", "ngo", "centre"])
+def test_case_read_runs_at_most_6_statements(world, who, django_assert_max_num_queries):
+    """Issue E: the API case read of a rich case in at most 6 SQL statements, whatever its records.
+
+    Token with user and memberships (1), the case (1), its relations (1: screening, forms,
+    referrals, decision, services, notes, consents) and the audit append (3 today: head, entry,
+    head update; 1 once the append is one INSERT, making the read 4). Counted without the
+    test transaction's savepoints (see ``statements``); ``django_assert_max_num_queries`` counts
+    them too (two: the read's atomic block).
+    """
+    small, large = rich_case(world), rich_case(world, times=3)
+    client = api(world[who])
+    counts = []
+    for case in (small, large):
+        client.get(f"/api/v1/cases/{case.pk}/")  # the token's last use is written once in 5 minutes
+        with django_assert_max_num_queries(6 + 2), CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1/cases/{case.pk}/")
+        assert response.status_code == 200
+        sqls = statements(captured)
+        assert len(sqls) <= 6, sqls
+        assert len(sqls) - len(audit_statements(sqls)) <= 3, sqls
+        counts.append(len(sqls))
+    assert counts[0] == counts[1]
+    body = response.json()
+    # What the records are, read in the one statement: nothing was left out by folding them.
+    if who == "socialwork":
+        assert len(body["consents"]) == 1 + 3 * 2 + 3
+        assert body["identity"]["given_name"] == IDENTITY["given_name"]
+        assert sum(e["kind"] == "note" for e in body["timeline"]) == 3
+    else:
+        assert "consents" not in body and not any(e["kind"] == "note" for e in body["timeline"])
+    # Services through the access rule: a receiver sees the owner's and its own, not another receiver's.
+    assert len(body["services"]) == {"socialwork": 9, "ngo": 6, "centre": 3}[who]
+    assert {"opened", "screening", "referral", "identification"} <= {e["kind"] for e in body["timeline"]}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/referrals/", "/api/v1/screenings/"])

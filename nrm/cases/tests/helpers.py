@@ -133,3 +133,68 @@ def state(case: Case | None = None) -> dict:
 
 def denials(**filters) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, **filters))
+
+
+def rich_case(world: dict, *, times: int = 1) -> Case:
+    """Return a case owned by ``csr-bg`` (``socialwork``) with ``times`` of each kind of record.
+
+    A screening, consents, an identification referral accepted by the Centre and its decision,
+    service referrals accepted by two NGOs with services given on them, services of the owner,
+    notes and forms: what the statement-count tests read, so that a count per record would show.
+    """
+    from conftest import PRESUMED_ADULT
+    from nrm.cases.choices import Decision
+    from nrm.referrals.choices import ReferralStatus
+
+    owner = world["socialwork"]
+    screening = case_services.screening_record(
+        actor=fresh(owner), organisation=org("csr-bg"), answers=PRESUMED_ADULT, is_child=False
+    )
+    case = open_case(owner, "csr-bg", screening=screening, forms=["sexual", "labour"], guardian=GUARDIAN)
+    accommodation = ServiceType.objects.get(code="accommodation")
+    for i in range(times):
+        if i == 0:
+            share(owner, case, "centre")
+            move(world["centre"], refer(owner, case, "centre"), ReferralStatus.ACCEPTED)
+        for code, who in (("ngo-sigurna", "ngo"), ("ngo-most", "ngo2")):
+            share(owner, case, code)
+            referral = move(world[who], refer(owner, case, code), ReferralStatus.ACCEPTED)
+            case_services.service_record(
+                actor=fresh(world[who]),
+                case=case,
+                service_type=accommodation,
+                organisation=org(code),
+                referral=referral,
+                status="in_progress",
+                started_on=case.opened_on,
+            )
+        case_services.service_record(
+            actor=fresh(owner), case=case, service_type=accommodation, organisation=org("csr-bg")
+        )
+        case_services.note_add(actor=fresh(owner), case=case, text=f"Note {i}.")
+        statistics_consent_of(owner, case)
+        case.refresh_from_db()
+        case_services.identification_decide(
+            actor=fresh(world["centre"]), case=case, decision=Decision.IDENTIFIED, grounds="Indicators confirmed."
+        )
+    case.refresh_from_db()
+    return case
+
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def statements(captured) -> list[str]:
+    """Return the SQL statements of ``captured`` (a ``CaptureQueriesContext``) but transaction control.
+
+    A test runs inside a transaction, so the outermost ``atomic`` of a request (the read's, the
+    session save's) is a SAVEPOINT and its RELEASE here; in production the same block is the
+    transaction's BEGIN and COMMIT. Those bound the work and are counted apart: what is counted
+    is the statements that read and write.
+    """
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def audit_statements(sqls: list[str]) -> list[str]:
+    """Return the statements of ``sqls`` that append to the audit chain (its head and entries)."""
+    return [s for s in sqls if '"audit_' in s]

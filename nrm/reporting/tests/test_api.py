@@ -156,7 +156,7 @@ def test_the_list_of_tables(cases):
     assert {t["name"] for t in body["results"]} == set(REPORTS)
     first = body["results"][0]
     assert set(first) >= {"name", "title", "population", "dimensions", "filters"}
-    assert len(queries) == 2  # the token, the memberships; no query per table
+    assert len(queries) == 1  # the token with its user and memberships; no query per table
 
 
 def test_a_standard_table_over_an_external_data_set(cases):

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import fresh
 from nrm.cases import services as case_services
 from nrm.cases.models import Case, CaseNote, Consent, Identification, Person, Screening, ServiceDelivery
+from nrm.cases.tests.helpers import rich_case, statements
 from nrm.referrals.models import ServiceType
 from nrm.web.tests.conftest import FAMILY, GIVEN, accept, open_case, refer, screen
 
@@ -465,3 +466,53 @@ def test_the_close_page_says_who_may_close_and_asks_to_confirm(client, world, ng
     assert "Who may close a case" in page and "data-intro" in page
     assert f'data-confirm="Close case {ngo_case.reference}?' in page
     assert 'name="reason"' in page  # and a reason is asked for
+
+
+@pytest.mark.parametrize("who", ["socialwork", "ngo", "centre"])
+def test_case_page_runs_at_most_10_statements(client, world, who, django_assert_max_num_queries):
+    """Issue E: the web case page of a rich case in at most 10 SQL statements, whatever its records.
+
+    Session (1), user (1), memberships with their organisations' names and types (1: the rule,
+    the navigation and the header), the case (1), its relations and the reader's permissions on
+    it (1), the audit append (3 today, 1 once it is one INSERT), the session's expiry (1).
+    Counted without the test transaction's savepoints (see ``statements``), which
+    ``django_assert_max_num_queries`` also counts (four: the read's and the session save's).
+    """
+    small, large = rich_case(world), rich_case(world, times=3)
+    client.force_login(world[who])
+    counts = []
+    for case in (small, large):
+        client.get(f"/cases/{case.pk}/")
+        with django_assert_max_num_queries(10 + 4), CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/cases/{case.pk}/")
+        assert response.status_code == 200
+        sqls = statements(captured)
+        assert len(sqls) <= 10, sqls
+        counts.append(len(sqls))
+    assert counts[0] == counts[1]
+    html = response.content.decode()
+    # The header's organisation and role, and what the page shows of the records, still there.
+    membership = world[who].memberships.select_related("organisation").get()
+    assert f"{membership.organisation.name} ({membership.get_role_display()})" in html
+    assert ("Note 2." in html) == (who == "socialwork")
+    assert "Indicators confirmed." in html
+
+
+def test_case_page_actions_follow_the_access_rule(client, world):
+    """The page's actions, answered from the rows the read loaded, are those ``access.can`` allows."""
+    from nrm.accounts import access
+
+    case = rich_case(world)
+    for who in ("socialwork", "ngo", "centre", "police"):
+        user = fresh(world[who])
+        client.force_login(user)
+        response = client.get(f"/cases/{case.pk}/")
+        if who == "police":
+            assert response.status_code == 404
+            continue
+        can = response.context["can"]
+        assert can["manage"] == access.can(user, access.Action.MANAGE, case)
+        assert can["identify"] == access.can(user, access.Action.IDENTIFY, case)
+        assert can["refer"] == access.can(user, access.Action.REFER, case)
+        assert can["record_service"] == access.can(user, access.Action.RECORD_SERVICE, case)
+        assert can["correct"] == access.can(user, access.Action.CORRECT, case)

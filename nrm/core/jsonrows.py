@@ -1,0 +1,182 @@
+"""Several relations of one record loaded in one SQL statement, as JSON arrays of rows.
+
+``prefetch_related`` costs a statement (a round trip) per relation: a case page with seven
+relations paid seven. Here each relation's queryset, built and restricted as before (its
+``select_related`` and ``only`` included), is compiled by the ORM as usual; its select list is
+then wrapped into one JSON array per row and the rows aggregated into one JSON array
+(``json_group_array`` on SQLite, ``json_agg`` on PostgreSQL), and one ``SELECT (...), (...)``
+carries every relation. The rows come back as model instances through Django's own
+populators, placed where ``prefetch_related`` places them (``obj.<relation>.all()`` reads no
+more). Encrypted fields stay sealed until read, as when loaded by the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
+from django.db.models.query import get_related_populators
+from django.utils import timezone
+
+ROW = "_nrm_row"
+
+
+@dataclass
+class Relation:
+    """A relation of the record to load: its accessor name and the queryset of its rows.
+
+    ``to_attr``: the rows become a plain list in this attribute instead of the relation's
+    prefetch cache (rows that are not the relation as shown, such as a rule's inputs).
+    """
+
+    name: str
+    queryset: QuerySet
+    to_attr: str | None = None
+
+
+def _rows_sql(queryset: QuerySet, connection) -> tuple[str, list, Any]:
+    """Return the SQL aggregating ``queryset``'s rows into one JSON text, its params and its compiler."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # a filter such as ``pk__in=[]``: no rows, nothing to ask the database
+        return "'[]'", [], compiler
+    columns, json_columns = [], []
+    for expression, (column, column_params), alias in compiler.select:
+        if alias or column_params:
+            raise ValueError("a relation's queryset selects fields only (no annotations)")
+        columns.append(column)
+        target = getattr(expression, "target", None)
+        is_json = target is not None and target.get_internal_type() == "JSONField"
+        # SQLite keeps JSON as text: json() embeds it as JSON rather than as a string.
+        json_columns.append(f"json({column})" if is_json and connection.vendor == "sqlite" else column)
+    # Only the ORM's compiled SQL and constant names are joined here; values stay parameters.
+    head = "SELECT " + ", ".join(columns) + " FROM "  # noqa: S608
+    if not sql.startswith(head):
+        raise ValueError("unexpected SQL for a relation's queryset")
+    if connection.vendor == "postgresql":
+        row, aggregate = "json_build_array", f'coalesce(json_agg("_r"."{ROW}"), \'[]\')::text'
+    else:
+        row, aggregate = "json_array", f'coalesce(json_group_array(json("_r"."{ROW}")), \'[]\')'
+    inner = f'SELECT {row}({", ".join(json_columns)}) AS "{ROW}" FROM ' + sql[len(head) :]  # noqa: S608
+    # The aggregate reads the ordered subquery in its order on both databases.
+    return f'(SELECT {aggregate} FROM ({inner}) "_r")', list(params), compiler  # noqa: S608
+
+
+def _python(field, value: Any, connection) -> Any:
+    """Return the Python value of one column from its JSON form, as the ORM would give it."""
+    if value is None:
+        return None
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        value = dt.datetime.fromisoformat(value)
+        return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+    if kind == "DateField":
+        return dt.date.fromisoformat(value)
+    if kind == "BooleanField":
+        return bool(value)
+    if kind == "UUIDField":
+        return uuid.UUID(str(value))
+    if kind == "DecimalField":
+        return decimal.Decimal(str(value))
+    if kind == "JSONField":
+        return value
+    if hasattr(field, "from_db_value"):  # encrypted text stays sealed until read
+        return field.from_db_value(value, None, connection)
+    return value
+
+
+def _instances(compiler, rows: list[list], db: str) -> list[Model]:
+    """Build the rows' instances as ``ModelIterable`` does, their ``select_related`` objects included."""
+    if not rows:
+        return []
+    connection = connections[db]
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = [expression.target for expression, _sql, _alias in select]
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [f.attname for f in fields[start:end]]
+    populators = get_related_populators(klass_info, select, db)
+    out = []
+    for raw in rows:
+        row = [_python(f, v, connection) for f, v in zip(fields, raw, strict=True)]
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        out.append(obj)
+    return out
+
+
+def load_relations(obj: Model, relations: Sequence[Relation]) -> Model:
+    """Load ``relations`` of ``obj`` in one statement, as ``prefetch_related`` would; return ``obj``."""
+    db = obj._state.db or "default"
+    connection = connections[db]
+    parts, params, compilers = [], [], []
+    for relation in relations:
+        sql, relation_params, compiler = _rows_sql(relation.queryset, connection)
+        parts.append(sql)
+        params += relation_params
+        compilers.append(compiler)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        values = cursor.fetchone()
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    for relation, compiler, text in zip(relations, compilers, values, strict=True):
+        rows = json.loads(text) if isinstance(text, str) else text
+        instances = _instances(compiler, rows, db)
+        if relation.to_attr:
+            setattr(obj, relation.to_attr, instances)
+            continue
+        manager = getattr(obj, relation.name)
+        back = getattr(manager, "field", None)  # a reverse foreign key: each row points back to obj
+        if back is not None:
+            for instance in instances:
+                back.set_cached_value(instance, obj)
+        qs = manager.get_queryset()
+        qs._result_cache = instances
+        qs._prefetch_done = True
+        cache[relation.name] = qs
+    return obj
+
+
+class _Row(Func):
+    """One row as a JSON array of its columns."""
+
+    function = "json_array"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="json_build_array", **extra)
+
+
+class _Rows(Subquery):
+    """The rows of a queryset as one JSON text, in the queryset's order."""
+
+    output_field = TextField()
+    template = f'(SELECT coalesce(json_group_array(json("_r"."{ROW}")), \'[]\') FROM (%(subquery)s) "_r")'  # noqa: S608
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = f'(SELECT coalesce(json_agg("_r"."{ROW}"), \'[]\')::text FROM (%(subquery)s) "_r")'  # noqa: S608
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def values_expression(queryset: QuerySet, columns: Sequence[str]) -> Subquery:
+    """Return the ``columns`` of ``queryset``'s rows as one JSON expression, to annotate on another query.
+
+    Plain values only (numbers, texts, booleans); :func:`values_rows` reads it back.
+    """
+    return _Rows(queryset.annotate(**{ROW: _Row(*(F(c) for c in columns))}).values(ROW))
+
+
+def values_rows(value: str | list) -> list[tuple]:
+    """Return the rows of a :func:`values_expression`, as tuples."""
+    rows = json.loads(value) if isinstance(value, str) else value
+    return [tuple(row) for row in rows]

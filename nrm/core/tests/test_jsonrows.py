@@ -1,0 +1,67 @@
+"""Relations loaded as JSON rows in one statement are the rows the ORM loads, value for value."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import fresh
+from nrm.cases.models import Case, CaseNote, Consent, ExploitationForm, Identification, Screening
+from nrm.cases.selectors import case_services
+from nrm.cases.tests.helpers import rich_case
+from nrm.core.jsonrows import Relation, load_relations
+from nrm.referrals.selectors import case_referrals
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(obj, related: tuple[str, ...] = ()) -> dict:
+    """Every concrete field's value as the application reads it (encrypted ones decrypted), and the joined rows'."""
+    out = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    for name in related:
+        other = getattr(obj, name)
+        out[name] = None if other is None else _values(other)
+    return out
+
+
+def test_json_rows_are_the_orm_rows(world):
+    case = rich_case(world, times=2)
+    user = fresh(world["socialwork"])
+    case = Case.objects.select_related("owner").get(pk=case.pk)
+    shapes = {
+        "forms": (ExploitationForm.objects.filter(cases=case), ()),
+        "screenings": (Screening.objects.filter(case=case), ()),
+        "referrals": (case_referrals(user, case), ("to_org", "from_org", "service_type")),
+        "identifications": (Identification.objects.filter(case=case).select_related("organisation"), ("organisation",)),
+        "services": (case_services(user, case), ("service_type", "organisation")),
+        "notes": (CaseNote.objects.filter(case=case).select_related("author"), ("author",)),
+        "consents": (Consent.objects.filter(case=case).select_related("organisation"), ("organisation",)),
+    }
+    loaded = Case.objects.get(pk=case.pk)
+    with CaptureQueriesContext(connection) as captured:
+        load_relations(loaded, [Relation(name, qs) for name, (qs, _related) in shapes.items()])
+    assert len(captured) == 1
+    for name, (qs, related) in shapes.items():
+        expected = [_values(o, related) for o in qs]
+        with CaptureQueriesContext(connection) as captured:
+            got = [_values(o, related) for o in getattr(loaded, name).all()]
+        assert got == expected, name
+        assert len(captured) == 0, name  # nothing left to load: related rows and back references included
+        assert expected, name  # the rich case has some of each
+    notes = list(loaded.notes.all())
+    assert [n.text for n in notes] == ["Note 0.", "Note 1."] and all(n.case is loaded for n in notes)
+    assert all(isinstance(s.answers, list) for s in loaded.screenings.all())
+
+
+def test_json_rows_of_nothing_are_empty(world):
+    case = rich_case(world)
+    loaded = Case.objects.get(pk=case.pk)
+    load_relations(
+        loaded,
+        [
+            Relation("notes", CaseNote.objects.filter(pk=-1)),
+            Relation("consents", Consent.objects.filter(pk__in=[])),  # never sent to the database
+        ],
+    )
+    assert list(loaded.notes.all()) == [] and list(loaded.consents.all()) == []
