@@ -1,4 +1,15 @@
-"""Writing and verifying the audit chain."""
+"""Writing, sealing and verifying the audit chain.
+
+An append is one INSERT in the caller's transaction (no audit row, no operation) of an unsealed
+row: ``seq``, ``prev_hash`` and ``hash`` empty. After commit :func:`audit_seal` chains the
+committed unsealed rows in ``id`` order under a short lock on the head row: ``seq`` becomes the
+row's position in the chain (contiguous from 1) and ``hash`` the HMAC of the previous MAC and
+the row, seq included. The chain is thus in sealing order, which ``seq`` records; ``id`` is
+the insertion order. Appends never wait for each other: only sealers do, briefly, and a sealer
+seals every row committed before it. ``nrm audit seal`` seals what a lost callback left;
+verify and checkpoint seal first, and verify reports a row unsealed longer than
+:data:`UNSEALED_GRACE`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,7 @@ import datetime as dt
 import functools
 import hmac
 import json
+import logging
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,6 +39,9 @@ except ImportError:  # pragma: no cover - Python built without OpenSSL
     _hmac_digest = hmac.digest
 
 GENESIS = "0" * 64
+# An unsealed row older than this is reported by verify: its seal was lost (a crash after commit).
+UNSEALED_GRACE = dt.timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -81,62 +96,125 @@ def audit_record(
     reason: str = "",
     detail: dict | None = None,
 ) -> AuditEntry:
-    """Append one row to the audit chain inside the caller's transaction.
+    """Append one unsealed row to the audit log inside the caller's transaction: one INSERT.
 
     If the append fails the exception propagates, so the caller's read or write fails too:
-    nothing is shown or changed without its audit row.
+    nothing is shown or changed without its audit row. No lock and no savepoint: the row is
+    chained after commit (:func:`audit_seal`, registered once per transaction with
+    ``on_commit``), so concurrent requests do not queue behind each other.
     """
-    # No savepoint of its own: if the append fails, the caller's whole transaction must fail too.
-    with transaction.atomic(savepoint=False):
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq = head.seq + 1
-        now = timezone.now()
-        # Millisecond precision: the JSON of backups keeps milliseconds, so a restored chain still verifies.
-        at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        actor_id = getattr(actor, "pk", None)
-        actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
-        if actor is not None and not getattr(actor, "is_authenticated", True):
-            actor_id, actor_name = None, "anonymous"
-        role = _role_of(actor, organisation_id)
-        detail = detail or {}
-        # No separator in any field (see SEP).
-        actor_name, action, object_type = (v.replace(SEP, "") for v in (actor_name, action, object_type))
-        object_id, reason = str(object_id).replace(SEP, "")[:64], reason.replace(SEP, "")[:200]
-        mac = _mac(
-            head.hash,
-            [
-                seq,
-                _at_text(at),
-                actor_id,
-                actor_name,
-                organisation_id,
-                role,
-                action,
-                object_type,
-                object_id,
-                outcome,
-                reason,
-                detail,
-            ],
-        )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor=actor_name,
-            organisation_id=organisation_id,
-            role=role,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-            reason=reason,
-            detail=detail,
-            prev_hash=head.hash,
-            hash=mac,
-        )
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
+    now = timezone.now()
+    # Millisecond precision: the JSON of backups keeps milliseconds, so a restored chain still verifies.
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    actor_id = getattr(actor, "pk", None)
+    actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
+    if actor is not None and not getattr(actor, "is_authenticated", True):
+        actor_id, actor_name = None, "anonymous"
+    role = _role_of(actor, organisation_id)
+    # No separator in any field (see SEP).
+    actor_name, action, object_type = (v.replace(SEP, "") for v in (actor_name, action, object_type))
+    object_id, reason = str(object_id).replace(SEP, "")[:64], reason.replace(SEP, "")[:200]
+    entry = AuditEntry.objects.create(
+        at=at,
+        actor_id=actor_id,
+        actor=actor_name,
+        organisation_id=organisation_id,
+        role=role,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        outcome=outcome,
+        reason=reason,
+        detail=detail or {},
+    )
+    _seal_after_commit()
     return entry
+
+
+def _seal_after_commit() -> None:
+    """Seal once the caller's transaction commits (at once outside one); once per transaction."""
+    if any(func is _seal_quietly for _sids, func, _robust in connection.run_on_commit):
+        return
+    # robust: the caller's work is committed already; a failed seal leaves rows for the next one.
+    transaction.on_commit(_seal_quietly, robust=True)
+
+
+def _seal_quietly() -> None:
+    try:
+        audit_seal()
+    except AuditSealError:
+        logger.exception("audit rows left unsealed")
+
+
+class AuditSealError(Exception):
+    """The chain's end does not match its head: something was deleted or edited; verify says what."""
+
+
+def _message_sql() -> str:
+    """SQL building each entry's message but its seq and detail (see :func:`_message`).
+
+    Timestamps too (see :func:`_at_text`): sealing and verifying read the same text, and per-row
+    work in Python is what limits the speed of both.
+    """
+    if connection.vendor == "postgresql":
+        at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        actor_id, org, join = "coalesce(actor_id::text, '')", "coalesce(organisation_id::text, '')", " || chr(31) || "
+    else:
+        at, actor_id, org = "strftime('%Y-%m-%dT%H:%M:%fZ', at)", "ifnull(actor_id, '')", "ifnull(organisation_id, '')"
+        join = " || char(31) || "
+    columns = [at, actor_id, "actor", org, "role", "action", "object_type", "object_id", "outcome", "reason"]
+    return join.join([*columns, "''"])  # each field followed by the separator
+
+
+# Fields in the SQL-built part of the message: at .. reason, each followed by SEP.
+_SEPARATORS = 10
+
+
+def audit_seal(batch: int = 2000) -> int:
+    """Chain every committed, unsealed row, in ``id`` order; return how many were sealed.
+
+    Runs in its own short transaction holding the head row (the only lock on the chain): each
+    row gets ``seq`` = head + 1, ``prev_hash`` and its MAC, set once (the triggers allow that
+    transition and nothing else), and the head moves. Rows committed meanwhile are sealed by
+    their own transaction's seal, which waits for this one. Refuses (:class:`AuditSealError`)
+    to continue a chain whose last sealed row is not the head: that is tampering to report,
+    not to chain over.
+    """
+    sealed = 0
+    key = settings.NRM_AUDIT_KEY
+    loads, canonical, sep = json.loads, _canonical, SEP
+    body = _message_sql()
+    with transaction.atomic():
+        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT seq, hash FROM audit_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+            last = cursor.fetchone() or (0, GENESIS)
+            if tuple(last) != (head.seq, head.hash):
+                raise AuditSealError(f"the chain ends at entry {last[0]} but its head says {head.seq}")
+            seq, prev = head.seq, head.hash
+            while True:
+                cursor.execute(
+                    f"SELECT id, {body}, detail FROM audit_auditentry WHERE seq IS NULL ORDER BY id LIMIT %s",  # noqa: S608
+                    [batch],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    break
+                updates = []
+                for pk, fixed, detail in rows:
+                    seq += 1
+                    text = canonical(loads(detail) if isinstance(detail, str) else detail)
+                    mac = _hmac_digest(key, f"{prev}{sep}{seq}{sep}{fixed}{text}".encode(), "sha256").hex()
+                    updates.append((seq, prev, mac, pk))
+                    prev = mac
+                cursor.executemany(
+                    "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL",
+                    updates,
+                )
+                sealed += len(updates)
+        if sealed:
+            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return sealed
 
 
 # How many atomic_audited calls are running in this thread or task: only the outermost writes.
@@ -211,31 +289,31 @@ class VerifyResult:
     checkpoints: int = 0
 
 
-def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> VerifyResult:
+def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, seal: bool = True) -> VerifyResult:
     """Recompute the chain from the first row; report the first row that does not match.
 
-    Each checkpoint (already signature-checked, see :mod:`nrm.audit.checkpoints`) must find its
-    entry with the MAC it signed, so a chain truncated, emptied or recomputed by someone
-    holding the audit key since then fails too. Rows stream through a raw cursor in batches
-    (memory flat in the chain's length): the ORM's per-row work would triple the time.
+    Seals first (``seal=False`` only reads, e.g. on a replica). Each checkpoint (already
+    signature-checked, see :mod:`nrm.audit.checkpoints`) must find its entry with the MAC it
+    signed, so a chain truncated, emptied or recomputed by someone holding the audit key since
+    then fails too. A row left unsealed longer than :data:`UNSEALED_GRACE` fails as well. Rows
+    stream through a raw cursor in batches (memory flat in the chain's length): the ORM's
+    per-row work would triple the time.
     """
+    if seal:
+        try:
+            audit_seal()
+        except AuditSealError:
+            pass  # the chain's end was tampered with: the checks below say where
     marks = {c.seq: c for c in checkpoints if c.seq > 0}
-    # The database builds each message but the detail (see _message), timestamps included
-    # (see _at_text): per-row work in Python is what limits the speed.
-    if connection.vendor == "postgresql":
-        at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
-        actor_id, org, join = "coalesce(actor_id::text, '')", "coalesce(organisation_id::text, '')", " || chr(31) || "
-    else:
-        at, actor_id, org = "strftime('%Y-%m-%dT%H:%M:%fZ', at)", "ifnull(actor_id, '')", "ifnull(organisation_id, '')"
-        join = " || char(31) || "
-    columns = ["seq", at, actor_id, "actor", org, "role", "action", "object_type", "object_id", "outcome", "reason"]
-    body = join.join([*columns, "''"])  # each field followed by the separator
     prev = GENESIS
     checked = 0
     key = settings.NRM_AUDIT_KEY
-    loads, canonical, digest, sep, separators = json.loads, _canonical, _hmac_digest, SEP, 11
+    loads, canonical, digest, sep, separators = json.loads, _canonical, _hmac_digest, SEP, _SEPARATORS
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, {body}, detail, prev_hash, hash FROM audit_auditentry ORDER BY seq")  # noqa: S608
+        cursor.execute(
+            f"SELECT seq, {_message_sql()}, detail, prev_hash, hash FROM audit_auditentry "  # noqa: S608
+            "WHERE seq IS NOT NULL ORDER BY seq"
+        )
         while rows := cursor.fetchmany(batch):
             for seq, fixed, detail, prev_mac, mac in rows:
                 if seq != checked + 1:
@@ -247,9 +325,10 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> 
                 # SQLite hands back the stored text, already canonical (CanonicalJSONEncoder);
                 # PostgreSQL's jsonb comes parsed and is encoded again.
                 text = detail if isinstance(detail, str) else canonical(detail)
-                if digest(key, f"{prev}{sep}{fixed}{text}".encode(), "sha256").hex() != mac and (
+                if digest(key, f"{prev}{sep}{seq}{sep}{fixed}{text}".encode(), "sha256").hex() != mac and (
                     not isinstance(detail, str)
-                    or digest(key, f"{prev}{sep}{fixed}{canonical(loads(detail))}".encode(), "sha256").hex() != mac
+                    or digest(key, f"{prev}{sep}{seq}{sep}{fixed}{canonical(loads(detail))}".encode(), "sha256").hex()
+                    != mac
                 ):
                     return VerifyResult(
                         checked, False, f"entry {seq}: content does not match its MAC (edited, inserted or recomputed)"
@@ -280,6 +359,19 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> 
             checked,
             False,
             f"the chain ends at entry {checked} but {head.seq} were written (entries deleted from the end)",
+        )
+    stale = (
+        AuditEntry.objects.filter(seq__isnull=True, at__lt=timezone.now() - UNSEALED_GRACE)
+        .order_by("id")
+        .values_list("id", "at")
+        .first()
+    )
+    if stale:
+        return VerifyResult(
+            checked,
+            False,
+            f"entry id {stale[0]} written at {_at_text(stale[1])} is still unsealed "
+            f"(its seal was lost, or sealing is refused: run 'nrm audit seal')",
         )
     return VerifyResult(checked, True, checkpoints=len(marks))
 

@@ -79,7 +79,7 @@ def test_raw_is_refused_for_the_analyst_and_the_refusal_audited(cases):
     assert response.status_code == 403
     assert response["Content-Type"].startswith(PROBLEM)
     assert "raw" in response.json()["errors"]
-    [entry] = AuditEntry.objects.filter(seq__gt=before)
+    [entry] = AuditEntry.objects.filter(id__gt=before)
     assert (entry.action, entry.outcome, entry.actor) == ("stats.raw", "denied", "analyst")
     assert entry.detail["by"] == ["year"]
 
@@ -96,7 +96,7 @@ def test_raw_for_the_admin_is_audited(cases):
     body = response.json()
     assert body["raw"] is True
     assert {c["year"]: c["count"] for c in body["cells"]} == {2023: 9, 2024: 2}
-    [entry] = AuditEntry.objects.filter(seq__gt=before)
+    [entry] = AuditEntry.objects.filter(id__gt=before)
     assert (entry.action, entry.outcome, entry.actor, entry.object_id) == ("stats.raw", "allowed", "admin", "ad-hoc")
     assert entry.detail["by"] == ["year"]
     assert audit_verify().ok

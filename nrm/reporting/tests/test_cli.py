@@ -63,7 +63,7 @@ def test_raw_counts_are_printed_and_audited(cases):
         {"year": "2023", "count": "12", "suppressed": "false"},
         {"year": "2024", "count": "2", "suppressed": "false"},
     ]
-    [entry] = AuditEntry.objects.filter(seq__gt=before)
+    [entry] = AuditEntry.objects.filter(id__gt=before)
     assert (entry.action, entry.object_id, entry.outcome) == ("stats.raw", "ad-hoc", "allowed")
     assert entry.detail["by"] == "year"
     assert entry.actor.startswith("cli:")
