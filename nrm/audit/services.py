@@ -211,6 +211,8 @@ def audit_seal(batch: int = 2000) -> int:
                     "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL",
                     updates,
                 )
+                if cursor.rowcount != len(updates):  # sealed by someone else meanwhile: undo, never fork
+                    raise AuditSealError(f"{len(updates) - cursor.rowcount} rows were sealed by another sealer")
                 sealed += len(updates)
         if sealed:
             AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)

@@ -35,7 +35,7 @@ def assert_problem(response, status: int, field: str) -> dict:
 
 def test_reading_a_case_writes_one_audit_row(world):
     case = open_case(world["police"])
-    before = AuditEntry.objects.count()
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = api(world["police"]).get(f"/api/v1/cases/{case.pk}/?reason=court+order")
     assert response.status_code == 200
     [entry] = AuditEntry.objects.filter(id__gt=before)
@@ -52,10 +52,30 @@ def test_reading_a_case_writes_one_audit_row(world):
     assert audit_verify().ok
 
 
+def test_the_audit_of_a_case_read_is_one_insert_inside_the_read_transaction(world):
+    """Issue E: no head row, no lock, no savepoint of the audit's own; the chain is sealed after commit."""
+    from nrm.audit import services
+
+    case = open_case(world["police"])
+    client = api(world["police"])
+    client.get(f"/api/v1/cases/{case.pk}/")  # sign-in and caches out of the way
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    audit = [i for i, q in enumerate(sql) if "audit_" in q]
+    assert len(audit) == 1 and sql[audit[0]].startswith('INSERT INTO "audit_auditentry"'), [sql[i] for i in audit]
+    # The read's transaction (a savepoint inside the test's): the INSERT is between its start and end.
+    opened = [i for i, q in enumerate(sql) if q.startswith("SAVEPOINT")]
+    released = [i for i, q in enumerate(sql) if q.startswith("RELEASE SAVEPOINT")]
+    assert opened and released and opened[0] < audit[0] < released[-1]
+    assert sum(func is services._seal_quietly for _sids, func, _robust in connection.run_on_commit) == 1
+
+
 @pytest.mark.parametrize("who", ["ngo2", "analyst", "admin"])
 def test_a_denied_read_is_audited(world, who):
     case = open_case(world["police"])
-    before = AuditEntry.objects.count()
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = api(world[who]).get(f"/api/v1/cases/{case.pk}/")
     assert response.status_code == 404
     [entry] = AuditEntry.objects.filter(id__gt=before)
@@ -64,7 +84,7 @@ def test_a_denied_read_is_audited(world, who):
 
 
 def test_reading_a_missing_case_is_audited_the_same_way(world):
-    before = AuditEntry.objects.count()
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = api(world["police"]).get("/api/v1/cases/999999/")
     assert response.status_code == 404 and response.json()["title"] == "Not found"
     [entry] = AuditEntry.objects.filter(id__gt=before)
@@ -108,7 +128,7 @@ def test_reading_a_referral_and_a_screening_is_audited(world):
     case = open_case(world["police"], screening=screening)
     share(world["police"], case, "ngo-sigurna")
     referral = refer(world["police"], case, "ngo-sigurna")
-    before = AuditEntry.objects.count()
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     assert api(world["ngo"]).get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
     assert api(world["police"]).get(f"/api/v1/screenings/{screening.pk}/").status_code == 200
     assert api(world["ngo2"]).get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
