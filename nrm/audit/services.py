@@ -33,10 +33,11 @@ from nrm.core.errors import NotFound
 if TYPE_CHECKING:
     from nrm.audit.checkpoints import Checkpoint
 
-try:  # OpenSSL's one-shot HMAC without hmac.digest's checks, per row of verification
+try:  # OpenSSL's HMAC without the hmac module's Python layer, per row of sealing and verification
     from _hashlib import hmac_digest as _hmac_digest
+    from _hashlib import hmac_new as _hmac_new
 except ImportError:  # pragma: no cover - Python built without OpenSSL
-    _hmac_digest = hmac.digest
+    _hmac_digest, _hmac_new = hmac.digest, hmac.new
 
 GENESIS = "0" * 64
 # An unsealed row older than this is reported by verify: its seal was lost (a crash after commit).
@@ -150,22 +151,31 @@ class AuditSealError(Exception):
     """The chain's end does not match its head: something was deleted or edited; verify says what."""
 
 
-def _message_sql() -> str:
-    """SQL building each entry's message but its seq and detail (see :func:`_message`).
+def _message_sql(*, chained: bool) -> str:
+    """SQL building each entry's message (see :func:`_message`) from ``at`` to ``reason``, each
+    field followed by the separator; ``chained``: from the previous MAC and ``seq`` on, and on
+    SQLite with the detail too (stored canonical, see :class:`CanonicalJSONEncoder`).
 
-    Timestamps too (see :func:`_at_text`): sealing and verifying read the same text, and per-row
-    work in Python is what limits the speed of both.
+    Sealing and verifying read the same text (timestamps too, see :func:`_at_text`), and the
+    database building it is what lets verification do little per row in Python.
     """
     if connection.vendor == "postgresql":
         at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
-        actor_id, org, join = "coalesce(actor_id::text, '')", "coalesce(organisation_id::text, '')", " || chr(31) || "
-    else:
-        at, actor_id, org = "strftime('%Y-%m-%dT%H:%M:%fZ', at)", "ifnull(actor_id, '')", "ifnull(organisation_id, '')"
-        join = " || char(31) || "
-    columns = [at, actor_id, "actor", org, "role", "action", "object_type", "object_id", "outcome", "reason"]
-    return join.join([*columns, "''"])  # each field followed by the separator
+        parts = [at, "coalesce(actor_id::text, '')", "actor", "coalesce(organisation_id::text, '')", *_TEXT_FIELDS]
+        if chained:
+            parts = ["prev_hash", "seq::text", *parts]
+        return " || chr(31) || ".join([*parts, "''"])
+    # SQLite: one printf, a single allocation per row (|| copies the row's text at every step);
+    # NULL prints as ''. Django stores ``at`` as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC): cut to
+    # milliseconds, '.000' when there is no fraction (strftime would cost as much as the rest).
+    fmt = f"%.10sT%.12sZ{SEP}" + f"%s{SEP}" * (_SEPARATORS - 1)
+    args = ["at", "substr(at || '.000000', 12)", "actor_id", "actor", "organisation_id", *_TEXT_FIELDS]
+    if chained:
+        fmt, args = f"%s{SEP}%s{SEP}{fmt}%s", ["prev_hash", "seq", *args, "detail"]
+    return f"printf('{fmt}', {', '.join(args)})"
 
 
+_TEXT_FIELDS = ["role", "action", "object_type", "object_id", "outcome", "reason"]
 # Fields in the SQL-built part of the message: at .. reason, each followed by SEP.
 _SEPARATORS = 10
 
@@ -181,9 +191,9 @@ def audit_seal(batch: int = 2000) -> int:
     not to chain over.
     """
     sealed = 0
-    key = settings.NRM_AUDIT_KEY
-    loads, canonical, sep = json.loads, _canonical, SEP
-    body = _message_sql()
+    base, sep, to_text = _hmac_new(settings.NRM_AUDIT_KEY, digestmod="sha256"), SEP, _canonical_cached()
+    body = _message_sql(chained=False)
+    detail = "detail::text" if connection.vendor == "postgresql" else "detail"
     with transaction.atomic():
         head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
         with connection.cursor() as cursor:
@@ -193,18 +203,20 @@ def audit_seal(batch: int = 2000) -> int:
                 raise AuditSealError(f"the chain ends at entry {last[0]} but its head says {head.seq}")
             seq, prev = head.seq, head.hash
             while True:
+                # No query parameters: the printf of SQLite's message holds %s.
                 cursor.execute(
-                    f"SELECT id, {body}, detail FROM audit_auditentry WHERE seq IS NULL ORDER BY id LIMIT %s",  # noqa: S608
-                    [batch],
+                    f"SELECT id, {body}, {detail} FROM audit_auditentry "  # noqa: S608
+                    f"WHERE seq IS NULL ORDER BY id LIMIT {int(batch)}"
                 )
                 rows = cursor.fetchall()
                 if not rows:
                     break
                 updates = []
-                for pk, fixed, detail in rows:
+                for pk, fixed, text in rows:
                     seq += 1
-                    text = canonical(loads(detail) if isinstance(detail, str) else detail)
-                    mac = _hmac_digest(key, f"{prev}{sep}{seq}{sep}{fixed}{text}".encode(), "sha256").hex()
+                    h = base.copy()
+                    h.update(f"{prev}{sep}{seq}{sep}{fixed}{to_text(text)}".encode())
+                    mac = h.hexdigest()
                     updates.append((seq, prev, mac, pk))
                     prev = mac
                 cursor.executemany(
@@ -291,6 +303,32 @@ class VerifyResult:
     checkpoints: int = 0
 
 
+def _canonical_cached(size: int = 4096) -> Callable[[str], str]:
+    """Return a function giving the canonical text of a JSON text, remembering the last ``size`` or so."""
+    cache: dict[str, str] = {}
+    loads = json.loads
+
+    def to_text(text: str) -> str:
+        found = cache.get(text)
+        if found is None:
+            if len(cache) >= size:
+                cache.clear()  # memory stays flat in the chain's length
+            found = cache[text] = _canonical(loads(text))
+        return found
+
+    return to_text
+
+
+def _matches_recanonicalised(key: bytes, message: str, mac: str) -> bool:
+    """Whether the MAC matches with the detail re-encoded (SQLite text stored by another encoder)."""
+    head, _sep, detail = message.rpartition(SEP)
+    try:
+        text = _canonical(json.loads(detail))
+    except ValueError:
+        return False
+    return text != detail and _hmac_digest(key, f"{head}{SEP}{text}".encode(), "sha256").hex() == mac
+
+
 def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, seal: bool = True) -> VerifyResult:
     """Recompute the chain from the first row; report the first row that does not match.
 
@@ -310,28 +348,31 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, 
     prev = GENESIS
     checked = 0
     key = settings.NRM_AUDIT_KEY
-    loads, canonical, digest, sep, separators = json.loads, _canonical, _hmac_digest, SEP, _SEPARATORS
+    base, sep, separators = _hmac_new(key, digestmod="sha256"), SEP, _SEPARATORS + 2
+    # The database builds each message: previous MAC, seq, the fields (see _message). SQLite
+    # stores the detail as canonical text already and appends it; PostgreSQL's jsonb text is not
+    # canonical, and is re-encoded here (cached: most details repeat).
+    if connection.vendor == "postgresql":
+        detail_sql, to_text = "detail::text", _canonical_cached()
+    else:
+        detail_sql, to_text = "''", None
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT seq, {_message_sql()}, detail, prev_hash, hash FROM audit_auditentry "  # noqa: S608
+            f"SELECT seq, {_message_sql(chained=True)}, {detail_sql}, hash FROM audit_auditentry "  # noqa: S608
             "WHERE seq IS NOT NULL ORDER BY seq"
         )
         while rows := cursor.fetchmany(batch):
-            for seq, fixed, detail, prev_mac, mac in rows:
+            for seq, head, detail, mac in rows:
                 if seq != checked + 1:
                     return VerifyResult(checked, False, f"entry {checked + 1} is missing (next is {seq})")
-                if prev_mac != prev:
+                if not head.startswith(prev) or head[64] != sep:
                     return VerifyResult(checked, False, f"entry {seq}: previous MAC does not match entry {seq - 1}")
-                if fixed.count(sep) != separators:
+                if head.count(sep) != separators:
                     return VerifyResult(checked, False, f"entry {seq}: a field holds the separator (edited)")
-                # SQLite hands back the stored text, already canonical (CanonicalJSONEncoder);
-                # PostgreSQL's jsonb comes parsed and is encoded again.
-                text = detail if isinstance(detail, str) else canonical(detail)
-                if digest(key, f"{prev}{sep}{seq}{sep}{fixed}{text}".encode(), "sha256").hex() != mac and (
-                    not isinstance(detail, str)
-                    or digest(key, f"{prev}{sep}{seq}{sep}{fixed}{canonical(loads(detail))}".encode(), "sha256").hex()
-                    != mac
-                ):
+                message = head if to_text is None else f"{head}{to_text(detail)}"
+                h = base.copy()
+                h.update(message.encode())
+                if h.hexdigest() != mac and not _matches_recanonicalised(key, message, mac):
                     return VerifyResult(
                         checked, False, f"entry {seq}: content does not match its MAC (edited, inserted or recomputed)"
                     )

@@ -4,6 +4,8 @@
 ``--no-seal``), recomputes the MAC chain and, with a checkpoint file, checks every signed
 checkpoint in it; exit 1 on any edit, insertion, deletion, truncation or row left unsealed.
 ``seal`` chains the committed rows still unsealed (each commit does it; this is for a lost one).
+``bench [--entries N]`` tops the chain up to N synthetic entries, seals them and prints sealing
+and verification speed beside hashing the same rows (a throwaway database only).
 ``checkpoint [--output FILE]`` verifies, then appends a signed checkpoint of the head to FILE
 (default ``NRM_AUDIT_CHECKPOINTS``). ``public-key`` prints the key that checks the signatures.
 """
@@ -29,12 +31,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("operation", choices=["verify", "checkpoint", "seal", "public-key"])
+        parser.add_argument("operation", choices=["verify", "checkpoint", "seal", "public-key", "bench"])
         parser.add_argument("--checkpoint", type=Path, help="verify: the checkpoint file to check against")
         parser.add_argument("--public-key", help="verify: base64 Ed25519 public key (default: the configured key's)")
         parser.add_argument(
             "--no-seal", action="store_true", help="verify: only read (a replica); unsealed rows are not sealed"
         )
+        parser.add_argument("--entries", type=int, default=0, help="bench: top the chain up to this many entries")
         parser.add_argument("--output", "--out", dest="output", type=Path, help="checkpoint: the file to append to")
 
     def handle(self, *args, operation: str, **options):
@@ -47,6 +50,21 @@ class Command(BaseCommand):
             except CheckpointError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"checkpoint at entry {mark.seq} ({mark.count} entries) appended to {path}")
+        elif operation == "bench":
+            from nrm.audit.benchmark import fill_chain, measure_verify
+
+            filled = fill_chain(options["entries"]) if options["entries"] else None
+            if filled and filled["sealed"]:
+                self.stdout.write(
+                    f"inserted {filled['inserted']:,} entries in {filled['insert_s']:.1f} s; sealed {filled['sealed']:,} "
+                    f"in {filled['seal_s']:.1f} s ({filled['sealed'] / max(filled['seal_s'], 1e-9):,.0f} entries/s)"
+                )
+            f = measure_verify()
+            self.stdout.write(
+                f"audit verify: {f['entries']:,} entries, {f['audit_verify_per_s']:,} entries/s "
+                f"(hashing the same rows in a plain loop: {f['audit_hash_per_s']:,}/s), "
+                f"peak {f['audit_verify_peak_mib']} MiB{'' if f['ok'] else ' BROKEN'}"
+            )
         elif operation == "seal":
             try:
                 count = audit_seal()
