@@ -190,45 +190,71 @@ def audit_seal(batch: int = 2000) -> int:
     to continue a chain whose last sealed row is not the head: that is tampering to report,
     not to chain over.
     """
-    sealed = 0
+    with connection.cursor() as cursor:
+        # Nothing visible to seal (a concurrent seal took this transaction's rows): no lock at all.
+        cursor.execute("SELECT 1 FROM audit_auditentry WHERE seq IS NULL LIMIT 1")
+        if cursor.fetchone() is None:
+            return 0
+    postgres = connection.vendor == "postgresql"
     base, sep, to_text = _hmac_new(settings.NRM_AUDIT_KEY, digestmod="sha256"), SEP, _canonical_cached()
     body = _message_sql(chained=False)
-    detail = "detail::text" if connection.vendor == "postgresql" else "detail"
-    with transaction.atomic():
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT seq, hash FROM audit_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
-            last = cursor.fetchone() or (0, GENESIS)
-            if tuple(last) != (head.seq, head.hash):
-                raise AuditSealError(f"the chain ends at entry {last[0]} but its head says {head.seq}")
-            seq, prev = head.seq, head.hash
-            while True:
-                # No query parameters: the printf of SQLite's message holds %s.
-                cursor.execute(
-                    f"SELECT id, {body}, {detail} FROM audit_auditentry "  # noqa: S608
-                    f"WHERE seq IS NULL ORDER BY id LIMIT {int(batch)}"
-                )
-                rows = cursor.fetchall()
-                if not rows:
-                    break
-                updates = []
-                for pk, fixed, text in rows:
-                    seq += 1
-                    h = base.copy()
-                    h.update(f"{prev}{sep}{seq}{sep}{fixed}{to_text(text)}".encode())
-                    mac = h.hexdigest()
-                    updates.append((seq, prev, mac, pk))
-                    prev = mac
-                cursor.executemany(
-                    "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL",
-                    updates,
-                )
-                if cursor.rowcount != len(updates):  # sealed by someone else meanwhile: undo, never fork
-                    raise AuditSealError(f"{len(updates) - cursor.rowcount} rows were sealed by another sealer")
-                sealed += len(updates)
+    detail = "detail::text" if postgres else "detail"
+    lock = " FOR UPDATE" if postgres else ""  # SQLite: the IMMEDIATE transaction holds the write lock
+    sealed = 0
+    # Raw SQL and few round trips: the lock is held for the length of this block.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock}")  # noqa: S608
+        head = cursor.fetchone()
+        if head is None:  # a new (or flushed) database
+            cursor.execute(
+                "INSERT INTO audit_audithead (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING", [GENESIS]
+            )
+            cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock}")  # noqa: S608
+            head = cursor.fetchone()
+        seq, prev = head
+        cursor.execute("SELECT seq, hash FROM audit_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+        if tuple(cursor.fetchone() or (0, GENESIS)) != (seq, prev):
+            raise AuditSealError(f"the chain's last sealed entry is not the one its head names (entry {seq})")
+        while True:
+            # No query parameters: the printf of SQLite's message holds %s.
+            cursor.execute(
+                f"SELECT id, {body}, {detail} FROM audit_auditentry "  # noqa: S608
+                f"WHERE seq IS NULL ORDER BY id LIMIT {int(batch)}"
+            )
+            rows = cursor.fetchall()
+            updates = []
+            for pk, fixed, text in rows:
+                seq += 1
+                h = base.copy()
+                h.update(f"{prev}{sep}{seq}{sep}{fixed}{to_text(text)}".encode())
+                mac = h.hexdigest()
+                updates.append((seq, prev, mac, pk))
+                prev = mac
+            if updates:
+                _write_seals(cursor, updates, postgres)
+            sealed += len(updates)
+            if len(rows) < batch:
+                break
         if sealed:
-            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+            cursor.execute("UPDATE audit_audithead SET seq = %s, hash = %s WHERE id = 1", [seq, prev])
     return sealed
+
+
+def _write_seals(cursor, updates: list[tuple[int, str, str, int]], postgres: bool) -> None:
+    """Set (seq, prev_hash, hash) of each unsealed row id; refuse if any was sealed meanwhile."""
+    if postgres:  # one statement, one round trip, under the lock
+        values = ", ".join(["(%s::bigint, %s, %s, %s::bigint)"] * len(updates))
+        cursor.execute(
+            "UPDATE audit_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.mac "  # noqa: S608
+            f"FROM (VALUES {values}) AS v(seq, prev, mac, id) WHERE e.id = v.id AND e.seq IS NULL",
+            [x for row in updates for x in row],
+        )
+    else:
+        cursor.executemany(
+            "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL", updates
+        )
+    if cursor.rowcount != len(updates):  # sealed by someone else meanwhile: undo, never fork
+        raise AuditSealError(f"{len(updates) - cursor.rowcount} rows were sealed by another sealer")
 
 
 # How many atomic_audited calls are running in this thread or task: only the outermost writes.
