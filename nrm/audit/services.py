@@ -142,7 +142,7 @@ def _seal_after_commit() -> None:
 
 def _seal_quietly() -> None:
     try:
-        audit_seal()
+        audit_seal(wait=False)
     except AuditSealError:
         logger.exception("audit rows left unsealed")
 
@@ -180,36 +180,63 @@ _TEXT_FIELDS = ["role", "action", "object_type", "object_id", "outcome", "reason
 _SEPARATORS = 10
 
 
-def audit_seal(batch: int = 2000) -> int:
+def audit_seal(batch: int = 2000, *, wait: bool = True) -> int:
     """Chain every committed, unsealed row, in ``id`` order; return how many were sealed.
 
-    Runs in its own short transaction holding the head row (the only lock on the chain): each
-    row gets ``seq`` = head + 1, ``prev_hash`` and its MAC, set once (the triggers allow that
-    transition and nothing else), and the head moves. Rows committed meanwhile are sealed by
-    their own transaction's seal, which waits for this one. Refuses (:class:`AuditSealError`)
-    to continue a chain whose last sealed row is not the head: that is tampering to report,
-    not to chain over.
+    Each round runs in its own short transaction holding the head row (the only lock on the
+    chain): each row gets ``seq`` = head + 1, ``prev_hash`` and its MAC, set once (the triggers
+    allow that transition and nothing else), and the head moves. Refuses
+    (:class:`AuditSealError`) to continue a chain whose last sealed row is not the head: that is
+    tampering to report, not to chain over.
+
+    After commit (``wait=False``) a seal that finds the head locked leaves at once: the holder
+    looks again for committed unsealed rows after releasing it, and every row committed before
+    that release is visible then, so each row is sealed by its own seal or by the holder's next
+    round (at most :data:`SEAL_ROUNDS`; then by the next commit's seal, ``nrm audit seal``,
+    verify or checkpoint). Appends thus never queue behind each other, and sealers do not
+    queue either.
     """
-    with connection.cursor() as cursor:
-        # Nothing visible to seal (a concurrent seal took this transaction's rows): no lock at all.
-        cursor.execute("SELECT 1 FROM audit_auditentry WHERE seq IS NULL LIMIT 1")
-        if cursor.fetchone() is None:
-            return 0
+    total = 0
+    for _round in range(SEAL_ROUNDS):
+        with connection.cursor() as cursor:
+            # Nothing visible to seal (a concurrent seal took these rows): no lock at all.
+            cursor.execute("SELECT 1 FROM audit_auditentry WHERE seq IS NULL LIMIT 1")
+            if cursor.fetchone() is None:
+                break
+        sealed = _seal_once(batch, wait)
+        if sealed is None:
+            break
+        total += sealed
+    return total
+
+
+# A bound, never reached in practice (a seal goes round again only while it keeps winning the
+# lock against the others): past it, what is left goes to the next seal.
+SEAL_ROUNDS = 100
+
+
+def _seal_once(batch: int, wait: bool) -> int | None:
+    """One round of :func:`audit_seal`; None when ``wait`` is False and another seal holds the head."""
     postgres = connection.vendor == "postgresql"
     base, sep, to_text = _hmac_new(settings.NRM_AUDIT_KEY, digestmod="sha256"), SEP, _canonical_cached()
     body = _message_sql(chained=False)
     detail = "detail::text" if postgres else "detail"
-    lock = " FOR UPDATE" if postgres else ""  # SQLite: the IMMEDIATE transaction holds the write lock
+    # SQLite: the IMMEDIATE transaction holds the write lock already.
+    lock = (" FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED") if postgres else ""
     sealed = 0
     # Raw SQL and few round trips: the lock is held for the length of this block.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock}")  # noqa: S608
         head = cursor.fetchone()
+        if head is None and not wait:
+            cursor.execute("SELECT 1 FROM audit_audithead WHERE id = 1")
+            if cursor.fetchone():
+                return None  # another seal holds the head: it looks again after releasing it
         if head is None:  # a new (or flushed) database
             cursor.execute(
                 "INSERT INTO audit_audithead (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING", [GENESIS]
             )
-            cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock}")  # noqa: S608
+            cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{' FOR UPDATE' if postgres else ''}")
             head = cursor.fetchone()
         seq, prev = head
         cursor.execute("SELECT seq, hash FROM audit_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
