@@ -115,7 +115,8 @@ def test_the_database_allows_only_the_sealing_of_an_unsealed_row(chain):
     mac = "ab" * 32
     for sql in (
         # content changed while sealing
-        f"UPDATE audit_auditentry SET seq = 999, prev_hash = '{mac}', hash = '{mac}', reason = 'x' WHERE id = {entry.pk}",
+        f"UPDATE audit_auditentry SET seq = 999, prev_hash = '{mac}', hash = '{mac}', reason = 'x' "
+        f"WHERE id = {entry.pk}",
         f"UPDATE audit_auditentry SET reason = 'x' WHERE id = {entry.pk}",  # an unsealed row's content
         f"UPDATE audit_auditentry SET seq = 999, hash = '{mac}' WHERE id = {entry.pk}",  # no prev_hash
         f"UPDATE audit_auditentry SET hash = '{mac}' WHERE seq = {seq(chain, 2)}",  # sealing again
@@ -152,11 +153,9 @@ def test_an_unsealed_row_past_the_grace_period_is_reported(chain):
 
 def test_a_failed_append_fails_the_callers_transaction(chain, monkeypatch):
     """Without a savepoint of its own, an append that fails leaves nothing of the caller's work to commit."""
-    from django.db import transaction
+    from django.db import DatabaseError, transaction
 
     from nrm.audit import services
-
-    from django.db import DatabaseError
 
     before = AuditEntry.objects.count()
     with pytest.raises(DatabaseError), transaction.atomic():

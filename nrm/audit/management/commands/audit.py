@@ -55,9 +55,10 @@ class Command(BaseCommand):
 
             filled = fill_chain(options["entries"]) if options["entries"] else None
             if filled and filled["sealed"]:
+                rate = filled["sealed"] / max(filled["seal_s"], 1e-9)
                 self.stdout.write(
-                    f"inserted {filled['inserted']:,} entries in {filled['insert_s']:.1f} s; sealed {filled['sealed']:,} "
-                    f"in {filled['seal_s']:.1f} s ({filled['sealed'] / max(filled['seal_s'], 1e-9):,.0f} entries/s)"
+                    f"inserted {filled['inserted']:,} entries in {filled['insert_s']:.1f} s; "
+                    f"sealed {filled['sealed']:,} in {filled['seal_s']:.1f} s ({rate:,.0f} entries/s)"
                 )
             f = measure_verify()
             self.stdout.write(
