@@ -228,7 +228,7 @@ def send(scene: Scene, routes: Iterable[Route], method: str, path: str, who: str
 
 
 def _last_seq() -> int:
-    return AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def _assert_nothing_leaked(scene: Scene, response, who: str) -> None:
@@ -268,7 +268,7 @@ def check_outsider(scene: Scene, route: Route, persona: str) -> None:
     if expected == 404 and route.kind == OBJECT and route.audited:
         # The test client's sign-in is audited too (auth.sign_in); it is not part of the request.
         written = list(
-            AuditEntry.objects.filter(seq__gt=start).exclude(action="auth.sign_in").values_list("actor", "outcome")
+            AuditEntry.objects.filter(id__gt=start).exclude(action="auth.sign_in").values_list("actor", "outcome")
         )
         assert written, f"{persona}'s refusal was not audited"
         assert set(written) == {(user.username, AuditEntry.Outcome.DENIED)}, written

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead
-from nrm.audit.services import GENESIS, audit_verify
+from nrm.audit.services import GENESIS, AuditSealError, audit_seal, audit_verify
 
 
 class CheckpointError(Exception):
@@ -92,9 +92,14 @@ def take_checkpoint(path: Path) -> Checkpoint:
     Refuses to sign a chain that does not verify: a checkpoint vouches for everything before it.
     """
     earlier = read_checkpoints(path) if path.exists() else []
+    # A checkpoint signs sealed state: seal what is committed, then take the head.
+    try:
+        audit_seal()
+    except AuditSealError as exc:
+        raise CheckpointError(f"not signing a broken chain: {exc}") from None
     # The head first: the verification that follows then covers every entry up to it.
     head = AuditHead.objects.filter(pk=1).first()
-    result = audit_verify(earlier)
+    result = audit_verify(earlier, seal=False)
     if not result.ok:
         raise CheckpointError(f"not signing a broken chain: {result.problem}")
     mark = Checkpoint(

@@ -25,18 +25,21 @@ class CanonicalJSONEncoder(json.JSONEncoder):
 class AuditEntry(models.Model):
     """One audited event: who did what to which object, when and why, and whether it was allowed.
 
-    Each row carries the HMAC-SHA256 (key ``NRM_AUDIT_KEY``, kept outside the database) of the
-    previous row's MAC and its own content, so editing, inserting or deleting any row breaks the
-    chain that ``nrm audit verify`` checks, and nobody without the key can recompute it. ``hash``
-    and ``prev_hash`` hold those MACs. Truncation is caught by the signed checkpoints kept outside
-    the database (``nrm audit checkpoint``).
+    A row is inserted unsealed (``seq`` NULL, no MACs) in the caller's transaction, then sealed
+    after commit (:func:`nrm.audit.services.audit_seal`): ``seq`` is its position in the chain
+    (sealing order, contiguous from 1) and ``hash`` the HMAC-SHA256 (key ``NRM_AUDIT_KEY``, kept
+    outside the database) of the previous row's MAC (``prev_hash``) and its own content, so
+    editing, inserting or deleting any row breaks the chain that ``nrm audit verify`` checks, and
+    nobody without the key can recompute it. ``id`` is the insertion order. Truncation is caught
+    by the signed checkpoints kept outside the database (``nrm audit checkpoint``).
     """
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed"
         DENIED = "denied"
 
-    seq = models.BigIntegerField(unique=True)
+    # NULL until sealed; then the position in the chain, set once (the triggers allow nothing else).
+    seq = models.BigIntegerField(unique=True, null=True)
     at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True)
     actor = models.CharField(max_length=150)
@@ -49,15 +52,20 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     reason = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, encoder=CanonicalJSONEncoder)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["actor_id", "at"])]
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor_id", "at"]),
+            # The sealer's work list: small, whatever the chain's length.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.actor} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
+        return f"#{self.seq or '-'} {self.actor} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -69,7 +77,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The single row that serialises appends: the last sequence number and MAC."""
+    """The chain's sealed end (last ``seq`` and MAC): locked by the sealer alone, never by an append."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)

@@ -23,7 +23,7 @@ def accesses_to(records: dict[str, Iterable[object]]) -> list[dict]:
         match |= Q(object_type=object_type, object_id__in=[str(i) for i in ids])
     entries = list(
         AuditEntry.objects.filter(match)
-        .order_by("seq")
+        .order_by("id")
         .values_list("at", "actor", "role", "organisation_id", "action", "object_type", "object_id", "outcome")
     )
     names = dict(Organisation.objects.filter(pk__in={e[3] for e in entries}).values_list("pk", "name"))

@@ -1,11 +1,24 @@
-"""Writing and verifying the audit chain."""
+"""Writing, sealing and verifying the audit chain.
+
+An append is one INSERT in the caller's transaction (no audit row, no operation) of an unsealed
+row: ``seq``, ``prev_hash`` and ``hash`` empty. After commit :func:`audit_seal` chains the
+committed unsealed rows in ``id`` order under a short lock on the head row: ``seq`` becomes the
+row's position in the chain (contiguous from 1) and ``hash`` the HMAC of the previous MAC and
+the row, seq included. The chain is thus in sealing order, which ``seq`` records; ``id`` is
+the insertion order. Appends never wait for each other: only sealers do, briefly, and a sealer
+seals every row committed before it. ``nrm audit seal`` seals what a lost callback left;
+verify and checkpoint seal first, and verify reports a row unsealed longer than
+:data:`UNSEALED_GRACE`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hmac
 import json
+import logging
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,12 +35,16 @@ from nrm.core.errors import NotFound
 if TYPE_CHECKING:
     from nrm.audit.checkpoints import Checkpoint
 
-try:  # OpenSSL's one-shot HMAC without hmac.digest's checks, per row of verification
+try:  # OpenSSL's HMAC without the hmac module's Python layer, per row of sealing and verification
     from _hashlib import hmac_digest as _hmac_digest
+    from _hashlib import hmac_new as _hmac_new
 except ImportError:  # pragma: no cover - Python built without OpenSSL
-    _hmac_digest = hmac.digest
+    _hmac_digest, _hmac_new = hmac.digest, hmac.new
 
 GENESIS = "0" * 64
+# An unsealed row older than this is reported by verify: its seal was lost (a crash after commit).
+UNSEALED_GRACE = dt.timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,12 +88,10 @@ def _at_text(at) -> str:
     return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
 
 
-def _entry(head_seq: int, head_hash: str, at, roles: dict, fields: dict) -> AuditEntry:
-    """Return the unsaved entry that follows (``head_seq``, ``head_hash``) in the chain, its MAC computed."""
+def _entry(at, roles: dict, fields: dict) -> AuditEntry:
+    """Return the unsaved, unsealed entry of ``fields`` (``audit_record``'s keyword arguments)."""
     actor = fields.get("actor")
     organisation_id = fields.get("organisation_id")
-    outcome = fields.get("outcome", AuditEntry.Outcome.ALLOWED)
-    seq = head_seq + 1
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
     if actor is not None and not getattr(actor, "is_authenticated", True):
@@ -85,45 +100,19 @@ def _entry(head_seq: int, head_hash: str, at, roles: dict, fields: dict) -> Audi
     role_key = (actor_id, organisation_id)
     if role_key not in roles:
         roles[role_key] = _role_of(actor, organisation_id)
-    role = roles[role_key]
-    detail = fields.get("detail") or {}
     # No separator in any field (see SEP).
-    action, object_type = fields["action"].replace(SEP, ""), fields["object_type"].replace(SEP, "")
-    actor_name = actor_name.replace(SEP, "")
-    object_id = str(fields.get("object_id", "")).replace(SEP, "")[:64]
-    reason = fields.get("reason", "").replace(SEP, "")[:200]
-    mac = _mac(
-        head_hash,
-        [
-            seq,
-            _at_text(at),
-            actor_id,
-            actor_name,
-            organisation_id,
-            role,
-            action,
-            object_type,
-            object_id,
-            outcome,
-            reason,
-            detail,
-        ],
-    )
     return AuditEntry(
-        seq=seq,
         at=at,
         actor_id=actor_id,
-        actor=actor_name,
+        actor=actor_name.replace(SEP, ""),
         organisation_id=organisation_id,
-        role=role,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        outcome=outcome,
-        reason=reason,
-        detail=detail,
-        prev_hash=head_hash,
-        hash=mac,
+        role=roles[role_key],
+        action=fields["action"].replace(SEP, ""),
+        object_type=fields["object_type"].replace(SEP, ""),
+        object_id=str(fields.get("object_id", "")).replace(SEP, "")[:64],
+        outcome=fields.get("outcome", AuditEntry.Outcome.ALLOWED),
+        reason=fields.get("reason", "").replace(SEP, "")[:200],
+        detail=fields.get("detail") or {},
     )
 
 
@@ -144,55 +133,198 @@ def audit_record(
     reason: str = "",
     detail: dict | None = None,
 ) -> AuditEntry:
-    """Append one row to the audit chain inside the caller's transaction.
+    """Append one unsealed row to the audit log inside the caller's transaction: one INSERT.
 
     If the append fails the exception propagates, so the caller's read or write fails too:
-    nothing is shown or changed without its audit row.
+    nothing is shown or changed without its audit row. No lock and no savepoint: the row is
+    chained after commit (:func:`audit_seal`, registered once per transaction with
+    ``on_commit``), so concurrent requests do not queue behind each other.
     """
-    # No savepoint of its own: if the append fails, the caller's whole transaction must fail too.
-    with transaction.atomic(savepoint=False):
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        entry = _entry(
-            head.seq,
-            head.hash,
-            _now_ms(),
-            {},
-            {
-                "actor": actor,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "organisation_id": organisation_id,
-                "outcome": outcome,
-                "reason": reason,
-                "detail": detail,
-            },
-        )
-        entry.save(force_insert=True)
-        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    entry = _entry(
+        _now_ms(),
+        {},
+        {
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "organisation_id": organisation_id,
+            "outcome": outcome,
+            "reason": reason,
+            "detail": detail,
+        },
+    )
+    entry.save(force_insert=True)
+    _seal_after_commit()
     return entry
 
 
 def audit_record_many(entries: list[dict], *, batch_size: int = 500) -> list[AuditEntry]:
-    """Append one row per item of ``entries`` (``audit_record``'s keyword arguments), in order.
+    """Append one unsealed row per item of ``entries`` (``audit_record``'s keyword arguments), in order.
 
-    For bulk writes (imports, generated data): the head is locked once, the MACs chained in
-    Python and the rows inserted a batch per statement, inside the caller's transaction, so
-    each record still has its own row and the chain verifies as if appended one by one.
+    For bulk writes (imports, generated data): a batch per statement inside the caller's
+    transaction, so each record still has its own row; they are sealed after commit, in ``id``
+    order, as if appended one by one.
     """
     if not entries:
         return []
-    with transaction.atomic(savepoint=False):
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq, mac, at, roles = head.seq, head.hash, _now_ms(), {}
-        rows = []
-        for fields in entries:
-            entry = _entry(seq, mac, at, roles, fields)
-            seq, mac = entry.seq, entry.hash
-            rows.append(entry)
-        insert_many(rows, batch_size=batch_size)
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=mac)
+    at, roles = _now_ms(), {}
+    rows = [_entry(at, roles, fields) for fields in entries]
+    insert_many(rows, batch_size=batch_size)
+    _seal_after_commit()
     return rows
+
+
+def _seal_after_commit() -> None:
+    """Seal once the caller's transaction commits (at once outside one); once per transaction."""
+    if any(func is _seal_quietly for _sids, func, _robust in connection.run_on_commit):
+        return
+    # robust: the caller's work is committed already; a failed seal leaves rows for the next one.
+    transaction.on_commit(_seal_quietly, robust=True)
+
+
+def _seal_quietly() -> None:
+    try:
+        audit_seal(wait=False)
+    except AuditSealError:
+        logger.exception("audit rows left unsealed")
+
+
+class AuditSealError(Exception):
+    """The chain's end does not match its head: something was deleted or edited; verify says what."""
+
+
+def _message_sql(*, chained: bool) -> str:
+    """SQL building each entry's message (see :func:`_message`) from ``at`` to ``reason``, each
+    field followed by the separator; ``chained``: from the previous MAC and ``seq`` on, and on
+    SQLite with the detail too (stored canonical, see :class:`CanonicalJSONEncoder`).
+
+    Sealing and verifying read the same text (timestamps too, see :func:`_at_text`), and the
+    database building it is what lets verification do little per row in Python.
+    """
+    if connection.vendor == "postgresql":
+        at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        parts = [at, "coalesce(actor_id::text, '')", "actor", "coalesce(organisation_id::text, '')", *_TEXT_FIELDS]
+        if chained:
+            parts = ["prev_hash", "seq::text", *parts]
+        return " || chr(31) || ".join([*parts, "''"])
+    # SQLite: one printf, a single allocation per row (|| copies the row's text at every step);
+    # NULL prints as ''. Django stores ``at`` as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC): cut to
+    # milliseconds, '.000' when there is no fraction (strftime would cost as much as the rest).
+    fmt = f"%.10sT%.12sZ{SEP}" + f"%s{SEP}" * (_SEPARATORS - 1)
+    args = ["at", "substr(at || '.000000', 12)", "actor_id", "actor", "organisation_id", *_TEXT_FIELDS]
+    if chained:
+        fmt, args = f"%s{SEP}%s{SEP}{fmt}%s", ["prev_hash", "seq", *args, "detail"]
+    return f"printf('{fmt}', {', '.join(args)})"
+
+
+_TEXT_FIELDS = ["role", "action", "object_type", "object_id", "outcome", "reason"]
+# Fields in the SQL-built part of the message: at .. reason, each followed by SEP.
+_SEPARATORS = 10
+
+
+def audit_seal(batch: int = 2000, *, wait: bool = True) -> int:
+    """Chain every committed, unsealed row, in ``id`` order; return how many were sealed.
+
+    Each round runs in its own short transaction holding the head row (the only lock on the
+    chain): each row gets ``seq`` = head + 1, ``prev_hash`` and its MAC, set once (the triggers
+    allow that transition and nothing else), and the head moves. Refuses
+    (:class:`AuditSealError`) to continue a chain whose last sealed row is not the head: that is
+    tampering to report, not to chain over.
+
+    After commit (``wait=False``) a seal that finds the head locked leaves at once: the holder
+    looks again for committed unsealed rows after releasing it, and every row committed before
+    that release is visible then, so each row is sealed by its own seal or by the holder's next
+    round (at most :data:`SEAL_ROUNDS`; then by the next commit's seal, ``nrm audit seal``,
+    verify or checkpoint). Appends thus never queue behind each other, and sealers do not
+    queue either.
+    """
+    total = 0
+    for _round in range(SEAL_ROUNDS):
+        with connection.cursor() as cursor:
+            # Nothing visible to seal (a concurrent seal took these rows): no lock at all.
+            cursor.execute("SELECT 1 FROM audit_auditentry WHERE seq IS NULL LIMIT 1")
+            if cursor.fetchone() is None:
+                break
+        sealed = _seal_once(batch, wait)
+        if sealed is None:
+            break
+        total += sealed
+    return total
+
+
+# A bound, never reached in practice (a seal goes round again only while it keeps winning the
+# lock against the others): past it, what is left goes to the next seal.
+SEAL_ROUNDS = 100
+
+
+def _seal_once(batch: int, wait: bool) -> int | None:
+    """One round of :func:`audit_seal`; None when ``wait`` is False and another seal holds the head."""
+    postgres = connection.vendor == "postgresql"
+    base, sep, to_text = _hmac_new(settings.NRM_AUDIT_KEY, digestmod="sha256"), SEP, _canonical_cached()
+    body = _message_sql(chained=False)
+    detail = "detail::text" if postgres else "detail"
+    # SQLite: the IMMEDIATE transaction holds the write lock already.
+    lock = (" FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED") if postgres else ""
+    sealed = 0
+    # Raw SQL and few round trips: the lock is held for the length of this block.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock}")  # noqa: S608
+        head = cursor.fetchone()
+        if head is None and not wait:
+            cursor.execute("SELECT 1 FROM audit_audithead WHERE id = 1")
+            if cursor.fetchone():
+                return None  # another seal holds the head: it looks again after releasing it
+        if head is None:  # a new (or flushed) database
+            cursor.execute(
+                "INSERT INTO audit_audithead (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING", [GENESIS]
+            )
+            cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock.replace(' SKIP LOCKED', '')}")  # noqa: S608
+            head = cursor.fetchone()
+        seq, prev = head
+        cursor.execute("SELECT seq, hash FROM audit_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+        if tuple(cursor.fetchone() or (0, GENESIS)) != (seq, prev):
+            raise AuditSealError(f"the chain's last sealed entry is not the one its head names (entry {seq})")
+        while True:
+            # No query parameters: the printf of SQLite's message holds %s.
+            cursor.execute(
+                f"SELECT id, {body}, {detail} FROM audit_auditentry "  # noqa: S608
+                f"WHERE seq IS NULL ORDER BY id LIMIT {int(batch)}"
+            )
+            rows = cursor.fetchall()
+            updates = []
+            for pk, fixed, text in rows:
+                seq += 1
+                h = base.copy()
+                h.update(f"{prev}{sep}{seq}{sep}{fixed}{to_text(text)}".encode())
+                mac = h.hexdigest()
+                updates.append((seq, prev, mac, pk))
+                prev = mac
+            if updates:
+                _write_seals(cursor, updates, postgres)
+            sealed += len(updates)
+            if len(rows) < batch:
+                break
+        if sealed:
+            cursor.execute("UPDATE audit_audithead SET seq = %s, hash = %s WHERE id = 1", [seq, prev])
+    return sealed
+
+
+def _write_seals(cursor, updates: list[tuple[int, str, str, int]], postgres: bool) -> None:
+    """Set (seq, prev_hash, hash) of each unsealed row id; refuse if any was sealed meanwhile."""
+    if postgres:  # one statement, one round trip, under the lock
+        values = ", ".join(["(%s::bigint, %s, %s, %s::bigint)"] * len(updates))
+        cursor.execute(
+            "UPDATE audit_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.mac "  # noqa: S608
+            f"FROM (VALUES {values}) AS v(seq, prev, mac, id) WHERE e.id = v.id AND e.seq IS NULL",
+            [x for row in updates for x in row],
+        )
+    else:
+        cursor.executemany(
+            "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL", updates
+        )
+    if cursor.rowcount != len(updates):  # sealed by someone else meanwhile: undo, never fork
+        raise AuditSealError(f"{len(updates) - cursor.rowcount} rows were sealed by another sealer")
 
 
 # How many atomic_audited calls are running in this thread or task: only the outermost writes.
@@ -267,46 +399,75 @@ class VerifyResult:
     checkpoints: int = 0
 
 
-def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> VerifyResult:
+def _canonical_cached(size: int = 4096) -> Callable[[str], str]:
+    """Return a function giving the canonical text of a JSON text, remembering the last ``size`` or so."""
+    cache: dict[str, str] = {}
+    loads = json.loads
+
+    def to_text(text: str) -> str:
+        found = cache.get(text)
+        if found is None:
+            if len(cache) >= size:
+                cache.clear()  # memory stays flat in the chain's length
+            found = cache[text] = _canonical(loads(text))
+        return found
+
+    return to_text
+
+
+def _matches_recanonicalised(key: bytes, message: str, mac: str) -> bool:
+    """Whether the MAC matches with the detail re-encoded (SQLite text stored by another encoder)."""
+    head, _sep, detail = message.rpartition(SEP)
+    try:
+        text = _canonical(json.loads(detail))
+    except ValueError:
+        return False
+    return text != detail and _hmac_digest(key, f"{head}{SEP}{text}".encode(), "sha256").hex() == mac
+
+
+def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, seal: bool = True) -> VerifyResult:
     """Recompute the chain from the first row; report the first row that does not match.
 
-    Each checkpoint (already signature-checked, see :mod:`nrm.audit.checkpoints`) must find its
-    entry with the MAC it signed, so a chain truncated, emptied or recomputed by someone
-    holding the audit key since then fails too. Rows stream through a raw cursor in batches
-    (memory flat in the chain's length): the ORM's per-row work would triple the time.
+    Seals first (``seal=False`` only reads, e.g. on a replica). Each checkpoint (already
+    signature-checked, see :mod:`nrm.audit.checkpoints`) must find its entry with the MAC it
+    signed, so a chain truncated, emptied or recomputed by someone holding the audit key since
+    then fails too. A row left unsealed longer than :data:`UNSEALED_GRACE` fails as well. Rows
+    stream through a raw cursor in batches (memory flat in the chain's length): the ORM's
+    per-row work would triple the time.
     """
+    if seal:
+        # A refused seal means the chain's end was tampered with: the checks below say where.
+        with contextlib.suppress(AuditSealError):
+            audit_seal()
     marks = {c.seq: c for c in checkpoints if c.seq > 0}
-    # The database builds each message but the detail (see _message), timestamps included
-    # (see _at_text): per-row work in Python is what limits the speed.
-    if connection.vendor == "postgresql":
-        at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
-        actor_id, org, join = "coalesce(actor_id::text, '')", "coalesce(organisation_id::text, '')", " || chr(31) || "
-    else:
-        at, actor_id, org = "strftime('%Y-%m-%dT%H:%M:%fZ', at)", "ifnull(actor_id, '')", "ifnull(organisation_id, '')"
-        join = " || char(31) || "
-    columns = ["seq", at, actor_id, "actor", org, "role", "action", "object_type", "object_id", "outcome", "reason"]
-    body = join.join([*columns, "''"])  # each field followed by the separator
     prev = GENESIS
     checked = 0
     key = settings.NRM_AUDIT_KEY
-    loads, canonical, digest, sep, separators = json.loads, _canonical, _hmac_digest, SEP, 11
+    base, sep, separators = _hmac_new(key, digestmod="sha256"), SEP, _SEPARATORS + 2
+    # The database builds each message: previous MAC, seq, the fields (see _message). SQLite
+    # stores the detail as canonical text already and appends it; PostgreSQL's jsonb text is not
+    # canonical, and is re-encoded here (cached: most details repeat).
+    if connection.vendor == "postgresql":
+        detail_sql, to_text = "detail::text", _canonical_cached()
+    else:
+        detail_sql, to_text = "''", None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, {body}, detail, prev_hash, hash FROM audit_auditentry ORDER BY seq")  # noqa: S608
+        cursor.execute(
+            f"SELECT seq, {_message_sql(chained=True)}, {detail_sql}, hash FROM audit_auditentry "  # noqa: S608
+            "WHERE seq IS NOT NULL ORDER BY seq"
+        )
         while rows := cursor.fetchmany(batch):
-            for seq, fixed, detail, prev_mac, mac in rows:
+            for seq, head, detail, mac in rows:
                 if seq != checked + 1:
                     return VerifyResult(checked, False, f"entry {checked + 1} is missing (next is {seq})")
-                if prev_mac != prev:
+                if not head.startswith(prev) or head[64] != sep:
                     return VerifyResult(checked, False, f"entry {seq}: previous MAC does not match entry {seq - 1}")
-                if fixed.count(sep) != separators:
+                if head.count(sep) != separators:
                     return VerifyResult(checked, False, f"entry {seq}: a field holds the separator (edited)")
-                # SQLite hands back the stored text, already canonical (CanonicalJSONEncoder);
-                # PostgreSQL's jsonb comes parsed and is encoded again.
-                text = detail if isinstance(detail, str) else canonical(detail)
-                if digest(key, f"{prev}{sep}{fixed}{text}".encode(), "sha256").hex() != mac and (
-                    not isinstance(detail, str)
-                    or digest(key, f"{prev}{sep}{fixed}{canonical(loads(detail))}".encode(), "sha256").hex() != mac
-                ):
+                message = head if to_text is None else f"{head}{to_text(detail)}"
+                h = base.copy()
+                h.update(message.encode())
+                if h.hexdigest() != mac and not _matches_recanonicalised(key, message, mac):
                     return VerifyResult(
                         checked, False, f"entry {seq}: content does not match its MAC (edited, inserted or recomputed)"
                     )
@@ -336,6 +497,19 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000) -> 
             checked,
             False,
             f"the chain ends at entry {checked} but {head.seq} were written (entries deleted from the end)",
+        )
+    stale = (
+        AuditEntry.objects.filter(seq__isnull=True, at__lt=timezone.now() - UNSEALED_GRACE)
+        .order_by("id")
+        .values_list("id", "at")
+        .first()
+    )
+    if stale:
+        return VerifyResult(
+            checked,
+            False,
+            f"entry id {stale[0]} written at {_at_text(stale[1])} is still unsealed "
+            f"(its seal was lost, or sealing is refused: run 'nrm audit seal')",
         )
     return VerifyResult(checked, True, checkpoints=len(marks))
 

@@ -1,19 +1,59 @@
-"""Database triggers that make the audit table append-only for the application's own connection.
+"""Database triggers that keep the audit table append-only for the application's own connection.
 
-The hash chain detects tampering by anyone; the triggers stop the application (or a bug in it)
-from updating or deleting audit rows at all. Only restore removes them for its duration.
+The MAC chain detects tampering by anyone; the triggers stop the application (or a bug in it)
+from changing or deleting audit rows at all. One update is allowed, once per row: sealing, which
+sets ``seq``, ``prev_hash`` and ``hash`` of a row whose ``seq`` is still NULL and changes no
+other column (see :func:`nrm.audit.services.audit_seal`). Only restore removes the triggers, for
+its duration. Migrations ``audit.0002``/``0003`` install the earlier, strict version (no update
+at all), which ``audit.0004`` replaces.
 """
 
 from __future__ import annotations
 
+# Every column but the three that sealing sets, compared old to new (SQLite has no row equality).
+CONTENT = [
+    "id",
+    "at",
+    "actor_id",
+    "actor",
+    "organisation_id",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "detail",
+]
+_SEALING = "OLD.seq IS NULL AND NEW.seq IS NOT NULL AND length(NEW.hash) = 64 AND length(NEW.prev_hash) = 64"
 SQLITE = [
-    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit_auditentry "
+    "CREATE TRIGGER IF NOT EXISTS audit_seal_only BEFORE UPDATE ON audit_auditentry WHEN NOT "
+    f"({_SEALING} AND {' AND '.join(f'NEW.{c} IS OLD.{c}' for c in CONTENT)}) "
     "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit_auditentry "
     "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
 ]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_no_update", "DROP TRIGGER IF EXISTS audit_no_delete"]
+SQLITE_STRICT = [
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit_auditentry "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
+    SQLITE[1],
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS audit_no_update",
+    "DROP TRIGGER IF EXISTS audit_seal_only",
+    "DROP TRIGGER IF EXISTS audit_no_delete",
+]
 POSTGRES = [
+    # Whole-row comparison without the chain columns: a column added later is covered too.
+    "CREATE OR REPLACE FUNCTION audit_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} "
+    "AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash') "
+    "THEN RETURN NEW; END IF; RAISE EXCEPTION 'audit entries are append-only'; END $$",
+    "DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry",
+    "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_auditentry "
+    "FOR EACH ROW EXECUTE FUNCTION audit_seal_only()",
+]
+POSTGRES_STRICT = [
     "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN RAISE EXCEPTION 'audit entries are append-only'; END $$",
     "DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry",
@@ -23,17 +63,22 @@ POSTGRES = [
 POSTGRES_DROP = ["DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry"]
 
 
-def install(connection) -> None:
-    """Create the append-only triggers on this connection's database."""
-    statements = {"sqlite": SQLITE, "postgresql": POSTGRES}.get(connection.vendor, [])
+def _run(connection, by_vendor: dict[str, list[str]]) -> None:
     with connection.cursor() as cursor:
-        for sql in statements:
+        for sql in by_vendor.get(connection.vendor, []):
             cursor.execute(sql)
+
+
+def install(connection) -> None:
+    """Create the triggers (append-only but for sealing) on this connection's database."""
+    _run(connection, {"sqlite": SQLITE, "postgresql": POSTGRES})
+
+
+def install_strict(connection) -> None:
+    """The earlier triggers (no update at all), for the migrations that predate sealing."""
+    _run(connection, {"sqlite": SQLITE_STRICT, "postgresql": POSTGRES_STRICT})
 
 
 def remove(connection) -> None:
     """Drop the triggers (restore only; callers re-install them in the same transaction)."""
-    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(connection.vendor, [])
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    _run(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP})

@@ -31,7 +31,7 @@ def test_user_create_generates_a_one_time_password_and_audits(world):
     )
     assert len(password) >= 16 and user.check_password(password)
     assert list(user.memberships.values_list("organisation__code", "role")) == [("csr-bg", "caseworker")]
-    entry = AuditEntry.objects.filter(action="user.create").latest("seq")
+    entry = AuditEntry.objects.filter(action="user.create").latest("id")
     assert (entry.actor, entry.object_id) == ("admin", str(user.pk))
     assert password not in str(entry.detail)
 
@@ -63,7 +63,7 @@ def test_only_an_administrator_writes(world):
             actor=fresh(world["coordinator"]), username="x1", organisation=org("csr-bg"), role=Role.CASEWORKER
         )
     assert not User.objects.filter(username="x1").exists()
-    denial = AuditEntry.objects.filter(action="user.create").latest("seq")
+    denial = AuditEntry.objects.filter(action="user.create").latest("id")
     assert (denial.actor, denial.outcome) == ("coordinator", AuditEntry.Outcome.DENIED)
 
 
@@ -128,7 +128,7 @@ def test_a_locked_account_is_listed_and_unlocked_with_an_audit_row(world):
     response = client.post(f"/administration/users/{locked.pk}/unlock/")
     assert response.status_code == 302
     assert "locked-one" not in selectors.locked_usernames()
-    entry = AuditEntry.objects.filter(action="user.unlock").latest("seq")
+    entry = AuditEntry.objects.filter(action="user.unlock").latest("id")
     assert (entry.actor, entry.object_id, entry.detail["failures"]) == ("admin", str(locked.pk), 5)
     # Unlocking an account that is not locked says so, on the page.
     again = client.post(f"/administration/users/{locked.pk}/unlock/", follow=True)
@@ -176,7 +176,7 @@ def test_nrm_user_add(world):
     password = out.getvalue().split("shown once): ")[1].strip()
     assert user.check_password(password)
     assert list(user.memberships.values_list("organisation__code", "role")) == [("helpline", "frontline")]
-    entry = AuditEntry.objects.filter(action="user.create").latest("seq")
+    entry = AuditEntry.objects.filter(action="user.create").latest("id")
     assert (entry.actor, entry.reason) == ("anonymous", "command line")
 
 

@@ -59,7 +59,7 @@ def test_only_the_hash_of_the_secret_is_stored(world):
     token = ApiToken.objects.get(pk=response.json()["id"])
     assert token.key_hash == token_hash(secret) and secret not in token.key_hash
     assert not ApiToken.objects.filter(key_hash=secret).exists()
-    entry = AuditEntry.objects.filter(action="auth.token", outcome="allowed").latest("seq")
+    entry = AuditEntry.objects.filter(action="auth.token", outcome="allowed").latest("id")
     assert secret not in str(entry.detail)
 
 
@@ -156,7 +156,7 @@ def test_a_password_change_on_the_web_revokes_the_tokens(world):
     assert fresh(world["police"]).check_password(NEW_PASSWORD)
     # The session that changed the password stays signed in.
     assert client.get("/").status_code == 200
-    entry = AuditEntry.objects.filter(action="user.password_change").latest("seq")
+    entry = AuditEntry.objects.filter(action="user.password_change").latest("id")
     assert entry.detail == {"forced": False, "tokens_revoked": 1}
 
 
@@ -214,7 +214,7 @@ def test_nrm_user_set_password_revokes_the_tokens_and_forces_a_change(world):
     refused(secret, "revoked")
     user = fresh(world["police"])
     assert user.check_password(password) and user.must_change_password
-    entry = AuditEntry.objects.filter(action="user.password_reset").latest("seq")
+    entry = AuditEntry.objects.filter(action="user.password_reset").latest("id")
     assert (entry.actor, entry.reason) == ("anonymous", "command line") and password not in str(entry.detail)
 
 
@@ -260,7 +260,7 @@ def test_an_administrator_lists_and_revokes_a_users_token(world):
     response = client.post(f"/administration/users/{world['police'].pk}/tokens/{token_id}/revoke/")
     assert response.status_code == 302
     refused(secret, "revoked")
-    entry = AuditEntry.objects.filter(action="auth.token_revoke", outcome="allowed").latest("seq")
+    entry = AuditEntry.objects.filter(action="auth.token_revoke", outcome="allowed").latest("id")
     assert (entry.actor, entry.object_id, entry.detail["reason"]) == ("admin", str(world["police"].pk), "administrator")
 
 
@@ -316,7 +316,7 @@ def test_the_web_holds_the_user_on_the_change_page_until_done(newcomer):
     assert done.status_code == 302 and done["Location"] == "/"
     assert client.get("/").status_code == 200
     assert not fresh(user).must_change_password
-    entry = AuditEntry.objects.filter(action="user.password_change").latest("seq")
+    entry = AuditEntry.objects.filter(action="user.password_change").latest("id")
     assert entry.detail["forced"] is True
 
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from nrm.audit.triggers import install
+    from nrm.audit.triggers import install_strict as install
 
     install(schema_editor.connection)
 

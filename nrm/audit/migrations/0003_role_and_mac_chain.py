@@ -33,7 +33,7 @@ def remove_triggers(apps, schema_editor):
 
 
 def install_triggers(apps, schema_editor):
-    from nrm.audit.triggers import install
+    from nrm.audit.triggers import install_strict as install
 
     install(schema_editor.connection)
 

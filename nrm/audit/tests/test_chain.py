@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from nrm.audit.models import AuditEntry
-from nrm.audit.services import audit_record, audit_verify
+from nrm.audit.services import audit_record, audit_seal, audit_verify
 
 
 @pytest.fixture
@@ -25,6 +25,7 @@ def chain(db):
     """Return the log after five more entries (the loaded world may have written some before)."""
     for i in range(5):
         audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
+    audit_seal()  # inside the test's transaction no commit seals them
     return list(AuditEntry.objects.order_by("seq"))
 
 
@@ -85,24 +86,80 @@ def test_deleted_last_row_is_detected(tamper):
     assert not result.ok and "deleted" in result.problem
 
 
-def test_an_append_is_three_statements_and_no_savepoint(chain):
-    """The head is locked and read, the row inserted, the head moved: nothing else in the caller's transaction."""
+def test_an_append_is_one_insert_and_no_savepoint(chain):
+    """One INSERT in the caller's transaction, no lock: the chain is sealed after commit."""
     from django.test.utils import CaptureQueriesContext
 
+    from nrm.audit import services
+
     with CaptureQueriesContext(connection) as queries:
-        audit_record(actor=None, action="case.view", object_type="case", object_id=99, reason="test")
+        entry = audit_record(actor=None, action="case.view", object_type="case", object_id=99, reason="test")
+        audit_record(actor=None, action="case.view", object_type="case", object_id=98, reason="test")
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    assert statements == ["SELECT", "INSERT", "UPDATE"]
+    assert statements == ["INSERT", "INSERT"]
+    # One seal after the commit of the (test's) transaction, however many rows it wrote.
+    [seal] = [func for _sids, func, _robust in connection.run_on_commit if func is services._seal_quietly]
+    entry.refresh_from_db()
+    assert entry.seq is None and entry.hash == ""
+    seal()
+    entry.refresh_from_db()
+    assert entry.seq == chain[-1].seq + 1 and entry.prev_hash == chain[-1].hash and len(entry.hash) == 64
+    assert audit_verify(seal=False).ok
+
+
+def test_the_database_allows_only_the_sealing_of_an_unsealed_row(chain):
+    """Chain columns may be set once, on an unsealed row, with nothing else changed."""
+    from django.db import DatabaseError, transaction
+
+    entry = audit_record(actor=None, action="case.view", object_type="case", object_id=7)
+    mac = "ab" * 32
+    for sql in (
+        # content changed while sealing
+        f"UPDATE audit_auditentry SET seq = 999, prev_hash = '{mac}', hash = '{mac}', reason = 'x' "
+        f"WHERE id = {entry.pk}",
+        f"UPDATE audit_auditentry SET reason = 'x' WHERE id = {entry.pk}",  # an unsealed row's content
+        f"UPDATE audit_auditentry SET seq = 999, hash = '{mac}' WHERE id = {entry.pk}",  # no prev_hash
+        f"UPDATE audit_auditentry SET hash = '{mac}' WHERE seq = {seq(chain, 2)}",  # sealing again
+        f"UPDATE audit_auditentry SET seq = NULL WHERE seq = {seq(chain, 5)}",  # unsealing
+        f"DELETE FROM audit_auditentry WHERE id = {entry.pk}",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
+    assert audit_seal() == 1 and audit_verify().ok
+
+
+def test_an_unsealed_row_past_the_grace_period_is_reported(chain):
+    import datetime as dt
+
+    from nrm.audit.services import UNSEALED_GRACE
+
+    entry = audit_record(actor=None, action="case.view", object_type="case", object_id=7)
+    assert audit_verify(seal=False).ok  # within the grace period: its seal is on the way
+    old = AuditEntry.objects.filter(pk=entry.pk)
+    with connection.cursor() as cur:  # as if written long ago and its seal lost (triggers dropped)
+        from nrm.audit import triggers
+
+        triggers.remove(connection)
+        at = entry.at - UNSEALED_GRACE - dt.timedelta(seconds=1)
+        cur.execute("UPDATE audit_auditentry SET at = %s WHERE id = %s", [at, entry.pk])
+        triggers.install(connection)
+    result = audit_verify(seal=False)
+    assert not result.ok and f"entry id {entry.pk}" in result.problem and "unsealed" in result.problem
+    with pytest.raises(CommandError, match="unsealed"):
+        call_command("audit", "verify", "--no-seal")
+    call_command("audit", "seal")
+    assert old.get().seq == seq(chain, 5) + 1 and audit_verify(seal=False).ok
 
 
 def test_a_failed_append_fails_the_callers_transaction(chain, monkeypatch):
     """Without a savepoint of its own, an append that fails leaves nothing of the caller's work to commit."""
-    from django.db import transaction
+    from django.db import DatabaseError, transaction
 
     from nrm.audit import services
 
-    monkeypatch.setattr(services, "_mac", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no key")))
     before = AuditEntry.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(actor=None, action="case.view", object_type="case", object_id=1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        audit_record(actor=None, action="case.view", object_type="case", object_id=1, reason="the caller's work")
+        monkeypatch.setattr(services, "_role_of", lambda *a, **k: None)  # NOT NULL: the INSERT is refused
+        audit_record(actor=None, action="case.view", object_type="case", object_id=2)
     assert AuditEntry.objects.count() == before

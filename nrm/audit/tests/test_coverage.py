@@ -17,7 +17,7 @@ def case(world):
 
 
 def last(action: str) -> AuditEntry:
-    return AuditEntry.objects.filter(action=action).order_by("-seq").first()
+    return AuditEntry.objects.filter(action=action).order_by("-id").first()
 
 
 def test_entries_carry_the_actors_role_in_the_acting_organisation(world, case):

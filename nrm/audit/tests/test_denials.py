@@ -12,8 +12,8 @@ from nrm.core.errors import NotFound
 @pytest.fixture
 def new_entries(db):
     """Return a function listing the entries written since the test began (the world may have written some)."""
-    start = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    return lambda: AuditEntry.objects.filter(seq__gt=start).order_by("seq")
+    start = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return lambda: AuditEntry.objects.filter(id__gt=start).order_by("id")
 
 
 @atomic_audited

@@ -196,7 +196,7 @@ def test_refused_reads_and_writes_are_audited(people, scene):
     hit("observations-retrieve", scene, fresh(people["police"]))
     hit("alerts-retrieve", scene, fresh(people["police"]))
     hit("alerts-close", scene, fresh(people["analyst"]))
-    denied = list(AuditEntry.objects.filter(outcome="denied").order_by("seq").values_list("actor", "action"))
+    denied = list(AuditEntry.objects.filter(outcome="denied").order_by("id").values_list("actor", "action"))
     assert denied == [
         ("police", "earlywarning.observation_view"),
         ("police", "earlywarning.alert_view"),

@@ -189,7 +189,7 @@ def test_export_leaves_out_cases_without_statistics_consent(world, tmp_path, set
 
     assert htcds.htcds_export(actor=fresh(world["centre"]), path=path).rows == 4
     assert "Withheld" not in path.read_text(encoding="utf-8")
-    entry = AuditEntry.objects.filter(action="case.export").latest("seq")
+    entry = AuditEntry.objects.filter(action="case.export").latest("id")
     assert withheld.pk not in entry.detail["cases"]
 
     # Where the law is the basis of official statistics, every case goes, its consent shown as absent.
@@ -380,7 +380,7 @@ def test_command_line_export_is_every_case_without_identity(world, tmp_path, cap
     text = path.read_text(encoding="utf-8")
     for secret in ("Марија", "Rahimi", "Ilić", "ahmad@example.org", "First contact at the border"):
         assert secret not in text
-    entry = AuditEntry.objects.filter(action="case.export").latest("seq")
+    entry = AuditEntry.objects.filter(action="case.export").latest("id")
     assert entry.actor == "command line" and len(entry.detail["cases"]) == 4
 
 

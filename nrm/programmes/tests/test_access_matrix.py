@@ -153,16 +153,16 @@ def test_every_role_reads_every_page_and_export(scene, who):
 @pytest.mark.parametrize("who", ["other_org", "wrong_role", "nobody"])
 def test_api_refusals_are_problems_and_a_readers_attempt_is_audited(scene, route, who):
     """The harness checks a 403's status; here its shape, and that a reader's attempt is a denial on record."""
-    start = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    start = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = request(scene, route, scene.users[who])
     assert response.status_code == 403
     assert response["Content-Type"].startswith(PROBLEM)
-    written = set(AuditEntry.objects.filter(seq__gt=start).values_list("actor", "outcome"))
+    written = set(AuditEntry.objects.filter(id__gt=start).values_list("actor", "outcome"))
     if who == "nobody":
         assert written == set()  # stopped by the permission, before any service
     else:
         assert written == {(scene.users[who].username, AuditEntry.Outcome.DENIED)}
-        denial = AuditEntry.objects.filter(seq__gt=start).get()
+        denial = AuditEntry.objects.filter(id__gt=start).get()
         assert denial.action == DENIAL_ACTIONS[route.path]
 
 
@@ -170,7 +170,7 @@ def test_a_readers_attempt_at_a_form_is_a_denial_named_after_the_page(scene):
     programme = scene.ids["programme"]
     response = client_for(READS[0], scene.users["ngo"]).post(f"/programmes/{programme.pk}/funding/new/", {})
     assert response.status_code == 404
-    denial = AuditEntry.objects.order_by("-seq").first()
+    denial = AuditEntry.objects.order_by("-id").first()
     assert (denial.action, denial.object_id, denial.outcome) == (
         "programmes.funding_new",
         str(programme.pk),

@@ -119,7 +119,7 @@ def test_coordinator_records_a_value(programmes, people, screened):
         "IRC quarterly report",
         people["coordinator"].pk,
     )
-    entry = AuditEntry.objects.filter(action=services.ACTION).latest("seq")
+    entry = AuditEntry.objects.filter(action=services.ACTION).latest("id")
     assert entry.actor_id == people["coordinator"].pk and entry.detail["new"] == "120.00"
     # The same period again replaces the value; it does not add a second one.
     assert _post(people["coordinator"], programmes[IRC], screened, value="130").status_code == 201

@@ -44,7 +44,7 @@ def refused(field: str, call, **kwargs) -> None:
 
 
 def last(action: str) -> AuditEntry:
-    return AuditEntry.objects.filter(action=action).latest("seq")
+    return AuditEntry.objects.filter(action=action).latest("id")
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_a_review_is_recorded_audited_and_leaves_the_list(world):
     assert reviewed.ground_reviewed_on is not None
     assert pending(world["ngo"]) == []
     assert list(selectors.legal_grounds_to_review(fresh(world["ngo"]), pending=False)) == [referral]
-    entry = AuditEntry.objects.filter(action="referral.ground_review").latest("seq")
+    entry = AuditEntry.objects.filter(action="referral.ground_review").latest("id")
     assert (entry.object_id, entry.reason, entry.detail["referral"]) == (str(case.pk), "upheld", referral.pk)
     with pytest.raises(Conflict):
         review(world["ngo"], referral, GroundReview.NOT_UPHELD, "Second thoughts.")

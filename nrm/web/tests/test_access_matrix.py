@@ -345,11 +345,11 @@ def test_who_sees_the_case_may_not_act_beyond_the_role(scene, persona, name):
     route = BY_ID[name]
     user = scene.users[persona]
     before = scene.snapshot()
-    start = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    start = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = matrix.request(scene, route, user)
     assert response.status_code == 404, (persona, name, response.status_code)
     assert scene.snapshot() == before
-    denied = AuditEntry.objects.filter(seq__gt=start, actor=user.username, outcome=AuditEntry.Outcome.DENIED)
+    denied = AuditEntry.objects.filter(id__gt=start, actor=user.username, outcome=AuditEntry.Outcome.DENIED)
     assert denied.exists(), f"{persona}'s refusal of {name} was not audited"
 
 

@@ -474,7 +474,7 @@ def test_case_page_runs_at_most_10_statements(client, world, who, django_assert_
 
     Session (1), user (1), memberships with their organisations' names and types (1: the rule,
     the navigation and the header), the case (1), its relations and the reader's permissions on
-    it (1), the audit append (3 today, 1 once it is one INSERT), the session's expiry (1).
+    it (1), the audit append (1: one INSERT, sealed after commit), the session's expiry (1).
     Counted without the test transaction's savepoints (see ``statements``), which
     ``django_assert_max_num_queries`` also counts (four: the read's and the session save's).
     """
@@ -483,11 +483,11 @@ def test_case_page_runs_at_most_10_statements(client, world, who, django_assert_
     counts = []
     for case in (small, large):
         client.get(f"/cases/{case.pk}/")
-        with django_assert_max_num_queries(10 + 4), CaptureQueriesContext(connection) as captured:
+        with django_assert_max_num_queries(7 + 4), CaptureQueriesContext(connection) as captured:
             response = client.get(f"/cases/{case.pk}/")
         assert response.status_code == 200
         sqls = statements(captured)
-        assert len(sqls) <= 10, sqls
+        assert len(sqls) <= 7, sqls
         counts.append(len(sqls))
     assert counts[0] == counts[1]
     html = response.content.decode()

@@ -1,7 +1,11 @@
-"""``nrm audit verify|checkpoint|public-key``: check the audit chain; sign checkpoints of it.
+"""``nrm audit verify|checkpoint|seal|public-key``: check the audit chain; sign checkpoints of it.
 
-``verify [--checkpoint FILE] [--public-key B64]`` recomputes the MAC chain and, with a checkpoint
-file, checks every signed checkpoint in it; exit 1 on any edit, insertion, deletion or truncation.
+``verify [--checkpoint FILE] [--public-key B64] [--no-seal]`` seals committed rows (unless
+``--no-seal``), recomputes the MAC chain and, with a checkpoint file, checks every signed
+checkpoint in it; exit 1 on any edit, insertion, deletion, truncation or row left unsealed.
+``seal`` chains the committed rows still unsealed (each commit does it; this is for a lost one).
+``bench [--entries N]`` tops the chain up to N synthetic entries, seals them and prints sealing
+and verification speed beside hashing the same rows (a throwaway database only).
 ``checkpoint [--output FILE]`` verifies, then appends a signed checkpoint of the head to FILE
 (default ``NRM_AUDIT_CHECKPOINTS``). ``public-key`` prints the key that checks the signatures.
 """
@@ -15,20 +19,25 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from nrm.audit.checkpoints import CheckpointError, public_key_text, read_checkpoints, take_checkpoint
-from nrm.audit.services import audit_verify
+from nrm.audit.services import AuditSealError, audit_seal, audit_verify
 
 
 class Command(BaseCommand):
     help = (
         "Audit log operations. 'verify' recomputes the MAC chain (and checks the signed checkpoints of "
         "--checkpoint FILE) and fails on any edit, deletion or truncation; 'checkpoint' appends a signed "
-        "checkpoint of the head to --output FILE; 'public-key' prints the key that checks checkpoint signatures."
+        "checkpoint of the head to --output FILE; 'seal' chains committed rows still unsealed; 'public-key' prints "
+        "the key that checks checkpoint signatures."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("operation", choices=["verify", "checkpoint", "public-key"])
+        parser.add_argument("operation", choices=["verify", "checkpoint", "seal", "public-key", "bench"])
         parser.add_argument("--checkpoint", type=Path, help="verify: the checkpoint file to check against")
         parser.add_argument("--public-key", help="verify: base64 Ed25519 public key (default: the configured key's)")
+        parser.add_argument(
+            "--no-seal", action="store_true", help="verify: only read (a replica); unsealed rows are not sealed"
+        )
+        parser.add_argument("--entries", type=int, default=0, help="bench: top the chain up to this many entries")
         parser.add_argument("--output", "--out", dest="output", type=Path, help="checkpoint: the file to append to")
 
     def handle(self, *args, operation: str, **options):
@@ -41,16 +50,38 @@ class Command(BaseCommand):
             except CheckpointError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"checkpoint at entry {mark.seq} ({mark.count} entries) appended to {path}")
-        else:
-            self._verify(options["checkpoint"], options["public_key"])
+        elif operation == "bench":
+            from nrm.audit.benchmark import fill_chain, measure_verify
 
-    def _verify(self, path: Path | None, public_key: str | None) -> None:
+            filled = fill_chain(options["entries"]) if options["entries"] else None
+            if filled and filled["sealed"]:
+                rate = filled["sealed"] / max(filled["seal_s"], 1e-9)
+                self.stdout.write(
+                    f"inserted {filled['inserted']:,} entries in {filled['insert_s']:.1f} s; "
+                    f"sealed {filled['sealed']:,} in {filled['seal_s']:.1f} s ({rate:,.0f} entries/s)"
+                )
+            f = measure_verify()
+            self.stdout.write(
+                f"audit verify: {f['entries']:,} entries, {f['audit_verify_per_s']:,} entries/s "
+                f"(hashing the same rows in a plain loop: {f['audit_hash_per_s']:,}/s), "
+                f"peak {f['audit_verify_peak_mib']} MiB{'' if f['ok'] else ' BROKEN'}"
+            )
+        elif operation == "seal":
+            try:
+                count = audit_seal()
+            except AuditSealError as exc:
+                raise CommandError(f"not sealing a broken chain: {exc}; run 'nrm audit verify'") from None
+            self.stdout.write(f"{count} audit entries sealed")
+        else:
+            self._verify(options["checkpoint"], options["public_key"], seal=not options["no_seal"])
+
+    def _verify(self, path: Path | None, public_key: str | None, *, seal: bool = True) -> None:
         try:
             marks = read_checkpoints(path, public_key) if path else []
         except CheckpointError as exc:
             raise CommandError(str(exc)) from None
         started = time.perf_counter()
-        result = audit_verify(marks)
+        result = audit_verify(marks, seal=seal)
         elapsed = time.perf_counter() - started
         if not result.ok:
             raise CommandError(f"audit chain broken after {result.checked} good entries: {result.problem}")

@@ -1,0 +1,116 @@
+"""Issue E: concurrent writers append without waiting for each other, and the chain still verifies.
+
+Several threads, each on its own connection, commit audited transactions at the same time; each
+commit seals what is committed (under the head row's lock, after commit). Afterwards every row
+must be sealed exactly once, by those commits alone, in one contiguous chain that verifies.
+On PostgreSQL the threads share the test database; on SQLite (whose in-memory test database
+cannot take concurrent writers) a subprocess migrates a fresh SQLite file and runs them there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+WRITERS = 6
+TRANSACTIONS = 12  # per writer, each with two audit rows
+
+
+def run_writers() -> dict:
+    """Run the writers; return what the assertions need (also printed by the SQLite subprocess)."""
+    from django.db import connection, transaction
+
+    from nrm.audit import services
+    from nrm.audit.models import AuditEntry
+
+    before = AuditEntry.objects.count()
+    barrier, lock = threading.Barrier(WRITERS), threading.Lock()
+    sealed: list[int] = []
+    errors: list[str] = []
+    real_seal = services.audit_seal
+
+    def counting_seal(*args, **kwargs) -> int:
+        count = real_seal(*args, **kwargs)
+        with lock:
+            sealed.append(count)
+        return count
+
+    def write(writer: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(TRANSACTIONS):
+                with transaction.atomic():
+                    for part in range(2):
+                        services.audit_record(
+                            actor=None, action="case.view", object_type="case", object_id=f"{writer}-{i}-{part}"
+                        )
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    services.audit_seal = counting_seal
+    try:
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        services.audit_seal = real_seal
+    rows = list(AuditEntry.objects.order_by("seq").values_list("seq", "id"))
+    result = services.audit_verify(seal=False)  # no seal here: the commits' own seals did it all
+    return {
+        "errors": errors,
+        "written": len(rows) - before,
+        "seqs": [seq for seq, _id in rows],
+        "sealed": sum(sealed),
+        "seals": len(sealed),
+        "ok": result.ok,
+        "problem": result.problem,
+        "checked": result.checked,
+    }
+
+
+def check(outcome: dict) -> None:
+    assert outcome["errors"] == []
+    total = WRITERS * TRANSACTIONS * 2
+    assert outcome["written"] == total
+    seqs = outcome["seqs"]
+    assert None not in seqs and seqs == list(range(1, len(seqs) + 1))  # contiguous, each once
+    assert outcome["sealed"] == total and outcome["seals"] == WRITERS * TRANSACTIONS  # one seal per commit
+    assert outcome["ok"], outcome["problem"]
+    assert outcome["checked"] == len(seqs)
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="the SQLite leg runs in a subprocess below")
+def test_concurrent_writers_on_postgresql_leave_one_chain_that_verifies(transactional_db):
+    check(run_writers())
+
+
+SQLITE_SCRIPT = """
+import json
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from nrm.audit.tests.test_concurrency import run_writers
+print("RESULT " + json.dumps(run_writers()))
+"""
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the PostgreSQL leg runs in the test database")
+def test_concurrent_writers_on_sqlite_leave_one_chain_that_verifies(tmp_path):
+    env = {**os.environ, "NRM_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "nrm.settings"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", SQLITE_SCRIPT], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [line] = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    check(json.loads(line.removeprefix("RESULT ")))
