@@ -65,39 +65,36 @@ def test_17_the_validators_are_the_settings_not_a_form():
 # --- 18: lockout per username, on the web and the token endpoint, logged ----------------------
 
 
-def _fail_on_web(client, username: str, address: str) -> int:
+def _sign_in(client, username: str, password: str, address: str):
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def _token(client, username: str, password: str, address: str):
     return client.post(
-        "/accounts/login/", {"username": username, "password": "wrong-password"}, REMOTE_ADDR=address
-    ).status_code
+        "/api/v1/auth/token/",
+        {"username": username, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=address,
+    )
 
 
 def test_18_five_failures_lock_the_username_whatever_the_address_and_each_is_audited(client, world, settings):
     settings.AXES_FAILURE_LIMIT = 5
     before = AuditEntry.objects.filter(action="auth.sign_in", outcome="denied").count()
     for n in range(5):
-        _fail_on_web(client, "ngo", f"10.0.0.{n + 1}")
+        _sign_in(client, "ngo", "wrong-password", f"10.0.0.{n + 1}")
     # Now even the right password, from a new address, is refused: on the web and for a token.
-    page = client.post("/accounts/login/", {"username": "ngo", "password": PASSWORD}, REMOTE_ADDR="10.0.1.1")
+    page = _sign_in(client, "ngo", PASSWORD, "10.0.1.1")
     assert "_auth_user_id" not in client.session
     assert page.status_code == 429
     assert page["Retry-After"] == str(round(settings.AXES_COOLOFF_TIME * 3600))
     assert b"Too many failed sign-ins" in page.content
-    token = client.post(
-        "/api/v1/auth/token/",
-        {"username": "ngo", "password": PASSWORD},
-        content_type="application/json",
-        REMOTE_ADDR="10.0.1.2",
-    )
+    token = _token(client, "ngo", PASSWORD, "10.0.1.2")
     assert token.status_code == 429
     assert token["Content-Type"] == "application/problem+json"
     assert list(token.json()["errors"]) == ["username"]
     # Another user is not locked by it.
-    other = client.post(
-        "/api/v1/auth/token/",
-        {"username": "ngo2", "password": PASSWORD},
-        content_type="application/json",
-        REMOTE_ADDR="10.0.0.1",
-    )
+    other = _token(client, "ngo2", PASSWORD, "10.0.0.1")
     assert other.status_code == 200
     assert AuditEntry.objects.filter(action="auth.sign_in", outcome="denied").count() - before >= 5
 
@@ -105,13 +102,8 @@ def test_18_five_failures_lock_the_username_whatever_the_address_and_each_is_aud
 def test_18_failures_on_the_token_endpoint_count_toward_the_same_lockout(client, world, settings):
     settings.AXES_FAILURE_LIMIT = 5
     for n in range(5):
-        client.post(
-            "/api/v1/auth/token/",
-            {"username": "socialwork", "password": "wrong-password"},
-            content_type="application/json",
-            REMOTE_ADDR=f"10.0.2.{n + 1}",
-        )
-    page = client.post("/accounts/login/", {"username": "socialwork", "password": PASSWORD}, REMOTE_ADDR="10.0.3.1")
+        _token(client, "socialwork", "wrong-password", f"10.0.2.{n + 1}")
+    page = _sign_in(client, "socialwork", PASSWORD, "10.0.3.1")
     assert page.status_code == 429
     assert "_auth_user_id" not in client.session
 
