@@ -5,7 +5,8 @@ from changing or deleting audit rows at all. One update is allowed, once per row
 sets ``seq``, ``prev_hash`` and ``hash`` of a row whose ``seq`` is still NULL and changes no
 other column (see :func:`nrm.audit.services.audit_seal`). Only restore removes the triggers, for
 its duration. Migrations ``audit.0002``/``0003`` install the earlier, strict version (no update
-at all), which ``audit.0004`` replaces.
+at all), which ``audit.0004`` replaces; on the partitioned table (``audit.0005``) the triggers
+also keep ``seq`` unique, which no index can do across partitions.
 """
 
 from __future__ import annotations
@@ -53,6 +54,27 @@ POSTGRES = [
     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_auditentry "
     "FOR EACH ROW EXECUTE FUNCTION audit_seal_only()",
 ]
+# Partitioned (``nrm.audit.partitions``): no UNIQUE on seq can span the partitions, so sealing
+# checks it, and so does an insert that carries a seq (only a restore does, triggers removed).
+# The advisory lock, held to commit, makes a second sealer wait and then see the first's rows.
+_SEQ_TAKEN = (
+    "PERFORM pg_advisory_xact_lock(7867086142464353); "
+    "IF EXISTS (SELECT 1 FROM audit_auditentry WHERE seq = NEW.seq) THEN "
+    "RAISE EXCEPTION 'audit entry seq % is taken', NEW.seq USING ERRCODE = 'unique_violation'; END IF; "
+)
+POSTGRES_PARTITIONED = [
+    "CREATE OR REPLACE FUNCTION audit_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} "
+    "AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash') "
+    f"THEN {_SEQ_TAKEN}RETURN NEW; END IF; RAISE EXCEPTION 'audit entries are append-only'; END $$",
+    "CREATE OR REPLACE FUNCTION audit_seq_unique() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN {_SEQ_TAKEN}RETURN NEW; END $$",
+    POSTGRES[1],
+    POSTGRES[2],
+    "DROP TRIGGER IF EXISTS audit_seq_unique ON audit_auditentry",
+    "CREATE TRIGGER audit_seq_unique BEFORE INSERT ON audit_auditentry "
+    "FOR EACH ROW WHEN (NEW.seq IS NOT NULL) EXECUTE FUNCTION audit_seq_unique()",
+]
 POSTGRES_STRICT = [
     "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN RAISE EXCEPTION 'audit entries are append-only'; END $$",
@@ -60,7 +82,10 @@ POSTGRES_STRICT = [
     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_auditentry "
     "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
 ]
-POSTGRES_DROP = ["DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry"]
+POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry",
+    "DROP TRIGGER IF EXISTS audit_seq_unique ON audit_auditentry",
+]
 
 
 def _run(connection, by_vendor: dict[str, list[str]]) -> None:
@@ -71,7 +96,9 @@ def _run(connection, by_vendor: dict[str, list[str]]) -> None:
 
 def install(connection) -> None:
     """Create the triggers (append-only but for sealing) on this connection's database."""
-    _run(connection, {"sqlite": SQLITE, "postgresql": POSTGRES})
+    from nrm.audit.partitions import is_partitioned
+
+    _run(connection, {"sqlite": SQLITE, "postgresql": POSTGRES_PARTITIONED if is_partitioned(connection) else POSTGRES})
 
 
 def install_strict(connection) -> None:

@@ -224,7 +224,7 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
     Everything is checked before anything changes; a failure leaves the database as it was.
     """
     content = backup_check(path, force=force)
-    from nrm.audit import triggers
+    from nrm.audit import partitions, triggers
 
     triggers.remove(connection)
     # Every table the backup covers is emptied, including what migrate filled (content types,
@@ -244,6 +244,8 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
             for start in range(0, len(rows), 1000):
                 cursor.executemany(sql, rows[start : start + 1000])
         count += len(rows)
+    # PostgreSQL: rows of a year without its partition went to the DEFAULT one; give them theirs.
+    partitions.ensure(connection)
     triggers.install(connection)
     # Sequences must continue after the restored ids (PostgreSQL); SQLite needs nothing.
     with connection.cursor() as cursor:

@@ -6,6 +6,8 @@ checkpoint in it; exit 1 on any edit, insertion, deletion, truncation or row lef
 ``seal`` chains the committed rows still unsealed (each commit does it; this is for a lost one).
 ``bench [--entries N]`` tops the chain up to N synthetic entries, seals them and prints sealing
 and verification speed beside hashing the same rows (a throwaway database only).
+``partitions`` (PostgreSQL) creates this year's and next year's partitions of the audit table,
+moves rows out of the DEFAULT partition into their year's, and lists the partitions.
 ``checkpoint [--output FILE]`` verifies, then appends a signed checkpoint of the head to FILE
 (default ``NRM_AUDIT_CHECKPOINTS``). ``public-key`` prints the key that checks the signatures.
 """
@@ -27,11 +29,11 @@ class Command(BaseCommand):
         "Audit log operations. 'verify' recomputes the MAC chain (and checks the signed checkpoints of "
         "--checkpoint FILE) and fails on any edit, deletion or truncation; 'checkpoint' appends a signed "
         "checkpoint of the head to --output FILE; 'seal' chains committed rows still unsealed; 'public-key' prints "
-        "the key that checks checkpoint signatures."
+        "the key that checks checkpoint signatures; 'partitions' creates next year's audit partition (PostgreSQL)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("operation", choices=["verify", "checkpoint", "seal", "public-key", "bench"])
+        parser.add_argument("operation", choices=["verify", "checkpoint", "seal", "public-key", "bench", "partitions"])
         parser.add_argument("--checkpoint", type=Path, help="verify: the checkpoint file to check against")
         parser.add_argument("--public-key", help="verify: base64 Ed25519 public key (default: the configured key's)")
         parser.add_argument(
@@ -66,6 +68,8 @@ class Command(BaseCommand):
                 f"(hashing the same rows in a plain loop: {f['audit_hash_per_s']:,}/s), "
                 f"peak {f['audit_verify_peak_mib']} MiB{'' if f['ok'] else ' BROKEN'}"
             )
+        elif operation == "partitions":
+            self._partitions()
         elif operation == "seal":
             try:
                 count = audit_seal()
@@ -74,6 +78,22 @@ class Command(BaseCommand):
             self.stdout.write(f"{count} audit entries sealed")
         else:
             self._verify(options["checkpoint"], options["public_key"], seal=not options["no_seal"])
+
+    def _partitions(self) -> None:
+        from nrm.audit.partitions import ensure, partition_list
+
+        created = ensure()
+        found = partition_list()
+        if not found:
+            self.stdout.write("the audit table is not partitioned (partitions are for PostgreSQL)")
+            return
+        if created:
+            self.stdout.write(f"created the partitions of {', '.join(map(str, created))}")
+        for p in found:
+            if p.year is None:
+                self.stdout.write(f"{p.name}: any other year, {p.rows:,} rows")
+            else:
+                self.stdout.write(f"{p.name}: {p.year}, about {p.rows:,} rows")
 
     def _verify(self, path: Path | None, public_key: str | None, *, seal: bool = True) -> None:
         try:

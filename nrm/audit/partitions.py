@@ -1,0 +1,124 @@
+"""The audit table partitioned by year of ``at`` on PostgreSQL (SQLite keeps one plain table).
+
+Every audited read appends a row, so the table grows without end; yearly partitions keep each
+index a year deep and let an old year be archived (detached with its checkpoints) as one table.
+Migration ``audit.0005`` converts the table; :func:`ensure` creates the partitions of this year
+and the next (run by ``nrm migrate`` and ``nrm audit partitions``), and a DEFAULT partition takes
+any row whose year has none, so no append ever fails; :func:`ensure` later moves such rows into
+their year's partition. Years are UTC years.
+
+PostgreSQL requires the partition key in every unique index, so the primary key is (id, at)
+(``id`` still comes from one sequence, so it stays unique) and ``seq`` cannot be UNIQUE across
+partitions: its uniqueness is kept by the sealing trigger instead (``nrm.audit.triggers``,
+under a transaction advisory lock so two sealers cannot both pass the check), with a plain
+index on ``seq`` for the seal's and verify's lookups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection as default_connection
+from django.db import transaction
+from django.utils import timezone
+
+TABLE = "audit_auditentry"
+DEFAULT = f"{TABLE}_default"
+# Partitions created ahead of today's year: a year's partition exists a year before it is needed.
+AHEAD = 1
+_BOUND = re.compile(r"FROM \('(\d{4})-")
+
+
+def partition_name(year: int) -> str:
+    return f"{TABLE}_y{year}"
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    year: int | None  # None: the DEFAULT partition
+    rows: int  # exact for the default partition, the planner's estimate for the others
+
+
+def is_partitioned(connection=default_connection) -> bool:
+    """Whether the audit table is a partitioned table (PostgreSQL after ``audit.0005``)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "p"
+
+
+def partition_list(connection=default_connection) -> list[Partition]:
+    """The audit table's partitions, yearly ones in year order, then the default; [] unpartitioned."""
+    if not is_partitioned(connection):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), greatest(c.reltuples, 0)::bigint "
+            "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)",
+            [TABLE],
+        )
+        rows = cursor.fetchall()
+        found = []
+        for name, bound, estimate in rows:
+            year = _BOUND.search(bound)
+            if year is None:
+                cursor.execute(f"SELECT count(*) FROM {DEFAULT}")  # noqa: S608 - a constant name
+                found.append(Partition(name, None, cursor.fetchone()[0]))
+            else:
+                found.append(Partition(name, int(year.group(1)), estimate))
+    return sorted(found, key=lambda p: (p.year is None, p.year or 0))
+
+
+def ensure(connection=default_connection, *, years: Iterable[int] = (), ahead: int = AHEAD, today=None) -> list[int]:
+    """Create the partitions of this year to ``ahead`` years on, of ``years``, and of every year
+    the DEFAULT partition holds rows of (moving those rows there); return the years created.
+
+    Does nothing unpartitioned (SQLite). Rows keep their id, seq and MACs, so the chain verifies
+    as before. The DEFAULT partition is detached while its rows move: detaching drops its copy of
+    the append-only trigger, attaching clones it back, so the parent's triggers hold throughout.
+    """
+    if not is_partitioned(connection):
+        return []
+    this = (today or timezone.now().astimezone(dt.UTC)).year
+    wanted = set(range(this, this + ahead + 1)) | {int(y) for y in years}
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if not _missing(cursor, wanted):
+            return []
+        # Serialises concurrent callers (two migrates) and appends, for the few statements below.
+        cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+        missing = _missing(cursor, wanted)
+        cursor.execute(
+            f"SELECT DISTINCT extract(year FROM at AT TIME ZONE 'UTC')::int FROM {DEFAULT}"  # noqa: S608
+        )
+        strays = sorted(y for (y,) in cursor.fetchall() if y in missing)
+        if strays:
+            cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {DEFAULT}")
+        for year in missing:
+            cursor.execute(
+                f"CREATE TABLE {partition_name(year)} PARTITION OF {TABLE} "
+                f"FOR VALUES FROM ('{year}-01-01 00:00:00+00') TO ('{year + 1}-01-01 00:00:00+00')"
+            )
+        if strays:
+            moved = f"extract(year FROM at AT TIME ZONE 'UTC')::int IN ({', '.join(str(y) for y in strays)})"
+            cursor.execute(f"INSERT INTO {TABLE} SELECT * FROM {DEFAULT} WHERE {moved}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {DEFAULT} WHERE {moved}")  # noqa: S608 - detached: no trigger
+            cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {DEFAULT} DEFAULT")
+    return missing
+
+
+def _missing(cursor, wanted: set[int]) -> list[int]:
+    """The wanted years without a partition, and the years of rows in the DEFAULT partition."""
+    cursor.execute(
+        "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = to_regclass(%s)",
+        [TABLE],
+    )
+    have = {int(m.group(1)) for (bound,) in cursor.fetchall() if (m := _BOUND.search(bound))}
+    cursor.execute(f"SELECT DISTINCT extract(year FROM at AT TIME ZONE 'UTC')::int FROM {DEFAULT}")  # noqa: S608
+    return sorted((wanted | {y for (y,) in cursor.fetchall()}) - have)
