@@ -116,6 +116,9 @@ class Case(Bound, TimeStamped, Versioned):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["opened_on"]),
             models.Index(fields=["identification_status"]),
+            # An owner's list, newest first; and its child filter (core/tests/test_list_filter_indexes.py).
+            models.Index(fields=["owner", "opened_on"]),
+            models.Index(fields=["owner", "is_child"]),
         ]
 
     def __str__(self) -> str:
@@ -225,3 +228,5 @@ class ServiceDelivery(TimeStamped, Versioned):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # services_due: an organisation's late services, oldest first.
+        indexes = [models.Index(fields=["organisation", "status", "started_on"])]

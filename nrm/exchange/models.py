@@ -91,7 +91,8 @@ class PersonLink(models.Model):
             models.UniqueConstraint(fields=["case_a", "case_b"], name="person_link_pair"),
             models.CheckConstraint(condition=models.Q(case_a__lt=models.F("case_b")), name="person_link_ordered"),
         ]
-        indexes = [models.Index(fields=["status"])]
+        # The duplicates list: by status, newest first.
+        indexes = [models.Index(fields=["status", "created_at"])]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -55,7 +55,11 @@ class Call(Bound, TimeStamped):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "received_at"]), models.Index(fields=["received_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "received_at"]),
+            models.Index(fields=["received_at"]),
+            models.Index(fields=["organisation", "channel"]),
+        ]
 
     def __str__(self) -> str:
         return f"Call {self.pk}"

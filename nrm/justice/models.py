@@ -79,7 +79,11 @@ class Proceeding(Bound, TimeStamped, Versioned):
     class Meta:
         ordering = ["-investigation_on", "-id"]
         constraints = [models.UniqueConstraint(fields=["owner", "reference"], name="proceeding_reference_per_owner")]
-        indexes = [models.Index(fields=["owner", "stage"]), models.Index(fields=["investigation_on"])]
+        indexes = [
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["investigation_on"]),
+            models.Index(fields=["owner", "investigation_on"]),  # an owner's list, newest first
+        ]
 
     def __str__(self) -> str:
         return self.reference

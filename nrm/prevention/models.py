@@ -68,7 +68,11 @@ class Event(Bound, TimeStamped, Versioned):
 
     class Meta:
         ordering = ["-starts_on", "-id"]
-        indexes = [models.Index(fields=["organiser", "starts_on"]), models.Index(fields=["starts_on", "kind"])]
+        indexes = [
+            models.Index(fields=["organiser", "starts_on"]),
+            models.Index(fields=["starts_on", "kind"]),
+            models.Index(fields=["region", "starts_on"]),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -116,7 +120,11 @@ class AwarenessAction(TimeStamped):
 
     class Meta:
         ordering = ["-starts_on", "-id"]
-        indexes = [models.Index(fields=["organiser", "starts_on"])]
+        indexes = [
+            models.Index(fields=["organiser", "starts_on"]),
+            models.Index(fields=["kind", "starts_on"]),
+            models.Index(fields=["region", "starts_on"]),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -158,6 +166,10 @@ class KapSurvey(TimeStamped):
 
     class Meta:
         ordering = ["-conducted_from", "-id"]
+        indexes = [
+            models.Index(fields=["organiser", "conducted_from"]),
+            models.Index(fields=["region", "conducted_from"]),
+        ]
 
     def __str__(self) -> str:
         return self.title

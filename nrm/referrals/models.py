@@ -87,6 +87,11 @@ class Referral(TimeStamped, Versioned):
             models.Index(fields=["to_org", "status"]),
             models.Index(fields=["from_org", "status"]),
             models.Index(fields=["due_on"]),
+            # Inbox and outbox newest first; overdue by due date; the owner's legal-ground review list.
+            models.Index(fields=["to_org", "sent_on"]),
+            models.Index(fields=["from_org", "sent_on"]),
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["without_consent", "ground_review", "sent_on"]),
         ]
 
     def __str__(self) -> str:
