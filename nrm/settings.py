@@ -5,6 +5,8 @@ Variables (all optional outside production):
   NRM_DATA_DIR       where SQLite, generated keys and uploads live (default ./var)
   DATABASE_URL       postgres://user:pass@host:port/name; SQLite in NRM_DATA_DIR when unset
   DATABASE_REPLICA_URL  a read replica of it; statistics read from there (nrm.core.replica)
+  NRM_DB_POOL        unset (connections kept 60 s) | pgbouncer (behind PgBouncer in transaction mode) |
+                     psycopg (Django's connection pool; needs psycopg[pool])
   NRM_SECRET_KEY     Django secret key; required in production
   NRM_ENCRYPTION_KEYS  "id:base64key[,id:base64key...]", first one encrypts; required in production
   NRM_ENCRYPTION_KEY_LOCAL  base64 key, "k1" when NRM_ENCRYPTION_KEYS is unset (local only, not read in production)
@@ -269,6 +271,20 @@ if not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
 
+def _pooling(pool: str) -> dict:
+    """PostgreSQL connection settings for NRM_DB_POOL (docs/scaling.md, "Connection pooling")."""
+    if pool == "pgbouncer":
+        # Transaction mode: a server connection is ours for one transaction only, so no cursor
+        # or prepared statement may outlive it.
+        return {"DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": None}}
+    if pool == "psycopg":
+        # Django's pool (psycopg[pool] installed); it refuses persistent connections beside it.
+        return {"CONN_MAX_AGE": 0, "OPTIONS": {"pool": {"min_size": 2, "max_size": 8, "timeout": 10}}}
+    if pool:
+        raise ImproperlyConfigured(f"NRM_DB_POOL must be pgbouncer, psycopg or unset, not {pool!r}")
+    return {}
+
+
 def _database(url: str, name: str = "DATABASE_URL") -> dict:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -294,6 +310,7 @@ def _database(url: str, name: str = "DATABASE_URL") -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            **_pooling(os.environ.get("NRM_DB_POOL", "").strip()),
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}

@@ -51,6 +51,15 @@ def test_the_table_is_partitioned_by_year_ahead_with_a_default(db):
         assert cursor.fetchone()[0] == "RANGE (at)"
 
 
+def test_the_command_creates_next_years_partition_and_lists_them(db, capsys):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {partitions.partition_name(THIS_YEAR + 1)}")
+    call_command("audit", "partitions")
+    out = capsys.readouterr().out
+    assert f"created the partitions of {THIS_YEAR + 1}" in out
+    assert f"{partitions.partition_name(THIS_YEAR)}: {THIS_YEAR}, " in out and "any other year, 0 rows" in out
+
+
 def test_rows_land_in_their_years_partition_and_stray_years_move_out_of_the_default(db):
     now = entry_at(dt.datetime(THIS_YEAR, 6, 1, tzinfo=dt.UTC))
     # The last millisecond of a UTC year is that year's; the next one the next year's.

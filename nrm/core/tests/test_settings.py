@@ -173,3 +173,15 @@ def test_production_does_not_take_the_local_encryption_key(tmp_path):
     result = _import_settings(env)
     assert result.returncode != 0
     assert "NRM_ENCRYPTION_KEYS must be set when NRM_ENV=production" in result.stderr.strip().splitlines()[-1]
+
+
+def test_db_pool_settings(monkeypatch):
+    url = "postgres://nrm@db.example/nrm"
+    plain = _load(monkeypatch, DATABASE_URL=url).DATABASES["default"]
+    assert plain["CONN_MAX_AGE"] == 60 and "OPTIONS" not in plain
+    bouncer = _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="pgbouncer").DATABASES["default"]
+    assert bouncer["DISABLE_SERVER_SIDE_CURSORS"] and bouncer["OPTIONS"] == {"prepare_threshold": None}
+    pooled = _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="psycopg").DATABASES["default"]
+    assert pooled["CONN_MAX_AGE"] == 0 and pooled["OPTIONS"]["pool"]["max_size"] == 8
+    with pytest.raises(ImproperlyConfigured, match="NRM_DB_POOL must be pgbouncer, psycopg or unset, not 'yes'"):
+        _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="yes")

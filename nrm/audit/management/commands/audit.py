@@ -93,7 +93,7 @@ class Command(BaseCommand):
             if p.year is None:
                 self.stdout.write(f"{p.name}: any other year, {p.rows:,} rows")
             else:
-                self.stdout.write(f"{p.name}: {p.year}, about {p.rows:,} rows")
+                self.stdout.write(f"{p.name}: {p.year}, {p.rows:,} rows")
 
     def _verify(self, path: Path | None, public_key: str | None, *, seal: bool = True) -> None:
         try:
