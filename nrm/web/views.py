@@ -697,6 +697,9 @@ def note_new(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Name the case's responsible case worker (the owner's case workers)."""
+    # Refused before the case is read: the owner's frontline worker may read it, not assign it.
+    if not Case.objects.filter(pk=pk, owner__in=owner_organisations(request.user, Action.ASSIGN)).exists():
+        raise _denied(request, "case.assign", pk)
     view = _case_for(request, pk, Action.ASSIGN, owner_only=True, reason="assign")
     case = view.case
     return _case_action(
