@@ -33,6 +33,8 @@ class Action(StrEnum):
     RESPOND = "respond"  # accept, decline, progress a received referral
     RECORD_SERVICE = "record_service"  # record a service delivered on a referral
     IDENTIFY = "identify"  # decide identification
+    ASSIGN = "assign"  # name the case's responsible case worker (issue J)
+    FLAG = "flag"  # raise and lift the case's flags (security risk, trafficker contact, urgent medical need)
 
 
 # Which roles may do what in the organisation that owns a case...
@@ -46,6 +48,10 @@ OWNER_ROLES: dict[Action, set[str]] = {
     Action.RESPOND: set(),
     Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.IDENTIFY: {Role.IDENTIFIER},
+    # The owner's case workers answer for the case: they hand it to one another.
+    Action.ASSIGN: {Role.CASEWORKER, Role.IDENTIFIER},
+    # Whoever meets the person may be the first to see a danger.
+    Action.FLAG: set(CASE_ROLES),
 }
 # ...and in an organisation the case was referred to, while the referral is active. A referral
 # suspended because the person withdrew the consent it relied on is not active: from its next
@@ -60,6 +66,10 @@ RECEIVER_ROLES: dict[Action, set[str]] = {
     Action.RESPOND: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.RECORD_SERVICE: {Role.CASEWORKER, Role.IDENTIFIER},
     Action.IDENTIFY: {Role.IDENTIFIER},
+    # The responsible worker is the owner's; a receiver does not choose it.
+    Action.ASSIGN: set(),
+    # A shelter that sees the trafficker call the person warns everyone on the case.
+    Action.FLAG: {Role.CASEWORKER, Role.IDENTIFIER},
 }
 
 
@@ -380,6 +390,17 @@ def can_see_identity(user: User, case) -> bool:
         return True
     orgs = org_ids(user, IDENTITY_ROLES)
     return case.referrals.filter(to_org__in=orgs, status__in=ACTIVE_STATES, shares_identity=True).exists()
+
+
+def case_workers(organisation_id: int) -> QuerySet:
+    """Return the active users holding a case role in the organisation: who may be a case's responsible worker."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organisation_id=organisation_id,
+        memberships__organisation__is_active=True,
+        memberships__is_active=True,
+        memberships__role__in=CASE_ROLES,
+    ).distinct()
 
 
 def case_links(user: User, case) -> QuerySet:

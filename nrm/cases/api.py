@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
@@ -15,8 +15,17 @@ from nrm.api.acting import acting_organisation
 from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
 from nrm.cases import selectors, services
-from nrm.cases.choices import AgeBand, ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus, Sex
-from nrm.cases.models import Case, Consent, IndicatorList, Screening, ServiceDelivery
+from nrm.cases.choices import (
+    AgeBand,
+    ClosureReason,
+    ConsentPurpose,
+    Decision,
+    FlagReason,
+    MigrationStatus,
+    ServiceStatus,
+    Sex,
+)
+from nrm.cases.models import Case, CaseFlag, Consent, IndicatorList, Screening, ServiceDelivery
 from nrm.cases.screening import explain
 from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
@@ -92,8 +101,17 @@ class ScreeningViewSet(
         serializer.instance = services.screening_record(actor=self.request.user, organisation=org, **data)
 
 
+class ResponsibleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.name", read_only=True)
+    responsible = ResponsibleSerializer(read_only=True, allow_null=True)
+    # The reasons of the standing flags (loaded with the list through the access rule).
+    flags = serializers.SerializerMethodField()
     sex = serializers.CharField(source="person.sex", read_only=True)
     age_band = serializers.CharField(source="person.age_band", read_only=True)
     citizenship = serializers.CharField(source="person.citizenship", read_only=True)
@@ -114,8 +132,43 @@ class CaseListSerializer(serializers.ModelSerializer):
             "forms",
             "identification_status",
             "closed_on",
+            "responsible",
+            "flags",
             "version",
         ]
+
+    def get_flags(self, obj: Case) -> list[str]:
+        return sorted({f.reason for f in obj.flags.all() if f.lifted_at is None})
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    reason = serializers.ChoiceField(FlagReason.choices)
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True)
+    raised_by = serializers.CharField(source="raised_by.username", read_only=True)
+    lifted_by = serializers.CharField(source="lifted_by.username", read_only=True, allow_null=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = CaseFlag
+        fields = [
+            "id",
+            "reason",
+            "reason_label",
+            "active",
+            "organisation",
+            "raised_by",
+            "raised_at",
+            "lifted_by",
+            "lifted_at",
+        ]
+        read_only_fields = ["raised_at", "lifted_at"]
+
+
+class AssignSerializer(serializers.Serializer):
+    responsible = serializers.IntegerField(help_text="The id of a case worker of the owning organisation.")
+    # Optional: If-Match already names the version the client read.
+    version = serializers.IntegerField(required=False)
 
 
 class IdentitySerializer(serializers.Serializer):
@@ -231,6 +284,7 @@ def case_detail(view: selectors.CaseView) -> dict:
             "plan_goals": case.plan_goals if view.is_owner else "",
             "timeline": [{"on": e.on, "kind": e.kind, "text": e.text} for e in selectors.case_timeline(view)],
             "services": ServiceSerializer(case.services.all(), many=True).data,
+            "flag_history": FlagSerializer(case.flags.all(), many=True).data,
             "identity": None,
         }
     )
@@ -255,11 +309,16 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
 
     def _filters(self) -> dict[str, str]:
         return {
-            k: self.request.query_params.get(k, "") for k in ("status", "form", "decision", "is_child", "year", "q")
+            k: self.request.query_params.get(k, "")
+            for k in ("status", "form", "decision", "is_child", "year", "q", "mine")
         }
 
+    def _search(self) -> selectors.NameSearch | None:
+        params = self.request.query_params
+        return selectors.name_search(params.get("name", ""), params.get("birth_date", ""), params.get("birth_year", ""))
+
     def get_queryset(self):
-        return selectors.case_list(self.request.user, **self._filters())
+        return selectors.case_list(self.request.user, search=self._search(), **self._filters())
 
     def _case(self, pk, action_: Action = Action.VIEW) -> Case:
         return get_or_deny(
@@ -272,9 +331,18 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
             pk=pk,
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("name", str, description="Given and family name, exact (either script); with a date"),
+            OpenApiParameter("birth_date", OpenApiTypes.DATE, description="Date of birth (YYYY-MM-DD), with name"),
+            OpenApiParameter("birth_year", int, description="Birth year, with name (instead of birth_date)"),
+            OpenApiParameter("mine", str, enum=["1"], description="Only the cases the caller is responsible for"),
+        ]
+    )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        selectors.audit_case_list(request.user, page, filters=self._filters(), reason="api")
+        search = self._search()
+        page = self.paginate_queryset(selectors.case_list(request.user, search=search, **self._filters()))
+        selectors.audit_case_list(request.user, page, filters=self._filters(), reason="api", search=search)
         return self.get_paginated_response(CaseListSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
@@ -381,6 +449,43 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
     def subject_export(self, request: Request, pk=None) -> Response:
         """Return everything held on the case's person (subject access request); owner's case managers only."""
         return Response(selectors.subject_access_export(request.user, int(pk)))
+
+    @extend_schema(request=AssignSerializer, responses=CaseListSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk=None) -> Response:
+        """Make a case worker of the owning organisation responsible for the case (its case workers)."""
+        from nrm.accounts.models import User
+
+        case = self._case(pk, Action.ASSIGN)
+        current = self.check_if_match(case)
+        s = AssignSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        worker = User.objects.filter(pk=s.validated_data["responsible"]).first()
+        version = s.validated_data.get("version", current)
+        case = services.case_assign(actor=request.user, case=case, responsible=worker, expected_version=version)
+        return self.tagged(Response(CaseListSerializer(case).data), case)
+
+    @extend_schema(methods=["get"], responses=FlagSerializer(many=True))
+    @extend_schema(methods=["post"], request=FlagSerializer, responses={201: FlagSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def flags(self, request: Request, pk=None) -> Response:
+        """List the case's flags, standing and lifted (whoever sees the case), or raise one."""
+        if request.method == "GET":
+            view = selectors.case_get(request.user, int(pk), reason="api flags")
+            return Response(FlagSerializer(view.case.flags.all(), many=True).data)
+        case = self._case(pk, Action.FLAG)
+        s = FlagSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        flag = services.flag_raise(actor=request.user, case=case, reason=s.validated_data["reason"])
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=FlagSerializer)
+    @action(detail=True, methods=["post"], url_path=r"flags/(?P<flag_id>\d+)/lift")
+    def lift_flag(self, request: Request, pk=None, flag_id=None) -> Response:
+        case = self._case(pk, Action.FLAG)
+        flag = get_object_or_404(CaseFlag.objects.select_related("case"), pk=flag_id, case=case)
+        flag = services.flag_lift(actor=request.user, flag=flag)
+        return Response(FlagSerializer(flag).data)
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])

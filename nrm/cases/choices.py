@@ -80,3 +80,11 @@ class ServiceStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     DELIVERED = "delivered", _("Delivered")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class FlagReason(models.TextChoices):
+    """Why a case is flagged: what everyone who works on it must know before acting."""
+
+    SECURITY_RISK = "security_risk", _("Security risk")
+    TRAFFICKER_CONTACT = "trafficker_contact", _("Contact with the trafficker")
+    URGENT_MEDICAL = "urgent_medical", _("Urgent medical need")

@@ -22,6 +22,7 @@ from nrm.cases.choices import (
     ClosureReason,
     ConsentPurpose,
     Decision,
+    FlagReason,
     MigrationStatus,
     ServiceStatus,
     Sex,
@@ -441,6 +442,21 @@ class CaseFilterForm(forms.Form):
         label=_("Child"), required=False, choices=[("", _("Any")), ("1", _("Children")), ("0", _("Adults"))]
     )
     year = forms.IntegerField(label=_("Year opened"), required=False, min_value=1990, max_value=2100)
+    mine = forms.BooleanField(label=_("Only cases I am responsible for"), required=False)
+    # Search by name: exact, through the keyed search tokens (the selector's ``name_search``).
+    name = forms.CharField(
+        label=_("Given and family name"),
+        required=False,
+        max_length=240,
+        help_text=_("Exact name, with the date of birth or the birth year."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    birth_date = forms.CharField(
+        label=_("Date of birth"), required=False, max_length=10, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    birth_year = forms.CharField(
+        label=_("Birth year"), required=False, max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -457,7 +473,45 @@ class CaseFilterForm(forms.Form):
         for name in ("q", "status", "form", "decision", "is_child", "year"):
             value = data.get(name) if name not in self.errors else None
             out[name] = "" if value is None else str(value)
+        out["mine"] = "1" if data.get("mine") else ""
         return out
+
+    def search(self):
+        """Return the search by name asked for (None for none); bad input is put on the field it names.
+
+        Unlike the other filters, a search that cannot be made is refused rather than ignored: a
+        list of every case would look like an answer.
+        """
+        from django.core.exceptions import ValidationError
+
+        from nrm.cases.selectors import name_search
+
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        try:
+            return name_search(data.get("name", ""), data.get("birth_date", ""), data.get("birth_year", ""))
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                self.add_error(field_name, messages)
+            raise
+
+
+class AssignForm(forms.Form):
+    """The case worker of the owning organisation made responsible for the case."""
+
+    responsible = forms.ModelChoiceField(label=_("Responsible case worker"), queryset=User.objects.none())
+
+    def __init__(self, *args, case: Case, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = access.case_workers(case.owner_id).order_by("username")
+        self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["responsible"].initial = case.responsible_id
+
+
+class FlagForm(forms.Form):
+    """A flag to raise on the case."""
+
+    reason = forms.ChoiceField(label=_("Flag"), choices=FlagReason.choices)
 
 
 # --- Consent, identification, services -------------------------------------------------------

@@ -13,6 +13,7 @@ from nrm.cases.choices import (
     ClosureReason,
     ConsentPurpose,
     Decision,
+    FlagReason,
     MigrationStatus,
     ScreeningResult,
     ServiceStatus,
@@ -72,6 +73,10 @@ class Person(Bound, TimeStamped):
     address = EncryptedTextField(blank=True)
     # HMAC of normalised name, date of birth and sex: exact search and de-duplication without decrypting.
     linkage_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # Keyed search tokens of the full name with the date of birth, and with the birth year
+    # (``crypto.search_tokens``): search by name without decrypting, without sex.
+    search_key_date = models.CharField(max_length=64, blank=True, db_index=True)
+    search_key_year = models.CharField(max_length=64, blank=True, db_index=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
@@ -92,6 +97,10 @@ class Case(Bound, TimeStamped, Versioned):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_on = models.DateField()
+    # The case worker answerable for the case: a member of the owner, the opener at first.
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="cases_responsible"
+    )
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     is_child = models.BooleanField(default=False)
     guardian = EncryptedTextField(blank=True, help_text=_("Appointed guardian (name and contact)"))
@@ -123,6 +132,33 @@ class Case(Bound, TimeStamped, Versioned):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class CaseFlag(TimeStamped):
+    """A warning on a case (security risk, trafficker contact, urgent medical need); lifted, never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        constraints = [
+            # One standing flag per reason: raising it again says nothing new.
+            models.UniqueConstraint(
+                fields=["case", "reason"], condition=models.Q(lifted_at=None), name="case_flag_one_active"
+            )
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
 
 
 class Screening(Bound, TimeStamped):

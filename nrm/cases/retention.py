@@ -50,7 +50,7 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
         return [c.reference for c in cases]
     blank = dict.fromkeys(Person.IDENTITY_FIELDS, "")
     for case in cases:
-        Person.objects.filter(pk=case.person_id).update(linkage_key="", **blank)
+        Person.objects.filter(pk=case.person_id).update(linkage_key="", search_key_date="", search_key_year="", **blank)
         Case.objects.filter(pk=case.pk).update(guardian="", best_interests_note="")
         for note in CaseNote.objects.filter(case=case).only("pk", "binding"):
             # Each note's text is bound to its row, so it is sealed per note (update() cannot encrypt).

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +28,18 @@ from nrm.accounts.models import User
 from nrm.audit.selectors import accesses_to
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.choices import ConsentPurpose, ServiceStatus
-from nrm.cases.models import Case, CaseNote, Consent, ExploitationForm, Identification, Screening, ServiceDelivery
+from nrm.cases.models import (
+    Case,
+    CaseFlag,
+    CaseNote,
+    Consent,
+    ExploitationForm,
+    Identification,
+    Screening,
+    ServiceDelivery,
+)
 from nrm.core import crypto
+from nrm.core.errors import invalid
 from nrm.core.jsonrows import Relation, load_relations
 from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals
@@ -72,6 +82,56 @@ def cases_left_out_of_statistics() -> int:
     return unrestricted(Case, "statistics consent").exclude(pk__in=cases_usable_for_statistics().values("pk")).count()
 
 
+@dataclass(frozen=True)
+class NameSearch:
+    """A search by name: the keyed token to compare and what it was computed with (``birth_date``/``birth_year``).
+
+    Only the token leaves :func:`name_search`: the name itself is in no query and no audit row.
+    """
+
+    token: str
+    by: str
+
+
+def name_search(name: str = "", birth_date: str = "", birth_year: str = "") -> NameSearch | None:
+    """Return the search asked for by ``name`` with ``birth_date`` (YYYY-MM-DD) or ``birth_year``; None for none.
+
+    Refuses, naming the field: a name without a date or year (a name alone would match too many
+    people to be exact), a date or year without a name, a malformed date or year, and a date and
+    a year that disagree.
+    """
+    name, birth_date, birth_year = (str(v or "").strip() for v in (name, birth_date, birth_year))
+    if not (name or birth_date or birth_year):
+        return None
+    year = year_param(birth_year, field="birth_year")
+    born = None
+    if birth_date:
+        try:
+            born = dt.date.fromisoformat(birth_date)
+        except ValueError:
+            raise invalid("birth_date", _("Enter the date of birth as YYYY-MM-DD.")) from None
+        if len(birth_date) != 10 or not 1900 <= born.year <= 2100:
+            raise invalid("birth_date", _("Enter the date of birth as YYYY-MM-DD."))
+        if year is not None and year != born.year:
+            raise invalid("birth_year", _("The birth year does not match the date of birth."))
+    if not crypto.normalise_name(name):
+        raise invalid("name", _("Enter the given and family name to search for."))
+    if born is None and year is None:
+        raise invalid("birth_date", _("Give the date of birth or the birth year with the name."))
+    by_date, by_year = crypto.search_tokens(
+        given_name=name, family_name="", date_of_birth=born.isoformat() if born else "", birth_year=year
+    )
+    return NameSearch(by_date, "birth_date") if born else NameSearch(by_year, "birth_year")
+
+
+def active_flags_prefetch(user: User) -> Prefetch:
+    """Return the prefetch of the standing flags of listed cases, through the access rule."""
+    from nrm.accounts.access import restricted_prefetch
+
+    flags = CaseFlag.objects.filter(lifted_at=None).only("id", "case_id", "reason")
+    return restricted_prefetch("flags", flags, user, Action.VIEW)
+
+
 def case_list(
     user: User,
     *,
@@ -81,14 +141,24 @@ def case_list(
     is_child: str = "",
     year: str = "",
     q: str = "",
+    mine: str = "",
+    search: NameSearch | None = None,
     identity: dict | None = None,
 ) -> QuerySet[Case]:
     """Return the cases ``user`` may see, filtered; never reads identity fields.
 
-    ``identity`` (given_name, family_name, date_of_birth, sex) finds a person by the keyed hash,
-    without decrypting anything; only roles that may see identity can search by it.
+    ``search`` (from :func:`name_search`) finds a person by the keyed search token, and
+    ``identity`` (given_name, family_name, date_of_birth, sex) by the linkage key: neither
+    decrypts anything, and both find only the cases of the organisations where the user holds a
+    role that sees identity. Not a receiver's: a hit there would confirm that a person is in a
+    case whatever the referral shared.
+    ``mine`` ("1") keeps the cases the user is responsible for.
     """
-    qs = restrict(Case.objects.all(), user, Action.VIEW).select_related("owner", "person").prefetch_related("forms")
+    qs = (
+        restrict(Case.objects.all(), user, Action.VIEW)
+        .select_related("owner", "person", "responsible")
+        .prefetch_related("forms", active_flags_prefetch(user))
+    )
     if status:
         qs = qs.filter(status=status)
     if form:
@@ -101,6 +171,11 @@ def case_list(
         qs = qs.filter(opened_on__year=opened)
     if q:
         qs = qs.filter(reference__icontains=q.strip())
+    if mine == "1":
+        qs = qs.filter(responsible=user)
+    if search is not None:
+        field_ = "person__search_key_date" if search.by == "birth_date" else "person__search_key_year"
+        qs = qs.filter(owner__in=identity_organisations(user), **{field_: search.token})
     if identity and (identity.get("given_name") or identity.get("family_name")):
         key = crypto.linkage_key(
             given_name=identity.get("given_name", ""),
@@ -118,20 +193,26 @@ def case_list(
         "person__address",
         "guardian",
         "best_interests_note",
+        *(f"responsible__{f}" for f in ("password", "last_login", "date_joined", "email")),
     ).distinct()
 
 
-def audit_case_list(user: User, cases: list[Case], *, filters: dict, reason: str) -> None:
+def audit_case_list(
+    user: User, cases: list[Case], *, filters: dict, reason: str, search: NameSearch | None = None
+) -> None:
     """Write the audit row of a list read: who was shown which cases, under which filters.
 
-    ``case.search`` when a text or identity filter narrowed the list, else ``case.list``; the
-    identity searched for is not written into the log, only that there was one.
+    ``case.search`` when a text, name or identity filter narrowed the list, else ``case.list``.
+    The name searched for is never written: a search by name leaves its keyed token (which an
+    auditor holding the key can compare with a person's) and whether it was by date or year.
     """
-    shown = {k: v for k, v in filters.items() if v and k != "identity"}
+    shown = {k: v for k, v in filters.items() if v and k not in ("identity", "name", "birth_date", "birth_year")}
     identity = filters.get("identity") or {}
-    searched = bool(filters.get("q")) or any(identity.values())
+    searched = bool(filters.get("q")) or any(identity.values()) or search is not None
     if any(identity.values()):
         shown["identity"] = True
+    if search is not None:
+        shown["name"] = {"token": search.token, "by": search.by}
     audit_record(
         actor=user,
         action="case.search" if searched else "case.list",
@@ -179,7 +260,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     A denied attempt is audited too. If the audit row cannot be written the read fails.
     """
     case = get_or_deny(
-        Case.objects.select_related("owner", "person", "owner__type"),
+        Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password"),
         user,
         Action.VIEW,
         object_type="case",
@@ -200,6 +281,13 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
         Relation("services", case_services(user, case)),  # through the access rule already
         Relation("links", case_links(user, case), to_attr="_nrm_links"),
+        # Flags, standing and lifted, with who raised and lifted them: whoever sees the case.
+        Relation(
+            "flags",
+            CaseFlag.objects.filter(case=case)
+            .select_related("organisation", "raised_by", "lifted_by")
+            .defer("raised_by__password", "lifted_by__password"),
+        ),
     ]
     if is_owner:
         relations += [

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from nrm.accounts.access import (
     Action,
     can,
+    case_workers,
     member_organisations,
     owner_organisations,
     receiver_organisations,
@@ -34,6 +35,7 @@ from nrm.cases.choices import (
     ClosureReason,
     ConsentPurpose,
     Decision,
+    FlagReason,
     MigrationStatus,
     ScreeningResult,
     ServiceStatus,
@@ -41,6 +43,7 @@ from nrm.cases.choices import (
 )
 from nrm.cases.models import (
     Case,
+    CaseFlag,
     CaseNote,
     Consent,
     ExploitationForm,
@@ -268,9 +271,17 @@ def _prepare_case(
     missing = set(forms) - set(known_forms)
     if missing:
         raise invalid("forms", _("Unknown form of exploitation: %(codes)s") % {"codes": ", ".join(sorted(missing))})
+    by_date, by_year = crypto.search_tokens(
+        given_name=fields["given_name"],
+        family_name=fields["family_name"],
+        date_of_birth=fields["date_of_birth"],
+        birth_year=birth_year,
+    )
     person = {
         **fields,
         "linkage_key": _linkage(fields, sex),
+        "search_key_date": by_date,
+        "search_key_year": by_year,
         "sex": sex,
         "birth_year": birth_year,
         "age_band": age_band,
@@ -340,6 +351,7 @@ def case_open(
         owner=organisation,
         person=person,
         opened_by=actor,
+        responsible=actor,
         **case_fields,
     )
     case.reference = _reference(case)
@@ -501,7 +513,14 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
 
     people = [Person(**person) for person, _c, _f, _x in prepared]
     cases = [
-        Case(reference=f"t{secrets.token_hex(9)}", owner=organisation, person=p, opened_by=actor, **fields)
+        Case(
+            reference=f"t{secrets.token_hex(9)}",
+            owner=organisation,
+            person=p,
+            opened_by=actor,
+            responsible=actor,
+            **fields,
+        )
         for p, (_p, fields, _f, _x) in zip(people, prepared, strict=True)
     ]
     insert_many(people)
@@ -994,3 +1013,91 @@ def case_close(
         detail={"reason": reason, "referrals_closed": closed_referrals, "referrals_completed": completed_referrals},
     )
     return case
+
+
+# --- Responsible case worker and flags (issue J) ---------------------------------------------
+
+
+@atomic_audited
+def case_assign(*, actor: User, case: Case, responsible: User | None, expected_version: int | None = None) -> Case:
+    """Make ``responsible`` the case's responsible worker: an active case-role member of the owner.
+
+    The owner's case workers reassign (``Action.ASSIGN``); the case's version moves on, so a stale
+    edit of the case is refused. Audited with the worker before and after.
+    """
+    _lock_owned_case(actor, case, Action.ASSIGN)
+    if responsible is None or not case_workers(case.owner_id).filter(pk=responsible.pk).exists():
+        raise invalid("responsible", _("Choose a case worker of the organisation that owns the case."))
+    before = case.responsible_id
+    case.responsible = responsible
+    save_versioned(case, expected_version=expected_version, fields=["responsible"])
+    audit_record(
+        actor=actor,
+        action="case.assign",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id,
+        detail={"from": before, "to": responsible.pk},
+    )
+    return case
+
+
+def _flagging_organisation(actor: User, case: Case) -> int:
+    """Return the organisation through which ``actor`` flags ``case``: the owner, else a receiver."""
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    if case.owner_id in owner_organisations(actor, Action.FLAG):
+        return case.owner_id
+    receivers = receiver_organisations(actor, Action.FLAG)
+    found = (
+        case.referrals.filter(to_org__in=receivers, status__in=ACTIVE_STATES)
+        .order_by("to_org_id")
+        .values_list("to_org_id", flat=True)
+        .first()
+    )
+    return found
+
+
+@atomic_audited
+def flag_raise(*, actor: User, case: Case, reason: str) -> CaseFlag:
+    """Raise a flag on a case; one standing flag per reason (raising it again is a conflict)."""
+    _lock_case(actor, case, Action.FLAG)
+    _check_choice("reason", reason, FlagReason)
+    if CaseFlag.objects.filter(case=case, reason=reason, lifted_at=None).exists():
+        raise Conflict(_("This flag is already raised on the case."), field="reason")
+    flag = CaseFlag.objects.create(
+        case=case,
+        reason=reason,
+        organisation_id=_flagging_organisation(actor, case),
+        raised_by=actor,
+        raised_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="case.flag",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=flag.organisation_id,
+        detail={"flag": flag.pk, "reason": reason},
+    )
+    return flag
+
+
+@atomic_audited
+def flag_lift(*, actor: User, flag: CaseFlag) -> CaseFlag:
+    """Lift a standing flag, recording who and when; the flag stays in the case's history."""
+    _lock_case(actor, flag.case, Action.FLAG)
+    # Conditional, so two people lifting at once record one lifting.
+    now = timezone.now()
+    if not CaseFlag.objects.filter(pk=flag.pk, lifted_at=None).update(lifted_by=actor, lifted_at=now, updated_at=now):
+        raise Conflict(_("This flag was already lifted."), field="flag")
+    flag.lifted_by, flag.lifted_at = actor, now
+    audit_record(
+        actor=actor,
+        action="case.unflag",
+        object_type="case",
+        object_id=flag.case_id,
+        organisation_id=_flagging_organisation(actor, flag.case),
+        detail={"flag": flag.pk, "reason": flag.reason},
+    )
+    return flag

@@ -140,3 +140,28 @@ def linkage_key(*, given_name: str, family_name: str, date_of_birth: str = "", s
     parts = [normalise_name(given_name), normalise_name(family_name), (date_of_birth or "").strip(), sex or ""]
     message = "\x1f".join(parts).encode("utf-8")
     return hmac.new(settings.NRM_LINKAGE_KEY, message, hashlib.sha256).hexdigest()
+
+
+def search_tokens(
+    *, given_name: str, family_name: str, date_of_birth: str = "", birth_year: int | None = None
+) -> tuple[str, str]:
+    """Return the keyed search tokens of a person's name: (with the full date of birth, with the birth year).
+
+    HMAC-SHA256 under ``NRM_LINKAGE_KEY`` of the normalised full name (given then family names as
+    one text, so a two-word given name matches however the search box splits it) and the date or
+    the year, each in its own domain so neither equals the other nor a linkage key. A token is
+    empty when its part is unknown. Search compares tokens in the database: nothing is decrypted.
+    """
+    name = normalise_name(f"{given_name} {family_name}")
+    if not name:
+        return "", ""
+    date_of_birth = (date_of_birth or "").strip()
+    year = str(birth_year) if birth_year else date_of_birth[:4]
+    by_date = _search_token("date", name, date_of_birth) if date_of_birth else ""
+    by_year = _search_token("year", name, year) if year else ""
+    return by_date, by_year
+
+
+def _search_token(domain: str, name: str, born: str) -> str:
+    message = "\x1f".join(("nrm-search", domain, name, born)).encode("utf-8")
+    return hmac.new(settings.NRM_LINKAGE_KEY, message, hashlib.sha256).hexdigest()

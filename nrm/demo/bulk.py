@@ -100,6 +100,13 @@ def generate_bulk(
                             linkage_key=crypto.linkage_key(
                                 given_name=given, family_name=family, date_of_birth=dob, sex=sex
                             ),
+                            **dict(
+                                zip(
+                                    ("search_key_date", "search_key_year"),
+                                    crypto.search_tokens(given_name=given, family_name=family, date_of_birth=dob),
+                                    strict=True,
+                                )
+                            ),
                         )
                     )
                     case_rows.append((org, on, is_child))
@@ -112,6 +119,7 @@ def generate_bulk(
                         owner=org,
                         person=person,
                         opened_by=workers[org.pk],
+                        responsible=workers[org.pk],
                         opened_on=on,
                         is_child=is_child,
                         region=org.region,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -29,15 +30,17 @@ from nrm.audit.services import audit_denial, audit_record
 from nrm.cases import screening as screening_rule
 from nrm.cases import selectors as case_selectors
 from nrm.cases import services as case_services
-from nrm.cases.choices import CaseStatus, ConsentPurpose, ScreeningResult
+from nrm.cases.choices import CaseStatus, ConsentPurpose, FlagReason, ScreeningResult
 from nrm.cases.forms import (
     GROUP_LABELS,
+    AssignForm,
     CaseCloseForm,
     CaseEditForm,
     CaseFilterForm,
     CaseOpenForm,
     ConsentForm,
     EvaluateForm,
+    FlagForm,
     IdentifyForm,
     NoteForm,
     ScreeningForm,
@@ -287,14 +290,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """List the cases the user may see, filtered, 50 a page; never decrypts identity."""
     form = CaseFilterForm(request.GET or None)
     filters = form.filters()
-    page = _page(request, case_selectors.case_list(request.user, **filters))
+    context = {"form": form, "can_screen": _can_screen(request.user)}
+    try:
+        search = form.search()
+    except ValidationError:
+        # A search that cannot be made shows no list: every case would look like its answer.
+        return render(request, "web/case_list.html", {**context, "page": None, "search_refused": True}, status=400)
+    page = _page(request, case_selectors.case_list(request.user, search=search, **filters))
     page.object_list = list(page.object_list)
-    case_selectors.audit_case_list(request.user, page.object_list, filters=filters, reason="web")
-    return render(
-        request,
-        "web/case_list.html",
-        {"form": form, "page": page, "can_screen": _can_screen(request.user)},
-    )
+    case_selectors.audit_case_list(request.user, page.object_list, filters=filters, reason="web", search=search)
+    return render(request, "web/case_list.html", {**context, "page": page, "searched": search is not None})
 
 
 EXPORT_COLUMNS = [
@@ -341,15 +346,23 @@ def _export_rows(cases: Iterable[Case]) -> Iterator[list]:
 @case_staff
 def case_export(request: HttpRequest) -> StreamingHttpResponse:
     """Export the filtered case list as CSV: non-identifying columns only; the export is audited."""
-    filters = CaseFilterForm(request.GET or None).filters()
-    qs = case_selectors.case_list(request.user, **filters)
+    form = CaseFilterForm(request.GET or None)
+    filters = form.filters()
+    try:
+        search = form.search()
+    except ValidationError:
+        return HttpResponse(_("The search by name cannot be made: see the case list."), status=400)
+    qs = case_selectors.case_list(request.user, search=search, **filters)
+    shown = {k: v for k, v in filters.items() if v}
+    if search is not None:  # the token, never the name
+        shown["name"] = {"token": search.token, "by": search.by}
     audit_record(
         actor=request.user,
         action="case.export",
         object_type="case",
         outcome="allowed",
         reason="web csv",
-        detail={"filters": {k: v for k, v in filters.items() if v}, "rows": qs.count()},
+        detail={"filters": shown, "rows": qs.count()},
     )
     return csv_download(_export_rows(qs.iterator(chunk_size=2000)), f"cases-{timezone.localdate().isoformat()}.csv")
 
@@ -393,6 +406,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refer": view.may(user, Action.REFER),
         "record_service": view.may(user, Action.RECORD_SERVICE),
         "identify": is_open and view.may(user, Action.IDENTIFY),
+        "assign": view.is_owner and view.may(user, Action.ASSIGN),
+        "flag": view.may(user, Action.FLAG),
     }
     can["consent"] = can["refer"]
     # What ``case_get`` loaded through the access rule: a receiver's own referrals and services.
@@ -410,7 +425,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "services": services,
         "can": can,
         "is_open": is_open,
+        "flags": [f for f in case.flags.all() if f.is_active],
+        "lifted_flags": [f for f in case.flags.all() if not f.is_active],
     }
+    if can["flag"]:
+        standing = {f.reason for f in context["flags"]}
+        flag_form = FlagForm()
+        flag_form.fields["reason"].choices = [c for c in FlagReason.choices if c[0] not in standing]
+        context["flag_form"] = flag_form if flag_form.fields["reason"].choices else None
     if view.is_owner:
         context["consents"] = list(case.consents.all())
         context["notes"] = list(case.notes.all())
@@ -669,6 +691,68 @@ def note_new(request: HttpRequest, pk: int) -> HttpResponse:
         submit=_("Add the note"),
         success=_("Note added."),
         context={"action_url": request.path},
+    )
+
+
+@case_staff
+def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name the case's responsible case worker (the owner's case workers)."""
+    # Refused before the case is read: the owner's frontline worker may read it, not assign it.
+    if not Case.objects.filter(pk=pk, owner__in=owner_organisations(request.user, Action.ASSIGN)).exists():
+        raise _denied(request, "case.assign", pk)
+    view = _case_for(request, pk, Action.ASSIGN, owner_only=True, reason="assign")
+    case = view.case
+    return _case_action(
+        request,
+        AssignForm(request.POST or None, case=case),
+        lambda d: case_services.case_assign(actor=request.user, case=case, responsible=d["responsible"]),
+        case=case,
+        title=_("Responsible case worker for case %(ref)s") % {"ref": case.reference},
+        submit=_("Assign"),
+        success=_("Responsible case worker assigned."),
+        conflict_on_field=True,
+    )
+
+
+@case_staff
+@require_POST
+def flag_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raise a flag on the case; no page of its own, a refusal is a message on the case."""
+    view = _case_for(request, pk, Action.FLAG, reason="flag")
+    back = reverse("web:case_detail", args=[view.case.pk])
+    form = FlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the reason of the flag."))
+        return redirect(back)
+    return form_page(
+        request,
+        form,
+        lambda d: case_services.flag_raise(actor=request.user, case=view.case, reason=d["reason"]),
+        success=_("Flag raised."),
+        done=back,
+        invalid_to=back,
+        conflict_to=back,
+    )
+
+
+@case_staff
+@require_POST
+def flag_lift(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
+    """Lift a standing flag of the case."""
+    view = _case_for(request, pk, Action.FLAG, reason="flag lift")
+    flag = next((f for f in view.case.flags.all() if f.pk == flag_id), None)
+    if flag is None:
+        raise Http404
+    flag.case = view.case
+    back = reverse("web:case_detail", args=[view.case.pk])
+    return form_page(
+        request,
+        None,
+        lambda d: case_services.flag_lift(actor=request.user, flag=flag),
+        success=_("Flag lifted."),
+        done=back,
+        invalid_to=back,
+        conflict_to=back,
     )
 
 

@@ -51,8 +51,15 @@ def case(world):
 
 
 def test_frontline_owner_views_screens_and_refers(world, case):
-    # The owner's frontline worker also corrects the non-identifying facts (issue I).
-    assert allowed_actions(world["police"], case) == {Action.VIEW, Action.SCREEN, Action.REFER, Action.CORRECT}
+    # The owner's frontline worker also corrects the non-identifying facts (issue I) and flags a
+    # danger (issue J); naming the responsible case worker is the case workers'.
+    assert allowed_actions(world["police"], case) == {
+        Action.VIEW,
+        Action.SCREEN,
+        Action.REFER,
+        Action.CORRECT,
+        Action.FLAG,
+    }
     assert list(restrict(Case.objects.all(), fresh(world["police"]))) == [case]
     assert can_see_identity(fresh(world["police"]), case)
 
@@ -136,7 +143,13 @@ def test_receiver_sees_the_case_only_while_the_referral_is_active(world, case, s
     assert restrict(Case.objects.all(), ngo).exists() is sees
     if sees:
         assert selectors.case_get(ngo, case.pk).case == case
-        assert allowed_actions(ngo, case) == {Action.VIEW, Action.REFER, Action.RESPOND, Action.RECORD_SERVICE}
+        assert allowed_actions(ngo, case) == {
+            Action.VIEW,
+            Action.REFER,
+            Action.RESPOND,
+            Action.RECORD_SERVICE,
+            Action.FLAG,  # a shelter warns everyone on the case of a danger it sees
+        }
     else:
         with pytest.raises(NotFound):
             selectors.case_get(ngo, case.pk)
@@ -197,6 +210,7 @@ def test_centre_sees_a_case_referred_to_it_only_after_accepting(world, case):
         Action.RESPOND,
         Action.RECORD_SERVICE,
         Action.IDENTIFY,
+        Action.FLAG,
     }
     assert selectors.case_get(centre, case.pk).show_identity is True
 

@@ -68,6 +68,7 @@ def build_scene(world) -> Scene:
     move(police, to_svetlo, ReferralStatus.CLOSED)
     # Sent without consent, on a legal ground: on the review list of the owner's case workers.
     on_ground = refer(police, case, "csr-ns", legal_ground="emergency", legal_ground_note=GROUND)
+    flag = case_services.flag_raise(actor=fresh(police), case=case, reason="trafficker_contact")
     case.refresh_from_db()
     return Scene(
         users={
@@ -87,6 +88,8 @@ def build_scene(world) -> Scene:
             "to_centre": to_centre,
             "on_ground": on_ground,
             "delivery": delivery,
+            "flag": flag,
+            "caseworker_user": caseworker,
             "ngo_most": org("ngo-most"),
             "ngo_sigurna": org("ngo-sigurna"),
             "pu_bg": org("pu-bg"),
@@ -168,6 +171,26 @@ ROUTES = [
     Route("post", CASE + "close/", "caseworker", data={"version": 1, "reason": "reintegrated"}, outsiders=OUTSIDERS),
     Route("post", CASE + "notes/", "caseworker", 201, data={"text": "Seen today."}, outsiders=OUTSIDERS),
     Route("get", CASE + "subject-export/", "caseworker", outsiders=OUTSIDERS),
+    # Issue J. Search by name: the owner finds the case by the keyed token; an outsider's list is empty.
+    Route(
+        "get",
+        "/api/v1/cases/?name=Zorkana%20Qvistovic&birth_date=1991-03-17",
+        "police",
+        kind=LIST,
+        outsiders=OUTSIDERS,
+        name="search cases by name",
+    ),
+    # The responsible case worker: named by the owner's case workers, not its frontline.
+    Route(
+        "post",
+        CASE + "assign/",
+        "caseworker",
+        data={"responsible": "{caseworker_user}"},
+        outsiders=(*OUTSIDERS, "police"),
+    ),
+    Route("get", CASE + "flags/", "police", outsiders=OUTSIDERS),
+    Route("post", CASE + "flags/", "police", 201, data={"reason": "security_risk"}, outsiders=OUTSIDERS),
+    Route("post", CASE + "flags/{flag}/lift/", "police", outsiders=OUTSIDERS),
     Route("get", "/api/v1/referrals/", "police", kind=LIST, outsiders=OUTSIDERS),
     Route("get", "/api/v1/referrals/{to_ngo}/", "police", outsiders=OUTSIDERS),
     Route(

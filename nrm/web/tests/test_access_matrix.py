@@ -78,6 +78,7 @@ def build_scene(world) -> Scene:
     on_ground = refer(ngo, case, "csr-ns", legal_ground="emergency", legal_ground_note=REFER_FORM["legal_ground_note"])
     case.refresh_from_db()
     case = case_services.case_update(actor=fresh(ngo), case=case, expected_version=case.version, plan_goals=PLAN)
+    flag = case_services.flag_raise(actor=fresh(ngo), case=case, reason="trafficker_contact")
     case.refresh_from_db()
     to_csr.refresh_from_db()
     # The owner's authenticator app, being set up: its secret is the owner's alone.
@@ -102,6 +103,8 @@ def build_scene(world) -> Scene:
             "on_ground": on_ground,
             "to_csr_version": to_csr.version,
             "delivery": delivery,
+            "flag": flag,
+            "sigurna_caseworker": member("sigurna-caseworker", "ngo-sigurna", Role.CASEWORKER),
             "ngo_sigurna": org("ngo-sigurna"),
             "ngo_most": org("ngo-most"),
             "accommodation": ServiceType.objects.get(code="accommodation"),
@@ -231,6 +234,28 @@ ROUTES = [
     Route("get", CASE + "services/{delivery}/", "ngo", outsiders=CASE_OUTSIDERS),
     Route("post", CASE + "services/{delivery}/", "ngo", 302, data=SERVICE_UPDATE_FORM, outsiders=CASE_OUTSIDERS),
     Route("post", CASE + "notes/", "ngo", 302, data={"text": "Seen today."}, outsiders=CASE_OUTSIDERS),
+    # Issue J: the search box on the case list, the responsible case worker, flags.
+    Route(
+        "get",
+        # In Cyrillic and another case: the page gives the searcher's own words back, never the stored name.
+        "/cases/?name=%D0%97%D0%BE%D1%80%D0%BA%D0%B0%D0%BD%D0%B0+qvistovi%C4%87&birth_year=1991",
+        "ngo",
+        kind=LIST,
+        outsiders=OUTSIDERS,
+        refused=LIST_REFUSED,
+        name="search cases by name (page)",
+    ),
+    Route("get", CASE + "assign/", "ngo", outsiders=(*CASE_OUTSIDERS, "frontline")),
+    Route(
+        "post",
+        CASE + "assign/",
+        "ngo",
+        302,
+        data={"responsible": "{sigurna_caseworker}"},
+        outsiders=(*CASE_OUTSIDERS, "frontline"),
+    ),
+    Route("post", CASE + "flags/", "ngo", 302, data={"reason": "security_risk"}, outsiders=CASE_OUTSIDERS),
+    Route("post", CASE + "flags/{flag}/lift/", "ngo", 302, outsiders=CASE_OUTSIDERS),
     # Referrals: the inbox of the receiver, the outbox of the sender, the referral for both.
     Route("get", "/referrals/in/", "socialwork", kind=LIST, outsiders=OUTSIDERS, refused=LIST_REFUSED),
     Route("get", "/referrals/out/", "ngo", kind=LIST, outsiders=OUTSIDERS, refused=LIST_REFUSED),
