@@ -178,6 +178,8 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
 
     A denied attempt is audited too. If the audit row cannot be written the read fails.
     """
+    from nrm.documents.selectors import case_documents  # documents hang on cases: imported when used
+
     case = get_or_deny(
         Case.objects.select_related("owner", "person", "owner__type"),
         user,
@@ -200,6 +202,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
         Relation("services", case_services(user, case)),  # through the access rule already
         Relation("links", case_links(user, case), to_attr="_nrm_links"),
+        Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
     ]
     if is_owner:
         relations += [
