@@ -68,7 +68,7 @@ def document_read(user: User, case_pk: int, document_pk: int, *, reason: str = "
     audited denial.
     """
     document = get_or_deny(
-        Document.objects.filter(case_id=case_pk).select_related("case"),
+        Document.objects.filter(case__pk=case_pk).select_related("case"),  # case__pk: a huge id is no match, not an error
         user,
         DocumentAction.DOWNLOAD,
         object_type="document",
