@@ -67,8 +67,9 @@ def document_read(user: User, case_pk: int, document_pk: int, *, reason: str = "
     may (``access.document_rule``); anyone else, and a document of another case, is a 404 and an
     audited denial.
     """
+    # ``case__pk`` (not ``case_id``): an id beyond the database's integers matches nothing instead of failing.
     document = get_or_deny(
-        Document.objects.filter(case__pk=case_pk).select_related("case"),  # case__pk: a huge id is no match, not an error
+        Document.objects.filter(case__pk=case_pk).select_related("case"),
         user,
         DocumentAction.DOWNLOAD,
         object_type="document",

@@ -103,7 +103,8 @@ def test_page_upload_and_its_errors(client, world, case):
     assert bad.status_code == 200
     errors = bad.context["form"].errors
     assert set(errors) == {"title", "kind"}  # the form's own checks first
-    wrong = client.post(url, {"file": SimpleUploadedFile("scan.pdf", TEXT, "application/pdf"), "title": "T", "kind": "legal"})
+    renamed = SimpleUploadedFile("scan.pdf", TEXT, "application/pdf")
+    wrong = client.post(url, {"file": renamed, "title": "T", "kind": "legal"})
     assert wrong.status_code == 200
     assert "is not PDF" in " ".join(wrong.context["form"].errors["file"])
     good = client.post(url, {"file": SimpleUploadedFile("note.txt", TEXT, "text/plain"), "title": "T", "kind": "legal"})
