@@ -41,6 +41,7 @@ Variables (all optional outside production):
   NRM_EMAIL_BACKEND  Django e-mail backend (default: the console)
   NRM_FROM_EMAIL     sender address of the e-mails sent (default nrm@localhost)
   NRM_RETENTION_YEARS  years a closed case keeps its person's identity (default 10)
+  NRM_DOCUMENT_MAX_MB  largest document a case accepts, in megabytes (default 10)
   NRM_DISCLOSURE_THRESHOLD  statistics: cells counting fewer are suppressed (default 5)
   NRM_STATISTICS_BASIS  what lets a victim's case into statistics and record-level exports
                      (HTCDS): "consent" (default), only cases whose person gave the consent "use in
@@ -245,6 +246,8 @@ NRM_AUDIT_SIGNING_KEY = _base64_key(
 NRM_AUDIT_CHECKPOINTS = Path(os.environ.get("NRM_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
 NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
+# Documents are stored encrypted in the database (nrm.documents): the limit bounds a row and a request.
+NRM_DOCUMENT_MAX_BYTES = _int("NRM_DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 NRM_DISCLOSURE_THRESHOLD = _int("NRM_DISCLOSURE_THRESHOLD", 5, minimum=1)
 # "consent": a case counts only with the consent "use in statistics" (see cases.selectors).
 NRM_STATISTICS_BASIS = _one_of("NRM_STATISTICS_BASIS", "consent", ("consent", "legal_basis"))
@@ -358,6 +361,7 @@ INSTALLED_APPS = [
     "nrm.programmes",
     "nrm.prevention",
     "nrm.earlywarning",
+    "nrm.documents",
     "nrm.api",
     "nrm.web",
     "nrm.demo",

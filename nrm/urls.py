@@ -24,6 +24,7 @@ urlpatterns = [
     path("early-warning/", include("nrm.earlywarning.urls")),
     path("statistics/", include("nrm.reporting.urls")),
     path("administration/", include("nrm.accounts.urls")),
+    path("cases/", include("nrm.documents.urls")),
     path("", include("nrm.web.urls")),
 ]
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
@@ -194,17 +195,28 @@ def client_for(route: Route, user: User | None) -> Client | APIClient:
     return client
 
 
+def _with_files(body: Any) -> tuple[Any, bool]:
+    """Turn a body's ``(name, bytes, content type)`` values into uploaded files; say whether there were any.
+
+    A file is read once: each request gets its own, so a scene can send it again and again.
+    """
+    if not isinstance(body, dict) or not any(isinstance(v, tuple) for v in body.values()):
+        return body, False
+    return {k: SimpleUploadedFile(*v) if isinstance(v, tuple) else v for k, v in body.items()}, True
+
+
 def request(scene: Scene, route: Route, user: User | None):
-    """Send ``route``'s request as ``user`` (None: anonymous)."""
+    """Send ``route``'s request as ``user`` (None: anonymous); a body with files goes as multipart."""
     client = client_for(route, user)
-    path, body = scene.path(route), scene.body(route)
+    path = scene.path(route)
+    body, files = _with_files(scene.body(route))
     if route.method == "get":
         response = client.get(path, body or {})
     elif route.api and route.method in ("patch", "put"):
         # The matrix is about who may write, not about stale writes: "*" matches the current record.
         response = getattr(client, route.method)(path, body or {}, format="json", HTTP_IF_MATCH="*")
     elif route.api:
-        response = getattr(client, route.method)(path, body or {}, format="json")
+        response = getattr(client, route.method)(path, body or {}, format="multipart" if files else "json")
     else:
         response = getattr(client, route.method)(path, body or {})
     if getattr(response, "streaming", False):

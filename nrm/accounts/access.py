@@ -415,7 +415,13 @@ def case_links(user: User, case) -> QuerySet:
         Referral.objects.filter(case=case, to_org__in=org_ids(user))
         .select_related("to_org__type")
         .only(
-            "case", "to_org", "status", "shares_identity", "to_org__type", "to_org__type__is_identification_authority"
+            "case",
+            "to_org",
+            "status",
+            "shares_identity",
+            "shares_documents",
+            "to_org__type",
+            "to_org__type__is_identification_authority",
         )
     )
 
@@ -449,6 +455,61 @@ def can_see_identity_on_loaded(user: User, case, links) -> bool:
     if case.owner_id in orgs:
         return True
     return any(r.to_org_id in orgs and r.status in ACTIVE_STATES and r.shares_identity for r in links)
+
+
+# --- Documents of a case ----------------------------------------------------------------------
+# Files uploaded to a case (statements, medical and legal papers, photos of documents) carry
+# identity. Whoever may see the case sees that they exist (kind, date, size); only the owner's
+# case staff, and the case staff of an organisation whose active referral shares documents
+# (``Referral.shares_documents``), may see their titles and download them. The owner's case
+# staff upload them.
+
+
+class DocumentAction(StrEnum):
+    VIEW = "view"  # list a case's documents: kind, date, size, who uploaded
+    DOWNLOAD = "download"  # read a document: its title, file name and content
+    UPLOAD = "upload"  # add a document to an open case (on ``Case``: see ``document_upload_rule``)
+
+
+def document_rule(user: User, action: DocumentAction = DocumentAction.VIEW) -> Q:
+    """The rule of ``Document``: listed as its case is seen, downloaded by the owner or a sharing receiver."""
+    from nrm.cases.models import Case
+    from nrm.referrals.choices import ACTIVE_STATES
+    from nrm.referrals.models import Referral
+
+    action = DocumentAction(action)
+    if action == DocumentAction.VIEW:
+        return Q(case__in=Case.objects.filter(case_filter(user, Action.VIEW)).values("pk"))
+    orgs = org_ids(user, CASE_ROLES)
+    if action == DocumentAction.UPLOAD:
+        return Q(case__owner__in=orgs)
+    sharing = Referral.objects.filter(to_org__in=orgs, status__in=ACTIVE_STATES, shares_documents=True)
+    return Q(case__owner__in=orgs) | Q(case__in=sharing.values("case_id"))
+
+
+def document_content_rule(user: User, action: DocumentAction = DocumentAction.DOWNLOAD) -> Q:
+    """The rule of ``DocumentContent``: its document's."""
+    from nrm.documents.models import Document
+
+    return Q(document__in=Document.objects.filter(document_rule(user, action)).values("pk"))
+
+
+def document_upload_rule(user: User) -> Q:
+    """The cases ``user`` may add documents to: those owned by an organisation where they hold a case role."""
+    return Q(owner__in=org_ids(user, CASE_ROLES))
+
+
+def can_download_documents_on_loaded(user: User, case, links) -> bool:
+    """Return whether ``user`` may download ``case``'s documents (:func:`document_rule`), from rows already loaded.
+
+    ``links`` from :func:`case_links`: the same rule evaluated on them, without a query.
+    """
+    from nrm.referrals.choices import ACTIVE_STATES
+
+    orgs = org_ids(user, CASE_ROLES)
+    if case.owner_id in orgs:
+        return True
+    return any(r.to_org_id in orgs and r.status in ACTIVE_STATES and r.shares_documents for r in links)
 
 
 def screening_orgs(user: User) -> list[Organisation]:

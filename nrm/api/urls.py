@@ -7,6 +7,7 @@ from nrm.actionplan import api as actionplan_api
 from nrm.api.auth import LogoutView, TokenDetailView, TokenListView, TokenView, me
 from nrm.api.schema_views import DocsView, SchemaView
 from nrm.cases import api as cases_api
+from nrm.documents import api as documents_api
 from nrm.earlywarning import api as earlywarning_api
 from nrm.exchange import api as exchange_api
 from nrm.helpline import api as helpline_api
@@ -50,6 +51,7 @@ urlpatterns = [
     path("me/", me, name="api-me"),
     path("indicator-lists/active/", cases_api.active_list, name="api-indicator-list"),
     path("stats/", include(reporting_api.urlpatterns)),
+    path("", include(documents_api.urlpatterns)),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -2,7 +2,8 @@
 
 What stays is what statistics need and cannot identify anyone: sex, birth year, age band,
 citizenship, migration status, forms, dates, decisions and services. Names, date of birth,
-documents, contacts, address, guardian, notes and the linkage key are blanked. The period is
+documents, contacts, address, guardian, notes and the linkage key are blanked, and the files
+uploaded to the case (``nrm.documents``) deleted. The period is
 ``NRM_RETENTION_YEARS`` after closure (default 10) unless a case sets ``retain_until`` itself.
 """
 
@@ -19,6 +20,7 @@ from nrm.audit.services import audit_record
 from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case, CaseNote, Person, Screening
 from nrm.core.validation import today
+from nrm.documents.services import case_documents_erase
 
 
 def retention_years() -> int:
@@ -57,11 +59,13 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
             note.text = "[erased at the end of retention]"
             note.save(update_fields=["text"])
         Screening.objects.filter(case=case).update(notes="")
+        documents = case_documents_erase(case=case)  # files carry identity: they go with it
         audit_record(
             actor=None,
             action="case.retention_erase",
             object_type="case",
             object_id=case.pk,
             organisation_id=case.owner_id,
+            detail={"documents": documents},
         )
     return [c.reference for c in cases]

@@ -259,6 +259,8 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
 
     A denied attempt is audited too. If the audit row cannot be written the read fails.
     """
+    from nrm.documents.selectors import case_documents  # documents hang on cases: imported when used
+
     case = get_or_deny(
         Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password"),
         user,
@@ -288,6 +290,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
             .select_related("organisation", "raised_by", "lifted_by")
             .defer("raised_by__password", "lifted_by__password"),
         ),
+        Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
     ]
     if is_owner:
         relations += [

@@ -47,6 +47,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "without_consent",
             "legal_ground",
             "shares_identity",
+            "shares_documents",
             "suspended_on",
             "version",
         ]
@@ -95,6 +96,8 @@ class ReferralCreateSerializer(serializers.Serializer):
     legal_ground = serializers.ChoiceField(LegalGround.choices, required=False, default="")
     legal_ground_note = serializers.CharField(required=False, allow_blank=True, default="")
     shares_identity = serializers.BooleanField(required=False, default=True)
+    # The receiver may download the case's documents (only together with the identity).
+    shares_documents = serializers.BooleanField(required=False, default=False)
 
 
 class TransitionSerializer(serializers.Serializer):

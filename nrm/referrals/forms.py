@@ -79,6 +79,12 @@ class ReferForm(forms.Form):
         initial=True,
         help_text=_("Untick to send the case without names, date of birth, documents and contacts."),
     )
+    shares_documents = forms.BooleanField(
+        label=_("Let the receiving organisation download the case's documents"),
+        required=False,
+        initial=False,
+        help_text=_("Statements, medical and legal papers uploaded to the case. Only together with the identity."),
+    )
     legal_ground = forms.ChoiceField(
         label=_("Legal ground without consent"),
         required=False,

@@ -49,7 +49,8 @@ class Referral(TimeStamped, Versioned):
     """A referral of a case from one organisation to another.
 
     What the receiver may see is decided when it is sent and frozen here: ``consent_snapshot``
-    records the consents in force, ``shares_identity`` whether identity travels with it.
+    records the consents in force, ``shares_identity`` whether identity travels with it,
+    ``shares_documents`` whether the case's documents do.
     """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
@@ -78,6 +79,8 @@ class Referral(TimeStamped, Versioned):
     )
     ground_reviewed_on = models.DateField(null=True, blank=True)
     shares_identity = models.BooleanField(default=False)
+    # Whether the receiver may download the case's documents (nrm.documents); only with identity.
+    shares_documents = models.BooleanField(default=False)
     # Set when a withdrawal of consent suspended the referral; kept as history if it is sent again.
     suspended_on = models.DateField(null=True, blank=True)
 

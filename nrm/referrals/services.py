@@ -100,13 +100,15 @@ def referral_send(
     legal_ground_note: str = "",
     sent_on: dt.date | None = None,
     shares_identity: bool = True,
+    shares_documents: bool = False,
 ) -> Referral:
     """Refer a case to another organisation.
 
     Sharing needs the person's active consent to share with ``to_org``. Without it a referral
     needs a stated legal ground (a child's best interests, an emergency); it is then flagged
     and its audit row says so. ``shares_identity=False`` sends the case without the person's
-    identity. Without a ``kind`` the receiver decides it (:func:`default_kind`); the answer is
+    identity; ``shares_documents=True`` lets the receiver download the case's documents (they
+    carry identity, so only with it). Without a ``kind`` the receiver decides it (:func:`default_kind`); the answer is
     due by ``urgency`` (:func:`due_date`).
     """
     if not can(actor, Action.REFER, case):
@@ -151,6 +153,11 @@ def referral_send(
     if sent_on < case.opened_on:
         raise invalid("sent_on", _("The referral cannot be sent before the case was opened."))
 
+    if shares_documents and not shares_identity:
+        raise invalid(
+            "shares_documents",
+            _("Documents carry the person's identity: share the identity too, or do not share the documents."),
+        )
     message = check_model_text(Referral, "message", message)
     legal_ground_note = check_model_text(Referral, "legal_ground_note", legal_ground_note)
 
@@ -188,6 +195,7 @@ def referral_send(
         legal_ground=legal_ground,
         legal_ground_note=legal_ground_note,
         shares_identity=shares_identity,
+        shares_documents=shares_documents,
     )
     audit_record(
         actor=actor,
@@ -202,6 +210,7 @@ def referral_send(
             "kind": kind,
             "without_consent": not consented,
             "identity": shares_identity,
+            "documents": shares_documents,
         },
     )
     return referral

@@ -585,6 +585,7 @@ def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
             legal_ground=d["legal_ground"],
             legal_ground_note=d["legal_ground_note"],
             shares_identity=d["shares_identity"],
+            shares_documents=d["shares_documents"],
         )
 
     return form_page(

@@ -17,6 +17,7 @@ from nrm.cases.services import case_open, screening_record
 from nrm.core.backup import LEGACY_MAGIC, backup_models, backup_restore, backup_write
 from nrm.core.keys import encrypted_fields
 from nrm.demo.generator import generate
+from nrm.documents.tests.helpers import upload
 from nrm.earlywarning.models import Alert, Observation
 from nrm.earlywarning.services import alert_acknowledge
 from nrm.earlywarning.tests.conftest import make_people, make_threshold, observe
@@ -81,6 +82,7 @@ def data(world, orgs):
     for obj, name in ((Proceeding.objects.first(), "notes"), (Observation.objects.first(), "note")):
         setattr(obj, name, "Seen at the border.")
         obj.save()
+    upload(world["police"], case)  # a file: its encrypted bytes come back byte for byte
     return case
 
 
