@@ -19,6 +19,7 @@ from nrm.audit.services import audit_record
 from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case, CaseNote, Person, Screening
 from nrm.core.validation import today
+from nrm.tasks.services import erase_task_titles
 
 
 def retention_years() -> int:
@@ -57,6 +58,7 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
             note.text = "[erased at the end of retention]"
             note.save(update_fields=["text"])
         Screening.objects.filter(case=case).update(notes="")
+        erase_task_titles(case)
         audit_record(
             actor=None,
             action="case.retention_erase",
