@@ -14,8 +14,8 @@ from nrm.justice import api as justice_api
 from nrm.prevention import api as prevention_api
 from nrm.programmes import api as programmes_api
 from nrm.referrals import api as referrals_api
-from nrm.tasks import api as tasks_api
 from nrm.reporting import api as reporting_api
+from nrm.tasks import api as tasks_api
 
 router = DefaultRouter()
 router.register("screenings", cases_api.ScreeningViewSet, basename="screening")

@@ -97,7 +97,9 @@ def test_decision_and_withdrawal_notify_the_case_staff(world, case):
     case_services.consent_withdraw(actor=fresh(world["socialwork"]), consent=consent)
     # The Centre's referral was suspended: its staff are told; the actor is not told of their own act.
     assert Notification.objects.filter(recipient=world["centre"], kind=NotificationKind.CONSENT_WITHDRAWN).exists()
-    assert not Notification.objects.filter(recipient=world["socialwork"], kind=NotificationKind.CONSENT_WITHDRAWN).exists()
+    assert not Notification.objects.filter(
+        recipient=world["socialwork"], kind=NotificationKind.CONSENT_WITHDRAWN
+    ).exists()
 
 
 # --- Tasks by hand -------------------------------------------------------------------------------
