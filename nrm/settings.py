@@ -55,6 +55,13 @@ Variables (all optional outside production):
   NRM_HELPLINE_ORG_TYPES  type codes of helpline organisations (default helpline)
   NRM_COORDINATOR_ORG_TYPES  type codes of the organisations that coordinate early warning
                      (default coordinator)
+  NRM_SERVICE_DUE_DAYS  working days a planned service without a start date has before its task
+                     is due (default 10)
+  NRM_REMINDER_DAYS_AHEAD  days before a task falls due that its reminder starts (default 1)
+  NRM_REMINDER_REPORT_DAYS  days before an action-plan report falls due that its reminder starts
+                     (default 7)
+  NRM_JOBS_SYNC      1 runs queued jobs at once in the caller (tests); the worker runs them otherwise
+  NRM_JOBS_WORKERS   processes of `nrm worker` (default 1)
 
 A value that does not fit stops the start with an ImproperlyConfigured naming the variable.
 """
@@ -248,6 +255,25 @@ NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
 # Documents are stored encrypted in the database (nrm.documents): the limit bounds a row and a request.
 NRM_DOCUMENT_MAX_BYTES = _int("NRM_DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+NRM_SERVICE_DUE_DAYS = _int("NRM_SERVICE_DUE_DAYS", 10, minimum=0)
+NRM_REMINDER_DAYS_AHEAD = _int("NRM_REMINDER_DAYS_AHEAD", 1, minimum=0)
+NRM_REMINDER_REPORT_DAYS = _int("NRM_REMINDER_REPORT_DAYS", 7, minimum=0)
+# The job queue (django-q2) with the database as its broker: nothing else to run on SQLite or
+# PostgreSQL. A job runs once (no retry of a half-done daily job: tomorrow's run catches up, and
+# each job is idempotent); missed runs are not replayed one by one (catch_up off).
+Q_CLUSTER = {
+    "name": "nrm",
+    "orm": "default",
+    "workers": _int("NRM_JOBS_WORKERS", 1, minimum=1),
+    "timeout": 1800,
+    "retry": 3600,
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 500,
+    "poll": 5,
+    "sync": _flag("NRM_JOBS_SYNC"),
+    "label": "Jobs",
+}
 NRM_DISCLOSURE_THRESHOLD = _int("NRM_DISCLOSURE_THRESHOLD", 5, minimum=1)
 # "consent": a case counts only with the consent "use in statistics" (see cases.selectors).
 NRM_STATISTICS_BASIS = _one_of("NRM_STATISTICS_BASIS", "consent", ("consent", "legal_basis"))
@@ -362,6 +388,8 @@ INSTALLED_APPS = [
     "nrm.prevention",
     "nrm.earlywarning",
     "nrm.documents",
+    "nrm.tasks",
+    "django_q",
     "nrm.api",
     "nrm.web",
     "nrm.demo",
@@ -405,6 +433,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nrm.accounts.context_processors.memberships",
+                "nrm.tasks.context_processors.notifications",
             ],
         },
     }

@@ -23,6 +23,7 @@ urlpatterns = [
     path("prevention/", include("nrm.prevention.urls")),
     path("early-warning/", include("nrm.earlywarning.urls")),
     path("statistics/", include("nrm.reporting.urls")),
+    path("", include("nrm.tasks.urls")),
     path("administration/", include("nrm.accounts.urls")),
     path("cases/", include("nrm.documents.urls")),
     path("", include("nrm.web.urls")),

@@ -81,7 +81,9 @@ def org_ids(user: User, roles: set[str] | None = None) -> list[int]:
     if cache is None:
         # One query a request answers every question about the user's organisations: the rule,
         # the navigation (their types) and the header (their names, ``member_organisations_shown``).
-        cache = _remember_memberships(user, _active_memberships(user).values_list(*_MEMBERSHIP_COLUMNS))
+        extras = {name: make(user.pk) for name, make in _MEMBERSHIP_EXTRAS.items()}
+        rows = _active_memberships(user).annotate(**extras).values_list(*_MEMBERSHIP_COLUMNS, *extras)
+        cache = _remember_memberships(user, rows, extras=list(extras))
     return sorted({org for org, role in cache if roles is None or role in roles})
 
 
@@ -92,10 +94,29 @@ def _active_memberships(user) -> QuerySet:
     return Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
 
 
-def _remember_memberships(user: User, rows) -> list[tuple[int, str]]:
-    cache = [(org, role) for org, role, _name, _type in rows]
+# Values about the user loaded with their memberships, in the same statement, for the page
+# header (the unread notifications): name -> expression of the user's id. Registered by the app
+# that owns them (``nrm/tasks/apps.py``); read with :func:`membership_extra`.
+_MEMBERSHIP_EXTRAS: dict[str, Callable[[int], Expression]] = {}
+
+
+def register_membership_extra(name: str, make: Callable[[int], Expression]) -> None:
+    _MEMBERSHIP_EXTRAS[name] = make
+
+
+def membership_extra(user: User, name: str) -> Any:
+    """Return a value registered with :func:`register_membership_extra`, if loaded (None otherwise)."""
+    org_ids(user)
+    return getattr(user, "_nrm_extras", {}).get(name)
+
+
+def _remember_memberships(user: User, rows, extras: list[str] = ()) -> list[tuple[int, str]]:
+    rows = list(rows)
+    cache = [(row[0], row[1]) for row in rows]
     user._nrm_memberships = cache
-    user._nrm_member_orgs = {org: (name, type_code) for org, _role, name, type_code in rows}
+    user._nrm_member_orgs = {row[0]: (row[2], row[3]) for row in rows}
+    if extras and rows:
+        user._nrm_extras = dict(zip(extras, rows[0][4:], strict=True))
     return cache
 
 
@@ -318,6 +339,7 @@ UNRESTRICTED_REASONS: frozenset[str] = frozenset(
         "htcds export",  # the national HTCDS file of every case usable for statistics
         "demo data",  # synthetic data built over the demo's own records
         "early warning",  # thresholds evaluated over every organisation's observations (``nrm earlywarning evaluate``)
+        "reminders",  # the daily job that reminds each organisation of what falls due (``nrm.tasks.reminders``)
     }
 )
 _UNRESTRICTED_USED: dict[str, set[str]] = {}
@@ -861,6 +883,38 @@ def person_link_rule(user: User, action: Action) -> Q:
     """Probable duplicates: a side's owner sees the link (case roles) and decides it (``MANAGE`` roles)."""
     orgs = org_ids(user, CASE_ROLES if action == Action.VIEW else OWNER_ROLES[action])
     return Q(case_a__owner__in=orgs) | Q(case_b__owner__in=orgs)
+
+
+# --- Tasks and notifications ---------------------------------------------------------------
+# A task on a case is seen by whoever may see the case. A referral's answer-due task is also
+# seen by the receiver it is for, which sees the referral (and only it) before accepting it.
+# A task is changed (closed, reassigned) by those who manage the case or record its services,
+# and by the receiver that must answer the referral. A notification is its recipient's alone.
+
+
+def task_rule(user: User, action: Action = Action.VIEW) -> Q:
+    """The rule of ``Task``: the case's rule, plus a referral's answer task for its receiver's staff."""
+    from nrm.cases.models import Case
+
+    if action == Action.VIEW:
+        on_case, receiver = case_filter(user, Action.VIEW), org_ids(user, CASE_ROLES)
+    else:
+        on_case = case_filter(user, Action.MANAGE) | case_filter(user, Action.RECORD_SERVICE)
+        receiver = org_ids(user, RECEIVER_ROLES[Action.RESPOND])
+    q = Q(case__in=Case.objects.filter(on_case).values("pk"))
+    if receiver:
+        q |= Q(referral__isnull=False, referral__to_org__in=receiver, organisation__in=receiver)
+    return q
+
+
+def notification_rule(user: User, action: Any = "view") -> Q:
+    """Notifications: each user reads and marks their own, nobody anyone else's."""
+    return Q(recipient_id=user.pk) if user.is_authenticated else NOTHING
+
+
+def task_organisations(user: User) -> list[int]:
+    """Return the organisations whose tasks ``user`` works on (a case role there)."""
+    return org_ids(user, CASE_ROLES)
 
 
 # --- Administration --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from nrm.prevention import api as prevention_api
 from nrm.programmes import api as programmes_api
 from nrm.referrals import api as referrals_api
 from nrm.reporting import api as reporting_api
+from nrm.tasks import api as tasks_api
 
 router = DefaultRouter()
 router.register("screenings", cases_api.ScreeningViewSet, basename="screening")
@@ -42,6 +43,7 @@ router.register("helpline/statistics", helpline_api.HelplineStatisticsViewSet, b
 router.register("programmes", programmes_api.ProgrammeViewSet, basename="programme")
 prevention_api.register(router)
 earlywarning_api.register(router)
+tasks_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -21,6 +21,7 @@ from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case, CaseNote, Person, Screening
 from nrm.core.validation import today
 from nrm.documents.services import case_documents_erase
+from nrm.tasks.services import erase_task_titles
 
 
 def retention_years() -> int:
@@ -60,6 +61,7 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
             note.save(update_fields=["text"])
         Screening.objects.filter(case=case).update(notes="")
         documents = case_documents_erase(case=case)  # files carry identity: they go with it
+        erase_task_titles(case)
         audit_record(
             actor=None,
             action="case.retention_erase",

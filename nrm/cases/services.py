@@ -65,6 +65,7 @@ from nrm.core.validation import check_country as _check_country
 from nrm.core.validation import check_not_future as _check_not_future
 from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
+from nrm.tasks import services as tasks
 
 # Identity fields are encrypted text without a column length: these are their lengths, as the
 # case form and the API declare them, so that imports are held to them too.
@@ -765,6 +766,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | N
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on", "updated_at"])
     suspended = suspend_for_withdrawal(actor=actor, consent=consent, on=withdrawn_on)
+    tasks.on_consent_withdrawn(consent, actor=actor, suspended=suspended)
     audit_record(
         actor=actor,
         action="consent.withdraw",
@@ -829,6 +831,7 @@ def identification_decide(
         organisation_id=org.pk,
         detail={"decision": decision},
     )
+    tasks.on_decision(ident, actor=actor)
     return ident
 
 
@@ -881,6 +884,7 @@ def service_record(
         organisation_id=organisation.pk,
         detail={"service": service_type.code, "status": status},
     )
+    tasks.on_service_recorded(delivery)
     _complete_referral_when_served(actor, delivery)
     return delivery
 
@@ -965,6 +969,7 @@ def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: 
         organisation_id=delivery.organisation_id,
         detail={"fields": sorted(changes)},
     )
+    tasks.on_service_recorded(delivery)
     _complete_referral_when_served(actor, delivery)
     return delivery
 
@@ -1004,6 +1009,7 @@ def case_close(
     Referral.objects.filter(pk__in=completed_referrals).update(
         status=ReferralStatus.COMPLETED, version=F("version") + 1, updated_at=now
     )
+    tasks.on_case_closed(case, actor=actor)
     audit_record(
         actor=actor,
         action="case.close",

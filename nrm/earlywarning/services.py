@@ -346,6 +346,10 @@ def _evaluate_cell(
         },
     )
     _mail(alert, kind)
+    if kind == EventKind.RAISED:
+        from nrm.tasks.services import on_alert_raised
+
+        on_alert_raised(alert, ALERT_MAIL_ROLES)
     return kind, alert
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts import access
-from nrm.accounts.choices import Role
+from nrm.accounts.choices import CASE_ROLES, Role
 from nrm.accounts.models import User
 
 ROWS = 10  # rows listed in a block; the count tells how many there are
@@ -49,6 +49,8 @@ def blocks_for(user: User, *, today: dt.date | None = None) -> list[Block]:
         out += coordinator_blocks(user, today)
     if Role.REPORTER in held:
         out += reporter_blocks(user, today)
+    if held & CASE_ROLES:
+        out += task_blocks(user, today)
     if Role.IDENTIFIER in held:
         out += identifier_blocks(user, today)
     if held & {Role.CASEWORKER, Role.IDENTIFIER}:
@@ -229,6 +231,36 @@ def reporter_blocks(user: User, today: dt.date) -> list[Block]:
 
 
 # --- Case work ----------------------------------------------------------------------------------
+
+
+def task_blocks(user: User, today: dt.date) -> list[Block]:
+    """The user's open tasks (theirs, or their organisation's and nobody's), overdue first."""
+    from nrm.tasks import selectors
+
+    tasks = selectors.my_tasks(user)
+    rows = [
+        {
+            "label": f"{t.case.reference}: {t.get_kind_display()}",
+            "url": reverse("tasks:task_detail", args=[t.pk]),
+            "due_on": t.due_on,
+            "days": (today - t.due_on).days,
+        }
+        for t in tasks[:ROWS]
+    ]
+    count = tasks.count()
+    overdue = tasks.filter(due_on__lt=today).exists() if count else False
+    return [
+        Block(
+            "tasks",
+            _("My open tasks"),
+            count,
+            reverse("tasks:task_list"),
+            _("My tasks"),
+            rows=rows,
+            warn=overdue,
+            empty=_("No open task."),
+        )
+    ]
 
 
 def identifier_blocks(user: User, today: dt.date) -> list[Block]:

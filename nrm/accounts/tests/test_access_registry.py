@@ -73,6 +73,8 @@ RULED = {
     "accounts.User": "view",
     "accounts.Membership": "view",
     "accounts.ApiToken": "view",
+    "tasks.Task": Action.VIEW,
+    "tasks.Notification": "view",
 }
 
 
@@ -206,6 +208,8 @@ BYPASSES = [
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/selectors.py:new_since_publication -> national statistics",
+    "nrm/tasks/reminders.py:alerts_open -> reminders",
+    "nrm/tasks/reminders.py:tasks_due -> reminders",
 ]
 
 

@@ -42,12 +42,12 @@ def test_every_demo_user_has_a_home(world):
     ("persona", "expected"),
     [
         ("coordinator", ["review", "overdue_reports", "briefings", "alerts"]),
-        ("centre", ["identify", "services"]),
-        ("ngo", ["services"]),
+        ("centre", ["tasks", "identify", "services"]),
+        ("ngo", ["tasks", "services"]),
         ("analyst", ["new_data"]),
         ("admin", ["users", "locked", "inactive_memberships"]),
         ("helpline", ["calls"]),
-        ("police", []),
+        ("police", ["tasks"]),
     ],
 )
 def test_each_role_gets_its_blocks(world, persona, expected):

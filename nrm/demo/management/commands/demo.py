@@ -59,4 +59,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {role:<12} {desc}")
         self.stdout.write(f"  {DEMO_REPORTER[0]:<12} {DEMO_REPORTER[2]:<12} {DEMO_REPORTER[3]}")
         if not no_serve:
-            call_command("serve", port=port)
+            call_command("serve", port=port, worker=True)

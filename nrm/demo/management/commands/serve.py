@@ -3,7 +3,8 @@
 One worker (the default) is waitress with threads, as the demo runs. More workers is gunicorn
 with that many processes, each with ``--threads`` threads: Python runs one thread at a time per
 process, so a server using several cores needs several processes. Both believe proxy headers
-from ``NRM_TRUSTED_PROXY`` only (nrm.core.server).
+from ``NRM_TRUSTED_PROXY`` only (nrm.core.server). ``--worker`` runs the job queue beside the
+server (as ``nrm worker`` would), for the demo; in production run ``nrm worker`` as its own service.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=1, help="worker processes; above 1, gunicorn runs them (one per core)"
         )
+        parser.add_argument(
+            "--worker", action="store_true", help="also run the job queue (nrm worker) beside the server"
+        )
 
-    def handle(self, *args, port: int, host: str, threads: int, workers: int, **options):
+    def handle(self, *args, port: int, host: str, threads: int, workers: int, worker: bool = False, **options):
         from django.db import connection
         from django.db.migrations.executor import MigrationExecutor
 
@@ -36,11 +40,33 @@ class Command(BaseCommand):
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("the database is not migrated; run 'nrm demo' or 'nrm migrate' first")
         how = f"{workers} worker processes x {threads} threads" if workers > 1 else f"{threads} threads"
+        cluster = _start_jobs() if worker else None
+        how += "; job queue running" if cluster else ""
         self.stdout.write(f"NRM serving on http://{host}:{port}/ ({how}; data in {settings.DATA_DIR}); Ctrl+C stops.")
         self.stdout.flush()
-        if workers > 1:
-            serve_gunicorn(application, host=host, port=port, workers=workers, threads=threads)
-            return
-        from waitress import serve
+        try:
+            if workers > 1:
+                serve_gunicorn(application, host=host, port=port, workers=workers, threads=threads)
+                return
+            from waitress import serve
 
-        serve(application, host=host, port=port, **server_options(threads=threads))
+            serve(application, host=host, port=port, **server_options(threads=threads))
+        finally:
+            if cluster is not None:
+                cluster.stop()
+
+
+def _start_jobs():
+    """Start the job queue's processes; give Ctrl+C and SIGTERM back to the server, which stops it after."""
+    import signal
+
+    from nrm.tasks.jobs import start_cluster
+
+    cluster = start_cluster()
+
+    def leave(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, leave)
+    signal.signal(signal.SIGTERM, leave)
+    return cluster

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class TasksConfig(AppConfig):
+    name = "nrm.tasks"
+    label = "tasks"
+
+    def ready(self) -> None:
+        from nrm.accounts.access import register_membership_extra
+        from nrm.tasks import access  # noqa: F401  (registers the access rules of its models)
+        from nrm.tasks.selectors import unread_expression
+
+        # The header's unread count comes with the memberships every page reads: no statement of its own.
+        register_membership_extra("unread_notifications", unread_expression)
