@@ -203,7 +203,6 @@ BYPASSES = [
     "nrm/programmes/statistics.py:_values -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
-    "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/selectors.py:new_since_publication -> national statistics",
 ]
 
