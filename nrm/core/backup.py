@@ -38,6 +38,8 @@ MAGIC = b"NRMBACKUP2\n"
 LEGACY_MAGIC = b"NRMBACKUP1\n"
 # Sessions are sign-in credentials, not records: a restored database starts with everyone signed out.
 SKIPPED_APPS = {"sessions"}
+# Derived from other tables and recounted on restore (nrm.reporting.aggregates): never backed up.
+DERIVED = {"reporting.ScreeningCount", "reporting.ScreeningCountCoarse"}
 # Filled by ``migrate`` itself, so a freshly migrated database still counts as empty.
 MIGRATE_FILLED = {"contenttypes.ContentType", "auth.Permission"}
 
@@ -51,7 +53,11 @@ def backup_models() -> list[type[models.Model]]:
     return [
         m
         for m in apps.get_models(include_auto_created=True)
-        if m._meta.app_label not in SKIPPED_APPS and m._meta.managed and not m._meta.proxy and not m._meta.swapped
+        if m._meta.app_label not in SKIPPED_APPS
+        and m._meta.label not in DERIVED
+        and m._meta.managed
+        and not m._meta.proxy
+        and not m._meta.swapped
     ]
 
 
@@ -225,8 +231,10 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
     """
     content = backup_check(path, force=force)
     from nrm.audit import partitions, triggers
+    from nrm.reporting import aggregates
 
     triggers.remove(connection)
+    aggregates.remove(connection)  # a row at a time would be slow: recounted once at the end
     # Every table the backup covers is emptied, including what migrate filled (content types,
     # permissions): the backup's own rows come back with their own ids.
     for model in reversed(backup_models()):
@@ -247,6 +255,8 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
     # PostgreSQL: rows of a year without its partition went to the DEFAULT one; give them theirs.
     partitions.ensure(connection)
     triggers.install(connection)
+    aggregates.install(connection)
+    aggregates.recount(connection)
     # Sequences must continue after the restored ids (PostgreSQL); SQLite needs nothing.
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(_no_style(), backup_models()):

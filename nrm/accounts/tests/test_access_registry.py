@@ -206,7 +206,6 @@ BYPASSES = [
     "nrm/programmes/statistics.py:_values -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
-    "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/selectors.py:new_since_publication -> national statistics",
     "nrm/tasks/reminders.py:alerts_open -> reminders",
     "nrm/tasks/reminders.py:tasks_due -> reminders",

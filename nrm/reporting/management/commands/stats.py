@@ -5,6 +5,10 @@
     nrm stats --table NAME [same options, without --by]
     nrm stats --list
     nrm stats --publish NAME[,NAME...] --years YYYY[-YYYY] [--note TEXT]
+    nrm stats --rebuild
+
+``--rebuild`` recounts the screenings' analytics table (``nrm.reporting.aggregates``) and says how
+many of its counts were wrong (none, unless something wrote around the database's triggers).
 
 ``--publish`` publishes standard tables for a period, as readers get them, and records the
 publication (who: ``cli:<user>``), which the analyst's "new data since the last publication" starts from.
@@ -42,6 +46,7 @@ class Command(BaseCommand):
         what.add_argument("--table", help="a standard table's name (see --list)")
         what.add_argument("--list", action="store_true", help="list the standard tables, populations and data sets")
         what.add_argument("--publish", metavar="NAMES", help="publish these standard tables and record it (--years)")
+        what.add_argument("--rebuild", action="store_true", help="recount the screenings' analytics table")
         parser.add_argument("--years", help="with --publish: the year or years published, YYYY or YYYY-YYYY")
         parser.add_argument("--note", default="", help="with --publish: a note kept with the publication")
         parser.add_argument("--population", default="registered", choices=list(engine.POPULATIONS))
@@ -62,6 +67,9 @@ class Command(BaseCommand):
             return
         if o["publish"]:
             self._publish(o)
+            return
+        if o["rebuild"]:
+            self._rebuild()
             return
         if o["format"] == "xlsx" and not o["output"]:
             raise CommandError("--format xlsx needs --output FILE")
@@ -87,6 +95,17 @@ class Command(BaseCommand):
                 f"{len(table.cells)} cells, {len(table.totals)} totals, {table.suppressed_count} suppressed; "
                 f"computed in {elapsed:.0f} ms ({len(captured)} queries, {connection.vendor})\n"
             )
+
+    def _rebuild(self) -> None:
+        from nrm.reporting import aggregates
+
+        started = time.perf_counter()
+        wrong = aggregates.rebuild()
+        self.stdout.write(
+            f"screening counts rebuilt: {aggregates.total():,} screenings in "
+            f"{len(aggregates.stored()):,} combinations, {time.perf_counter() - started:.1f} s; "
+            f"{wrong} {'count was' if wrong == 1 else 'counts were'} wrong"
+        )
 
     def _publish(self, o: dict) -> None:
         from nrm.reporting.services import publication_record
