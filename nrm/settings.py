@@ -287,6 +287,9 @@ def _database(url: str, name: str = "DATABASE_URL") -> dict:
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
+            # A server thread keeps its connection (and its pragmas) instead of opening the file per request.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": None},
         }
     parsed = urlparse(url)

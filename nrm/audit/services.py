@@ -18,12 +18,12 @@ than :data:`UNSEALED_GRACE`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import functools
 import hmac
 import json
-import atexit
 import logging
 import os
 import threading
