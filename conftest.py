@@ -74,6 +74,18 @@ def _fast_passwords():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _seal_at_commit():
+    """Seal audit rows at each commit, on the committing thread: tests check the chain right after.
+
+    The batched sealer thread (production's default) has its own tests in ``nrm/audit/tests``.
+    """
+    from django.test.utils import override_settings
+
+    with override_settings(NRM_AUDIT_SEAL_MS=0):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, _fast_passwords):
     """Load the world once per test database (one per xdist worker), not once per test.

@@ -16,6 +16,9 @@ Variables (all optional outside production):
                      required in production (`nrm audit public-key` prints its public half)
   NRM_AUDIT_CHECKPOINTS  file `nrm audit checkpoint` appends to (default NRM_DATA_DIR/audit-checkpoints.jsonl);
                      keep it, or copies of it, off the database's machine
+  NRM_AUDIT_SEAL_MS  milliseconds a committed audit row may wait before a process's sealer
+                     thread chains it with the others committed meanwhile (default 1000; 0 seals
+                     at each commit, on the request's thread)
   NRM_ALLOWED_HOSTS  comma-separated host names
   NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count and whose citizens
                      are "national" in statistics (default RS)
@@ -250,6 +253,9 @@ NRM_AUDIT_KEY = _base64_key("NRM_AUDIT_KEY", _local_secret("NRM_AUDIT_KEY", "aud
 NRM_AUDIT_SIGNING_KEY = _base64_key(
     "NRM_AUDIT_SIGNING_KEY", _local_secret("NRM_AUDIT_SIGNING_KEY", "audit-signing.key", 32)
 )
+# Sealing is batched off the request path (nrm.audit.services.seal_soon): one short write per
+# process per interval instead of one per audited request.
+NRM_AUDIT_SEAL_MS = _int("NRM_AUDIT_SEAL_MS", 1000, minimum=0)
 NRM_AUDIT_CHECKPOINTS = Path(os.environ.get("NRM_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
 NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
@@ -326,6 +332,9 @@ def _database(url: str, name: str = "DATABASE_URL") -> dict:
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
+            # A server thread keeps its connection (and its pragmas) instead of opening the file per request.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": None},
         }
     parsed = urlparse(url)

@@ -296,6 +296,17 @@ def restricted_prefetch(lookup: str, queryset: QuerySet, user: User, action: Any
     return Prefetch(lookup, restrict(queryset, user, action))
 
 
+def reader_key(user: User) -> tuple:
+    """Return everything of ``user`` the VIEW rules of cases and their records read.
+
+    Their memberships (organisation, role), whether the account is active, and who they are: a
+    statement built from those rules may be prepared once under this key (:mod:`nrm.core.prepared`).
+    """
+    org_ids(user)
+    memberships = tuple(sorted(getattr(user, "_nrm_memberships", ())))
+    return (user.pk, bool(user.is_authenticated and user.is_active), memberships)
+
+
 def get_or_deny(
     queryset: QuerySet,
     user: User,
@@ -304,6 +315,7 @@ def get_or_deny(
     object_type: str,
     audit_action: str,
     audit_reason: str = "not permitted",
+    prepared_as: str = "",
     **lookup: Any,
 ):
     """Return the one row of ``queryset`` matching ``lookup`` that ``user`` may ``action``.
@@ -312,10 +324,26 @@ def get_or_deny(
     audited denial (``audit_action`` on ``object_type``, the looked-up id) of
     :func:`nrm.audit.services.denied`. Inside an ``atomic_audited`` call the denial is written
     after the rollback; outside one (a page, an endpoint) it is written here, before raising.
+
+    ``prepared_as`` (a read by ``pk`` on a hot path) names the statement, which is then compiled
+    once per reader (:func:`reader_key`) and action, not once per call: ``queryset`` must depend
+    on nothing else.
     """
     from nrm.audit.services import audit_denial
 
-    found = restrict(queryset, user, action).filter(**lookup).first()
+    if prepared_as and set(lookup) == {"pk"}:
+        from nrm.core import prepared
+        from nrm.core.jsonrows import PROBE_PK
+
+        # The rule applied inside: built only when the statement is compiled.
+        found = prepared.first(
+            (prepared_as, str(action), reader_key(user), queryset.db),
+            lambda pk: restrict(queryset, user, action).filter(pk=pk).order_by("pk"),
+            int(lookup["pk"]),
+            PROBE_PK,
+        )
+    else:
+        found = restrict(queryset, user, action).filter(**lookup).first()
     if found is None:
         object_id = lookup.get("pk", lookup.get("id", next(iter(lookup.values()), "")))
         raise audit_denial(

@@ -1,24 +1,33 @@
 """Writing, sealing and verifying the audit chain.
 
 An append is one INSERT in the caller's transaction (no audit row, no operation) of an unsealed
-row: ``seq``, ``prev_hash`` and ``hash`` empty. After commit :func:`audit_seal` chains the
-committed unsealed rows in ``id`` order under a short lock on the head row: ``seq`` becomes the
-row's position in the chain (contiguous from 1) and ``hash`` the HMAC of the previous MAC and
-the row, seq included. The chain is thus in sealing order, which ``seq`` records; ``id`` is
-the insertion order. Appends never wait for each other: only sealers do, briefly, and a sealer
-seals every row committed before it. ``nrm audit seal`` seals what a lost callback left;
-verify and checkpoint seal first, and verify reports a row unsealed longer than
-:data:`UNSEALED_GRACE`.
+row: ``seq``, ``prev_hash`` and ``hash`` empty. :func:`audit_seal` chains the committed unsealed
+rows in ``id`` order under a short lock on the head row: ``seq`` becomes the row's position in
+the chain (contiguous from 1) and ``hash`` the HMAC of the previous MAC and the row, seq
+included. The chain is thus in sealing order, which ``seq`` records; ``id`` is the insertion
+order. Appends never wait for each other: only sealers do, briefly, and a sealer seals every row
+committed before it.
+
+Sealing is batched off the request path (:func:`seal_soon`): a commit that appended wakes its
+process's sealer thread, which waits ``NRM_AUDIT_SEAL_MS`` (rows committed meanwhile join the
+batch) and seals them all in one short transaction; with 0 the commit seals on its own thread.
+``nrm audit seal [--every S]`` (and any job runner, through :func:`audit_seal`) seals what an
+exiting process left; verify and checkpoint seal first, and verify reports a row unsealed longer
+than :data:`UNSEALED_GRACE`.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import functools
 import hmac
 import json
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -137,7 +146,7 @@ def audit_record(
 
     If the append fails the exception propagates, so the caller's read or write fails too:
     nothing is shown or changed without its audit row. No lock and no savepoint: the row is
-    chained after commit (:func:`audit_seal`, registered once per transaction with
+    chained after commit (:func:`seal_soon`, registered once per transaction with
     ``on_commit``), so concurrent requests do not queue behind each other.
     """
     entry = _entry(
@@ -177,17 +186,95 @@ def audit_record_many(entries: list[dict], *, batch_size: int = 500) -> list[Aud
 
 def _seal_after_commit() -> None:
     """Seal once the caller's transaction commits (at once outside one); once per transaction."""
-    if any(func is _seal_quietly for _sids, func, _robust in connection.run_on_commit):
+    if any(func is seal_soon for _sids, func, _robust in connection.run_on_commit):
         return
     # robust: the caller's work is committed already; a failed seal leaves rows for the next one.
-    transaction.on_commit(_seal_quietly, robust=True)
+    transaction.on_commit(seal_soon, robust=True)
 
 
-def _seal_quietly() -> None:
+def _seal_quietly() -> int:
     try:
-        audit_seal(wait=False)
+        return audit_seal(wait=False)
     except AuditSealError:
         logger.exception("audit rows left unsealed")
+        return 0
+
+
+class _Sealer:
+    """This process's sealer thread: woken by commits, it seals at most once per interval.
+
+    A commit's wake-up comes after its rows are committed, and the thread clears the wake-up
+    before it looks for unsealed rows: each committed row is in the batch being sealed or wakes
+    the next one. The thread is started by the first commit of each process (a forked worker
+    starts its own) and seals what is pending when the process exits normally.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def notify(self, delay: float) -> None:
+        with self.lock:
+            if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                self.pid = os.getpid()
+                self.wake, self.idle = threading.Event(), threading.Event()  # fresh after a fork
+                self.thread = threading.Thread(target=self._run, args=(delay,), name="nrm-audit-sealer", daemon=True)
+                self.thread.start()
+            self.idle.clear()
+            self.wake.set()
+
+    def _run(self, delay: float) -> None:
+        while True:
+            self.wake.wait()
+            time.sleep(delay)  # rows committed meanwhile join this batch
+            self.wake.clear()
+            try:
+                _seal_quietly()
+            except Exception:  # the database away: the next wake-up, or `nrm audit seal`, seals them
+                logger.exception("audit seal failed; rows left for the next seal")
+            finally:
+                connection.close()  # this thread's own connection; a fresh one next interval
+            with self.lock:
+                if not self.wake.is_set():
+                    self.idle.set()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until no seal is pending in this process; return False on timeout."""
+        if self.thread is None or self.pid != os.getpid():
+            return True
+        return self.idle.wait(timeout)
+
+
+_sealer = _Sealer()
+
+
+def seal_soon() -> None:
+    """After an audited commit: have this commit's rows sealed, batched, off the request's thread.
+
+    ``NRM_AUDIT_SEAL_MS`` = 0 seals here and now (what the test suite does: it checks chains
+    right after a commit).
+    """
+    delay = settings.NRM_AUDIT_SEAL_MS / 1000
+    if delay <= 0:
+        _seal_quietly()
+    else:
+        _sealer.notify(delay)
+
+
+def seal_pending(timeout: float = 30.0) -> bool:
+    """Wait for this process's sealer to seal what its commits left; False if it did not in ``timeout`` s."""
+    return _sealer.flush(timeout)
+
+
+@atexit.register
+def _seal_at_exit() -> None:
+    # A command that exits right after its last commit: its rows need not wait for another seal.
+    if _sealer.thread is not None and _sealer.pid == os.getpid() and not _sealer.idle.is_set():
+        _sealer.flush(timeout=10)
 
 
 class AuditSealError(Exception):

@@ -21,6 +21,7 @@ from nrm.accounts.access import (
     identity_organisations,
     is_case_staff,
     owner_organisations,
+    reader_key,
     restrict,
     unrestricted,
 )
@@ -40,7 +41,7 @@ from nrm.cases.models import (
 )
 from nrm.core import crypto
 from nrm.core.errors import invalid
-from nrm.core.jsonrows import Relation, load_relations
+from nrm.core.jsonrows import Relation, load_relations_prepared
 from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals
 
@@ -268,36 +269,44 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         object_type="case",
         audit_action="case.view",
         audit_reason=reason[:200],
+        prepared_as="case_get",
         pk=pk,
     )
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
     is_owner = case.owner_id in case_staff_organisations(user)
+
     # Everything the case page, the API and the timeline show, in one statement (one JSON array
     # per relation, see nrm.core.jsonrows); notes and consents only for the owner, so nobody
     # else's request even decrypts them. Referrals and services are loaded through the access
     # rule: they name the organisations involved.
-    relations = [
-        Relation("forms", ExploitationForm.objects.filter(cases=case)),
-        Relation("screenings", Screening.objects.filter(case=case)),
-        Relation("referrals", case_referrals(user, case)),
-        Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
-        Relation("services", case_services(user, case)),  # through the access rule already
-        Relation("links", case_links(user, case), to_attr="_nrm_links"),
-        # Flags, standing and lifted, with who raised and lifted them: whoever sees the case.
-        Relation(
-            "flags",
-            CaseFlag.objects.filter(case=case)
-            .select_related("organisation", "raised_by", "lifted_by")
-            .defer("raised_by__password", "lifted_by__password"),
-        ),
-        Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
-    ]
-    if is_owner:
-        relations += [
-            Relation("notes", CaseNote.objects.filter(case=case).select_related("author").defer("author__password")),
-            Relation("consents", Consent.objects.filter(case=case).select_related("organisation")),
+    def relations(case: Case) -> list[Relation]:
+        loaded = [
+            Relation("forms", ExploitationForm.objects.filter(cases=case)),
+            Relation("screenings", Screening.objects.filter(case=case)),
+            Relation("referrals", case_referrals(user, case)),
+            Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
+            Relation("services", case_services(user, case)),  # through the access rule already
+            Relation("links", case_links(user, case), to_attr="_nrm_links"),
+            # Flags, standing and lifted, with who raised and lifted them: whoever sees the case.
+            Relation(
+                "flags",
+                CaseFlag.objects.filter(case=case)
+                .select_related("organisation", "raised_by", "lifted_by")
+                .defer("raised_by__password", "lifted_by__password"),
+            ),
+            Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
         ]
-    load_relations(case, relations)
+        if is_owner:
+            loaded += [
+                Relation(
+                    "notes", CaseNote.objects.filter(case=case).select_related("author").defer("author__password")
+                ),
+                Relation("consents", Consent.objects.filter(case=case).select_related("organisation")),
+            ]
+        return loaded
+
+    # Compiled once per reader and owner (what the rule and the relations read besides the id).
+    load_relations_prepared(case, relations, key=("case_get", reader_key(user), case.owner_id, is_owner))
     links = case.__dict__.pop("_nrm_links")
     show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(

@@ -12,11 +12,12 @@ more). Encrypted fields stay sealed until read, as when loaded by the ORM.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import decimal
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,25 +118,57 @@ def _instances(compiler, rows: list[list], db: str) -> list[Model]:
 
 def load_relations(obj: Model, relations: Sequence[Relation]) -> Model:
     """Load ``relations`` of ``obj`` in one statement, as ``prefetch_related`` would; return ``obj``."""
-    db = obj._state.db or "default"
-    connection = connections[db]
+    sql, params, compilers = _statement(relations, connections[obj._state.db or "default"])
+    return _load(obj, sql, params, [(r.name, r.to_attr) for r in relations], compilers)
+
+
+# The id of no record: the probe :func:`nrm.core.prepared.prepare` compiles beside a real one.
+PROBE_PK = -987654321
+
+
+def load_relations_prepared(obj: Model, build: Callable[[Model], Sequence[Relation]], *, key: Hashable) -> Model:
+    """Load ``build(obj)``'s relations as :func:`load_relations` does, compiled once per ``key``.
+
+    ``key`` holds everything ``build`` reads besides ``obj``'s id (see :mod:`nrm.core.prepared`).
+    """
+    from nrm.core.prepared import prepare
+
+    connection = connections[obj._state.db or "default"]
+    probe = copy.copy(obj)
+    probe.pk = PROBE_PK
+
+    def compile_for(pk: int) -> tuple[str, list, tuple]:
+        relations = build(obj if pk == obj.pk else probe)
+        sql, params, compilers = _statement(relations, connection)
+        return sql, params, ([(r.name, r.to_attr) for r in relations], compilers)
+
+    sql, params, (names, compilers) = prepare((key, connection.alias), compile_for, obj.pk, PROBE_PK)
+    return _load(obj, sql, params, names, compilers)
+
+
+def _statement(relations: Sequence[Relation], connection) -> tuple[str, list, list]:
     parts, params, compilers = [], [], []
     for relation in relations:
         sql, relation_params, compiler = _rows_sql(relation.queryset, connection)
         parts.append(sql)
         params += relation_params
         compilers.append(compiler)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+    return "SELECT " + ", ".join(parts), params, compilers
+
+
+def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]], compilers: list) -> Model:
+    db = obj._state.db or "default"
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
         values = cursor.fetchone()
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
-    for relation, compiler, text in zip(relations, compilers, values, strict=True):
+    for (name, to_attr), compiler, text in zip(names, compilers, values, strict=True):
         rows = json.loads(text) if isinstance(text, str) else text
         instances = _instances(compiler, rows, db)
-        if relation.to_attr:
-            setattr(obj, relation.to_attr, instances)
+        if to_attr:
+            setattr(obj, to_attr, instances)
             continue
-        manager = getattr(obj, relation.name)
+        manager = getattr(obj, name)
         back = getattr(manager, "field", None)  # a reverse foreign key: each row points back to obj
         if back is not None:
             for instance in instances:
@@ -143,7 +176,7 @@ def load_relations(obj: Model, relations: Sequence[Relation]) -> Model:
         qs = manager.get_queryset()
         qs._result_cache = instances
         qs._prefetch_done = True
-        cache[relation.name] = qs
+        cache[name] = qs
     return obj
 
 

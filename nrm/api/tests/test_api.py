@@ -83,7 +83,7 @@ def test_the_audit_of_a_case_read_is_one_insert_inside_the_read_transaction(worl
     opened = [i for i, q in enumerate(sql) if q.startswith("SAVEPOINT")]
     released = [i for i, q in enumerate(sql) if q.startswith("RELEASE SAVEPOINT")]
     assert opened and released and opened[0] < audit[0] < released[-1]
-    assert sum(func is services._seal_quietly for _sids, func, _robust in connection.run_on_commit) == 1
+    assert sum(func is services.seal_soon for _sids, func, _robust in connection.run_on_commit) == 1
 
 
 @pytest.mark.parametrize("who", ["ngo2", "analyst", "admin"])

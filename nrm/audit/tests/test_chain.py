@@ -98,7 +98,7 @@ def test_an_append_is_one_insert_and_no_savepoint(chain):
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert statements == ["INSERT", "INSERT"]
     # One seal after the commit of the (test's) transaction, however many rows it wrote.
-    [seal] = [func for _sids, func, _robust in connection.run_on_commit if func is services._seal_quietly]
+    [seal] = [func for _sids, func, _robust in connection.run_on_commit if func is services.seal_soon]
     entry.refresh_from_db()
     assert entry.seq is None and entry.hash == ""
     seal()

@@ -3,7 +3,8 @@
 ``verify [--checkpoint FILE] [--public-key B64] [--no-seal]`` seals committed rows (unless
 ``--no-seal``), recomputes the MAC chain and, with a checkpoint file, checks every signed
 checkpoint in it; exit 1 on any edit, insertion, deletion, truncation or row left unsealed.
-``seal`` chains the committed rows still unsealed (each commit does it; this is for a lost one).
+``seal [--every S]`` chains the committed rows still unsealed (each process's sealer thread does it
+after its commits; this is for rows an exiting process left), every S seconds with ``--every``.
 ``bench [--entries N]`` tops the chain up to N synthetic entries, seals them and prints sealing
 and verification speed beside hashing the same rows (a throwaway database only).
 ``partitions`` (PostgreSQL) creates this year's and next year's partitions of the audit table,
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from nrm.audit.checkpoints import CheckpointError, public_key_text, read_checkpoints, take_checkpoint
 from nrm.audit.services import AuditSealError, audit_seal, audit_verify
@@ -40,6 +42,9 @@ class Command(BaseCommand):
             "--no-seal", action="store_true", help="verify: only read (a replica); unsealed rows are not sealed"
         )
         parser.add_argument("--entries", type=int, default=0, help="bench: top the chain up to this many entries")
+        parser.add_argument(
+            "--every", type=float, default=0, help="seal: keep sealing, every this many seconds (until stopped)"
+        )
         parser.add_argument("--output", "--out", dest="output", type=Path, help="checkpoint: the file to append to")
 
     def handle(self, *args, operation: str, **options):
@@ -71,10 +76,19 @@ class Command(BaseCommand):
         elif operation == "partitions":
             self._partitions()
         elif operation == "seal":
-            try:
-                count = audit_seal()
-            except AuditSealError as exc:
-                raise CommandError(f"not sealing a broken chain: {exc}; run 'nrm audit verify'") from None
+            if options["every"] < 0:
+                raise CommandError("--every: give a number of seconds, 0 or more")
+            while True:
+                try:
+                    count = audit_seal()
+                except AuditSealError as exc:
+                    raise CommandError(f"not sealing a broken chain: {exc}; run 'nrm audit verify'") from None
+                if not options["every"]:
+                    break
+                if count:
+                    self.stdout.write(f"{count} audit entries sealed")
+                close_old_connections()
+                time.sleep(options["every"])
             self.stdout.write(f"{count} audit entries sealed")
         else:
             self._verify(options["checkpoint"], options["public_key"], seal=not options["no_seal"])

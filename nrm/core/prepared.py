@@ -1,0 +1,111 @@
+"""Statements of the hot reads compiled once per process, not once per request.
+
+Building a queryset and compiling it (the ORM's SQL compiler) cost most of an audited case
+read's time; the statement is the same from one request to the next but for one value (the
+case's id, the token's hash). :func:`prepare` compiles ``compile_for(value)`` once per ``key``,
+also for a probe value, and keeps the SQL with its parameters, noting which of them is the
+value (those that differ between the two); later calls only put the value in. The key must
+hold everything else the statement depends on (the reader's memberships, the case's owner...):
+whoever builds the key names those inputs, and ``nrm/core/tests/test_prepared.py`` checks that
+a prepared statement is the one compiled afresh. The querysets still come from the selectors and
+the access rule; only their compilation is remembered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+T = TypeVar("T")
+# Bound on remembered statements per process (keys name readers: a busy server has a few thousand).
+MAX_STATEMENTS = 4096
+_statements: dict[Hashable, tuple[str, list, list[int], Any]] = {}
+_lock = threading.Lock()
+
+
+def prepare(
+    key: Hashable, compile_for: Callable[[Any], tuple[str, list, T]], value: Any, probe: Any
+) -> tuple[str, list, T]:
+    """Return ``compile_for(value)``: SQL, parameters and what else it returns (its compilers).
+
+    Compiled once per ``key``; ``probe`` is a value of the same kind that no real row has.
+    A statement whose SQL depends on the value, or whose value slots do not hold the value
+    itself, is not remembered (compiled every time, as before).
+    """
+    found = _statements.get(key)
+    if found is not None:
+        sql, template, slots, extra = found
+        params = list(template)
+        for i in slots:
+            params[i] = value
+        return sql, params, extra
+    sql, params, extra = compile_for(value)
+    probe_sql, probe_params, _extra = compile_for(probe)
+    if probe_sql == sql and len(probe_params) == len(params):
+        slots = [i for i, (a, b) in enumerate(zip(params, probe_params, strict=True)) if a != b]
+        if slots and all(params[i] == value and probe_params[i] == probe for i in slots):
+            with _lock:
+                if len(_statements) >= MAX_STATEMENTS:
+                    _statements.clear()
+                _statements[key] = (sql, list(params), slots, extra)
+    return sql, list(params), extra
+
+
+def forget() -> None:
+    """Forget every prepared statement (tests; a schema change in a running process)."""
+    with _lock:
+        _statements.clear()
+
+
+def compiled(queryset: QuerySet) -> tuple[str, list, Any]:
+    """Return the SQL, parameters and compiler of ``queryset`` (a ``compile_for`` of :func:`prepare`)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    return sql, list(params), compiler
+
+
+def instances(compiler, rows: list[tuple], db: str) -> list[Model]:
+    """Build model instances from ``rows`` of ``compiler``'s statement, as ``ModelIterable`` does.
+
+    Its ``select_related`` objects and annotations included.
+    """
+    if not rows:
+        return []
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    populators = get_related_populators(klass_info, select, db)
+    out = []
+    for row in compiler.results_iter(results=[rows]):
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in annotation_col_map.items():
+            setattr(obj, name, row[position])
+        out.append(obj)
+    return out
+
+
+def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, probe: Any) -> Model | None:
+    """Return the first row of ``queryset_for(value)`` (ordered as given), its statement prepared under ``key``."""
+
+    def compile_for(v: Any) -> tuple[str, list, Any]:
+        return compiled(queryset_for(v)[:1])
+
+    try:
+        sql, params, compiler = prepare(key, compile_for, value, probe)
+    except EmptyResultSet:  # a rule that lets this reader see nothing: no row, nothing to ask
+        return None
+    db = compiler.using
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchmany(1)
+    found = instances(compiler, rows, db)
+    return found[0] if found else None

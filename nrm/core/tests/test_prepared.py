@@ -1,0 +1,66 @@
+"""Issue E: the hot reads' statements are compiled once per reader, and stay the ones compiled afresh."""
+
+from __future__ import annotations
+
+import pytest
+
+from nrm.accounts.access import Action, reader_key, restrict
+from nrm.accounts.models import Membership, User
+from nrm.cases.models import Case
+from nrm.cases.tests.helpers import api, open_case
+from nrm.core import prepared
+from nrm.core.jsonrows import PROBE_PK
+
+
+def test_a_statement_is_compiled_once_and_only_its_value_changes():
+    calls = []
+
+    def compile_for(value):
+        calls.append(value)
+        return "SELECT %s, %s", [7, value], "extra"
+
+    prepared.forget()
+    assert prepared.prepare("k", compile_for, 1, PROBE_PK) == ("SELECT %s, %s", [7, 1], "extra")
+    assert prepared.prepare("k", compile_for, 2, PROBE_PK) == ("SELECT %s, %s", [7, 2], "extra")
+    assert calls == [1, PROBE_PK]  # the second call compiled nothing
+
+
+@pytest.mark.parametrize(
+    "compile_for",
+    [
+        lambda v: (f"SELECT {v}", [], None),  # the value in the SQL itself
+        lambda v: ("SELECT %s", [v + 1], None),  # a parameter derived from the value, not the value
+    ],
+)
+def test_a_statement_that_is_not_the_value_in_one_slot_is_never_remembered(compile_for):
+    prepared.forget()
+    prepared.prepare("k", compile_for, 1, PROBE_PK)
+    assert prepared.prepare("k", compile_for, 5, PROBE_PK) == compile_for(5)
+
+
+def test_the_prepared_case_read_is_the_statement_compiled_afresh(world):
+    police = world["police"]
+    first, second = open_case(police), open_case(police)
+    prepared.forget()
+    client = api(police)
+    assert client.get(f"/api/v1/cases/{first.pk}/").status_code == 200
+    answer = client.get(f"/api/v1/cases/{second.pk}/")  # from the statement prepared for the first
+    assert answer.status_code == 200 and answer.json()["id"] == second.pk
+    prepared.forget()
+    assert client.get(f"/api/v1/cases/{second.pk}/").json() == answer.json()  # compiled afresh: the same
+    fresh = restrict(Case.objects.all(), police, Action.VIEW).filter(pk=second.pk).order_by("pk")
+    found = prepared.first(
+        "test", lambda pk: restrict(Case.objects.all(), police, Action.VIEW).filter(pk=pk), second.pk, PROBE_PK
+    )
+    assert found == fresh.get()
+
+
+def test_a_reader_whose_memberships_change_gets_a_new_statement(world):
+    police = world["police"]
+    case = open_case(police)
+    client = api(police)
+    before = reader_key(police)
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    Membership.objects.filter(user=police, organisation=case.owner).update(is_active=False)
+    assert reader_key(User.objects.get(pk=police.pk)) != before
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 404  # at once, not from the old statement
