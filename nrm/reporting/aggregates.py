@@ -91,17 +91,22 @@ def _postgres_level(level: Level, op: str) -> str:
     new = f"SELECT {key}, 1 FROM new_rows r"
     old = f"SELECT {key}, -1 FROM old_rows r"
     rows = {"INSERT": new, "DELETE": old, "UPDATE": f"{new} UNION ALL {old}"}[op]
-    # Sorted, so that concurrent writers lock count rows in one order (no deadlock).
-    upsert = (
-        f"INSERT INTO {level.table} AS c ({cols}, n) SELECT {cols}, sum(d) FROM ({rows}) AS x ({cols}, d) "
-        f"GROUP BY {groups} HAVING sum(d) <> 0 ORDER BY {groups} "
-        f"ON CONFLICT ({cols}) DO UPDATE SET n = c.n + EXCLUDED.n;"
-    )
-    if op == "INSERT":
-        return upsert
-    # A combination whose last screening went takes its row away: no zero rows.
-    emptied = f"{level.match('postgresql', 'r')} AND {level.table}.n = 0"
-    return f"{upsert} DELETE FROM {level.table} USING old_rows r WHERE {emptied};"
+    deltas = f"SELECT {cols}, sum(d) AS d FROM ({rows}) AS x ({cols}, d) GROUP BY {groups}"
+    statements = []
+    if op != "DELETE":
+        # Sorted, so that concurrent writers lock count rows in one order (no deadlock).
+        statements.append(
+            f"INSERT INTO {level.table} AS c ({cols}, n) SELECT {cols}, d FROM ({deltas}) AS g WHERE d > 0 "
+            f"ORDER BY {groups} ON CONFLICT ({cols}) DO UPDATE SET n = c.n + EXCLUDED.n;"
+        )
+    if op != "INSERT":
+        # Subtracted by UPDATE, not upserted: an upsert checks n >= 0 on the row it would insert.
+        same = " AND ".join(f"c.{c} = g.{c}" for c in level.columns)
+        statements.append(f"UPDATE {level.table} AS c SET n = c.n + g.d FROM ({deltas}) AS g WHERE g.d < 0 AND {same};")
+        # A combination whose last screening went takes its row away: no zero rows.
+        emptied = f"{level.match('postgresql', 'r')} AND {level.table}.n = 0"
+        statements.append(f"DELETE FROM {level.table} USING old_rows r WHERE {emptied};")
+    return " ".join(statements)
 
 
 def _postgres() -> list[str]:
