@@ -20,7 +20,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import AgeBand, ScreeningResult
 from nrm.cases.models import Screening
 from nrm.cases.services import age_band_for
-from nrm.demo.generator import CITIZENSHIP, _presumed_answers, _staff, _weighted
+from nrm.demo.generator import CITIZENSHIP, _staff, _weighted
 from nrm.demo.journeys import Setting, plan, write_journeys
 
 BATCH = 5000  # screenings per transaction
@@ -49,35 +49,27 @@ def generate_bulk(
     if setting.indicator_list is None:
         raise ValueError("no active indicator list; run nrm load_reference")
     orgs = [o for code in ANONYMOUS_TYPES for o in setting.by_type.get(code, [])]
-    # A pool of positive answer sets per audience: evaluating each screening's own would cost as
-    # much as the rest of the row, and the pool's results are as varied as the rule allows.
-    pool = {
-        child: [tuple(sorted(set(_presumed_answers(rng, setting.indicator_list.definition, child)))) for _ in range(64)]
-        for child in (False, True)
-    }
     last = END - dt.timedelta(days=1)
-    counts = {"screenings": 0, "cases": 0}
     done_s = done_c = 0
     while done_s < screenings:
         n = min(BATCH, screenings - done_s)
         n_cases = min(cases - done_c, round((done_s + n) * cases / screenings) - done_c)
         journeys = [plan(rng, setting, START, last) for _ in range(n_cases)]
-        anonymous = [_anonymous(rng, setting, orgs, pool, START, last) for _ in range(n - n_cases)]
+        anonymous = [_anonymous(rng, setting, orgs, START, last) for _ in range(n - n_cases)]
         with transaction.atomic():
             written = write_journeys(journeys, setting, extra_screenings=anonymous)
         done_s += n
         done_c += len(written)
         if progress:
             progress("screenings", done_s, screenings)
-    counts.update(screenings=done_s, cases=done_c)
-    return counts
+    return {"screenings": done_s, "cases": done_c}
 
 
-def _anonymous(rng: random.Random, s: Setting, orgs: list, pool: dict, first: dt.date, last: dt.date) -> Screening:
+def _anonymous(rng: random.Random, s: Setting, orgs: list, first: dt.date, last: dt.date) -> Screening:
     """An anonymous screening that led to no case: three in ten presumed victims, the rest not indicated."""
     org = rng.choice(orgs)
     is_child = rng.random() < 0.3
-    answers = rng.choice(pool[is_child]) if rng.random() < 0.3 else ()
+    answers = rng.choice(s.answer_pool[is_child]) if rng.random() < 0.3 else ()
     outcome = s.outcome(answers, is_child)
     age = rng.randint(8, 17) if is_child else rng.randint(18, 60)
     return Screening(

@@ -62,6 +62,7 @@ from nrm.referrals.models import Referral, ServiceOffer
 GROUNDS = "Interview and documents assessed against the indicators."
 GROUND_NOTE = "Immediate protection needed; consent to be sought after."
 GUARDIAN = "Appointed guardian, Centre for Social Work"
+POOL_SEED, POOL_SIZE = 2017, 48
 
 
 @dataclass
@@ -118,6 +119,18 @@ class Setting:
         self.indicator_list = IndicatorList.objects.filter(is_active=True).order_by("-version").first()
         self.forms = {f.code: f for f in ExploitationForm.objects.all()}
         self._workers: dict[int, User] = {}
+        # Positive answer sets per audience, drawn once: evaluating every screening's own set costs
+        # more than writing its case, and a pool gives the results as varied as the rule allows.
+        pool_rng = random.Random(POOL_SEED)
+        self.answer_pool = {
+            child: [
+                tuple(sorted(set(_presumed_answers(pool_rng, self.indicator_list.definition, child))))
+                for _ in range(POOL_SIZE)
+            ]
+            if self.indicator_list is not None
+            else []
+            for child in (False, True)
+        }
 
     def worker(self, org: Organisation) -> User:
         if org.pk not in self._workers:
@@ -165,9 +178,7 @@ def plan(rng: random.Random, s: Setting, first: dt.date, last: dt.date) -> Journ
     forms = [_weighted(rng, FORMS)]
     if rng.random() < 0.12:
         forms.append(_weighted(rng, FORMS))
-    answers = None
-    if s.indicator_list is not None:
-        answers = sorted(set(_presumed_answers(rng, s.indicator_list.definition, is_child)))
+    answers = list(rng.choice(s.answer_pool[is_child])) if s.indicator_list is not None else None
     j = Journey(
         owner=owner,
         opened_on=opened,
