@@ -387,6 +387,16 @@ _REFERENCE_SQL = Concat(
 )
 
 
+def cases_number(cases: list[Case]) -> None:
+    """Give cases just inserted with a placeholder reference their numbered one (:func:`_reference`).
+
+    One UPDATE computing every reference (bulk_update's CASE per row is quadratic on SQLite).
+    """
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(reference=_REFERENCE_SQL)
+    for case in cases:
+        case.reference = _reference(case)
+
+
 @dataclass
 class CaseDraft:
     """One case for :func:`cases_open_bulk`: :func:`case_open`'s values, then what is recorded with it.
@@ -528,10 +538,7 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
     for case in cases:
         case.person_id = case.person.pk
     insert_many(cases)
-    # One UPDATE computing every reference (bulk_update's CASE per row is quadratic on SQLite).
-    Case.objects.filter(pk__in=[c.pk for c in cases]).update(reference=_REFERENCE_SQL)
-    for case in cases:
-        case.reference = _reference(case)
+    cases_number(cases)
     through = Case.forms.through
     links = [
         through(case_id=case.pk, exploitationform_id=form.pk)

@@ -7,6 +7,7 @@ Decimal...): services store what they return. Empty input is ``None`` or ``""``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -211,8 +212,21 @@ def check_not_future(field: str, value: dt.date | None) -> None:
         raise invalid(field, _("The date cannot be in the future."))
 
 
+# In JSON text: an escaped control character other than tab, LF and CR (backspace and form feed
+# have their own escapes), or DEL (not escaped). It may
+# also match text that only looks like one (a backslash followed by "u0001"): then the value is walked.
+_JSON_CONTROL = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\[bf]|\x7f")
+
+
 def check_json_text(field: str, value: Any) -> None:
     """Refuse control characters in any string (key or value) of a JSON value, naming ``field``."""
+    if isinstance(value, dict | list):
+        # Encoding is done in C: one pass over the text instead of one check per string.
+        try:
+            if not _JSON_CONTROL.search(json.dumps(value, ensure_ascii=False)):
+                return
+        except (TypeError, ValueError):
+            pass
     stack = [value]
     while stack:
         item = stack.pop()

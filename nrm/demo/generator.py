@@ -17,12 +17,7 @@ from django.utils import timezone
 
 from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership, Organisation, User
-from nrm.cases import services as case_services
-from nrm.cases.choices import ClosureReason, ConsentPurpose, Decision, MigrationStatus, ServiceStatus
-from nrm.cases.models import Case, IndicatorList
-from nrm.referrals import services as referral_services
-from nrm.referrals.choices import ReferralKind, ReferralStatus
-from nrm.referrals.models import ServiceOffer
+from nrm.cases.models import Case
 
 DEMO_USERS = [
     # username, organisation code, role, description
@@ -169,6 +164,13 @@ def _staff(org: Organisation) -> User:
     return user
 
 
+# Cases opened in the last days before the end date are written through the services, one by
+# one, as users would have (the live cases the demo personas find in their queues); the years
+# before are written in bulk (nrm.demo.journeys), the same records as the services leave.
+LIVE_DAYS = 30
+BATCH = 500
+
+
 def generate(
     *,
     seed: int = 2017,
@@ -176,207 +178,44 @@ def generate(
     end_date: dt.date | None = None,
     per_year: tuple[int, int] = (150, 200),
     progress: Callable[[int, int], None] | None = None,
+    live_days: int = LIVE_DAYS,
 ) -> int:
     """Create the synthetic cases; return how many. Deterministic for a given seed and end date."""
+    from nrm.demo import journeys  # built on this module's lists of names and weights
+
     rng = random.Random(seed)
     end_date = end_date or timezone.localdate()
-    centre = Organisation.objects.get(type__is_identification_authority=True, code="centre")
-    centre_staff = _staff(centre)
-    by_type: dict[str, list[Organisation]] = {}
-    for org in Organisation.objects.select_related("type").filter(is_active=True):
-        by_type.setdefault(org.type.code, []).append(org)
-    offers = list(ServiceOffer.objects.select_related("organisation", "service_type").exclude(organisation=centre))
-    indicator_list = IndicatorList.objects.filter(is_active=True).order_by("-version").first()
+    setting = journeys.Setting(end_date)
+    live_from = end_date - dt.timedelta(days=live_days)
     years = list(range(start_year, end_date.year + 1))
     plan = [(y, rng.randint(*per_year)) for y in years]
     total = sum(n for _y, n in plan)
-    done = 0
+    planned: list = []
     for year, count in plan:
         last_day = dt.date(year, 12, 31) if year < end_date.year else end_date - dt.timedelta(days=1)
         if last_day < dt.date(year, 1, 1):
             continue
         if year == end_date.year:
             count = int(count * (last_day.timetuple().tm_yday / 365))
+        planned += [journeys.plan(rng, setting, dt.date(year, 1, 1), last_day) for _ in range(count)]
+    bulk = [j for j in planned if j.opened_on < live_from]
+    live = sorted((j for j in planned if j.opened_on >= live_from), key=lambda j: j.opened_on)
+    done = 0
+    for start in range(0, len(bulk), BATCH):
         with transaction.atomic():
-            for _ in range(count):
-                _one_case(rng, year, last_day, centre, centre_staff, by_type, offers, indicator_list, end_date)
-                done += 1
-                if progress and done % 25 == 0:
-                    progress(done, total)
+            journeys.write_journeys(bulk[start : start + BATCH], setting)
+        done += len(bulk[start : start + BATCH])
+        if progress:
+            progress(done, total)
+    with transaction.atomic():
+        for j in live:
+            journeys.replay(j, setting)
+            done += 1
+            if progress and done % 25 == 0:
+                progress(done, total)
     if progress:
         progress(done, done)
     return Case.objects.count()
-
-
-def _one_case(rng, year, last_day, centre, centre_staff, by_type, offers, indicator_list, end_date) -> None:
-    source_type = _weighted(rng, SOURCES)
-    owner = rng.choice(by_type.get(source_type) or by_type["police"])
-    actor = _staff(owner)
-    opened = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange((last_day - dt.date(year, 1, 1)).days + 1))
-    is_child = rng.random() < 0.33
-    sex = "F" if rng.random() < 0.72 else "M"
-    age = (
-        rng.randint(6, 17)
-        if is_child
-        else rng.choices([rng.randint(18, 24), rng.randint(25, 34), rng.randint(35, 60)], weights=[45, 35, 20])[0]
-    )
-    citizenship = _weighted(rng, CITIZENSHIP)
-    migration = (
-        MigrationStatus.NATIONAL
-        if citizenship == "RS"
-        else rng.choice(
-            [MigrationStatus.ASYLUM_SEEKER, MigrationStatus.IRREGULAR_MIGRANT, MigrationStatus.REGULAR_MIGRANT]
-        )
-    )
-    born = dt.date(opened.year - age, rng.randint(1, 12), rng.randint(1, 28))
-    forms = [_weighted(rng, FORMS)]
-    if rng.random() < 0.12:
-        forms.append(_weighted(rng, FORMS))
-    screening = None
-    if indicator_list is not None:
-        answers = _presumed_answers(rng, indicator_list.definition, is_child)
-        screening = case_services.screening_record(
-            actor=actor,
-            organisation=owner,
-            answers=answers,
-            is_child=is_child,
-            screened_on=opened,
-            sex=sex,
-            citizenship=citizenship,
-            region=owner.region,
-            channel=rng.choice(["outreach", "office", "border", "inspection", "helpline"]),
-        )
-        if screening.result != "presumed_victim":
-            screening = None
-    case = case_services.case_open(
-        actor=actor,
-        organisation=owner,
-        screening=screening,
-        opened_on=opened,
-        sex=sex,
-        is_child=is_child,
-        identity={
-            "given_name": rng.choice(GIVEN_F if sex == "F" else GIVEN_M),
-            "family_name": rng.choice(FAMILY),
-            "date_of_birth": born.isoformat(),
-        },
-        birth_year=born.year,
-        citizenship=citizenship,
-        migration_status=migration,
-        forms=sorted(set(forms)),
-        country_of_exploitation="RS" if rng.random() < 0.75 else rng.choice(["DE", "AT", "HU", "HR", "TR", "RS"]),
-        region=owner.region,
-        guardian="Appointed guardian, Centre for Social Work" if is_child else "",
-    )
-    consented = rng.random() < 0.9
-    if consented:
-        case_services.consent_record(
-            actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=centre, given_on=opened
-        )
-        case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.SERVICES, given_on=opened)
-        if rng.random() < 0.85:
-            case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.STATISTICS, given_on=opened)
-    referral = referral_services.referral_send(
-        actor=actor,
-        case=case,
-        to_org=centre,
-        kind=ReferralKind.IDENTIFICATION,
-        sent_on=opened,
-        legal_ground="" if consented else ("child" if is_child else "emergency"),
-        legal_ground_note="" if consented else "Immediate protection needed; consent to be sought after.",
-    )
-    accepted_on = opened + dt.timedelta(days=rng.randint(0, 3))
-    if accepted_on >= end_date:
-        return
-    referral_services.referral_transition(
-        actor=centre_staff,
-        referral=referral,
-        to_status=ReferralStatus.ACCEPTED,
-        expected_version=referral.version,
-        on=accepted_on,
-    )
-    decided_on = accepted_on + dt.timedelta(days=rng.randint(5, 90))
-    if decided_on >= end_date:
-        return  # still pending at the Centre
-    # Tuned so that 40-80 a year are identified out of 150-200 referred.
-    decision = rng.choices([Decision.IDENTIFIED, Decision.NOT_IDENTIFIED, Decision.DISCONTINUED], weights=[36, 52, 12])[
-        0
-    ]
-    case_services.identification_decide(
-        actor=centre_staff,
-        case=case,
-        decision=decision,
-        decided_on=decided_on,
-        grounds="Interview and documents assessed against the indicators.",
-    )
-    if decision == Decision.IDENTIFIED and offers and consented:
-        for offer in rng.sample(offers, k=min(len(offers), rng.randint(1, 3))):
-            if offer.service_type.code == "accommodation" and not is_child and offer.for_children:
-                continue
-            case_services.consent_record(
-                actor=actor,
-                case=case,
-                purpose=ConsentPurpose.SHARE,
-                organisation=offer.organisation,
-                given_on=decided_on,
-            )
-            ref = referral_services.referral_send(
-                actor=centre_staff,
-                case=case,
-                to_org=offer.organisation,
-                kind=ReferralKind.SERVICE,
-                service_type=offer.service_type,
-                from_org=centre,
-                sent_on=decided_on,
-            )
-            answer_on = decided_on + dt.timedelta(days=rng.randint(0, 4))
-            if answer_on >= end_date:
-                continue
-            worker = _staff(offer.organisation)
-            if rng.random() < 0.1:
-                referral_services.referral_transition(
-                    actor=worker,
-                    referral=ref,
-                    to_status=ReferralStatus.DECLINED,
-                    expected_version=ref.version,
-                    reason="No capacity.",
-                    on=answer_on,
-                )
-                continue
-            referral_services.referral_transition(
-                actor=worker,
-                referral=ref,
-                to_status=ReferralStatus.ACCEPTED,
-                expected_version=ref.version,
-                on=answer_on,
-            )
-            ended = answer_on + dt.timedelta(days=rng.randint(7, 180))
-            delivered = ended < end_date
-            case_services.service_record(
-                actor=worker,
-                case=case,
-                service_type=offer.service_type,
-                organisation=offer.organisation,
-                referral=ref,
-                status=ServiceStatus.DELIVERED if delivered else ServiceStatus.IN_PROGRESS,
-                started_on=answer_on,
-                ended_on=ended if delivered else None,
-                outcome="Completed as planned." if delivered else "",
-            )  # a delivered service, the only one on the referral, completes it
-    close_on = decided_on + dt.timedelta(days=rng.randint(30, 400))
-    if close_on < end_date and rng.random() < 0.8:
-        case.refresh_from_db()
-        reason = (
-            ClosureReason.NOT_VICTIM
-            if decision == Decision.NOT_IDENTIFIED
-            else rng.choice(
-                [ClosureReason.REINTEGRATED, ClosureReason.RETURNED, ClosureReason.LOST_CONTACT, ClosureReason.DECLINED]
-            )
-        )
-        owner_worker = actor if case.owner_id != centre.pk else centre_staff
-        case_services.case_close(
-            actor=owner_worker, case=case, reason=reason, expected_version=case.version, closed_on=close_on
-        )
 
 
 def _presumed_answers(rng: random.Random, definition: dict, is_child: bool) -> list[str]:

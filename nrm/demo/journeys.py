@@ -1,0 +1,616 @@
+"""Synthetic victims' journeys: planned once, then written through the services or in bulk.
+
+A :class:`Journey` is everything that happens to one synthetic case, decided in advance from a
+seeded random generator: the screening, the case, consents, the referral to the identification
+Centre and its answer, the decision, referrals for services and the services given, closure.
+:func:`replay` writes a journey through the same services a user's actions go through (a
+statement or two hundred per case); :func:`write_journeys` writes many at once as those
+services would have left them (the same rows, versions and statuses, one audit row per
+audited step), a statement per table per batch through :func:`nrm.core.bulk.insert_many`:
+identity still encrypted, linkage keys computed, duplicates proposed, ``check_record`` run on
+every row. A test replays the same journeys both ways and compares what they wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nrm.accounts.models import Organisation, User
+from nrm.audit.services import audit_record_many
+from nrm.cases import services as case_services
+from nrm.cases.choices import (
+    CaseStatus,
+    ClosureReason,
+    ConsentPurpose,
+    Decision,
+    MigrationStatus,
+    ScreeningResult,
+    ServiceStatus,
+)
+from nrm.cases.models import (
+    Case,
+    Consent,
+    ExploitationForm,
+    Identification,
+    IndicatorList,
+    Person,
+    Screening,
+    ServiceDelivery,
+)
+from nrm.cases.screening import evaluate
+from nrm.core.bulk import insert_many
+from nrm.demo.generator import (
+    CITIZENSHIP,
+    FAMILY,
+    FORMS,
+    GIVEN_F,
+    GIVEN_M,
+    SOURCES,
+    _presumed_answers,
+    _staff,
+    _weighted,
+)
+from nrm.referrals import services as referral_services
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
+from nrm.referrals.models import Referral, ServiceOffer
+
+GROUNDS = "Interview and documents assessed against the indicators."
+GROUND_NOTE = "Immediate protection needed; consent to be sought after."
+GUARDIAN = "Appointed guardian, Centre for Social Work"
+POOL_SEED, POOL_SIZE = 2017, 48
+
+
+@dataclass
+class ServiceStep:
+    """A referral from the Centre for one service: consent to share, the answer, the service given."""
+
+    offer: ServiceOffer
+    answer_on: dt.date | None  # None: not answered yet
+    declined: bool = False
+    ended_on: dt.date | None = None  # None: still in progress
+
+
+@dataclass
+class Journey:
+    owner: Organisation
+    opened_on: dt.date
+    is_child: bool
+    sex: str
+    age: int
+    born: dt.date
+    citizenship: str
+    migration_status: str
+    given_name: str
+    family_name: str
+    forms: list[str]
+    country_of_exploitation: str
+    channel: str
+    answers: list[str] | None  # None: no screening (no indicator list loaded)
+    consented: bool
+    statistics: bool
+    accepted_on: dt.date | None = None
+    decision: str | None = None
+    decided_on: dt.date | None = None
+    services: list[ServiceStep] = field(default_factory=list)
+    close: tuple[str, dt.date] | None = None
+
+
+class Setting:
+    """What planning and writing need, loaded once: organisations, their workers, offers, the list."""
+
+    def __init__(self, end_date: dt.date) -> None:
+        self.end_date = end_date
+        self.centre = Organisation.objects.select_related("type").get(
+            type__is_identification_authority=True, code="centre"
+        )
+        self.by_type: dict[str, list[Organisation]] = {}
+        for org in Organisation.objects.select_related("type").filter(is_active=True).order_by("pk"):
+            self.by_type.setdefault(org.type.code, []).append(org)
+        self.offers = list(
+            ServiceOffer.objects.select_related("organisation", "organisation__type", "service_type")
+            .exclude(organisation=self.centre)
+            .order_by("pk")
+        )
+        self.indicator_list = IndicatorList.objects.filter(is_active=True).order_by("-version").first()
+        self.forms = {f.code: f for f in ExploitationForm.objects.all()}
+        self._workers: dict[int, User] = {}
+        # Positive answer sets per audience, drawn once: evaluating every screening's own set costs
+        # more than writing its case, and a pool gives the results as varied as the rule allows.
+        pool_rng = random.Random(POOL_SEED)
+        self.answer_pool = {
+            child: [
+                tuple(sorted(set(_presumed_answers(pool_rng, self.indicator_list.definition, child))))
+                for _ in range(POOL_SIZE)
+            ]
+            if self.indicator_list is not None
+            else []
+            for child in (False, True)
+        }
+
+    def worker(self, org: Organisation) -> User:
+        if org.pk not in self._workers:
+            self._workers[org.pk] = _staff(org)
+        return self._workers[org.pk]
+
+    @functools.cached_property
+    def centre_staff(self) -> User:
+        return self.worker(self.centre)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Setting per run; the answers repeat
+    def outcome(self, answers: tuple[str, ...], is_child: bool):
+        return evaluate(self.indicator_list.definition, list(answers), is_child=is_child, forms=[])
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - dates repeat; each needs the holiday calendar
+    def due(self, sent_on: dt.date, kind: str) -> dt.date:
+        return referral_services.due_date(sent_on, kind, Urgency.ROUTINE)
+
+
+def plan(rng: random.Random, s: Setting, first: dt.date, last: dt.date) -> Journey:
+    """Plan one journey of a case opened between ``first`` and ``last``, nothing after ``s.end_date``.
+
+    Tuned so that 40-80 a year are identified out of 150-200 referred, a third children, sexual
+    and labour exploitation most common.
+    """
+    end_date = s.end_date
+    owner = rng.choice(s.by_type.get(_weighted(rng, SOURCES)) or s.by_type["police"])
+    opened = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+    is_child = rng.random() < 0.33
+    sex = "F" if rng.random() < 0.72 else "M"
+    age = (
+        rng.randint(6, 17)
+        if is_child
+        else rng.choices([rng.randint(18, 24), rng.randint(25, 34), rng.randint(35, 60)], weights=[45, 35, 20])[0]
+    )
+    citizenship = _weighted(rng, CITIZENSHIP)
+    migration = (
+        MigrationStatus.NATIONAL
+        if citizenship == "RS"
+        else rng.choice(
+            [MigrationStatus.ASYLUM_SEEKER, MigrationStatus.IRREGULAR_MIGRANT, MigrationStatus.REGULAR_MIGRANT]
+        )
+    )
+    born = dt.date(opened.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    forms = [_weighted(rng, FORMS)]
+    if rng.random() < 0.12:
+        forms.append(_weighted(rng, FORMS))
+    answers = list(rng.choice(s.answer_pool[is_child])) if s.indicator_list is not None else None
+    j = Journey(
+        owner=owner,
+        opened_on=opened,
+        is_child=is_child,
+        sex=sex,
+        age=age,
+        born=born,
+        citizenship=citizenship,
+        migration_status=migration,
+        given_name=rng.choice(GIVEN_F if sex == "F" else GIVEN_M),
+        family_name=rng.choice(FAMILY),
+        forms=sorted(set(forms)),
+        country_of_exploitation="RS" if rng.random() < 0.75 else rng.choice(["DE", "AT", "HU", "HR", "TR", "RS"]),
+        channel=rng.choice(["outreach", "office", "border", "inspection", "helpline"]),
+        answers=answers,
+        consented=rng.random() < 0.9,
+        statistics=False,
+    )
+    j.statistics = j.consented and rng.random() < 0.85
+    accepted_on = opened + dt.timedelta(days=rng.randint(0, 3))
+    if accepted_on >= end_date:
+        return j
+    j.accepted_on = accepted_on
+    decided_on = accepted_on + dt.timedelta(days=rng.randint(5, 90))
+    if decided_on >= end_date:
+        return j  # still pending at the Centre
+    j.decided_on = decided_on
+    j.decision = rng.choices(
+        [Decision.IDENTIFIED, Decision.NOT_IDENTIFIED, Decision.DISCONTINUED], weights=[36, 52, 12]
+    )[0]
+    if j.decision == Decision.IDENTIFIED and s.offers and j.consented:
+        for offer in rng.sample(s.offers, k=min(len(s.offers), rng.randint(1, 3))):
+            if offer.service_type.code == "accommodation" and not is_child and offer.for_children:
+                continue
+            answer_on = decided_on + dt.timedelta(days=rng.randint(0, 4))
+            if answer_on >= end_date:
+                j.services.append(ServiceStep(offer, None))
+                continue
+            if rng.random() < 0.1:
+                j.services.append(ServiceStep(offer, answer_on, declined=True))
+                continue
+            ended = answer_on + dt.timedelta(days=rng.randint(7, 180))
+            j.services.append(ServiceStep(offer, answer_on, ended_on=ended if ended < end_date else None))
+    close_on = decided_on + dt.timedelta(days=rng.randint(30, 400))
+    if close_on < end_date and rng.random() < 0.8:
+        reason = (
+            ClosureReason.NOT_VICTIM
+            if j.decision == Decision.NOT_IDENTIFIED
+            else rng.choice(
+                [ClosureReason.REINTEGRATED, ClosureReason.RETURNED, ClosureReason.LOST_CONTACT, ClosureReason.DECLINED]
+            )
+        )
+        j.close = (reason, close_on)
+    return j
+
+
+def _open_values(j: Journey) -> dict:
+    """The values :func:`~nrm.cases.services.case_open` is called with, less actor, organisation and screening."""
+    return {
+        "opened_on": j.opened_on,
+        "sex": j.sex,
+        "is_child": j.is_child,
+        "identity": {"given_name": j.given_name, "family_name": j.family_name, "date_of_birth": j.born.isoformat()},
+        "birth_year": j.born.year,
+        "citizenship": j.citizenship,
+        "migration_status": j.migration_status,
+        "forms": j.forms,
+        "country_of_exploitation": j.country_of_exploitation,
+        "region": j.owner.region,
+        "guardian": GUARDIAN if j.is_child else "",
+    }
+
+
+def _screening_values(j: Journey) -> dict:
+    return {
+        "organisation": j.owner,
+        "answers": j.answers,
+        "is_child": j.is_child,
+        "screened_on": j.opened_on,
+        "sex": j.sex,
+        "citizenship": j.citizenship,
+        "region": j.owner.region,
+        "channel": j.channel,
+    }
+
+
+# --- Through the services ----------------------------------------------------------------------
+
+
+def replay(j: Journey, s: Setting) -> Case:
+    """Write one journey through the services, as users would have: every check, every audit row."""
+    actor, centre, centre_staff = s.worker(j.owner), s.centre, s.centre_staff
+    screening = None
+    if j.answers is not None:
+        screening = case_services.screening_record(actor=actor, indicator_list=s.indicator_list, **_screening_values(j))
+        if screening.result != ScreeningResult.PRESUMED_VICTIM:
+            screening = None
+    case = case_services.case_open(actor=actor, organisation=j.owner, screening=screening, **_open_values(j))
+    if j.consented:
+        case_services.consent_record(
+            actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=centre, given_on=j.opened_on
+        )
+        case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.SERVICES, given_on=j.opened_on)
+        if j.statistics:
+            case_services.consent_record(
+                actor=actor, case=case, purpose=ConsentPurpose.STATISTICS, given_on=j.opened_on
+            )
+    referral = referral_services.referral_send(
+        actor=actor,
+        case=case,
+        to_org=centre,
+        kind=ReferralKind.IDENTIFICATION,
+        sent_on=j.opened_on,
+        legal_ground="" if j.consented else (LegalGround.CHILD if j.is_child else LegalGround.EMERGENCY),
+        legal_ground_note="" if j.consented else GROUND_NOTE,
+    )
+    if j.accepted_on is None:
+        return case
+    referral_services.referral_transition(
+        actor=centre_staff,
+        referral=referral,
+        to_status=ReferralStatus.ACCEPTED,
+        expected_version=referral.version,
+        on=j.accepted_on,
+    )
+    if j.decision is None:
+        return case
+    case_services.identification_decide(
+        actor=centre_staff, case=case, decision=j.decision, decided_on=j.decided_on, grounds=GROUNDS
+    )
+    for step in j.services:
+        org, worker = step.offer.organisation, s.worker(step.offer.organisation)
+        case_services.consent_record(
+            actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=org, given_on=j.decided_on
+        )
+        ref = referral_services.referral_send(
+            actor=centre_staff,
+            case=case,
+            to_org=org,
+            kind=ReferralKind.SERVICE,
+            service_type=step.offer.service_type,
+            from_org=centre,
+            sent_on=j.decided_on,
+        )
+        if step.answer_on is None:
+            continue
+        if step.declined:
+            referral_services.referral_transition(
+                actor=worker,
+                referral=ref,
+                to_status=ReferralStatus.DECLINED,
+                expected_version=ref.version,
+                reason="No capacity.",
+                on=step.answer_on,
+            )
+            continue
+        referral_services.referral_transition(
+            actor=worker,
+            referral=ref,
+            to_status=ReferralStatus.ACCEPTED,
+            expected_version=ref.version,
+            on=step.answer_on,
+        )
+        delivered = step.ended_on is not None
+        case_services.service_record(
+            actor=worker,
+            case=case,
+            service_type=step.offer.service_type,
+            organisation=org,
+            referral=ref,
+            status=ServiceStatus.DELIVERED if delivered else ServiceStatus.IN_PROGRESS,
+            started_on=step.answer_on,
+            ended_on=step.ended_on,
+            outcome="Completed as planned." if delivered else "",
+        )  # a delivered service, the only one on the referral, completes it
+    if j.close is not None:
+        case.refresh_from_db()
+        reason, closed_on = j.close
+        case_services.case_close(
+            actor=actor, case=case, reason=reason, expected_version=case.version, closed_on=closed_on
+        )
+    return case
+
+
+# --- In bulk -------------------------------------------------------------------------------------
+
+
+def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: list[Screening] = ()) -> list[Case]:
+    """Write many journeys at once, leaving what :func:`replay` would leave; call inside a transaction.
+
+    The case's values go through the case services' own checks (``_prepare_case``, as
+    ``cases_open_bulk``), every row through ``check_record``; what the plan guarantees (dates
+    in order, consent before sharing, who may do what) is not checked again. ``extra_screenings``
+    (anonymous ones) are inserted with the journeys' screenings, each with its audit row.
+    """
+    from nrm.exchange.dedup import propose_links  # what Case's post_save does when a case is opened
+
+    rows = _Rows(s)
+    for sc in extra_screenings:
+        rows.screening(sc)
+    for j in journeys:
+        rows.journey(j)
+    insert_many(rows.people)
+    for case in rows.cases:
+        case.person_id = case.person.pk
+    insert_many(rows.cases)
+    case_services.cases_number(rows.cases)
+    through = Case.forms.through
+    insert_many([through(case_id=c.pk, exploitationform_id=f.pk) for c, f in rows.links])
+    for objs in (rows.screenings, rows.consents, rows.referrals, rows.identifications, rows.deliveries):
+        _resolve_keys(objs)
+        insert_many(objs)
+    audit_record_many([event() for event in rows.events])
+    propose_links([p.linkage_key for p in rows.people])
+    return rows.cases
+
+
+class _Rows:
+    """The unsaved rows of many journeys, and their audit rows as thunks (they name primary keys
+    known only after the inserts), in the order the services would have written them."""
+
+    def __init__(self, s: Setting) -> None:
+        self.s = s
+        self.screenings: list[Screening] = []
+        self.people: list = []
+        self.cases: list[Case] = []
+        self.links: list[tuple[Case, ExploitationForm]] = []
+        self.consents: list[Consent] = []
+        self.referrals: list[Referral] = []
+        self.identifications: list[Identification] = []
+        self.deliveries: list[ServiceDelivery] = []
+        self.events: list[Callable[[], dict]] = []
+
+    def screening(self, sc: Screening) -> None:
+        self.screenings.append(sc)
+        self.events.append(
+            lambda: {
+                "actor": sc.screened_by,
+                "action": "screening.create",
+                "object_type": "screening",
+                "object_id": sc.pk,
+                "organisation_id": sc.organisation.pk,
+                "detail": {"result": sc.result},
+            }
+        )
+
+    def event(self, actor, action: str, case: Case, org_id: int, detail: Callable[[], dict], reason: str = ""):
+        self.events.append(
+            lambda: {
+                "actor": actor,
+                "action": action,
+                "object_type": "case",
+                "object_id": case.pk,
+                "organisation_id": org_id,
+                "reason": reason,
+                "detail": detail(),
+            }
+        )
+
+    def journey(self, j: Journey) -> None:
+        s = self.s
+        actor = s.worker(j.owner)
+        person_fields, case_fields, form_objs = case_services._prepare_case(**_open_values(j), known_forms=s.forms)
+        person = Person(**person_fields)
+        # A placeholder reference, unique until cases_number numbers the case.
+        case = Case(
+            reference=f"t{secrets.token_hex(9)}",
+            owner=j.owner,
+            person=person,
+            opened_by=actor,
+            responsible=actor,
+            **case_fields,
+        )
+        self.people.append(person)
+        self.cases.append(case)
+        self.links += [(case, form) for form in form_objs]
+        screening = None
+        if j.answers is not None:
+            outcome = s.outcome(tuple(j.answers), j.is_child)
+            sc = Screening(
+                screened_by=actor,
+                indicator_list=s.indicator_list,
+                result=ScreeningResult(outcome.outcome),
+                reasons=outcome.as_reasons(),
+                **_screening_values(j),
+            )
+            self.screening(sc)
+            if sc.result == ScreeningResult.PRESUMED_VICTIM:
+                sc.case, screening = case, sc
+        self.event(actor, "case.open", case, j.owner.pk, lambda: {"screening": getattr(screening, "pk", None)})
+        given: list[Consent] = []
+        if j.consented:
+            self.consent(j, case, given, ConsentPurpose.SHARE, s.centre, j.opened_on)
+            self.consent(j, case, given, ConsentPurpose.SERVICES, None, j.opened_on)
+            if j.statistics:
+                self.consent(j, case, given, ConsentPurpose.STATISTICS, None, j.opened_on)
+        sent = [self.send(j, case, given, ReferralKind.IDENTIFICATION, s.centre, j.owner, actor, j.opened_on)]
+        if j.accepted_on is not None:
+            self.move(case, sent[0], ReferralStatus.ACCEPTED, s.centre_staff, j.accepted_on)
+        if j.decision is not None:
+            self.identifications.append(
+                Identification(
+                    case=case,
+                    organisation=s.centre,
+                    decided_by=s.centre_staff,
+                    decision=j.decision,
+                    decided_on=j.decided_on,
+                    grounds=GROUNDS,
+                    referral=sent[0],
+                )
+            )
+            case.identification_status = decision = j.decision
+            self.event(s.centre_staff, "case.identify", case, s.centre.pk, lambda: {"decision": decision})
+        for step in j.services:
+            self.service(j, case, given, sent, step)
+        if j.close is not None:
+            self.close(actor, case, sent, *j.close)
+
+    def consent(self, j: Journey, case: Case, given: list, purpose: str, org, on: dt.date) -> None:
+        c = Consent(case=case, purpose=purpose, organisation=org, given_on=on, recorded_by=self.s.worker(j.owner))
+        self.consents.append(c)
+        given.append(c)
+        self.event(c.recorded_by, "consent.give", case, j.owner.pk, lambda: {"purpose": purpose, "to": _pk(org)})
+
+    def send(self, j: Journey, case: Case, given: list, kind, to_org, from_org, by, on, service_type=None) -> Referral:
+        snapshot = [
+            {"purpose": c.purpose, "organisation": _pk(c.organisation), "given_on": c.given_on.isoformat()}
+            for c in given
+        ]
+        consented = any(c["purpose"] == ConsentPurpose.SHARE and c["organisation"] == to_org.pk for c in snapshot)
+        ground = "" if consented else (LegalGround.CHILD if j.is_child else LegalGround.EMERGENCY)
+        r = Referral(
+            case=case,
+            kind=kind,
+            from_org=from_org,
+            to_org=to_org,
+            service_type=service_type,
+            sent_by=by,
+            sent_on=on,
+            urgency=Urgency.ROUTINE,
+            due_on=self.s.due(on, kind),
+            consent_snapshot=snapshot,
+            without_consent=not consented,
+            legal_ground=ground,
+            legal_ground_note="" if consented else GROUND_NOTE,
+            shares_identity=True,
+        )
+        self.referrals.append(r)
+        detail = {"to": to_org.pk, "kind": kind, "without_consent": not consented, "identity": True}
+        reason = "" if consented else f"without consent: {ground}"
+        self.event(by, "referral.send", case, from_org.pk, lambda: {"referral": r.pk, **detail}, reason=reason)
+        return r
+
+    def move(self, case: Case, r: Referral, to_status: str, by, on=None, reason: str = "", extra=None) -> None:
+        before = r.status
+        r.status, r.version = to_status, r.version + 1
+        if before == ReferralStatus.SENT and to_status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
+            r.responded_on = on
+        if to_status == ReferralStatus.DECLINED:
+            r.decline_reason = reason
+        detail = {"from": before, "to": to_status, **(extra or {})}
+        self.event(by, "referral.transition", case, r.to_org.pk, lambda: {"referral": r.pk, **detail})
+
+    def service(self, j: Journey, case: Case, given: list, sent: list, step: ServiceStep) -> None:
+        s = self.s
+        org, worker = step.offer.organisation, s.worker(step.offer.organisation)
+        self.consent(j, case, given, ConsentPurpose.SHARE, org, j.decided_on)
+        r = self.send(
+            j, case, given, ReferralKind.SERVICE, org, s.centre, s.centre_staff, j.decided_on, step.offer.service_type
+        )
+        sent.append(r)
+        if step.answer_on is None:
+            return
+        if step.declined:
+            self.move(case, r, ReferralStatus.DECLINED, worker, step.answer_on, reason="No capacity.")
+            return
+        self.move(case, r, ReferralStatus.ACCEPTED, worker, step.answer_on)
+        delivered = step.ended_on is not None
+        status = ServiceStatus.DELIVERED if delivered else ServiceStatus.IN_PROGRESS
+        self.deliveries.append(
+            ServiceDelivery(
+                case=case,
+                service_type=step.offer.service_type,
+                organisation=org,
+                referral=r,
+                status=status,
+                started_on=step.answer_on,
+                ended_on=step.ended_on,
+                outcome="Completed as planned." if delivered else "",
+                recorded_by=worker,
+            )
+        )
+        detail = {"service": step.offer.service_type.code, "status": status}
+        self.event(worker, "service.create", case, org.pk, lambda: detail)
+        if delivered:  # the only service on its referral: the referral is completed
+            self.move(case, r, ReferralStatus.COMPLETED, worker, extra={"by": "last service"})
+
+    def close(self, actor, case: Case, sent: list[Referral], reason: str, closed_on: dt.date) -> None:
+        case_services._check_choice("reason", reason, ClosureReason)
+        case.status, case.closure_reason, case.closed_on = CaseStatus.CLOSED, reason, closed_on
+        case.version += 1
+        pending = [r for r in sent if r.status in (ReferralStatus.SENT, ReferralStatus.SUSPENDED)]
+        working = [r for r in sent if r.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)]
+        for r in pending:
+            r.status, r.version = ReferralStatus.CLOSED, r.version + 1
+        for r in working:
+            r.status, r.version = ReferralStatus.COMPLETED, r.version + 1
+        self.event(
+            actor,
+            "case.close",
+            case,
+            case.owner.pk,
+            lambda: {
+                "reason": reason,
+                "referrals_closed": sorted(r.pk for r in pending),
+                "referrals_completed": sorted(r.pk for r in working),
+            },
+        )
+
+
+def _resolve_keys(objs: list) -> None:
+    """Copy into each foreign key the primary key its related object got when inserted after it was set."""
+    if not objs:
+        return
+    keys = [f for f in objs[0]._meta.concrete_fields if f.is_relation]
+    for obj in objs:
+        for f in keys:
+            if getattr(obj, f.attname) is None and f.is_cached(obj):
+                related = f.get_cached_value(obj)
+                if related is not None:
+                    setattr(obj, f.attname, related.pk)
+
+
+def _pk(obj) -> int | None:
+    return getattr(obj, "pk", None)
