@@ -24,6 +24,8 @@ urlpatterns = [
     path("early-warning/", include("nrm.earlywarning.urls")),
     path("statistics/", include("nrm.reporting.urls")),
     path("administration/", include("nrm.accounts.urls")),
+    path("", include("nrm.children.urls")),
+    path("", include("nrm.transfers.urls")),
     path("", include("nrm.web.urls")),
 ]
 

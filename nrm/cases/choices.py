@@ -80,3 +80,12 @@ class ServiceStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     DELIVERED = "delivered", _("Delivered")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class ChildStatus(models.TextChoices):
+    """Whether a child is unaccompanied or separated (UNHCR/UNICEF definitions), for the child's protection."""
+
+    UNACCOMPANIED = "unaccompanied", _("Unaccompanied")
+    SEPARATED = "separated", _("Separated")
+    NO = "no", _("Neither: with a parent or usual caregiver")
+    UNKNOWN = "unknown", _("Unknown")

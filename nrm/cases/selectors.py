@@ -33,6 +33,7 @@ from nrm.core import crypto
 from nrm.core.jsonrows import Relation, load_relations
 from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals
+from nrm.transfers.selectors import case_transfers
 
 # --- Statistics ------------------------------------------------------------------------------
 # The one place that decides which cases statistics may use: every population of victims'
@@ -116,7 +117,6 @@ def case_list(
         "person__document_number",
         "person__contact",
         "person__address",
-        "guardian",
         "best_interests_note",
     ).distinct()
 
@@ -200,7 +200,12 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
         Relation("services", case_services(user, case)),  # through the access rule already
         Relation("links", case_links(user, case), to_attr="_nrm_links"),
+        Relation("transfers", case_transfers(user, case)),
     ]
+    if case.is_child:
+        from nrm.children.selectors import child_relations
+
+        relations += child_relations(case)
     if is_owner:
         relations += [
             Relation("notes", CaseNote.objects.filter(case=case).select_related("author").defer("author__password")),
@@ -420,7 +425,34 @@ def subject_access_export(user: User, pk: int) -> dict:
                 "closed_on": c.closed_on.isoformat() if c.closed_on else None,
                 "closure_reason": c.closure_reason,
                 "is_child": c.is_child,
-                "guardian": c.guardian,
+                "child_status": c.child_status,
+                "guardians": [
+                    {
+                        "name": g.name,
+                        "contact": g.contact,
+                        "appointing_authority": g.appointing_authority,
+                        "appointed_on": g.appointed_on.isoformat() if g.appointed_on else None,
+                        "ended_on": g.ended_on.isoformat() if g.ended_on else None,
+                    }
+                    for g in c.guardians.all()
+                ],
+                "best_interests": [
+                    {
+                        "assessed_by": a.assessed_by,
+                        "assessed_on": a.assessed_on.isoformat(),
+                        "options_weighed": a.options_weighed,
+                        "determinations": [
+                            {
+                                "determined_by": d.determined_by,
+                                "determined_on": d.determined_on.isoformat(),
+                                "decision": d.decision,
+                                "review_on": d.review_on.isoformat(),
+                            }
+                            for d in a.determinations.all()
+                        ],
+                    }
+                    for a in c.best_interests_assessments.all()
+                ],
                 "best_interests_note": c.best_interests_note,
                 "forms": [f.code for f in c.forms.all()],
                 "identification": [
