@@ -55,6 +55,9 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Before the router: these hang under cases/<id>/ without being actions of its viewset.
-    *(path(route, view, name=name) for route, view, name in children_api.urlpatterns_api + transfers_api.urlpatterns_api),
+    *(
+        path(route, view, name=name)
+        for route, view, name in children_api.urlpatterns_api + transfers_api.urlpatterns_api
+    ),
     path("", include(router.urls)),
 ]

@@ -64,7 +64,7 @@ def _records(request: Request, view) -> dict:
 @extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 def child_get(request: Request, pk: int) -> Response:
-    """A child's records: the flag, the guardians (name and contact with identity only), assessments and determinations."""
+    """A child's records: the flag, guardians (name, contact: identity only), assessments, determinations."""
     return Response(_records(request, _child(request, pk, "api child")))
 
 

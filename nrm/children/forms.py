@@ -24,7 +24,9 @@ class AssessmentForm(forms.Form):
     options_weighed = forms.CharField(
         label=_("Options weighed"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Each option considered (family reunification, care placement, return...) and what speaks for and against it"),
+        help_text=_(
+            "Each option considered (family reunification, care, return...) and what speaks for and against it"
+        ),
     )
 
 

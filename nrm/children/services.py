@@ -121,7 +121,7 @@ def determination_record(
     *,
     actor: User,
     case: Case,
-    assessment: BestInterestsAssessment | int | None,
+    assessment: BestInterestsAssessment | int | None = None,
     determined_by: str,
     determined_on: dt.date,
     decision: str,
@@ -136,12 +136,16 @@ def determination_record(
     assessment_id = getattr(assessment, "pk", assessment)
     found = BestInterestsAssessment.objects.filter(case=case, pk=assessment_id).first() if assessment_id else None
     if found is None:
-        raise invalid("assessment", _("A determination needs a best-interests assessment of this child: record it first."))
+        raise invalid(
+            "assessment", _("A determination needs a best-interests assessment of this child: record it first.")
+        )
     determined_by = check_model_text(BestInterestsDetermination, "determined_by", determined_by, required=True)
     decision = check_model_text(BestInterestsDetermination, "decision", decision, required=True)
     determined_on = check_date("determined_on", determined_on)
     check_not_future("determined_on", determined_on)
-    _no_earlier("determined_on", determined_on, found.assessed_on, _("The determination cannot be before its assessment."))
+    _no_earlier(
+        "determined_on", determined_on, found.assessed_on, _("The determination cannot be before its assessment.")
+    )
     review_on = check_date("review_on", review_on)
     if review_on <= determined_on:
         raise invalid("review_on", _("The review date must be after the determination."))
@@ -180,4 +184,3 @@ def child_status_set(*, actor: User, case: Case, child_status: str, expected_ver
         detail={"fields": ["child_status"], "child_status": child_status},
     )
     return case
-

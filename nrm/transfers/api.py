@@ -96,7 +96,9 @@ def transfer_decline(request: Request, pk: int) -> Response:
     """Decline a transfer, with a reason."""
     s = DeclineSerializer(data=request.data)
     s.is_valid(raise_exception=True)
-    return Response(transfer_json(services.transfer_decline(actor=request.user, pk=pk, reason=s.validated_data["reason"])))
+    return Response(
+        transfer_json(services.transfer_decline(actor=request.user, pk=pk, reason=s.validated_data["reason"]))
+    )
 
 
 @extend_schema(request=None, responses=OpenApiTypes.OBJECT)

@@ -10,7 +10,9 @@ from nrm.cases.forms import DateInput
 
 
 class TransferForm(forms.Form):
-    to_org = forms.ModelChoiceField(label=_("Organisation that takes over the case"), queryset=Organisation.objects.none())
+    to_org = forms.ModelChoiceField(
+        label=_("Organisation that takes over the case"), queryset=Organisation.objects.none()
+    )
     reason = forms.CharField(label=_("Why the case is handed over"), widget=forms.Textarea(attrs={"rows": 3}))
     consent_given_on = forms.DateField(
         label=_("The person consented to the transfer on"),

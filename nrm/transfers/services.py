@@ -137,9 +137,7 @@ def transfer_accept(*, actor: User, pk: int) -> CaseTransfer:
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed."), field="status")
     _close(transfer, actor, TransferStatus.ACCEPTED)
-    Case.objects.filter(pk=case.pk).update(
-        owner=transfer.to_org, version=F("version") + 1, updated_at=timezone.now()
-    )
+    Case.objects.filter(pk=case.pk).update(owner=transfer.to_org, version=F("version") + 1, updated_at=timezone.now())
     for org, side in ((transfer.to_org_id, "receiver"), (transfer.from_org_id, "sender")):
         audit_record(
             actor=actor,

@@ -74,7 +74,10 @@ def transfer_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
             context=lambda: _detail_context(request, pk, form),
         )
     if answer == "accept":
-        save, message = (lambda d: services.transfer_accept(actor=user, pk=pk)), _("Transfer accepted: the case is yours.")
+        save, message = (
+            (lambda d: services.transfer_accept(actor=user, pk=pk)),
+            _("Transfer accepted: the case is yours."),
+        )
     else:
         save, message = (lambda d: services.transfer_cancel(actor=user, pk=pk)), _("Transfer cancelled.")
     return form_page(request, None, save, success=message, done=back, invalid_to=back, conflict_to=back)
