@@ -388,6 +388,8 @@ INSTALLED_APPS = [
     "nrm.audit",
     "nrm.cases",
     "nrm.referrals",
+    "nrm.transfers",
+    "nrm.children",
     "nrm.exchange",
     "nrm.reporting",
     "nrm.actionplan",

@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("nrm.tasks.urls")),
     path("administration/", include("nrm.accounts.urls")),
     path("cases/", include("nrm.documents.urls")),
+    path("", include("nrm.children.urls")),
+    path("", include("nrm.transfers.urls")),
     path("", include("nrm.web.urls")),
 ]
 

@@ -405,6 +405,53 @@ def case_record_rule(user: User, action: Action) -> Q:
     return Q(case__in=Case.objects.filter(case_filter(user, action)).values("pk"))
 
 
+def former_owner_filter(user: User) -> Q:
+    """Return the Q selecting the records (with an acting ``organisation``) that ``user``'s organisations
+    made on cases they have since transferred to another owner: read-only, their own history.
+
+    A transfer moves the case, not the old owner's account of what it did: its case staff keep
+    reading those records (the transfer page shows them), never the case itself or its identity.
+    """
+    from nrm.transfers.models import CaseTransfer, TransferStatus
+
+    q = NOTHING
+    for org in org_ids(user, CASE_ROLES):
+        moved = CaseTransfer.objects.filter(from_org=org, status=TransferStatus.ACCEPTED).values("case")
+        q |= Q(organisation=org, case__in=moved)
+    return q
+
+
+def case_history_rule(user: User, action: Action) -> Q:
+    """The rule of a record an organisation made on a case (note, service, decision): the case's rule,
+    and for reading also :func:`former_owner_filter`."""
+    q = case_record_rule(user, action)
+    if action == Action.VIEW:
+        q |= former_owner_filter(user)
+    return q
+
+
+# Who hands a case over (in the owner) and who accepts it (in the receiver): those who manage cases.
+TRANSFER_ROLES = OWNER_ROLES[Action.MANAGE]
+
+
+def transfer_organisations(user: User) -> list[int]:
+    """Return the organisations in which ``user`` may request or accept transfers of cases."""
+    return org_ids(user, TRANSFER_ROLES)
+
+
+def transfer_rule(user: User, action: Action) -> Q:
+    """The rule of ``CaseTransfer``: seen by the case staff of both sides; ``RESPOND`` (accept,
+    decline) by the receiver's case managers; ``MANAGE`` (cancel) by the sender's."""
+    if action == Action.VIEW:
+        orgs = org_ids(user, CASE_ROLES)
+        return Q(from_org__in=orgs) | Q(to_org__in=orgs)
+    if action == Action.RESPOND:
+        return Q(to_org__in=transfer_organisations(user))
+    if action == Action.MANAGE:
+        return Q(from_org__in=transfer_organisations(user))
+    return NOTHING
+
+
 def referral_rule(user: User, action: Action) -> Q:
     """The rule of ``Referral``: also visible to its sender and receiver organisations."""
     if action == Action.RESPOND:

@@ -8,6 +8,7 @@ from nrm.api.auth import LogoutView, TokenDetailView, TokenListView, TokenView, 
 from nrm.api.schema_views import DocsView, SchemaView
 from nrm.cases import api as cases_api
 from nrm.documents import api as documents_api
+from nrm.children import api as children_api
 from nrm.earlywarning import api as earlywarning_api
 from nrm.exchange import api as exchange_api
 from nrm.helpline import api as helpline_api
@@ -17,6 +18,7 @@ from nrm.programmes import api as programmes_api
 from nrm.referrals import api as referrals_api
 from nrm.reporting import api as reporting_api
 from nrm.tasks import api as tasks_api
+from nrm.transfers import api as transfers_api
 
 router = DefaultRouter()
 router.register("screenings", cases_api.ScreeningViewSet, basename="screening")
@@ -56,5 +58,10 @@ urlpatterns = [
     path("", include(documents_api.urlpatterns)),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # Before the router: these hang under cases/<id>/ without being actions of its viewset.
+    *(
+        path(route, view, name=name)
+        for route, view, name in children_api.urlpatterns_api + transfers_api.urlpatterns_api
+    ),
     path("", include(router.urls)),
 ]

@@ -200,7 +200,6 @@ class CaseUpdateSerializer(serializers.Serializer):
     # Optional: If-Match already names the version the client read.
     version = serializers.IntegerField(required=False)
     is_child = serializers.BooleanField(required=False)
-    guardian = serializers.CharField(required=False, allow_blank=True)
     best_interests_note = serializers.CharField(required=False, allow_blank=True)
     country_of_exploitation = serializers.CharField(required=False, allow_blank=True)
     place_of_exploitation = serializers.CharField(required=False, allow_blank=True)
@@ -291,7 +290,8 @@ def case_detail(view: selectors.CaseView) -> dict:
     if view.show_identity:
         p = case.person
         data["identity"] = {f: getattr(p, f) for f in p.IDENTITY_FIELDS}
-        data["guardian"] = case.guardian
+        # The current guardian's name, as before guardians became records (nrm.children has the rest).
+        data["guardian"] = next((g.name for g in case.guardians.all() if g.ended_on is None), "")
     if view.is_owner:
         data["consents"] = ConsentSerializer(case.consents.all(), many=True).data
     return data

@@ -88,3 +88,12 @@ class FlagReason(models.TextChoices):
     SECURITY_RISK = "security_risk", _("Security risk")
     TRAFFICKER_CONTACT = "trafficker_contact", _("Contact with the trafficker")
     URGENT_MEDICAL = "urgent_medical", _("Urgent medical need")
+
+
+class ChildStatus(models.TextChoices):
+    """Whether a child is unaccompanied or separated (UNHCR/UNICEF definitions), for the child's protection."""
+
+    UNACCOMPANIED = "unaccompanied", _("Unaccompanied")
+    SEPARATED = "separated", _("Separated")
+    NO = "no", _("Neither: with a parent or usual caregiver")
+    UNKNOWN = "unknown", _("Unknown")

@@ -359,7 +359,6 @@ class CaseEditForm(forms.Form):
 
     version = version_field()
     is_child = forms.BooleanField(label=_("The person is a child (under 18)"), required=False)
-    guardian = CaseOpenForm.base_fields["guardian"]
     best_interests_note = CaseOpenForm.base_fields["best_interests_note"]
     region = forms.ChoiceField(label=_("Region"), required=False)
     country_of_exploitation = country_field(_("Country of exploitation"))
@@ -374,7 +373,6 @@ class CaseEditForm(forms.Form):
     field_order = [
         "version",
         "is_child",
-        "guardian",
         "best_interests_note",
         "forms",
         "region",
@@ -390,7 +388,7 @@ class CaseEditForm(forms.Form):
         self.fields["region"].choices = region_choices()
         if not show_identity or not can_manage:
             # Fields the user cannot see or change are not offered, so a save never blanks them.
-            del self.fields["guardian"], self.fields["best_interests_note"]
+            del self.fields["best_interests_note"]
         if not can_manage:
             del self.fields["plan_goals"]
 
@@ -399,7 +397,6 @@ class CaseEditForm(forms.Form):
         return {
             "version": case.version,
             "is_child": case.is_child,
-            "guardian": case.guardian,
             "best_interests_note": case.best_interests_note,
             "forms": [f.code for f in case.forms.all()],
             "region": case.region,

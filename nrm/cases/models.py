@@ -10,6 +10,7 @@ from nrm.accounts.models import Organisation
 from nrm.cases.choices import (
     AgeBand,
     CaseStatus,
+    ChildStatus,
     ClosureReason,
     ConsentPurpose,
     Decision,
@@ -103,7 +104,9 @@ class Case(Bound, TimeStamped, Versioned):
     )
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     is_child = models.BooleanField(default=False)
-    guardian = EncryptedTextField(blank=True, help_text=_("Appointed guardian (name and contact)"))
+    # Unaccompanied or separated: asked of a child's case only. The guardian is a record of its
+    # own (``children.Guardian``), which replaced a free-text field here.
+    child_status = models.CharField(max_length=14, choices=ChildStatus.choices, default=ChildStatus.UNKNOWN)
     best_interests_note = EncryptedTextField(blank=True)
     forms = models.ManyToManyField(ExploitationForm, blank=True, related_name="cases")
     country_of_exploitation = models.CharField(max_length=2, blank=True)

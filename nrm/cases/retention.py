@@ -45,6 +45,24 @@ def due_for_erasure(on: dt.date | None = None):
     )
 
 
+def erase_child_identity(case: Case) -> None:
+    """Blank the child's records that identify someone: the guardians' names and contacts, the
+    options weighed and decisions (they describe the family); dates and authorities stay."""
+    from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination, Guardian
+
+    erased = "[erased at the end of retention]"
+    # Each value is bound to its row, so they are sealed per row (update() cannot encrypt).
+    for guardian in Guardian.objects.filter(case=case).only("pk", "binding"):
+        guardian.name, guardian.contact = erased, ""
+        guardian.save(update_fields=["name", "contact"])
+    for assessment in BestInterestsAssessment.objects.filter(case=case).only("pk", "binding"):
+        assessment.options_weighed = erased
+        assessment.save(update_fields=["options_weighed"])
+    for determination in BestInterestsDetermination.objects.filter(case=case).only("pk", "binding"):
+        determination.decision = erased
+        determination.save(update_fields=["decision"])
+
+
 @transaction.atomic
 def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list[str]:
     """Erase the identity of every case past retention; return their references."""
@@ -54,7 +72,8 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
     blank = dict.fromkeys(Person.IDENTITY_FIELDS, "")
     for case in cases:
         Person.objects.filter(pk=case.person_id).update(linkage_key="", search_key_date="", search_key_year="", **blank)
-        Case.objects.filter(pk=case.pk).update(guardian="", best_interests_note="")
+        Case.objects.filter(pk=case.pk).update(best_interests_note="")
+        erase_child_identity(case)
         for note in CaseNote.objects.filter(case=case).only("pk", "binding"):
             # Each note's text is bound to its row, so it is sealed per note (update() cannot encrypt).
             note.text = "[erased at the end of retention]"

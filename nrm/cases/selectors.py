@@ -44,6 +44,7 @@ from nrm.core.errors import invalid
 from nrm.core.jsonrows import Relation, load_relations_prepared
 from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals
+from nrm.transfers.selectors import case_transfers
 
 # --- Statistics ------------------------------------------------------------------------------
 # The one place that decides which cases statistics may use: every population of victims'
@@ -192,7 +193,6 @@ def case_list(
         "person__document_number",
         "person__contact",
         "person__address",
-        "guardian",
         "best_interests_note",
         *(f"responsible__{f}" for f in ("password", "last_login", "date_joined", "email")),
     ).distinct()
@@ -295,7 +295,12 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
                 .defer("raised_by__password", "lifted_by__password"),
             ),
             Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
+            Relation("transfers", case_transfers(user, case)),
         ]
+        if case.is_child:
+            from nrm.children.selectors import child_relations
+
+            loaded += child_relations(case)
         if is_owner:
             loaded += [
                 Relation(
@@ -305,8 +310,10 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
             ]
         return loaded
 
-    # Compiled once per reader and owner (what the rule and the relations read besides the id).
-    load_relations_prepared(case, relations, key=("case_get", reader_key(user), case.owner_id, is_owner))
+    # Compiled once per reader, owner and kind of case (what the rule and the relations read besides the id).
+    load_relations_prepared(
+        case, relations, key=("case_get", reader_key(user), case.owner_id, is_owner, case.is_child)
+    )
     links = case.__dict__.pop("_nrm_links")
     show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(
@@ -520,7 +527,34 @@ def subject_access_export(user: User, pk: int) -> dict:
                 "closed_on": c.closed_on.isoformat() if c.closed_on else None,
                 "closure_reason": c.closure_reason,
                 "is_child": c.is_child,
-                "guardian": c.guardian,
+                "child_status": c.child_status,
+                "guardians": [
+                    {
+                        "name": g.name,
+                        "contact": g.contact,
+                        "appointing_authority": g.appointing_authority,
+                        "appointed_on": g.appointed_on.isoformat() if g.appointed_on else None,
+                        "ended_on": g.ended_on.isoformat() if g.ended_on else None,
+                    }
+                    for g in c.guardians.all()
+                ],
+                "best_interests": [
+                    {
+                        "assessed_by": a.assessed_by,
+                        "assessed_on": a.assessed_on.isoformat(),
+                        "options_weighed": a.options_weighed,
+                        "determinations": [
+                            {
+                                "determined_by": d.determined_by,
+                                "determined_on": d.determined_on.isoformat(),
+                                "decision": d.decision,
+                                "review_on": d.review_on.isoformat(),
+                            }
+                            for d in a.determinations.all()
+                        ],
+                    }
+                    for a in c.best_interests_assessments.all()
+                ],
                 "best_interests_note": c.best_interests_note,
                 "forms": [f.code for f in c.forms.all()],
                 "identification": [

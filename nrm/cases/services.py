@@ -292,7 +292,6 @@ def _prepare_case(
     case = {
         "opened_on": opened_on,
         "is_child": is_child,
-        "guardian": guardian,
         "best_interests_note": best_interests_note,
         "country_of_exploitation": country_of_exploitation,
         "place_of_exploitation": place_of_exploitation,
@@ -358,6 +357,11 @@ def case_open(
     case.reference = _reference(case)
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
     case.forms.set(form_objs)
+    guardian = guardian.strip()
+    if guardian:
+        from nrm.children.services import guardian_named_at_opening
+
+        guardian_named_at_opening(actor=actor, case=case, name=guardian)
     if screening is not None:
         # Conditional, so two cases opened at once from one screening cannot both take it.
         if not Screening.objects.filter(pk=screening.pk, case__isnull=True).update(case=case):
@@ -611,7 +615,6 @@ FACTS = {
 }
 UPDATABLE = {
     "is_child",
-    "guardian",
     "best_interests_note",
     "country_of_exploitation",
     "place_of_exploitation",
@@ -629,8 +632,8 @@ def case_update(
     """Change a case's fields; a stale ``expected_version`` is refused with :class:`Conflict`.
 
     The non-identifying facts (``FACTS`` and the forms) may be corrected by the owner's frontline
-    workers too (``Action.CORRECT``); the guardian, the best-interests note and the assistance
-    plan are the case workers' (``Action.MANAGE``).
+    workers too (``Action.CORRECT``); the best-interests note and the assistance plan are the
+    case workers' (``Action.MANAGE``). The guardian is a record of its own (``nrm.children``).
     """
     _lock_case(actor, case, Action.CORRECT if set(changes) <= FACTS else Action.MANAGE)
     if case.status == CaseStatus.CLOSED:

@@ -64,7 +64,7 @@ def demo_justice(*, seed: int = 2017, end_date: dt.date | None = None, fraction:
         .annotate(identified_on=Min("identifications__decided_on", filter=Q(identifications__decision="identified")))
         .select_related("owner", "owner__type")
         .prefetch_related("forms")
-        .defer("guardian", "best_interests_note")
+        .defer("best_interests_note")
         .order_by("identified_on", "pk")
     )
     groups: list[list[Case]] = []

@@ -39,7 +39,7 @@ from nrm.reporting.engine import StatTable
 UNKNOWN = "unknown"
 ZERO = Decimal("0.00")
 # Encrypted fields of the case a victim's part points to: never needed here, so never decrypted.
-CASE_SECRETS = ("case__guardian", "case__best_interests_note")
+CASE_SECRETS = ("case__best_interests_note",)
 CASE_FIELDS_SECRET = tuple(name.removeprefix("case__") for name in CASE_SECRETS)
 
 

@@ -36,7 +36,7 @@ def _base(user: User) -> QuerySet[Referral]:
     return (
         restrict(Referral.objects.all(), user, Action.VIEW)
         .select_related("case", "from_org", "to_org", "service_type")
-        .defer("case__guardian", "case__best_interests_note")
+        .defer("case__best_interests_note")
         .annotate(
             visible_message=SqlCase(
                 When(Q(status=ReferralStatus.SUSPENDED) & ~Q(from_org__in=senders), then=Value("")),
@@ -90,7 +90,7 @@ def legal_grounds_to_review(user: User, *, pending: bool = True) -> QuerySet[Ref
     qs = (
         Referral.objects.filter(case__in=cases, without_consent=True)
         .select_related("case", "from_org", "to_org", "sent_by", "ground_reviewed_by")
-        .defer("case__guardian", "case__best_interests_note")
+        .defer("case__best_interests_note")
         .order_by("sent_on", "id")
     )
     return qs.filter(ground_review="") if pending else qs

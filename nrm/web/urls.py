@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nrm.web import views
+from nrm.web import summary, views
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/export.csv", views.case_export, name="case_export"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/summary.pdf", summary.case_summary_pdf, name="case_summary_pdf"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("cases/<int:pk>/consents/new/", views.consent_new, name="consent_new"),

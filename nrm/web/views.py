@@ -437,7 +437,21 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["consents"] = list(case.consents.all())
         context["notes"] = list(case.notes.all())
         context["note_form"] = NoteForm()
+    context.update(_case_extras(user, view, can))
     return render(request, "web/case_detail.html", context)
+
+
+def _case_extras(user, view: case_selectors.CaseView, can: dict) -> dict:
+    """Return what other apps show on the case page, from the rows ``case_get`` loaded: a child's
+    records (``nrm.children``) and the case's transfers (``nrm.transfers``)."""
+    from nrm.children.selectors import child_records
+    from nrm.transfers.selectors import case_transfer_context
+
+    extras = case_transfer_context(user, view)
+    can["transfer"] = extras.pop("can_transfer")
+    if view.case.is_child:
+        extras["child"] = child_records(user, view)
+    return extras
 
 
 def _case_action(

@@ -84,6 +84,34 @@ def data(world, orgs):
     )
     # Text the demo leaves empty, written here: the drill needs ciphertexts in every such model.
     CaseNote.objects.create(case=case, author=world["police"], organisation=orgs["pu-bg"], text="Met at the station.")
+    child = case_open(
+        actor=world["police"],
+        organisation=orgs["pu-bg"],
+        birth_year=2012,
+        is_child=True,
+        best_interests_note="Keep away from the recruiter.",
+        guardian="Ana Guardian",
+    )
+    from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination
+
+    assessment = BestInterestsAssessment.objects.create(
+        case=child,
+        organisation=orgs["pu-bg"],
+        recorded_by=world["police"],
+        assessed_by="Panel",
+        assessed_on=child.opened_on,
+        options_weighed="Return home; foster care.",
+    )
+    BestInterestsDetermination.objects.create(
+        case=child,
+        assessment=assessment,
+        organisation=orgs["pu-bg"],
+        recorded_by=world["police"],
+        determined_by="Panel",
+        determined_on=child.opened_on,
+        decision="Foster care.",
+        review_on=child.opened_on + dt.timedelta(days=90),
+    )
     for obj, name in ((Proceeding.objects.first(), "notes"), (Observation.objects.first(), "note")):
         setattr(obj, name, "Seen at the border.")
         obj.save()

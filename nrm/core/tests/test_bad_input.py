@@ -63,7 +63,7 @@ def _web(user, url: str, data: dict):
 
 def _case_state():
     return sorted(
-        Case.objects.values_list("pk", "version", "place_of_exploitation", "region", "guardian", "person_id")
+        Case.objects.values_list("pk", "version", "place_of_exploitation", "region", "best_interests_note", "person_id")
     ), sorted((p.pk, p.given_name, p.date_of_birth, p.birth_year) for p in Person.objects.all())
 
 

@@ -86,10 +86,10 @@ def test_ciphertext_of_another_model_does_not_decrypt_even_with_the_same_binding
     with connection.cursor() as cursor:
         cursor.execute("UPDATE cases_case SET binding = %s WHERE id = %s", [person.binding.hex, case.pk])
     case = Case.objects.get(pk=case.pk)
-    case.guardian = "Ana Guardian"
+    case.best_interests_note = "Ana Guardian"
     case.save()
-    assert Case.objects.get(pk=case.pk).guardian == "Ana Guardian"
-    write_raw("cases_person", "given_name", person.pk, raw("cases_case", "guardian", case.pk))
+    assert Case.objects.get(pk=case.pk).best_interests_note == "Ana Guardian"
+    write_raw("cases_person", "given_name", person.pk, raw("cases_case", "best_interests_note", case.pk))
     assert isinstance(Person.objects.get(pk=person.pk).given_name, Unreadable)
 
 
@@ -126,9 +126,13 @@ def all_plaintexts() -> dict[tuple[str, str, int], str]:
 
 def test_rotation_turns_every_v1_into_v2_and_the_old_key_can_go(world, orgs, settings):
     case = open_case(world, orgs, "Milica", "Ristić")
-    case.guardian = "Ana Guardian"
     case.best_interests_note = "Keep away from the recruiter."
     case.save()
+    from nrm.children.models import Guardian
+
+    Guardian.objects.create(
+        case=case, organisation=case.owner, recorded_by=case.opened_by, name="Ana Guardian", contact="+381 11"
+    )
     open_case(world, orgs, "Jovana", "Perić")
     plain = all_plaintexts()
     assert len(plain) >= 8
@@ -150,7 +154,7 @@ def test_rotation_turns_every_v1_into_v2_and_the_old_key_can_go(world, orgs, set
 
 def test_no_plaintext_identity_in_any_table(world, orgs):
     case = open_case(world, orgs, "Milica", "Ristić")
-    case.guardian = "Zorana Guardian"
+    case.best_interests_note = "Zorana Guardian"
     case.save()
     seen = []
     with connection.cursor() as cursor:

@@ -1,0 +1,83 @@
+"""Pages of a child's records, reached from the case page; each answers through ``form_page``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from nrm.accounts.access import Action
+from nrm.children import services
+from nrm.children.forms import AssessmentForm, ChildStatusForm, DeterminationForm, GuardianForm
+from nrm.web.views import _case_action, _case_for, _denied, case_staff
+
+
+@case_staff
+def guardian_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the guardian appointed for the child (the case managers; the name and contact are identity)."""
+    view = _case_for(request, pk, Action.MANAGE, reason="guardian")
+    if not view.show_identity:
+        raise _denied(request, "child.guardian", pk)
+    case = view.case
+    return _case_action(
+        request,
+        GuardianForm(request.POST or None),
+        lambda d: services.guardian_appoint(actor=request.user, case=case, **d),
+        case=case,
+        title=_("Record the guardian of case %(ref)s") % {"ref": case.reference},
+        submit=_("Record the guardian"),
+        success=_("Guardian recorded."),
+        context={"intro": _("A new appointment ends the current guardian's on the same day; both stay on record.")},
+    )
+
+
+@case_staff
+def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a best-interests assessment of the child."""
+    view = _case_for(request, pk, Action.MANAGE, reason="best interests")
+    case = view.case
+    return _case_action(
+        request,
+        AssessmentForm(request.POST or None),
+        lambda d: services.assessment_record(actor=request.user, case=case, **d),
+        case=case,
+        title=_("Best-interests assessment for case %(ref)s") % {"ref": case.reference},
+        submit=_("Record the assessment"),
+        success=_("Assessment recorded."),
+    )
+
+
+@case_staff
+def determination_new(request: HttpRequest, pk: int, assessment_id: int) -> HttpResponse:
+    """Record the best-interests determination taken on one of the child's assessments."""
+    view = _case_for(request, pk, Action.MANAGE, reason="best interests")
+    case = view.case
+    if not any(a.pk == assessment_id for a in case.best_interests_assessments.all()):
+        raise _denied(request, "child.determination", pk)
+    return _case_action(
+        request,
+        DeterminationForm(request.POST or None),
+        lambda d: services.determination_record(actor=request.user, case=case, assessment=assessment_id, **d),
+        case=case,
+        title=_("Best-interests determination for case %(ref)s") % {"ref": case.reference},
+        submit=_("Record the determination"),
+        success=_("Determination recorded."),
+    )
+
+
+@case_staff
+def child_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record whether the child is unaccompanied or separated."""
+    view = _case_for(request, pk, Action.CORRECT, reason="child status")
+    case = view.case
+    form = ChildStatusForm(request.POST or None, initial={"version": case.version, "child_status": case.child_status})
+    return _case_action(
+        request,
+        form,
+        lambda d: services.child_status_set(
+            actor=request.user, case=case, child_status=d["child_status"], expected_version=d["version"]
+        ),
+        case=case,
+        title=_("Unaccompanied or separated child: case %(ref)s") % {"ref": case.reference},
+        submit=_("Save"),
+        success=_("Case saved."),
+    )
