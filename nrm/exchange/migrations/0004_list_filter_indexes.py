@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_list_filter_indexes'),
+        ('cases', '0010_list_filter_indexes'),
         ('exchange', '0003_person_link_contact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_api_tokens'),
-        ('cases', '0007_list_filter_indexes'),
+        ('cases', '0010_list_filter_indexes'),
         ('helpline', '0003_binding'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_api_tokens'),
-        ('cases', '0007_child_status_guardian_record'),
+        ('cases', '0009_child_status_guardian_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

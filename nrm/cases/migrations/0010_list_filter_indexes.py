@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_api_tokens'),
-        ('cases', '0006_binding'),
+        ('cases', '0009_child_status_guardian_record'),
         ('referrals', '0005_legal_ground_review'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_api_tokens'),
-        ('cases', '0007_list_filter_indexes'),
-        ('referrals', '0005_legal_ground_review'),
+        ('cases', '0010_list_filter_indexes'),
+        ('referrals', '0006_referral_shares_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_binding'),
+        ('cases', '0008_fill_search_keys'),
         # The free-text guardian is copied into guardian records before its column goes.
         ('children', '0002_guardian_from_case'),
     ]
