@@ -7,8 +7,8 @@ from nrm.actionplan import api as actionplan_api
 from nrm.api.auth import LogoutView, TokenDetailView, TokenListView, TokenView, me
 from nrm.api.schema_views import DocsView, SchemaView
 from nrm.cases import api as cases_api
-from nrm.documents import api as documents_api
 from nrm.children import api as children_api
+from nrm.documents import api as documents_api
 from nrm.earlywarning import api as earlywarning_api
 from nrm.exchange import api as exchange_api
 from nrm.helpline import api as helpline_api

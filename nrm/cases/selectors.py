@@ -311,9 +311,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         return loaded
 
     # Compiled once per reader, owner and kind of case (what the rule and the relations read besides the id).
-    load_relations_prepared(
-        case, relations, key=("case_get", reader_key(user), case.owner_id, is_owner, case.is_child)
-    )
+    load_relations_prepared(case, relations, key=("case_get", reader_key(user), case.owner_id, is_owner, case.is_child))
     links = case.__dict__.pop("_nrm_links")
     show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(
