@@ -291,7 +291,9 @@ def case_detail(view: selectors.CaseView) -> dict:
         p = case.person
         data["identity"] = {f: getattr(p, f) for f in p.IDENTITY_FIELDS}
         # The current guardian's name, as before guardians became records (nrm.children has the rest).
-        data["guardian"] = next((g.name for g in case.guardians.all() if g.ended_on is None), "")
+        # Loaded with a child's case only (``children.selectors.child_relations``): an adult's has none.
+        guardians = case.guardians.all() if case.is_child else []
+        data["guardian"] = next((g.name for g in guardians if g.ended_on is None), "")
     if view.is_owner:
         data["consents"] = ConsentSerializer(case.consents.all(), many=True).data
     return data
