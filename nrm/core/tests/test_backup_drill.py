@@ -116,6 +116,9 @@ def data(world, orgs):
         setattr(obj, name, "Seen at the border.")
         obj.save()
     upload(world["police"], case)  # a file: its encrypted bytes come back byte for byte
+    from nrm.tasks.models import Task
+
+    Task.objects.create(case=case, organisation=orgs["pu-bg"], kind="follow_up", due_on=end, title="Call the centre.")
     return case
 
 
