@@ -331,7 +331,9 @@ def get_or_deny(
     """
     from nrm.audit.services import audit_denial
 
-    if prepared_as and set(lookup) == {"pk"}:
+    if prepared_as and set(lookup) == {"pk"} and not 0 < int(lookup["pk"]) < 2**63:
+        found = None  # beyond any row id (and any database integer): missing, not a server error
+    elif prepared_as and set(lookup) == {"pk"}:
         from nrm.core import prepared
         from nrm.core.jsonrows import PROBE_PK
 

@@ -469,7 +469,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
 
     @extend_schema(methods=["get"], responses=FlagSerializer(many=True))
     @extend_schema(methods=["post"], request=FlagSerializer, responses={201: FlagSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def flags(self, request: Request, pk=None) -> Response:
         """List the case's flags, standing and lifted (whoever sees the case), or raise one."""
         if request.method == "GET":

@@ -61,7 +61,6 @@ from nrm.referrals.models import Referral, ServiceOffer
 
 GROUNDS = "Interview and documents assessed against the indicators."
 GROUND_NOTE = "Immediate protection needed; consent to be sought after."
-GUARDIAN = "Appointed guardian, Centre for Social Work"
 POOL_SEED, POOL_SIZE = 2017, 48
 
 
@@ -248,7 +247,6 @@ def _open_values(j: Journey) -> dict:
         "forms": j.forms,
         "country_of_exploitation": j.country_of_exploitation,
         "region": j.owner.region,
-        "guardian": GUARDIAN if j.is_child else "",
     }
 
 
@@ -527,7 +525,7 @@ class _Rows:
             shares_identity=True,
         )
         self.referrals.append(r)
-        detail = {"to": to_org.pk, "kind": kind, "without_consent": not consented, "identity": True}
+        detail = {"to": to_org.pk, "kind": kind, "without_consent": not consented, "identity": True, "documents": False}
         reason = "" if consented else f"without consent: {ground}"
         self.event(by, "referral.send", case, from_org.pk, lambda: {"referral": r.pk, **detail}, reason=reason)
         return r

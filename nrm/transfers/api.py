@@ -59,7 +59,7 @@ def case_transfer(request: Request, pk: int) -> Response:
     return Response(transfer_json(transfer), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=OpenApiTypes.OBJECT, operation_id="transfers_list")
 @api_view(["GET"])
 def transfer_list(request: Request) -> Response:
     """The transfers from and to the caller's organisations."""

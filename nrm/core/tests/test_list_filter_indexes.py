@@ -38,6 +38,14 @@ M2M = "a many-to-many code: the through table's foreign-key indexes serve it"
 SMALL = "reference data (tens to hundreds of rows): a scan is cheaper than an index"
 
 LISTS: dict[str, ListSpec] = {
+    "tasks.selectors.task_list": ListSpec(
+        "tasks.Task", scope="organisation", filters={"case": "case", "status": "status"}, order="due_on"
+    ),
+    "tasks.selectors.notification_list": ListSpec(
+        "tasks.Notification", scope="recipient", filters={"unread": "read_at"}
+    ),
+    "transfers.selectors.transfer_list": ListSpec("transfers.CaseTransfer", scope="from_org"),
+    "documents.selectors.document_list": ListSpec("documents.Document", scope="case"),
     "cases.selectors.case_list": ListSpec(
         "cases.Case",
         scope="owner",
@@ -49,6 +57,8 @@ LISTS: dict[str, ListSpec] = {
             "year": "opened_on",
             "q": TEXT,
             "identity": "person",  # then Person.linkage_key, indexed
+            "search": "person",  # then Person.search_key_date / search_key_year, indexed
+            "mine": "responsible",
         },
         order="opened_on",
     ),
@@ -172,6 +182,7 @@ COMPUTED = {
     "reporting.selectors.report_list",  # registered standard tables, no rows
     "reporting.selectors.dataset_list",  # the external data sets (a few rows)
     "cases.selectors.audit_case_list",  # writes the audit row of a list read
+    "tasks.selectors.is_overdue",  # a predicate on one task, not a list
 }
 # Keyword parameters that are not filters.
 NOT_FILTERS = {"user", "days_ahead", "reason"}

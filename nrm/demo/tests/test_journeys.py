@@ -48,7 +48,6 @@ def _case_story(case: Case) -> dict:
             "country_of_exploitation",
         )
         .get(),
-        "guardian": case.guardian,
         "reference": case.reference == f"{case.opened_on.year}-{case.pk:06d}",
         "person": (case.person.given_name, case.person.date_of_birth, case.person.linkage_key, case.person.age_band),
         "forms": sorted(case.forms.values_list("code", flat=True)),
