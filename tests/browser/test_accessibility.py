@@ -49,7 +49,7 @@ RULES = {
     "rules": {rule: {"enabled": True} for rule in BEST_PRACTICES},
 }
 AXE = Axe()  # axe-core's script, bundled by axe-playwright-python: nothing fetched at run time
-NOT_PAGES = (".csv", ".xlsx", ".pdf", ".xml", "/export/")
+NOT_PAGES = (".csv", ".xlsx", ".pdf", ".xml", "/export/", "/download/")
 
 
 def matrix_modules() -> list:
