@@ -22,10 +22,11 @@ from nrm.cases.choices import (
     Decision,
     FlagReason,
     MigrationStatus,
+    RecruiterRelationship,
     ServiceStatus,
     Sex,
 )
-from nrm.cases.models import Case, CaseFlag, Consent, IndicatorList, Screening, ServiceDelivery
+from nrm.cases.models import Case, CaseFlag, Consent, Episode, IndicatorList, Screening, ServiceDelivery
 from nrm.cases.screening import explain
 from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
@@ -165,6 +166,53 @@ class FlagSerializer(serializers.ModelSerializer):
         read_only_fields = ["raised_at", "lifted_at"]
 
 
+class EpisodeSerializer(serializers.ModelSerializer):
+    """An episode of exploitation as read: its notes only for the owner's staff (context ``is_owner``)."""
+
+    form = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    form_label = serializers.SerializerMethodField()
+    recruiter_relationship_label = serializers.CharField(source="get_recruiter_relationship_display", read_only=True)
+    notes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Episode
+        fields = [
+            "id",
+            "form",
+            "form_label",
+            "country",
+            "place",
+            "started_on",
+            "ended_on",
+            "recruiter_relationship",
+            "recruiter_relationship_label",
+            "notes",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_form_label(self, obj: Episode) -> str:
+        return str(obj.form)
+
+    def get_notes(self, obj: Episode) -> str:
+        # Not loaded for anyone else (``selectors._case_episodes``): never read, never decrypted.
+        return obj.notes if self.context.get("is_owner") else ""
+
+
+class EpisodeWriteSerializer(serializers.Serializer):
+    """An episode to add, or the fields of one to change (PATCH: only those sent)."""
+
+    form = serializers.CharField(max_length=40, help_text="The code of a form of exploitation.")
+    country = serializers.CharField(required=False, allow_blank=True, help_text="ISO 3166 alpha-2")
+    place = serializers.CharField(required=False, allow_blank=True, max_length=Episode.PLACE_MAX_LENGTH)
+    started_on = serializers.DateField(required=False, allow_null=True)
+    ended_on = serializers.DateField(required=False, allow_null=True)
+    recruiter_relationship = serializers.ChoiceField(RecruiterRelationship.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    # Optional on a PATCH: If-Match already names the version the client read.
+    version = serializers.IntegerField(required=False)
+
+
 class AssignSerializer(serializers.Serializer):
     responsible = serializers.IntegerField(help_text="The id of a case worker of the owning organisation.")
     # Optional: If-Match already names the version the client read.
@@ -284,6 +332,7 @@ def case_detail(view: selectors.CaseView) -> dict:
             "timeline": [{"on": e.on, "kind": e.kind, "text": e.text} for e in selectors.case_timeline(view)],
             "services": ServiceSerializer(case.services.all(), many=True).data,
             "flag_history": FlagSerializer(case.flags.all(), many=True).data,
+            "episodes": EpisodeSerializer(case.episodes.all(), many=True, context={"is_owner": view.is_owner}).data,
             "identity": None,
         }
     )
@@ -307,7 +356,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
 
     serializer_class = CaseListSerializer
     lookup_value_regex = r"\d+"
-    conditional_actions = frozenset({"close"})
+    conditional_actions = frozenset({"close", "episode"})
 
     def _filters(self) -> dict[str, str]:
         return {
@@ -488,6 +537,50 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         flag = get_object_or_404(CaseFlag.objects.select_related("case"), pk=flag_id, case=case)
         flag = services.flag_lift(actor=request.user, flag=flag)
         return Response(FlagSerializer(flag).data)
+
+    @extend_schema(methods=["get"], responses=EpisodeSerializer(many=True))
+    @extend_schema(methods=["post"], request=EpisodeWriteSerializer, responses={201: EpisodeSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def episodes(self, request: Request, pk=None) -> Response:
+        """List the case's episodes of exploitation (whoever sees the case), or add one (the owner's case roles)."""
+        if request.method == "GET":
+            view = selectors.case_get(request.user, int(pk), reason="api episodes")
+            context = {"is_owner": view.is_owner}
+            return Response(EpisodeSerializer(view.case.episodes.all(), many=True, context=context).data)
+        case = self._case(pk, Action.CORRECT)
+        s = EpisodeWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        data.pop("version", None)
+        episode = services.episode_add(actor=request.user, case=case, **data)
+        body = EpisodeSerializer(episode, context={"is_owner": True}).data
+        return self.tagged(Response(body, status=status.HTTP_201_CREATED), episode)
+
+    @extend_schema(methods=["patch"], request=EpisodeWriteSerializer(partial=True), responses=EpisodeSerializer)
+    @extend_schema(methods=["delete"], request=None, responses={204: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"episodes/(?P<episode_id>\d+)")
+    def episode(self, request: Request, pk=None, episode_id=None) -> Response:
+        """Change an episode (If-Match required) or remove it (If-Match honoured); the owner's case roles."""
+        case = self._case(pk, Action.CORRECT)
+        episode = get_or_deny(
+            Episode.objects.filter(case=case).select_related("case", "form"),
+            request.user,
+            Action.CORRECT,
+            object_type="episode",
+            audit_action=f"case.episode_{'remove' if request.method == 'DELETE' else 'update'}",
+            audit_reason="api",
+            pk=episode_id,
+        )
+        current = self.check_if_match(episode)
+        if request.method == "DELETE":
+            services.episode_remove(actor=request.user, episode=episode, expected_version=current)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        s = EpisodeWriteSerializer(data=request.data, partial=True)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        version = data.pop("version", current)
+        episode = services.episode_update(actor=request.user, episode=episode, expected_version=version, **data)
+        return self.tagged(Response(EpisodeSerializer(episode, context={"is_owner": True}).data), episode)
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])

@@ -97,3 +97,21 @@ class ChildStatus(models.TextChoices):
     SEPARATED = "separated", _("Separated")
     NO = "no", _("Neither: with a parent or usual caregiver")
     UNKNOWN = "unknown", _("Unknown")
+
+
+class RecruiterRelationship(models.TextChoices):
+    """Who recruited the person into an episode of exploitation, as the person knew them.
+
+    HTCDS v2.0 keeps three values (``vic_RelationshipToTrafficker``): family maps to Familial,
+    the people the person knew to Acquainted, a stranger to Unaquainted (sic); other and unknown
+    have no HTCDS value (``nrm/exchange/HTCDS.md``).
+    """
+
+    STRANGER = "stranger", _("Stranger")
+    ACQUAINTANCE = "acquaintance", _("Acquaintance")
+    FRIEND = "friend", _("Friend")
+    PARTNER = "partner", _("Intimate partner")
+    FAMILY = "family", _("Family member")
+    EMPLOYER = "employer", _("Employer")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")

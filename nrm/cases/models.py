@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from nrm.accounts.models import Organisation
@@ -16,6 +17,7 @@ from nrm.cases.choices import (
     Decision,
     FlagReason,
     MigrationStatus,
+    RecruiterRelationship,
     ScreeningResult,
     ServiceStatus,
     Sex,
@@ -135,6 +137,42 @@ class Case(Bound, TimeStamped, Versioned):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class Episode(Bound, TimeStamped, Versioned):
+    """One episode of exploitation of a case: one form, where, when, and who recruited the person.
+
+    The episodes are the source of a case's forms: ``Case.forms`` is their union, kept by the
+    episode services only (lists and filters read it without a join per episode). The place is
+    encrypted like notes: a town is harmless, but a free text can name a house, a farm or an
+    employer, which points at the person and at witnesses; statistics never group by it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="episodes")
+    form = models.ForeignKey(ExploitationForm, on_delete=models.PROTECT, related_name="episodes")
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166 alpha-2"))
+    place = EncryptedTextField(blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    recruiter_relationship = models.CharField(
+        max_length=20, choices=RecruiterRelationship.choices, default=RecruiterRelationship.UNKNOWN
+    )
+    notes = EncryptedTextField(blank=True)
+
+    # Longest place and notes the services accept (encrypted text has no column length).
+    PLACE_MAX_LENGTH = 200
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(started_on=None) | models.Q(ended_on=None) | models.Q(ended_on__gte=F("started_on")),
+                name="episode_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.pk}"
 
 
 class CaseFlag(TimeStamped):

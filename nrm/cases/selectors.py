@@ -34,6 +34,7 @@ from nrm.cases.models import (
     CaseFlag,
     CaseNote,
     Consent,
+    Episode,
     ExploitationForm,
     Identification,
     Screening,
@@ -254,6 +255,11 @@ class CaseView:
         return can_on_loaded(user, action, self.case, self.links)
 
 
+def _case_episodes(case: Case, is_owner: bool) -> QuerySet[Episode]:
+    episodes = Episode.objects.filter(case=case).select_related("form")
+    return episodes if is_owner else episodes.defer("notes")
+
+
 @atomic_audited
 def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     """Return a case ``user`` may see, writing the audit row first; anything else is NotFound.
@@ -282,6 +288,8 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     def relations(case: Case) -> list[Relation]:
         loaded = [
             Relation("forms", ExploitationForm.objects.filter(cases=case)),
+            # Episodes of exploitation, to whoever sees the case; their notes, like the case's, to the owner only.
+            Relation("episodes", _case_episodes(case, is_owner)),
             Relation("screenings", Screening.objects.filter(case=case)),
             Relation("referrals", case_referrals(user, case)),
             Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),

@@ -26,6 +26,7 @@ from nrm.accounts.access import (
     member_organisations,
     owner_organisations,
     receiver_organisations,
+    restrict,
 )
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, audit_record_many, denied
@@ -37,6 +38,7 @@ from nrm.cases.choices import (
     Decision,
     FlagReason,
     MigrationStatus,
+    RecruiterRelationship,
     ScreeningResult,
     ServiceStatus,
     Sex,
@@ -46,6 +48,7 @@ from nrm.cases.models import (
     CaseFlag,
     CaseNote,
     Consent,
+    Episode,
     ExploitationForm,
     Identification,
     IndicatorList,
@@ -356,6 +359,7 @@ def case_open(
     )
     case.reference = _reference(case)
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
+    insert_many(opening_episodes(case, form_objs))
     case.forms.set(form_objs)
     guardian = guardian.strip()
     if guardian:
@@ -418,6 +422,8 @@ class CaseDraft:
     grounds: str = ""
     note: str = ""
     close: dict | None = None
+    # Who recruited the person, recorded on each of the case's episodes (one per form).
+    recruiter_relationship: str = RecruiterRelationship.UNKNOWN
 
 
 class DraftsInvalid(Exception):
@@ -444,6 +450,9 @@ def _prepare_draft(draft: CaseDraft, known_forms: dict, may_identify: bool) -> t
     if start and end and end < start:
         raise invalid("exploitation_end", _("The end cannot be before the start."))
     extra: dict = {"consents": [], "note": "", "decision": None, "close": None}
+    extra["recruiter_relationship"] = _check_choice(
+        "recruiter_relationship", draft.recruiter_relationship, RecruiterRelationship
+    )
     for purpose in draft.consents:
         _check_choice("purpose", purpose, ConsentPurpose)
         if purpose == ConsentPurpose.SHARE:
@@ -549,6 +558,11 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
         for case, (_p, _c, forms, _x) in zip(cases, prepared, strict=True)
         for form in forms
     ]
+    episodes = [
+        episode
+        for case, (_p, _c, forms, extra) in zip(cases, prepared, strict=True)
+        for episode in opening_episodes(case, forms, extra["recruiter_relationship"])
+    ]
     consents, identifications, notes, audit = [], [], [], []
     for case, (_p, _c, _f, extra) in zip(cases, prepared, strict=True):
         for purpose in extra["consents"]:
@@ -583,7 +597,7 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
                 },
             }
         )
-    for records in (links, consents, identifications, notes):
+    for records in (links, episodes, consents, identifications, notes):
         insert_many(records)
     audit_record_many(audit)
     propose_links([p.linkage_key for p in people])
@@ -656,7 +670,7 @@ def case_update(
         objs = list(ExploitationForm.objects.filter(code__in=forms))
         if len(objs) != len(set(forms)):
             raise invalid("forms", _("Unknown form of exploitation."))
-        case.forms.set(objs)
+        _episodes_follow_forms(actor, case, objs)
     audit_record(
         actor=actor,
         action="case.update",
@@ -1117,3 +1131,200 @@ def flag_lift(*, actor: User, flag: CaseFlag) -> CaseFlag:
         detail={"flag": flag.pk, "reason": flag.reason},
     )
     return flag
+
+
+# --- Episodes of exploitation (issue J) ------------------------------------------------------
+#
+# The episodes are the source of a case's forms of exploitation; ``Case.forms`` is their union,
+# written here (and by the bulk paths, which insert both together) and nowhere else.
+
+EPISODE_FIELDS = ("form", "country", "place", "started_on", "ended_on", "recruiter_relationship", "notes")
+
+
+def opening_episodes(
+    case: Case, forms: Iterable[ExploitationForm], relationship: str = RecruiterRelationship.UNKNOWN
+) -> list[Episode]:
+    """Return the unsaved episodes a case opens with: one per form, with the case's country, place and period."""
+    return [
+        Episode(
+            case_id=case.pk,
+            form=form,
+            country=case.country_of_exploitation,
+            place=case.place_of_exploitation,
+            started_on=case.exploitation_start,
+            ended_on=case.exploitation_end,
+            recruiter_relationship=relationship,
+        )
+        for form in forms
+    ]
+
+
+def _forms_follow_episodes(case: Case) -> list[str]:
+    """Make ``case.forms`` the union of its episodes' forms; return their codes."""
+    objs = list(ExploitationForm.objects.filter(episodes__case=case).distinct())
+    case.forms.set(objs)
+    return sorted(f.code for f in objs)
+
+
+def _bare(episode: Episode) -> bool:
+    """Whether an episode says nothing beyond its form (what a form ticked on the case edit makes)."""
+    return not (
+        episode.place
+        or episode.notes
+        or episode.started_on
+        or episode.ended_on
+        or episode.recruiter_relationship != RecruiterRelationship.UNKNOWN
+    )
+
+
+def _episodes_follow_forms(actor: User, case: Case, forms: list[ExploitationForm]) -> None:
+    """Apply a list of forms chosen on the case edit to the episodes: a new form gets an episode of
+    its own (details unknown); a form taken off removes its episodes if they hold no details, and
+    is refused otherwise (they are removed one by one, on purpose, from the case page)."""
+    wanted = {f.pk for f in forms}
+    episodes = list(Episode.objects.filter(case=case).select_related("form"))
+    dropped = [e for e in episodes if e.form_id not in wanted]
+    detailed = sorted({str(e.form) for e in dropped if not _bare(e)})
+    if detailed:
+        message = _("Remove the episodes of %(forms)s from the case page first: they hold details.")
+        raise invalid("forms", message % {"forms": ", ".join(detailed)})
+    have = {e.form_id for e in episodes}
+    added = [f for f in forms if f.pk not in have]
+    if (dropped or added) and case.owner_id not in owner_organisations(actor, Action.CORRECT):
+        # The episodes are the owner's to write (the access rule of Episode), and the forms follow them.
+        raise invalid("forms", _("Only the owning organisation may change the forms of exploitation."))
+    Episode.objects.filter(pk__in=[e.pk for e in dropped]).delete()
+    insert_many(opening_episodes(case, added))
+    _forms_follow_episodes(case)
+
+
+def _check_episode(values: dict, *, current: Episode | None = None) -> dict:
+    """Check an episode's values (all of them, or the changes to ``current``); return them cleaned."""
+    unknown = set(values) - set(EPISODE_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    clean = dict(values)
+    if "form" in clean:
+        form = clean["form"]
+        if not isinstance(form, ExploitationForm):
+            form = ExploitationForm.objects.filter(code=str(form or "")).first()
+            if form is None:
+                raise invalid("form", _("Choose a form of exploitation from the list."))
+        clean["form"] = form
+    if "country" in clean:
+        clean["country"] = _check_country("country", clean["country"])
+    if "place" in clean:
+        clean["place"] = _check_text("place", clean["place"], Episode.PLACE_MAX_LENGTH)
+    if "notes" in clean:
+        clean["notes"] = _check_text("notes", clean["notes"], NOTE_MAX_LENGTH)
+    if "recruiter_relationship" in clean:
+        clean["recruiter_relationship"] = _check_choice(
+            "recruiter_relationship", clean["recruiter_relationship"] or "", RecruiterRelationship
+        )
+    for name in ("started_on", "ended_on"):
+        if name in clean:
+            value = clean[name]
+            if isinstance(value, dt.datetime) or (value is not None and not isinstance(value, dt.date)):
+                raise invalid(name, _("Enter a date."))
+            _check_not_future(name, value)
+    start = clean.get("started_on", current.started_on if current else None)
+    end = clean.get("ended_on", current.ended_on if current else None)
+    if start and end and end < start:
+        raise invalid("ended_on", _("The end cannot be before the start."))
+    return clean
+
+
+def _lock_episode_case(actor: User, case: Case, audit_action: str) -> None:
+    """Refuse as if missing unless ``actor`` corrects facts in the case's owner; refuse a closed case."""
+    if case.owner_id not in owner_organisations(actor, Action.CORRECT):
+        raise denied(actor=actor, action=audit_action, object_type="case", object_id=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("The case is closed."), field="status")
+
+
+def _lock_episode(actor: User, episode: Episode, audit_action: str) -> Episode:
+    """Return ``episode`` as stored if the access rule lets ``actor`` correct it, else refuse as if missing."""
+    found = (
+        restrict(Episode.objects.filter(pk=episode.pk), actor, Action.CORRECT).select_related("case", "form").first()
+    )
+    if found is None:
+        raise denied(actor=actor, action=audit_action, object_type="case", object_id=episode.case_id)
+    _lock_episode_case(actor, found.case, audit_action)
+    return found
+
+
+@atomic_audited
+def episode_add(
+    *,
+    actor: User,
+    case: Case,
+    form: str | ExploitationForm,
+    country: str = "",
+    place: str = "",
+    started_on: dt.date | None = None,
+    ended_on: dt.date | None = None,
+    recruiter_relationship: str = RecruiterRelationship.UNKNOWN,
+    notes: str = "",
+) -> Episode:
+    """Add an episode of exploitation to a case (the owner's case roles); the case's forms follow."""
+    _lock_episode_case(actor, case, "case.episode_add")
+    values = _check_episode(
+        {
+            "form": form,
+            "country": country,
+            "place": place,
+            "started_on": started_on,
+            "ended_on": ended_on,
+            "recruiter_relationship": recruiter_relationship,
+            "notes": notes,
+        }
+    )
+    episode = Episode.objects.create(case=case, **values)
+    forms = _forms_follow_episodes(case)
+    audit_record(
+        actor=actor,
+        action="case.episode_add",
+        object_type="case",
+        object_id=case.pk,
+        organisation_id=case.owner_id,
+        detail={"episode": episode.pk, "form": episode.form.code, "forms": forms},
+    )
+    return episode
+
+
+@atomic_audited
+def episode_update(*, actor: User, episode: Episode, expected_version: int | None, **changes) -> Episode:
+    """Change an episode's fields; a stale ``expected_version`` is refused with :class:`Conflict`."""
+    stored = _lock_episode(actor, episode, "case.episode_update")
+    changes = _check_episode(changes, current=stored)
+    for name, value in changes.items():
+        setattr(stored, name, value)
+    save_versioned(stored, expected_version=expected_version, fields=sorted(changes))
+    forms = _forms_follow_episodes(stored.case) if "form" in changes else None
+    audit_record(
+        actor=actor,
+        action="case.episode_update",
+        object_type="case",
+        object_id=stored.case_id,
+        organisation_id=stored.case.owner_id,
+        detail={"episode": stored.pk, "fields": sorted(changes), **({"forms": forms} if forms is not None else {})},
+    )
+    return stored
+
+
+@atomic_audited
+def episode_remove(*, actor: User, episode: Episode, expected_version: int | None = None) -> None:
+    """Remove an episode (recorded in error); the case's forms follow. A stale version is a Conflict."""
+    stored = _lock_episode(actor, episode, "case.episode_remove")
+    version = stored.version if expected_version is None else expected_version
+    if Episode.objects.filter(pk=stored.pk, version=version).delete()[0] != 1:
+        raise Conflict(_("This record was changed by someone else. Reload it and apply your change again."))
+    forms = _forms_follow_episodes(stored.case)
+    audit_record(
+        actor=actor,
+        action="case.episode_remove",
+        object_type="case",
+        object_id=stored.case_id,
+        organisation_id=stored.case.owner_id,
+        detail={"episode": stored.pk, "form": stored.form.code, "forms": forms},
+    )
