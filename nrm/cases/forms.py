@@ -24,10 +24,11 @@ from nrm.cases.choices import (
     Decision,
     FlagReason,
     MigrationStatus,
+    RecruiterRelationship,
     ServiceStatus,
     Sex,
 )
-from nrm.cases.models import Case, ExploitationForm, IndicatorList, ServiceDelivery
+from nrm.cases.models import Case, Episode, ExploitationForm, IndicatorList, ServiceDelivery
 from nrm.cases.screening import list_forms
 from nrm.core.i18n import localized
 from nrm.referrals.models import Referral, ServiceType
@@ -413,6 +414,53 @@ class CaseEditForm(forms.Form):
         changed = {name: d[name] for name in self.changed_data if name not in ("version", "forms")}
         forms_ = [f.code for f in d["forms"]] if "forms" in self.changed_data else None
         return changed, forms_
+
+
+class EpisodeForm(forms.Form):
+    """An episode of exploitation to add, or to change (``version`` is the one the user loaded)."""
+
+    version = version_field()
+    form = forms.ModelChoiceField(
+        label=_("Form of exploitation"), queryset=ExploitationForm.objects.all(), to_field_name="code"
+    )
+    country = country_field(_("Country of exploitation"))
+    place = forms.CharField(label=_("Place of exploitation"), required=False, max_length=Episode.PLACE_MAX_LENGTH)
+    started_on = forms.DateField(label=_("Exploitation started"), required=False, widget=DateInput)
+    ended_on = forms.DateField(label=_("Exploitation ended"), required=False, widget=DateInput)
+    recruiter_relationship = forms.ChoiceField(
+        label=_("Who recruited the person"),
+        choices=RecruiterRelationship.choices,
+        initial=RecruiterRelationship.UNKNOWN,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+
+    def __init__(self, *args, adding: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if adding:
+            del self.fields["version"]
+
+    @staticmethod
+    def initial_from(episode: Episode) -> dict:
+        return {
+            "version": episode.version,
+            "form": episode.form.code,
+            "country": episode.country,
+            "place": episode.place,
+            "started_on": episode.started_on,
+            "ended_on": episode.ended_on,
+            "recruiter_relationship": episode.recruiter_relationship,
+            "notes": episode.notes,
+        }
+
+    def values(self) -> dict:
+        """Return the episode's values for :func:`episode_add`."""
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
+
+    def changes(self) -> dict:
+        """Return the changed fields for :func:`episode_update`."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
 
 
 class CaseCloseForm(forms.Form):

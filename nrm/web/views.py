@@ -39,6 +39,7 @@ from nrm.cases.forms import (
     CaseFilterForm,
     CaseOpenForm,
     ConsentForm,
+    EpisodeForm,
     EvaluateForm,
     FlagForm,
     IdentifyForm,
@@ -408,6 +409,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "identify": is_open and view.may(user, Action.IDENTIFY),
         "assign": view.is_owner and view.may(user, Action.ASSIGN),
         "flag": view.may(user, Action.FLAG),
+        # The episodes are written by the owner's case roles only (the access rule of Episode).
+        "episodes": is_open and case.owner_id in owner_organisations(user, Action.CORRECT),
     }
     can["consent"] = can["refer"]
     # What ``case_get`` loaded through the access rule: a receiver's own referrals and services.
@@ -419,6 +422,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case,
         "person": case.person,
         "forms": list(case.forms.all()),
+        "episodes": list(case.episodes.all()),
         "timeline": case_selectors.case_timeline(view),
         "referrals": list(case.referrals.all()),
         "identifications": list(case.identifications.all()),
@@ -765,6 +769,89 @@ def flag_lift(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
         None,
         lambda d: case_services.flag_lift(actor=request.user, flag=flag),
         success=_("Flag lifted."),
+        done=back,
+        invalid_to=back,
+        conflict_to=back,
+    )
+
+
+# --- Episodes of exploitation ----------------------------------------------------------------
+
+
+def _episode_case(request: HttpRequest, pk: int, audit_action: str, reason: str) -> case_selectors.CaseView:
+    """Return the case whose episodes the user writes: the owner's case roles, the case open."""
+    # Asked before the audited read: anyone else is refused without having read the case.
+    if not Case.objects.filter(pk=pk, owner__in=owner_organisations(request.user, Action.CORRECT)).exists():
+        raise _denied(request, audit_action, pk)
+    return _case_for(request, pk, reason=reason)
+
+
+def _episode_of(request: HttpRequest, view: case_selectors.CaseView, episode_id: int, audit_action: str):
+    # Among the episodes loaded with the case: another case's is missing, like an unknown one.
+    episode = next((e for e in view.case.episodes.all() if e.pk == episode_id), None)
+    if episode is None:
+        raise _denied(request, audit_action, view.case.pk)
+    episode.case = view.case
+    return episode
+
+
+@case_staff
+def episode_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add an episode of exploitation to the case."""
+    view = _episode_case(request, pk, "case.episode_add", reason="episode")
+    case = view.case
+    form = EpisodeForm(request.POST or None, adding=True)
+    return _case_action(
+        request,
+        form,
+        lambda d: case_services.episode_add(actor=request.user, case=case, **form.values()),
+        case=case,
+        title=_("Add an episode of exploitation to case %(ref)s") % {"ref": case.reference},
+        submit=_("Add the episode"),
+        success=_("Episode added."),
+    )
+
+
+@case_staff
+def episode_edit(request: HttpRequest, pk: int, episode_id: int) -> HttpResponse:
+    """Change an episode of exploitation (optimistic locking)."""
+    view = _episode_case(request, pk, "case.episode_update", reason="episode update")
+    episode = _episode_of(request, view, episode_id, "case.episode_update")
+    form = EpisodeForm(request.POST or None, initial=EpisodeForm.initial_from(episode))
+
+    def save(d: dict):
+        changes = form.changes()
+        if not changes:
+            return NOTHING_CHANGED
+        return case_services.episode_update(
+            actor=request.user, episode=episode, expected_version=d["version"], **changes
+        )
+
+    return _case_action(
+        request,
+        form,
+        save,
+        case=view.case,
+        title=_("Episode of exploitation: %(form)s") % {"form": episode.form},
+        submit=_("Save"),
+        success=_("Episode updated."),
+    )
+
+
+@case_staff
+@require_POST
+def episode_remove(request: HttpRequest, pk: int, episode_id: int) -> HttpResponse:
+    """Remove an episode recorded in error; no page of its own, a refusal is a message on the case."""
+    view = _episode_case(request, pk, "case.episode_remove", reason="episode remove")
+    episode = _episode_of(request, view, episode_id, "case.episode_remove")
+    back = reverse("web:case_detail", args=[view.case.pk])
+    version = request.POST.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    return form_page(
+        request,
+        None,
+        lambda d: case_services.episode_remove(actor=request.user, episode=episode, expected_version=expected),
+        success=_("Episode removed."),
         done=back,
         invalid_to=back,
         conflict_to=back,

@@ -69,6 +69,7 @@ def build_scene(world) -> Scene:
     # Sent without consent, on a legal ground: on the review list of the owner's case workers.
     on_ground = refer(police, case, "csr-ns", legal_ground="emergency", legal_ground_note=GROUND)
     flag = case_services.flag_raise(actor=fresh(police), case=case, reason="trafficker_contact")
+    episode = case_services.episode_add(actor=fresh(police), case=case, form="labour", notes=EPISODE_NOTE)
     case.refresh_from_db()
     return Scene(
         users={
@@ -89,17 +90,19 @@ def build_scene(world) -> Scene:
             "on_ground": on_ground,
             "delivery": delivery,
             "flag": flag,
+            "episode": episode,
             "caseworker_user": caseworker,
             "ngo_most": org("ngo-most"),
             "ngo_sigurna": org("ngo-sigurna"),
             "pu_bg": org("pu-bg"),
         },
-        secrets=[*SECRETS, NOTE],
+        secrets=[*SECRETS, NOTE, EPISODE_NOTE],
         state=lambda: state(case),
     )
 
 
 NOTE = "Note only the owner reads"
+EPISODE_NOTE = "Episode note only the owner reads"
 GROUND = "Injured and in danger: needs a doctor and a safe place today."
 # Besides another organisation and the wrong roles, the receivers whose access ended: consent
 # withdrawn (the referral suspended) and the referral closed.
@@ -191,6 +194,25 @@ ROUTES = [
     Route("get", CASE + "flags/", "police", outsiders=OUTSIDERS),
     Route("post", CASE + "flags/", "police", 201, data={"reason": "security_risk"}, outsiders=OUTSIDERS),
     Route("post", CASE + "flags/{flag}/lift/", "police", outsiders=OUTSIDERS),
+    # Episodes of exploitation: read by whoever sees the case, written by the owner's case roles;
+    # the Centre, an accepted receiver that may correct the case's facts, does not reach them.
+    Route("get", CASE + "episodes/", "police", outsiders=OUTSIDERS),
+    Route(
+        "post",
+        CASE + "episodes/",
+        "police",
+        201,
+        data={"form": "begging", "country": "AT", "recruiter_relationship": "partner"},
+        outsiders=(*OUTSIDERS, "centre"),
+    ),
+    Route(
+        "patch",
+        CASE + "episodes/{episode}/",
+        "police",
+        data={"place": "Graz", "started_on": "2023-03-01"},
+        outsiders=(*OUTSIDERS, "centre"),
+    ),
+    Route("delete", CASE + "episodes/{episode}/", "police", 204, outsiders=(*OUTSIDERS, "centre")),
     Route("get", "/api/v1/referrals/", "police", kind=LIST, outsiders=OUTSIDERS),
     Route("get", "/api/v1/referrals/{to_ngo}/", "police", outsiders=OUTSIDERS),
     Route(

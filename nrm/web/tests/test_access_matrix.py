@@ -79,6 +79,7 @@ def build_scene(world) -> Scene:
     case.refresh_from_db()
     case = case_services.case_update(actor=fresh(ngo), case=case, expected_version=case.version, plan_goals=PLAN)
     flag = case_services.flag_raise(actor=fresh(ngo), case=case, reason="trafficker_contact")
+    episode = case_services.episode_add(actor=fresh(ngo), case=case, form="begging", country="HU", notes=EPISODE_NOTE)
     case.refresh_from_db()
     to_csr.refresh_from_db()
     # The owner's authenticator app, being set up: its secret is the owner's alone.
@@ -104,6 +105,7 @@ def build_scene(world) -> Scene:
             "to_csr_version": to_csr.version,
             "delivery": delivery,
             "flag": flag,
+            "episode": episode,
             "sigurna_caseworker": member("sigurna-caseworker", "ngo-sigurna", Role.CASEWORKER),
             "ngo_sigurna": org("ngo-sigurna"),
             "ngo_most": org("ngo-most"),
@@ -111,7 +113,7 @@ def build_scene(world) -> Scene:
             "psychological": ServiceType.objects.get(code="psychological"),
             "totp_token": CurrentToken(device),
         },
-        secrets=[*IDENTITY.values(), case.reference, NOTE, MESSAGE, PLAN, secret],
+        secrets=[*IDENTITY.values(), case.reference, NOTE, EPISODE_NOTE, MESSAGE, PLAN, secret],
         # The authenticator apps are django-otp's rows, which the generic snapshot leaves out.
         state=lambda: sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True)),
     )
@@ -171,6 +173,8 @@ REFER_FORM = {
 }
 IDENTIFY_FORM = {"decision": "identified", "grounds": "Interview and documents."}
 SERVICE_FORM = {"service_type": "{psychological}", "organisation": "{ngo_sigurna}", "status": "planned"}
+EPISODE_NOTE = "Episode note only the owner reads"
+EPISODE_FORM = {"form": "labour", "country": "DE", "started_on": "2023-02-01", "recruiter_relationship": "employer"}
 SERVICE_UPDATE_FORM = {"version": 1, "status": "in_progress", "started_on": "2024-04-03"}
 TRANSITION_FORM = {"status": "accepted", "version": "{to_csr_version}"}
 
@@ -256,6 +260,19 @@ ROUTES = [
     ),
     Route("post", CASE + "flags/", "ngo", 302, data={"reason": "security_risk"}, outsiders=CASE_OUTSIDERS),
     Route("post", CASE + "flags/{flag}/lift/", "ngo", 302, outsiders=CASE_OUTSIDERS),
+    # Episodes of exploitation: the owner's case roles only; the accepted receiver (the Centre) reads, never writes.
+    Route("get", CASE + "episodes/new/", "ngo", outsiders=(*CASE_OUTSIDERS, "centre")),
+    Route("post", CASE + "episodes/new/", "ngo", 302, data=EPISODE_FORM, outsiders=(*CASE_OUTSIDERS, "centre")),
+    Route("get", CASE + "episodes/{episode}/", "ngo", outsiders=(*CASE_OUTSIDERS, "centre")),
+    Route(
+        "post",
+        CASE + "episodes/{episode}/",
+        "ngo",
+        302,
+        data={**EPISODE_FORM, "version": 1},
+        outsiders=(*CASE_OUTSIDERS, "centre"),
+    ),
+    Route("post", CASE + "episodes/{episode}/remove/", "ngo", 302, outsiders=(*CASE_OUTSIDERS, "centre")),
     # Referrals: the inbox of the receiver, the outbox of the sender, the referral for both.
     Route("get", "/referrals/in/", "socialwork", kind=LIST, outsiders=OUTSIDERS, refused=LIST_REFUSED),
     Route("get", "/referrals/out/", "ngo", kind=LIST, outsiders=OUTSIDERS, refused=LIST_REFUSED),
