@@ -1,8 +1,10 @@
 """Data retention: once a closed case's retention period has passed, its identity is erased.
 
 What stays is what statistics need and cannot identify anyone: sex, birth year, age band,
-citizenship, migration status, forms, dates, decisions and services. Names, date of birth,
-documents, contacts, address, guardian, notes and the linkage key are blanked, and the files
+citizenship, migration status, forms, dates, decisions and services (and of each episode of
+exploitation its form, country, dates and recruiter relationship). Names, date of birth,
+documents, contacts, address, guardian, notes, the episodes' places and notes and the linkage
+key are blanked, and the files
 uploaded to the case (``nrm.documents``) deleted. The period is
 ``NRM_RETENTION_YEARS`` after closure (default 10) unless a case sets ``retain_until`` itself.
 """
@@ -18,7 +20,7 @@ from django.db.models import Q
 from nrm.accounts.access import unrestricted
 from nrm.audit.services import audit_record
 from nrm.cases.choices import CaseStatus
-from nrm.cases.models import Case, CaseNote, Person, Screening
+from nrm.cases.models import Case, CaseNote, Episode, Person, Screening
 from nrm.core.validation import today
 from nrm.documents.services import case_documents_erase
 from nrm.tasks.services import erase_task_titles
@@ -79,6 +81,8 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
             note.text = "[erased at the end of retention]"
             note.save(update_fields=["text"])
         Screening.objects.filter(case=case).update(notes="")
+        # A place can name a house or an employer, notes anyone: blanked; the rest is statistics'.
+        Episode.objects.filter(case=case).update(place="", notes="")
         documents = case_documents_erase(case=case)  # files carry identity: they go with it
         erase_task_titles(case)
         audit_record(

@@ -1166,14 +1166,16 @@ def _forms_follow_episodes(case: Case) -> list[str]:
     return sorted(f.code for f in objs)
 
 
-def _bare(episode: Episode) -> bool:
-    """Whether an episode says nothing beyond its form (what a form ticked on the case edit makes)."""
-    return not (
-        episode.place
-        or episode.notes
-        or episode.started_on
-        or episode.ended_on
-        or episode.recruiter_relationship != RecruiterRelationship.UNKNOWN
+def _bare(episode: Episode, case: Case) -> bool:
+    """Whether an episode says nothing beyond its form and what the case says (what a form ticked
+    on the case edit makes: :func:`opening_episodes`)."""
+    return (
+        not episode.notes
+        and episode.recruiter_relationship == RecruiterRelationship.UNKNOWN
+        and episode.country in ("", case.country_of_exploitation)
+        and episode.place in ("", case.place_of_exploitation)
+        and episode.started_on in (None, case.exploitation_start)
+        and episode.ended_on in (None, case.exploitation_end)
     )
 
 
@@ -1184,7 +1186,7 @@ def _episodes_follow_forms(actor: User, case: Case, forms: list[ExploitationForm
     wanted = {f.pk for f in forms}
     episodes = list(Episode.objects.filter(case=case).select_related("form"))
     dropped = [e for e in episodes if e.form_id not in wanted]
-    detailed = sorted({str(e.form) for e in dropped if not _bare(e)})
+    detailed = sorted({str(e.form) for e in dropped if not _bare(e, case)})
     if detailed:
         message = _("Remove the episodes of %(forms)s from the case page first: they hold details.")
         raise invalid("forms", message % {"forms": ", ".join(detailed)})

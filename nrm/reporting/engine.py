@@ -275,7 +275,9 @@ def case_dimensions(p: str) -> dict[str, Any]:
         "citizenship": category(F(f"{person}citizenship")),
         "citizenship_group": _citizenship_group(f"{person}citizenship"),
         "country_of_exploitation": category(F(f"{p}country_of_exploitation")),
-        "exploitation": category(F(f"{p}forms__code")),
+        # Through the episodes, the source of a case's forms: a person with two episodes of one
+        # form is one person in its row (persons are counted distinct), one with two forms in each.
+        "exploitation": category(F(f"{p}episodes__form__code")),
         "referral_source": category(F(f"{p}owner__type__code")),
         "decision": category(F(f"{p}identification_status")),
         "victim_status": _victim_status(f"{p}identification_status"),
