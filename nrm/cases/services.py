@@ -1147,7 +1147,7 @@ def opening_episodes(
     """Return the unsaved episodes a case opens with: one per form, with the case's country, place and period."""
     return [
         Episode(
-            case_id=case.pk,
+            case=case,
             form=form,
             country=case.country_of_exploitation,
             place=case.place_of_exploitation,

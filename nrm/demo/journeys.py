@@ -35,6 +35,7 @@ from nrm.cases.choices import (
 from nrm.cases.models import (
     Case,
     Consent,
+    Episode,
     ExploitationForm,
     Identification,
     IndicatorList,
@@ -97,6 +98,8 @@ class Journey:
     decided_on: dt.date | None = None
     services: list[ServiceStep] = field(default_factory=list)
     close: tuple[str, dt.date] | None = None
+    # Episodes of exploitation besides the one per form the case opens with (episode_add's values).
+    episodes: list[dict] = field(default_factory=list)
 
 
 class Setting:
@@ -197,6 +200,7 @@ def plan(rng: random.Random, s: Setting, first: dt.date, last: dt.date) -> Journ
         statistics=False,
     )
     j.statistics = j.consented and rng.random() < 0.85
+    j.episodes = _more_episodes(j)
     accepted_on = opened + dt.timedelta(days=rng.randint(0, 3))
     if accepted_on >= end_date:
         return j
@@ -232,6 +236,27 @@ def plan(rng: random.Random, s: Setting, first: dt.date, last: dt.date) -> Journ
         )
         j.close = (reason, close_on)
     return j
+
+
+def _more_episodes(j: Journey) -> list[dict]:
+    """Return an earlier episode for about one case in seven: another country, the same or another form.
+
+    Drawn from a generator seeded by the journey itself, so that the plan's own draws (and every
+    journey after this one) stay what they were before episodes existed.
+    """
+    rng = random.Random(f"episodes {j.opened_on} {j.given_name} {j.family_name} {j.born}")
+    if rng.random() >= 0.15:
+        return []
+    started = j.opened_on - dt.timedelta(days=rng.randint(60, 900))
+    return [
+        {
+            "form": j.forms[0] if rng.random() < 0.5 else _weighted(rng, FORMS),
+            "country": rng.choice(["DE", "AT", "HU", "HR", "TR", "IT", "RS"]),
+            "started_on": started,
+            "ended_on": started + dt.timedelta(days=rng.randint(7, 50)),
+            "recruiter_relationship": rng.choice(["acquaintance", "friend", "partner", "family", "employer"]),
+        }
+    ]
 
 
 def _open_values(j: Journey) -> dict:
@@ -275,6 +300,8 @@ def replay(j: Journey, s: Setting) -> Case:
         if screening.result != ScreeningResult.PRESUMED_VICTIM:
             screening = None
     case = case_services.case_open(actor=actor, organisation=j.owner, screening=screening, **_open_values(j))
+    for episode in j.episodes:
+        case_services.episode_add(actor=actor, case=case, **episode)
     if j.consented:
         case_services.consent_record(
             actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=centre, given_on=j.opened_on
@@ -386,6 +413,8 @@ def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: lis
     case_services.cases_number(rows.cases)
     through = Case.forms.through
     insert_many([through(case_id=c.pk, exploitationform_id=f.pk) for c, f in rows.links])
+    _resolve_keys(rows.episodes)
+    insert_many(rows.episodes)
     for objs in (rows.screenings, rows.consents, rows.referrals, rows.identifications, rows.deliveries):
         _resolve_keys(objs)
         insert_many(objs)
@@ -404,6 +433,7 @@ class _Rows:
         self.people: list = []
         self.cases: list[Case] = []
         self.links: list[tuple[Case, ExploitationForm]] = []
+        self.episodes: list[Episode] = []
         self.consents: list[Consent] = []
         self.referrals: list[Referral] = []
         self.identifications: list[Identification] = []
@@ -436,6 +466,25 @@ class _Rows:
             }
         )
 
+    def journey_episodes(self, j: Journey, actor: User, case: Case, form_objs: list[ExploitationForm]) -> None:
+        """The episodes case_open and episode_add write: one per form, then the plan's others."""
+        self.episodes += case_services.opening_episodes(case, form_objs)
+        codes = {f.code for f in form_objs}
+        for values in j.episodes:
+            episode = Episode(case=case, **{**values, "form": self.s.forms[values["form"]]})
+            self.episodes.append(episode)
+            if values["form"] not in codes:
+                codes.add(values["form"])
+                self.links.append((case, episode.form))
+            forms = sorted(codes)
+            self.event(
+                actor,
+                "case.episode_add",
+                case,
+                j.owner.pk,
+                lambda e=episode, forms=forms: {"episode": e.pk, "form": e.form.code, "forms": forms},
+            )
+
     def journey(self, j: Journey) -> None:
         s = self.s
         actor = s.worker(j.owner)
@@ -467,6 +516,7 @@ class _Rows:
             if sc.result == ScreeningResult.PRESUMED_VICTIM:
                 sc.case, screening = case, sc
         self.event(actor, "case.open", case, j.owner.pk, lambda: {"screening": getattr(screening, "pk", None)})
+        self.journey_episodes(j, actor, case, form_objs)
         given: list[Consent] = []
         if j.consented:
             self.consent(j, case, given, ConsentPurpose.SHARE, s.centre, j.opened_on)

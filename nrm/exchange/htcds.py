@@ -36,8 +36,8 @@ from nrm.accounts.access import (
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import audit_record
 from nrm.cases import services as case_services
-from nrm.cases.choices import CaseStatus, ClosureReason, ConsentPurpose, Decision, Sex
-from nrm.cases.models import Case, Identification
+from nrm.cases.choices import CaseStatus, ClosureReason, ConsentPurpose, Decision, RecruiterRelationship, Sex
+from nrm.cases.models import Case, Episode, Identification
 from nrm.cases.selectors import cases_usable_for_statistics
 from nrm.core.errors import Conflict, NotFound
 from nrm.exchange import countries
@@ -288,6 +288,20 @@ STATUS_FROM = {
     "ActualVictimOfTrafficking": Decision.IDENTIFIED,
     "NotAVictimOfTrafficking": Decision.NOT_IDENTIFIED,
 }
+# The recruiter of an episode -> vic_RelationshipToTrafficker; other and unknown have no value.
+RELATION_TO = {
+    RecruiterRelationship.FAMILY: "Familial",
+    RecruiterRelationship.PARTNER: "Acquainted",
+    RecruiterRelationship.FRIEND: "Acquainted",
+    RecruiterRelationship.ACQUAINTANCE: "Acquainted",
+    RecruiterRelationship.EMPLOYER: "Acquainted",
+    RecruiterRelationship.STRANGER: "Unaquainted",  # sic, the standard's spelling
+}
+RELATION_FROM = {
+    "Familial": RecruiterRelationship.FAMILY,
+    "Acquainted": RecruiterRelationship.ACQUAINTANCE,
+    "Unaquainted": RecruiterRelationship.STRANGER,
+}
 DECIDER_TYPES = {"police": "Police", "ngo": "NGO", "prosecution": "CourtOrProsecution", "court": "CourtOrProsecution"}
 OTHER_DECIDERS = {"international", "helpline"}
 # The HTCDS columns that the system stores; any other column with data is reported as not kept.
@@ -310,6 +324,7 @@ STORED = {
     "vic_TraffickingStatusDecisionMakingOrg",
     "vic_TypeOfExploitation",
     "vic_TypeOfSexExploitation",
+    "vic_RelationshipToTrafficker",
     "cas_Status",
     "cas_ReasonForCaseClosure",
     "cas_IncomingReferralDate",
@@ -331,6 +346,7 @@ FIELD_COLUMNS = {
     "citizenship": "prs_Citizenship",
     "document_number": "prs_IdentityNumber",
     "forms": "vic_TypeOfExploitation",
+    "recruiter_relationship": "vic_RelationshipToTrafficker",
     "opened_on": "cas_IncomingReferralDate",
     "country_of_exploitation": "hte_Country",
     "place_of_exploitation": "hte_City",
@@ -413,9 +429,14 @@ def case_row(case: Case, *, identity: bool, notes: bool) -> dict[str, object]:
     row["vic_TraffickingStatus"] = STATUS_TO.get(case.identification_status, "PossibleVictimOfTrafficking")
     if case.identification_status in STATUS_TO:
         row["vic_TraffickingStatusDecisionMakingOrg"] = _decider(decisions[-1] if decisions else None)
-    types, sex_types = forms_to_htcds(f.code for f in case.forms.all())
+    # The episodes are the source of the forms; HTCDS has one relationship per victim: the
+    # first episode's that HTCDS can say.
+    episodes = list(case.episodes.all())
+    types, sex_types = forms_to_htcds(e.form.code for e in episodes)
     row["vic_TypeOfExploitation"] = types
     row["vic_TypeOfSexExploitation"] = sex_types
+    relations = [RELATION_TO[e.recruiter_relationship] for e in episodes if e.recruiter_relationship in RELATION_TO]
+    row["vic_RelationshipToTrafficker"] = relations[0] if relations else ""
     if case.status == CaseStatus.CLOSED:
         transferred = case.closure_reason == ClosureReason.TRANSFERRED and not case.closure_note
         row["cas_Status"] = "ClosedReferred" if transferred else "Closed"
@@ -466,7 +487,10 @@ def htcds_export(
         (restrict(usable, actor, Action.VIEW) if actor is not None else unrestricted(usable, "htcds export"))
         .select_related("person", "owner")
         .prefetch_related(
-            "forms",
+            Prefetch(
+                "episodes",
+                Episode.objects.select_related("form").only("case", "form__code", "recruiter_relationship"),
+            ),
             "consents",
             "notes",
             Prefetch("identifications", Identification.objects.select_related("organisation__type")),
@@ -663,6 +687,7 @@ def _row_plan(row: ParsedRow, warnings: list[str]) -> dict:
         "consent": v.get("con_Consent") is True,
         "note": v.get("cco_CaseComment", ""),
         "close": None,
+        "recruiter_relationship": RELATION_FROM.get(v.get("vic_RelationshipToTrafficker", ""), "unknown"),
     }
     place = any(v.get(k) for k in ("hte_Country", "hte_City", "hte_Date"))
     if place and v.get("hte_Type") == "Exploitation":
@@ -714,6 +739,7 @@ def _draft(row: ParsedRow, plan: dict, file_name: str) -> case_services.CaseDraf
         grounds=f"Recorded from the HTCDS file {file_name}, row {row.number}.",
         note=plan["note"],
         close=plan["close"],
+        recruiter_relationship=plan["recruiter_relationship"],
     )
 
 

@@ -19,6 +19,7 @@ END = dt.date(2025, 6, 1)
 def _case_story(case: Case) -> dict:
     """Everything the case's journey wrote, with row ids replaced by their place in the case."""
     referrals = {r.pk: i for i, r in enumerate(case.referrals.order_by("pk"))}
+    episodes = {e.pk: i for i, e in enumerate(case.episodes.order_by("pk"))}
     screening = case.screenings.first()
     audit = AuditEntry.objects.filter(object_type="case", object_id=str(case.pk)).order_by("id")
 
@@ -29,6 +30,8 @@ def _case_story(case: Case) -> dict:
         for key in ("referrals_closed", "referrals_completed"):
             if key in detail:
                 detail[key] = [referrals[pk] for pk in detail[key]]
+        if "episode" in detail:
+            detail["episode"] = episodes[detail["episode"]]
         if detail.get("screening"):
             detail["screening"] = "linked"
         detail.pop("source", None)
@@ -51,6 +54,10 @@ def _case_story(case: Case) -> dict:
         "reference": case.reference == f"{case.opened_on.year}-{case.pk:06d}",
         "person": (case.person.given_name, case.person.date_of_birth, case.person.linkage_key, case.person.age_band),
         "forms": sorted(case.forms.values_list("code", flat=True)),
+        "episodes": [
+            (e.form.code, e.country, e.place, e.started_on, e.ended_on, e.recruiter_relationship, e.version)
+            for e in case.episodes.select_related("form")
+        ],
         "screening": screening and (screening.result, screening.answers, screening.reasons, screening.channel),
         "consents": list(
             case.consents.values_list("purpose", "organisation__code", "given_on", "recorded_by__username")
@@ -94,6 +101,7 @@ def test_journeys_in_bulk_leave_what_the_services_leave(world):
     assert {j.decision for j in journeys} >= {None, "identified", "not_identified"}
     assert any(j.close for j in journeys) and any(not j.consented for j in journeys)
     assert any(step.ended_on for j in journeys for step in j.services)
+    assert any(j.episodes for j in journeys)  # some cases have a second episode of exploitation
     by_services = [replay(j, setting) for j in journeys]
     in_bulk = write_journeys(journeys, setting)
     assert len(in_bulk) == len(journeys)

@@ -97,6 +97,8 @@ def centre_cases(world) -> list[Case]:
     case_services.identification_decide(
         actor=actor, case=second, decision=Decision.NOT_IDENTIFIED, grounds="No indicators."
     )
+    # A second episode of labour, recruited by an employer: HTCDS says Acquainted (one value per victim).
+    case_services.episode_add(actor=actor, case=second, form="labour", country="HU", recruiter_relationship="employer")
     third = case_services.case_open(
         actor=actor, organisation=centre, sex="X", forms=["criminality"], opened_on=dt.date(2023, 1, 5)
     )
@@ -167,11 +169,23 @@ def test_round_trip_loses_nothing_htcds_carries(world, tmp_path, suffix):
         "spl_Objectives": "Safe housing; legal aid.",
         "con_Consent": "TRUE",
     }
+    ahmad = dict(zip(header, exported[2], strict=True))
+    assert (ahmad["vic_TypeOfExploitation"], ahmad["vic_RelationshipToTrafficker"]) == (
+        "ForcedLabour;ForcedBegging",
+        "Acquainted",
+    )
     assert header == htcds.export_columns() and "vic_Vulnerabilities" not in header
     imported = Case.objects.filter(owner__code="centre-2").order_by("pk")
     assert [c.identification_status for c in imported] == ["identified", "not_identified", "pending", "pending"]
     assert [c.status for c in imported] == ["closed", "open", "closed", "open"]
     assert imported[3].is_child is True  # from the date of birth, as case_open decides
+    # Each form an episode; the relationship on each, as HTCDS said it; the forms follow the episodes.
+    episodes = imported[1].episodes.order_by("form__code")
+    assert [(e.form.code, e.recruiter_relationship) for e in episodes] == [
+        ("begging", "acquaintance"),
+        ("forced_labour", "acquaintance"),
+    ]
+    assert sorted(imported[1].forms.values_list("code", flat=True)) == ["begging", "forced_labour"]
     # The same people, entered by two organisations: proposed as probable duplicates.
     assert PersonLink.objects.count() == 3
 
