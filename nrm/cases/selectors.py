@@ -511,7 +511,11 @@ def subject_access_export(user: User, pk: int) -> dict:
         pk=pk,
     )
     person = case.person
-    cases = list(person.cases.select_related("owner").prefetch_related("forms"))
+    cases = list(
+        person.cases.select_related("owner").prefetch_related(
+            "forms", Prefetch("episodes", Episode.objects.select_related("form"))
+        )
+    )
     data = {
         "person": {
             **{f: getattr(person, f) for f in person.IDENTITY_FIELDS},
@@ -563,6 +567,18 @@ def subject_access_export(user: User, pk: int) -> dict:
                 ],
                 "best_interests_note": c.best_interests_note,
                 "forms": [f.code for f in c.forms.all()],
+                "episodes": [
+                    {
+                        "form": e.form.code,
+                        "country": e.country,
+                        "place": e.place,
+                        "started_on": e.started_on.isoformat() if e.started_on else None,
+                        "ended_on": e.ended_on.isoformat() if e.ended_on else None,
+                        "recruiter_relationship": e.recruiter_relationship,
+                        "notes": e.notes,
+                    }
+                    for e in c.episodes.all()
+                ],
                 "identification": [
                     {"decision": i.decision, "decided_on": i.decided_on.isoformat(), "grounds": i.grounds}
                     for i in c.identifications.all()
