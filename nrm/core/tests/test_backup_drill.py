@@ -13,7 +13,7 @@ from conftest import fresh
 from nrm.audit import triggers
 from nrm.audit.services import audit_verify
 from nrm.cases.models import CaseNote
-from nrm.cases.services import case_open, screening_record
+from nrm.cases.services import case_open, episode_add, screening_record
 from nrm.core.backup import LEGACY_MAGIC, backup_models, backup_restore, backup_write
 from nrm.core.keys import encrypted_fields
 from nrm.demo.generator import generate
@@ -84,6 +84,7 @@ def data(world, orgs):
     )
     # Text the demo leaves empty, written here: the drill needs ciphertexts in every such model.
     CaseNote.objects.create(case=case, author=world["police"], organisation=orgs["pu-bg"], text="Met at the station.")
+    episode_add(actor=world["police"], case=case, form="labour", place="A farm near Kikinda", notes="Paid nothing.")
     child = case_open(
         actor=world["police"],
         organisation=orgs["pu-bg"],

@@ -79,7 +79,7 @@ def build_scene(world) -> Scene:
     case.refresh_from_db()
     case = case_services.case_update(actor=fresh(ngo), case=case, expected_version=case.version, plan_goals=PLAN)
     flag = case_services.flag_raise(actor=fresh(ngo), case=case, reason="trafficker_contact")
-    episode = case_services.episode_add(actor=fresh(ngo), case=case, form="begging", country="HU", notes=EPISODE_NOTE)
+    episode = case_services.episode_add(actor=fresh(ngo), case=case, form="sexual", country="HU", notes=EPISODE_NOTE)
     case.refresh_from_db()
     to_csr.refresh_from_db()
     # The owner's authenticator app, being set up: its secret is the owner's alone.
