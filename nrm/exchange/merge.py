@@ -183,9 +183,7 @@ def merge_request(*, actor: User, link_id: int, survivor: object) -> CaseMerge:
         raise Conflict(_("A merge of these cases has already been asked for."), field="status")
     keep = _survivor(actor, link, side, survivor)
     gone = link.case_b if keep.pk == link.case_a_id else link.case_a
-    merge = CaseMerge.objects.create(
-        link=link, survivor=keep, absorbed=gone, requested_by=actor, requested_side=side
-    )
+    merge = CaseMerge.objects.create(link=link, survivor=keep, absorbed=gone, requested_by=actor, requested_side=side)
     same_owner = link.case_a.owner_id == link.case_b.owner_id
     audit_record(
         actor=actor,
@@ -212,7 +210,7 @@ def _waiting(actor: User, link_id: int, action: str) -> tuple[PersonLink, CaseMe
 @atomic_audited
 def merge_accept(*, actor: User, link_id: int) -> CaseMerge:
     """Accept the other owner's request to merge: the cases merge now."""
-    link, merge, side, org = _waiting(actor, link_id, "merge.accept")
+    link, merge, _side, _org = _waiting(actor, link_id, "merge.accept")
     other_owner = link.case_b.owner_id if merge.requested_side == PersonLink.Side.A else link.case_a.owner_id
     if other_owner not in owner_organisations(actor, Action.MANAGE):
         raise Conflict(_("The other organisation answers the merge your organisation asked for."), field="status")

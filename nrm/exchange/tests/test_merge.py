@@ -12,7 +12,7 @@ from conftest import fresh
 from nrm.audit.models import AuditEntry
 from nrm.cases import services as case_services
 from nrm.cases.models import Case, CaseFlag, CaseNote
-from nrm.cases.tests.helpers import api, denials, org
+from nrm.cases.tests.helpers import api, denials
 from nrm.exchange import dedup, merge
 from nrm.exchange.models import CaseMerge, PersonLink
 from nrm.exchange.tests.test_dedup import CYRILLIC, LATIN, open_for
@@ -84,7 +84,7 @@ def test_a_merge_needs_a_confirmed_link_and_both_sides_contact_agreement(pair, w
     ids=["missing", "blank", "unknown word", "unknown id", "the other side's id"],
 )
 def test_bad_survivor_is_refused_naming_the_field(pair, world, body):
-    a, b = pair
+    _a, b = pair
     link = agreed(world)
     if body.get("survivor") == "{other}":
         body = {"survivor": str(b.pk)}  # exists, but is not the NGO's: the same answer as a missing id
@@ -144,7 +144,7 @@ def test_both_owners_agree_then_the_cases_merge_with_every_row_recorded(pair, wo
 
 
 def test_a_decline_leaves_everything_and_a_new_request_may_follow(pair, world):
-    a, b = pair
+    _a, b = pair
     link = agreed(world)
     merge.merge_request(actor=fresh(world["socialwork"]), link_id=link.pk, survivor="ours")
 
@@ -197,7 +197,7 @@ def merged(pair, world):
 
 
 def test_the_absorbed_case_is_hidden_and_the_survivor_shows_the_merge(merged, world):
-    a, b, m = merged
+    a, b, _m = merged
     socialwork = api(world["socialwork"])
 
     assert socialwork.get(f"/api/v1/cases/{b.pk}/").status_code == 404
