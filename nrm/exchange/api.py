@@ -39,7 +39,7 @@ class ContactSerializer(serializers.Serializer):
 
 class LinkMergeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(CaseMerge.Status.choices)
+    status = serializers.CharField(help_text="requested, declined, merged or undone")
     survivor = serializers.ChoiceField(["ours", "theirs"], help_text="Which side's case survives the merge")
     asked_by_us = serializers.BooleanField(help_text="Your organisation asked for the merge")
     merged_at = serializers.DateTimeField(allow_null=True)
@@ -162,7 +162,7 @@ class DuplicateViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.Gene
 
 class CaseMergeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(CaseMerge.Status.choices)
+    status = serializers.CharField(help_text="requested, declined, merged or undone")
     survivor = serializers.IntegerField(help_text="The surviving case's id")
     absorbed = serializers.IntegerField(help_text="The id of the case merged into it")
     survivor_owner = serializers.CharField()

@@ -279,3 +279,40 @@ def test_after_the_undo_period_the_undo_is_refused_with_a_clear_message(merged, 
     assert "30 days" in response.json()["detail"]
     assert Case.objects.get(pk=b.pk).merged_into_id == a.pk
     assert not AuditEntry.objects.filter(action="merge.undo", outcome="allowed").exists()
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+def _page_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_pages_ask_accept_show_the_merge_and_undo(pair, world):
+    a, b = pair
+    link = agreed(world)
+    ngo, centre, admin = (_page_client(world[w]) for w in ("ngo", "socialwork", "admin"))
+
+    listed = ngo.get("/duplicates/")
+    assert listed.status_code == 200 and "Ask to merge" in listed.content.decode()
+    # No survivor named: a message naming what is missing, nothing asked.
+    refused = ngo.post(f"/duplicates/{link.pk}/merge/", {}, follow=True)
+    assert "Name the case that survives" in refused.content.decode()
+    assert not CaseMerge.objects.exists()
+
+    assert ngo.post(f"/duplicates/{link.pk}/merge/", {"survivor": "ours"}).status_code == 302
+    assert "Accept the merge" in centre.get("/duplicates/").content.decode()
+    assert centre.post(f"/duplicates/{link.pk}/merge/accept/").status_code == 302
+
+    history = ngo.get(f"/cases/{a.pk}/").content.decode()
+    assert f"Case {b.reference} of {b.owner.name} merged into this case" in history
+    assert centre.get(f"/cases/{b.pk}/").status_code == 404
+    merges = admin.get("/merges/").content.decode()
+    m = CaseMerge.objects.get()
+    assert f"/merges/{m.pk}/undo/" in merges and "Marija" not in merges
+    assert admin.post(f"/merges/{m.pk}/undo/").status_code == 302
+    assert Case.objects.get(pk=b.pk).merged_into_id is None
