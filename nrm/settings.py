@@ -44,6 +44,7 @@ Variables (all optional outside production):
   NRM_EMAIL_BACKEND  Django e-mail backend (default: the console)
   NRM_FROM_EMAIL     sender address of the e-mails sent (default nrm@localhost)
   NRM_RETENTION_YEARS  years a closed case keeps its person's identity (default 10)
+  NRM_MERGE_UNDO_DAYS  days an administrator may undo a merge of duplicate cases (default 30)
   NRM_DOCUMENT_MAX_MB  largest document a case accepts, in megabytes (default 10)
   NRM_DISCLOSURE_THRESHOLD  statistics: cells counting fewer are suppressed (default 5)
   NRM_STATISTICS_BASIS  what lets a victim's case into statistics and record-level exports
@@ -259,6 +260,8 @@ NRM_AUDIT_SEAL_MS = _int("NRM_AUDIT_SEAL_MS", 1000, minimum=0)
 NRM_AUDIT_CHECKPOINTS = Path(os.environ.get("NRM_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
 NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
+# A merge of duplicate cases is reversible for this long (nrm.exchange.merge.merge_undo).
+NRM_MERGE_UNDO_DAYS = _int("NRM_MERGE_UNDO_DAYS", 30, minimum=0)
 # Documents are stored encrypted in the database (nrm.documents): the limit bounds a row and a request.
 NRM_DOCUMENT_MAX_BYTES = _int("NRM_DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 NRM_SERVICE_DUE_DAYS = _int("NRM_SERVICE_DUE_DAYS", 10, minimum=0)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/", include("nrm.documents.urls")),
     path("", include("nrm.children.urls")),
     path("", include("nrm.transfers.urls")),
+    path("", include("nrm.exchange.urls")),
     path("", include("nrm.web.urls")),
 ]
 

@@ -242,7 +242,9 @@ def case_filter(user: User, action: Action, prefix: str = "") -> Q:
                 f"{prefix}referrals__status__in": ACTIVE_STATES,
             }
         )
-    return q
+    # A case merged into another exists for nobody: its records moved to the survivor, whose
+    # history shows the merge (``nrm.exchange.merge``); an administrator's undo brings it back.
+    return q & Q(**{f"{prefix}merged_into": None})
 
 
 # --- The registry ----------------------------------------------------------------------------
@@ -960,6 +962,23 @@ def person_link_rule(user: User, action: Action) -> Q:
     """Probable duplicates: a side's owner sees the link (case roles) and decides it (``MANAGE`` roles)."""
     orgs = org_ids(user, CASE_ROLES if action == Action.VIEW else OWNER_ROLES[action])
     return Q(case_a__owner__in=orgs) | Q(case_b__owner__in=orgs)
+
+
+class MergeAction(StrEnum):
+    VIEW = "view"  # read a merge of duplicate cases: which cases, when, what moved (no identity)
+    UNDO = "undo"  # put the moved rows back and the absorbed case in view again
+
+
+def case_merge_rule(user: User, action: Any = MergeAction.VIEW) -> Q:
+    """Merges of duplicate cases: the administrators see and undo them all (they read no case content);
+    whoever sees the surviving case sees the merges in its history."""
+    from nrm.cases.models import Case
+
+    if administers(user):
+        return Q()
+    if MergeAction(action) == MergeAction.VIEW:
+        return Q(survivor__in=Case.objects.filter(case_filter(user, Action.VIEW)).values("pk"))
+    return NOTHING
 
 
 # --- Tasks and notifications ---------------------------------------------------------------

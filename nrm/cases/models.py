@@ -123,6 +123,12 @@ class Case(Bound, TimeStamped, Versioned):
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
     closure_note = models.TextField(blank=True)
     retain_until = models.DateField(null=True, blank=True)
+    # A duplicate merged into another case (``nrm.exchange.merge``): kept, with its person, for
+    # an administrator's undo, and outside every access rule and statistic meanwhile.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_on", "-id"]

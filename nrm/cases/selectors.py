@@ -67,7 +67,8 @@ def cases_usable_for_statistics() -> QuerySet[Case]:
     Under the consent basis, those whose person gave the consent "use in statistics" and has not
     withdrawn it; a case without it is in no count, no table and no HTCDS file.
     """
-    cases = unrestricted(Case, "statistics consent")
+    # A case merged into another is the same person's survivor's: counted through the survivor only.
+    cases = unrestricted(Case, "statistics consent").filter(merged_into=None)
     if not statistics_by_consent():
         return cases
     consented = Consent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.STATISTICS, withdrawn_on=None)
@@ -82,7 +83,12 @@ def cases_left_out_of_statistics() -> int:
     """
     if not statistics_by_consent():
         return 0
-    return unrestricted(Case, "statistics consent").exclude(pk__in=cases_usable_for_statistics().values("pk")).count()
+    return (
+        unrestricted(Case, "statistics consent")
+        .filter(merged_into=None)
+        .exclude(pk__in=cases_usable_for_statistics().values("pk"))
+        .count()
+    )
 
 
 @dataclass(frozen=True)
@@ -267,6 +273,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     A denied attempt is audited too. If the audit row cannot be written the read fails.
     """
     from nrm.documents.selectors import case_documents  # documents hang on cases: imported when used
+    from nrm.exchange.models import CaseMerge  # merges of duplicates hang on cases too
 
     case = get_or_deny(
         Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password"),
@@ -304,6 +311,13 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
             ),
             Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
             Relation("transfers", case_transfers(user, case)),
+            # Cases merged into this one: its history (nrm.exchange.merge), through the merges' rule.
+            Relation(
+                "merges_in",
+                restrict(CaseMerge.objects.filter(survivor=case, status=CaseMerge.Status.MERGED), user, Action.VIEW)
+                .select_related("absorbed__owner")
+                .only("id", "survivor_id", "merged_at", "absorbed__reference", "absorbed__owner__name"),
+            ),
         ]
         if case.is_child:
             from nrm.children.selectors import child_relations
@@ -397,6 +411,15 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                 "service",
                 _("%(s)s by %(o)s: %(st)s")
                 % {"s": sv.service_type.name, "o": sv.organisation.name, "st": sv.get_status_display()},
+            )
+        )
+    for m in case.merges_in.all():
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(m.merged_at),
+                "merge",
+                _("Case %(ref)s of %(org)s merged into this case: the same person")
+                % {"ref": m.absorbed.reference, "org": m.absorbed.owner.name},
             )
         )
     if case.closed_on:

@@ -1,6 +1,7 @@
-"""The access rule of probable duplicates (registered from ``ExchangeConfig.ready``)."""
+"""The access rules of probable duplicates and their merges (registered from ``ExchangeConfig.ready``)."""
 
-from nrm.accounts.access import person_link_rule, register_rule
-from nrm.exchange.models import PersonLink
+from nrm.accounts.access import case_merge_rule, person_link_rule, register_rule
+from nrm.exchange.models import CaseMerge, PersonLink
 
 register_rule(PersonLink, person_link_rule)
+register_rule(CaseMerge, case_merge_rule)

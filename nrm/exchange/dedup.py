@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,7 @@ from nrm.accounts.models import Membership, User
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict
-from nrm.exchange.models import PersonLink
+from nrm.exchange.models import CaseMerge, PersonLink
 
 # Who may decide a link: the roles that manage an organisation's cases.
 DECIDE_ROLES = OWNER_ROLES[Action.MANAGE]
@@ -58,7 +58,8 @@ def propose_links(keys: Iterable[str] | None = None) -> int:
     With ``keys``, only those keys are examined (the cheap path when one case was opened).
     Existing links, whatever their status, are left as they are.
     """
-    people = unrestricted(Case, "duplicate matching").exclude(person__linkage_key="")
+    # A case merged into another is not proposed again: its survivor carries the person.
+    people = unrestricted(Case, "duplicate matching").exclude(person__linkage_key="").filter(merged_into=None)
     if keys is not None:
         keys = [k for k in set(keys) if k]
         if not keys:
@@ -68,6 +69,7 @@ def propose_links(keys: Iterable[str] | None = None) -> int:
         shared = (
             unrestricted(Case, "duplicate matching")
             .exclude(person__linkage_key="")
+            .filter(merged_into=None)
             .values("person__linkage_key")
             .annotate(n=Count("id"))
             .filter(n__gt=1)
@@ -182,12 +184,27 @@ def duplicate_list(user: User, *, status: str = "") -> QuerySet[PersonLink]:
 
     Seeing a link is for the owner's case staff; what they are shown of it is :func:`duplicate_views`.
     """
-    qs = restrict(PersonLink.objects.all(), user, Action.VIEW).select_related(
-        "case_a__owner", "case_b__owner", "decided_by"
+    # A link's merges are part of the link (who asked, which side survives): seen with it.
+    merges = CaseMerge.objects.only("id", "link_id", "status", "survivor_id", "requested_side", "merged_at")
+    qs = (
+        restrict(PersonLink.objects.all(), user, Action.VIEW)
+        .select_related("case_a__owner", "case_b__owner", "decided_by")
+        .prefetch_related(Prefetch("merges", merges.order_by("-requested_at", "-id")))
     )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("status", "-created_at", "-id")
+
+
+@dataclass
+class MergeView:
+    """A link's latest merge as one side sees it: which side survives, who asked, what the reader may do."""
+
+    merge: CaseMerge
+    survivor_ours: bool
+    asked_by_us: bool
+    may_accept: bool
+    may_decline: bool
 
 
 @dataclass
@@ -207,6 +224,8 @@ class LinkView:
     contact_theirs: bool
     decided_by: str | None
     decided_by_other: bool
+    merge: MergeView | None = None
+    may_merge: bool = False
 
 
 def link_view(user: User, link: PersonLink) -> LinkView:
@@ -218,6 +237,27 @@ def link_view(user: User, link: PersonLink) -> LinkView:
     ours, theirs = (link.contact_a_at, link.contact_b_at) if a_mine else (link.contact_b_at, link.contact_a_at)
     other_is_mine = other.owner_id in mine
     by_us = bool(link.decided_side) and (link.decided_side == side or other_is_mine)
+    deciders = set(owner_organisations(user, Action.MANAGE))
+    latest = next(iter(link.merges.all()), None)
+    merge = None
+    if latest is not None:
+        asked = link.case_a if latest.requested_side == PersonLink.Side.A else link.case_b
+        answers = link.case_b if latest.requested_side == PersonLink.Side.A else link.case_a
+        waiting = latest.status == CaseMerge.Status.REQUESTED
+        merge = MergeView(
+            merge=latest,
+            survivor_ours=latest.survivor_id == case.pk,
+            asked_by_us=asked.owner_id in mine,
+            may_accept=waiting and answers.owner_id in deciders,
+            may_decline=waiting and (answers.owner_id in deciders or asked.owner_id in deciders),
+        )
+    open_merge = latest is not None and latest.status in (CaseMerge.Status.REQUESTED, CaseMerge.Status.MERGED)
+    may_merge = (
+        link.status == PersonLink.Status.CONFIRMED
+        and (link.contact_agreed or link.case_a.owner_id == link.case_b.owner_id)
+        and not open_merge
+        and case.owner_id in deciders
+    )
     return LinkView(
         link=link,
         case=case,
@@ -227,6 +267,8 @@ def link_view(user: User, link: PersonLink) -> LinkView:
         contact_theirs=theirs is not None,
         decided_by=link.decided_by.username if by_us and link.decided_by else None,
         decided_by_other=bool(link.decided_side) and not by_us,
+        merge=merge,
+        may_merge=may_merge,
     )
 
 
@@ -273,6 +315,9 @@ def _decide(actor: User, link_id: int, status: str) -> PersonLink:
         raise Conflict(
             _("This link is already %(status)s.") % {"status": link.get_status_display().lower()}, field="status"
         )
+    if link.merges.filter(status__in=["requested", "merged"]).exists():
+        # A merge rests on the confirmation: it is declined or undone before the link changes.
+        raise Conflict(_("These cases are merged or a merge is asked for: that comes first."), field="status")
     before = link.status
     link.status, link.decided_by, link.decided_at, link.decided_side = status, actor, timezone.now(), side
     link.save(update_fields=["status", "decided_by", "decided_at", "decided_side"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ExternalDataset(models.Model):
@@ -102,3 +103,52 @@ class PersonLink(models.Model):
     def contact_agreed(self) -> bool:
         """Return True once both owners have agreed to contact: only then may each see the other's organisation."""
         return self.contact_a_at is not None and self.contact_b_at is not None
+
+
+class CaseMerge(models.Model):
+    """Two cases of one person merged into one: asked by an owner, agreed by the other (``nrm.exchange.merge``).
+
+    Made on a confirmed :class:`PersonLink` whose owners both agreed to contact (one owner of both
+    cases agrees alone). ``survivor`` keeps its person and receives every row that pointed at
+    ``absorbed``; ``moved`` lists them (``[model label, field, pk]``) so that an administrator's
+    undo, within ``NRM_MERGE_UNDO_DAYS``, puts exactly those back. ``kept`` lists the rows that
+    could not move (a uniqueness the survivor already fills), which stay on the absorbed case.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the other owner")
+        DECLINED = "declined", _("Declined")
+        MERGED = "merged", _("Merged")
+        UNDONE = "undone", _("Undone")
+
+    link = models.ForeignKey(PersonLink, on_delete=models.PROTECT, related_name="merges")
+    survivor = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="merges_in")
+    absorbed = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_side = models.CharField(max_length=1, choices=PersonLink.Side.choices)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    moved = models.JSONField(default=list, help_text="[model label, field, pk] of every row moved to the survivor")
+    kept = models.JSONField(default=list, help_text="[model label, field, pk] of rows left on the absorbed case")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One merge under way or standing per link; after a decline or an undo, another may be asked.
+            models.UniqueConstraint(
+                fields=["link"], condition=models.Q(status__in=["requested", "merged"]), name="one_open_merge_per_link"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "merged_at"])]
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id}->{self.survivor_id} ({self.status})"

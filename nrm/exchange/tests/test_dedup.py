@@ -85,6 +85,7 @@ def test_list_shows_only_ones_own_case_and_that_the_other_side_was_told(pair, wo
             "decided_by_other": False,
             "decided_at": None,
             "created_at": response.json()["results"][0]["created_at"],
+            "merge": None,
         }
     ]
     body = json.dumps(response.json(), ensure_ascii=False)
