@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0011_case_merged_into'),
+        ('cases', '0013_case_merged_into'),
         ('exchange', '0004_list_filter_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_list_filter_indexes'),
+        ('cases', '0012_episodes_from_forms'),
     ]
 
     operations = [
