@@ -80,6 +80,7 @@ def programme_get(user: User, pk: int) -> Programme:
             Prefetch("outcomes", queryset=Outcome.objects.select_related("objective")),
             Prefetch("outputs", queryset=Output.objects.select_related("outcome")),
             "documents",
+            "sectors",
         )
         .filter(pk=pk)
         .first()
@@ -329,6 +330,11 @@ def programme_detail(programme: Programme) -> dict:
     return {
         **programme_summary(programme),
         "description": programme.description,
+        "secondary_reporter": programme.secondary_reporter,
+        "sectors": [
+            {"code": s.code, "percentage": _amount(s.percentage), "inferred": s.inferred}
+            for s in programme.sectors.all()
+        ],
         "objectives": [
             {
                 "number": o.number,
