@@ -23,6 +23,11 @@ Variables (all optional outside production):
   NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count and whose citizens
                      are "national" in statistics (default RS)
   NRM_TIME_ZONE      IANA time zone (default Europe/Belgrade)
+  NRM_IATI_REPORTING_ORG_REF  the publishing organisation's IATI identifier, which every activity
+                     identifier starts with (default XM-NRM-<NRM_COUNTRY>, IATI's private-use
+                     prefix: register a real one before publishing to the IATI Registry)
+  NRM_IATI_REPORTING_ORG_NAME  its name in the files (default: the National Coordinator's office)
+  NRM_IATI_REPORTING_ORG_TYPE  its IATI OrganisationType code (default 10, government)
   NRM_DEBUG          1 to turn on Django's debug pages (never in production)
   NRM_BENCH          1 in the server `nrm bench` starts: adds its unauthenticated baseline view
                      (/_bench/read/<id>, one row's id); ignored in production
@@ -262,6 +267,15 @@ NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)
 # A merge of duplicate cases is reversible for this long (nrm.exchange.merge.merge_undo).
 NRM_MERGE_UNDO_DAYS = _int("NRM_MERGE_UNDO_DAYS", 30, minimum=0)
+# IATI forbids / & | ? in identifiers; every activity identifier is this ref, "-", the programme code.
+NRM_IATI_REPORTING_ORG_REF = _matching(
+    "NRM_IATI_REPORTING_ORG_REF", f"XM-NRM-{NRM_COUNTRY}", r"[^/&|?\s]+", "XM-DAC-41114 (no / & | ? or spaces)"
+)
+NRM_IATI_REPORTING_ORG_NAME = (
+    os.environ.get("NRM_IATI_REPORTING_ORG_NAME", "").strip()
+    or "National Referral Mechanism (Office of the National Anti-Trafficking Coordinator)"
+)
+NRM_IATI_REPORTING_ORG_TYPE = _matching("NRM_IATI_REPORTING_ORG_TYPE", "10", r"\d{2}", "10 (IATI OrganisationType)")
 # Documents are stored encrypted in the database (nrm.documents): the limit bounds a row and a request.
 NRM_DOCUMENT_MAX_BYTES = _int("NRM_DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 NRM_SERVICE_DUE_DAYS = _int("NRM_SERVICE_DUE_DAYS", 10, minimum=0)

@@ -239,6 +239,7 @@ class Loader:
         self.strategy.objectives.exclude(number__in=list(special)).delete()
         for row in doc.get("institutions", []):
             self.institution(row["name"])
+        self._monitoring(doc.get("monitoring") or {})
 
         p = doc["action_plan"]
         plan_budget = doc["budget"].get(BudgetSectionKind.ACTION_PLAN) or {}
@@ -263,6 +264,22 @@ class Loader:
             if doc["budget"].get(name) is not None:
                 self._budget(name, doc["budget"][name])
         return self.plan
+
+    def _monitoring(self, part: dict) -> None:
+        """Mark who monitors (the strategy's working group reports) and who receives the Coordinator's reports."""
+        members = set((part.get("working_group") or {}).get("members", []))
+        receivers = {row["name"] for row in part.get("receive_coordinator_reports", [])}
+        for name in members | receivers:
+            if name not in self.institutions:
+                raise invalid("monitoring", _("“%(name)s” is not one of the institutions.") % {"name": name})
+        for name, institution in self.institutions.items():
+            wanted = {"working_group": name in members, "receives_reports": name in receivers}
+            if name in receivers:
+                wanted["reports"] = False  # it receives the Coordinator's reports; it does not report to them
+            if any(getattr(institution, k) != v for k, v in wanted.items()):
+                Institution.objects.filter(pk=institution.pk).update(**wanted)
+                for k, v in wanted.items():
+                    setattr(institution, k, v)
 
     def _prune(self, queryset, field: str) -> None:
         try:

@@ -95,6 +95,10 @@ def responsibility_windows(plan: ActionPlan) -> dict[int, list[tuple[dt.date, dt
     ).values_list("institution__organisation_id", "task__activity__active_from", "task__activity__active_until")
     for org, start, end in rows:
         windows[org].add((start, end))
+    # The monitoring body's members report on every month and year of the plan, tasks or not.
+    members = Institution.objects.filter(strategy=plan.strategy_id, working_group=True, reports=True)
+    for org in members.values_list("organisation_id", flat=True):
+        windows[org].add((dt.date(plan.period_start, 1, 1), dt.date(plan.period_end, 12, 31)))
     return {org: sorted(w) for org, w in windows.items()}
 
 

@@ -84,7 +84,11 @@ class Institution(models.Model):
     """An institution as a strategy names it, linked to the organisation that acts for it.
 
     ``reports`` is False for collective entries ("line ministries", "partners") that cannot
-    submit a report of their own, so they are never expected to.
+    submit a report of their own, and for bodies that receive the Coordinator's reports rather
+    than report to the Coordinator (the Council: ``receives_reports``); they are never expected
+    to. ``working_group`` marks the members the strategy names in its monitoring body (the
+    Working Group of Serbia's §10.1): they report on every month and year of a plan, whether or
+    not a task names them.
     """
 
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="institutions")
@@ -92,6 +96,8 @@ class Institution(models.Model):
     name = models.CharField(max_length=200)
     aliases = models.JSONField(default=list, blank=True)
     reports = models.BooleanField(default=True)
+    working_group = models.BooleanField(default=False)
+    receives_reports = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["strategy", "name"]

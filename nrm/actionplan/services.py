@@ -186,7 +186,8 @@ def report_create(
     if period.start > (today or timezone.localdate()):
         raise invalid(field, _("The reporting period has not started yet."))
     activities = institution_activities(plan, institution, period)
-    if not activities:
+    # A member of the monitoring body reports every month even with no task of its own (a summary).
+    if not activities and institution.pk not in metrics.expected_institutions(plan, period):
         raise invalid("institution", _("This institution has no activity to report on in this period."))
     if Report.objects.filter(plan=plan, institution=institution, kind=kind, year=year, month=period.month).exists():
         raise invalid(field, _("A report for this period already exists."))

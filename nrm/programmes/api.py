@@ -85,6 +85,16 @@ class ProgrammeCreateSerializer(serializers.Serializer):
     )
     budget_currency = serializers.CharField(required=False, allow_blank=True, max_length=3, default="")
     source = serializers.CharField(required=False, allow_blank=True, default="")
+    secondary_reporter = serializers.BooleanField(
+        required=False, default=True, help_text="Another organisation runs the activity; this system republishes it."
+    )
+    sectors = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=200,
+        help_text="DAC 5-digit purpose codes with their share, e.g. 15190:60, 15180:40 (a lone code is 100%).",
+    )
 
 
 class FundingSerializer(serializers.Serializer):

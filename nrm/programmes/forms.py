@@ -71,6 +71,15 @@ class ProgrammeForm(forms.Form):
     source = forms.CharField(
         label=_("Source"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Where it was read")
     )
+    sectors = forms.CharField(
+        label=_("Sectors (DAC codes)"),
+        required=False,
+        max_length=200,
+        help_text=_("Five-digit DAC purpose codes with their share, e.g. 15190:60, 15180:40; one code alone is 100%."),
+    )
+    secondary_reporter = forms.BooleanField(
+        label=_("Another organisation runs this activity (we republish it)"), required=False, initial=True
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, programme: Programme | None = None, **kwargs) -> None:
@@ -88,9 +97,11 @@ class ProgrammeForm(forms.Form):
                         "budget_amount",
                         "budget_currency",
                         "source",
+                        "secondary_reporter",
                         "version",
                     )
-                },
+                }
+                | {"sectors": ", ".join(f"{s.code}:{s.percentage.normalize():f}" for s in programme.sectors.all())},
             )
         super().__init__(*args, **kwargs)
         if programme is not None:

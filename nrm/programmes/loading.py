@@ -29,6 +29,7 @@ from nrm.programmes.models import (
     Output,
     Programme,
     ProgrammePartner,
+    ProgrammeSector,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -50,7 +51,8 @@ def figure(entry: dict, field: str, key: str = "amount") -> Decimal:
     written = str(entry.get("as_written", ""))
     _need(bool(written), f"{field}.as_written", _("Give the figure as the source writes it."))
     _need(
-        Decimal(written.replace(",", "")) == value,
+        # The source's thousands separator: "," unless the entry names another ("750.000 EUR").
+        Decimal(written.replace(entry.get("thousands_separator", ","), "")) == value,
         f"{field}.as_written",
         _("“%(written)s” is not %(value)s.") % {"written": written, "value": value},
     )
@@ -69,6 +71,28 @@ def _date(value, field: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise invalid(field, _("Enter a date as YYYY-MM-DD.")) from None
+
+
+def check_sectors(sectors: list[dict], at: str) -> None:
+    """Raise ValidationError unless ``sectors`` are known DAC codes, each once, adding up to 100%."""
+    from nrm.programmes.iati_rules import dac_codes
+
+    seen = set()
+    total = Decimal(0)
+    for j, row in enumerate(sectors):
+        code = str(row.get("code", ""))
+        _need(code in dac_codes(), f"{at}[{j}].code", _("“%(code)s” is not a known DAC sector code.") % {"code": code})
+        _need(code not in seen, f"{at}[{j}].code", _("This sector is listed twice."))
+        seen.add(code)
+        try:
+            share = Decimal(str(row.get("percentage", "100")))
+        except InvalidOperation:
+            share = Decimal(-1)
+        _need(0 < share <= 100, f"{at}[{j}].percentage", _("Enter a percentage above 0 and at most 100."))
+        total += share
+    _need(
+        not sectors or total == 100, at, _("The sectors' percentages add up to %(total)s, not 100.") % {"total": total}
+    )
 
 
 def check_document(doc: dict) -> None:
@@ -91,6 +115,8 @@ def check_document(doc: dict) -> None:
             _need(bool(line.get("donor")), f"{at}.funding[{j}].donor", _("This field is required."))
             _need(len(line.get("currency", "")) == 3, f"{at}.funding[{j}].currency", _("Use a three-letter code."))
             figure(line, f"{at}.funding[{j}]")
+            _date(line.get("committed_on"), f"{at}.funding[{j}].committed_on")
+        check_sectors(prog.get("sectors", []), f"{at}.sectors")
         for j, part in enumerate(prog.get("partners", [])):
             _need(part.get("organisation") in orgs, f"{at}.partners[{j}].organisation", _("Unknown organisation."))
             _need(part.get("role") in PartnerRole.values, f"{at}.partners[{j}].role", _("Unknown role."))
@@ -155,8 +181,18 @@ class Loader:
                 "budget_amount": Decimal(budget["amount"]) if budget else None,
                 "budget_currency": budget.get("currency", ""),
                 "budget_source_text": budget.get("source_text", ""),
+                "secondary_reporter": prog.get("secondary_reporter", True),
             },
         )
+        for row in prog.get("sectors", []):
+            ProgrammeSector.objects.update_or_create(
+                programme=programme,
+                code=row["code"],
+                defaults={
+                    "percentage": Decimal(str(row.get("percentage", "100"))),
+                    "inferred": row.get("inferred", False),
+                },
+            )
         for part in prog.get("partners", []):
             ProgrammePartner.objects.update_or_create(
                 programme=programme,
@@ -172,6 +208,7 @@ class Loader:
                     "amount": Decimal(line["amount"]),
                     "currency": line["currency"],
                     "source_text": line["source_text"],
+                    "committed_on": _date(line.get("committed_on"), "committed_on"),
                 },
             )
         objectives = {}

@@ -28,6 +28,11 @@ class Programme(Versioned, models.Model):
     budget_currency = models.CharField(max_length=3, blank=True)
     budget_source_text = models.TextField(blank=True)
     source = models.TextField(blank=True, help_text=_("Citation of the document the programme was read from."))
+    # IATI's secondary-reporter: the national system republishes an activity another organisation
+    # runs and reports (every seed programme); False for the Coordinator's own activities.
+    secondary_reporter = models.BooleanField(
+        default=True, help_text=_("Another organisation runs and reports this activity; this system republishes it.")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -54,13 +59,36 @@ class ProgrammePartner(models.Model):
         return f"{self.organisation} ({self.role})"
 
 
+class ProgrammeSector(models.Model):
+    """A sector of a programme (OECD DAC 5-digit purpose code), with its share of the programme.
+
+    IATI asks every activity for sectors whose percentages add up to 100. ``inferred`` marks a
+    sector the source does not state (the seeds name none: it is the system's reading).
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="sectors")
+    code = models.CharField(max_length=5)
+    percentage = models.DecimalField(max_digits=5, decimal_places=2, default=100)
+    inferred = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["programme", "code"]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="programme_sector_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.percentage}%)"
+
+
 class FundingLine(models.Model):
-    """Money one donor committed to a programme."""
+    """Money one donor committed to a programme (an IATI incoming commitment)."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="funding")
     donor = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3)
+    committed_on = models.DateField(
+        null=True, blank=True, help_text=_("When the donor committed the money; empty: the programme's start.")
+    )
     source_text = models.TextField(blank=True)
 
     class Meta:

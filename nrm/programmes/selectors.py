@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from nrm.accounts.access import Action, has_role, member_organisations, restrict
 from nrm.accounts.choices import Role
 from nrm.accounts.models import User
 from nrm.core.errors import NotFound
-from nrm.programmes.choices import IATI_ROLE
+from nrm.programmes.choices import IATI_ROLE, PartnerRole
 from nrm.programmes.models import (
     FundingLine,
     Indicator,
@@ -31,8 +32,6 @@ from nrm.programmes.models import (
 )
 
 WRITE_ROLES = {Role.COORDINATOR}
-# Who reports the activities: the national mechanism this system runs (IATI type 10, government).
-REPORTING_ORG_NAME = "National Referral Mechanism (Office of the National Anti-Trafficking Coordinator)"
 
 
 def may_read(user: User) -> bool:
@@ -81,6 +80,7 @@ def programme_get(user: User, pk: int) -> Programme:
             Prefetch("outcomes", queryset=Outcome.objects.select_related("objective")),
             Prefetch("outputs", queryset=Output.objects.select_related("outcome")),
             "documents",
+            "sectors",
         )
         .filter(pk=pk)
         .first()
@@ -330,6 +330,11 @@ def programme_detail(programme: Programme) -> dict:
     return {
         **programme_summary(programme),
         "description": programme.description,
+        "secondary_reporter": programme.secondary_reporter,
+        "sectors": [
+            {"code": s.code, "percentage": _amount(s.percentage), "inferred": s.inferred}
+            for s in programme.sectors.all()
+        ],
         "objectives": [
             {
                 "number": o.number,
@@ -355,72 +360,162 @@ def programme_detail(programme: Programme) -> dict:
     }
 
 
-def programme_iati(programme: Programme, *, country: str = "RS") -> dict:
+def budget_periods(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Split ``start``..``end`` into IATI budget periods of at most a year: one per year from ``start``."""
+    periods = []
+    while start <= end:
+        try:
+            next_start = start.replace(year=start.year + 1)
+        except ValueError:  # 29 February
+            next_start = start.replace(year=start.year + 1, day=28)
+        last = min(end, next_start - dt.timedelta(days=1))
+        periods.append((start, last))
+        start = last + dt.timedelta(days=1)
+    return periods
+
+
+def apportion(total: Decimal, periods: list[tuple[dt.date, dt.date]]) -> list[Decimal]:
+    """Share ``total`` among ``periods`` by their days, in cents, the last taking the rounding."""
+    days = [(b - a).days + 1 for a, b in periods]
+    whole = sum(days)
+    shares = [(total * d / whole).quantize(Decimal("0.01")) for d in days[:-1]]
+    return [*shares, total - sum(shares)]
+
+
+def programme_iati(programme: Programme, *, country: str | None = None, today: dt.date | None = None) -> dict:
     """Return the programme as an IATI 2.03 activity, in JSON (element names as in the XML schema).
 
-    Only what the source gives: no transactions; donors become funding participating-orgs without
-    a ``ref`` (the seeds name no IATI organisation identifiers); national partners, who have no
-    IATI role, are left out. Results are output results (type 1) with their actual values.
+    What IATI's rules ask and how the data meets them (``nrm.programmes.iati_rules`` checks it):
+    the identifier starts with the reporting organisation's (``NRM_IATI_REPORTING_ORG_REF``);
+    ``secondary-reporter`` when the programme is another organisation's activity; sectors as
+    DAC 5-digit codes adding up to 100%; the budget in periods of at most a year (a total the
+    source gives for a longer period is shared among its years by days, published as indicative);
+    each donor's funding line as an incoming commitment (type 11) dated when committed, else at
+    the programme's start, never in the future; results whose periods start before they end: a
+    value "to date" ends on the day it was recorded, and the indicator's target sits once, in a
+    period over the programme's dates, not repeated in every period.
     """
+    country = country or settings.NRM_COUNTRY
+    today = today or timezone.localdate()
 
     def narrative(text: str) -> dict:
         return {"narrative": [{"text": text, "xml:lang": "en"}]}
 
+    reporting_ref = settings.NRM_IATI_REPORTING_ORG_REF
     orgs = [
         {"role": IATI_ROLE[p.role], **narrative(p.organisation.name)}
         for p in programme.partners.all()
         if p.role in IATI_ROLE
     ]
-    orgs += [{"role": "1", **narrative(line.donor)} for line in programme.funding.all()]
+    if not programme.secondary_reporter:
+        # The Coordinator's own activity: the reporting organisation is the accountable one.
+        orgs.insert(0, {"ref": reporting_ref, "role": "2", **narrative(settings.NRM_IATI_REPORTING_ORG_NAME)})
+    funding = list(programme.funding.all())
+    named = {o["narrative"][0]["text"] for o in orgs if o["role"] == "1"}
+    orgs += [{"role": "1", **narrative(line.donor)} for line in funding if line.donor not in named]
     dates = []
     if programme.period_start:
-        dates.append({"type": "2", "iso-date": _date(programme.period_start)})
+        # Actual start (2) only once it has happened: IATI refuses an actual date in the future.
+        dates.append(
+            {"type": "2" if programme.period_start <= today else "1", "iso-date": _date(programme.period_start)}
+        )
     if programme.period_end:
+        # Planned end (3): the sources give the planned period, never when it actually ended.
         dates.append({"type": "3", "iso-date": _date(programme.period_end)})
+    reporting = {"ref": reporting_ref, "type": settings.NRM_IATI_REPORTING_ORG_TYPE}
+    if programme.secondary_reporter:
+        reporting["secondary-reporter"] = "1"
     activity: dict = {
-        "iati-identifier": f"XM-NRM-{country}-{programme.code}",
-        "default-currency": programme.budget_currency or None,
-        "reporting-org": {"ref": f"XM-NRM-{country}", "type": "10", **narrative(REPORTING_ORG_NAME)},
+        "iati-identifier": f"{reporting_ref}-{programme.code}",
+        "default-currency": programme.budget_currency or (funding[0].currency if funding else None),
+        "reporting-org": {**reporting, **narrative(settings.NRM_IATI_REPORTING_ORG_NAME)},
         "title": narrative(programme.title),
         "description": [{"type": "1", **narrative(programme.description)}] if programme.description else [],
         "participating-org": orgs,
-        "activity-status": {"code": activity_status(programme)},
+        "activity-status": {"code": activity_status(programme, today)},
         "activity-date": dates,
         "recipient-country": [{"code": country, "percentage": "100"}],
+        "sector": [
+            {"vocabulary": "1", "code": s.code, "percentage": _amount(s.percentage)} for s in programme.sectors.all()
+        ],
         "budget": [],
+        "transaction": [],
         "result": [],
     }
     if programme.budget_amount is not None and programme.period_start and programme.period_end:
-        activity["budget"].append(
+        periods = budget_periods(programme.period_start, programme.period_end)
+        # One period: the source's committed figure. Several: our sharing of it, so indicative.
+        status = "2" if len(periods) == 1 else "1"
+        for (start, end), amount in zip(periods, apportion(programme.budget_amount, periods), strict=True):
+            activity["budget"].append(
+                {
+                    "type": "1",
+                    "status": status,
+                    "period-start": {"iso-date": _date(start)},
+                    "period-end": {"iso-date": _date(end)},
+                    "value": {
+                        "currency": programme.budget_currency,
+                        "value-date": _date(start),
+                        "text": _amount(amount),
+                    },
+                }
+            )
+    # Who receives donor money: the accountable organisation, else the first implementing one,
+    # else (the Coordinator's own activity) the reporting organisation.
+    runners = sorted(
+        (p for p in programme.partners.all() if p.role in (PartnerRole.ACCOUNTABLE, PartnerRole.IMPLEMENTING)),
+        key=lambda p: p.role != PartnerRole.ACCOUNTABLE,
+    )
+    receiver = (
+        narrative(runners[0].organisation.name)
+        if runners
+        else {"ref": reporting_ref, **narrative(settings.NRM_IATI_REPORTING_ORG_NAME)}
+    )
+    for line in funding:
+        when = line.committed_on or programme.period_start
+        if when is None or when > today:
+            continue  # IATI refuses a transaction without a date or dated in the future
+        activity["transaction"].append(
             {
-                "type": "1",
-                "status": "2",
-                "period-start": {"iso-date": _date(programme.period_start)},
-                "period-end": {"iso-date": _date(programme.period_end)},
-                "value": {
-                    "currency": programme.budget_currency,
-                    "value-date": _date(programme.period_start),
-                    "text": _amount(programme.budget_amount),
-                },
+                "transaction-type": {"code": "11"},
+                "transaction-date": {"iso-date": _date(when)},
+                "value": {"currency": line.currency, "value-date": _date(when), "text": _amount(line.amount)},
+                "description": narrative(line.source_text or line.donor),
+                "provider-org": narrative(line.donor),
+                "receiver-org": receiver,
             }
         )
     for indicator in programme.indicators.all():
         periods = []
         for v in indicator.values.all():
-            period: dict = {"period-start": {"iso-date": _date(v.period_start)}}
-            if v.period_end:  # a value "to date" has no end the source states
-                period["period-end"] = {"iso-date": _date(v.period_end)}
-            period["actual"] = [{"value": _amount(v.value)}]
-            periods.append(period)
-        entry: dict = {
-            "measure": "1",
-            "title": narrative(indicator.name),
-            "period": periods,
-        }
-        if indicator.baseline is not None:
-            entry["baseline"] = [{"value": _amount(indicator.baseline)}]
+            end = v.period_end or max(v.period_start, timezone.localdate(v.recorded_at) if v.recorded_at else today)
+            periods.append(
+                {
+                    "period-start": {"iso-date": _date(v.period_start)},
+                    "period-end": {"iso-date": _date(end)},
+                    "to-date": v.period_end is None,
+                    "actual": [{"value": _amount(v.value)}],
+                }
+            )
         if indicator.target is not None:
-            entry["target"] = [{"value": _amount(indicator.target)}]
+            # The target is for the programme's whole period (to its last value or today while it runs).
+            ends = [p["period-end"]["iso-date"] for p in periods]
+            first = programme.period_start or (
+                min(v.period_start for v in indicator.values.all()) if periods else today
+            )
+            last = _date(programme.period_end) or (max(ends) if ends else _date(today))
+            periods.append(
+                {
+                    "period-start": {"iso-date": _date(first)},
+                    "period-end": {"iso-date": last},
+                    "target": [{"value": _amount(indicator.target)}],
+                    "actual": [],
+                }
+            )
+        entry: dict = {"measure": "1", "title": narrative(indicator.name), "period": periods}
+        if indicator.baseline is not None:
+            year = (programme.period_start or (indicator.values.all()[0].period_start if periods else today)).year
+            entry["baseline"] = [{"year": str(year), "value": _amount(indicator.baseline)}]
         activity["result"].append(
             {
                 "type": "1",

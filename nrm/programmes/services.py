@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from nrm.core.errors import invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import check_currency, check_decimal, check_period, check_text
 from nrm.programmes.choices import PartnerRole
-from nrm.programmes.loading import load_programmes
+from nrm.programmes.loading import check_sectors, load_programmes
 from nrm.programmes.models import (
     Document,
     FundingLine,
@@ -35,6 +36,7 @@ from nrm.programmes.models import (
     Output,
     Programme,
     ProgrammePartner,
+    ProgrammeSector,
 )
 from nrm.programmes.selectors import may_record
 
@@ -113,6 +115,42 @@ def _programme_fields(
     return fields
 
 
+SECTOR = re.compile(r"^\s*(\d{5})\s*(?:[:=]\s*(\d+(?:[.,]\d+)?)\s*%?)?\s*$")
+
+
+def parse_sectors(value: str | list[dict] | None) -> list[dict] | None:
+    """Read sectors written "15190:60, 15180:40" (a lone code is 100%), or given as dicts; None: unchanged."""
+    if value is None or isinstance(value, list):
+        rows = value
+    else:
+        rows = []
+        for part in filter(None, (p.strip() for p in re.split(r"[,;\n]", value))):
+            match = SECTOR.match(part)
+            if not match:
+                raise invalid(
+                    "sectors",
+                    _("“%(part)s” is not a DAC code with its share, such as 15190:60.") % {"part": part[:40]},
+                )
+            rows.append({"code": match[1], "percentage": (match[2] or "100").replace(",", ".")})
+    if rows is not None:
+        try:
+            check_sectors(rows, "sectors")
+        except ValidationError as exc:
+            # One field on the form and in the API: name it, whichever entry is at fault.
+            raise invalid("sectors", " ".join(m for ms in exc.message_dict.values() for m in ms)) from None
+    return rows
+
+
+def _sectors_set(programme: Programme, rows: list[dict] | None) -> None:
+    if rows is None:
+        return
+    ProgrammeSector.objects.filter(programme=programme).delete()
+    ProgrammeSector.objects.bulk_create(
+        ProgrammeSector(programme=programme, code=r["code"], percentage=Decimal(str(r.get("percentage", "100"))))
+        for r in rows
+    )
+
+
 @atomic_audited
 def programme_create(
     *,
@@ -126,8 +164,14 @@ def programme_create(
     budget_amount: Decimal | None = None,
     budget_currency: str = "",
     source: str = "",
+    secondary_reporter: bool = True,
+    sectors: str | list[dict] | None = None,
 ) -> Programme:
-    """Create a programme; ``code`` is a unique slug (it becomes part of the IATI identifier)."""
+    """Create a programme; ``code`` is a unique slug (it becomes part of the IATI identifier).
+
+    ``secondary_reporter``: another organisation runs the activity and this system republishes
+    it; ``sectors``: DAC codes with their shares (see :func:`parse_sectors`).
+    """
     _check_writer(actor, "programmes.programme_create", "programme")
     code = check_text("code", code, 60, required=True)
     if slugify(code) != code:
@@ -144,7 +188,9 @@ def programme_create(
         budget_currency=budget_currency,
         source=source,
     )
-    programme = Programme.objects.create(code=code, **fields)
+    rows = parse_sectors(sectors)
+    programme = Programme.objects.create(code=code, secondary_reporter=bool(secondary_reporter), **fields)
+    _sectors_set(programme, rows)
     _audit(actor, "programme_create", "programme", programme, code=code)
     return programme
 
@@ -163,8 +209,13 @@ def programme_edit(
     budget_amount: Decimal | None = None,
     budget_currency: str = "",
     source: str = "",
+    secondary_reporter: bool | None = None,
+    sectors: str | list[dict] | None = None,
 ) -> Programme:
-    """Edit a programme's summary; a stale ``expected_version`` raises Conflict and writes nothing."""
+    """Edit a programme's summary; a stale ``expected_version`` raises Conflict and writes nothing.
+
+    ``secondary_reporter`` and ``sectors`` left None stay as they are.
+    """
     _check_writer(actor, "programmes.programme_edit", "programme", programme.pk)
     fields = _programme_fields(
         title=title,
@@ -176,10 +227,18 @@ def programme_edit(
         budget_currency=budget_currency,
         source=source,
     )
+    rows = parse_sectors(sectors)
+    if secondary_reporter is not None:
+        fields["secondary_reporter"] = bool(secondary_reporter)
     changed = sorted(k for k, v in fields.items() if getattr(programme, k) != v)
+    if rows is not None and sorted((r["code"], Decimal(str(r["percentage"]))) for r in rows) != sorted(
+        programme.sectors.values_list("code", "percentage")
+    ):
+        changed.append("sectors")
     for name, value in fields.items():
         setattr(programme, name, value)
     save_versioned(programme, expected_version=expected_version, fields=list(fields))
+    _sectors_set(programme, rows)
     _audit(actor, "programme_edit", "programme", programme, changed=changed, version=programme.version)
     return programme
 

@@ -135,7 +135,7 @@ def test_institutions_keep_the_seed_names_and_become_organisations(plan):
     names = {row["name"] for row in FIXTURE["institutions"]}
     stored = set(Institution.objects.filter(strategy=plan.strategy).values_list("name", flat=True))
     assert names <= stored
-    assert stored - names == {"Ministry of Economy", "Commissariat for Refugees and Migration"}
+    assert stored - names == {"Ministry of Economy"}
     # An existing organisation is linked, a missing one is created under the seed's name.
     assert Institution.objects.get(name="Ministry of the Interior").organisation.code == "mup"
     health = Institution.objects.get(name="Ministry of Health").organisation
@@ -191,3 +191,28 @@ def test_any_number_of_plans(plan, tmp_path):
     # Without an institution map, institutions are matched by name or created.
     assert Organisation.objects.get(name="Alpha Ministry").type.code == "ministry"
     assert Organisation.objects.get(name="Beta Office").type.code == "public_body"
+
+
+def test_reporting_bodies_follow_section_10_of_the_strategy(plan):
+    """The Working Group's members report (§10.1-10.2); the Council receives the Coordinator's reports."""
+    from nrm.actionplan import metrics
+    from nrm.actionplan.due import Period
+
+    council = Institution.objects.get(strategy=plan.strategy, name="Council for the Fight against Human Trafficking")
+    assert (council.reports, council.receives_reports, council.working_group) == (False, True, False)
+    members = set(Institution.objects.filter(strategy=plan.strategy, working_group=True).values_list("name", flat=True))
+    assert members == set(FIXTURE["monitoring"]["working_group"]["members"])
+    for name in (
+        "Commissariat for Refugees and Migration",
+        "Centre for Human Trafficking Victims Protection",
+        "Security Information Agency",
+        "Red Cross of Serbia",
+        "Civil society organisations' representatives in the Working Group",
+    ):
+        assert name in members
+    expected = metrics.expected_institutions(plan, Period(2018, 3))
+    member_orgs = set(
+        Institution.objects.filter(strategy=plan.strategy, working_group=True).values_list("organisation_id", flat=True)
+    )
+    assert member_orgs <= expected  # every member, tasks or not
+    assert council.organisation_id not in expected

@@ -16,6 +16,7 @@ from nrm.programmes.models import Programme
 SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 JOINT = "rs-ungift-jp-2010"
 IRC = "rs-irc-anti-trafficking"
+COE = "rs-coe-thb-2019"
 
 
 def fixture_document() -> dict:

@@ -21,7 +21,7 @@ from nrm.core.errors import NotFound
 from nrm.programmes import services
 from nrm.programmes.models import Indicator, IndicatorValue
 
-from .conftest import IRC, JOINT
+from .conftest import COE, IRC, JOINT
 
 BASE = "/api/v1/programmes/"
 PROBLEM = "application/problem+json"
@@ -52,7 +52,7 @@ def test_list_shows_funding_and_actuals(programmes, people):
     response = api(people["ngo"]).get(BASE)
     assert response.status_code == 200
     rows = {row["code"]: row for row in response.json()["results"]}
-    assert set(rows) == {JOINT, IRC}
+    assert set(rows) == {JOINT, IRC, COE}
     joint = rows[JOINT]
     assert joint["funding"]["budget"]["amount"] == "1410097.00"
     assert joint["funding"]["totals"] == [{"currency": "USD", "amount": "1410097.00"}]
@@ -102,11 +102,18 @@ def test_iati_shape(programmes, people):
     assert activity["iati-identifier"] == f"XM-NRM-RS-{JOINT}"
     roles = sorted((o["role"], o["narrative"][0]["text"]) for o in activity["participating-org"])
     assert [r for r, _name in roles] == ["1", "1", "1", "4", "4", "4"]
-    assert activity["budget"][0]["value"] == {"currency": "USD", "value-date": "2010-06-01", "text": "1410097.00"}
+    # The seed's total over two years, shared by days among budget periods of at most a year.
+    budgets = activity["budget"]
+    assert [(b["period-start"]["iso-date"], b["period-end"]["iso-date"]) for b in budgets] == [
+        ("2010-06-01", "2011-05-31"),
+        ("2011-06-01", "2012-05-31"),
+    ]
+    assert sum(Decimal(b["value"]["text"]) for b in budgets) == Decimal("1410097")
+    assert {b["status"] for b in budgets} == {"1"}  # indicative: the sharing is ours
     irc = api(people["ngo"]).get(f"{BASE}{programmes[IRC].pk}/iati/").json()["iati-activity"]
     first = irc["result"][0]["indicator"][0]
     assert first["period"][0]["actual"] == [{"value": "2184.00"}]
-    assert "period-end" not in first["period"][0]
+    assert first["period"][0]["period-end"] == {"iso-date": "2024-10-31"}
 
 
 def test_coordinator_records_a_value(programmes, people, screened):

@@ -22,9 +22,9 @@ from nrm.programmes.models import (
     ProgrammePartner,
 )
 
-from .conftest import IRC, JOINT, fixture_document, seed_text
+from .conftest import COE, IRC, JOINT, fixture_document, seed_text
 
-SEED_OF = {JOINT: "000", IRC: "004"}
+SEED_OF = {JOINT: "000", IRC: "004", COE: "003"}
 MODELS = (Programme, ProgrammePartner, FundingLine, Objective, Outcome, Output, Indicator, IndicatorValue, Document)
 
 
@@ -43,12 +43,13 @@ def _figures(doc: dict):
 def test_every_figure_is_written_in_its_seed():
     doc = fixture_document()
     figures = list(_figures(doc))
-    assert len(figures) == 4 + 12
+    assert len(figures) == 4 + 12 + 3
     for code, where, entry, key in figures:
         text = seed_text(SEED_OF[code])
         assert entry["source_text"] in text, where
         assert entry["as_written"] in entry["source_text"], where
-        assert Decimal(entry["as_written"].replace(",", "")) == Decimal(entry[key]), where
+        written = entry["as_written"].replace(entry.get("thousands_separator", ","), "")
+        assert Decimal(written) == Decimal(entry[key]), where
 
 
 def test_loaded_values_equal_the_fixture(programmes):

@@ -347,3 +347,38 @@ def test_indicator_edit_moves_and_rewords_and_refuses_stale(screened, programmes
     foreign = services.output_add(actor=boss, programme=programmes[JOINT], number="1", title="Elsewhere")
     refused("output", services.indicator_edit, expected_version=screened.version, **{**kwargs, "output": foreign})
     refused("name", services.indicator_edit, expected_version=screened.version, **{**kwargs, "name": ""})
+
+
+def test_sectors_and_the_reporter_are_set_and_checked(programmes, people):
+    from nrm.programmes.models import ProgrammeSector
+
+    boss = people["coordinator"]
+    created = services.programme_create(
+        actor=boss, code="own-hotline", title="Our hotline", sectors="15190:60, 15180: 40%", secondary_reporter=False
+    )
+    assert sorted(ProgrammeSector.objects.filter(programme=created).values_list("code", "percentage")) == [
+        ("15180", Decimal(40)),
+        ("15190", Decimal(60)),
+    ]
+    assert created.secondary_reporter is False
+    for bad, message in [
+        ("15190:60, 15180:30", "100"),
+        ("1519", "15190:60"),
+        ("99999", "99999"),
+        ("15190:50, 15190:50", "twice"),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            services.programme_edit(
+                actor=boss, programme=created, expected_version=created.version, title="Our hotline", sectors=bad
+            )
+        assert list(caught.value.message_dict) == ["sectors"] and message in caught.value.message_dict["sectors"][0]
+    # Nothing changed by the refused edits; a lone code is the whole programme.
+    assert ProgrammeSector.objects.filter(programme=created).count() == 2
+    created.refresh_from_db()
+    services.programme_edit(
+        actor=boss, programme=created, expected_version=created.version, title="Our hotline", sectors="16010"
+    )
+    assert list(ProgrammeSector.objects.filter(programme=created).values_list("code", "percentage")) == [
+        ("16010", Decimal(100))
+    ]
+    assert created.secondary_reporter is False  # left as it was
