@@ -1159,7 +1159,7 @@ def opening_episodes(
     ]
 
 
-def _forms_follow_episodes(case: Case) -> list[str]:
+def forms_follow_episodes(case: Case) -> list[str]:
     """Make ``case.forms`` the union of its episodes' forms; return their codes."""
     objs = list(ExploitationForm.objects.filter(episodes__case=case).distinct())
     case.forms.set(objs)
@@ -1197,7 +1197,7 @@ def _episodes_follow_forms(actor: User, case: Case, forms: list[ExploitationForm
         raise invalid("forms", _("Only the owning organisation may change the forms of exploitation."))
     Episode.objects.filter(pk__in=[e.pk for e in dropped]).delete()
     insert_many(opening_episodes(case, added))
-    _forms_follow_episodes(case)
+    forms_follow_episodes(case)
 
 
 def _check_episode(values: dict, *, current: Episode | None = None) -> dict:
@@ -1282,7 +1282,7 @@ def episode_add(
         }
     )
     episode = Episode.objects.create(case=case, **values)
-    forms = _forms_follow_episodes(case)
+    forms = forms_follow_episodes(case)
     audit_record(
         actor=actor,
         action="case.episode_add",
@@ -1302,7 +1302,7 @@ def episode_update(*, actor: User, episode: Episode, expected_version: int | Non
     for name, value in changes.items():
         setattr(stored, name, value)
     save_versioned(stored, expected_version=expected_version, fields=sorted(changes))
-    forms = _forms_follow_episodes(stored.case) if "form" in changes else None
+    forms = forms_follow_episodes(stored.case) if "form" in changes else None
     audit_record(
         actor=actor,
         action="case.episode_update",
@@ -1321,7 +1321,7 @@ def episode_remove(*, actor: User, episode: Episode, expected_version: int | Non
     version = stored.version if expected_version is None else expected_version
     if Episode.objects.filter(pk=stored.pk, version=version).delete()[0] != 1:
         raise Conflict(_("This record was changed by someone else. Reload it and apply your change again."))
-    forms = _forms_follow_episodes(stored.case)
+    forms = forms_follow_episodes(stored.case)
     audit_record(
         actor=actor,
         action="case.episode_remove",

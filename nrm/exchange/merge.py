@@ -48,8 +48,8 @@ from nrm.exchange.models import CaseMerge, PersonLink
 NOT_MOVED: dict[str, str] = {
     "cases.Case.merged_into": "the mark of a merge itself: the absorbed case points at its survivor",
     "cases.Case_forms.case": (
-        "the forms of exploitation are facts of each case: the survivor's stand, the absorbed case keeps its own "
-        "for an undo"
+        "a case's forms are the union of its episodes' forms: the episodes move, and both cases' forms are "
+        "recomputed from them after the merge and after an undo"
     ),
     "exchange.PersonLink.case_a": (
         "a link names two records as they were found; the survivor has its own link with every case of the same "
@@ -261,6 +261,7 @@ def _merge(merge: CaseMerge, actor: User) -> None:
         done, left = _repoint(model, field, pks, survivor, now)
         moved += [[model._meta.label, field, _plain(pk)] for pk in done]
         kept += [[model._meta.label, field, _plain(pk)] for pk in left]
+    _forms_follow(survivor, absorbed)
     Case.objects.filter(pk=absorbed).update(merged_into=survivor, merged_at=now, **_bumps(Case, now))
     Case.objects.filter(pk=survivor).update(**_bumps(Case, now))
     merge.status, merge.merged_at, merge.moved, merge.kept = CaseMerge.Status.MERGED, now, moved, kept
@@ -274,6 +275,14 @@ def _merge(merge: CaseMerge, actor: User) -> None:
         object_id=survivor,
         detail={"merge": merge.pk, "absorbed": absorbed, "moved": _counts(moved), "kept": _counts(kept)},
     )
+
+
+def _forms_follow(*case_ids: int) -> None:
+    """Each case's forms are the union of its episodes' forms (cases.services): episodes moved, so recompute."""
+    from nrm.cases.services import forms_follow_episodes
+
+    for case in Case.objects.filter(pk__in=case_ids):
+        forms_follow_episodes(case)
 
 
 def _counts(rows: list[list]) -> dict[str, int]:
@@ -333,6 +342,7 @@ def merge_undo(*, actor: User, merge_id: int) -> CaseMerge:
         done, left = _repoint(model, field, present, absorbed, now) if present else ([], [])
         back += [[label, field, _plain(pk)] for pk in done]
         missing += len(left)
+    _forms_follow(survivor, absorbed)
     Case.objects.filter(pk=absorbed).update(merged_into=None, merged_at=None, **_bumps(Case, now))
     Case.objects.filter(pk=survivor).update(**_bumps(Case, now))
     merge.status, merge.undone_by, merge.undone_at = CaseMerge.Status.UNDONE, actor, now

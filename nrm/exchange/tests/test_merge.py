@@ -316,3 +316,27 @@ def test_pages_ask_accept_show_the_merge_and_undo(pair, world):
     assert f"/merges/{m.pk}/undo/" in merges and "Marija" not in merges
     assert admin.post(f"/merges/{m.pk}/undo/").status_code == 302
     assert Case.objects.get(pk=b.pk).merged_into_id is None
+
+
+def test_the_cases_forms_follow_the_episodes_through_a_merge_and_its_undo(pair, world):
+    """Episodes move with the merge; each case's forms stay the union of its episodes' forms."""
+    from nrm.cases.models import Episode
+
+    a, b = pair
+    case_services.episode_add(actor=fresh(world["socialwork"]), case=b, form="labour")
+    case_services.episode_add(actor=fresh(world["ngo"]), case=a, form="sexual")
+
+    def forms_agree(case) -> None:
+        case.refresh_from_db()
+        episodes = set(Episode.objects.filter(case=case).values_list("form__code", flat=True))
+        assert set(case.forms.values_list("code", flat=True)) == episodes
+
+    link = agreed(world)
+    merge.merge_request(actor=fresh(world["ngo"]), link_id=link.pk, survivor="ours")
+    merge.merge_accept(actor=fresh(world["socialwork"]), link_id=link.pk)
+    assert "labour" in set(a.forms.values_list("code", flat=True))
+    forms_agree(a)
+    merge.merge_undo(actor=fresh(world["admin"]), merge_id=CaseMerge.objects.get().pk)
+    forms_agree(a)
+    forms_agree(b)
+    assert "labour" in set(b.forms.values_list("code", flat=True))
