@@ -144,6 +144,9 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 class FlagSerializer(serializers.ModelSerializer):
     reason = serializers.ChoiceField(FlagReason.choices)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A short note (at most 300 characters), encrypted."
+    )
     reason_label = serializers.CharField(source="get_reason_display", read_only=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     raised_by = serializers.CharField(source="raised_by.username", read_only=True)
@@ -156,6 +159,7 @@ class FlagSerializer(serializers.ModelSerializer):
             "id",
             "reason",
             "reason_label",
+            "note",
             "active",
             "organisation",
             "raised_by",
@@ -527,7 +531,9 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         case = self._case(pk, Action.FLAG)
         s = FlagSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        flag = services.flag_raise(actor=request.user, case=case, reason=s.validated_data["reason"])
+        flag = services.flag_raise(
+            actor=request.user, case=case, reason=s.validated_data["reason"], note=s.validated_data["note"]
+        )
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=FlagSerializer)

@@ -557,6 +557,12 @@ class FlagForm(forms.Form):
     """A flag to raise on the case."""
 
     reason = forms.ChoiceField(label=_("Flag"), choices=FlagReason.choices)
+    # No max_length here: the service checks the note, and its message names the field.
+    note = forms.CharField(
+        label=_("Short note (optional)"),
+        required=False,
+        help_text=_("What the warning is about, in a line: whoever sees the case reads it."),
+    )
 
 
 # --- Consent, identification, services -------------------------------------------------------

@@ -181,11 +181,17 @@ class Episode(Bound, TimeStamped, Versioned):
         return f"Episode {self.pk}"
 
 
-class CaseFlag(TimeStamped):
-    """A warning on a case (security risk, trafficker contact, urgent medical need); lifted, never deleted."""
+class CaseFlag(Bound, TimeStamped):
+    """A warning on a case (security risk, trafficker contact, urgent medical need); lifted, never deleted.
+
+    The optional ``note`` says in a few words what the warning is about. It is free text and may
+    name someone (a trafficker, a relative), so it is encrypted like a case note and erased with
+    the identity at the end of retention; it is shown to whoever sees the case, like the flag.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
     reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    note = EncryptedTextField(blank=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField()

@@ -3,8 +3,8 @@
 What stays is what statistics need and cannot identify anyone: sex, birth year, age band,
 citizenship, migration status, forms, dates, decisions and services (and of each episode of
 exploitation its form, country, dates and recruiter relationship). Names, date of birth,
-documents, contacts, address, guardian, notes, the episodes' places and notes and the linkage
-key are blanked, and the files
+documents, contacts, address, guardian, notes, flags' notes, the episodes' places and notes and
+the linkage key are blanked, and the files
 uploaded to the case (``nrm.documents``) deleted. The period is
 ``NRM_RETENTION_YEARS`` after closure (default 10) unless a case sets ``retain_until`` itself.
 """
@@ -20,7 +20,7 @@ from django.db.models import Q
 from nrm.accounts.access import unrestricted
 from nrm.audit.services import audit_record
 from nrm.cases.choices import CaseStatus
-from nrm.cases.models import Case, CaseNote, Episode, Person, Screening
+from nrm.cases.models import Case, CaseFlag, CaseNote, Episode, Person, Screening
 from nrm.core.validation import today
 from nrm.documents.services import case_documents_erase
 from nrm.tasks.services import erase_task_titles
@@ -80,6 +80,9 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
             # Each note's text is bound to its row, so it is sealed per note (update() cannot encrypt).
             note.text = "[erased at the end of retention]"
             note.save(update_fields=["text"])
+        for flag in CaseFlag.objects.filter(case=case).exclude(note="").only("pk", "binding"):
+            flag.note = ""  # may name someone; the flag itself (reason, dates) is kept
+            flag.save(update_fields=["note"])
         Screening.objects.filter(case=case).update(notes="")
         # A place can name a house or an employer, notes anyone: blanked; the rest is statistics'.
         Episode.objects.filter(case=case).update(place="", notes="")

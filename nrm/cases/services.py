@@ -1088,16 +1088,26 @@ def _flagging_organisation(actor: User, case: Case) -> int:
     return found
 
 
+# A flag's note is a pointer for whoever opens the case, not a case note: a line or two.
+FLAG_NOTE_MAX_LENGTH = 300
+
+
 @atomic_audited
-def flag_raise(*, actor: User, case: Case, reason: str) -> CaseFlag:
-    """Raise a flag on a case; one standing flag per reason (raising it again is a conflict)."""
+def flag_raise(*, actor: User, case: Case, reason: str, note: str = "") -> CaseFlag:
+    """Raise a flag on a case, with an optional short note; one standing flag per reason.
+
+    Raising a standing flag again is a conflict. The note is encrypted (it may name someone) and
+    never written to the audit row, which records only whether there is one.
+    """
     _lock_case(actor, case, Action.FLAG)
     _check_choice("reason", reason, FlagReason)
+    note = _check_text("note", note, FLAG_NOTE_MAX_LENGTH)
     if CaseFlag.objects.filter(case=case, reason=reason, lifted_at=None).exists():
         raise Conflict(_("This flag is already raised on the case."), field="reason")
     flag = CaseFlag.objects.create(
         case=case,
         reason=reason,
+        note=note,
         organisation_id=_flagging_organisation(actor, case),
         raised_by=actor,
         raised_at=timezone.now(),
@@ -1108,7 +1118,7 @@ def flag_raise(*, actor: User, case: Case, reason: str) -> CaseFlag:
         object_type="case",
         object_id=case.pk,
         organisation_id=flag.organisation_id,
-        detail={"flag": flag.pk, "reason": reason},
+        detail={"flag": flag.pk, "reason": reason, "note": bool(note)},
     )
     return flag
 

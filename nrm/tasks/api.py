@@ -2,7 +2,8 @@
 
 - ``tasks/``: the caller's open tasks (assigned to them, or to their organisation and nobody in it),
   overdue first; ``?case=<id>`` every visible task of one case instead, ``?status=open|done|cancelled|all``.
-  POST creates one by hand; POST ``{id}/close/`` closes it (``version``, honours If-Match).
+  POST creates one by hand; POST ``{id}/close/`` closes it (``version``, honours If-Match); POST
+  ``{id}/assign/`` gives it to another case worker of its organisation (``assigned_to``, a username).
 - ``notifications/``: the caller's notifications, newest first (``?unread=true|false``); POST
   ``{id}/read/`` marks one read, POST ``read-all/`` all of them.
 """
@@ -82,6 +83,14 @@ class TaskCloseSerializer(serializers.Serializer):
     )
 
 
+class TaskAssignSerializer(serializers.Serializer):
+    assigned_to = serializers.CharField(
+        max_length=150, help_text="The username of a case worker of the organisation the task is for."
+    )
+    # Optional: If-Match already names the version the client read.
+    version = serializers.IntegerField(required=False)
+
+
 class TaskViewSet(
     ConditionalMixin, IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -89,7 +98,7 @@ class TaskViewSet(
 
     serializer_class = TaskSerializer
     lookup_value_regex = r"\d+"
-    conditional_actions = frozenset({"close"})
+    conditional_actions = frozenset({"close", "assign"})
 
     def get_queryset(self):
         p = self.request.query_params
@@ -154,6 +163,24 @@ class TaskViewSet(
             task=task,
             expected_version=s.validated_data["version"],
             status=s.validated_data["status"],
+        )
+        return self.tagged(Response(TaskSerializer(task, context={"request": request}).data), task)
+
+    @extend_schema(request=TaskAssignSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk=None) -> Response:
+        """Give the task to another case worker of the organisation it is for."""
+        task = selectors.task_get(request.user, int(pk), action=Action.MANAGE, audit_action="task.assign")
+        current = self.check_if_match(task)
+        s = TaskAssignSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        # Someone unknown is refused by the service like anyone outside the organisation: one message.
+        worker = User.objects.filter(username=s.validated_data["assigned_to"]).first()
+        task = services.task_reassign(
+            actor=request.user,
+            task=task,
+            assigned_to=worker,
+            expected_version=s.validated_data.get("version", current),
         )
         return self.tagged(Response(TaskSerializer(task, context={"request": request}).data), task)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from nrm.accounts.access import (
     Action,
+    case_workers,
     get_or_deny,
     member_organisations,
     membership_extra,
@@ -43,15 +44,28 @@ def my_tasks(user: User, *, status: str | None = TaskStatus.OPEN) -> QuerySet:
     return task_list(user, status=status).filter(mine)
 
 
-def task_get(user: User, pk: int, *, action: Action = Action.VIEW) -> Task:
+def task_get(user: User, pk: int, *, action: Action = Action.VIEW, audit_action: str = "") -> Task:
     """Return one task ``user`` may ``action``, or raise NotFound (an audited denial)."""
     return get_or_deny(
         Task.objects.select_related("case", "organisation", "assigned_to"),
         user,
         action,
         object_type="task",
-        audit_action="task.view" if action == Action.VIEW else "task.close",
+        audit_action=audit_action or ("task.view" if action == Action.VIEW else "task.close"),
         pk=pk,
+    )
+
+
+def task_assignees(task: Task) -> QuerySet:
+    """Return who ``task`` may be given to: the case workers of the organisation it is for, by username."""
+    return case_workers(task.organisation_id).order_by("username")
+
+
+def may_reassign(user: User, task: Task) -> bool:
+    """Return True if ``user`` may give ``task`` to someone else (its organisation's case worker who may change it)."""
+    return (
+        task.organisation_id in task_organisations(user)
+        and restrict(Task.objects.filter(pk=task.pk), user, Action.MANAGE).exists()
     )
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, acting_organisations, can, restrict
+from nrm.accounts.access import Action, acting_organisations, can, case_workers, restrict
 from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
@@ -177,6 +177,48 @@ def task_close(*, actor: User, task: Task, expected_version: int, status: str = 
         organisation_id=task.organisation_id,
         detail={"task": task.pk, "status": status},
     )
+    return task
+
+
+@atomic_audited
+def task_reassign(*, actor: User, task: Task, assigned_to: User | None, expected_version: int) -> Task:
+    """Give an open task to another case worker of the organisation it is for; tell them.
+
+    Only that organisation's staff who may change the task reassign it; anyone else is refused
+    as if the task did not exist (a 404). Audited with the worker before and after.
+    """
+    workers = case_workers(task.organisation_id)
+    if (
+        not restrict(Task.objects.filter(pk=task.pk), actor, Action.MANAGE).exists()
+        or not workers.filter(pk=actor.pk).exists()
+    ):
+        raise denied(actor=actor, action="task.assign", object_type="task", object_id=task.pk)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(_("This task is already closed."), field="status")
+    if assigned_to is None or not workers.filter(pk=assigned_to.pk).exists():
+        raise invalid("assigned_to", _("Choose a case worker of the organisation the task is for."))
+    if assigned_to.pk == task.assigned_to_id:
+        raise invalid("assigned_to", _("The task is already assigned to this person."))
+    before = task.assigned_to_id
+    task.assigned_to = assigned_to
+    save_versioned(task, expected_version=expected_version, fields=["assigned_to"])
+    audit_record(
+        actor=actor,
+        action="task.assign",
+        object_type="case",
+        object_id=task.case_id,
+        organisation_id=task.organisation_id,
+        detail={"task": task.pk, "from": before, "to": assigned_to.pk},
+    )
+    if assigned_to.pk != actor.pk:
+        notify(
+            [assigned_to.pk],
+            kind=NotificationKind.TASK_ASSIGNED,
+            object_type="task",
+            object_id=task.pk,
+            reference=task.case.reference,
+            topic=task.kind,
+        )
     return task
 
 

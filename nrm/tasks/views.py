@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import Action, get_or_deny, task_organisations
+from nrm.audit.services import audit_denial
 from nrm.cases.models import Case
 from nrm.tasks import selectors, services
-from nrm.tasks.forms import TaskForm
+from nrm.tasks.forms import TaskAssignForm, TaskForm
 from nrm.web.gates import role_gate
 from nrm.web.pages import form_page
 
@@ -85,7 +86,41 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tasks/task_detail.html",
-        {"task": task, "title": selectors.title_shown(request.user, task), "overdue": selectors.is_overdue(task)},
+        {
+            "task": task,
+            "title": selectors.title_shown(request.user, task),
+            "overdue": selectors.is_overdue(task),
+            "can_assign": task.is_open and selectors.may_reassign(request.user, task),
+        },
+    )
+
+
+@task_staff
+def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the task to another case worker of the organisation it is for."""
+    task = selectors.task_get(request.user, pk, action=Action.MANAGE, audit_action="task.assign")
+    if not selectors.may_reassign(request.user, task):
+        # Seen but not theirs to give away (another organisation's task on a shared case): missing.
+        raise audit_denial(actor=request.user, action="task.assign", object_type="task", object_id=task.pk)
+    form = TaskAssignForm(
+        request.POST or None,
+        assignees=selectors.task_assignees(task),
+        initial={"assigned_to": task.assigned_to_id, "version": task.version},
+    )
+
+    def save(data: dict):
+        return services.task_reassign(
+            actor=request.user, task=task, assigned_to=data["assigned_to"], expected_version=data["version"]
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        done=f"/tasks/{task.pk}/",
+        success=_("Task reassigned."),
+        template="tasks/task_assign.html",
+        context={"task": task, "title": selectors.title_shown(request.user, task)},
     )
 
 

@@ -743,15 +743,27 @@ def flag_raise(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose the reason of the flag."))
         return redirect(back)
-    return form_page(
-        request,
-        form,
-        lambda d: case_services.flag_raise(actor=request.user, case=view.case, reason=d["reason"]),
-        success=_("Flag raised."),
-        done=back,
-        invalid_to=back,
-        conflict_to=back,
-    )
+
+    def save(data: dict):
+        try:
+            return case_services.flag_raise(
+                actor=request.user, case=view.case, reason=data["reason"], note=data["note"]
+            )
+        except ValidationError as exc:
+            # No page of its own: the message is shown on the case, so it names the field itself.
+            raise ValidationError(_labelled(form, exc)) from None
+
+    return form_page(request, form, save, success=_("Flag raised."), done=back, invalid_to=back, conflict_to=back)
+
+
+def _labelled(form: Form, exc: ValidationError) -> list[str]:
+    """Return the messages of ``exc``, each after the label of the form field it names."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    return [
+        f"{form.fields[name].label}: {message}" if name in form.fields else message
+        for name, messages_ in errors.items()
+        for message in messages_
+    ]
 
 
 @case_staff

@@ -254,3 +254,68 @@ def test_raising_a_standing_flag_twice_is_a_conflict(world, case):
     case_services.flag_raise(actor=fresh(world["police"]), case=case, reason="urgent_medical")
     with pytest.raises(Conflict):
         case_services.flag_raise(actor=fresh(world["police"]), case=case, reason="urgent_medical")
+
+
+# --- A flag's short note ----------------------------------------------------------------------
+
+
+def test_a_flags_note_is_encrypted_and_shown_to_whoever_sees_the_case(world, case):
+    police = api(world["police"])
+    raised = police.post(
+        f"/api/v1/cases/{case.pk}/flags/",
+        {"reason": "trafficker_contact", "note": "Uncle Vukasin calls"},
+        format="json",
+    )
+    assert raised.status_code == 201 and raised.json()["note"] == "Uncle Vukasin calls"
+    stored = CaseFlag.objects.values_list("note", flat=True).get()
+    assert stored.startswith("v2:") and "Vukasin" not in stored
+    # The audit row says there is a note, never what it says.
+    entry = AuditEntry.objects.get(action="case.flag")
+    assert entry.detail["note"] is True and "Vukasin" not in json.dumps(entry.detail)
+    # A receiver of an accepted referral sees it with the flag; an outsider sees neither.
+    share(world["police"], case, "ngo-sigurna")
+    move(world["ngo"], refer(world["police"], case, "ngo-sigurna"), ReferralStatus.ACCEPTED)
+    assert [f["note"] for f in api(world["ngo"]).get(f"/api/v1/cases/{case.pk}/flags/").json()] == [
+        "Uncle Vukasin calls"
+    ]
+    assert api(world["ngo2"]).get(f"/api/v1/cases/{case.pk}/flags/").status_code == 404
+    client = Client()
+    client.force_login(world["ngo"])
+    assert "Uncle Vukasin calls" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_a_flag_raised_on_the_page_keeps_its_note(world, case):
+    client = Client()
+    client.force_login(world["police"])
+    response = client.post(f"/cases/{case.pk}/flags/", {"reason": "security_risk", "note": "  Threats by phone "})
+    assert response.status_code == 302
+    assert CaseFlag.objects.get().note == "Threats by phone"
+
+
+@pytest.mark.parametrize("note", ["x" * 301, "bell\x07"])
+def test_a_bad_flag_note_is_refused_naming_the_field_and_nothing_is_raised(world, case, note):
+    response = api(world["police"]).post(
+        f"/api/v1/cases/{case.pk}/flags/", {"reason": "security_risk", "note": note}, format="json"
+    )
+    assert response.status_code == 400 and "note" in response.json()["errors"]
+    with pytest.raises(ValidationError) as refused:
+        case_services.flag_raise(actor=fresh(world["police"]), case=case, reason="security_risk", note=note)
+    assert "note" in refused.value.message_dict
+    client = Client()
+    client.force_login(world["police"])
+    page = client.post(f"/cases/{case.pk}/flags/", {"reason": "security_risk", "note": note}, follow=True)
+    assert "Short note (optional):" in page.content.decode()
+    assert not CaseFlag.objects.exists()
+    assert not AuditEntry.objects.filter(action="case.flag").exists()
+
+
+def test_retention_erases_a_flags_note_and_keeps_the_flag(world, case):
+    import datetime as dt
+
+    from nrm.cases.retention import retention_apply
+
+    case_services.flag_raise(actor=fresh(world["police"]), case=case, reason="security_risk", note="Brother Dragan")
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=dt.date(2000, 1, 1))
+    assert retention_apply(on=dt.date(2030, 1, 1)) == [case.reference]
+    flag = CaseFlag.objects.get()
+    assert (flag.reason, flag.note) == ("security_risk", "")

@@ -120,6 +120,9 @@ def data(world, orgs):
     from nrm.tasks.models import Task
 
     Task.objects.create(case=case, organisation=orgs["pu-bg"], kind="follow_up", due_on=end, title="Call the centre.")
+    from nrm.cases.services import flag_raise
+
+    flag_raise(actor=world["police"], case=case, reason="security_risk", note="Brother calls at night.")
     return case
 
 

@@ -2,7 +2,9 @@
 
 The scene: a case of the Centre for Social Work Belgrade (``socialwork``) with a task written by
 hand (its title names someone), a referral to the NGO shelter that the NGO accepted, which told
-``socialwork`` in a notification. ``other_org`` is the second NGO (a case worker of an
+``socialwork`` in a notification; ``colleague`` is a second case worker of the Centre, to whom the
+task may be reassigned (the NGO, which sees the case, may not give the Centre's task away).
+``other_org`` is the second NGO (a case worker of an
 organisation that never saw the case), ``wrong_role`` the analyst (no case role at all). Lists
 answer each their own (an empty list); a record of someone else's is a 404 and an audited denial.
 """
@@ -12,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import fresh
-from nrm.cases.tests.helpers import IDENTITY, move, open_case, refer, share
+from nrm.accounts.choices import Role
+from nrm.cases.tests.helpers import IDENTITY, member, move, open_case, refer, share
 from nrm.referrals.choices import ReferralStatus
 from nrm.tasks import services
 from nrm.tasks.choices import TaskKind
@@ -32,9 +35,17 @@ def build_scene(world) -> Scene:
     share(owner, case, "ngo-sigurna")
     move(world["ngo"], refer(owner, case, "ngo-sigurna"), ReferralStatus.ACCEPTED)
     note = Notification.objects.get(recipient=owner)
+    colleague = member("colleague-csr", "csr-bg", Role.CASEWORKER)
     return Scene(
         users={**world, "other_org": world["ngo2"], "wrong_role": world["analyst"]},
-        ids={"case": case, "task": task, "note": note, "version": task.version, "today": dt.date.today().isoformat()},
+        ids={
+            "case": case,
+            "task": task,
+            "note": note,
+            "colleague": colleague,
+            "version": task.version,
+            "today": dt.date.today().isoformat(),
+        },
         secrets=[TITLE, *IDENTITY.values()],
         # Marking read sets ``read_at`` only (notifications have no update time).
         state=lambda: sorted(Notification.objects.values_list("pk", "read_at")),
@@ -57,6 +68,15 @@ ROUTES = [
     ),
     Route("get", "/tasks/{task}/", "socialwork", outsiders=OUT),
     Route("post", "/tasks/{task}/close/", "socialwork", 302, data={"version": "{version}", "status": "done"}),
+    Route("get", "/tasks/{task}/assign/", "socialwork", outsiders=(*OUT, "ngo")),
+    Route(
+        "post",
+        "/tasks/{task}/assign/",
+        "socialwork",
+        302,
+        data={"assigned_to": "{colleague}", "version": "{version}"},
+        outsiders=(*OUT, "ngo"),
+    ),
     Route("get", "/notifications/", "socialwork", kind=LIST),
     Route("post", "/notifications/{note}/read/", "socialwork", 302),
     # Marks the caller's own: an outsider's request changes nothing of anyone else's.
@@ -72,6 +92,13 @@ ROUTES = [
         data={"case": "{case}", "kind": "follow_up", "due_on": "{today}"},
     ),
     Route("post", "/api/v1/tasks/{task}/close/", "socialwork", data={"version": "{version}"}),
+    Route(
+        "post",
+        "/api/v1/tasks/{task}/assign/",
+        "socialwork",
+        data={"assigned_to": "colleague-csr", "version": "{version}"},
+        outsiders=(*OUT, "ngo"),
+    ),
     Route("get", "/api/v1/notifications/", "socialwork", kind=LIST),
     Route("post", "/api/v1/notifications/{note}/read/", "socialwork"),
     Route("post", "/api/v1/notifications/read-all/", "socialwork", kind=AREA, refused=200),

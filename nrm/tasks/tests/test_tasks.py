@@ -13,7 +13,7 @@ from nrm.audit.models import AuditEntry
 from nrm.cases import services as case_services
 from nrm.cases.choices import ConsentPurpose, Decision
 from nrm.cases.tests.helpers import IDENTITY, api, move, open_case, org, refer, share
-from nrm.core.errors import NotFound
+from nrm.core.errors import Conflict, NotFound
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import ServiceType
 from nrm.tasks import jobs, reminders, selectors, services
@@ -170,6 +170,97 @@ def test_closing_a_closed_task_is_a_conflict(world, case):
     again = client.post(f"/api/v1/tasks/{task.pk}/close/", {"version": task.version + 1}, format="json")
     assert again.status_code == 409
     assert client.post(f"/api/v1/tasks/{task.pk}/close/", {}, format="json").status_code == 400
+
+
+# --- Reassigning a task ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def colleague(world):
+    from nrm.accounts.choices import Role
+    from nrm.cases.tests.helpers import member
+
+    return member("colleague-csr", "csr-bg", Role.CASEWORKER)
+
+
+def test_a_task_is_reassigned_to_a_colleague_who_is_told_and_it_is_audited(world, case, colleague):
+    owner = world["socialwork"]
+    task = services.task_create(actor=fresh(owner), case=case, kind=TaskKind.FOLLOW_UP, due_on=TODAY(), title="Visit")
+    response = api(owner).post(
+        f"/api/v1/tasks/{task.pk}/assign/", {"assigned_to": "colleague-csr", "version": task.version}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["assigned_to"] == "colleague-csr" and response.json()["version"] == task.version + 1
+    assert task in selectors.my_tasks(fresh(colleague))
+    entry = AuditEntry.objects.get(action="task.assign")
+    assert (entry.object_id, entry.detail) == (str(case.pk), {"task": task.pk, "from": None, "to": colleague.pk})
+    told = Notification.objects.get(recipient=colleague)
+    assert (told.kind, told.object_id, told.reference) == (NotificationKind.TASK_ASSIGNED, task.pk, case.reference)
+
+
+def test_a_task_is_reassigned_on_its_page(client, world, case, colleague):
+    owner = world["socialwork"]
+    task = services.task_create(actor=fresh(owner), case=case, kind=TaskKind.FOLLOW_UP, due_on=TODAY())
+    client.force_login(owner)
+    assert "data-task-assign" in client.get(f"/tasks/{task.pk}/").content.decode()
+    page = client.get(f"/tasks/{task.pk}/assign/").content.decode()
+    assert "colleague-csr" in page and "ngo" not in page.split("<form", 1)[1].split("</form>", 1)[0]
+    response = client.post(f"/tasks/{task.pk}/assign/", {"assigned_to": colleague.pk, "version": task.version})
+    assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
+    assert Task.objects.get(pk=task.pk).assigned_to == colleague
+    # The version read is now stale: a second reassignment from the old form is a conflict, kept on the form.
+    stale = client.post(f"/tasks/{task.pk}/assign/", {"assigned_to": owner.pk, "version": task.version})
+    assert stale.status_code == 409
+    assert Task.objects.get(pk=task.pk).assigned_to == colleague
+
+
+@pytest.mark.parametrize(
+    ("who", "message"),
+    [
+        ("ngo", "Choose a case worker of the organisation the task is for."),  # another organisation's
+        ("nobody-such", "Choose a case worker of the organisation the task is for."),
+        ("socialwork", "The task is already assigned to this person."),
+        ("", "This field may not be blank."),
+    ],
+)
+def test_a_bad_assignee_is_refused_naming_the_field_and_nothing_changes(world, case, who, message):
+    owner = world["socialwork"]
+    task = services.task_create(
+        actor=fresh(owner), case=case, kind=TaskKind.FOLLOW_UP, due_on=TODAY(), assigned_to=owner
+    )
+    response = api(owner).post(
+        f"/api/v1/tasks/{task.pk}/assign/", {"assigned_to": who, "version": task.version}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["assigned_to"] == [message]
+    assert Task.objects.get(pk=task.pk).version == task.version
+    assert not AuditEntry.objects.filter(action="task.assign").exists()
+
+
+def test_a_bad_assignee_on_the_page_is_shown_on_the_field(client, world, case):
+    owner = world["socialwork"]
+    task = services.task_create(
+        actor=fresh(owner), case=case, kind=TaskKind.FOLLOW_UP, due_on=TODAY(), assigned_to=owner
+    )
+    client.force_login(owner)
+    response = client.post(f"/tasks/{task.pk}/assign/", {"assigned_to": owner.pk, "version": task.version})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_assigned_to">Assign to</a>: The task is already assigned to this person.' in html
+    assert Task.objects.get(pk=task.pk).version == task.version
+
+
+def test_a_closed_task_is_not_reassigned_and_the_receiver_cannot_give_it_away(world, case, colleague):
+    owner = world["socialwork"]
+    task = services.task_create(actor=fresh(owner), case=case, kind=TaskKind.FOLLOW_UP, due_on=TODAY())
+    _sent(world, case)
+    move(world["ngo"], Task.objects.get(kind=TaskKind.REFERRAL_ANSWER).referral, ReferralStatus.ACCEPTED)
+    with pytest.raises(NotFound):
+        services.task_reassign(actor=fresh(world["ngo"]), task=task, assigned_to=colleague, expected_version=1)
+    assert AuditEntry.objects.filter(action="task.assign", outcome="denied").count() == 1
+    task = services.task_close(actor=fresh(owner), task=task, expected_version=task.version)
+    with pytest.raises(Conflict):
+        services.task_reassign(actor=fresh(owner), task=task, assigned_to=colleague, expected_version=task.version)
 
 
 # --- Notifications -----------------------------------------------------------------------------
