@@ -712,6 +712,7 @@ def evaluation_activity(request: HttpRequest, pk: int, year: int) -> HttpRespons
         context=lambda: {
             "activity": activity,
             "plan": activity.plan,
+            "tasks": [selectors.task_dict(t) for t in activity.tasks.prefetch_related("roles__institution")],
             "year": year,
             "history": [
                 e for e in selectors.evaluation_list(user, activity.plan, year=year) if e.activity_id == activity.pk

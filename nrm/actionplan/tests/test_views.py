@@ -625,3 +625,17 @@ def test_serbian_plan_dashboard_and_annual_report(client, people, plan):
     assert len(_rows(book["Activities"])) > 10
     response = client.get(f"/actionplan/annual/2018/report.pdf?plan={plan.pk}")
     assert response.content.startswith(b"%PDF-")
+
+
+def test_an_activity_shows_its_tasks_and_marks_inferred_responsibility(client, people, plan):
+    from nrm.actionplan.models import Task
+
+    inferred = Task.objects.filter(activity__plan=plan, responsible_inferred=True).select_related("activity").first()
+    stated = Task.objects.filter(activity=inferred.activity, responsible_inferred=False).first()
+    client.force_login(people["coordinator"])
+    page = client.get(f"/actionplan/evaluation/{inferred.activity_id}/2018/").content.decode()
+    assert inferred.title in page and "Tasks and who is responsible" in page
+    items = {chunk.split("</strong>")[0]: chunk for chunk in page.split("<li><strong>")[1:]}
+    assert "inferred" in items[inferred.number]
+    if stated is not None:
+        assert "inferred" not in items[stated.number]
