@@ -13,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db import transaction
 from django.utils import timezone
 
 from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership, Organisation, User
+from nrm.audit.services import audit_record_many
+from nrm.core.bulk import insert_many
 from nrm.demo.generator import _staff
-from nrm.earlywarning import services
+from nrm.earlywarning import risk, services
 from nrm.earlywarning.choices import AlertStatus
 from nrm.earlywarning.models import Alert, AlertThreshold, Observation, RiskIndicator, VulnerableGroup
 from nrm.earlywarning.reference import load_earlywarning_reference
@@ -116,6 +119,37 @@ def demo_earlywarning(seed: int = 2017, end_date: dt.date | None = None) -> str:
                 return rng.choice(by_type[(kind, region)])
         return None
 
+    # The service evaluates an observation's cell as of today. An observation older than the
+    # widest window ending today cannot make it cross a threshold, since observations are
+    # recorded in date order (nothing newer is there yet): that evaluation finds nothing. Those
+    # are written in bulk instead, a month at a time before the month's replay, with the rows and
+    # audit rows the service would have written, in the same order.
+    quiet_before = _quiet_before()
+    pending: list[Observation] = []
+
+    def flush() -> None:
+        with transaction.atomic():
+            insert_many(pending)
+            audit_record_many(
+                [
+                    {
+                        "actor": o.recorded_by,
+                        "action": "earlywarning.observe",
+                        "object_type": "warning_observation",
+                        "object_id": o.pk,
+                        "organisation_id": o.organisation.pk,
+                        "detail": {
+                            "indicator": o.indicator.code,
+                            "region": o.region,
+                            "likelihood": o.likelihood,
+                            "impact": o.impact,
+                        },
+                    }
+                    for o in pending
+                ]
+            )
+        pending.clear()
+
     def record(day: dt.date, group: str, region: str, hot: bool) -> bool:
         org = observer_for(group, region)
         if org is None or group not in indicators:
@@ -125,17 +159,21 @@ def demo_earlywarning(seed: int = 2017, end_date: dt.date | None = None) -> str:
         impact = indicator.default_impact
         if not hot and rng.random() < 0.3:
             impact = max(1, impact - 1)
-        services.observation_record(
-            actor=staff[org.pk],
-            organisation=org,
-            indicator=indicator,
-            region=region,
-            likelihood=likelihood,
-            impact=impact,
-            observed_on=day,
-            persons_concerned=rng.choice([None, 0, 1, 2, 3, 4, 6, 8, 12]),
-            note=rng.choice(NOTES),
-        )
+        values = {
+            "organisation": org,
+            "indicator": indicator,
+            "region": region,
+            "likelihood": likelihood,
+            "impact": impact,
+            "observed_on": day,
+            "persons_concerned": rng.choice([None, 0, 1, 2, 3, 4, 6, 8, 12]),
+            "note": rng.choice(NOTES),
+        }
+        if day < quiet_before:
+            pending.append(Observation(recorded_by=staff[org.pk], group_id=indicator.group_id, **values))
+        else:
+            flush()
+            services.observation_record(actor=staff[org.pk], **values)
         return True
 
     count = 0
@@ -153,12 +191,19 @@ def demo_earlywarning(seed: int = 2017, end_date: dt.date | None = None) -> str:
                     planned.append((month + dt.timedelta(days=rng.randrange(span)), group, region, True))
         for day, group, region, hot in sorted(planned, key=lambda p: (p[0], p[1], p[2])):
             count += record(day, group, region, hot)
+        flush()
         if month_last < live_from:
             _replay_month(rng, month_last, coordinator, staff)
         month = month_last + dt.timedelta(days=1)
     alerts = Alert.objects.count()
     closed = Alert.objects.filter(status=AlertStatus.CLOSED).count()
     return f"early-warning observations: {count}, alerts raised: {alerts} ({closed} closed)"
+
+
+def _quiet_before() -> dt.date:
+    """Return the first day of the widest active window ending today: the oldest day still evaluated."""
+    widest = max(AlertThreshold.objects.filter(is_active=True).values_list("window_days", flat=True))
+    return risk.window_start(timezone.localdate(), widest)
 
 
 def _replay_month(rng: random.Random, as_of: dt.date, coordinator: User, staff: dict[int, User]) -> None:
