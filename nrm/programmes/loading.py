@@ -256,6 +256,7 @@ class Loader:
                     period_start=_date(period["period_start"], "period_start"),
                     period_end=_date(period.get("period_end"), "period_end"),
                     defaults={
+                        "as_of": _date(period.get("as_of"), "as_of"),
                         "period_text": period.get("period_text", ""),
                         "value": Decimal(actual["value"]),
                         "source": period.get("source", ""),

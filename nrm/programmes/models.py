@@ -172,6 +172,8 @@ class IndicatorValue(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     period_start = models.DateField()
     period_end = models.DateField(null=True, blank=True, help_text=_("Empty: to the date of the source."))
+    # A figure "to date" (no period end: cumulative, not a period's) runs to the source's date when known.
+    as_of = models.DateField(null=True, blank=True, help_text=_("For a value to date: the date it runs to."))
     period_text = models.CharField(max_length=200, blank=True)
     value = models.DecimalField(max_digits=16, decimal_places=2)
     source = models.CharField(max_length=300, blank=True)

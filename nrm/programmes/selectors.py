@@ -488,7 +488,9 @@ def programme_iati(programme: Programme, *, country: str | None = None, today: d
     for indicator in programme.indicators.all():
         periods = []
         for v in indicator.values.all():
-            end = v.period_end or max(v.period_start, timezone.localdate(v.recorded_at) if v.recorded_at else today)
+            # A value "to date" runs to the source's date, else to the day it was recorded (never the export's).
+            recorded = timezone.localdate(v.recorded_at) if v.recorded_at else today
+            end = v.period_end or max(v.period_start, v.as_of or recorded)
             periods.append(
                 {
                     "period-start": {"iso-date": _date(v.period_start)},

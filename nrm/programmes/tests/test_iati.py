@@ -186,9 +186,8 @@ def test_schema_documents_the_xml_download(world):
 def test_a_value_to_date_ends_on_the_day_it_was_recorded(programmes):
     irc = programmes[IRC]
     value = IndicatorValue.objects.get(indicator__programme=irc, indicator__code="clients-screened")
-    IndicatorValue.objects.filter(pk=value.pk).update(
-        period_end=None, recorded_at=dt.datetime(2024, 11, 5, tzinfo=dt.UTC)
-    )
+    assert (value.period_end, value.as_of) == (None, dt.date(2024, 10, 31))  # cumulative to the fact sheet's date
+    IndicatorValue.objects.filter(pk=value.pk).update(as_of=None, recorded_at=dt.datetime(2024, 11, 5, tzinfo=dt.UTC))
     act = parse(activity_xml(irc, now=NOW)).find("iati-activity")
     indicators = {i.findtext("title/narrative"): i for i in act.iter("indicator")}
     [period] = indicators[value.indicator.name].findall("period")
