@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
-from nrm.core.bulk import insert_many
+from nrm.core.bulk import insert_rows
 from nrm.core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -97,8 +97,24 @@ def _at_text(at) -> str:
     return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
 
 
-def _entry(at, roles: dict, fields: dict) -> AuditEntry:
-    """Return the unsaved, unsealed entry of ``fields`` (``audit_record``'s keyword arguments)."""
+# The columns an append writes (the rest: unsealed, empty), in the order of :func:`_entry_values`.
+ENTRY_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor",
+    "organisation_id",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "detail",
+)
+
+
+def _entry_values(at, roles: dict, fields: dict) -> tuple:
+    """Return the values of :data:`ENTRY_COLUMNS` of the entry of ``fields`` (``audit_record``'s keyword arguments)."""
     actor = fields.get("actor")
     organisation_id = fields.get("organisation_id")
     actor_id = getattr(actor, "pk", None)
@@ -110,19 +126,24 @@ def _entry(at, roles: dict, fields: dict) -> AuditEntry:
     if role_key not in roles:
         roles[role_key] = _role_of(actor, organisation_id)
     # No separator in any field (see SEP).
-    return AuditEntry(
-        at=at,
-        actor_id=actor_id,
-        actor=actor_name.replace(SEP, ""),
-        organisation_id=organisation_id,
-        role=roles[role_key],
-        action=fields["action"].replace(SEP, ""),
-        object_type=fields["object_type"].replace(SEP, ""),
-        object_id=str(fields.get("object_id", "")).replace(SEP, "")[:64],
-        outcome=fields.get("outcome", AuditEntry.Outcome.ALLOWED),
-        reason=fields.get("reason", "").replace(SEP, "")[:200],
-        detail=fields.get("detail") or {},
+    return (
+        at,
+        actor_id,
+        actor_name.replace(SEP, ""),
+        organisation_id,
+        roles[role_key],
+        fields["action"].replace(SEP, ""),
+        fields["object_type"].replace(SEP, ""),
+        str(fields.get("object_id", "")).replace(SEP, "")[:64],
+        fields.get("outcome", AuditEntry.Outcome.ALLOWED),
+        fields.get("reason", "").replace(SEP, "")[:200],
+        fields.get("detail") or {},
     )
+
+
+def _entry(at, roles: dict, fields: dict) -> AuditEntry:
+    """Return the unsaved, unsealed entry of ``fields`` (``audit_record``'s keyword arguments)."""
+    return AuditEntry(**dict(zip(ENTRY_COLUMNS, _entry_values(at, roles, fields), strict=True)))
 
 
 def _now_ms():
@@ -168,20 +189,23 @@ def audit_record(
     return entry
 
 
-def audit_record_many(entries: list[dict], *, batch_size: int = 500) -> list[AuditEntry]:
-    """Append one unsealed row per item of ``entries`` (``audit_record``'s keyword arguments), in order.
+def audit_record_many(entries: Iterable[dict], *, seal: bool = True) -> int:
+    """Append one unsealed row per item of ``entries`` (``audit_record``'s keyword arguments); return how many.
 
-    For bulk writes (imports, generated data): a batch per statement inside the caller's
-    transaction, so each record still has its own row; they are sealed after commit, in ``id``
-    order, as if appended one by one.
+    For bulk writes (imports, generated data): rows of values inserted a batch per statement
+    (:func:`nrm.core.bulk.insert_rows`) inside the caller's transaction, so each record still
+    has its own row, exactly as :func:`audit_record` would write it; they are sealed after
+    commit, in ``id`` order, as if appended one by one. ``seal=False`` leaves the sealing to the
+    caller (a generator that seals once at its end, :func:`audit_seal`).
     """
-    if not entries:
-        return []
     at, roles = _now_ms(), {}
-    rows = [_entry(at, roles, fields) for fields in entries]
-    insert_many(rows, batch_size=batch_size)
-    _seal_after_commit()
-    return rows
+    rows = [_entry_values(at, roles, fields) for fields in entries]
+    if not rows:
+        return 0
+    insert_rows(AuditEntry, ENTRY_COLUMNS, rows)
+    if seal:
+        _seal_after_commit()
+    return len(rows)
 
 
 def _seal_after_commit() -> None:
