@@ -463,9 +463,7 @@ def anonymous_screening(**values) -> Row:
     return Row(pk=None, anonymous=True, case=None, **values)
 
 
-def write_journeys(
-    journeys: list[Journey], s: Setting, *, extra_screenings: list[Row] = (), seal: bool = True
-) -> list[int]:
+def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: list[Row] = ()) -> list[int]:
     """Write many journeys at once, leaving what :func:`replay` would leave; call inside a transaction.
 
     Return the new cases' primary keys, in the order of ``journeys``. The case's values go
@@ -476,8 +474,7 @@ def write_journeys(
     consent before sharing, who may do what) is not checked again. Rows are tuples written a
     statement per table and batch, identity encrypted for its row, linkage keys computed,
     duplicates proposed. ``extra_screenings`` (:func:`anonymous_screening`) are inserted with
-    the journeys' screenings, each with its audit row. ``seal=False`` leaves the audit rows
-    unsealed for the caller to seal once (:func:`nrm.audit.services.audit_seal`).
+    the journeys' screenings, each with its audit row.
     """
     from nrm.exchange.dedup import propose_links  # what Case's post_save does when a case is opened
 
@@ -499,7 +496,7 @@ def write_journeys(
     _insert(Referral, REFERRAL_COLUMNS, rows.referrals, returning=True)
     _insert(Identification, IDENTIFICATION_COLUMNS, rows.identifications)
     _insert(ServiceDelivery, DELIVERY_COLUMNS, rows.deliveries)
-    audit_record_many((event() for event in rows.events), seal=seal)
+    audit_record_many(event() for event in rows.events)
     propose_links([p["linkage_key"] for p in rows.people])
     return [c.pk for c in rows.cases]
 
