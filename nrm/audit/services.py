@@ -479,11 +479,14 @@ def _seal_once(batch: int, wait: bool) -> int | None:
 def _write_seals(cursor, updates: list[tuple[int, str, str, int]], postgres: bool) -> None:
     """Set (seq, prev_hash, hash) of each unsealed row id; refuse if any was sealed meanwhile."""
     if postgres:  # one statement, one round trip, under the lock
-        values = ", ".join(["(%s::bigint, %s, %s, %s::bigint)"] * len(updates))
+        # One array per column: four parameters, where a VALUES list has four per row for the
+        # driver to parse and quote one by one (it cost more than the update).
+        seqs, prevs, macs, ids = (list(column) for column in zip(*updates, strict=True))
         cursor.execute(
-            "UPDATE audit_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.mac "  # noqa: S608
-            f"FROM (VALUES {values}) AS v(seq, prev, mac, id) WHERE e.id = v.id AND e.seq IS NULL",
-            [x for row in updates for x in row],
+            "UPDATE audit_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.mac "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS v(seq, prev, mac, id) "
+            "WHERE e.id = v.id AND e.seq IS NULL",
+            [seqs, prevs, macs, ids],
         )
     else:
         cursor.executemany(

@@ -118,10 +118,9 @@ def _column_preparer(field, conn) -> Callable | None:
     if kind in PLAIN:
         return None
     if isinstance(field, JSONField):
-        if conn.vendor == "sqlite":
-            # What adapt_json_value does (json.dumps with the field's encoder), one encoder per column.
-            return (field.encoder or json.JSONEncoder)().encode
-        return lambda value: conn.ops.adapt_json_value(value, field.encoder)
+        # The JSON text, as adapt_json_value makes it on SQLite (json.dumps with the field's encoder),
+        # one encoder per column; PostgreSQL's COPY reads the jsonb value from that text.
+        return (field.encoder or json.JSONEncoder)().encode
     if isinstance(field, DateField) and not isinstance(field, DateTimeField):
         return conn.ops.adapt_datefield_value
     if isinstance(field, UUIDField) and not conn.features.has_native_uuid_field:
@@ -228,30 +227,55 @@ def insert_rows(
         fixed.append(value if prepare is None else prepare(value))
     fields += [f for f, _v in constants]
     params = list(zip(*cols, *(repeat(v, n) for v in fixed), strict=False))
+    if conn.vendor == "postgresql":
+        return _copy_rows(conn, meta, fields, params, returning)
     qn = conn.ops.quote_name
     names = ", ".join(qn(f.column) for f in fields)
-    sqlite = conn.vendor == "sqlite"
-    row = "(" + ", ".join(["?" if sqlite else "%s"] * len(fields)) + ")"
+    row = "(" + ", ".join(["?"] * len(fields)) + ")"
     per = _rows_per_statement(conn, len(fields))
     # Only the model's own table and column names are interpolated; values are parameters.
     head = f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES "  # noqa: S608
     tail = f" RETURNING {qn(meta.pk.column)}" if returning else ""
     ids: list[int] = []
     with conn.cursor() as cursor:
-        execute = cursor.execute
-        if sqlite:
-            # The driver's own execute with SQLite's own placeholders: Django's turns each "%s" into
-            # "?" with a regular expression over the statement, which costs as much as the insert.
-            raw = cursor.cursor
-
-            def execute(sql, params):
-                with conn.wrap_database_errors:
-                    return sqlite3.Cursor.execute(raw, sql, params)
-
+        # The driver's own execute with SQLite's own placeholders: Django's turns each "%s" into "?"
+        # with a regular expression over the statement, which costs as much as the insert.
+        raw = cursor.cursor
         for start in range(0, n, per):
             batch = params[start : start + per]
-            execute(head + ", ".join([row] * len(batch)) + tail, list(chain.from_iterable(batch)))
+            sql = head + ", ".join([row] * len(batch)) + tail
+            with conn.wrap_database_errors:
+                sqlite3.Cursor.execute(raw, sql, list(chain.from_iterable(batch)))
             if returning:
                 # RETURNING gives the rows in the order of VALUES (bulk_create relies on it too).
-                ids += [r[0] for r in cursor.fetchall()]
+                ids += [r[0] for r in raw.fetchall()]
+    return ids
+
+
+def _copy_rows(conn, meta, fields: list, params: list[tuple], returning: bool) -> list[int]:
+    """PostgreSQL: write ``params`` with COPY; with ``returning``, primary keys drawn first from the table's sequence.
+
+    A multi-row INSERT is parsed and quoted by the driver on the client, placeholder by
+    placeholder, at more cost than the insert; COPY streams the rows, and fires the table's
+    statement triggers once, with every row in their transition table (the analytics counts).
+    The keys are taken from the sequence in one statement, so they are this insert's alone,
+    in the order of the rows.
+    """
+    qn = conn.ops.quote_name
+    ids: list[int] = []
+    with conn.cursor() as cursor:
+        raw = cursor.cursor
+        with conn.wrap_database_errors:
+            if returning:
+                raw.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, meta.pk.column, len(params)],
+                )
+                ids = [r[0] for r in raw.fetchall()]
+                fields = [meta.pk, *fields]
+                params = [(pk, *values) for pk, values in zip(ids, params, strict=True)]
+            names = ", ".join(qn(f.column) for f in fields)
+            with raw.copy(f"COPY {qn(meta.db_table)} ({names}) FROM STDIN") as copy:  # the model's own names
+                for values in params:
+                    copy.write_row(values)
     return ids
