@@ -106,7 +106,11 @@ class EncryptedTextField(models.TextField):
         raw = model_instance.__dict__.get(self.attname)
         if isinstance(raw, Sealed):  # loaded and never read: keep the stored ciphertext
             return raw
-        return self.to_stored(model_instance.binding, getattr(model_instance, self.attname))
+        value = getattr(model_instance, self.attname)
+        if value is None or value == "" or isinstance(value, Unreadable):
+            # Nothing to seal: the row's binding is not read (a historical model may have none).
+            return self.to_stored(None, value)
+        return self.to_stored(model_instance.binding, value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
