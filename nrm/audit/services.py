@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
-from nrm.core.bulk import insert_many
+from nrm.core.bulk import insert_rows
 from nrm.core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -97,32 +97,68 @@ def _at_text(at) -> str:
     return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
 
 
-def _entry(at, roles: dict, fields: dict) -> AuditEntry:
-    """Return the unsaved, unsealed entry of ``fields`` (``audit_record``'s keyword arguments)."""
-    actor = fields.get("actor")
-    organisation_id = fields.get("organisation_id")
+# The columns an append writes (the rest: unsealed, empty), in the order of :func:`_entry_values`.
+ENTRY_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor",
+    "organisation_id",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "detail",
+)
+
+
+def _actor_of(actor) -> tuple[int | None, str]:
+    """Return the actor's id and name as an entry records them (the name without the separator)."""
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") or (str(actor) if actor else "anonymous")
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor_id, actor_name = None, "anonymous"
-    # Roles are looked up once per (actor, organisation) when many entries are appended at once.
+    return actor_id, actor_name.replace(SEP, "")
+
+
+def _entry_values(at, roles: dict, fields: dict) -> tuple:
+    """Return the values of :data:`ENTRY_COLUMNS` of the entry of ``fields`` (``audit_record``'s keyword arguments)."""
+    actor = fields.get("actor")
+    organisation_id = fields.get("organisation_id")
+    # Who the actor is, and their roles, are looked up once per actor and (actor, organisation)
+    # when many entries are appended at once (``roles`` is the cache, one per append).
+    try:
+        who = roles.get((actor,))
+    except TypeError:  # an unsaved instance or anything else unhashable: not cached
+        who = None
+    if who is None:
+        who = _actor_of(actor)
+        with contextlib.suppress(TypeError):
+            roles[(actor,)] = who
+    actor_id, actor_name = who
     role_key = (actor_id, organisation_id)
     if role_key not in roles:
         roles[role_key] = _role_of(actor, organisation_id)
     # No separator in any field (see SEP).
-    return AuditEntry(
-        at=at,
-        actor_id=actor_id,
-        actor=actor_name.replace(SEP, ""),
-        organisation_id=organisation_id,
-        role=roles[role_key],
-        action=fields["action"].replace(SEP, ""),
-        object_type=fields["object_type"].replace(SEP, ""),
-        object_id=str(fields.get("object_id", "")).replace(SEP, "")[:64],
-        outcome=fields.get("outcome", AuditEntry.Outcome.ALLOWED),
-        reason=fields.get("reason", "").replace(SEP, "")[:200],
-        detail=fields.get("detail") or {},
+    return (
+        at,
+        actor_id,
+        actor_name,
+        organisation_id,
+        roles[role_key],
+        fields["action"].replace(SEP, ""),
+        fields["object_type"].replace(SEP, ""),
+        str(fields.get("object_id", "")).replace(SEP, "")[:64],
+        fields.get("outcome", AuditEntry.Outcome.ALLOWED),
+        fields.get("reason", "").replace(SEP, "")[:200],
+        fields.get("detail") or {},
     )
+
+
+def _entry(at, roles: dict, fields: dict) -> AuditEntry:
+    """Return the unsaved, unsealed entry of ``fields`` (``audit_record``'s keyword arguments)."""
+    return AuditEntry(**dict(zip(ENTRY_COLUMNS, _entry_values(at, roles, fields), strict=True)))
 
 
 def _now_ms():
@@ -168,24 +204,67 @@ def audit_record(
     return entry
 
 
-def audit_record_many(entries: list[dict], *, batch_size: int = 500) -> list[AuditEntry]:
-    """Append one unsealed row per item of ``entries`` (``audit_record``'s keyword arguments), in order.
+def audit_record_many(entries: Iterable[dict]) -> int:
+    """Append one unsealed row per item of ``entries`` (``audit_record``'s keyword arguments); return how many.
 
-    For bulk writes (imports, generated data): a batch per statement inside the caller's
-    transaction, so each record still has its own row; they are sealed after commit, in ``id``
-    order, as if appended one by one.
+    For bulk writes (imports, generated data): rows of values inserted a batch per statement
+    (:func:`nrm.core.bulk.insert_rows`) inside the caller's transaction, so each record still
+    has its own row, exactly as :func:`audit_record` would write it; they are sealed after
+    commit, in ``id`` order, as if appended one by one (or once, see :func:`sealing_deferred`).
     """
-    if not entries:
-        return []
     at, roles = _now_ms(), {}
-    rows = [_entry(at, roles, fields) for fields in entries]
-    insert_many(rows, batch_size=batch_size)
+    rows = [_entry_values(at, roles, fields) for fields in entries]
+    if not rows:
+        return 0
+    insert_rows(AuditEntry, ENTRY_COLUMNS, rows)
     _seal_after_commit()
-    return rows
+    return len(rows)
+
+
+# Inside sealing_deferred(): commits leave their rows to the one seal at its end.
+_seal_deferred: ContextVar[bool] = ContextVar("nrm_audit_seal_deferred", default=False)
+
+
+@dataclass
+class DeferredSeal:
+    """What :func:`sealing_deferred` sealed on leaving (None until then, or when sealed after commit)."""
+
+    sealed: int | None = None
+
+
+@contextlib.contextmanager
+def sealing_deferred() -> Iterator[DeferredSeal]:
+    """Append audit rows without sealing after each commit; seal them all once, on leaving.
+
+    For generators of bulk data, which commit a batch at a time: the same chain and the same
+    work as sealing after each batch, without a seal taking the database's write lock between
+    two batches (on SQLite the writer waits for it). Rows appended inside are committed
+    unsealed, as after any commit until its seal runs; leaving seals them here and now (inside
+    a transaction: after it commits), also when leaving by an exception, so that nothing
+    committed waits for ``nrm audit seal``.
+    """
+    result = DeferredSeal()
+    token = _seal_deferred.set(True)
+    try:
+        yield result
+    except BaseException:
+        _seal_deferred.reset(token)
+        if connection.in_atomic_block:
+            _seal_after_commit()
+        else:
+            _seal_quietly()  # the batches committed before the error; the error is what to report
+        raise
+    _seal_deferred.reset(token)
+    if connection.in_atomic_block:
+        _seal_after_commit()
+    else:
+        result.sealed = audit_seal()
 
 
 def _seal_after_commit() -> None:
     """Seal once the caller's transaction commits (at once outside one); once per transaction."""
+    if _seal_deferred.get():
+        return
     if any(func is seal_soon for _sids, func, _robust in connection.run_on_commit):
         return
     # robust: the caller's work is committed already; a failed seal leaves rows for the next one.
@@ -400,11 +479,14 @@ def _seal_once(batch: int, wait: bool) -> int | None:
 def _write_seals(cursor, updates: list[tuple[int, str, str, int]], postgres: bool) -> None:
     """Set (seq, prev_hash, hash) of each unsealed row id; refuse if any was sealed meanwhile."""
     if postgres:  # one statement, one round trip, under the lock
-        values = ", ".join(["(%s::bigint, %s, %s, %s::bigint)"] * len(updates))
+        # One array per column: four parameters, where a VALUES list has four per row for the
+        # driver to parse and quote one by one (it cost more than the update).
+        seqs, prevs, macs, ids = (list(column) for column in zip(*updates, strict=True))
         cursor.execute(
-            "UPDATE audit_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.mac "  # noqa: S608
-            f"FROM (VALUES {values}) AS v(seq, prev, mac, id) WHERE e.id = v.id AND e.seq IS NULL",
-            [x for row in updates for x in row],
+            "UPDATE audit_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.mac "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS v(seq, prev, mac, id) "
+            "WHERE e.id = v.id AND e.seq IS NULL",
+            [seqs, prevs, macs, ids],
         )
     else:
         cursor.executemany(

@@ -64,11 +64,30 @@ class EncryptedTextField(models.TextField):
     descriptor_class = EncryptedAttribute
 
     def aad(self, instance: models.Model) -> bytes:
-        return crypto.bound_aad(self.model._meta.concrete_model._meta.label, self.name, instance.binding)
+        return self.aad_for(instance.binding)
+
+    def aad_for(self, binding: object) -> bytes:
+        """Return the associated data of this field of the row whose binding is ``binding``."""
+        return crypto.bound_aad(self.model._meta.concrete_model._meta.label, self.name, binding)
 
     def seal(self, instance: models.Model, plaintext: str) -> Sealed:
         """Return the ciphertext of ``plaintext`` for this field of ``instance``'s row."""
-        return Sealed(crypto.encrypt(plaintext, aad=self.aad(instance)))
+        return self.seal_for(instance.binding, plaintext)
+
+    def seal_for(self, binding: object, plaintext: str) -> Sealed:
+        """Return the ciphertext of ``plaintext`` for this field of the row whose binding is ``binding``.
+
+        For rows inserted without building an instance (:func:`nrm.core.bulk.insert_rows`).
+        """
+        return Sealed(crypto.encrypt(plaintext, aad=self.aad_for(binding)))
+
+    def to_stored(self, binding: object, value: object) -> object:
+        """Return what :meth:`pre_save` stores for ``value`` in the row ``binding``, without an instance."""
+        if value is None or value == "" or isinstance(value, Sealed):
+            return value
+        if isinstance(value, Unreadable):
+            return Sealed(value.token)
+        return self.seal_for(binding, str(value))
 
     def open(self, instance: models.Model, token: str) -> str:
         """Return the plaintext of ``token`` for this field of ``instance``'s row, or an :class:`Unreadable` marker."""
@@ -88,11 +107,10 @@ class EncryptedTextField(models.TextField):
         if isinstance(raw, Sealed):  # loaded and never read: keep the stored ciphertext
             return raw
         value = getattr(model_instance, self.attname)
-        if value is None or value == "":
-            return value
-        if isinstance(value, Unreadable):
-            return Sealed(value.token)
-        return self.seal(model_instance, str(value))
+        if value is None or value == "" or isinstance(value, Unreadable):
+            # Nothing to seal: the row's binding is not read (a historical model may have none).
+            return self.to_stored(None, value)
+        return self.to_stored(model_instance.binding, value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

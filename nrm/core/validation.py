@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -251,6 +252,7 @@ def check_record(instance: Model, fields: Any = None) -> None:
     and against the model field's ``max_length``, every JSON value for control characters, dates
     and years of birth as such. Services check their input first, with their own messages; this
     runs on every save (``core.apps``) and in ``save_versioned``, so no write path can skip it.
+    Rows inserted without instances are checked a column at a time by :func:`check_column`.
     """
     for model_field in instance._meta.concrete_fields:
         name = model_field.name
@@ -259,16 +261,36 @@ def check_record(instance: Model, fields: Any = None) -> None:
         value = getattr(instance, model_field.attname, None)
         if value is None or hasattr(value, "resolve_expression"):  # F(), Now(): computed by the database
             continue
-        if isinstance(model_field, JSONField):
-            check_json_text(name, value)
-        elif isinstance(value, str):
-            check_characters(name, value)
-            max_length = model_field.max_length
-            if max_length and len(value) > max_length:
-                raise invalid(name, _("Use at most %(n)s characters.") % {"n": max_length})
-            if name in BIRTH_DATE_FIELDS and value:
+        check_column(model_field, (value,))
+
+
+def check_column(model_field: Any, values: Sequence[Any]) -> None:
+    """Refuse values about to be stored in ``model_field`` that break :func:`check_record`'s checks.
+
+    The same checks as :func:`check_record` makes on one value, made on a whole column of a bulk
+    insert (:func:`nrm.core.bulk.insert_rows`) at once: one search for control characters over
+    the column's texts joined by a line feed (which the search allows, so a hit lies inside a
+    value), their longest against ``max_length``, a column of JSON values encoded once. The error
+    names the field, as for one record. ``None`` is not checked (SQL NULL).
+    """
+    name = model_field.name
+    if isinstance(model_field, JSONField):
+        # A value given many times (the same object, as generators share one) is checked once.
+        present = list({id(v): v for v in values if v is not None}.values())
+        if present:
+            check_json_text(name, present)
+        return
+    texts = [v for v in values if isinstance(v, str)]
+    if texts:
+        check_characters(name, "\n".join(texts))
+        max_length = model_field.max_length
+        if max_length and max(map(len, texts)) > max_length:
+            raise invalid(name, _("Use at most %(n)s characters.") % {"n": max_length})
+    if name in BIRTH_DATE_FIELDS:
+        for value in values:
+            if (isinstance(value, str) and value) or isinstance(value, dt.date):
                 check_birth_date(name, value)
-        elif name in BIRTH_DATE_FIELDS and isinstance(value, dt.date):
-            check_birth_date(name, value)
-        elif name in BIRTH_YEAR_FIELDS and isinstance(value, int):
-            check_birth_year(name, value)
+    elif name in BIRTH_YEAR_FIELDS:
+        for value in values:
+            if isinstance(value, int):
+                check_birth_year(name, value)

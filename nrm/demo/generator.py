@@ -9,6 +9,7 @@ rule and leaves a real audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections.abc import Callable
 
@@ -135,7 +136,20 @@ SOURCES = [
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
-    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+    # The cumulative weights ``choices`` would compute from the weights, prepared once per list:
+    # the same draw from the same random number.
+    prepared = _CUMULATIVE.get(id(pairs))
+    if prepared is None:
+        # The list is kept with its preparation, so that its id is never another list's.
+        prepared = _CUMULATIVE[id(pairs)] = (
+            pairs,
+            [p[0] for p in pairs],
+            list(itertools.accumulate(p[1] for p in pairs)),
+        )
+    return rng.choices(prepared[1], cum_weights=prepared[2])[0]
+
+
+_CUMULATIVE: dict[int, tuple[list, list[str], list[int]]] = {}
 
 
 def demo_users(password: str) -> list[User]:

@@ -6,9 +6,10 @@ Centre and its answer, the decision, referrals for services and the services giv
 :func:`replay` writes a journey through the same services a user's actions go through (a
 statement or two hundred per case); :func:`write_journeys` writes many at once as those
 services would have left them (the same rows, versions and statuses, one audit row per
-audited step), a statement per table per batch through :func:`nrm.core.bulk.insert_many`:
-identity still encrypted, linkage keys computed, duplicates proposed, ``check_record`` run on
-every row. A test replays the same journeys both ways and compares what they wrote.
+audited step), rows of values a statement per table per batch through
+:func:`nrm.core.bulk.insert_rows`: identity still encrypted, linkage keys computed, duplicates
+proposed, every column through ``check_record``'s checks. A test replays the same journeys both
+ways and compares what they wrote.
 """
 
 from __future__ import annotations
@@ -19,16 +20,20 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
+from types import SimpleNamespace
 
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import audit_record_many
 from nrm.cases import services as case_services
 from nrm.cases.choices import (
+    AgeBand,
     CaseStatus,
     ClosureReason,
     ConsentPurpose,
     Decision,
     MigrationStatus,
+    RecruiterRelationship,
     ScreeningResult,
     ServiceStatus,
 )
@@ -44,7 +49,7 @@ from nrm.cases.models import (
     ServiceDelivery,
 )
 from nrm.cases.screening import evaluate
-from nrm.core.bulk import insert_many
+from nrm.core.bulk import insert_rows
 from nrm.demo.generator import (
     CITIZENSHIP,
     FAMILY,
@@ -146,6 +151,11 @@ class Setting:
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Setting per run; the answers repeat
     def outcome(self, answers: tuple[str, ...], is_child: bool):
         return evaluate(self.indicator_list.definition, list(answers), is_child=is_child, forms=[])
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - as outcome
+    def reasons(self, answers: tuple[str, ...], is_child: bool) -> dict:
+        """Return the outcome's reasons as stored: one dict shared by every row written in bulk with them."""
+        return self.outcome(answers, is_child).as_reasons()
 
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - dates repeat; each needs the holiday calendar
     def due(self, sent_on: dt.date, kind: str) -> dt.date:
@@ -390,14 +400,135 @@ def replay(j: Journey, s: Setting) -> Case:
 
 # --- In bulk -------------------------------------------------------------------------------------
 
+Row = SimpleNamespace  # a row to insert: its values as attributes, ``pk`` once inserted
 
-def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: list[Screening] = ()) -> list[Case]:
+# The columns each table is written with, as attnames; the model's defaults fill the rest (and
+# each row's ``binding``), as they would for a new instance (:func:`nrm.core.bulk.insert_rows`).
+EPISODE_COLUMNS = (
+    "case_id",
+    "form_id",
+    "country",
+    "place",
+    "started_on",
+    "ended_on",
+    "recruiter_relationship",
+    "notes",
+)
+
+
+def _episode_row(case: Row, form: ExploitationForm, **values) -> Row:
+    """An episode to insert, with the defaults an unsaved Episode has (unknown recruiter, no notes)."""
+    values = {
+        "country": "",
+        "place": "",
+        "started_on": None,
+        "ended_on": None,
+        "recruiter_relationship": RecruiterRelationship.UNKNOWN,
+        "notes": "",
+        **values,
+    }
+    return Row(pk=None, case=case, case_id=None, form=form, form_id=form.pk, **values)
+
+
+SCREENING_COLUMNS = (
+    "organisation_id",
+    "screened_by_id",
+    "screened_on",
+    "indicator_list_id",
+    "is_child",
+    "answers",
+    "result",
+    "reasons",
+    "anonymous",
+    "sex",
+    "age_band",
+    "citizenship",
+    "region",
+    "channel",
+    "case_id",
+)
+CASE_COLUMNS = (
+    "reference",
+    "owner_id",
+    "person_id",
+    "opened_by_id",
+    "responsible_id",
+    "version",
+    "status",
+    "closure_reason",
+    "closed_on",
+    "opened_on",
+    "is_child",
+    "best_interests_note",
+    "country_of_exploitation",
+    "place_of_exploitation",
+    "region",
+    "identification_status",
+)
+CONSENT_COLUMNS = ("case_id", "purpose", "organisation_id", "given_on", "recorded_by_id")
+REFERRAL_COLUMNS = (
+    "case_id",
+    "kind",
+    "from_org_id",
+    "to_org_id",
+    "service_type_id",
+    "sent_by_id",
+    "sent_on",
+    "urgency",
+    "due_on",
+    "consent_snapshot",
+    "without_consent",
+    "legal_ground",
+    "legal_ground_note",
+    "shares_identity",
+    "status",
+    "version",
+    "responded_on",
+    "decline_reason",
+)
+IDENTIFICATION_COLUMNS = (
+    "case_id",
+    "organisation_id",
+    "decided_by_id",
+    "decision",
+    "decided_on",
+    "grounds",
+    "referral_id",
+)
+DELIVERY_COLUMNS = (
+    "case_id",
+    "service_type_id",
+    "organisation_id",
+    "referral_id",
+    "status",
+    "started_on",
+    "ended_on",
+    "outcome",
+    "recorded_by_id",
+)
+
+
+def anonymous_screening(**values) -> Row:
+    """Return an anonymous screening (no case) to pass to :func:`write_journeys` as an extra screening.
+
+    ``values`` are those of :data:`SCREENING_COLUMNS` by field name (``organisation``, not
+    ``organisation_id``), less ``anonymous`` and ``case``.
+    """
+    return Row(pk=None, anonymous=True, case=None, **values)
+
+
+def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: list[Row] = ()) -> list[int]:
     """Write many journeys at once, leaving what :func:`replay` would leave; call inside a transaction.
 
-    The case's values go through the case services' own checks (``_prepare_case``, as
-    ``cases_open_bulk``), every row through ``check_record``; what the plan guarantees (dates
-    in order, consent before sharing, who may do what) is not checked again. ``extra_screenings``
-    (anonymous ones) are inserted with the journeys' screenings, each with its audit row.
+    Return the new cases' primary keys, in the order of ``journeys``. The case's values go
+    through the case services' own checks (``_prepare_case``, as ``cases_open_bulk``), every
+    column through the checks ``check_record`` makes (:func:`nrm.core.bulk.insert_rows`, a
+    column at a time: the values are the plan's own, so one check per column and batch keeps
+    the guarantee that nothing stored breaks them); what the plan guarantees (dates in order,
+    consent before sharing, who may do what) is not checked again. Rows are tuples written a
+    statement per table and batch, identity encrypted for its row, linkage keys computed,
+    duplicates proposed. ``extra_screenings`` (:func:`anonymous_screening`) are inserted with
+    the journeys' screenings, each with its audit row.
     """
     from nrm.exchange.dedup import propose_links  # what Case's post_save does when a case is opened
 
@@ -406,41 +537,73 @@ def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: lis
         rows.screening(sc)
     for j in journeys:
         rows.journey(j)
-    insert_many(rows.people)
-    for case in rows.cases:
-        case.person_id = case.person.pk
-    insert_many(rows.cases)
-    case_services.cases_number(rows.cases)
-    through = Case.forms.through
-    insert_many([through(case_id=c.pk, exploitationform_id=f.pk) for c, f in rows.links])
-    _resolve_keys(rows.episodes)
-    insert_many(rows.episodes)
-    for objs in (rows.screenings, rows.consents, rows.referrals, rows.identifications, rows.deliveries):
-        _resolve_keys(objs)
-        insert_many(objs)
-    audit_record_many([event() for event in rows.events])
-    propose_links([p.linkage_key for p in rows.people])
-    return rows.cases
+    if rows.people:
+        person_columns = tuple(rows.people[0])
+        person_ids = insert_rows(Person, person_columns, [tuple(p.values()) for p in rows.people], returning=True)
+        for case, person_id in zip(rows.cases, person_ids, strict=True):
+            case.person_id = person_id
+        _insert(Case, CASE_COLUMNS, rows.cases, returning=True)
+        case_services.cases_number(rows.cases)
+        insert_rows(Case.forms.through, ("case_id", "exploitationform_id"), [(c.pk, f.pk) for c, f in rows.links])
+    _insert(Episode, EPISODE_COLUMNS, rows.episodes, returning=True)
+    _insert(Screening, SCREENING_COLUMNS, rows.screenings, returning=True)
+    _insert(Consent, CONSENT_COLUMNS, rows.consents)
+    _insert(Referral, REFERRAL_COLUMNS, rows.referrals, returning=True)
+    _insert(Identification, IDENTIFICATION_COLUMNS, rows.identifications)
+    _insert(ServiceDelivery, DELIVERY_COLUMNS, rows.deliveries)
+    audit_record_many(event() for event in rows.events)
+    propose_links([p["linkage_key"] for p in rows.people])
+    return [c.pk for c in rows.cases]
+
+
+def _insert(model, columns: tuple[str, ...], objs: list[Row], *, returning: bool = False) -> None:
+    """Insert ``objs`` with their values of ``columns``: a related row's own key for a foreign key."""
+    if not objs:
+        return
+    getters = []
+    for name in columns:
+        field = model._meta.get_field(name.removesuffix("_id"))
+        if field.is_relation and name.endswith("_id"):
+            getters.append(_key_getter(field.name, name))
+        else:
+            getters.append(attrgetter(name))
+    rows = [tuple(get(o) for get in getters) for o in objs]
+    ids = insert_rows(model, columns, rows, returning=returning)
+    for obj, pk in zip(objs, ids, strict=returning):
+        obj.pk = pk
+
+
+def _key_getter(name: str, attname: str) -> Callable:
+    """Return a getter of a row's foreign key: its ``attname`` if set, else the related row's pk."""
+
+    def get(obj):
+        value = getattr(obj, attname, None)
+        if value is not None:
+            return value
+        related = getattr(obj, name, None)
+        return None if related is None else related.pk
+
+    return get
 
 
 class _Rows:
-    """The unsaved rows of many journeys, and their audit rows as thunks (they name primary keys
-    known only after the inserts), in the order the services would have written them."""
+    """The rows of many journeys, and their audit rows as thunks (they name primary keys known
+    only after the inserts), in the order the services would have written them."""
 
     def __init__(self, s: Setting) -> None:
         self.s = s
-        self.screenings: list[Screening] = []
-        self.people: list = []
-        self.cases: list[Case] = []
-        self.links: list[tuple[Case, ExploitationForm]] = []
-        self.episodes: list[Episode] = []
-        self.consents: list[Consent] = []
-        self.referrals: list[Referral] = []
-        self.identifications: list[Identification] = []
-        self.deliveries: list[ServiceDelivery] = []
+        self.screenings: list[Row] = []
+        self.people: list[dict] = []
+        self.cases: list[Row] = []
+        self.links: list[tuple[Row, ExploitationForm]] = []
+        self.episodes: list[Row] = []
+        self.consents: list[Row] = []
+        self.referrals: list[Row] = []
+        self.identifications: list[Row] = []
+        self.deliveries: list[Row] = []
         self.events: list[Callable[[], dict]] = []
 
-    def screening(self, sc: Screening) -> None:
+    def screening(self, sc: Row) -> None:
         self.screenings.append(sc)
         self.events.append(
             lambda: {
@@ -453,7 +616,7 @@ class _Rows:
             }
         )
 
-    def event(self, actor, action: str, case: Case, org_id: int, detail: Callable[[], dict], reason: str = ""):
+    def event(self, actor, action: str, case: Row, org_id: int, detail: Callable[[], dict], reason: str = ""):
         self.events.append(
             lambda: {
                 "actor": actor,
@@ -466,12 +629,24 @@ class _Rows:
             }
         )
 
-    def journey_episodes(self, j: Journey, actor: User, case: Case, form_objs: list[ExploitationForm]) -> None:
+    def journey_episodes(self, j: Journey, actor: User, case: Row, form_objs: list[ExploitationForm]) -> None:
         """The episodes case_open and episode_add write: one per form, then the plan's others."""
-        self.episodes += case_services.opening_episodes(case, form_objs)
+        for form in form_objs:  # as case_services.opening_episodes makes them
+            self.episodes.append(
+                _episode_row(
+                    case,
+                    form,
+                    # A case row holds only the values the plan gave it; the rest are the model's defaults.
+                    country=getattr(case, "country_of_exploitation", ""),
+                    place=getattr(case, "place_of_exploitation", ""),
+                    started_on=getattr(case, "exploitation_start", None),
+                    ended_on=getattr(case, "exploitation_end", None),
+                )
+            )
         codes = {f.code for f in form_objs}
         for values in j.episodes:
-            episode = Episode(case=case, **{**values, "form": self.s.forms[values["form"]]})
+            details = {k: v for k, v in values.items() if k != "form"}
+            episode = _episode_row(case, self.s.forms[values["form"]], **details)
             self.episodes.append(episode)
             if values["form"] not in codes:
                 codes.add(values["form"])
@@ -489,27 +664,35 @@ class _Rows:
         s = self.s
         actor = s.worker(j.owner)
         person_fields, case_fields, form_objs = case_services._prepare_case(**_open_values(j), known_forms=s.forms)
-        person = Person(**person_fields)
         # A placeholder reference, unique until cases_number numbers the case.
-        case = Case(
+        case = Row(
+            pk=None,
+            person_id=None,
             reference=f"t{secrets.token_hex(9)}",
             owner=j.owner,
-            person=person,
             opened_by=actor,
             responsible=actor,
+            version=1,
+            status=CaseStatus.OPEN,
+            closure_reason="",
+            closed_on=None,
             **case_fields,
         )
-        self.people.append(person)
+        self.people.append(person_fields)
         self.cases.append(case)
         self.links += [(case, form) for form in form_objs]
         screening = None
         if j.answers is not None:
             outcome = s.outcome(tuple(j.answers), j.is_child)
-            sc = Screening(
+            sc = Row(
+                pk=None,
                 screened_by=actor,
                 indicator_list=s.indicator_list,
                 result=ScreeningResult(outcome.outcome),
-                reasons=outcome.as_reasons(),
+                reasons=s.reasons(tuple(j.answers), j.is_child),
+                anonymous=False,
+                age_band=AgeBand.UNKNOWN,
+                case=None,
                 **_screening_values(j),
             )
             self.screening(sc)
@@ -517,7 +700,7 @@ class _Rows:
                 sc.case, screening = case, sc
         self.event(actor, "case.open", case, j.owner.pk, lambda: {"screening": getattr(screening, "pk", None)})
         self.journey_episodes(j, actor, case, form_objs)
-        given: list[Consent] = []
+        given: list[Row] = []
         if j.consented:
             self.consent(j, case, given, ConsentPurpose.SHARE, s.centre, j.opened_on)
             self.consent(j, case, given, ConsentPurpose.SERVICES, None, j.opened_on)
@@ -528,7 +711,7 @@ class _Rows:
             self.move(case, sent[0], ReferralStatus.ACCEPTED, s.centre_staff, j.accepted_on)
         if j.decision is not None:
             self.identifications.append(
-                Identification(
+                Row(
                     case=case,
                     organisation=s.centre,
                     decided_by=s.centre_staff,
@@ -545,20 +728,21 @@ class _Rows:
         if j.close is not None:
             self.close(actor, case, sent, *j.close)
 
-    def consent(self, j: Journey, case: Case, given: list, purpose: str, org, on: dt.date) -> None:
-        c = Consent(case=case, purpose=purpose, organisation=org, given_on=on, recorded_by=self.s.worker(j.owner))
+    def consent(self, j: Journey, case: Row, given: list, purpose: str, org, on: dt.date) -> None:
+        c = Row(case=case, purpose=purpose, organisation=org, given_on=on, recorded_by=self.s.worker(j.owner))
         self.consents.append(c)
         given.append(c)
         self.event(c.recorded_by, "consent.give", case, j.owner.pk, lambda: {"purpose": purpose, "to": _pk(org)})
 
-    def send(self, j: Journey, case: Case, given: list, kind, to_org, from_org, by, on, service_type=None) -> Referral:
+    def send(self, j: Journey, case: Row, given: list, kind, to_org, from_org, by, on, service_type=None) -> Row:
         snapshot = [
             {"purpose": c.purpose, "organisation": _pk(c.organisation), "given_on": c.given_on.isoformat()}
             for c in given
         ]
         consented = any(c["purpose"] == ConsentPurpose.SHARE and c["organisation"] == to_org.pk for c in snapshot)
         ground = "" if consented else (LegalGround.CHILD if j.is_child else LegalGround.EMERGENCY)
-        r = Referral(
+        r = Row(
+            pk=None,
             case=case,
             kind=kind,
             from_org=from_org,
@@ -573,6 +757,10 @@ class _Rows:
             legal_ground=ground,
             legal_ground_note="" if consented else GROUND_NOTE,
             shares_identity=True,
+            status=ReferralStatus.SENT,
+            version=1,
+            responded_on=None,
+            decline_reason="",
         )
         self.referrals.append(r)
         detail = {"to": to_org.pk, "kind": kind, "without_consent": not consented, "identity": True, "documents": False}
@@ -580,7 +768,7 @@ class _Rows:
         self.event(by, "referral.send", case, from_org.pk, lambda: {"referral": r.pk, **detail}, reason=reason)
         return r
 
-    def move(self, case: Case, r: Referral, to_status: str, by, on=None, reason: str = "", extra=None) -> None:
+    def move(self, case: Row, r: Row, to_status: str, by, on=None, reason: str = "", extra=None) -> None:
         before = r.status
         r.status, r.version = to_status, r.version + 1
         if before == ReferralStatus.SENT and to_status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
@@ -590,7 +778,7 @@ class _Rows:
         detail = {"from": before, "to": to_status, **(extra or {})}
         self.event(by, "referral.transition", case, r.to_org.pk, lambda: {"referral": r.pk, **detail})
 
-    def service(self, j: Journey, case: Case, given: list, sent: list, step: ServiceStep) -> None:
+    def service(self, j: Journey, case: Row, given: list, sent: list, step: ServiceStep) -> None:
         s = self.s
         org, worker = step.offer.organisation, s.worker(step.offer.organisation)
         self.consent(j, case, given, ConsentPurpose.SHARE, org, j.decided_on)
@@ -607,7 +795,7 @@ class _Rows:
         delivered = step.ended_on is not None
         status = ServiceStatus.DELIVERED if delivered else ServiceStatus.IN_PROGRESS
         self.deliveries.append(
-            ServiceDelivery(
+            Row(
                 case=case,
                 service_type=step.offer.service_type,
                 organisation=org,
@@ -624,7 +812,7 @@ class _Rows:
         if delivered:  # the only service on its referral: the referral is completed
             self.move(case, r, ReferralStatus.COMPLETED, worker, extra={"by": "last service"})
 
-    def close(self, actor, case: Case, sent: list[Referral], reason: str, closed_on: dt.date) -> None:
+    def close(self, actor, case: Row, sent: list[Row], reason: str, closed_on: dt.date) -> None:
         case_services._check_choice("reason", reason, ClosureReason)
         case.status, case.closure_reason, case.closed_on = CaseStatus.CLOSED, reason, closed_on
         case.version += 1
@@ -645,19 +833,6 @@ class _Rows:
                 "referrals_completed": sorted(r.pk for r in working),
             },
         )
-
-
-def _resolve_keys(objs: list) -> None:
-    """Copy into each foreign key the primary key its related object got when inserted after it was set."""
-    if not objs:
-        return
-    keys = [f for f in objs[0]._meta.concrete_fields if f.is_relation]
-    for obj in objs:
-        for f in keys:
-            if getattr(obj, f.attname) is None and f.is_cached(obj):
-                related = f.get_cached_value(obj)
-                if related is not None:
-                    setattr(obj, f.attname, related.pk)
 
 
 def _pk(obj) -> int | None:

@@ -103,7 +103,7 @@ def test_journeys_in_bulk_leave_what_the_services_leave(world):
     assert any(step.ended_on for j in journeys for step in j.services)
     assert any(j.episodes for j in journeys)  # some cases have a second episode of exploitation
     by_services = [replay(j, setting) for j in journeys]
-    in_bulk = write_journeys(journeys, setting)
+    in_bulk = list(Case.objects.filter(pk__in=write_journeys(journeys, setting)).order_by("pk"))
     assert len(in_bulk) == len(journeys)
     for served, bulk in zip(by_services, in_bulk, strict=True):
         expected, got = _case_story(served), _case_story(bulk)

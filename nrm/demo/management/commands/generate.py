@@ -24,8 +24,11 @@ class Command(BaseCommand):
         started = time.perf_counter()
 
         def progress(what: str, done: int, total: int) -> None:
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            sys.stderr.write(f"\r{what}: {done:,}/{total:,} ({rate:,.0f}/s)")
+            if what == "screenings":
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                sys.stderr.write(f"\r{what}: {done:,}/{total:,} ({rate:,.0f}/s)")
+            else:  # the audit rows sealed at the end: a count, a rate since the start would mislead
+                sys.stderr.write(f"\n{what}: {done:,}")
             sys.stderr.flush()
 
         try:
