@@ -411,6 +411,7 @@ INSTALLED_APPS = [
     "nrm.reporting",
     "nrm.actionplan",
     "nrm.justice",
+    "nrm.protection",
     "nrm.helpline",
     "nrm.programmes",
     "nrm.prevention",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("administration/", include("nrm.accounts.urls")),
     path("cases/", include("nrm.documents.urls")),
     path("", include("nrm.children.urls")),
+    path("", include("nrm.protection.urls")),
     path("", include("nrm.transfers.urls")),
     path("", include("nrm.exchange.urls")),
     path("", include("nrm.web.urls")),

@@ -15,6 +15,7 @@ from nrm.helpline import api as helpline_api
 from nrm.justice import api as justice_api
 from nrm.prevention import api as prevention_api
 from nrm.programmes import api as programmes_api
+from nrm.protection import api as protection_api
 from nrm.referrals import api as referrals_api
 from nrm.reporting import api as reporting_api
 from nrm.tasks import api as tasks_api
@@ -62,7 +63,9 @@ urlpatterns = [
     # Before the router: these hang under cases/<id>/ without being actions of its viewset.
     *(
         path(route, view, name=name)
-        for route, view, name in children_api.urlpatterns_api + transfers_api.urlpatterns_api
+        for route, view, name in (
+            children_api.urlpatterns_api + transfers_api.urlpatterns_api + protection_api.urlpatterns_api
+        )
     ),
     path("", include(router.urls)),
 ]

@@ -319,6 +319,10 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
                 .only("id", "survivor_id", "merged_at", "absorbed__reference", "absorbed__owner__name"),
             ),
         ]
+        # GRETA's protection measures (nrm.protection): none or one row, whoever sees the case.
+        from nrm.protection.selectors import protection_relation
+
+        loaded.append(protection_relation(case))
         if case.is_child:
             from nrm.children.selectors import child_relations
 

@@ -411,6 +411,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "flag": view.may(user, Action.FLAG),
         # The episodes are written by the owner's case roles only (the access rule of Episode).
         "episodes": is_open and case.owner_id in owner_organisations(user, Action.CORRECT),
+        # GRETA's protection measures: the owner's case workers and identifiers (nrm.protection's rule).
+        "protection": is_open and case.owner_id in owner_organisations(user, Action.MANAGE),
     }
     can["consent"] = can["refer"]
     # What ``case_get`` loaded through the access rule: a receiver's own referrals and services.
@@ -447,11 +449,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _case_extras(user, view: case_selectors.CaseView, can: dict) -> dict:
     """Return what other apps show on the case page, from the rows ``case_get`` loaded: a child's
-    records (``nrm.children``) and the case's transfers (``nrm.transfers``)."""
+    records (``nrm.children``), the case's transfers (``nrm.transfers``) and its protection
+    measures (``nrm.protection``)."""
     from nrm.children.selectors import child_records
+    from nrm.protection.selectors import protection_of
     from nrm.transfers.selectors import case_transfer_context
 
     extras = case_transfer_context(user, view)
+    extras["protection"] = protection_of(view)
     can["transfer"] = extras.pop("can_transfer")
     if view.case.is_child:
         extras["child"] = child_records(user, view)

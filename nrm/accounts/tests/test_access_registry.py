@@ -204,6 +204,7 @@ BYPASSES = [
     "nrm/programmes/statistics.py:_funding -> national statistics",
     "nrm/programmes/statistics.py:_programmes -> national statistics",
     "nrm/programmes/statistics.py:_values -> national statistics",
+    "nrm/protection/statistics.py:measures -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/selectors.py:new_since_publication -> national statistics",
