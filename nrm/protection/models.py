@@ -41,7 +41,10 @@ class ProtectionMeasures(TimeStamped, Versioned):
     applied for, the non-punishment provision not recorded. No field is identity.
     """
 
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="protection")
+    # One per case, by a unique constraint rather than a one-to-one: a merge of duplicates
+    # (``exchange.merge``) moves the absorbed case's record to a survivor that has none, and
+    # keeps it with the absorbed case (undone with it) when the survivor has its own.
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="protection_measures")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Recovery and reflection period (Art. 13).
     reflection_requested_on = models.DateField(null=True, blank=True)
@@ -67,6 +70,7 @@ class ProtectionMeasures(TimeStamped, Versioned):
     class Meta:
         verbose_name_plural = "protection measures"
         constraints = [
+            models.UniqueConstraint(fields=["case"], name="protection_one_per_case"),
             _not_before("reflection_decided_on", "reflection_requested_on", "protection_reflection_decided_after"),
             _not_before("reflection_ends_on", "reflection_decided_on", "protection_reflection_ends_after"),
             _not_before("permit_decided_on", "permit_applied_on", "protection_permit_decided_after"),
