@@ -250,7 +250,7 @@ def _victim_status(decision: str) -> Any:
     )
 
 
-def _citizenship_group(citizenship: str) -> Any:
+def citizenship_group(citizenship: str) -> Any:
     """Return Eurostat's citizenship group: national, other EU (the member states in force today), non-EU.
 
     The member states are data (``data/country_groups.json``); the country is ``NRM_COUNTRY``,
@@ -306,7 +306,7 @@ def case_dimensions(p: str) -> dict[str, Any]:
             output_field=CharField(),
         ),
         "citizenship": category(F(f"{person}citizenship")),
-        "citizenship_group": _citizenship_group(f"{person}citizenship"),
+        "citizenship_group": citizenship_group(f"{person}citizenship"),
         "country_of_exploitation": category(F(f"{p}country_of_exploitation")),
         # Through the episodes, the source of a case's forms: a person with two episodes of one
         # form is one person in its row (persons are counted distinct), one with two forms in each.
@@ -462,7 +462,7 @@ def _national(population: str) -> Source:
             output_field=CharField(),
         ),
         "citizenship": category(F("citizenship")),
-        "citizenship_group": _citizenship_group("citizenship"),
+        "citizenship_group": citizenship_group("citizenship"),
         "referral_source": category(F("organisation__type__code")),
         "region": category(F("region")),
     }
@@ -500,7 +500,7 @@ def _external(dataset_name: str, population: str) -> Source:
             output_field=CharField(),
         ),
         "citizenship": category(F("citizenship")),
-        "citizenship_group": _citizenship_group("citizenship"),
+        "citizenship_group": citizenship_group("citizenship"),
         "country_of_exploitation": category(F("country_of_exploitation")),
         "exploitation": None,  # a JSON list: expanded after the GROUP BY, see _external_counts
         "form_group": None,  # worked out from the same list, see _external_counts
