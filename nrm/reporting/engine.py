@@ -56,7 +56,7 @@ DIMENSIONS: dict[str, str] = {
     "country_of_exploitation": "Country of exploitation (ISO 3166 alpha-2)",
     "exploitation": "Form of exploitation",
     "form_group": "Group of forms of exploitation (sexual, labour, other, multiple)",
-    "referral_source": "Referral source (type of organisation)",
+    "referral_source": "Referral source (type of organisation, or self-referral, family or citizen, foreign authority)",
     "decision": "Identification decision",
     "victim_status": "Identified or presumed victim",
     "region": "Region",
@@ -312,7 +312,13 @@ def case_dimensions(p: str) -> dict[str, Any]:
         # form is one person in its row (persons are counted distinct), one with two forms in each.
         "exploitation": category(F(f"{p}episodes__form__code")),
         "form_group": _form_group(f"{p}id"),
-        "referral_source": category(F(f"{p}owner__type__code")),
+        # Who brought the person: the owner's type, unless the case names a source that is no
+        # organisation (self-referral, family or citizen, a foreign authority or embassy).
+        "referral_source": CaseWhen(
+            When(~Q(**{f"{p}referral_source": "organisation"}), then=F(f"{p}referral_source")),
+            default=category(F(f"{p}owner__type__code")),
+            output_field=CharField(),
+        ),
         "decision": category(F(f"{p}identification_status")),
         "victim_status": _victim_status(f"{p}identification_status"),
         "region": category(F(f"{p}region")),
@@ -359,7 +365,7 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
     exploitation) to the national ones.
     """
     from nrm.accounts.models import OrganisationType
-    from nrm.cases.choices import AgeBand, Decision, Sex
+    from nrm.cases.choices import AgeBand, Decision, ReferralSource, Sex
     from nrm.cases.models import ExploitationForm
 
     found = {
@@ -367,7 +373,10 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
         "age_band": lambda: {str(k): str(v) for k, v in AgeBand.choices},
         "decision": lambda: {str(k): str(v) for k, v in Decision.choices},
         "exploitation": lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},  # in the current language
-        "referral_source": lambda: {t.code: str(t) for t in OrganisationType.objects.all()},
+        "referral_source": lambda: {
+            **{t.code: str(t) for t in OrganisationType.objects.all()},
+            **{str(k): str(v) for k, v in ReferralSource.choices if k != ReferralSource.ORGANISATION},
+        },
         "age_group": lambda: {"child": _("Child"), "adult": _("Adult"), UNKNOWN: _("Unknown")},
         "citizenship_group": lambda: {
             "national": _("National"),

@@ -120,6 +120,18 @@ for _report in [
         description=gettext_lazy("Decisions 'identified' in the period; add a year filter for one year's table."),
     ),
     Report(
+        "centre_identified_by_source",
+        gettext_lazy("Identified victims, by year and referral source (organisation type, or self, family, foreign)"),
+        ("year", "referral_source"),
+        "decisions",
+        _IDENTIFIED,
+        family="centre",
+        description=gettext_lazy(
+            "Victims by who referred them: the type of the organisation that opened the case, or self-referral, "
+            "family or citizen, a foreign authority or embassy where no organisation did."
+        ),
+    ),
+    Report(
         "centre_identified_by_citizenship",
         gettext_lazy("Identified victims, by year and citizenship (country)"),
         ("year", "citizenship"),
