@@ -23,6 +23,7 @@ from nrm.cases.choices import (
     FlagReason,
     MigrationStatus,
     RecruiterRelationship,
+    ReferralSource,
     ServiceStatus,
     Sex,
 )
@@ -246,6 +247,7 @@ class CaseCreateSerializer(serializers.Serializer):
     country_of_exploitation = serializers.CharField(required=False, allow_blank=True, default="")
     region = serializers.CharField(required=False, allow_blank=True, default="")
     guardian = serializers.CharField(required=False, allow_blank=True, default="")
+    referral_source = serializers.ChoiceField(ReferralSource.choices, default=ReferralSource.ORGANISATION)
 
 
 class CaseUpdateSerializer(serializers.Serializer):
@@ -327,6 +329,7 @@ def case_detail(view: selectors.CaseView) -> dict:
     data.update(
         {
             "migration_status": case.person.migration_status,
+            "referral_source": case.referral_source,
             "birth_year": case.person.birth_year,
             "country_of_exploitation": case.country_of_exploitation,
             "region": case.region,

@@ -115,3 +115,21 @@ class RecruiterRelationship(models.TextChoices):
     EMPLOYER = "employer", _("Employer")
     OTHER = "other", _("Other")
     UNKNOWN = "unknown", _("Unknown")
+
+
+class EurostatFormGroup(models.TextChoices):
+    """Eurostat's groups of forms of exploitation; each country's forms are mapped to one in reference data."""
+
+    SEXUAL = "sexual", _("Sexual exploitation")
+    LABOUR = "labour", _("Labour exploitation")
+    OTHER = "other", _("Other forms")
+
+
+class ReferralSource(models.TextChoices):
+    """Who brought the person to the case: an organisation (the owner's type), or someone who is not one."""
+
+    ORGANISATION = "organisation", _("An organisation")
+    SELF = "self", _("Self-referral")
+    FAMILY_CITIZEN = "family_citizen", _("Family member or citizen")
+    FOREIGN_AUTHORITY = "foreign_authority", _("Foreign authority or embassy")
+    OTHER = "other", _("Other")

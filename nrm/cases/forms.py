@@ -25,6 +25,7 @@ from nrm.cases.choices import (
     FlagReason,
     MigrationStatus,
     RecruiterRelationship,
+    ReferralSource,
     ServiceStatus,
     Sex,
 )
@@ -269,6 +270,13 @@ class CaseOpenForm(forms.Form):
         label=_("Migration or asylum status"), choices=MigrationStatus.choices, initial=MigrationStatus.UNKNOWN
     )
     is_child = forms.BooleanField(label=_("The person is a child (under 18)"), required=False)
+    referral_source = forms.ChoiceField(
+        label=_("Referred by"),
+        choices=ReferralSource.choices,
+        initial=ReferralSource.ORGANISATION,
+        required=False,
+        help_text=_("An organisation, or not one: the person, family or a citizen, a foreign authority."),
+    )
     guardian = forms.CharField(
         label=_("Appointed guardian (name and contact)"),
         required=False,
@@ -298,6 +306,7 @@ class CaseOpenForm(forms.Form):
         "age_band",
         "citizenship",
         "migration_status",
+        "referral_source",
         "is_child",
         "guardian",
         "best_interests_note",
@@ -345,6 +354,7 @@ class CaseOpenForm(forms.Form):
             "age_band": (d["age_band"] or None) if d["birth_year"] is None and not d["date_of_birth"] else None,
             "citizenship": d["citizenship"],
             "migration_status": d["migration_status"],
+            "referral_source": d["referral_source"] or ReferralSource.ORGANISATION,
             "is_child": d["is_child"],
             "guardian": d["guardian"],
             "best_interests_note": d["best_interests_note"],

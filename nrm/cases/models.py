@@ -15,9 +15,11 @@ from nrm.cases.choices import (
     ClosureReason,
     ConsentPurpose,
     Decision,
+    EurostatFormGroup,
     FlagReason,
     MigrationStatus,
     RecruiterRelationship,
+    ReferralSource,
     ScreeningResult,
     ServiceStatus,
     Sex,
@@ -57,6 +59,8 @@ class ExploitationForm(models.Model):
     legal_basis = models.CharField(max_length=120, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     name_i18n = translations_field("name")
+    # Eurostat's group of the form (reference data, per country's forms): the statistics' form_group.
+    eurostat_group = models.CharField(max_length=10, choices=EurostatFormGroup.choices, blank=True)
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -100,6 +104,11 @@ class Case(Bound, TimeStamped, Versioned):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_on = models.DateField()
+    # Who brought the person: an organisation (the owner, by its type, is the source in statistics)
+    # or someone who is not one (self-referral, family or citizen, a foreign authority or embassy).
+    referral_source = models.CharField(
+        max_length=20, choices=ReferralSource.choices, default=ReferralSource.ORGANISATION
+    )
     # The case worker answerable for the case: a member of the owner, the opener at first.
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="cases_responsible"

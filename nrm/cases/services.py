@@ -39,6 +39,7 @@ from nrm.cases.choices import (
     FlagReason,
     MigrationStatus,
     RecruiterRelationship,
+    ReferralSource,
     ScreeningResult,
     ServiceStatus,
     Sex,
@@ -237,6 +238,7 @@ def _prepare_case(
     region: str = "",
     guardian: str = "",
     best_interests_note: str = "",
+    referral_source: str = ReferralSource.ORGANISATION,
     known_forms: dict[str, ExploitationForm] | None = None,
 ) -> tuple[dict, dict, list[ExploitationForm]]:
     """Check a case to open; return the person's fields, the case's fields and its forms, writing nothing.
@@ -246,6 +248,7 @@ def _prepare_case(
     """
     _check_choice("sex", sex, Sex)
     _check_choice("migration_status", migration_status, MigrationStatus)
+    _check_choice("referral_source", referral_source, ReferralSource)
     citizenship = _check_country("citizenship", citizenship)
     country_of_exploitation = _check_country("country_of_exploitation", country_of_exploitation)
     opened_on = opened_on or _today()
@@ -299,6 +302,7 @@ def _prepare_case(
         "country_of_exploitation": country_of_exploitation,
         "place_of_exploitation": place_of_exploitation,
         "region": region,
+        "referral_source": referral_source,
         "identification_status": Decision.PENDING,
     }
     return person, case, form_objs
@@ -324,8 +328,14 @@ def case_open(
     region: str = "",
     guardian: str = "",
     best_interests_note: str = "",
+    referral_source: str = ReferralSource.ORGANISATION,
 ) -> Case:
-    """Open a case for a person, owned by ``organisation``; link the screening if there is one."""
+    """Open a case for a person, owned by ``organisation``; link the screening if there is one.
+
+    ``referral_source`` says who brought the person when it was not an organisation (self-referral,
+    family or citizen, a foreign authority or embassy); statistics then count it instead of the
+    owner's type.
+    """
     _require_member(actor, organisation, Action.SCREEN)
     person_fields, case_fields, form_objs = _prepare_case(
         identity=identity,
@@ -342,6 +352,7 @@ def case_open(
         region=region,
         guardian=guardian,
         best_interests_note=best_interests_note,
+        referral_source=referral_source,
     )
     if screening is not None:
         if screening.organisation_id != organisation.pk:

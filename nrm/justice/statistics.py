@@ -16,20 +16,24 @@ selectors publish them only beside a count of the matching table that is publish
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import CharField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.reporting.engine import (
+    UNKNOWN,
     Population,
     Source,
     Year,
     case_dimensions,
     category,
+    citizenship_group,
     counted_cases,
     person_key,
     register_dimension,
@@ -65,6 +69,17 @@ VICTIMS = (
     "(a person by the linkage key of their case). Year: the year the proceeding's investigation began. "
     "Compensation status: the furthest step recorded for the victim in the proceeding: paid (any amount "
     "paid), awarded, claimed, or none. Form of exploitation: the forms of the victim's case."
+)
+SUSPECTS = (
+    "Suspected persons: defendants in criminal proceedings charged with (or investigated for) at least one "
+    "trafficking offence (an offence of the criminal code marked as trafficking), each defendant once. Year: "
+    "the year the proceeding's investigation began. Age group: child if under 18 in that year, from the "
+    "birth year; citizenship group: national, other EU or non-EU, as for victims."
+)
+PROSECUTED = (
+    "Prosecuted persons: suspected persons (as above) whose proceeding reached charges or an indictment, "
+    "each defendant once. Year: the year of the first of these two stages, as for prosecutions. Age group "
+    "and citizenship group as for suspected persons, the age in the year of prosecution."
 )
 TO_VERDICT = (
     "Identified victims whose proceeding reached a first-instance verdict, each victim's part once. "
@@ -108,9 +123,51 @@ def _convictions() -> Source:
         "year": Year("decided_on"),
         "verdict_instance": F("instance"),
         **_forms("charge__defendant__proceeding__"),
-        "sex": category(F("charge__defendant__sex")),
+        **defendant_dimensions("charge__defendant__", Year("decided_on")),
     }
     return Source(qs, exprs, person, "persons convicted", CONVICTIONS)
+
+
+def defendant_dimensions(p: str, year: Any) -> dict[str, Any]:
+    """Return a defendant's sex, age group (in the year ``year``) and citizenship, reached through ``p``."""
+    age = ExpressionWrapper(year - F(f"{p}birth_year"), output_field=IntegerField())
+    return {
+        "sex": category(F(f"{p}sex")),
+        "age_group": CaseWhen(
+            When(**{f"{p}birth_year__isnull": True}, then=Value(UNKNOWN)),
+            When(LessThan(age, 18), then=Value("child")),
+            default=Value("adult"),
+            output_field=CharField(),
+        ),
+        "citizenship_group": citizenship_group(f"{p}citizenship"),
+    }
+
+
+def suspected_defendants() -> QuerySet:
+    """Return the defendants charged with (or investigated for) at least one trafficking offence."""
+    from nrm.justice.models import Charge, Defendant
+
+    trafficking = Charge.objects.filter(defendant=OuterRef("pk"), offence__is_trafficking=True)
+    return unrestricted(Defendant, "national statistics").filter(Exists(trafficking))
+
+
+def _suspects() -> Source:
+    qs, person = rows_once(suspected_defendants(), "pk")
+    year = Year("proceeding__investigation_on")
+    exprs = {"year": year, **defendant_dimensions("", year), **_forms("proceeding__")}
+    return Source(qs, exprs, person, "persons suspected", SUSPECTS)
+
+
+def _prosecuted() -> Source:
+    base = suspected_defendants().filter(
+        Q(proceeding__charged_on__isnull=False) | Q(proceeding__indicted_on__isnull=False)
+    )
+    qs, person = rows_once(
+        base.annotate(prosecuted_on=Coalesce("proceeding__charged_on", "proceeding__indicted_on")), "pk"
+    )
+    year = Year("prosecuted_on")
+    exprs = {"year": year, **defendant_dimensions("", year), **_forms("proceeding__")}
+    return Source(qs, exprs, person, "persons prosecuted", PROSECUTED)
 
 
 def compensation_status() -> CaseWhen:
@@ -189,6 +246,8 @@ def register_all() -> None:
     )
     register_population(Population("prosecutions", "Prosecutions", PROSECUTIONS, external=False), _prosecutions)
     register_population(Population("convictions", "Convicted persons", CONVICTIONS, external=False), _convictions)
+    register_population(Population("suspects", "Suspected persons", SUSPECTS, external=False), _suspects)
+    register_population(Population("prosecuted_persons", "Prosecuted persons", PROSECUTED, external=False), _prosecuted)
     register_population(
         Population("justice_victims", "Victims in criminal proceedings", VICTIMS, external=False), _victims
     )
@@ -231,6 +290,54 @@ REPORTS_JUSTICE = [
         ("year", "exploitation"),
         "convictions",
         {"verdict_instance": ["first"]},
+        family="justice",
+    ),
+    # Eurostat: suspected, prosecuted and convicted persons by sex (with age and citizenship groups).
+    Report(
+        "justice_suspected_sex_age",
+        gettext_lazy("Persons suspected of trafficking, by year, sex and age group"),
+        ("year", "sex", "age_group"),
+        "suspects",
+        family="justice",
+    ),
+    Report(
+        "justice_suspected_citizenship",
+        gettext_lazy("Persons suspected of trafficking, by year, citizenship (national, other EU, non-EU) and sex"),
+        ("year", "citizenship_group", "sex"),
+        "suspects",
+        family="justice",
+    ),
+    Report(
+        "justice_prosecuted_sex_age",
+        gettext_lazy("Persons prosecuted for trafficking, by year, sex and age group"),
+        ("year", "sex", "age_group"),
+        "prosecuted_persons",
+        family="justice",
+    ),
+    Report(
+        "justice_prosecuted_citizenship",
+        gettext_lazy("Persons prosecuted for trafficking, by year, citizenship (national, other EU, non-EU) and sex"),
+        ("year", "citizenship_group", "sex"),
+        "prosecuted_persons",
+        family="justice",
+    ),
+    Report(
+        "justice_convicted_sex_age",
+        gettext_lazy("Persons convicted of trafficking by a final verdict, by year, sex and age group"),
+        ("year", "sex", "age_group"),
+        "convictions",
+        {"verdict_instance": ["final"]},
+        family="justice",
+    ),
+    Report(
+        "justice_convicted_citizenship",
+        gettext_lazy(
+            "Persons convicted of trafficking by a final verdict, by year, citizenship (national, other EU, non-EU) "
+            "and sex"
+        ),
+        ("year", "citizenship_group", "sex"),
+        "convictions",
+        {"verdict_instance": ["final"]},
         family="justice",
     ),
     Report(

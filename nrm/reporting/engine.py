@@ -30,14 +30,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, F, Min, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import CharField, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import unrestricted
 from nrm.core.errors import invalid
 from nrm.core.replica import statistics_reads
-from nrm.reporting import disclosure
+from nrm.reporting import country_groups, disclosure
 
 UNKNOWN = "unknown"
 NATIONAL = "national"
@@ -52,10 +52,11 @@ DIMENSIONS: dict[str, str] = {
     "age_group": "Age group (child or adult)",
     "age_band": "Age band",
     "citizenship": "Citizenship (ISO 3166 alpha-2)",
-    "citizenship_group": "Citizenship (national or foreign)",
+    "citizenship_group": "Citizenship group (national, other EU, non-EU)",
     "country_of_exploitation": "Country of exploitation (ISO 3166 alpha-2)",
     "exploitation": "Form of exploitation",
-    "referral_source": "Referral source (type of organisation)",
+    "form_group": "Group of forms of exploitation (sexual, labour, other, multiple)",
+    "referral_source": "Referral source (type of organisation, or self-referral, family or citizen, foreign authority)",
     "decision": "Identification decision",
     "victim_status": "Identified or presumed victim",
     "region": "Region",
@@ -65,7 +66,8 @@ ORDER: dict[str, list[str]] = {
     "sex": ["F", "M", "X", "U"],
     "age_group": ["child", "adult"],
     "age_band": ["0-13", "14-17", "18-24", "25-34", "35-44", "45+"],
-    "citizenship_group": ["national", "foreign"],
+    "citizenship_group": ["national", "eu", "non_eu"],
+    "form_group": ["sexual", "labour", "other", "multiple"],
     "decision": ["identified", "not_identified", "pending", "discontinued"],
     "victim_status": ["identified", "presumed", "not_a_victim"],
 }
@@ -73,7 +75,8 @@ ORDER: dict[str, list[str]] = {
 ALWAYS: dict[str, list[str]] = {
     "sex": ["F", "M"],
     "age_group": ["child", "adult"],
-    "citizenship_group": ["national", "foreign"],
+    "citizenship_group": ["national", "eu", "non_eu"],
+    "form_group": ["sexual", "labour", "other"],
 }
 CHILD_BANDS = ["0-13", "14-17"]
 ADULT_BANDS = ["18-24", "25-34", "35-44", "45+"]
@@ -247,14 +250,44 @@ def _victim_status(decision: str) -> Any:
     )
 
 
-def _citizenship_group(citizenship: str) -> Any:
+def citizenship_group(citizenship: str) -> Any:
+    """Return Eurostat's citizenship group: national, other EU (the member states in force today), non-EU.
+
+    The member states are data (``data/country_groups.json``); the country is ``NRM_COUNTRY``,
+    national even when it is itself a member state.
+    """
     country = settings.NRM_COUNTRY
+    eu = [code for code in country_groups.members("eu") if code != country]
     return CaseWhen(
         When(Q(**{f"{citizenship}__isnull": True}) | Q(**{citizenship: ""}), then=Value(UNKNOWN)),
         When(**{citizenship: country}, then=Value("national")),
-        default=Value("foreign"),
+        When(**{f"{citizenship}__in": eu}, then=Value("eu")),
+        default=Value("non_eu"),
         output_field=CharField(),
     )
+
+
+def _form_group(case: str) -> Any:
+    """Return the Eurostat group of a case's forms: sexual, labour, other, or multiple when they span several.
+
+    The group of each form is reference data (``ExploitationForm.eurostat_group``); a form with
+    none is left out. A case whose episodes span two groups is "multiple", so every case is in
+    one row and the rows add up to the persons (unlike the table by form, which counts a person
+    under each of their forms). A case with no grouped form is "unknown".
+    """
+    from nrm.cases.models import Episode
+
+    grouped = (
+        Episode.objects.filter(case_id=OuterRef(case))
+        .exclude(form__eurostat_group="")
+        .values("case_id")
+        .annotate(low=Min("form__eurostat_group"), high=Max("form__eurostat_group"))
+        .annotate(
+            group=CaseWhen(When(low=F("high"), then=F("low")), default=Value("multiple"), output_field=CharField())
+        )
+        .values("group")
+    )
+    return Coalesce(Subquery(grouped, output_field=CharField()), Value(UNKNOWN), output_field=CharField())
 
 
 def case_dimensions(p: str) -> dict[str, Any]:
@@ -273,12 +306,19 @@ def case_dimensions(p: str) -> dict[str, Any]:
             output_field=CharField(),
         ),
         "citizenship": category(F(f"{person}citizenship")),
-        "citizenship_group": _citizenship_group(f"{person}citizenship"),
+        "citizenship_group": citizenship_group(f"{person}citizenship"),
         "country_of_exploitation": category(F(f"{p}country_of_exploitation")),
         # Through the episodes, the source of a case's forms: a person with two episodes of one
         # form is one person in its row (persons are counted distinct), one with two forms in each.
         "exploitation": category(F(f"{p}episodes__form__code")),
-        "referral_source": category(F(f"{p}owner__type__code")),
+        "form_group": _form_group(f"{p}id"),
+        # Who brought the person: the owner's type, unless the case names a source that is no
+        # organisation (self-referral, family or citizen, a foreign authority or embassy).
+        "referral_source": CaseWhen(
+            When(~Q(**{f"{p}referral_source": "organisation"}), then=F(f"{p}referral_source")),
+            default=category(F(f"{p}owner__type__code")),
+            output_field=CharField(),
+        ),
         "decision": category(F(f"{p}identification_status")),
         "victim_status": _victim_status(f"{p}identification_status"),
         "region": category(F(f"{p}region")),
@@ -325,7 +365,7 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
     exploitation) to the national ones.
     """
     from nrm.accounts.models import OrganisationType
-    from nrm.cases.choices import AgeBand, Decision, Sex
+    from nrm.cases.choices import AgeBand, Decision, ReferralSource, Sex
     from nrm.cases.models import ExploitationForm
 
     found = {
@@ -333,9 +373,24 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
         "age_band": lambda: {str(k): str(v) for k, v in AgeBand.choices},
         "decision": lambda: {str(k): str(v) for k, v in Decision.choices},
         "exploitation": lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},  # in the current language
-        "referral_source": lambda: {t.code: str(t) for t in OrganisationType.objects.all()},
+        "referral_source": lambda: {
+            **{t.code: str(t) for t in OrganisationType.objects.all()},
+            **{str(k): str(v) for k, v in ReferralSource.choices if k != ReferralSource.ORGANISATION},
+        },
         "age_group": lambda: {"child": _("Child"), "adult": _("Adult"), UNKNOWN: _("Unknown")},
-        "citizenship_group": lambda: {"national": _("National"), "foreign": _("Foreign"), UNKNOWN: _("Unknown")},
+        "citizenship_group": lambda: {
+            "national": _("National"),
+            "eu": _("Other EU"),
+            "non_eu": _("Non-EU"),
+            UNKNOWN: _("Unknown"),
+        },
+        "form_group": lambda: {
+            "sexual": _("Sexual exploitation"),
+            "labour": _("Labour exploitation"),
+            "other": _("Other forms"),
+            "multiple": _("Multiple forms"),
+            UNKNOWN: _("Unknown"),
+        },
         "victim_status": lambda: {
             "identified": _("Identified"),
             "presumed": _("Presumed"),
@@ -416,7 +471,7 @@ def _national(population: str) -> Source:
             output_field=CharField(),
         ),
         "citizenship": category(F("citizenship")),
-        "citizenship_group": _citizenship_group("citizenship"),
+        "citizenship_group": citizenship_group("citizenship"),
         "referral_source": category(F("organisation__type__code")),
         "region": category(F("region")),
     }
@@ -454,9 +509,10 @@ def _external(dataset_name: str, population: str) -> Source:
             output_field=CharField(),
         ),
         "citizenship": category(F("citizenship")),
-        "citizenship_group": _citizenship_group("citizenship"),
+        "citizenship_group": citizenship_group("citizenship"),
         "country_of_exploitation": category(F("country_of_exploitation")),
         "exploitation": None,  # a JSON list: expanded after the GROUP BY, see _external_counts
+        "form_group": None,  # worked out from the same list, see _external_counts
         "referral_source": category(F("referral_source")),
         "decision": category(F("decision")),
         "victim_status": _victim_status("decision"),
@@ -641,7 +697,7 @@ def compute(
 
 def _count(src: Source, dims: list[str], filters: dict[str, list], counts: dict[tuple, int], alias: str) -> None:
     """Add the cells and every margin to ``counts``, reading from the database ``alias``."""
-    if src.json_list and (src.json_list in dims or src.json_list in filters):
+    if src.json_list and {src.json_list, "form_group"} & {*dims, *filters}:
         _external_counts(src, dims, filters, counts)
         return
     if src.person is not None and connections[alias].vendor == "postgresql":
@@ -742,25 +798,41 @@ def _external_counts(src: Source, dims: list[str], filters: dict[str, list], cou
 
     One GROUP BY over the other dimensions and the list itself; each group then adds its count
     to every form in its list (a record of two forms counts under both) and once to any margin
-    that sums the forms over.
+    that sums the forms over. The group of forms (``form_group``) is worked out from the same
+    list, one group per record, through the national forms' ``eurostat_group``.
     """
     name = src.json_list
-    plain = [d for d in dims if d != name]
+    derived = "form_group"
+    plain = [d for d in dims if d not in (name, derived)]
     wanted = set(filters.get(name, []))
-    rows = _grouped(src, plain, {k: v for k, v in filters.items() if k != name}, extra=[name])
+    wanted_groups = set(filters.get(derived, []))
+    groups = _form_groups() if derived in dims or derived in filters else {}
+    rows = _grouped(src, plain, {k: v for k, v in filters.items() if k not in (name, derived)}, extra=[name])
     for row in rows:
         forms = sorted({str(f).strip() for f in (row[name] or []) if str(f).strip()}) or [UNKNOWN]
+        base = {d: _value(d, row[f"d_{d}"]) for d in plain}
+        if groups:
+            found = {groups[f] for f in forms if groups.get(f)}
+            base[derived] = UNKNOWN if not found else (found.pop() if len(found) == 1 else "multiple")
+            if wanted_groups and base[derived] not in wanted_groups:
+                continue
         if wanted:
             forms = [f for f in forms if f in wanted]
             if not forms:
                 continue
-        base = {d: _value(d, row[f"d_{d}"]) for d in plain}
         for mask in _masks(len(dims)):
             summed = dict(zip(dims, mask, strict=True))
             values = forms if name in dims and not summed[name] else [TOTAL]
             for form in values:
                 key = tuple(TOTAL if summed[d] else (form if d == name else base[d]) for d in dims)
                 counts[key] += row["n"]
+
+
+def _form_groups() -> dict[str, str]:
+    """Return each form's Eurostat group by code (reference data); forms without one are left out."""
+    from nrm.cases.models import ExploitationForm
+
+    return dict(ExploitationForm.objects.exclude(eurostat_group="").values_list("code", "eurostat_group"))
 
 
 def _domain(name: str, counts: Mapping[tuple, int], i: int, filters: dict[str, list], *, national: bool) -> list:
@@ -988,6 +1060,18 @@ def _notes(cube: Cube, threshold: int, rounding: int | None, raw: bool) -> list[
                 "Forms of exploitation are multi-valued: a victim of two forms is counted under both, so "
                 "the forms add up to more than the total. 'unknown' counts those with no form recorded."
             )
+        )
+    if "form_group" in cube.dims:
+        notes.append(
+            _(
+                "Groups of forms count each case once: a case whose forms fall in more than one group "
+                "(sexual, labour, other) counts under 'multiple forms', so the groups add up to the total."
+            )
+        )
+    if "citizenship_group" in cube.dims:
+        notes.append(
+            _("Other EU: the member states of the European Union listed from %(date)s, the country itself excepted.")
+            % {"date": country_groups.valid_from("eu")}
         )
     if cube.filters:
         notes.append(

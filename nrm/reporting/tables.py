@@ -120,6 +120,18 @@ for _report in [
         description=gettext_lazy("Decisions 'identified' in the period; add a year filter for one year's table."),
     ),
     Report(
+        "centre_identified_by_source",
+        gettext_lazy("Identified victims, by year and referral source (organisation type, or self, family, foreign)"),
+        ("year", "referral_source"),
+        "decisions",
+        _IDENTIFIED,
+        family="centre",
+        description=gettext_lazy(
+            "Victims by who referred them: the type of the organisation that opened the case, or self-referral, "
+            "family or citizen, a foreign authority or embassy where no organisation did."
+        ),
+    ),
+    Report(
         "centre_identified_by_citizenship",
         gettext_lazy("Identified victims, by year and citizenship (country)"),
         ("year", "citizenship"),
@@ -142,15 +154,44 @@ for _report in [
     ),
     Report(
         "eurostat_registered_citizenship",
-        gettext_lazy("Registered victims, by year, citizenship (national or foreign) and sex"),
+        gettext_lazy("Registered victims, by year, citizenship (national, other EU, non-EU) and sex"),
         ("year", "citizenship_group", "sex"),
         family="eurostat",
     ),
     Report(
         "eurostat_registered_form",
-        gettext_lazy("Registered victims, by year, form of exploitation and sex"),
+        gettext_lazy(
+            "Registered victims, by year, form of exploitation and sex (a person counted in each of their forms)"
+        ),
         ("year", "exploitation", "sex"),
         family="eurostat",
+    ),
+    # Eurostat's own breakdowns: identified and presumed kept apart; the margin is the registered.
+    Report(
+        "eurostat_registered_status_sex_age",
+        gettext_lazy("Registered victims, identified and presumed, by year, sex and age group"),
+        ("year", "victim_status", "sex", "age_group"),
+        family="eurostat",
+    ),
+    Report(
+        "eurostat_registered_status_citizenship",
+        gettext_lazy(
+            "Registered victims, identified and presumed, by year and citizenship (national, other EU, non-EU)"
+        ),
+        ("year", "victim_status", "citizenship_group"),
+        family="eurostat",
+    ),
+    Report(
+        "eurostat_registered_form_group",
+        gettext_lazy(
+            "Registered victims, identified and presumed, by year and form of exploitation "
+            "(sexual, labour, other, multiple)"
+        ),
+        ("year", "victim_status", "form_group"),
+        family="eurostat",
+        description=gettext_lazy(
+            "Each person once: a person whose forms span several groups is under 'multiple forms'."
+        ),
     ),
     Report(
         "eurostat_registered_source",
@@ -193,7 +234,7 @@ for _report in [
     ),
     Report(
         "greta_identified_sex_citizenship",
-        gettext_lazy("Identified victims, by year, sex and citizenship (national or foreign)"),
+        gettext_lazy("Identified victims, by year, sex and citizenship (national, other EU, non-EU)"),
         ("year", "sex", "citizenship_group"),
         "identified",
         family="greta",

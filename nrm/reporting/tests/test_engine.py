@@ -63,7 +63,7 @@ def test_age_bands_citizenship_and_country(world):
     victim(police, born="1980-01-01", citizenship="", opened_on=dt.date(2024, 1, 2))
 
     assert raw(["age_band"]) == {("18-24",): 1, ("35-44",): 2, (TOTAL,): 3}
-    assert raw(["citizenship_group"]) == {("national",): 1, ("foreign",): 1, ("unknown",): 1, (TOTAL,): 3}
+    assert raw(["citizenship_group"]) == {("national",): 1, ("eu",): 0, ("non_eu",): 1, ("unknown",): 1, (TOTAL,): 3}
     assert raw(["citizenship"]) == {("AF",): 1, ("RS",): 1, ("unknown",): 1, (TOTAL,): 3}
     assert raw(["country_of_exploitation"])[("DE",)] == 1
 
@@ -265,7 +265,7 @@ def test_an_external_data_set_is_counted_like_the_national_records(world):
         ("M",): 1,
         (TOTAL,): 2,
     }
-    assert raw(["citizenship_group"], source="ctdc-test")[("foreign",)] == 2
+    assert raw(["citizenship_group"], source="ctdc-test")[("non_eu",)] == 2  # Ukraine
 
 
 def test_an_external_data_set_has_no_regions_or_referrals(world):
