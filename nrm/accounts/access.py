@@ -232,16 +232,17 @@ def case_filter(user: User, action: Action, prefix: str = "") -> Q:
     receiver = org_ids(user, RECEIVER_ROLES[action])
     if action == Action.IDENTIFY:
         owner, receiver = _identification_orgs(owner), _identification_orgs(receiver)
+    from nrm.referrals.models import Referral
+
     q = Q(pk__in=[])
     if owner:
         q |= Q(**{f"{prefix}owner__in": owner})
     if receiver:
-        q |= Q(
-            **{
-                f"{prefix}referrals__to_org__in": receiver,
-                f"{prefix}referrals__status__in": ACTIVE_STATES,
-            }
-        )
+        # The cases shared by an accepted referral, as a subquery on the referrals (their index
+        # on the receiver), not a join: a join repeats a case per referral, and removing those
+        # repeats made every read list every case its reader may see (26 ms a read at 40,000).
+        shared = Referral.objects.filter(to_org__in=receiver, status__in=ACTIVE_STATES).values("case_id")
+        q |= Q(**{f"{prefix}in" if prefix else "pk__in": shared})
     # A case merged into another exists for nobody: its records moved to the survivor, whose
     # history shows the merge (``nrm.exchange.merge``); an administrator's undo brings it back.
     return q & Q(**{f"{prefix}merged_into": None})
@@ -396,10 +397,8 @@ def unrestricted(queryset_or_model: QuerySet | type[Model], reason: str) -> Quer
 
 
 def case_rule(user: User, action: Action) -> Q:
-    """The rule of ``Case``: :func:`case_filter` through a subquery (no duplicate rows)."""
-    from nrm.cases.models import Case
-
-    return Q(pk__in=Case.objects.filter(case_filter(user, action)).values("pk"))
+    """The rule of ``Case``: :func:`case_filter` itself (it joins nothing, so no row repeats)."""
+    return case_filter(user, action)
 
 
 def case_record_rule(user: User, action: Action) -> Q:

@@ -199,6 +199,11 @@ def audit_record(
             "detail": detail,
         },
     )
+    pending = _read_pending.get()
+    if pending is not None:
+        # Inside an audited read's snapshot (SQLite): appended as soon as the snapshot ends.
+        pending.append(entry)
+        return entry
     entry.save(force_insert=True)
     _seal_after_commit()
     return entry
@@ -541,6 +546,72 @@ def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
             raise
         finally:
             _audited_depth.reset(token)
+
+    return wrapper
+
+
+# The audit rows of an audited read whose snapshot holds no write lock (see audited_read).
+_read_pending: ContextVar[list[AuditEntry] | None] = ContextVar("nrm_audit_read_pending", default=None)
+
+
+@contextlib.contextmanager
+def read_snapshot() -> Iterator[bool]:
+    """One consistent view of the database for a read; yield True if it holds no write lock.
+
+    SQLite: outside any transaction, a DEFERRED transaction, a snapshot of the WAL that blocks no
+    writer and waits for none (the project's transactions are IMMEDIATE: they take the one write
+    lock at BEGIN, so a read inside one queued every other request behind it). Anywhere else (in
+    a caller's transaction, on PostgreSQL) it is ``transaction.atomic()``.
+    """
+    conn = transaction.get_connection()
+    conn.ensure_connection()
+    if conn.vendor != "sqlite" or conn.in_atomic_block or not conn.get_autocommit():
+        with transaction.atomic():
+            yield False
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("BEGIN DEFERRED")
+    try:
+        yield True
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute("COMMIT")  # a read: nothing to keep or undo
+
+
+def audited_read(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a read (a selector) in one :func:`read_snapshot`, then append its audit rows.
+
+    The rows ``func`` records are appended when its snapshot ends, each one INSERT, before the
+    result is returned: if an append fails the read fails, so nothing is shown unaudited. (A
+    SQLite snapshot cannot take the write lock once another writer has committed, which under
+    load is always, so the rows wait for it to end.) Denials behave as in :func:`atomic_audited`.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        depth = _audited_depth.set(_audited_depth.get() + 1)
+        rows: list[AuditEntry] = []
+        try:
+            with read_snapshot() as unlocked:
+                token = _read_pending.set(rows if unlocked else None)
+                try:
+                    result = func(*args, **kwargs)
+                finally:
+                    _read_pending.reset(token)
+        except NotFound as exc:
+            if _audited_depth.get() == 1 and exc.audit:
+                pending, exc.audit = exc.audit, None
+                _audited_depth.reset(depth)
+                depth = None
+                audit_record(**pending)
+            raise
+        finally:
+            if depth is not None:
+                _audited_depth.reset(depth)
+        for entry in rows:
+            entry.save(force_insert=True)
+            _seal_after_commit()
+        return result
 
     return wrapper
 

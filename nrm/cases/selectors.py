@@ -27,7 +27,7 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import User
 from nrm.audit.selectors import accesses_to
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import atomic_audited, audit_record, audited_read
 from nrm.cases.choices import ConsentPurpose, ServiceStatus
 from nrm.cases.models import (
     Case,
@@ -266,11 +266,13 @@ def _case_episodes(case: Case, is_owner: bool) -> QuerySet[Episode]:
     return episodes if is_owner else episodes.defer("notes")
 
 
-@atomic_audited
+@audited_read
 def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
-    """Return a case ``user`` may see, writing the audit row first; anything else is NotFound.
+    """Return a case ``user`` may see, with its audit row written; anything else is NotFound.
 
-    A denied attempt is audited too. If the audit row cannot be written the read fails.
+    A denied attempt is audited too. If the audit row cannot be written the read fails. The
+    read holds no write lock (:func:`~nrm.audit.services.audited_read`): on SQLite, readers no
+    longer queue behind each other for the one write lock.
     """
     from nrm.documents.selectors import case_documents  # documents hang on cases: imported when used
     from nrm.exchange.models import CaseMerge  # merges of duplicates hang on cases too

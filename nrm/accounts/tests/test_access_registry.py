@@ -198,6 +198,7 @@ BYPASSES = [
     "nrm/justice/statistics.py:_investigations -> national statistics",
     "nrm/justice/statistics.py:_prosecutions -> national statistics",
     "nrm/justice/statistics.py:victim_parts -> national statistics",
+    "nrm/justice/statistics.py:suspected_defendants -> national statistics",
     "nrm/prevention/statistics.py:_events -> national statistics",
     "nrm/prevention/statistics.py:_materials -> national statistics",
     "nrm/prevention/statistics.py:_participants -> national statistics",
