@@ -50,7 +50,7 @@ class ProtectionForm(forms.Form):
     )
     permit_kind = forms.ChoiceField(label=_("Kind of permit"), required=False, choices=[("", "—"), *PermitKind.choices])
     permit_decided_on = _date(_("Decided on"))
-    return_kind = forms.ChoiceField(label=_("Assisted return"), choices=ReturnKind.choices)
+    return_kind = forms.ChoiceField(label=_("Return"), choices=ReturnKind.choices)
     return_on = _date(_("Date of return"))
     return_country = forms.CharField(
         label=_("Returned to (country)"), required=False, max_length=2, help_text=_("ISO 3166 alpha-2, such as RS")
