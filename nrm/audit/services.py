@@ -563,6 +563,9 @@ def read_snapshot() -> Iterator[bool]:
     lock at BEGIN, so a read inside one queued every other request behind it). Anywhere else (in
     a caller's transaction, on PostgreSQL) it is ``transaction.atomic()``.
     """
+    if _read_pending.get() is not None:
+        yield True  # inside an audited read's snapshot already: the same view
+        return
     conn = transaction.get_connection()
     conn.ensure_connection()
     if conn.vendor != "sqlite" or conn.in_atomic_block or not conn.get_autocommit():
@@ -589,6 +592,13 @@ def audited_read(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _read_pending.get() is not None:
+            # Called from another audited read: its snapshot, its rows, its denials.
+            nested = _audited_depth.set(_audited_depth.get() + 1)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _audited_depth.reset(nested)
         depth = _audited_depth.set(_audited_depth.get() + 1)
         rows: list[AuditEntry] = []
         try:

@@ -27,7 +27,7 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import User
 from nrm.audit.selectors import accesses_to
-from nrm.audit.services import atomic_audited, audit_record, audited_read
+from nrm.audit.services import audit_record, audited_read
 from nrm.cases.choices import ConsentPurpose, ServiceStatus
 from nrm.cases.models import (
     Case,
@@ -440,7 +440,7 @@ def screening_list(user: User) -> QuerySet[Screening]:
     return restrict(Screening.objects.all(), user, Action.SCREEN).select_related("organisation")
 
 
-@atomic_audited
+@audited_read
 def screening_get(user: User, pk: int) -> Screening:
     """Return a screening of the user's organisations, audited; anything else is NotFound."""
     screening = get_or_deny(
@@ -520,7 +520,7 @@ def services_due(user: User, *, today: dt.date | None = None) -> QuerySet[Servic
     )
 
 
-@atomic_audited
+@audited_read
 def subject_access_export(user: User, pk: int) -> dict:
     """Return everything the system holds on a case's person, for a subject access request.
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from nrm.accounts.access import Action, DocumentAction, case_staff_organisations, get_or_deny, restrict
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import audit_record, audited_read
 from nrm.cases.models import Case
 from nrm.core import crypto
 from nrm.documents.models import Document, DocumentContent
@@ -29,7 +29,7 @@ class DocumentList:
     downloadable: set[int]
 
 
-@atomic_audited
+@audited_read
 def document_list(user: User, case_pk: int, *, reason: str = "api") -> DocumentList:
     """Return a case's documents as ``user`` may see them; the read (or its refusal) is audited.
 
@@ -59,7 +59,7 @@ def document_list(user: User, case_pk: int, *, reason: str = "api") -> DocumentL
     return DocumentList(case=case, documents=documents, downloadable=downloadable)
 
 
-@atomic_audited
+@audited_read
 def document_read(user: User, case_pk: int, document_pk: int, *, reason: str = "api") -> tuple[Document, bytes]:
     """Return a document and its decrypted content, for download; the download is audited.
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from nrm.accounts.access import WarningAction, get_or_deny, reads_national_statistics, restrict, warning_organisations
 from nrm.accounts.models import User, region_label
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import audit_record, audited_read
 from nrm.core.errors import NotFound
 from nrm.earlywarning import risk
 from nrm.earlywarning.choices import SCALE, AlertStatus, risk_level
@@ -73,7 +73,7 @@ def observation_list(
     return qs.order_by("-observed_on", "-id")
 
 
-@atomic_audited
+@audited_read
 def observation_get(user: User, pk: int) -> Observation:
     """Return one observation ``user`` sees, with its note; the read is audited, and so is a refusal."""
     found = get_or_deny(

@@ -23,7 +23,7 @@ from nrm.accounts.access import (
     unrestricted,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import audit_record, audited_read
 from nrm.helpline.models import Call
 from nrm.reporting.engine import StatTable
 
@@ -53,7 +53,7 @@ def call_list(
     return qs.order_by("-received_at", "-id")
 
 
-@atomic_audited
+@audited_read
 def call_get(user: User, pk: int) -> Call:
     """Return one call of ``user``'s helplines with its notes, audited; anything else is NotFound."""
     call = get_or_deny(

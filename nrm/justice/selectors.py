@@ -28,7 +28,7 @@ from nrm.accounts.access import (
     restrict,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import atomic_audited, audit_record, audited_read
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case
 from nrm.core.params import year_param
@@ -77,7 +77,7 @@ class ProceedingView:
     is_owner: bool
 
 
-@atomic_audited
+@audited_read
 def proceeding_get(user: User, pk: int, *, reason: str = "view") -> ProceedingView:
     """Return a proceeding of ``user``'s justice organisations, audited first; anything else is NotFound.
 
@@ -202,7 +202,7 @@ def verdict_summary(proceeding_id: int) -> dict[str, dict[str, int]]:
     return summary
 
 
-@atomic_audited
+@audited_read
 def victim_part_get(user: User, pk: int, *, reason: str = "view") -> VictimPartView:
     """Return one victim's part of a proceeding ``user`` may see, audited; anything else is NotFound."""
     part = get_or_deny(

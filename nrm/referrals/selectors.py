@@ -19,7 +19,7 @@ from nrm.accounts.access import (
     restrict,
 )
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_denial, audit_record
+from nrm.audit.services import audit_denial, audit_record, audited_read
 from nrm.cases.models import Identification, ServiceDelivery
 from nrm.referrals.choices import ReferralStatus
 from nrm.referrals.models import Referral, ServiceOffer
@@ -106,7 +106,7 @@ def legal_ground_get(user: User, pk: int) -> Referral:
     return found
 
 
-@atomic_audited
+@audited_read
 def referral_get(user: User, pk: int) -> Referral:
     """Return a referral sent or received by the user's organisations, audited; else NotFound."""
     referral = get_or_deny(_base(user), user, Action.VIEW, object_type="referral", audit_action="referral.view", pk=pk)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from nrm.accounts.access import Action, get_or_deny, restrict, transfer_organisations
 from nrm.accounts.models import User
-from nrm.audit.services import atomic_audited, audit_record
+from nrm.audit.services import audit_record, audited_read
 from nrm.cases.models import CaseNote, Identification, ServiceDelivery
 from nrm.transfers.models import CaseTransfer, TransferStatus
 
@@ -42,7 +42,7 @@ class TransferView:
     may_cancel: bool
 
 
-@atomic_audited
+@audited_read
 def transfer_get(user: User, pk: int) -> TransferView:
     """Return a transfer ``user`` may see, with the records the reader's organisation made on the case, audited."""
     transfer = get_or_deny(

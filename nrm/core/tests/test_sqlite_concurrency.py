@@ -62,6 +62,8 @@ result = audit_verify()
 print(json.dumps({
     "ok": result.ok,
     "views": AuditEntry.objects.filter(action="case.view").count(),
+    "document_lists": AuditEntry.objects.filter(action="document.list").count(),
+    "denials": AuditEntry.objects.filter(action="case.view", outcome="denied").count(),
     "notes_audited": AuditEntry.objects.filter(action="case.note").count(),
     # Note texts are encrypted: count them decrypted.
     "notes": sum(note.text.startswith("drill ") for note in CaseNote.objects.all()),
@@ -135,6 +137,10 @@ def test_two_servers_eight_connections_each_read_and_write_without_error(tmp_pat
         for round_ in range(ROUNDS):
             got = [
                 _request("GET", base, scene["token"]),
+                # Reads in a snapshot that holds no write lock (audited_read), one nested in another,
+                # and a refused one: each still leaves its audit row.
+                _request("GET", base + "documents/", scene["token"]),
+                _request("GET", base.replace(f"/{scene['case']}/", "/999999/"), scene["token"]),
                 _request("POST", base + "notes/", scene["token"], {"text": f"drill {index}-{round_}"}),
             ]
             with lock:
@@ -154,10 +160,13 @@ def test_two_servers_eight_connections_each_read_and_write_without_error(tmp_pat
             server.wait(timeout=30)
 
     expected = CLIENT_THREADS * ROUNDS
-    assert len(statuses) == 2 * expected
-    assert set(statuses) <= {200, 201}, sorted(statuses)
+    assert len(statuses) == 4 * expected
+    assert sorted(statuses).count(404) == expected
+    assert set(statuses) <= {200, 201, 404}, sorted(statuses)
     after = _python(CHECK, env)
     assert after["ok"], "the audit chain does not verify after concurrent writers"
     assert after["notes"] == expected
     assert after["notes_audited"] == expected
     assert after["views"] >= expected
+    assert after["document_lists"] == expected
+    assert after["denials"] == expected
