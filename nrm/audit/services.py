@@ -550,6 +550,18 @@ def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextlib.contextmanager
+def _sqlite_writer_turn() -> Iterator[None]:
+    if connection.vendor == "sqlite":
+        with _SQLITE_WRITER:
+            yield
+    else:
+        yield
+
+
 # The audit rows of an audited read whose snapshot holds no write lock (see audited_read).
 _read_pending: ContextVar[list[AuditEntry] | None] = ContextVar("nrm_audit_read_pending", default=None)
 
@@ -618,8 +630,12 @@ def audited_read(func: Callable[P, R]) -> Callable[P, R]:
         finally:
             if depth is not None:
                 _audited_depth.reset(depth)
-        for entry in rows:
-            entry.save(force_insert=True)
+        if rows:
+            # SQLite: one writer at a time, and a writer that finds the lock taken sleeps (1, 2,
+            # 5... ms); the threads of one process take turns on a lock of their own instead.
+            with _sqlite_writer_turn():
+                for entry in rows:
+                    entry.save(force_insert=True)
             _seal_after_commit()
         return result
 
