@@ -936,8 +936,8 @@ def _row_plan(row: ParsedRow, warnings: list[str]) -> dict:
             "ended_on": v.get("nrm_exploitation_end"),
             "recruiter_relationship": v.get("nrm_recruiter_relationship") or plan["recruiter_relationship"],
         }
+        # The case's forms are then the episodes' (cases_open_bulk), not HTCDS's coarser types.
         plan["episodes"] = [first, *v.get("nrm_episodes", [])]
-        opening["forms"] = list(dict.fromkeys(e["form"] for e in plan["episodes"]))
     elif v.get("nrm_episodes"):
         warnings.append(f"row {row.number}: nrm_episodes ignored without nrm_form (the first episode's form)")
     if v.get("spl_Objectives"):
