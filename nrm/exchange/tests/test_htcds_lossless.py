@@ -91,7 +91,7 @@ def record(rows: list[list[str]], i: int) -> dict[str, str]:
 
 
 def test_export_fills_age_event_organisations_source_and_extensions(world, tmp_path):
-    child, adult = rich_cases(world)
+    child, _adult = rich_cases(world)
     path = tmp_path / "out.csv"
 
     htcds.htcds_export(actor=fresh(world["centre"]), path=path)
