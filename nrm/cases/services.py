@@ -435,6 +435,11 @@ class CaseDraft:
     close: dict | None = None
     # Who recruited the person, recorded on each of the case's episodes (one per form).
     recruiter_relationship: str = RecruiterRelationship.UNKNOWN
+    # The decision's date when it is known (an exchange between deployments); else the opening day.
+    decided_on: dt.date | None = None
+    # The episodes themselves (:func:`episode_add`'s values, form by code), when known: they
+    # replace the one bare episode per form, and the case's forms are their union.
+    episodes: list[dict] | None = None
 
 
 class DraftsInvalid(Exception):
@@ -460,10 +465,21 @@ def _prepare_draft(draft: CaseDraft, known_forms: dict, may_identify: bool) -> t
     start, end = case.get("exploitation_start"), case.get("exploitation_end")
     if start and end and end < start:
         raise invalid("exploitation_end", _("The end cannot be before the start."))
-    extra: dict = {"consents": [], "note": "", "decision": None, "close": None}
+    extra: dict = {"consents": [], "note": "", "decision": None, "close": None, "episodes": None}
     extra["recruiter_relationship"] = _check_choice(
         "recruiter_relationship", draft.recruiter_relationship, RecruiterRelationship
     )
+    # _prepare_case checked the guardian's name; the bulk path records it as case_open does.
+    extra["guardian"] = (draft.open.get("guardian") or "").strip()
+    if draft.episodes is not None:
+        episodes = []
+        for values in draft.episodes:
+            code = str(values.get("form") or "")
+            if code not in known_forms:
+                raise invalid("form", _("Choose a form of exploitation from the list."))
+            episodes.append(_check_episode({**values, "form": known_forms[code]}))
+        extra["episodes"] = episodes
+        forms = list(dict.fromkeys(e["form"] for e in episodes))
     for purpose in draft.consents:
         _check_choice("purpose", purpose, ConsentPurpose)
         if purpose == ConsentPurpose.SHARE:
@@ -477,7 +493,11 @@ def _prepare_draft(draft: CaseDraft, known_forms: dict, may_identify: bool) -> t
         grounds = _check_text("grounds", draft.grounds, NOTE_MAX_LENGTH)
         if not grounds:
             raise invalid("grounds", _("State the grounds of the decision."))
-        extra["decision"] = (draft.decision, grounds)
+        decided_on = draft.decided_on or case["opened_on"]
+        _check_not_future("decided_on", decided_on)
+        if decided_on < case["opened_on"]:
+            raise invalid("decided_on", _("The decision cannot be before the case was opened."))
+        extra["decision"] = (draft.decision, grounds, decided_on)
         case["identification_status"] = draft.decision
     if draft.note:
         extra["note"] = _check_text("text", draft.note, NOTE_MAX_LENGTH)
@@ -572,21 +592,34 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
     episodes = [
         episode
         for case, (_p, _c, forms, extra) in zip(cases, prepared, strict=True)
-        for episode in opening_episodes(case, forms, extra["recruiter_relationship"])
+        for episode in (
+            [Episode(case=case, **values) for values in extra["episodes"]]
+            if extra["episodes"] is not None
+            else opening_episodes(case, forms, extra["recruiter_relationship"])
+        )
     ]
+    guardians = []
+    if any(extra["guardian"] for _p, _c, _f, extra in prepared):
+        from nrm.children.models import Guardian  # what case_open(guardian=...) records
+
+        guardians = [
+            Guardian(case=case, organisation=organisation, recorded_by=actor, name=extra["guardian"])
+            for case, (_p, _c, _f, extra) in zip(cases, prepared, strict=True)
+            if extra["guardian"]
+        ]
     consents, identifications, notes, audit = [], [], [], []
     for case, (_p, _c, _f, extra) in zip(cases, prepared, strict=True):
         for purpose in extra["consents"]:
             consents.append(Consent(case=case, purpose=purpose, given_on=case.opened_on, recorded_by=actor))
         if extra["decision"]:
-            decision, grounds = extra["decision"]
+            decision, grounds, decided_on = extra["decision"]
             identifications.append(
                 Identification(
                     case=case,
                     organisation=organisation,
                     decided_by=actor,
                     decision=decision,
-                    decided_on=case.opened_on,
+                    decided_on=decided_on,
                     grounds=grounds,
                 )
             )
@@ -605,10 +638,11 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
                     "decision": extra["decision"][0] if extra["decision"] else None,
                     "note": bool(extra["note"]),
                     "closed": extra["close"],
+                    **({"guardian": True} if extra["guardian"] else {}),
                 },
             }
         )
-    for records in (links, episodes, consents, identifications, notes):
+    for records in (links, episodes, guardians, consents, identifications, notes):
         insert_many(records)
     audit_record_many(audit)
     propose_links([p.linkage_key for p in people])

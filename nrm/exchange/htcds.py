@@ -36,7 +36,17 @@ from nrm.accounts.access import (
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import audit_record
 from nrm.cases import services as case_services
-from nrm.cases.choices import CaseStatus, ClosureReason, ConsentPurpose, Decision, RecruiterRelationship, Sex
+from nrm.cases.choices import (
+    AgeBand,
+    CaseStatus,
+    ClosureReason,
+    ConsentPurpose,
+    Decision,
+    MigrationStatus,
+    RecruiterRelationship,
+    ReferralSource,
+    Sex,
+)
 from nrm.cases.models import Case, Episode, Identification
 from nrm.cases.selectors import cases_usable_for_statistics
 from nrm.core.errors import Conflict, NotFound
@@ -79,9 +89,14 @@ def spec() -> tuple[dict[str, Field], dict[str, list[tuple[str, str]]]]:
     return fields, picklists
 
 
-def export_columns() -> list[str]:
-    """Return the columns of an export: every HTCDS v2.0 field that is not deprecated, in the standard's order."""
+def htcds_columns() -> list[str]:
+    """Return every HTCDS v2.0 field that is not deprecated, in the standard's order."""
     return [f.name for f in spec()[0].values() if f.status != "DEPRECATED"]
+
+
+def export_columns() -> list[str]:
+    """Return the columns of an export: the standard's (:func:`htcds_columns`), then NRM's extensions."""
+    return htcds_columns() + list(EXTENSIONS)
 
 
 # Names that appear in the standard's own files for a field of another name.
@@ -120,6 +135,7 @@ def _choices(field_name: str) -> dict[str, str]:
 def _header_index() -> dict[str, str]:
     fields = spec()[0]
     index = {_header_key(name): name for name in fields}
+    index |= {_header_key(name): name for name in EXTENSIONS}
     index |= {_header_key(alias): name for alias, name in HEADER_ALIASES.items()}
     labels: dict[str, list[str]] = {}
     for f in fields.values():
@@ -216,8 +232,54 @@ COUNTRY_FIELDS = {"prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry"
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?$")
 
 
+def _extension(field_name: str, text: str):
+    """Return an ``nrm_*`` cell's value; raise :class:`Invalid` if it does not fit."""
+    kind = EXTENSIONS[field_name]
+    value = text.strip()
+    if isinstance(kind, type):
+        if value not in kind.values:
+            raise Invalid(f"“{value}” is not one of {', '.join(kind.values)}")
+        return value
+    if kind == "year":
+        if not value.isdigit() or not 1900 <= int(value) <= 2100:
+            raise Invalid(f"“{value}” is not a year")
+        return int(value)
+    if kind == "date":
+        return _date(value)
+    if kind == "checkbox":
+        return _checkbox(value)
+    if kind == "episodes":
+        return _episodes(value)
+    return value  # text, and a form code (checked by the services against the forms of exploitation)
+
+
+def _episodes(text: str) -> list[dict]:
+    """Return the episodes of an ``nrm_episodes`` cell: a JSON list of objects with :data:`EPISODE_KEYS`."""
+    try:
+        items = json.loads(text)
+    except ValueError:
+        raise Invalid("is not a JSON list of episodes") from None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise Invalid("is not a JSON list of episodes")
+    out = []
+    for item in items:
+        unknown = sorted(set(item) - set(EPISODE_KEYS))
+        if unknown:
+            raise Invalid(f"an episode has the unknown key “{unknown[0]}” (known: {', '.join(EPISODE_KEYS)})")
+        episode = {k: item.get(k) or "" for k in ("form", "country", "place")}
+        episode["recruiter_relationship"] = item.get("recruiter_relationship") or RecruiterRelationship.UNKNOWN
+        if episode["country"]:
+            episode["country"] = _country(str(episode["country"]))
+        for key in ("started_on", "ended_on"):
+            episode[key] = _date(str(item[key])) if item.get(key) else None
+        out.append(episode)
+    return out
+
+
 def parse_cell(field_name: str, text: str):
     """Return a cell's value as the field's type requires; raise :class:`Invalid` if it does not fit."""
+    if field_name in EXTENSIONS:
+        return _extension(field_name, text)
     f = spec()[0][field_name]
     if field_name in COUNTRY_FIELDS:
         codes = [_country(p) for p in re.split(r"[;,\s]+", text.strip()) if p]
@@ -267,8 +329,11 @@ FORM_TO = {
     "armed_conflict": "ForcedMilitaryByNonStateActors",
     "other": "Other",
 }
+# Both labour and forced labour are HTCDS's ForcedLabour; back, it is labour exploitation, the
+# wider form (forced labour is one kind of it): mapping it to forced_labour turned every labour
+# case into a forced-labour one on the way back. The exact form travels in ``nrm_form``.
 FORM_FROM = {
-    "ForcedLabour": "forced_labour",
+    "ForcedLabour": "labour",
     "ChildLabour": "labour",
     "ForcedMarriage": "forced_marriage",
     "Servitude": "slavery",
@@ -302,6 +367,44 @@ RELATION_FROM = {
     "Acquainted": RecruiterRelationship.ACQUAINTANCE,
     "Unaquainted": RecruiterRelationship.STRANGER,
 }
+# The owner's type of organisation -> org_Type; courts and international organisations have no value.
+ORG_TYPE_TO = {
+    "police": "LawEnforcement",
+    "prosecution": "LawEnforcement",
+    "ngo": "NGO",
+    "helpline": "NGO",
+    "health": "HealthServiceOrganisation",
+    "asylum": "ImmigrationService",
+    "social_work": "LocalGovernmentOrganisation",
+    "identification_centre": "CentralGovernmentOrganisation",
+    "labour_inspectorate": "CentralGovernmentOrganisation",
+    "coordinator": "CentralGovernmentOrganisation",
+    "ministry": "CentralGovernmentOrganisation",
+    "education": "SchoolOrCollege",
+}
+# Who brought the person when it was not an organisation: HTCDS has no codes for it, so
+# cas_ReferringOrganisation says it in words (and nrm_referral_source keeps the code).
+REFERRAL_SOURCE_TO = {
+    ReferralSource.SELF: "Self-referral",
+    ReferralSource.FAMILY_CITIZEN: "Family member or citizen",
+    ReferralSource.FOREIGN_AUTHORITY: "Foreign authority or embassy",
+    ReferralSource.OTHER: "Other",
+}
+# Closure reasons: HTCDS's cas_ReasonForCaseClosure is free text and its only codes are the
+# statuses Closed and ClosedReferred; the text is the reason's English name (the code in nrm_closure_reason).
+CLOSURE_TO = {
+    ClosureReason.REINTEGRATED: "Reintegrated; goals of the plan reached",
+    ClosureReason.RETURNED: "Safe return to country of origin",
+    ClosureReason.NOT_VICTIM: "Not identified as a victim",
+    ClosureReason.DECLINED: "Person declined further support",
+    ClosureReason.LOST_CONTACT: "Contact lost",
+    ClosureReason.TRANSFERRED: "Transferred to another organisation",
+    ClosureReason.DECEASED: "Deceased",
+    ClosureReason.OTHER: "Other",
+}
+# What a guardian appointed in the exporting system is recorded as: whether there is one
+# travels, the guardian's identity never does.
+GUARDIAN_PLACEHOLDER = "Appointed; the name stays with the exporting organisation"
 DECIDER_TYPES = {"police": "Police", "ngo": "NGO", "prosecution": "CourtOrProsecution", "court": "CourtOrProsecution"}
 OTHER_DECIDERS = {"international", "helpline"}
 # The HTCDS columns that the system stores; any other column with data is reported as not kept.
@@ -335,7 +438,31 @@ STORED = {
     "hte_Date",
     "spl_Objectives",
     "con_Consent",
+    "vic_AgeWhenTrafficked",
+    "cas_ReferringOrganisation",
 }
+# What HTCDS cannot carry, in columns of NRM's own after the standard's (``nrm_*``), so that two
+# deployments exchange a case without loss. An import reads them when present; a plain HTCDS
+# file has none. The first episode is the HTCDS columns plus nrm_form, nrm_recruiter_relationship
+# and nrm_exploitation_end; the others are nrm_episodes, a JSON list.
+EXTENSIONS = {
+    "nrm_birth_year": "year",
+    "nrm_age_band": AgeBand,
+    "nrm_migration_status": MigrationStatus,
+    "nrm_guardian": "checkbox",
+    "nrm_region": "text",
+    "nrm_referral_source": ReferralSource,
+    "nrm_form": "form",
+    "nrm_recruiter_relationship": RecruiterRelationship,
+    "nrm_exploitation_end": "date",
+    "nrm_episodes": "episodes",
+    "nrm_decision": Decision,
+    "nrm_decided_on": "date",
+    "nrm_decision_grounds": "text",
+    "nrm_closure_reason": ClosureReason,
+    "nrm_closed_on": "date",
+}
+EPISODE_KEYS = ("form", "country", "place", "started_on", "ended_on", "recruiter_relationship")
 # Service fields -> the column a service error is reported under.
 FIELD_COLUMNS = {
     "given_name": "prs_FirstName",
@@ -352,10 +479,21 @@ FIELD_COLUMNS = {
     "place_of_exploitation": "hte_City",
     "exploitation_start": "hte_Date",
     "decision": "vic_TraffickingStatus",
-    "decided_on": "vic_TraffickingStatus",
-    "grounds": "vic_TraffickingStatus",
+    "decided_on": "nrm_decided_on",
+    "grounds": "nrm_decision_grounds",
     "reason": "cas_ReasonForCaseClosure",
-    "closed_on": "cas_Status",
+    "closed_on": "nrm_closed_on",
+    "age_band": "nrm_age_band",
+    "migration_status": "nrm_migration_status",
+    "region": "nrm_region",
+    "referral_source": "nrm_referral_source",
+    "guardian": "nrm_guardian",
+    "exploitation_end": "nrm_exploitation_end",
+    "form": "nrm_episodes",
+    "country": "nrm_episodes",
+    "place": "nrm_episodes",
+    "started_on": "nrm_episodes",
+    "ended_on": "nrm_episodes",
     "status": "cas_Status",
     "plan_goals": "spl_Objectives",
     "text": "cco_CaseComment",
@@ -408,8 +546,41 @@ def _decider(ident: Identification | None) -> str:
     return "Other" if code in OTHER_DECIDERS else "NonPoliceGovernmentalOrganization"
 
 
+def episodes_in_order(case: Case) -> list[Episode]:
+    """Return a case's episodes, the first (earliest start, undated last) first; ties in entry order."""
+    return sorted(case.episodes.all(), key=lambda e: (e.started_on is None, e.started_on or dt.date.min, e.pk))
+
+
+def age_when_trafficked(person, start: dt.date | None, *, identity: bool) -> int | None:
+    """Return the age in whole years at ``start``: exact from the date of birth (only where identity
+    may be seen), else from the birth year, the age reached that year (as the case's age band is)."""
+    if start is None:
+        return None
+    if identity and person.date_of_birth:
+        born = dt.date.fromisoformat(person.date_of_birth)
+        return start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+    if person.birth_year:
+        return start.year - person.birth_year
+    return None
+
+
+def _episode_json(episode: Episode, *, place: bool) -> dict:
+    return {
+        "form": episode.form.code,
+        "country": episode.country,
+        "place": episode.place if place else "",
+        "started_on": episode.started_on.isoformat() if episode.started_on else None,
+        "ended_on": episode.ended_on.isoformat() if episode.ended_on else None,
+        "recruiter_relationship": episode.recruiter_relationship,
+    }
+
+
 def case_row(case: Case, *, identity: bool, notes: bool) -> dict[str, object]:
-    """Return a case as HTCDS values by field name (identity and notes only when allowed)."""
+    """Return a case as HTCDS values by field name (identity and notes only when allowed).
+
+    Free texts that may name people or places (notes, episodes' places, decisions' grounds) go
+    only where notes may be read: to the owner's staff.
+    """
     person = case.person
     row: dict[str, object] = {}
     if identity:
@@ -425,38 +596,76 @@ def case_row(case: Case, *, identity: bool, notes: bool) -> dict[str, object]:
         row["prs_MailingStreet"] = person.address
     row["prs_Gender"] = SEX_TO.get(person.sex, "")
     row["prs_Citizenship"] = [person.citizenship] if person.citizenship else []
+    owner = case.owner
+    row["org_Name"] = owner.name
+    row["org_Type"] = ORG_TYPE_TO.get(owner.type.code, "")
     decisions = [i for i in case.identifications.all() if i.decision == case.identification_status]
+    decision = decisions[-1] if decisions else None
     row["vic_TraffickingStatus"] = STATUS_TO.get(case.identification_status, "PossibleVictimOfTrafficking")
     if case.identification_status in STATUS_TO:
-        row["vic_TraffickingStatusDecisionMakingOrg"] = _decider(decisions[-1] if decisions else None)
+        row["vic_TraffickingStatusDecisionMakingOrg"] = _decider(decision)
     # The episodes are the source of the forms; HTCDS has one relationship per victim: the
     # first episode's that HTCDS can say.
-    episodes = list(case.episodes.all())
+    episodes = episodes_in_order(case)
+    first = episodes[0] if episodes else None
     types, sex_types = forms_to_htcds(e.form.code for e in episodes)
     row["vic_TypeOfExploitation"] = types
     row["vic_TypeOfSexExploitation"] = sex_types
     relations = [RELATION_TO[e.recruiter_relationship] for e in episodes if e.recruiter_relationship in RELATION_TO]
     row["vic_RelationshipToTrafficker"] = relations[0] if relations else ""
+    # HTCDS has one event per row: the first episode's, else what the case says.
+    country = (first.country if first else "") or case.country_of_exploitation
+    place = (first.place if first and notes else "") or case.place_of_exploitation
+    start = (first.started_on if first else None) or case.exploitation_start
+    end = (first.ended_on if first else None) or case.exploitation_end
+    row["vic_AgeWhenTrafficked"] = age_when_trafficked(person, start, identity=identity)
+    if country or place or start:
+        row["hte_Type"] = "Exploitation"
+        row["hte_Country"] = country
+        row["hte_City"] = place
+        row["hte_Date"] = start
     if case.status == CaseStatus.CLOSED:
-        transferred = case.closure_reason == ClosureReason.TRANSFERRED and not case.closure_note
+        transferred = case.closure_reason == ClosureReason.TRANSFERRED
         row["cas_Status"] = "ClosedReferred" if transferred else "Closed"
-        if not transferred:
-            reason = case.closure_reason + (f": {case.closure_note}" if case.closure_note else "")
-            row["cas_ReasonForCaseClosure"] = reason
+        reason = CLOSURE_TO.get(case.closure_reason, case.closure_reason)
+        row["cas_ReasonForCaseClosure"] = reason + (f": {case.closure_note}" if case.closure_note else "")
     else:
         row["cas_Status"] = "Active"
+    # An organisation as the source is the owner, which took the person in; anyone else in words.
+    if case.referral_source == ReferralSource.ORGANISATION:
+        row["cas_ReferringOrganisation"] = owner.name
+    else:
+        row["cas_ReferringOrganisation"] = REFERRAL_SOURCE_TO.get(case.referral_source, "")
     row["cas_IncomingReferralDate"] = case.opened_on
-    if case.country_of_exploitation or case.place_of_exploitation or case.exploitation_start:
-        row["hte_Type"] = "Exploitation"
-        row["hte_Country"] = case.country_of_exploitation
-        row["hte_City"] = case.place_of_exploitation
-        row["hte_Date"] = case.exploitation_start
     row["spl_Objectives"] = case.plan_goals
     row["con_Consent"] = any(
         c.purpose == ConsentPurpose.STATISTICS and c.withdrawn_on is None for c in case.consents.all()
     )
     if notes:
         row["cco_CaseComment"] = "\n\n".join(n.text for n in case.notes.all())
+    # NRM's extensions: what HTCDS cannot say.
+    row["nrm_birth_year"] = person.birth_year
+    row["nrm_age_band"] = person.age_band
+    row["nrm_migration_status"] = person.migration_status
+    row["nrm_guardian"] = any(g.ended_on is None for g in case.guardians.all())
+    row["nrm_region"] = case.region
+    row["nrm_referral_source"] = case.referral_source
+    if first is not None:
+        row["nrm_form"] = first.form.code
+        row["nrm_recruiter_relationship"] = first.recruiter_relationship
+    row["nrm_exploitation_end"] = end
+    if len(episodes) > 1:
+        row["nrm_episodes"] = json.dumps(
+            [_episode_json(e, place=notes) for e in episodes[1:]], ensure_ascii=False, separators=(",", ":")
+        )
+    if decision is not None and case.identification_status != Decision.PENDING:
+        row["nrm_decision"] = decision.decision
+        row["nrm_decided_on"] = decision.decided_on
+        if notes:
+            row["nrm_decision_grounds"] = decision.grounds
+    if case.status == CaseStatus.CLOSED:
+        row["nrm_closure_reason"] = case.closure_reason
+        row["nrm_closed_on"] = case.closed_on
     return row
 
 
@@ -485,12 +694,10 @@ def htcds_export(
     usable = cases_usable_for_statistics()
     cases = (
         (restrict(usable, actor, Action.VIEW) if actor is not None else unrestricted(usable, "htcds export"))
-        .select_related("person", "owner")
+        .select_related("person", "owner__type")
         .prefetch_related(
-            Prefetch(
-                "episodes",
-                Episode.objects.select_related("form").only("case", "form__code", "recruiter_relationship"),
-            ),
+            Prefetch("episodes", Episode.objects.select_related("form")),
+            "guardians",
             "consents",
             "notes",
             Prefetch("identifications", Identification.objects.select_related("organisation__type")),
@@ -641,7 +848,7 @@ def read_htcds(path: str | Path) -> tuple[list[ParsedRow], list[str]]:
             except Invalid as exc:
                 errors.append(RowError(number, name, str(exc)))
                 continue
-            if name not in STORED:
+            if name not in STORED and name not in EXTENSIONS:
                 unused[name] = unused.get(name, 0) + 1
         parsed.append(ParsedRow(number, values))
     for name, count in sorted(unused.items()):
@@ -681,39 +888,99 @@ def _row_plan(row: ParsedRow, warnings: list[str]) -> dict:
             "citizenship": citizenship[0] if citizenship else "",
             "forms": forms_from_htcds(v.get("vic_TypeOfExploitation", []), v.get("vic_TypeOfSexExploitation", [])),
             "opened_on": v.get("cas_IncomingReferralDate") or timezone.localdate(),
+            "referral_source": _referral_source(v),
         },
         "update": {},
-        "decision": STATUS_FROM.get(v.get("vic_TraffickingStatus", ""), Decision.PENDING),
+        "decision": v.get("nrm_decision") or STATUS_FROM.get(v.get("vic_TraffickingStatus", ""), Decision.PENDING),
+        "decided_on": v.get("nrm_decided_on"),
+        "grounds": v.get("nrm_decision_grounds", ""),
         "consent": v.get("con_Consent") is True,
         "note": v.get("cco_CaseComment", ""),
         "close": None,
         "recruiter_relationship": RELATION_FROM.get(v.get("vic_RelationshipToTrafficker", ""), "unknown"),
+        "episodes": None,
     }
+    opening = plan["open"]
+    for column, name in (("nrm_age_band", "age_band"), ("nrm_migration_status", "migration_status")):
+        if v.get(column):
+            opening[name] = v[column]
+    if v.get("nrm_region"):
+        opening["region"] = v["nrm_region"]
+    if v.get("nrm_guardian") is True:
+        opening["guardian"] = GUARDIAN_PLACEHOLDER
+    if v.get("nrm_birth_year"):
+        opening["birth_year"] = v["nrm_birth_year"]
+    elif not birthdate and v.get("vic_AgeWhenTrafficked") is not None and v.get("hte_Date"):
+        # The export's age is the one reached in the year of the event: the same birth year back.
+        opening["birth_year"] = v["hte_Date"].year - int(v["vic_AgeWhenTrafficked"])
     place = any(v.get(k) for k in ("hte_Country", "hte_City", "hte_Date"))
-    if place and v.get("hte_Type") == "Exploitation":
-        plan["open"]["country_of_exploitation"] = v.get("hte_Country", "")
-        plan["open"]["place_of_exploitation"] = v.get("hte_City", "")
+    exploitation = v.get("hte_Type") == "Exploitation"
+    if place and exploitation:
+        opening["country_of_exploitation"] = v.get("hte_Country", "")
+        opening["place_of_exploitation"] = v.get("hte_City", "")
         if v.get("hte_Date"):
             plan["update"]["exploitation_start"] = v["hte_Date"]
     elif place:
         warnings.append(
             f"row {row.number}: hte_* describe a {v.get('hte_Type') or 'untyped'} event; NRM keeps exploitation"
         )
+    if v.get("nrm_exploitation_end"):
+        plan["update"]["exploitation_end"] = v["nrm_exploitation_end"]
+    if v.get("nrm_form"):
+        # NRM's own episodes: the first from the HTCDS event and nrm_form, then nrm_episodes.
+        first = {
+            "form": v["nrm_form"],
+            "country": v.get("hte_Country", "") if exploitation else "",
+            "place": v.get("hte_City", "") if exploitation else "",
+            "started_on": v.get("hte_Date") if exploitation else None,
+            "ended_on": v.get("nrm_exploitation_end"),
+            "recruiter_relationship": v.get("nrm_recruiter_relationship") or plan["recruiter_relationship"],
+        }
+        # The case's forms are then the episodes' (cases_open_bulk), not HTCDS's coarser types.
+        plan["episodes"] = [first, *v.get("nrm_episodes", [])]
+    elif v.get("nrm_episodes"):
+        warnings.append(f"row {row.number}: nrm_episodes ignored without nrm_form (the first episode's form)")
     if v.get("spl_Objectives"):
         plan["update"]["plan_goals"] = v["spl_Objectives"]
     status = v.get("cas_Status", "Active")
     if status in ("Closed", "ClosedReferred"):
         text = v.get("cas_ReasonForCaseClosure", "")
-        code, _sep, note = text.partition(":")
-        if code.strip() in ClosureReason.values:
-            reason, note = code.strip(), note.strip()
-        else:
-            reason = ClosureReason.TRANSFERRED if status == "ClosedReferred" else ClosureReason.OTHER
-            note = text
+        reason, note = _closure(text, v.get("nrm_closure_reason"), status)
         plan["close"] = {"reason": reason, "note": note}
+        if v.get("nrm_closed_on"):
+            plan["close"]["closed_on"] = v["nrm_closed_on"]
     elif v.get("cas_ReasonForCaseClosure"):
         warnings.append(f"row {row.number}: cas_ReasonForCaseClosure ignored, the case is {status}")
     return plan
+
+
+def _referral_source(v: dict) -> str:
+    """Return who brought the person: nrm_referral_source, else cas_ReferringOrganisation read as a
+    source in words (an organisation's name means the importing organisation took the person in)."""
+    if v.get("nrm_referral_source"):
+        return v["nrm_referral_source"]
+    words = {_norm(text): code for code, text in REFERRAL_SOURCE_TO.items() if code != ReferralSource.OTHER}
+    return words.get(_norm(v.get("cas_ReferringOrganisation", "")), ReferralSource.ORGANISATION)
+
+
+def _closure(text: str, code: str | None, status: str) -> tuple[str, str]:
+    """Return (closure reason, note) from cas_ReasonForCaseClosure (``Reason: note``, the reason as
+    NRM's code or its English name) and nrm_closure_reason, which wins when present."""
+    names = {_norm(name): reason for reason, name in CLOSURE_TO.items()}
+    names |= {_norm(reason): reason for reason in ClosureReason.values}
+    found, note = None, text.strip()
+    # The longest name that starts the text, so "Other" never cuts a longer name short.
+    for key in sorted(names, key=len, reverse=True):
+        head = _norm(text[: len(key)])
+        rest = text[len(key) :]
+        if head == key and (not rest.strip() or rest.lstrip().startswith(":")):
+            found, note = names[key], rest.strip().removeprefix(":").strip()
+            break
+    if code:
+        return code, note if found else text.strip()
+    if found:
+        return found, note
+    return (ClosureReason.TRANSFERRED if status == "ClosedReferred" else ClosureReason.OTHER), text.strip()
 
 
 def _service_errors(number: int, exc: Exception) -> list[RowError]:
@@ -736,10 +1003,12 @@ def _draft(row: ParsedRow, plan: dict, file_name: str) -> case_services.CaseDraf
         update=plan["update"],
         consents=[ConsentPurpose.STATISTICS] if plan["consent"] else [],
         decision=plan["decision"],
-        grounds=f"Recorded from the HTCDS file {file_name}, row {row.number}.",
+        grounds=plan["grounds"] or f"Recorded from the HTCDS file {file_name}, row {row.number}.",
+        decided_on=plan["decided_on"],
         note=plan["note"],
         close=plan["close"],
         recruiter_relationship=plan["recruiter_relationship"],
+        episodes=plan["episodes"],
     )
 
 
