@@ -262,6 +262,9 @@ class CaseUpdateSerializer(serializers.Serializer):
     exploitation_end = serializers.DateField(required=False, allow_null=True)
     plan_goals = serializers.CharField(required=False, allow_blank=True)
     forms = serializers.ListField(child=serializers.CharField(), required=False)
+    # Checked by the service, so the message names the field whatever the caller sent.
+    asylum_status = serializers.CharField(required=False)
+    asylum_status_on = serializers.DateField(required=False, allow_null=True)
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -329,6 +332,8 @@ def case_detail(view: selectors.CaseView) -> dict:
     data.update(
         {
             "migration_status": case.person.migration_status,
+            "asylum_status": case.asylum_status,
+            "asylum_status_on": case.asylum_status_on,
             "referral_source": case.referral_source,
             "birth_year": case.person.birth_year,
             "country_of_exploitation": case.country_of_exploitation,

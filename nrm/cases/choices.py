@@ -33,6 +33,18 @@ class MigrationStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class AsylumStatus(models.TextChoices):
+    """Where the person stands in the asylum procedure (issue K: the asylum/trafficking nexus)."""
+
+    NOT_APPLIED = "not_applied", _("Not applied")
+    ONGOING = "ongoing", _("Applied: procedure ongoing")
+    REFUGEE = "refugee", _("Granted refugee status")
+    SUBSIDIARY = "subsidiary", _("Granted subsidiary protection")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn or discontinued")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class ScreeningResult(models.TextChoices):
     NOT_INDICATED = "not_indicated", _("Not indicated")
     PRESUMED_VICTIM = "presumed_victim", _("Presumed victim")

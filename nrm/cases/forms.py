@@ -18,6 +18,7 @@ from nrm.cases.choices import (
     FORM_LIST_LABELS,
     GROUP_LABELS,
     AgeBand,
+    AsylumStatus,
     CaseStatus,
     ClosureReason,
     ConsentPurpose,
@@ -379,6 +380,11 @@ class CaseEditForm(forms.Form):
     plan_goals = forms.CharField(
         label=_("Goals of the assistance plan"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # Not required: a form posted without it (an older page, a script) leaves the status as it was.
+    asylum_status = forms.ChoiceField(label=_("Asylum procedure"), choices=AsylumStatus.choices, required=False)
+    asylum_status_on = forms.DateField(
+        label=_("Date of the asylum procedure's latest step"), required=False, widget=DateInput
+    )
     forms = ExploitationFormsField()
 
     field_order = [
@@ -391,6 +397,8 @@ class CaseEditForm(forms.Form):
         "place_of_exploitation",
         "exploitation_start",
         "exploitation_end",
+        "asylum_status",
+        "asylum_status_on",
         "plan_goals",
     ]
 
@@ -401,7 +409,10 @@ class CaseEditForm(forms.Form):
             # Fields the user cannot see or change are not offered, so a save never blanks them.
             del self.fields["best_interests_note"]
         if not can_manage:
+            # The asylum procedure is the case workers' (case_update's MANAGE fields), like the plan.
             del self.fields["plan_goals"]
+            del self.fields["asylum_status"]
+            del self.fields["asylum_status_on"]
 
     @staticmethod
     def initial_from_case(case: Case) -> dict:
@@ -416,12 +427,16 @@ class CaseEditForm(forms.Form):
             "exploitation_start": case.exploitation_start,
             "exploitation_end": case.exploitation_end,
             "plan_goals": case.plan_goals,
+            "asylum_status": case.asylum_status,
+            "asylum_status_on": case.asylum_status_on,
         }
 
     def changes(self) -> tuple[dict, list[str] | None]:
         """Return the changed fields for :func:`case_update` and the new forms (None if unchanged)."""
         d = self.cleaned_data
         changed = {name: d[name] for name in self.changed_data if name not in ("version", "forms")}
+        if not changed.get("asylum_status", True):
+            del changed["asylum_status"]
         forms_ = [f.code for f in d["forms"]] if "forms" in self.changed_data else None
         return changed, forms_
 

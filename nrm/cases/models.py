@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from nrm.accounts.models import Organisation
 from nrm.cases.choices import (
     AgeBand,
+    AsylumStatus,
     CaseStatus,
     ChildStatus,
     ClosureReason,
@@ -119,6 +120,10 @@ class Case(Bound, TimeStamped, Versioned):
     # own (``children.Guardian``), which replaced a free-text field here.
     child_status = models.CharField(max_length=14, choices=ChildStatus.choices, default=ChildStatus.UNKNOWN)
     best_interests_note = EncryptedTextField(blank=True)
+    # The asylum procedure, if any, and the date of its latest step (application or decision):
+    # the Action Plan's indicators on migrant victims are counted from it.
+    asylum_status = models.CharField(max_length=12, choices=AsylumStatus.choices, default=AsylumStatus.UNKNOWN)
+    asylum_status_on = models.DateField(null=True, blank=True)
     forms = models.ManyToManyField(ExploitationForm, blank=True, related_name="cases")
     country_of_exploitation = models.CharField(max_length=2, blank=True)
     place_of_exploitation = models.CharField(max_length=120, blank=True)

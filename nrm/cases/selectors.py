@@ -567,6 +567,8 @@ def subject_access_export(user: User, pk: int) -> dict:
                 "closure_reason": c.closure_reason,
                 "is_child": c.is_child,
                 "child_status": c.child_status,
+                "asylum_status": c.asylum_status,
+                "asylum_status_on": c.asylum_status_on.isoformat() if c.asylum_status_on else None,
                 "guardians": [
                     {
                         "name": g.name,

@@ -32,6 +32,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, audit_record_many, denied
 from nrm.cases.choices import (
     AgeBand,
+    AsylumStatus,
     CaseStatus,
     ClosureReason,
     ConsentPurpose,
@@ -681,7 +682,25 @@ UPDATABLE = {
     "exploitation_start",
     "exploitation_end",
     "plan_goals",
+    "asylum_status",
+    "asylum_status_on",
 }
+
+
+def _check_asylum(case: Case, changes: dict) -> None:
+    """Refuse an asylum status that is no choice, or a date in the future or without a procedure.
+
+    The date is that of the procedure's latest step, so a case that never applied (or of
+    unknown status) has none.
+    """
+    if "asylum_status" in changes:
+        _check_choice("asylum_status", changes["asylum_status"], AsylumStatus)
+    if "asylum_status_on" in changes and changes["asylum_status_on"] is not None:
+        _check_not_future("asylum_status_on", changes["asylum_status_on"])
+    status = changes.get("asylum_status", case.asylum_status)
+    on = changes.get("asylum_status_on", case.asylum_status_on)
+    if on is not None and status in (AsylumStatus.NOT_APPLIED, AsylumStatus.UNKNOWN):
+        raise invalid("asylum_status_on", _("A date goes with an asylum application: choose its status first."))
 
 
 @atomic_audited
@@ -707,6 +726,7 @@ def case_update(
     end = changes.get("exploitation_end", case.exploitation_end)
     if start and end and end < start:
         raise invalid("exploitation_end", _("The end cannot be before the start."))
+    _check_asylum(case, changes)
     for name, value in changes.items():
         setattr(case, name, value)
     save_versioned(case, expected_version=expected_version, fields=sorted(changes))

@@ -25,6 +25,7 @@ from nrm.reporting.engine import (
     person_key,
     register_dimension,
     register_population,
+    victim_year,
 )
 from nrm.reporting.protect import register_cube
 from nrm.reporting.tables import Report, register
@@ -54,7 +55,8 @@ SCOPE = (
     "or cross-border trafficking, derived from the case and never typed: cross-border when any episode of "
     "exploitation or the case's country of exploitation is abroad, or the person's citizenship is foreign; "
     "internal when the exploitation is recorded in the country and nothing is foreign; unknown when no "
-    "country of exploitation is recorded. Year: the year the case was opened."
+    "country of exploitation is recorded. Year: for an identified victim the year of the identification "
+    "decision, for a presumed victim the year the case was opened (as Eurostat's registered victims)."
 )
 
 CASE = ("sex", "age_group", "citizenship_group")
@@ -115,7 +117,7 @@ def _scope() -> Source:
     qs = cases_usable_for_statistics().exclude(identification_status="not_identified")
     case = case_dimensions("")
     exprs = {
-        "year": Year("opened_on"),
+        "year": victim_year(""),
         "trafficking_scope": trafficking_scope(),
         **{name: case[name] for name in ("victim_status", *CASE)},
     }

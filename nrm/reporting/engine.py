@@ -30,9 +30,25 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
 from nrm.core.errors import invalid
@@ -60,7 +76,13 @@ DIMENSIONS: dict[str, str] = {
     "decision": "Identification decision",
     "victim_status": "Identified or presumed victim",
     "region": "Region",
+    "migration_status": "Migration or asylum status of the person",
+    "asylum_status": "Asylum procedure status of the case",
+    "child_status": "Unaccompanied or separated child",
+    "referral_status": "Outcome of the referral (its state)",
 }
+# Dimensions of the national records that external data sets (CTDC) do not have.
+NATIONAL_ONLY_DIMENSIONS = frozenset({"migration_status", "asylum_status", "child_status", "referral_status"})
 # Display order of known codes; other values follow alphabetically, "unknown" last.
 ORDER: dict[str, list[str]] = {
     "sex": ["F", "M", "X", "U"],
@@ -70,6 +92,18 @@ ORDER: dict[str, list[str]] = {
     "form_group": ["sexual", "labour", "other", "multiple"],
     "decision": ["identified", "not_identified", "pending", "discontinued"],
     "victim_status": ["identified", "presumed", "not_a_victim"],
+    "migration_status": [
+        "national",
+        "regular_migrant",
+        "irregular_migrant",
+        "asylum_seeker",
+        "refugee",
+        "stateless",
+        "unknown",
+    ],
+    "asylum_status": ["not_applied", "ongoing", "refugee", "subsidiary", "refused", "withdrawn", "unknown"],
+    "child_status": ["unaccompanied", "separated", "no", "unknown"],
+    "referral_status": ["sent", "accepted", "in_progress", "completed", "declined", "closed", "suspended"],
 }
 # Categories a national table always shows, as zeros when nobody falls in them.
 ALWAYS: dict[str, list[str]] = {
@@ -98,7 +132,19 @@ class Population:
     title: str
     definition: str
     external: bool = True  # exists for external data sets too
+    # The date a row's year is taken from, stated on every table of the population (issue K:
+    # one definition per count). A report may state its own (tables.Report.counts_by).
+    counts_by: str = ""
 
+
+# Date bases of the populations counted here (Population.counts_by); lazy, shown in the reader's language.
+DECISION_DATE = gettext_lazy("identification decision date")
+OPENING_DATE = gettext_lazy("case opening date")
+IDENTIFIED_OR_OPENED = gettext_lazy(
+    "identification decision date for identified victims, case opening date for presumed victims"
+)
+REFERRAL_DATE = gettext_lazy("referral date")
+SCREENING_DATE = gettext_lazy("screening date")
 
 POPULATIONS: dict[str, Population] = {
     p.name: p
@@ -109,24 +155,31 @@ POPULATIONS: dict[str, Population] = {
             "Registered victims, as Eurostat defines them: identified plus presumed victims. A case counts "
             "unless its latest identification decision is 'not identified (not a victim)': identified "
             "victims have the decision 'identified'; presumed victims are every other case (decision "
-            "pending, discontinued, or none yet). Year: the year the case was opened.",
+            "pending, discontinued, or none yet). Year: for an identified victim the year of the "
+            "identification decision, as in the Centre's tables; for a presumed victim the year the case "
+            "was opened.",
+            counts_by=IDENTIFIED_OR_OPENED,
         ),
         Population(
             "identified",
             "Identified victims",
-            "Identified victims: cases whose latest identification decision is 'identified'. "
-            "Year: the year the case was opened.",
+            "Identified victims: cases whose latest identification decision is 'identified', each person "
+            "once. Year: the year of that decision (the one definition of 'identified in year Y', shared by "
+            "the Centre's, Eurostat's and GRETA's tables).",
+            counts_by=DECISION_DATE,
         ),
         Population(
             "presumed",
             "Presumed victims",
             "Presumed victims: cases neither identified nor found not to be victims (decision pending, "
             "discontinued, or none yet). Year: the year the case was opened.",
+            counts_by=OPENING_DATE,
         ),
         Population(
             "cases",
             "All cases",
             "All cases, whatever the identification decision. Year: the year the case was opened.",
+            counts_by=OPENING_DATE,
         ),
         Population(
             "referrals",
@@ -135,6 +188,16 @@ POPULATIONS: dict[str, Population] = {
             "identification authority, whatever their answer. Year: the year the referral was sent; "
             "referral source: the type of the referring organisation.",
             external=False,
+            counts_by=REFERRAL_DATE,
+        ),
+        Population(
+            "asylum_referrals",
+            "Persons referred to the asylum procedure",
+            "Persons referred to the asylum procedure: referrals of the kind 'asylum procedure', each person "
+            "once, by the referral's outcome (its state: sent and not yet answered, accepted, in progress, "
+            "completed, declined, closed, suspended). Year: the year the referral was sent.",
+            external=False,
+            counts_by=REFERRAL_DATE,
         ),
         Population(
             "decisions",
@@ -143,6 +206,7 @@ POPULATIONS: dict[str, Population] = {
             "Year: the year of the decision; a person with two decisions (pending, then identified) "
             "counts under each.",
             external=False,
+            counts_by=DECISION_DATE,
         ),
         Population(
             "screenings",
@@ -151,6 +215,7 @@ POPULATIONS: dict[str, Population] = {
             "no person to count once). Year: the year of the screening; referral source: the type of "
             "the screening organisation.",
             external=False,
+            counts_by=SCREENING_DATE,
         ),
     ]
 }
@@ -322,7 +387,43 @@ def case_dimensions(p: str) -> dict[str, Any]:
         "decision": category(F(f"{p}identification_status")),
         "victim_status": _victim_status(f"{p}identification_status"),
         "region": category(F(f"{p}region")),
+        "migration_status": category(F(f"{person}migration_status")),
+        "asylum_status": category(F(f"{p}asylum_status")),
+        "child_status": category(F(f"{p}child_status")),
     }
+
+
+def identified_on(p: str) -> Any:
+    """Return the date of the identification decision 'identified' of the case reached through ``p``.
+
+    The latest such decision (a case's latest decision is its status, so for an identified case
+    this is the decision in force); the opening date where none is recorded, so an identified
+    case is never of unknown year.
+    """
+    from nrm.cases.models import Identification
+
+    decided = (
+        Identification.objects.filter(case_id=OuterRef(f"{p}pk"), decision="identified")
+        .order_by("-decided_on", "-id")
+        .values("decided_on")[:1]
+    )
+    return Coalesce(Subquery(decided, output_field=DateField()), F(f"{p}opened_on"), output_field=DateField())
+
+
+def victim_year(p: str) -> Any:
+    """Return the year a victim counts in: identified, the decision's year; presumed, the opening's.
+
+    One definition of "identified victims in year Y" for every table (issue K): the Centre counts
+    its decisions by their date, so Eurostat's and GRETA's identified victims do too, and a
+    person opened in December and identified in January is identified in January's year in all.
+    """
+    return Year(
+        CaseWhen(
+            When(**{f"{p}identification_status": "identified"}, then=identified_on(p)),
+            default=F(f"{p}opened_on"),
+            output_field=DateField(),
+        )
+    )
 
 
 def person_key(p: str) -> tuple[str, str]:
@@ -365,13 +466,18 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
     exploitation) to the national ones.
     """
     from nrm.accounts.models import OrganisationType
-    from nrm.cases.choices import AgeBand, Decision, ReferralSource, Sex
+    from nrm.cases.choices import AgeBand, AsylumStatus, ChildStatus, Decision, MigrationStatus, ReferralSource, Sex
     from nrm.cases.models import ExploitationForm
+    from nrm.referrals.choices import ReferralStatus
 
     found = {
         "sex": lambda: {str(k): str(v) for k, v in Sex.choices},
         "age_band": lambda: {str(k): str(v) for k, v in AgeBand.choices},
         "decision": lambda: {str(k): str(v) for k, v in Decision.choices},
+        "migration_status": lambda: {str(k): str(v) for k, v in MigrationStatus.choices},
+        "asylum_status": lambda: {str(k): str(v) for k, v in AsylumStatus.choices},
+        "child_status": lambda: {str(k): str(v) for k, v in ChildStatus.choices},
+        "referral_status": lambda: {str(k): str(v) for k, v in ReferralStatus.choices},
         "exploitation": lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},  # in the current language
         "referral_source": lambda: {
             **{t.code: str(t) for t in OrganisationType.objects.all()},
@@ -433,7 +539,10 @@ def _national(population: str) -> Source:
             qs = qs.filter(identification_status="identified")
         elif population == "presumed":
             qs = qs.exclude(identification_status__in=["identified", "not_identified"])
-        exprs = {"year": Year("opened_on"), **case_dimensions("")}
+        # Identified and registered victims count by the decision date; presumed victims and all
+        # cases by the opening date (for them victim_year is the opening's year).
+        year = Year("opened_on") if population in ("presumed", "cases") else victim_year("")
+        exprs = {"year": year, **case_dimensions("")}
         return Source(qs, exprs, person_key(""), "persons", definition)
     if population == "referrals":
         qs = counted_cases(
@@ -445,6 +554,15 @@ def _national(population: str) -> Source:
             **case_dimensions("case__"),
             "year": Year("sent_on"),
             "referral_source": category(F("from_org__type__code")),
+        }
+        return Source(qs, exprs, person_key("case__"), "persons", definition)
+    if population == "asylum_referrals":
+        qs = counted_cases(unrestricted(Referral, "national statistics").filter(kind=ReferralKind.ASYLUM))
+        exprs = {
+            **case_dimensions("case__"),
+            "year": Year("sent_on"),
+            "referral_source": category(F("from_org__type__code")),
+            "referral_status": category(F("status")),
         }
         return Source(qs, exprs, person_key("case__"), "persons", definition)
     if population == "decisions":
@@ -892,6 +1010,8 @@ class StatTable:
     raw: bool
     notes: list[str]
     generated_at: str
+    # The date the year is taken from, for a standard table (tables.Report.counts_by); "" otherwise.
+    counts_by: str = ""
 
     @property
     def suppressed_count(self) -> int:
@@ -949,6 +1069,7 @@ class StatTable:
             "totals": [{**c.key, "count": c.count, "suppressed": c.suppressed} for c in self.totals],
             "notes": self.notes,
             "generated_at": self.generated_at,
+            "counts_by": self.counts_by,
         }
 
 

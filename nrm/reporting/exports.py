@@ -2,7 +2,8 @@
 
 CSV: one row per cell, the dimension columns, ``count`` and ``suppressed``. A suppressed cell has
 an empty ``count`` and ``suppressed`` = ``true``; never a number. With ``totals``, margins follow
-as rows whose summed dimensions read ``total``.
+as rows whose summed dimensions read ``total``. A standard table adds ``counts_by``, the date its
+year is taken from, on every row (so a row read alone still says what its year means).
 
 XLSX: a "Table" sheet (a crosstab for two dimensions, else the CSV's rows) where a suppressed
 cell shows the marker, and a "Notes" sheet with the definitions and the disclosure-control note.
@@ -23,15 +24,17 @@ def _value(v) -> object:
 
 def table_csv(table: StatTable, *, totals: bool = True) -> str:
     """Return ``table`` as CSV text (see the module docstring)."""
+    basis = [table.counts_by] if table.counts_by else []
     rows = [
         [
             *(_value(cell.key[d]) for d in table.dims),
             "" if cell.suppressed else cell.count,
             "true" if cell.suppressed else "false",
+            *basis,
         ]
         for cell in table.cells + (table.totals if totals else [])
     ]
-    return csv_text([[*table.dims, "count", "suppressed"], *rows])
+    return csv_text([[*table.dims, "count", "suppressed", *(["counts_by"] if basis else [])], *rows])
 
 
 def table_xlsx(table: StatTable) -> bytes:
@@ -42,7 +45,13 @@ def table_xlsx(table: StatTable) -> bytes:
     bold = Font(bold=True)
     ws.append([table.title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"Source: {table.source}; unit: {table.unit}" + ("; RAW, not for publication" if table.raw else "")])
+    ws.append(
+        [
+            f"Source: {table.source}; unit: {table.unit}"
+            + (f"; counted by: {table.counts_by}" if table.counts_by else "")
+            + ("; RAW, not for publication" if table.raw else "")
+        ]
+    )
     ws.append([])
 
     def shown(cell):

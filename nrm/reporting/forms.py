@@ -61,7 +61,7 @@ class TableFilterForm(_PeriodForm):
     """Filters of a standard table: the period, the data set, and codes of its other dimensions."""
 
     def __init__(self, *args, report: Report, datasets: list[dict], **kwargs) -> None:
-        external = POPULATIONS[report.population].external
+        external = not report.national_only
         super().__init__(*args, datasets=datasets if external else [], **kwargs)
         if not external:
             del self.fields["dataset"]

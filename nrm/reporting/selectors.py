@@ -144,7 +144,8 @@ def run_report(
     if fixed:
         raise invalid(fixed[0], _("This table fixes that dimension."))
     notes = [str(report.description)] if report.description else []
-    return engine.count_table(
+    notes.append(_("Counted by: %(basis)s.") % {"basis": report.counts_by})
+    table = engine.count_table(
         by=list(report.dims),
         source=source,
         population=report.population,
@@ -157,6 +158,8 @@ def run_report(
         title=str(report.title),
         notes=notes,
     )
+    table.counts_by = str(report.counts_by)
+    return table
 
 
 def publishable_dimensions(population: str, source: str = engine.NATIONAL) -> list[tuple[str, ...]]:

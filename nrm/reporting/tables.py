@@ -8,13 +8,13 @@ indicators will), so pages, the API and ``nrm stats --table`` list them all.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nrm.core.errors import invalid
-from nrm.reporting.engine import DIMENSIONS, POPULATIONS
+from nrm.reporting.engine import DIMENSIONS, NATIONAL_ONLY_DIMENSIONS, POPULATIONS
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class Report:
     filters: Mapping[str, list] = field(default_factory=dict)
     family: str = ""
     description: str = ""  # likewise
+    # The date the table's year is taken from ("identification decision date", "case opening
+    # date"...): stated on its page, API and CSV. Left empty, the population's (see register).
+    counts_by: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -38,20 +41,65 @@ class Report:
             "dimensions": list(self.dims),
             "filters": dict(self.filters),
             "description": str(self.description),
-            "national_only": not POPULATIONS[self.population].external,
+            "counts_by": str(self.counts_by),
+            "national_only": self.national_only,
         }
+
+    @property
+    def national_only(self) -> bool:
+        """Whether the table exists for the national records only (no external data set has its dimensions)."""
+        dims = {*self.dims, *self.filters}
+        return not POPULATIONS[self.population].external or bool(dims & NATIONAL_ONLY_DIMENSIONS)
 
 
 REPORTS: dict[str, Report] = {}
 
+# The date basis of the populations other apps register, where their Population states none:
+# every standard table must state one (register refuses a table without).
+COUNTS_BY: dict[str, str] = {
+    "investigations": gettext_lazy("date the investigation opened"),
+    "prosecutions": gettext_lazy("prosecution date"),
+    "convictions": gettext_lazy("verdict date"),
+    "suspects": gettext_lazy("date the investigation opened"),
+    "prosecuted_persons": gettext_lazy("prosecution date"),
+    "justice_victims": gettext_lazy("date the investigation opened"),
+    "justice_to_verdict": gettext_lazy("first-instance verdict date"),
+    "greta_reflection": gettext_lazy("date the reflection period was requested"),
+    "greta_permits": gettext_lazy("residence permit application date"),
+    "greta_returns": gettext_lazy("return date"),
+    "greta_non_punishment": gettext_lazy("non-punishment decision date, else case opening date"),
+    "greta_scope": gettext_lazy(
+        "identification decision date for identified victims, case opening date for presumed victims"
+    ),
+    "helpline_calls": gettext_lazy("date the call was received"),
+    "helpline_screenings": gettext_lazy("date the call was received"),
+    "programmes": gettext_lazy("programme start date"),
+    "programme_funding": gettext_lazy("programme start date"),
+    "programme_values": gettext_lazy("start of the reporting period"),
+    "training_participants": gettext_lazy("event start date"),
+    "trainings": gettext_lazy("event start date"),
+    "materials_distributed": gettext_lazy("awareness action start date"),
+    "risk_observations": gettext_lazy("observation date"),
+    "alerts_raised": gettext_lazy("date the alert was raised"),
+}
+
+
+def counts_by(population: str) -> str:
+    """Return the date basis of ``population``: its own statement, else the list above ("" if none)."""
+    return POPULATIONS[population].counts_by or COUNTS_BY.get(population, "")
+
 
 def register(report: Report) -> Report:
-    """Add ``report`` to the registry; a name is registered once."""
+    """Add ``report`` to the registry; a name is registered once, and states its date basis."""
     if report.name in REPORTS:
         raise ValueError(f"report {report.name!r} is already registered")
     bad = [d for d in (*report.dims, *report.filters) if d not in DIMENSIONS]
     if bad or report.population not in POPULATIONS:
         raise ValueError(f"report {report.name!r}: unknown dimension or population")
+    if not report.counts_by:
+        report = replace(report, counts_by=counts_by(report.population))
+    if not report.counts_by:
+        raise ValueError(f"report {report.name!r}: state the date it counts by (counts_by)")
     REPORTS[report.name] = report
     return report
 
@@ -63,8 +111,6 @@ def get_report(name: str) -> Report:
     except KeyError:
         raise invalid("table", _("No standard table of this name.")) from None
 
-
-_IDENTIFIED = {"decision": ["identified"]}
 
 for _report in [
     # The Centre's annual statistics: referrals to it and its decisions (narrow to a year with a filter).
@@ -114,17 +160,17 @@ for _report in [
         "centre_identified_by_form_sex_age",
         gettext_lazy("Identified victims, by form of exploitation, sex and age group"),
         ("exploitation", "sex", "age_group"),
-        "decisions",
-        _IDENTIFIED,
+        "identified",
         family="centre",
-        description=gettext_lazy("Decisions 'identified' in the period; add a year filter for one year's table."),
+        description=gettext_lazy(
+            "Victims identified in the period, by the date of the decision; add a year filter for one year's table."
+        ),
     ),
     Report(
         "centre_identified_by_source",
         gettext_lazy("Identified victims, by year and referral source (organisation type, or self, family, foreign)"),
         ("year", "referral_source"),
-        "decisions",
-        _IDENTIFIED,
+        "identified",
         family="centre",
         description=gettext_lazy(
             "Victims by who referred them: the type of the organisation that opened the case, or self-referral, "
@@ -135,8 +181,7 @@ for _report in [
         "centre_identified_by_citizenship",
         gettext_lazy("Identified victims, by year and citizenship (country)"),
         ("year", "citizenship"),
-        "decisions",
-        _IDENTIFIED,
+        "identified",
         family="centre",
     ),
     # Eurostat: registered victims (identified and presumed).
@@ -244,6 +289,37 @@ for _report in [
         gettext_lazy("Presumed and identified victims, by year and age group"),
         ("year", "victim_status", "age_group"),
         family="greta",
+    ),
+    # Migration and asylum (issue K): the Action Plan's indicators on migrant victims come from these.
+    Report(
+        "migration_victims_by_status",
+        gettext_lazy("Registered victims, by year and migration or asylum status"),
+        ("year", "migration_status"),
+        family="migration",
+    ),
+    Report(
+        "migration_victims_by_asylum_procedure",
+        gettext_lazy("Registered victims, by year and asylum procedure status"),
+        ("year", "asylum_status"),
+        family="migration",
+        description=gettext_lazy("The asylum procedure as recorded on the case now: its latest step."),
+    ),
+    Report(
+        "migration_unaccompanied_separated_children",
+        gettext_lazy("Unaccompanied or separated children among registered victims, by year and sex"),
+        ("year", "child_status", "sex"),
+        filters={"child_status": ["unaccompanied", "separated"]},
+        family="migration",
+        description=gettext_lazy(
+            "Children's cases recorded as unaccompanied or separated; the total is both together."
+        ),
+    ),
+    Report(
+        "migration_asylum_referrals",
+        gettext_lazy("Persons referred to the asylum procedure, by year and outcome of the referral"),
+        ("year", "referral_status"),
+        "asylum_referrals",
+        family="migration",
     ),
 ]:
     register(_report)

@@ -174,7 +174,10 @@ def test_csv_export(cases):
     assert response["Content-Type"].startswith("text/csv")
     assert "eurostat_registered_form.csv" in response["Content-Disposition"]
     table = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert list(table[0]) == ["year", "exploitation", "sex", "count", "suppressed"]
+    assert list(table[0]) == ["year", "exploitation", "sex", "count", "suppressed", "counts_by"]
+    assert {r["counts_by"] for r in table} == {
+        "identification decision date for identified victims, case opening date for presumed victims"
+    }
     assert any(r["suppressed"] == "true" and r["count"] == "" for r in table)
     assert [r["count"] for r in table if r["year"] == r["exploitation"] == r["sex"] == "total"] == ["11"]
 

@@ -83,7 +83,7 @@ def test_standard_tables_and_the_list(cases):
     for name in REPORTS:
         assert name in listing
     out = stats("--table", "eurostat_registered_sex_age", "--filter", "year=2023")
-    assert out.splitlines()[0] == "year,sex,age_group,count,suppressed"
+    assert out.splitlines()[0] == "year,sex,age_group,count,suppressed,counts_by"
     assert {r["year"] for r in rows(out)} == {"2023"}
 
 

@@ -287,7 +287,7 @@ def test_every_standard_table_runs(world):
 
         table = run_report(report)
         assert table.title == report.title and table.dims == list(report.dims)
-        if engine.POPULATIONS[report.population].external:
+        if not report.national_only:
             run_report(report, source="ctdc-test")
 
 

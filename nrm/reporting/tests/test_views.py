@@ -170,7 +170,10 @@ def test_csv_download(cases):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     small = [r for r in rows if r["year"] == "2024" and r["victim_status"] == "presumed"]
-    assert small == [{"year": "2024", "victim_status": "presumed", "count": "", "suppressed": "true"}]
+    basis = "identification decision date for identified victims, case opening date for presumed victims"
+    assert small == [
+        {"year": "2024", "victim_status": "presumed", "count": "", "suppressed": "true", "counts_by": basis}
+    ]
     assert all(r["count"] == "" or r["count"] == "0" or int(r["count"]) >= 5 for r in rows)
 
 
