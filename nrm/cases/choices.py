@@ -36,7 +36,7 @@ class MigrationStatus(models.TextChoices):
 class AsylumStatus(models.TextChoices):
     """Where the person stands in the asylum procedure (issue K: the asylum/trafficking nexus)."""
 
-    NOT_APPLIED = "not_applied", _("Not applied")
+    NOT_APPLIED = "not_applied", _("Not applied for")
     ONGOING = "ongoing", _("Applied: procedure ongoing")
     REFUGEE = "refugee", _("Granted refugee status")
     SUBSIDIARY = "subsidiary", _("Granted subsidiary protection")

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='case',
             name='asylum_status',
-            field=models.CharField(choices=[('not_applied', 'Not applied'), ('ongoing', 'Applied: procedure ongoing'), ('refugee', 'Granted refugee status'), ('subsidiary', 'Granted subsidiary protection'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn or discontinued'), ('unknown', 'Unknown')], default='unknown', max_length=12),
+            field=models.CharField(choices=[('not_applied', 'Not applied for'), ('ongoing', 'Applied: procedure ongoing'), ('refugee', 'Granted refugee status'), ('subsidiary', 'Granted subsidiary protection'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn or discontinued'), ('unknown', 'Unknown')], default='unknown', max_length=12),
         ),
         migrations.AddField(
             model_name='case',
