@@ -487,7 +487,8 @@ def programme_iati(programme: Programme, *, country: str | None = None, today: d
         )
     for indicator in programme.indicators.all():
         periods = []
-        for v in indicator.values.all():
+        values = list(indicator.values.all())  # read once: the periods, the target's and the baseline's
+        for v in values:
             # A value "to date" runs to the source's date, else to the day it was recorded (never the export's).
             recorded = timezone.localdate(v.recorded_at) if v.recorded_at else today
             end = v.period_end or max(v.period_start, v.as_of or recorded)
@@ -502,9 +503,7 @@ def programme_iati(programme: Programme, *, country: str | None = None, today: d
         if indicator.target is not None:
             # The target is for the programme's whole period (to its last value or today while it runs).
             ends = [p["period-end"]["iso-date"] for p in periods]
-            first = programme.period_start or (
-                min(v.period_start for v in indicator.values.all()) if periods else today
-            )
+            first = programme.period_start or (min(v.period_start for v in values) if values else today)
             last = _date(programme.period_end) or (max(ends) if ends else _date(today))
             periods.append(
                 {
@@ -516,7 +515,7 @@ def programme_iati(programme: Programme, *, country: str | None = None, today: d
             )
         entry: dict = {"measure": "1", "title": narrative(indicator.name), "period": periods}
         if indicator.baseline is not None:
-            year = (programme.period_start or (indicator.values.all()[0].period_start if periods else today)).year
+            year = (programme.period_start or (values[0].period_start if values else today)).year
             entry["baseline"] = [{"year": str(year), "value": _amount(indicator.baseline)}]
         activity["result"].append(
             {
