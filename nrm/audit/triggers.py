@@ -11,7 +11,7 @@ also keep ``seq`` unique, which no index can do across partitions.
 
 from __future__ import annotations
 
-# Every column but the three that sealing sets, compared old to new (SQLite has no row equality).
+# Every column but the three that sealing sets, compared old to new (a test keeps it complete).
 CONTENT = [
     "id",
     "at",
@@ -44,11 +44,14 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS audit_seal_only",
     "DROP TRIGGER IF EXISTS audit_no_delete",
 ]
+# One row comparison of the listed columns: half the cost per sealed row of comparing the whole
+# rows as JSON (which covered later columns by itself; a test keeps CONTENT complete instead).
+_UNCHANGED = (
+    f"({', '.join(f'NEW.{c}' for c in CONTENT)}) IS NOT DISTINCT FROM ({', '.join(f'OLD.{c}' for c in CONTENT)})"
+)
 POSTGRES = [
-    # Whole-row comparison without the chain columns: a column added later is covered too.
     "CREATE OR REPLACE FUNCTION audit_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} "
-    "AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash') "
+    f"BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} AND {_UNCHANGED} "
     "THEN RETURN NEW; END IF; RAISE EXCEPTION 'audit entries are append-only'; END $$",
     "DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry",
     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_auditentry "
@@ -64,8 +67,7 @@ _SEQ_TAKEN = (
 )
 POSTGRES_PARTITIONED = [
     "CREATE OR REPLACE FUNCTION audit_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} "
-    "AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash') "
+    f"BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} AND {_UNCHANGED} "
     f"THEN {_SEQ_TAKEN}RETURN NEW; END IF; RAISE EXCEPTION 'audit entries are append-only'; END $$",
     "CREATE OR REPLACE FUNCTION audit_seq_unique() RETURNS trigger LANGUAGE plpgsql AS $$ "
     f"BEGIN {_SEQ_TAKEN}RETURN NEW; END $$",

@@ -128,6 +128,39 @@ def test_the_database_allows_only_the_sealing_of_an_unsealed_row(chain):
     assert audit_seal() == 1 and audit_verify().ok
 
 
+def test_the_sealing_trigger_compares_every_column_but_the_chains():
+    """A column added to the model is covered by the trigger only if CONTENT names it."""
+    from nrm.audit import triggers
+
+    columns = {f.column for f in AuditEntry._meta.concrete_fields}
+    assert set(triggers.CONTENT) == columns - {"seq", "prev_hash", "hash"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "actor = 'x'",
+        "organisation_id = 9",
+        "role = 'x'",
+        "action = 'x'",
+        "object_id = '8'",
+        "outcome = 'x'",
+        "detail = '{\"a\": 2}'",
+        "at = '2001-01-01 00:00:00+00'",
+    ],
+)
+def test_sealing_may_change_no_content_column(db, change):
+    from django.db import DatabaseError, transaction
+
+    entry = audit_record(actor=None, action="case.view", object_type="case", object_id=7)
+    mac = "ab" * 32
+    sql = (
+        f"UPDATE audit_auditentry SET seq = 99999, prev_hash = '{mac}', hash = '{mac}', {change} WHERE id = {entry.pk}"
+    )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql)
+
+
 def test_an_unsealed_row_past_the_grace_period_is_reported(chain):
     import datetime as dt
 
@@ -163,3 +196,21 @@ def test_a_failed_append_fails_the_callers_transaction(chain, monkeypatch):
         monkeypatch.setattr(services, "_role_of", lambda *a, **k: None)  # NOT NULL: the INSERT is refused
         audit_record(actor=None, action="case.view", object_type="case", object_id=2)
     assert AuditEntry.objects.count() == before
+
+
+def test_a_long_seal_commits_in_rounds_and_the_chain_verifies(db, monkeypatch):
+    """More unsealed rows than one round holds: each round goes on from the head the last one wrote."""
+    from nrm.audit import services
+
+    audit_seal()
+    monkeypatch.setattr(services, "ROUND_ROWS", 5)
+    rounds = []
+    real = services._seal_once
+    monkeypatch.setattr(services, "_seal_once", lambda *a: rounds.append(real(*a)) or rounds[-1])
+    for i in range(13):
+        audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
+    assert audit_seal(batch=2) == 13
+    # batches of 2 until a round holds 5 or more: 6, 6, then the last 1
+    assert rounds == [6, 6, 1]
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    assert audit_verify().ok
