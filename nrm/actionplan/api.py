@@ -21,6 +21,7 @@ from nrm.actionplan.choices import BriefingKind, FundingSource, Progress, Rating
 from nrm.actionplan.models import ActionPlan, Activity, Briefing, Evaluation, Objective, Report
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.core.errors import NotFound
 from nrm.core.params import int_param, year_param
 
@@ -51,7 +52,7 @@ class StrategySerializer(serializers.Serializer):
         return [{"number": o.number, "title": o.title} for o in strategy.objectives.all()]
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     strategy = StrategySerializer(read_only=True)
     closes_on = serializers.DateField(read_only=True, help_text="after this day nothing of the plan is overdue")
 
@@ -131,7 +132,7 @@ def _pk(pk) -> int:
 # --- Reports ----------------------------------------------------------------------------------
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     period = serializers.CharField(source="period.label", read_only=True)
 
@@ -445,7 +446,7 @@ class BudgetViewSet(viewsets.GenericViewSet):
         return Response({"plan": plan.pk, "year": year, **selectors.budget_execution(request.user, plan, year=year)})
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class EvaluationSerializer(ModelSerializer):
     activity_number = serializers.CharField(source="activity.number", read_only=True)
     evaluated_by = serializers.CharField(source="evaluated_by.username", read_only=True, default="")
 
@@ -493,7 +494,7 @@ class EvaluationViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
 
-class BriefingSerializer(serializers.ModelSerializer):
+class BriefingSerializer(ModelSerializer):
     class Meta:
         model = Briefing
         fields = ["id", "plan", "kind", "period_start", "period_end", "due_on", "created_at", "content", "text"]

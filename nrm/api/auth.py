@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from nrm.accounts import selectors, services
 from nrm.accounts.access import member_organisations, roles
 from nrm.accounts.models import ApiToken
+from nrm.api.serializers import ModelSerializer
 
 
 class TokenRequest(serializers.Serializer):
@@ -46,7 +47,7 @@ class TokenResponse(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class TokenInfo(serializers.ModelSerializer):
+class TokenInfo(ModelSerializer):
     current = serializers.SerializerMethodField()
 
     class Meta:

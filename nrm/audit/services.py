@@ -33,6 +33,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own busy handler, as before
+    fcntl = None
+
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -443,7 +448,7 @@ def _seal_once(batch: int, wait: bool) -> int | None:
     lock = (" FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED") if postgres else ""
     sealed = 0
     # Raw SQL and few round trips: the lock is held for the length of this block.
-    with transaction.atomic(), connection.cursor() as cursor:
+    with _sqlite_writer_turn(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SELECT seq, hash FROM audit_audithead WHERE id = 1{lock}")  # noqa: S608
         head = cursor.fetchone()
         if head is None and not wait:
@@ -560,15 +565,51 @@ def atomic_audited(func: Callable[P, R]) -> Callable[P, R]:
 
 
 _SQLITE_WRITER = threading.Lock()
+# This process's open lock file, per database file: (pid, fd); a forked worker opens its own
+# (a descriptor inherited across fork shares its lock with the parent's).
+_WRITER_FILES: dict[str, tuple[int, int]] = {}
+
+
+def _writer_file(name: str) -> int | None:
+    """The descriptor of the lock file beside a SQLite database file; None for an in-memory one."""
+    if not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    pid, fd = _WRITER_FILES.get(name, (0, -1))
+    if pid != os.getpid():
+        fd = os.open(f"{name}.writer", os.O_RDWR | os.O_CREAT, 0o600)
+        _WRITER_FILES[name] = (os.getpid(), fd)
+    return fd
 
 
 @contextlib.contextmanager
 def _sqlite_writer_turn() -> Iterator[None]:
-    if connection.vendor == "sqlite":
-        with _SQLITE_WRITER:
-            yield
-    else:
+    """On SQLite, wait for the turn to write in a queue rather than in SQLite's busy handler.
+
+    A writer that finds SQLite's lock taken sleeps 1, 2, 5, 10... ms before it looks again,
+    however soon the lock is let go: under load most of an audited read's time. The threads of
+    one process queue on a lock of their own, and the processes on an advisory lock on a file
+    beside the database, which the kernel hands over the moment it is released.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block or getattr(_writer_turns, "held", False):
+        # PostgreSQL queues writers itself; a nested turn is the outer one's; inside a
+        # transaction, which may hold SQLite's lock already, waiting for the file lock could
+        # deadlock with its holder waiting for SQLite's.
         yield
+        return
+    with _SQLITE_WRITER:
+        _writer_turns.held = True
+        fd = _writer_file(str(connection.settings_dict["NAME"])) if fcntl else None
+        try:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            _writer_turns.held = False
+
+
+_writer_turns = threading.local()
 
 
 # The audit rows of an audited read whose snapshot holds no write lock (see audited_read).

@@ -14,6 +14,7 @@ from nrm.accounts.access import Action, get_or_deny
 from nrm.api.acting import acting_organisation
 from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.cases import selectors, services
 from nrm.cases.choices import (
     AgeBand,
@@ -33,7 +34,7 @@ from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
 
 
-class ScreeningSerializer(serializers.ModelSerializer):
+class ScreeningSerializer(ModelSerializer):
     organisation = serializers.IntegerField(required=False, source="organisation_id")
     answers = serializers.ListField(child=serializers.CharField(max_length=80), allow_empty=True)
     # The forms of exploitation suspected: the indicator lists evaluated (empty: every list).
@@ -109,7 +110,7 @@ class ResponsibleSerializer(serializers.Serializer):
     name = serializers.CharField(source="get_full_name", read_only=True)
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(ModelSerializer):
     owner = serializers.CharField(source="owner.name", read_only=True)
     responsible = ResponsibleSerializer(read_only=True, allow_null=True)
     # The reasons of the standing flags (loaded with the list through the access rule).
@@ -143,7 +144,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         return sorted({f.reason for f in obj.flags.all() if f.lifted_at is None})
 
 
-class FlagSerializer(serializers.ModelSerializer):
+class FlagSerializer(ModelSerializer):
     reason = serializers.ChoiceField(FlagReason.choices)
     note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="A short note (at most 300 characters), encrypted."
@@ -171,7 +172,7 @@ class FlagSerializer(serializers.ModelSerializer):
         read_only_fields = ["raised_at", "lifted_at"]
 
 
-class EpisodeSerializer(serializers.ModelSerializer):
+class EpisodeSerializer(ModelSerializer):
     """An episode of exploitation as read: its notes only for the owner's staff (context ``is_owner``)."""
 
     form = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -267,7 +268,7 @@ class CaseUpdateSerializer(serializers.Serializer):
     asylum_status_on = serializers.DateField(required=False, allow_null=True)
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(ModelSerializer):
     purpose = serializers.ChoiceField(ConsentPurpose.choices)
 
     class Meta:
@@ -283,7 +284,7 @@ class IdentifySerializer(serializers.Serializer):
     decided_on = serializers.DateField(required=False)
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(ModelSerializer):
     service_type = serializers.SlugRelatedField(slug_field="code", queryset=ServiceType.objects.all())
     status = serializers.ChoiceField(ServiceStatus.choices, default=ServiceStatus.PLANNED)
     organisation = serializers.IntegerField(required=False, source="organisation_id")

@@ -22,12 +22,13 @@ from rest_framework.routers import DefaultRouter
 from nrm.accounts.access import WarningAction, warning_organisations
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.core.params import int_param, year_param
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.models import Alert, AlertEvent, AlertThreshold, Observation, RiskIndicator, VulnerableGroup
 
 
-class WarningIndicatorSerializer(serializers.ModelSerializer):
+class WarningIndicatorSerializer(ModelSerializer):
     group = serializers.CharField(source="group.code", read_only=True)
 
     class Meta:
@@ -36,7 +37,7 @@ class WarningIndicatorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WarningGroupSerializer(serializers.ModelSerializer):
+class WarningGroupSerializer(ModelSerializer):
     indicators = WarningIndicatorSerializer(many=True, read_only=True)
 
     class Meta:
@@ -45,7 +46,7 @@ class WarningGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WarningObservationSerializer(serializers.ModelSerializer):
+class WarningObservationSerializer(ModelSerializer):
     group = serializers.CharField(source="group.code", read_only=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
@@ -84,7 +85,7 @@ class WarningObservationCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class WarningEventSerializer(serializers.ModelSerializer):
+class WarningEventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, default="")
     organisation_name = serializers.CharField(source="organisation.name", read_only=True, default="")
 
@@ -94,7 +95,7 @@ class WarningEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WarningAlertSerializer(serializers.ModelSerializer):
+class WarningAlertSerializer(ModelSerializer):
     group = serializers.CharField(source="group.code", read_only=True)
     level = serializers.SerializerMethodField()
 
@@ -136,7 +137,7 @@ class WarningNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class WarningThresholdSerializer(serializers.ModelSerializer):
+class WarningThresholdSerializer(ModelSerializer):
     group = serializers.SlugRelatedField(
         slug_field="code", queryset=VulnerableGroup.objects.all(), required=False, allow_null=True
     )

@@ -19,6 +19,7 @@ from nrm.accounts.access import Action, get_or_deny, helpline_organisations, rea
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.cases.api import ScreeningSerializer
 from nrm.cases.choices import AgeBand, Sex
 from nrm.helpline import selectors, services
@@ -26,7 +27,7 @@ from nrm.helpline.choices import Channel
 from nrm.helpline.models import Call, Topic
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ModelSerializer):
     topic = serializers.CharField(source="topic.code", read_only=True)
     referred_to_name = serializers.CharField(source="referred_to.name", read_only=True, default="")
 
@@ -76,7 +77,7 @@ class ToScreeningSerializer(serializers.Serializer):
     citizenship = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TopicSerializer(serializers.ModelSerializer):
+class TopicSerializer(ModelSerializer):
     class Meta:
         model = Topic
         fields = ["code", "name"]

@@ -21,6 +21,7 @@ from nrm.accounts.access import Action, JusticeAction, get_or_deny, justice_orga
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.cases.choices import Sex
 from nrm.cases.models import Case
 from nrm.core.params import year_param
@@ -31,7 +32,7 @@ from nrm.justice.models import Charge, Defendant, Offence, Proceeding, Proceedin
 # --- Serializers -----------------------------------------------------------------------------
 
 
-class ProceedingListSerializer(serializers.ModelSerializer):
+class ProceedingListSerializer(ModelSerializer):
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     forms = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
     defendant_count = serializers.IntegerField(read_only=True)
@@ -59,7 +60,7 @@ class ProceedingListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VerdictSerializer(serializers.ModelSerializer):
+class VerdictSerializer(ModelSerializer):
     class Meta:
         model = Verdict
         fields = [
@@ -76,7 +77,7 @@ class VerdictSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChargeSerializer(serializers.ModelSerializer):
+class ChargeSerializer(ModelSerializer):
     offence = serializers.CharField(source="offence.code", read_only=True)
     article = serializers.CharField(source="offence.article", read_only=True)
     verdicts = VerdictSerializer(many=True, read_only=True)
@@ -87,7 +88,7 @@ class ChargeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DefendantSerializer(serializers.ModelSerializer):
+class DefendantSerializer(ModelSerializer):
     """A defendant with identity: only ever built for a justice organisation of the proceeding."""
 
     charges = ChargeSerializer(many=True, read_only=True)
@@ -98,7 +99,7 @@ class DefendantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VictimSerializer(serializers.ModelSerializer):
+class VictimSerializer(ModelSerializer):
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     protection_measures = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
 
@@ -117,7 +118,7 @@ class VictimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProceedingSummarySerializer(serializers.ModelSerializer):
+class ProceedingSummarySerializer(ModelSerializer):
     """What a victim's side may know of the proceeding: no notes, nothing about defendants."""
 
     owner_name = serializers.CharField(source="owner.name", read_only=True)
@@ -445,13 +446,13 @@ class VictimPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- Reference data --------------------------------------------------------------------------
 
 
-class OffenceSerializer(serializers.ModelSerializer):
+class OffenceSerializer(ModelSerializer):
     class Meta:
         model = Offence
         fields = ["code", "article", "name", "legal_basis", "is_trafficking"]
 
 
-class ProtectionMeasureSerializer(serializers.ModelSerializer):
+class ProtectionMeasureSerializer(ModelSerializer):
     class Meta:
         model = ProtectionMeasure
         fields = ["code", "name"]

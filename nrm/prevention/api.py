@@ -28,6 +28,7 @@ from nrm.accounts.access import PreventionAction, prevention_organisations
 from nrm.accounts.models import Organisation
 from nrm.api.acting import acting_organisation
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.core.params import year_param
 from nrm.prevention import selectors, services
 from nrm.prevention.choices import AwarenessKind, EventKind, FeedMeasure, MaterialKind
@@ -45,7 +46,7 @@ class PreventionProfessionSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
-class PreventionAttendanceSerializer(serializers.ModelSerializer):
+class PreventionAttendanceSerializer(ModelSerializer):
     profession = serializers.CharField(source="profession.code", read_only=True)
     organisation_type = serializers.CharField(source="organisation_type.code", read_only=True, default=None)
 
@@ -55,7 +56,7 @@ class PreventionAttendanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PreventionEventSerializer(serializers.ModelSerializer):
+class PreventionEventSerializer(ModelSerializer):
     organiser_name = serializers.CharField(source="organiser.name", read_only=True)
     participants = serializers.IntegerField(read_only=True)
 
@@ -131,7 +132,7 @@ class PreventionEventUpdateSerializer(PreventionEventWriteSerializer):
     version = serializers.IntegerField()
 
 
-class PreventionMaterialSerializer(serializers.ModelSerializer):
+class PreventionMaterialSerializer(ModelSerializer):
     class Meta:
         model = Material
         fields = ["id", "kind", "language", "title", "copies_produced", "copies_distributed", "distributed_where"]
@@ -147,7 +148,7 @@ class PreventionMaterialWriteSerializer(serializers.Serializer):
     distributed_where = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class PreventionAwarenessSerializer(serializers.ModelSerializer):
+class PreventionAwarenessSerializer(ModelSerializer):
     organiser_name = serializers.CharField(source="organiser.name", read_only=True)
     materials = PreventionMaterialSerializer(many=True, read_only=True)
 
@@ -185,7 +186,7 @@ class PreventionAwarenessWriteSerializer(serializers.Serializer):
     materials = PreventionMaterialWriteSerializer(many=True, required=False, default=list)
 
 
-class PreventionResultSerializer(serializers.ModelSerializer):
+class PreventionResultSerializer(ModelSerializer):
     class Meta:
         model = KapResult
         fields = ["id", "domain", "statement", "measure", "baseline", "result", "respondents"]
@@ -201,7 +202,7 @@ class PreventionResultWriteSerializer(serializers.Serializer):
     respondents = serializers.IntegerField(required=False, allow_null=True)
 
 
-class PreventionSurveySerializer(serializers.ModelSerializer):
+class PreventionSurveySerializer(ModelSerializer):
     organiser_name = serializers.CharField(source="organiser.name", read_only=True)
     results = PreventionResultSerializer(many=True, read_only=True)
 
@@ -237,7 +238,7 @@ class PreventionSurveyWriteSerializer(serializers.Serializer):
     results = PreventionResultWriteSerializer(many=True, required=False, default=list)
 
 
-class PreventionFeedSerializer(serializers.ModelSerializer):
+class PreventionFeedSerializer(ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     indicator_name = serializers.CharField(source="indicator.name", read_only=True)
     programme = serializers.CharField(source="indicator.programme.code", read_only=True)

@@ -12,13 +12,14 @@ from nrm.accounts.access import Action, get_or_deny
 from nrm.accounts.models import Organisation
 from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.cases.models import Case
 from nrm.referrals import selectors, services
 from nrm.referrals.choices import GroundReview, LegalGround, ReferralKind, ReferralStatus, Urgency
 from nrm.referrals.models import Referral, ServiceOffer, ServiceType
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ModelSerializer):
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     from_org_name = serializers.CharField(source="from_org.name", read_only=True)
     to_org_name = serializers.CharField(source="to_org.name", read_only=True)
@@ -212,7 +213,7 @@ class ReferralViewSet(
         return self.tagged(Response(LegalGroundSerializer(referral).data), referral)
 
 
-class DirectorySerializer(serializers.ModelSerializer):
+class DirectorySerializer(ModelSerializer):
     organisation = serializers.CharField(source="organisation.name")
     organisation_id = serializers.IntegerField()
     organisation_type = serializers.CharField(source="organisation.type.code")

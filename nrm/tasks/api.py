@@ -20,6 +20,7 @@ from nrm.accounts.access import Action, get_or_deny
 from nrm.accounts.models import Organisation, User
 from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
+from nrm.api.serializers import ModelSerializer
 from nrm.cases.models import Case
 from nrm.core.params import int_param
 from nrm.tasks import selectors, services
@@ -29,7 +30,7 @@ from nrm.tasks.models import Notification, Task
 STATUS_FILTERS = [*TaskStatus.values, "all"]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, default=None)
@@ -185,7 +186,7 @@ class TaskViewSet(
         return self.tagged(Response(TaskSerializer(task, context={"request": request}).data), task)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     read = serializers.BooleanField(source="is_read", read_only=True)
     url = serializers.SerializerMethodField()
 

@@ -127,3 +127,34 @@ def test_concurrent_writers_on_sqlite_leave_one_chain_that_verifies(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     [line] = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
     check(json.loads(line.removeprefix("RESULT ")))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the file lock is POSIX's flock")
+def test_sqlite_writers_of_several_processes_queue_on_a_file_lock(tmp_path, monkeypatch):
+    """While one process holds the turn to write, another process cannot take it."""
+    from django.db import connection
+
+    from nrm.audit import services
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL queues writers itself")
+    name = str(tmp_path / "db.sqlite3")
+    monkeypatch.setitem(connection.settings_dict, "NAME", name)
+    probe = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+        "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError:\n    print('held')\n"
+        "else:\n    print('free')\n"
+    )
+
+    def other_process() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", probe, f"{name}.writer"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    with services._sqlite_writer_turn():
+        assert other_process() == "held"
+        with services._sqlite_writer_turn():  # nested: the outer turn, not a deadlock
+            pass
+        assert other_process() == "held"
+    assert other_process() == "free"
