@@ -477,14 +477,23 @@ def synthetic_plan_document(today: dt.date, organisations: list[Organisation], *
     }
 
 
-def demo_current_plan(*, today: dt.date | None = None, seed: int = 2017) -> tuple[ActionPlan, dict[str, int]]:
-    """Load the synthetic current plan around ``today`` and, once, invent its monitoring up to today."""
-    today = today or timezone.localdate()
+def synthetic_plan_load(today: dt.date) -> ActionPlan:
+    """Load the synthetic current plan around ``today`` (a second load changes nothing) and return it.
+
+    The demo's other inventions (prevention events as evidence of its tasks) link to this plan,
+    never to the seed's: the seed plan is an official document and receives no demo activity.
+    """
     organisations = _reporting_organisations()
     doc = synthetic_plan_document(today, organisations, currency=_plan_currency())
     mapping = {"institutions": [{"name": o.name, "code": o.code} for o in organisations]}
     services.load_document(doc, mapping, name="synthetic demo plan")
-    plan = ActionPlan.objects.get(code=doc["action_plan"]["code"])
+    return ActionPlan.objects.get(code=doc["action_plan"]["code"])
+
+
+def demo_current_plan(*, today: dt.date | None = None, seed: int = 2017) -> tuple[ActionPlan, dict[str, int]]:
+    """Load the synthetic current plan around ``today`` and, once, invent its monitoring up to today."""
+    today = today or timezone.localdate()
+    plan = synthetic_plan_load(today)
     if plan.reports.exists():
         return plan, {}
     return plan, generate_reports(plan, seed=seed, today=today)

@@ -3,7 +3,8 @@
 What stays is what statistics need and cannot identify anyone: sex, birth year, age band,
 citizenship, migration status, forms, dates, decisions and services (and of each episode of
 exploitation its form, country, dates and recruiter relationship). Names, date of birth,
-documents, contacts, address, guardian, notes, flags' notes, the episodes' places and notes and
+documents, contacts, address, guardian, notes, flags' notes, the episodes' places and notes,
+the free texts of history received from another deployment (grounds, outcomes, assessors) and
 the linkage key are blanked, and the files
 uploaded to the case (``nrm.documents``) deleted. The period is
 ``NRM_RETENTION_YEARS`` after closure (default 10) unless a case sets ``retain_until`` itself.
@@ -23,6 +24,7 @@ from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case, CaseFlag, CaseNote, Episode, Person, Screening
 from nrm.core.validation import today
 from nrm.documents.services import case_documents_erase
+from nrm.exchange.received import received_history_erase
 from nrm.tasks.services import erase_task_titles
 
 
@@ -76,6 +78,7 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
         Person.objects.filter(pk=case.person_id).update(linkage_key="", search_key_date="", search_key_year="", **blank)
         Case.objects.filter(pk=case.pk).update(best_interests_note="")
         erase_child_identity(case)
+        received_history_erase(case)
         for note in CaseNote.objects.filter(case=case).only("pk", "binding"):
             # Each note's text is bound to its row, so it is sealed per note (update() cannot encrypt).
             note.text = "[erased at the end of retention]"

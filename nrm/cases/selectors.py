@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -647,6 +648,11 @@ def subject_access_export(user: User, pk: int) -> dict:
                     for s in c.services.select_related("service_type", "organisation")
                 ],
                 "notes": [{"at": n.created_at.isoformat(), "text": n.text} for n in c.notes.all()],
+                # History another deployment's HTCDS file gave (nrm.exchange.models.ReceivedRecord).
+                "received_history": [
+                    {"kind": r.kind, "source": r.source, "received_at": r.created_at.isoformat(), **json.loads(r.data)}
+                    for r in c.received_records.all()
+                ],
                 "screenings": [
                     {"on": s.screened_on.isoformat(), "result": s.result, "indicators": s.answers}
                     for s in c.screenings.all()

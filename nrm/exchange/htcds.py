@@ -31,6 +31,7 @@ from nrm.accounts.access import (
     identity_organisations,
     owner_organisations,
     restrict,
+    restricted_prefetch,
     unrestricted,
 )
 from nrm.accounts.models import Organisation, User
@@ -45,14 +46,19 @@ from nrm.cases.choices import (
     MigrationStatus,
     RecruiterRelationship,
     ReferralSource,
+    ServiceStatus,
     Sex,
 )
-from nrm.cases.models import Case, Episode, Identification
+from nrm.cases.models import Case, Episode, Identification, ServiceDelivery
 from nrm.cases.selectors import cases_usable_for_statistics
+from nrm.core.bulk import insert_many
 from nrm.core.errors import Conflict, NotFound
+from nrm.core.validation import TEXT_MAX_LENGTH
 from nrm.exchange import countries
 from nrm.exchange.ctdc import ImportFailed, RowError
+from nrm.exchange.models import ReceivedKind, ReceivedRecord
 from nrm.exchange.tabular import TableError, read_table, write_table
+from nrm.referrals.choices import LegalGround, ReferralKind, ReferralStatus, Urgency
 
 DATA = Path(__file__).resolve().parent / "data" / "htcds_v2_0.json"
 AUDIT_CHUNK = 1000
@@ -250,6 +256,8 @@ def _extension(field_name: str, text: str):
         return _checkbox(value)
     if kind == "episodes":
         return _episodes(value)
+    if kind == "history":
+        return history_items(field_name, value)
     return value  # text, and a form code (checked by the services against the forms of exploitation)
 
 
@@ -273,6 +281,91 @@ def _episodes(text: str) -> list[dict]:
         for key in ("started_on", "ended_on"):
             episode[key] = _date(str(item[key])) if item.get(key) else None
         out.append(episode)
+    return out
+
+
+def history_items(column: str, text: str) -> list[dict]:
+    """Return the items of a history column (``nrm_referrals``...) in their canonical form (every key,
+    in order; dates ``YYYY-MM-DD``, missing ones null); raise :class:`Invalid` naming the item and key."""
+    noun, spec_, required = HISTORY_ITEMS[column]
+    try:
+        items = json.loads(text)
+    except ValueError:
+        raise Invalid(f"is not a JSON list of {noun}s") from None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise Invalid(f"is not a JSON list of {noun}s")
+    return [_history_item(f"{noun} {n}", item, spec_, required) for n, item in enumerate(items, start=1)]
+
+
+def _history_item(where: str, item: dict, spec_: dict, required: tuple[str, ...]) -> dict:
+    unknown = sorted(set(item) - set(spec_))
+    if unknown:
+        raise Invalid(f"{where} has the unknown key “{unknown[0]}” (known: {', '.join(spec_)})")
+    out: dict = {}
+    for key, kind in spec_.items():
+        value = item.get(key)
+        if value in (None, "") or (kind == "determinations" and value == []):
+            if key in required:
+                raise Invalid(f"{where}: {key} is missing")
+            out[key] = [] if kind == "determinations" else None if kind == "date" else False if kind == "bool" else ""
+            continue
+        if kind == "determinations":
+            if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
+                raise Invalid(f"{where}: determinations is not a list of objects")
+            out[key] = [
+                _history_item(f"{where}, determination {n}", d, DETERMINATION_ITEM, ("determined_on",))
+                for n, d in enumerate(value, start=1)
+            ]
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise Invalid(f"{where}: {key} is not true or false")
+            out[key] = value
+        elif not isinstance(value, str):
+            raise Invalid(f"{where}: {key} is not a text")
+        elif kind == "date":
+            try:
+                day = _date(value)
+            except Invalid as exc:
+                raise Invalid(f"{where}: {key} {exc}") from None
+            if key != "review_on" and day > timezone.localdate():
+                raise Invalid(f"{where}: {key} {day.isoformat()} is in the future")
+            out[key] = day.isoformat()
+        elif isinstance(kind, type):
+            if value not in kind.values:
+                raise Invalid(f"{where}: {key} “{value}” is not one of {', '.join(v for v in kind.values if v)}")
+            out[key] = value
+        else:
+            if len(value) > TEXT_MAX_LENGTH:
+                raise Invalid(f"{where}: {key} is longer than {TEXT_MAX_LENGTH} characters")
+            out[key] = value.strip()
+    return out
+
+
+def _history_codes(items: list[dict], spec_: dict) -> Iterable[tuple[str, str, str]]:
+    """Yield (what, code, name) of every organisation and service type an item names (determinations too)."""
+    for item in items:
+        for key, kind in spec_.items():
+            if kind == "org" and item.get(key):
+                yield "organisation", item[key], item.get(f"{key}_name", "")
+            elif kind == "service_type" and item.get(key):
+                yield "service type", item[key], ""
+            elif kind == "determinations":
+                yield from _history_codes(item.get(key) or [], DETERMINATION_ITEM)
+
+
+def _history_gate(item: dict, spec_: dict, *, notes: bool) -> dict:
+    """Return ``item`` with its free texts blanked unless ``notes`` (the owner's staff)."""
+    return item if notes else history_erase_texts(item, spec_, "")
+
+
+def history_erase_texts(item: dict, spec_: dict, replacement: str) -> dict:
+    """Return ``item`` with every free text that is not empty (determinations' too) set to ``replacement``."""
+    out = dict(item)
+    for key, kind in spec_.items():
+        if kind == "free" and out.get(key):
+            out[key] = replacement
+        elif kind == "determinations":
+            out[key] = [history_erase_texts(d, DETERMINATION_ITEM, replacement) for d in item.get(key) or []]
     return out
 
 
@@ -461,6 +554,85 @@ EXTENSIONS = {
     "nrm_decision_grounds": "text",
     "nrm_closure_reason": ClosureReason,
     "nrm_closed_on": "date",
+    "nrm_referrals": "history",
+    "nrm_services": "history",
+    "nrm_decisions": "history",
+    "nrm_best_interests": "history",
+}
+# The case's history HTCDS has no place for, each column a JSON list of objects with these keys
+# in this order: what a key holds ("org": an organisation's code, stable across deployments
+# that load the same reference data; "service_type": a service type's code; "free": a free text
+# that may name people, exported only to the owner's staff, like notes) and which are required.
+# Imported, these are kept as history (exchange.ReceivedRecord), not as live records.
+DETERMINATION_ITEM = {
+    "organisation": "org",
+    "organisation_name": "text",
+    "determined_on": "date",
+    "review_on": "date",
+    "determined_by": "free",
+    "decision": "free",
+}
+HISTORY_ITEMS: dict[str, tuple[str, dict, tuple[str, ...]]] = {
+    "nrm_referrals": (
+        "referral",
+        {
+            "kind": ReferralKind,
+            "from": "org",
+            "from_name": "text",
+            "to": "org",
+            "to_name": "text",
+            "service_type": "service_type",
+            "status": ReferralStatus,
+            "urgency": Urgency,
+            "sent_on": "date",
+            "responded_on": "date",
+            "without_consent": "bool",
+            "legal_ground": LegalGround,
+        },
+        ("from", "to", "status", "sent_on"),
+    ),
+    "nrm_services": (
+        "service",
+        {
+            "service_type": "service_type",
+            "organisation": "org",
+            "organisation_name": "text",
+            "status": ServiceStatus,
+            "started_on": "date",
+            "ended_on": "date",
+            "outcome": "free",
+        },
+        ("service_type", "organisation", "status"),
+    ),
+    "nrm_decisions": (
+        "decision",
+        {
+            "decision": Decision,
+            "decided_on": "date",
+            "organisation": "org",
+            "organisation_name": "text",
+            "grounds": "free",
+        },
+        ("decision", "decided_on"),
+    ),
+    "nrm_best_interests": (
+        "assessment",
+        {
+            "organisation": "org",
+            "organisation_name": "text",
+            "assessed_on": "date",
+            "assessed_by": "free",
+            "options_weighed": "free",
+            "determinations": "determinations",
+        },
+        ("assessed_on",),
+    ),
+}
+HISTORY_KINDS = {
+    "nrm_referrals": ReceivedKind.REFERRAL,
+    "nrm_services": ReceivedKind.SERVICE,
+    "nrm_decisions": ReceivedKind.DECISION,
+    "nrm_best_interests": ReceivedKind.BEST_INTERESTS,
 }
 EPISODE_KEYS = ("form", "country", "place", "started_on", "ended_on", "recruiter_relationship")
 # Service fields -> the column a service error is reported under.
@@ -658,7 +830,9 @@ def case_row(case: Case, *, identity: bool, notes: bool) -> dict[str, object]:
         row["nrm_episodes"] = json.dumps(
             [_episode_json(e, place=notes) for e in episodes[1:]], ensure_ascii=False, separators=(",", ":")
         )
+    latest = None
     if decision is not None and case.identification_status != Decision.PENDING:
+        latest = decision
         row["nrm_decision"] = decision.decision
         row["nrm_decided_on"] = decision.decided_on
         if notes:
@@ -666,7 +840,94 @@ def case_row(case: Case, *, identity: bool, notes: bool) -> dict[str, object]:
     if case.status == CaseStatus.CLOSED:
         row["nrm_closure_reason"] = case.closure_reason
         row["nrm_closed_on"] = case.closed_on
+    history = case_history(case, latest=latest)
+    for column, items in history.items():
+        if items:
+            spec_ = HISTORY_ITEMS[column][1]
+            row[column] = json.dumps(
+                [_history_gate(i, spec_, notes=notes) for i in items], ensure_ascii=False, separators=(",", ":")
+            )
     return row
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def case_history(case: Case, *, latest: Identification | None) -> dict[str, list[dict]]:
+    """Return the history columns' items of a case: what was received from another deployment
+    first (it happened before), then the case's own referrals, services, decisions other than
+    ``latest`` (which ``nrm_decision`` carries) and best-interests assessments, oldest first.
+
+    Reads the relations loaded with the case (``received_records``, ``referrals``, ``services``,
+    ``identifications``, ``best_interests_assessments`` with their determinations).
+    """
+    out: dict[str, list[dict]] = {column: [] for column in HISTORY_ITEMS}
+    kinds = {kind: column for column, kind in HISTORY_KINDS.items()}
+    for record in sorted(case.received_records.all(), key=lambda r: (r.kind, r.position)):
+        out[kinds[record.kind]].append(json.loads(record.data))
+    for r in sorted(case.referrals.all(), key=lambda r: (r.sent_on, r.pk)):
+        out["nrm_referrals"].append(
+            {
+                "kind": r.kind,
+                "from": r.from_org.code,
+                "from_name": r.from_org.name,
+                "to": r.to_org.code,
+                "to_name": r.to_org.name,
+                "service_type": r.service_type.code if r.service_type else "",
+                "status": r.status,
+                "urgency": r.urgency,
+                "sent_on": _iso(r.sent_on),
+                "responded_on": _iso(r.responded_on),
+                "without_consent": r.without_consent,
+                "legal_ground": r.legal_ground,
+            }
+        )
+    for s in sorted(case.services.all(), key=lambda s: s.pk):
+        out["nrm_services"].append(
+            {
+                "service_type": s.service_type.code,
+                "organisation": s.organisation.code,
+                "organisation_name": s.organisation.name,
+                "status": s.status,
+                "started_on": _iso(s.started_on),
+                "ended_on": _iso(s.ended_on),
+                "outcome": s.outcome,
+            }
+        )
+    for i in case.identifications.all():
+        if latest is None or i.pk != latest.pk:
+            out["nrm_decisions"].append(
+                {
+                    "decision": i.decision,
+                    "decided_on": _iso(i.decided_on),
+                    "organisation": i.organisation.code,
+                    "organisation_name": i.organisation.name,
+                    "grounds": i.grounds,
+                }
+            )
+    for a in sorted(case.best_interests_assessments.all(), key=lambda a: (a.assessed_on, a.pk)):
+        out["nrm_best_interests"].append(
+            {
+                "organisation": a.organisation.code,
+                "organisation_name": a.organisation.name,
+                "assessed_on": _iso(a.assessed_on),
+                "assessed_by": a.assessed_by,
+                "options_weighed": a.options_weighed,
+                "determinations": [
+                    {
+                        "organisation": d.organisation.code,
+                        "organisation_name": d.organisation.name,
+                        "determined_on": _iso(d.determined_on),
+                        "review_on": _iso(d.review_on),
+                        "determined_by": d.determined_by,
+                        "decision": d.decision,
+                    }
+                    for d in sorted(a.determinations.all(), key=lambda d: (d.determined_on, d.pk))
+                ],
+            }
+        )
+    return out
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -691,6 +952,14 @@ def htcds_export(
     """
     # A record-level export is statistics' raw material: a case without the consent "use in
     # statistics" stays out (unless the law is the basis, NRM_STATISTICS_BASIS).
+    from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination
+    from nrm.referrals.choices import ACTIVE_STATES
+    from nrm.referrals.models import Referral
+
+    def related(lookup: str, queryset) -> Prefetch:
+        # The case's records pass the same rule as in the case's page (the command line: all).
+        return restricted_prefetch(lookup, queryset, actor) if actor is not None else Prefetch(lookup, queryset)
+
     usable = cases_usable_for_statistics()
     cases = (
         (restrict(usable, actor, Action.VIEW) if actor is not None else unrestricted(usable, "htcds export"))
@@ -701,11 +970,17 @@ def htcds_export(
             "consents",
             "notes",
             Prefetch("identifications", Identification.objects.select_related("organisation__type")),
+            related("referrals", Referral.objects.select_related("from_org", "to_org", "service_type")),
+            related("services", ServiceDelivery.objects.select_related("organisation", "service_type")),
+            related("best_interests_assessments", BestInterestsAssessment.objects.select_related("organisation")),
+            related(
+                "best_interests_assessments__determinations",
+                BestInterestsDetermination.objects.select_related("organisation"),
+            ),
+            related("received_records", ReceivedRecord.objects.all()),
         )
         .order_by("pk")
     )
-    from nrm.referrals.choices import ACTIVE_STATES
-    from nrm.referrals.models import Referral
 
     identity_orgs = set(identity_organisations(actor)) if actor is not None else set()
     staff_orgs = set(case_staff_organisations(actor)) if actor is not None else set()
@@ -1012,6 +1287,31 @@ def _draft(row: ParsedRow, plan: dict, file_name: str) -> case_services.CaseDraf
     )
 
 
+def _unknown_codes(rows: list[ParsedRow]) -> list[str]:
+    """Return a warning for every organisation or service type the history columns name that this
+    deployment does not know: the item is kept as the file gave it (code and name), and said so."""
+    from nrm.referrals.models import ServiceType
+
+    named = [
+        (row.number, column, what, code, name)
+        for row in rows
+        for column, (_noun, spec_, _req) in HISTORY_ITEMS.items()
+        for what, code, name in _history_codes(row.values.get(column) or [], spec_)
+    ]
+    orgs = {c for _n, _c, what, c, _name in named if what == "organisation"}
+    types = {c for _n, _c, what, c, _name in named if what == "service type"}
+    known = {
+        "organisation": set(Organisation.objects.filter(code__in=orgs).values_list("code", flat=True)),
+        "service type": set(ServiceType.objects.filter(code__in=types).values_list("code", flat=True)),
+    }
+    out = []
+    for number, column, what, code, name in dict.fromkeys(named):
+        if code not in known[what]:
+            label = f"“{code}”" + (f" ({name})" if name else "")
+            out.append(f"row {number}, column {column}: {what} {label} is not known here; kept as text")
+    return out
+
+
 def htcds_import(
     *,
     actor: User,
@@ -1031,6 +1331,7 @@ def htcds_import(
     rows, warnings = read_htcds(path)
     file_name = Path(path).name
     drafts = [_draft(row, _row_plan(row, warnings), file_name) for row in rows]
+    warnings += _unknown_codes(rows)
     with transaction.atomic():
         try:
             created = case_services.cases_open_bulk(
@@ -1039,12 +1340,25 @@ def htcds_import(
         except case_services.DraftsInvalid as exc:
             errors = [e for i, error in sorted(exc.errors.items()) for e in _service_errors(rows[i].number, error)]
             raise ImportFailed(f"{len(errors)} error(s) in {file_name}; nothing was imported", errors=errors) from None
+        received = [
+            ReceivedRecord(
+                case=case,
+                kind=kind,
+                position=position,
+                data=json.dumps(item, ensure_ascii=False, separators=(",", ":")),
+                source=file_name[:255],
+            )
+            for row, case in zip(rows, created, strict=True)
+            for column, kind in HISTORY_KINDS.items()
+            for position, item in enumerate(row.values.get(column) or [])
+        ]
+        insert_many(received)
         audit_record(
             actor=actor,
             action="exchange.htcds_import",
             object_type="organisation",
             object_id=organisation.pk,
             organisation_id=organisation.pk,
-            detail={"file": file_name, "cases": [c.pk for c in created]},
+            detail={"file": file_name, "cases": [c.pk for c in created], "history_records": len(received)},
         )
     return HtcdsImportResult(cases=created, warnings=warnings)

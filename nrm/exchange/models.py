@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nrm.core.fields import EncryptedTextField
+from nrm.core.models import Bound, TimeStamped
+
 
 class ExternalDataset(models.Model):
     """A named, imported external data set; re-importing the name replaces it atomically."""
@@ -152,3 +155,32 @@ class CaseMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.absorbed_id}->{self.survivor_id} ({self.status})"
+
+
+class ReceivedKind(models.TextChoices):
+    REFERRAL = "referral", _("Referral")
+    SERVICE = "service", _("Service")
+    DECISION = "decision", _("Earlier identification decision")
+    BEST_INTERESTS = "best_interests", _("Best-interests assessment")
+
+
+class ReceivedRecord(Bound, TimeStamped):
+    """A case's history as another deployment's HTCDS file gave it (``nrm_referrals``, ``nrm_services``,
+    ``nrm_decisions``, ``nrm_best_interests``): kept as the file said it, exported again as it came.
+
+    History, not live records: an imported referral made a Referral here would open the case to
+    its receiver (the access rule follows accepted referrals) and every imported record would
+    count a second time in this deployment's statistics of referrals, services and decisions.
+    ``data`` is the item's JSON; it may hold grounds, outcomes and assessors' names, so it is
+    encrypted like a note. Organisations are named by code and name as the file gave them.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="received_records")
+    kind = models.CharField(max_length=20, choices=ReceivedKind.choices)
+    position = models.PositiveSmallIntegerField(help_text="Order within its kind, as in the file")
+    data = EncryptedTextField()
+    source = models.CharField(max_length=255, help_text="The file it came from")
+
+    class Meta:
+        ordering = ["case", "kind", "position"]
+        indexes = [models.Index(fields=["case", "kind", "position"])]

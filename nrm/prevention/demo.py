@@ -1,11 +1,13 @@
 """Synthetic prevention records for the demo: trainings, round tables, awareness actions and KAP
 surveys from 2017, every one invented, made through the services by the demo users so that the
 rules hold and the audit trail is there. Some are linked to a synthetic programme, "Prevention and
-training (demo)", whose indicators are fed from them, and to the Action Plan's training tasks.
+training (demo)", whose indicators are fed from them, and, as evidence for the monthly reports,
+to the tasks of the demo's synthetic current action plan (``nrm.actionplan.demo``).
 
-The seeds' programmes (the IRC's among them) are reference data: their figures are the published
-ones (668 professionals trained, 9 round tables...) and no invented event may count toward them,
-nor reach the IATI file that republishes them.
+Seed data is reference data and receives no demo activity. The seeds' programmes (the IRC's
+among them) keep their published figures (668 professionals trained, 9 round tables...): no
+invented event counts toward them, nor reaches the IATI file that republishes them. The seed's
+Action Plan (2017-2018) is an official document: no invented event is evidence of its tasks.
 
 Deterministic for a given seed and end date; a second run creates nothing.
 """
@@ -33,7 +35,10 @@ DEMO_INDICATORS = [
     ("leaflets", "Leaflets on victims' rights delivered", "leaflets"),
     ("info-cards", "Info cards disseminated to key institutions", "cards"),
 ]
-PLAN = "rs-action-plan-2017-2018"
+# The synthetic current plan's tasks (nrm.actionplan.demo.SYNTHETIC_OBJECTIVES) events are evidence of.
+SCHOOL_AWARENESS_TASK = "1.1.1"  # awareness sessions in secondary schools
+LABOUR_INSPECTORS_TASK = "1.2.1"  # training of labour inspectors on indicators of forced labour
+POLICE_PROSECUTORS_TASK = "3.1.1"  # joint trainings of police and prosecutors
 # Demo user -> (the professions their events train, weights), and the kinds of event they hold.
 ORGANISERS = {
     "police": (["police", "border_police", "prosecutor", "labour_inspector", "asylum_officer"], ["training"]),
@@ -106,15 +111,26 @@ def _organisation(user: User) -> Organisation:
     return Organisation.objects.get(pk=prevention_organisations(user, PreventionAction.EDIT)[0])
 
 
-def _tasks() -> dict[str, object]:
-    """Return the Action Plan's training and awareness tasks, loading the plan if it is not yet there."""
-    from nrm.actionplan.models import ActionPlan, Task
-    from nrm.actionplan.services import load_plan
+def _tasks(end_date: dt.date) -> dict[str, object]:
+    """Return the synthetic current plan's training and awareness tasks by number, loading that plan if needed.
 
-    if not ActionPlan.objects.filter(code=PLAN).exists():
-        load_plan()
-    tasks = Task.objects.filter(activity__plan__code=PLAN, number__in=["2.1.2", "2.1.5", "2.1.7", "3.2.3"])
-    return {t.number: t for t in tasks}
+    Never a seed plan's: evidence invented for an official plan would show on its monitoring pages.
+    """
+    from nrm.actionplan.demo import synthetic_plan_load
+    from nrm.actionplan.models import Task
+
+    plan = synthetic_plan_load(end_date)
+    numbers = [SCHOOL_AWARENESS_TASK, LABOUR_INSPECTORS_TASK, POLICE_PROSECUTORS_TASK]
+    tasks = Task.objects.filter(activity__plan=plan, activity__plan__is_synthetic=True, number__in=numbers)
+    return {t.number: t for t in tasks.select_related("activity")}
+
+
+def _task_on(tasks: dict, number: str, day: dt.date):
+    """Return the task ``number`` if its activity runs on ``day`` (a monthly report then asks about it), else None."""
+    task = tasks.get(number)
+    if task is None or not task.activity.active_from <= day <= task.activity.active_until:
+        return None
+    return task
 
 
 def _day(rng: random.Random, year: int, last: dt.date) -> dt.date | None:
@@ -149,7 +165,7 @@ def demo_prevention(seed: int = 2017, *, start_year: int = 2017, end_date: dt.da
     last = end_date - dt.timedelta(days=1)
     orgs = {name: _organisation(user) for name, user in users.items()}
     demo_programme = _demo_programme(users["coordinator"])
-    tasks = _tasks()
+    tasks = _tasks(end_date)
     regions = sorted(set(Organisation.objects.exclude(region="").values_list("region", flat=True)))
     events = 0
     for year in range(start_year, end_date.year + 1):
@@ -164,10 +180,10 @@ def demo_prevention(seed: int = 2017, *, start_year: int = 2017, end_date: dt.da
                 ROUND_TABLES if kind == "round_table" else CONFERENCES if kind == "conference" else TOPICS
             )
             task = None
-            if 2017 <= year <= 2018 and kind == "training" and tasks:
-                task = tasks.get(
-                    "2.1.7" if "prosecutor" in professions and rng.random() < 0.3 else rng.choice(["2.1.2", "3.2.3"])
-                )
+            if kind == "training" and "prosecutor" in professions:
+                task = _task_on(tasks, POLICE_PROSECUTORS_TASK, day)
+            if task is None and kind == "training" and "labour_inspector" in professions:
+                task = _task_on(tasks, LABOUR_INSPECTORS_TASK, day)
             programme = (
                 demo_programme
                 if demo_programme and year >= 2018 and who in ("ngo", "ngo2", "coordinator") and rng.random() < 0.6
@@ -249,7 +265,7 @@ def _awareness(rng, users, orgs, demo_programme, tasks, start_year: int, end_yea
                 programme=demo_programme
                 if demo_programme and year >= 2018 and who in ("ngo", "ngo2") and rng.random() < 0.5
                 else None,
-                task=tasks.get("2.1.5") if 2017 <= year <= 2018 else None,
+                task=_task_on(tasks, SCHOOL_AWARENESS_TASK, day) if kind == "school" else None,
                 materials=materials,
             )
             done += 1

@@ -11,8 +11,8 @@ from conftest import fresh
 from nrm.cases import services as case_services
 from nrm.cases.choices import ClosureReason, Decision
 from nrm.cases.models import Case, Person
-from nrm.cases.tests.helpers import org, state, statistics_consent_of
-from nrm.children.models import Guardian
+from nrm.cases.tests.helpers import move, org, refer, share, state, statistics_consent_of
+from nrm.children.models import BestInterestsDetermination, Guardian
 from nrm.exchange import htcds
 from nrm.exchange.ctdc import ImportFailed
 from nrm.exchange.models import PersonLink
@@ -84,6 +84,51 @@ def rich_cases(world) -> list[Case]:
         expected_version=adult.version,
     )
     return [child, adult]
+
+
+def with_history(world, child: Case) -> None:
+    """Give the child's case what only the history columns carry: a referral and a service, an
+    earlier decision than the latest, a best-interests assessment with its determination."""
+    from nrm.children import services as children
+    from nrm.referrals.models import ServiceType
+
+    actor = fresh(world["centre"])
+    share(actor, child, "ngo-sigurna")
+    referral = refer(actor, child, "ngo-sigurna", sent_on=dt.date(2024, 4, 3), urgency="urgent")
+    move(world["ngo"], referral, "accepted")
+    case_services.service_record(
+        actor=actor,
+        case=child,
+        service_type=ServiceType.objects.get(code="accommodation"),
+        organisation=org("ngo-sigurna"),
+        status="delivered",
+        started_on=dt.date(2024, 4, 4),
+        ended_on=dt.date(2024, 6, 30),
+        outcome="Stayed in the shelter; moved to her aunt.",
+    )
+    # The decision recorded first stays as an earlier one: the latest travels in nrm_decision.
+    first = child.identifications.get()
+    first.decision, first.decided_on = Decision.NOT_IDENTIFIED, dt.date(2024, 4, 5)
+    first.save()
+    case_services.identification_decide(
+        actor=actor, case=child, decision=Decision.IDENTIFIED, grounds="New statement.", decided_on=dt.date(2024, 5, 2)
+    )
+    assessment = children.assessment_record(
+        actor=actor,
+        case=child,
+        assessed_by="Social worker M. Jovanović",
+        assessed_on=dt.date(2024, 4, 10),
+        options_weighed="Return to the family; foster care.",
+    )
+    children.determination_record(
+        actor=actor,
+        case=child,
+        assessment=assessment,
+        determined_by="Panel of the Centre for Social Work",
+        determined_on=dt.date(2024, 4, 20),
+        decision="Foster care for six months.",
+        review_on=dt.date(2024, 10, 20),
+    )
 
 
 def record(rows: list[list[str]], i: int) -> dict[str, str]:
@@ -173,6 +218,8 @@ def _forget(cases: list[Case]) -> None:
     """Remove exported cases, as if the file were imported into another deployment's database."""
     people = [c.person_id for c in cases]
     PersonLink.objects.all().delete()
+    # A determination protects its assessment; both go with the case.
+    BestInterestsDetermination.objects.filter(case__in=cases).delete()
     Case.objects.filter(pk__in=[c.pk for c in cases]).delete()
     Person.objects.filter(pk__in=people).delete()
 
@@ -182,6 +229,7 @@ def test_round_trip_compares_every_field_of_every_row(world, tmp_path, suffix):
     from nrm.exchange.tests.test_htcds import centre_cases
 
     cases = centre_cases(world) + rich_cases(world)
+    with_history(world, cases[-2])
     first = tmp_path / f"first{suffix}"
     htcds.htcds_export(actor=fresh(world["centre"]), path=first)
     _forget(cases)
@@ -197,6 +245,13 @@ def test_round_trip_compares_every_field_of_every_row(world, tmp_path, suffix):
         assert dict(zip(before[0], after[i], strict=True)) == dict(zip(before[0], before[i], strict=True))
     mila = Case.objects.get(pk=sorted(c.pk for c in result.cases)[4])
     assert Guardian.objects.get(case=mila).name == htcds.GUARDIAN_PLACEHOLDER
+    # The history columns were filled and came back the same (compared above, cell by cell).
+    mila_row = dict(zip(before[0], before[5], strict=True))
+    for column in ("nrm_referrals", "nrm_services", "nrm_decisions", "nrm_best_interests"):
+        assert json.loads(mila_row[column]), column
+    assert json.loads(mila_row["nrm_decisions"])[0]["decision"] == "not_identified"
+    assert mila_row["nrm_decision"] == "identified"
+    assert not [w for w in result.warnings if "not known here" in w]
     assert [(e.form.code, e.place) for e in mila.episodes.order_by("pk")] == [
         ("labour", "Szeged farm"),
         ("begging", "Zemun"),
@@ -288,3 +343,197 @@ def test_bad_extension_cells_are_reported_by_column_and_nothing_is_stored(world,
 def _rows_of_csv(path) -> list[dict]:
     rows = rows_of(path)
     return [{k: v for k, v in zip(rows[0], r, strict=True) if v} for r in rows]
+
+
+def test_history_columns_hold_referrals_services_decisions_and_best_interests(world, tmp_path):
+    child, _adult = rich_cases(world)
+    with_history(world, child)
+    path = tmp_path / "out.csv"
+
+    htcds.htcds_export(actor=fresh(world["centre"]), path=path)
+
+    mila = record(rows_of(path), 1)
+    ngo = org("ngo-sigurna")
+    centre = org("centre")
+    assert json.loads(mila["nrm_referrals"]) == [
+        {
+            "kind": "service",
+            "from": "centre",
+            "from_name": centre.name,
+            "to": "ngo-sigurna",
+            "to_name": ngo.name,
+            "service_type": "accommodation",
+            "status": "accepted",
+            "urgency": "urgent",
+            "sent_on": "2024-04-03",
+            "responded_on": json.loads(mila["nrm_referrals"])[0]["responded_on"],
+            "without_consent": False,
+            "legal_ground": "",
+        }
+    ]
+    assert json.loads(mila["nrm_services"]) == [
+        {
+            "service_type": "accommodation",
+            "organisation": "ngo-sigurna",
+            "organisation_name": ngo.name,
+            "status": "delivered",
+            "started_on": "2024-04-04",
+            "ended_on": "2024-06-30",
+            "outcome": "Stayed in the shelter; moved to her aunt.",
+        }
+    ]
+    assert json.loads(mila["nrm_decisions"]) == [
+        {
+            "decision": "not_identified",
+            "decided_on": "2024-04-05",
+            "organisation": "centre",
+            "organisation_name": centre.name,
+            "grounds": "Interview.",
+        }
+    ]
+    (assessment,) = json.loads(mila["nrm_best_interests"])
+    assert (assessment["organisation"], assessment["assessed_on"], assessment["options_weighed"]) == (
+        "centre",
+        "2024-04-10",
+        "Return to the family; foster care.",
+    )
+    assert [(d["determined_on"], d["review_on"], d["decision"]) for d in assessment["determinations"]] == [
+        ("2024-04-20", "2024-10-20", "Foster care for six months.")
+    ]
+    assert (mila["nrm_decision"], mila["nrm_decided_on"]) == ("identified", "2024-05-02")
+
+    # Without the owner's staff's view (the command line), free texts stay home; the facts travel.
+    htcds.htcds_export(actor=None, path=path)
+    text = path.read_text(encoding="utf-8")
+    for secret in ("moved to her aunt", "Jovanović", "foster care.", "Foster care", "Interview.", "Panel of"):
+        assert secret not in text
+    anonymous = record(rows_of(path), 1)
+    assert json.loads(anonymous["nrm_services"])[0]["outcome"] == ""
+    assert json.loads(anonymous["nrm_decisions"])[0]["decided_on"] == "2024-04-05"
+
+
+def test_history_imports_as_history_not_as_live_referrals(world, tmp_path):
+    """A referral received in a file opens the case to nobody here and counts in no statistic of this deployment."""
+    from nrm.cases.selectors import case_get
+    from nrm.core.errors import NotFound
+    from nrm.exchange.models import ReceivedRecord
+    from nrm.referrals.models import Referral
+
+    child, _adult = rich_cases(world)
+    with_history(world, child)
+    path = tmp_path / "out.csv"
+    htcds.htcds_export(actor=fresh(world["centre"]), path=path)
+    _forget([child, _adult])
+    referrals, services = Referral.objects.count(), case_services.ServiceDelivery.objects.count()
+
+    result = htcds.htcds_import(actor=fresh(world["centre"]), path=path, organisation=org("centre"))
+
+    mila = result.cases[0]
+    assert (Referral.objects.count(), case_services.ServiceDelivery.objects.count()) == (referrals, services)
+    assert sorted(ReceivedRecord.objects.filter(case=mila).values_list("kind", flat=True)) == [
+        "best_interests",
+        "decision",
+        "referral",
+        "service",
+    ]
+    assert [i.decision for i in mila.identifications.all()] == ["identified"]
+    with pytest.raises(NotFound):
+        case_get(fresh(world["ngo"]), mila.pk)
+    # Seen as the case is: the owner's staff read it, the receiver named in it does not.
+    from nrm.accounts.access import restrict
+
+    assert restrict(ReceivedRecord.objects.filter(case=mila), fresh(world["centre"]), "view").count() == 4
+    assert not restrict(ReceivedRecord.objects.filter(case=mila), fresh(world["ngo"]), "view").exists()
+
+
+def test_unknown_organisations_are_kept_as_text_and_said(world, tmp_path):
+    referral = {
+        "kind": "service",
+        "from": "elsewhere-police",
+        "from_name": "Police of Elsewhere",
+        "to": "ngo-sigurna",
+        "to_name": "Sigurna kuća",
+        "service_type": "kayaking",
+        "status": "completed",
+        "urgency": "routine",
+        "sent_on": "2023-02-01",
+        "responded_on": "2023-02-02",
+        "without_consent": False,
+        "legal_ground": "",
+    }
+    path = write_csv(
+        tmp_path / "in.csv", [{"prs_FirstName": "Ana", "con_Consent": "TRUE", "nrm_referrals": json.dumps([referral])}]
+    )
+
+    result = htcds.htcds_import(actor=fresh(world["centre"]), path=path, organisation=org("centre"))
+
+    assert result.warnings == [
+        "row 2, column nrm_referrals: organisation “elsewhere-police” (Police of Elsewhere) is not known here; "
+        "kept as text",
+        "row 2, column nrm_referrals: service type “kayaking” is not known here; kept as text",
+    ]
+    out = tmp_path / "out.csv"
+    htcds.htcds_export(actor=fresh(world["centre"]), path=out)
+    assert json.loads(record(rows_of(out), 1)["nrm_referrals"]) == [referral]
+
+
+def test_bad_history_cells_are_reported_by_row_and_column_and_nothing_is_stored(world, tmp_path):
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            {"prs_FirstName": "Ana", "nrm_referrals": "not json"},
+            {"prs_FirstName": "Iva", "nrm_services": '[{"service_type": "accommodation", "status": "delivered"}]'},
+            {
+                "prs_FirstName": "Eva",
+                "nrm_decisions": '[{"decision": "guilty", "decided_on": "2024-01-01"}]',
+                "nrm_best_interests": '[{"assessed_on": "2024-01-01", "determinations": [{"determined_on": "soon"}]}]',
+            },
+            {"prs_FirstName": "Mia", "nrm_referrals": '[{"from": "a", "to": "b", "status": "sent", "sent": "x"}]'},
+        ],
+    )
+    before = state()
+
+    with pytest.raises(ImportFailed) as caught:
+        htcds.htcds_import(actor=fresh(world["centre"]), path=path, organisation=org("centre"))
+
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, column nrm_referrals: is not a JSON list of referrals",
+        "row 3, column nrm_services: service 1: organisation is missing",
+        "row 4, column nrm_decisions: decision 1: decision “guilty” is not one of pending, identified, "
+        "not_identified, discontinued",
+        "row 4, column nrm_best_interests: assessment 1, determination 1: determined_on “soon” is not a date "
+        "(use YYYY-MM-DD)",
+        "row 5, column nrm_referrals: referral 1 has the unknown key “sent” (known: kind, from, from_name, to, "
+        "to_name, service_type, status, urgency, sent_on, responded_on, without_consent, legal_ground)",
+    ]
+    assert state() == before
+
+
+def test_retention_erases_the_free_texts_of_received_history_and_keeps_the_facts(world, tmp_path):
+    from nrm.cases.retention import retention_apply
+    from nrm.exchange.models import ReceivedRecord
+    from nrm.exchange.received import ERASED
+
+    decision = {"decision": "identified", "decided_on": "2011-03-01", "organisation": "centre", "grounds": "Named X."}
+    service = {"service_type": "accommodation", "organisation": "ngo-sigurna", "status": "delivered", "outcome": "Y."}
+    path = write_csv(
+        tmp_path / "old.csv",
+        [
+            {
+                "prs_FirstName": "Ana",
+                "cas_IncomingReferralDate": "2011-01-05",
+                "cas_Status": "Closed",
+                "nrm_closure_reason": "reintegrated",
+                "nrm_closed_on": "2011-06-01",
+                "nrm_decisions": json.dumps([decision]),
+                "nrm_services": json.dumps([service]),
+            }
+        ],
+    )
+    (case,) = htcds.htcds_import(actor=fresh(world["centre"]), path=path, organisation=org("centre")).cases
+
+    retention_apply()
+
+    kept = {r.kind: json.loads(r.data) for r in ReceivedRecord.objects.filter(case=case)}
+    assert (kept["decision"]["grounds"], kept["decision"]["decided_on"]) == (ERASED, "2011-03-01")
+    assert (kept["service"]["outcome"], kept["service"]["status"]) == (ERASED, "delivered")

@@ -29,7 +29,10 @@ def test_demo_creates_records_once(people):
     first = counts()
     assert 100 <= first[0] <= 120 and first[2] >= 25 and first[4] == 2 and first[5] == 7
     assert Event.objects.filter(programme__code=DEMO_PROGRAMME).exists()
-    assert Event.objects.filter(task__number__in=["2.1.2", "2.1.7", "3.2.3"]).exists()
+    # Evidence of the synthetic current plan's tasks only, never of the seed plan's (reference data).
+    assert Event.objects.filter(task__activity__plan__is_synthetic=True).exists()
+    assert not Event.objects.filter(task__activity__plan__is_synthetic=False).exists()
+    assert not AwarenessAction.objects.filter(task__activity__plan__is_synthetic=False).exists()
     assert set(Material.objects.values_list("language", flat=True)) == {"sr", "en", "ar", "fa"}
     assert (
         Event.objects.filter(organiser__code="pu-bg").exists()
