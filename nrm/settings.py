@@ -589,6 +589,7 @@ SPECTACULAR_SETTINGS = {
         "FeedMeasureEnum": "nrm.prevention.choices.FeedMeasure",
         "AlertStatusEnum": "nrm.earlywarning.choices.AlertStatus",
         "AlertEventKindEnum": "nrm.earlywarning.choices.EventKind",
+        "AssetKindEnum": "nrm.justice.choices.AssetKind",
     },
 }
 

@@ -26,8 +26,17 @@ from nrm.cases.choices import Sex
 from nrm.cases.models import Case
 from nrm.core.params import year_param
 from nrm.justice import selectors, services
-from nrm.justice.choices import Instance, Outcome, Stage, VictimRole
-from nrm.justice.models import Charge, Defendant, Offence, Proceeding, ProceedingVictim, ProtectionMeasure, Verdict
+from nrm.justice.choices import AssetKind, Instance, Outcome, Stage, VictimRole
+from nrm.justice.models import (
+    Charge,
+    Defendant,
+    Offence,
+    Proceeding,
+    ProceedingAsset,
+    ProceedingVictim,
+    ProtectionMeasure,
+    Verdict,
+)
 
 # --- Serializers -----------------------------------------------------------------------------
 
@@ -99,6 +108,13 @@ class DefendantSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class AssetSerializer(ModelSerializer):
+    class Meta:
+        model = ProceedingAsset
+        fields = ["id", "proceeding", "kind", "amount", "currency", "decided_on"]
+        read_only_fields = fields
+
+
 class VictimSerializer(ModelSerializer):
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     protection_measures = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
@@ -160,6 +176,7 @@ def proceeding_detail(view: selectors.ProceedingView) -> dict:
                 for s in p.shares.all()
             ],
             "defendants": DefendantSerializer(p.defendants.all(), many=True).data,
+            "assets": AssetSerializer(p.assets.all(), many=True).data,
             "victims": VictimSerializer(p.victims.all(), many=True).data,
             "can_edit": view.can_edit,
             "is_owner": view.is_owner,
@@ -228,6 +245,13 @@ class VerdictCreateSerializer(serializers.Serializer):
     suspended = serializers.BooleanField(default=False)
     fine_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     fine_currency = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssetCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(AssetKind.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField(max_length=3)
+    decided_on = serializers.DateField(required=False)
 
 
 class VictimLinkSerializer(serializers.Serializer):
@@ -389,6 +413,15 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         verdict = services.verdict_record(actor=request.user, charge=charge, **data)
         return Response(VerdictSerializer(verdict).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=AssetCreateSerializer, responses={201: AssetSerializer})
+    @action(detail=True, methods=["post"])
+    def assets(self, request: Request, pk=None) -> Response:
+        proceeding = self._proceeding(pk)
+        s = AssetCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        asset = services.asset_record(actor=request.user, proceeding=proceeding, **s.validated_data)
+        return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=VictimLinkSerializer, responses={201: VictimSerializer})
     @action(detail=True, methods=["post"])
     def victims(self, request: Request, pk=None) -> Response:
@@ -478,8 +511,9 @@ class ProtectionMeasureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class JusticeStatisticsViewSet(viewsets.ViewSet):
     """Justice statistics: the engine's standard tables of the family "justice", with disclosure control.
 
-    ``?year=`` narrows every table to one year. The compensation table carries ``amounts`` and the
-    time-to-verdict table ``medians``, each null where the count beside it is suppressed.
+    ``?year=`` narrows every table to one year. The compensation table carries ``amounts`` (awarded
+    and paid, by currency), the assets tables ``amounts`` (seized or confiscated, by currency) and
+    the time-to-verdict table ``medians``, each null where the count beside it is suppressed.
     """
 
     @extend_schema(responses=OpenApiTypes.OBJECT)

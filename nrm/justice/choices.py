@@ -48,3 +48,10 @@ class VictimRole(models.TextChoices):
     WITNESS = "witness", _("Witness")
     INJURED_PARTY = "injured_party", _("Injured party")
     BOTH = "witness_injured_party", _("Witness and injured party")
+
+
+class AssetKind(models.TextChoices):
+    """What was done to assets of the proceeding: seized for now, or confiscated for good."""
+
+    SEIZED = "seized", _("Seized provisionally")
+    CONFISCATED = "confiscated", _("Confiscated by a final decision")

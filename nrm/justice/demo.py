@@ -4,7 +4,9 @@ For about a third of the identified demo cases the police directorate of the cas
 opens a proceeding (sometimes one for two or three victims), shares it with a prosecutor's
 office when charges are brought, and the proceeding moves on through indictment and verdicts
 as far as the calendar allows. Compensation is claimed for some victims, awarded after some
-convictions, and paid for some awards. Deterministic for a given seed and end date.
+convictions, and paid for some awards. Assets are seized in some indicted proceedings and
+confiscated after some final convictions; sentences fall in every band of UNODC's table
+(:mod:`nrm.justice.sentences`). Deterministic for a given seed and end date.
 
 Each proceeding is planned once (:class:`_Planned`: every date, party, charge and verdict,
 drawn from the seeded generator), then written either through :mod:`nrm.justice.services`, one
@@ -37,12 +39,13 @@ from nrm.cases.models import Case, ExploitationForm
 from nrm.core.bulk import insert_many
 from nrm.demo.generator import FAMILY, GIVEN_F, GIVEN_M, _staff
 from nrm.justice import services
-from nrm.justice.choices import Instance, Stage, VictimRole
+from nrm.justice.choices import AssetKind, Instance, Stage, VictimRole
 from nrm.justice.models import (
     Charge,
     Defendant,
     Offence,
     Proceeding,
+    ProceedingAsset,
     ProceedingShare,
     ProceedingVictim,
     ProtectionMeasure,
@@ -74,6 +77,9 @@ def demo_justice(
     if Proceeding.objects.exists():
         return f"proceedings already present: {Proceeding.objects.count()}"
     rng = random.Random(seed * 7 + 1)
+    # Draws added with the sentences' bands and the assets (issue K) come from a generator of
+    # their own, so that the proceedings drawn before them stay as they were for a given seed.
+    aside = random.Random(seed * 7 + 2)
     end_date = end_date or timezone.localdate()
     police_by_region, prosecution_by_region, fallback = _justice_orgs()
     if not police_by_region or fallback is None:
@@ -106,7 +112,7 @@ def demo_justice(
     for number, group in enumerate(groups, start=1):
         police = _police_for(rng, group[0], police_by_region)
         prosecution = prosecution_by_region.get(police.region, fallback)
-        p = _plan(rng, number, group, police, prosecution, measures, offences, end_date)
+        p = _plan(rng, number, group, police, prosecution, measures, offences, end_date, aside)
         if p is not None:
             planned.append(p)
             made["proceedings"] += 1
@@ -114,6 +120,7 @@ def demo_justice(
             made["defendants"] += len(p.defendants)
             made["indicted"] += p.indicted_on is not None
             made["final"] += p.final_on is not None
+            made["confiscated"] += any(a["kind"] == AssetKind.CONFISCATED for a in p.assets)
     _split_visible(planned)
     bulk_linked = sum(len(p.hidden) for p in planned)
     with transaction.atomic():
@@ -131,7 +138,8 @@ def demo_justice(
             )
     return (
         f"proceedings: {made['proceedings']} ({made['indicted']} indicted, {made['final']} with a final verdict), "
-        f"{made['defendants']} defendants, {made['victims']} victims"
+        f"{made['defendants']} defendants, {made['victims']} victims, "
+        f"{made['confiscated']} with assets confiscated"
     )
 
 
@@ -203,9 +211,11 @@ class _Planned:
     awards: list[tuple[int, dict]] = field(default_factory=list)
     final_on: dt.date | None = None
     final: list[dict] = field(default_factory=list)
+    # Assets seized or confiscated: asset_record's keyword arguments, in the order of their dates.
+    assets: list[dict] = field(default_factory=list)
 
 
-def _plan(rng, number, group, police, prosecution, measures, offences, end_date) -> _Planned | None:
+def _plan(rng, number, group, police, prosecution, measures, offences, end_date, aside) -> _Planned | None:
     """Draw one proceeding's course from ``rng``, up to ``end_date``; None if not opened by then."""
     officer, prosecutor = _worker(police), _worker(prosecution)  # created even if nothing is opened
     start = min(c.identified_on or c.opened_on for c in group)
@@ -262,6 +272,13 @@ def _plan(rng, number, group, police, prosecution, measures, offences, end_date)
     if indicted_on >= end_date or rng.random() < 0.2:
         return p
     p.indicted_on = indicted_on
+    seized = None
+    if aside.random() < 0.4:
+        seized_on = _later(aside, charged_on, 0, (indicted_on - charged_on).days)
+        currency = "EUR" if aside.random() < 0.25 else "RSD"
+        low, high = (2_000, 200_000) if currency == "EUR" else (200_000, 20_000_000)
+        seized = {"kind": AssetKind.SEIZED, "currency": currency, "amount": Decimal(aside.randrange(low, high, 1_000))}
+        p.assets.append({**seized, "decided_on": seized_on})
     for case in group:
         if rng.random() < 0.45:
             p.claims[case.pk] = Decimal(rng.randrange(100_000, 2_000_000, 10_000))
@@ -273,7 +290,7 @@ def _plan(rng, number, group, police, prosecution, measures, offences, end_date)
     outcomes = {}
     for index, offence in p.charges:
         outcome = outcomes.setdefault(index, _pick(rng, [("convicted", 70), ("acquitted", 15), ("dismissed", 15)]))
-        p.first.append(_sentence(rng, offence, outcome))
+        p.first.append(_sentence(rng, offence, outcome, aside))
     convicted = "convicted" in outcomes.values()
     for case_pk, amount in p.claims.items():
         if convicted and rng.random() < 0.6:
@@ -292,7 +309,19 @@ def _plan(rng, number, group, police, prosecution, measures, offences, end_date)
         outcome = outcomes[index]
         if rng.random() < 0.1:  # overturned on appeal
             outcome = "acquitted" if outcome == "convicted" else "convicted"
-        p.final.append(_sentence(rng, offence, outcome))
+        p.final.append(_sentence(rng, offence, outcome, aside))
+    # Confiscation after a final conviction: mostly of what was seized (all of it or a part).
+    confiscated_on = _later(aside, final_on, 0, 120)
+    convicted = any(s["outcome"] == "convicted" for s in p.final)
+    if convicted and confiscated_on < end_date and aside.random() < (0.75 if seized else 0.2):
+        if seized:
+            amount = (seized["amount"] * Decimal(aside.choice([5, 8, 10])) / 10).quantize(Decimal("1"))
+            p.assets.append({**seized, "kind": AssetKind.CONFISCATED, "amount": amount, "decided_on": confiscated_on})
+        else:
+            amount = Decimal(aside.randrange(100_000, 5_000_000, 1_000))
+            p.assets.append(
+                {"kind": AssetKind.CONFISCATED, "currency": "RSD", "amount": amount, "decided_on": confiscated_on}
+            )
     return p
 
 
@@ -314,6 +343,13 @@ def _split_visible(planned: list[_Planned]) -> None:
 
 def _write_through_services(p: _Planned) -> None:
     """Write one planned proceeding through the services, a call per step, as users would have."""
+    proceeding = _steps_through_services(p)
+    for values in p.assets:
+        services.asset_record(actor=p.prosecutor, proceeding=proceeding, **values)
+
+
+def _steps_through_services(p: _Planned) -> Proceeding:
+    """Write the proceeding's steps up to the last it reached; return it."""
     officer, prosecutor = p.officer, p.prosecutor
     proceeding = services.proceeding_open(
         actor=officer,
@@ -333,7 +369,7 @@ def _write_through_services(p: _Planned) -> None:
             actor=officer, part=part, expected_version=part.version, role=role, protection_measures=chosen
         )
     if p.charged_on is None:
-        return
+        return proceeding
     services.proceeding_share(actor=officer, proceeding=proceeding, organisation=p.prosecution, shared_on=p.charged_on)
     proceeding = services.proceeding_advance(
         actor=prosecutor, proceeding=proceeding, stage="charges", on=p.charged_on, expected_version=proceeding.version
@@ -343,7 +379,7 @@ def _write_through_services(p: _Planned) -> None:
         defendant = services.defendant_add(actor=prosecutor, proceeding=proceeding, **values)
         charges += list(defendant.charges.select_related("offence"))
     if p.indicted_on is None:
-        return
+        return proceeding
     proceeding.refresh_from_db()
     proceeding = services.proceeding_advance(
         actor=prosecutor,
@@ -363,16 +399,17 @@ def _write_through_services(p: _Planned) -> None:
             claimed_on=p.indicted_on,
         )
     if p.first_on is None:
-        return
+        return proceeding
     for charge, sentence in zip(charges, p.first, strict=True):
         services.verdict_record(actor=prosecutor, charge=charge, instance="first", decided_on=p.first_on, **sentence)
     for case_pk, award in p.awards:
         part = parts[case_pk]
         parts[case_pk] = services.victim_update(actor=prosecutor, part=part, expected_version=part.version, **award)
     if p.final_on is None:
-        return
+        return proceeding
     for charge, sentence in zip(charges, p.final, strict=True):
         services.verdict_record(actor=prosecutor, charge=charge, instance="final", decided_on=p.final_on, **sentence)
+    return proceeding
 
 
 CENT = Decimal("0.01")
@@ -398,6 +435,7 @@ class _Bulk:
         self.defendants: list[Defendant] = []
         self.charges: list[Charge] = []
         self.verdicts: list[Verdict] = []
+        self.assets: list[ProceedingAsset] = []
         self.events: list[Callable[[], dict]] = []
 
     def write(self) -> None:
@@ -426,6 +464,9 @@ class _Bulk:
         for verdict in self.verdicts:
             verdict.charge_id = verdict.charge.pk
         insert_many(self.verdicts)
+        for asset in self.assets:
+            asset.proceeding_id = asset.proceeding.pk
+        insert_many(self.assets)
         audit_record_many([event() for event in self.events])
 
     def _event(self, actor, action: str, org_id: int, object_type: str, object_id: Callable[[], int], detail):
@@ -456,6 +497,18 @@ class _Bulk:
         )
 
     def _proceeding(self, p: _Planned) -> None:
+        pr = self._steps(p)
+        for values in p.assets:
+            asset = ProceedingAsset(proceeding=pr, recorded_by=p.prosecutor, **values)
+            asset.amount = asset.amount.quantize(CENT)
+            self.assets.append(asset)
+            kind = values["kind"]
+            self._on_proceeding(
+                p.prosecutor, "proceeding.asset", pr, lambda asset=asset, kind=kind: {"asset": asset.pk, "kind": kind}
+            )
+
+    def _steps(self, p: _Planned) -> Proceeding:
+        """Build the proceeding's rows up to the last step it reached; return it."""
         officer, prosecutor = p.officer, p.prosecutor
         pr = Proceeding(
             owner=p.police,
@@ -477,7 +530,7 @@ class _Bulk:
             self.measure_links += [(part, self.measures[code]) for code in sorted(set(chosen))]
             self._on_part(officer, part, ["role", "protection_measures"])
         if p.charged_on is None:
-            return
+            return pr
         self.shares.append(
             ProceedingShare(proceeding=pr, organisation=p.prosecution, shared_by=officer, shared_on=p.charged_on)
         )
@@ -505,7 +558,7 @@ class _Bulk:
                 prosecutor, "proceeding.defendant", pr, lambda d=d, codes=codes: {"defendant": d.pk, "offences": codes}
             )
         if p.indicted_on is None:
-            return
+            return pr
         self._advance(prosecutor, pr, Stage.INDICTMENT, p.indicted_on)
         for case_pk, amount in p.claims.items():
             part = parts[case_pk]
@@ -514,7 +567,7 @@ class _Bulk:
             part.claimed_on = p.indicted_on
             self._on_part(prosecutor, part, ["claimed_on", "compensation_claimed", "compensation_currency"])
         if p.first_on is None:
-            return
+            return pr
         self._verdicts(prosecutor, pr, charges, Instance.FIRST, p.first_on, p.first)
         for case_pk, award in p.awards:
             part = parts[case_pk]
@@ -522,8 +575,9 @@ class _Bulk:
                 setattr(part, name, value.quantize(CENT) if isinstance(value, Decimal) else value)
             self._on_part(prosecutor, part, sorted(award))
         if p.final_on is None:
-            return
+            return pr
         self._verdicts(prosecutor, pr, charges, Instance.FINAL, p.final_on, p.final)
+        return pr
 
     def _advance(self, actor, pr: Proceeding, stage: str, on: dt.date) -> None:
         pr.stage = stage
@@ -561,7 +615,7 @@ class _Bulk:
             )
 
 
-def _sentence(rng: random.Random, offence: Offence, outcome: str) -> dict:
+def _sentence(rng: random.Random, offence: Offence, outcome: str, aside: random.Random) -> dict:
     if outcome != "convicted":
         return {"outcome": outcome}
     low, high = PRISON.get(offence.code, (6, 60))
@@ -571,4 +625,11 @@ def _sentence(rng: random.Random, offence: Offence, outcome: str) -> dict:
         sentence["suspended"] = True
     if rng.random() < 0.2:
         sentence.update(fine_amount=Decimal(rng.randrange(50_000, 500_000, 10_000)), fine_currency="RSD")
+    # Short terms and fines alone happen too (a plea, a minor part): every band of UNODC's table.
+    draw = aside.random()
+    if draw < 0.06:
+        sentence = {"outcome": outcome, "fine_amount": Decimal(aside.randrange(100_000, 900_000, 10_000))}
+        sentence["fine_currency"] = "RSD"
+    elif draw < 0.14:
+        sentence["prison_months"] = aside.randint(4, 11)
     return sentence

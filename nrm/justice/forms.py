@@ -17,7 +17,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.cases.choices import Sex
 from nrm.cases.forms import DateInput
 from nrm.cases.models import ExploitationForm
-from nrm.justice.choices import STAGE_ORDER, Instance, Outcome, Stage, VictimRole
+from nrm.justice.choices import STAGE_ORDER, AssetKind, Instance, Outcome, Stage, VictimRole
 from nrm.justice.models import Charge, Proceeding, ProceedingVictim, ProtectionMeasure
 
 SEPARATORS = re.compile(r"[\s,;]+")
@@ -132,6 +132,17 @@ class VerdictForm(forms.Form):
             (c.pk, _("Defendant %(n)s: %(offence)s") % {"n": c.defendant.number, "offence": c.offence})
             for c in charges.order_by("defendant__number", "offence__sort_order")
         ]
+
+
+class AssetForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Decision"), choices=AssetKind.choices)
+    amount = forms.CharField(
+        label=_("Amount"), max_length=20, help_text=_("Cash, or the assessed value of property, e.g. 1500000.00")
+    )
+    currency = forms.CharField(label=_("Currency"), max_length=3, help_text=_("e.g. RSD"))
+    decided_on = forms.DateField(
+        label=_("Decided on"), required=False, widget=DateInput, help_text=_("Leave empty for today.")
+    )
 
 
 class VictimLinkForm(forms.Form):

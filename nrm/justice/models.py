@@ -11,7 +11,7 @@ from nrm.cases.choices import Sex
 from nrm.core.fields import EncryptedTextField
 from nrm.core.i18n import localized, translations_field
 from nrm.core.models import Bound, TimeStamped, Versioned
-from nrm.justice.choices import Instance, Outcome, Stage, VictimRole
+from nrm.justice.choices import AssetKind, Instance, Outcome, Stage, VictimRole
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
 
@@ -160,6 +160,29 @@ class Verdict(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.charge}: {self.outcome} ({self.instance})"
+
+
+class ProceedingAsset(TimeStamped):
+    """Assets seized or confiscated in a proceeding: one decision, its amount in one currency.
+
+    The amount is the value the decision states (cash, or the assessed value of property). A
+    seizure later confirmed by confiscation is recorded twice, once of each kind, so the two
+    kinds are never added together.
+    """
+
+    proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=12, choices=AssetKind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, help_text=_("ISO 4217, e.g. RSD"))
+    decided_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["proceeding", "decided_on", "id"]
+        indexes = [models.Index(fields=["kind", "decided_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.proceeding}: {self.kind} {self.amount} {self.currency}"
 
 
 class ProceedingVictim(TimeStamped, Versioned):

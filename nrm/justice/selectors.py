@@ -97,6 +97,7 @@ def proceeding_get(user: User, pk: int, *, reason: str = "view") -> ProceedingVi
         [proceeding],
         "forms",
         "shares__organisation",
+        "assets",
         Prefetch(
             "defendants__charges",
             Charge.objects.select_related("offence").prefetch_related(
@@ -233,6 +234,8 @@ def victim_part_get(user: User, pk: int, *, reason: str = "view") -> VictimPartV
 
 AMOUNTS_TABLE = "justice_victims_compensation"
 MEDIAN_TABLE = "justice_time_to_verdict"
+# The assets tables, each with the kind of decision it counts (its fixed filter).
+ASSET_TABLES = {"justice_assets_confiscated": "confiscated", "justice_assets_seized": "seized"}
 
 
 def can_read_statistics(user: User) -> bool:
@@ -291,6 +294,38 @@ def compensation_amounts(table: StatTable, *, year: int | None = None) -> list[d
     return out
 
 
+def asset_amounts(table: StatTable, *, kind: str) -> list[dict]:
+    """Return, per cell of an assets table (by year), the amounts of ``kind`` seized or confiscated, by currency.
+
+    The same records the table counts. A cell whose count of proceedings is suppressed gets no
+    amounts (``suppressed``: True): the amount of one or two proceedings would point at them.
+    Currencies are never added together.
+    """
+    from nrm.justice.statistics import asset_decisions
+
+    records = asset_decisions().filter(kind=kind)
+    years = [y for y in table.filters.get("year", []) if y != UNKNOWN]
+    if years:
+        records = records.filter(decided_on__year__in=years)
+    rows = list(
+        records.annotate(year=ExtractYear("decided_on"))
+        .values("year", "currency")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    out = []
+    for cell in (*table.cells, *table.totals):
+        entry = {**cell.key, "count": cell.count, "suppressed": cell.suppressed, "amounts": None}
+        if not cell.suppressed:
+            sums: dict[str, Decimal] = defaultdict(Decimal)
+            for row in rows:
+                if _matches(cell.key, row):
+                    sums[row["currency"]] += Decimal(row["amount"] or 0)
+            entry["amounts"] = [{"currency": c, "amount": str(v.quantize(ZERO))} for c, v in sorted(sums.items())]
+        out.append(entry)
+    return out
+
+
 def days_to_verdict() -> list[tuple[int, int]]:
     """Return (year of the first-instance verdict, days since identification) per identified victim's part.
 
@@ -325,16 +360,23 @@ def verdict_medians(table: StatTable) -> list[dict]:
 
 @dataclass
 class PublishedTable:
-    """An engine table of the family "justice", with the amounts or medians published beside it."""
+    """An engine table of the family "justice", with the amounts or medians published beside it.
+
+    ``amounts`` are compensation's (awarded and paid), ``assets`` the amounts seized or
+    confiscated; both are the API's ``amounts``, a table having one or the other.
+    """
 
     table: StatTable
     amounts: list[dict] | None = None
     medians: list[dict] | None = None
+    assets: list[dict] | None = None
 
     def as_dict(self) -> dict:
         data = self.table.as_dict()
         if self.amounts is not None:
             data["amounts"] = self.amounts
+        if self.assets is not None:
+            data["amounts"] = self.assets
         if self.medians is not None:
             data["medians"] = self.medians
         return data
@@ -361,5 +403,7 @@ def justice_statistics(user: User, *, year: int | None = None) -> list[Published
             published.amounts = compensation_amounts(table, year=year)
         elif report.name == MEDIAN_TABLE:
             published.medians = verdict_medians(table)
+        elif report.name in ASSET_TABLES:
+            published.assets = asset_amounts(table, kind=ASSET_TABLES[report.name])
         out.append(published)
     return out

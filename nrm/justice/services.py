@@ -1,4 +1,4 @@
-"""Writes of criminal proceedings: open, advance, share, defendants, charges, verdicts, victims, compensation.
+"""Writes of criminal proceedings: open, advance, share, defendants, charges, verdicts, assets, victims, compensation.
 
 Every service is keyword-only, runs in one transaction, locks the proceeding through the access
 rule inside it (a proceeding the actor may not edit is NotFound, audited), and writes its audit
@@ -31,12 +31,22 @@ from nrm.core.validation import check_model_text
 from nrm.core.validation import check_not_future as _check_not_future
 from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import today as _today
-from nrm.justice.choices import INSTANCE_STAGE, STAGE_DATE, STAGE_ORDER, Instance, Outcome, Stage, VictimRole
+from nrm.justice.choices import (
+    INSTANCE_STAGE,
+    STAGE_DATE,
+    STAGE_ORDER,
+    AssetKind,
+    Instance,
+    Outcome,
+    Stage,
+    VictimRole,
+)
 from nrm.justice.models import (
     Charge,
     Defendant,
     Offence,
     Proceeding,
+    ProceedingAsset,
     ProceedingShare,
     ProceedingVictim,
     ProtectionMeasure,
@@ -427,6 +437,53 @@ def verdict_record(
         detail={"charge": charge.pk, "instance": instance, "outcome": outcome},
     )
     return verdict
+
+
+# --- Assets seized and confiscated ----------------------------------------------------------
+
+
+@atomic_audited
+def asset_record(
+    *,
+    actor: User,
+    proceeding: Proceeding,
+    kind: str,
+    amount,
+    currency: str,
+    decided_on: dt.date | None = None,
+) -> ProceedingAsset:
+    """Record assets seized provisionally or confiscated by a final decision in a proceeding.
+
+    One decision, one amount in one currency (assets in two currencies are two records). The
+    date is the decision's: not in the future, not before the investigation opened.
+    """
+    proceeding = _lock(actor, proceeding)
+    _check_choice("kind", kind, AssetKind)
+    amount = _amount("amount", amount)
+    if not amount:
+        raise invalid("amount", _("Give the amount seized or confiscated, more than 0."))
+    currency = _check_currency("currency", currency, required=True)
+    decided_on = decided_on or _today()
+    _check_not_future("decided_on", decided_on)
+    if decided_on < proceeding.investigation_on:
+        raise invalid("decided_on", _("The decision cannot be before the investigation opened."))
+    asset = ProceedingAsset.objects.create(
+        proceeding=proceeding,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        decided_on=decided_on,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="proceeding.asset",
+        object_type="proceeding",
+        object_id=proceeding.pk,
+        organisation_id=proceeding.owner_id,
+        detail={"asset": asset.pk, "kind": kind},
+    )
+    return asset
 
 
 # --- Victims and compensation ----------------------------------------------------------------

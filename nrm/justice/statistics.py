@@ -19,13 +19,26 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
+from nrm.justice.choices import AssetKind
 from nrm.reporting.engine import (
     UNKNOWN,
     Population,
@@ -81,6 +94,24 @@ PROSECUTED = (
     "each defendant once. Year: the year of the first of these two stages, as for prosecutions. Age group "
     "and citizenship group as for suspected persons, the age in the year of prosecution."
 )
+SENTENCES = (
+    "Convicted persons by the length of their sentence (UNODC's Global Report on Trafficking in Persons): "
+    "defendants convicted of a trafficking offence by a final verdict, each person once, by their most severe "
+    "sentence among their final convictions of trafficking offences (first-instance verdicts are not counted; "
+    "a person with two charges counts once). Effective prison is more severe than a suspended sentence, and "
+    "a suspended sentence than a fine; a longer term more severe than a shorter one. Bands: a suspended "
+    "prison sentence or a fine without prison; effective prison of less than 1 year, 1 to less than 5 years, "
+    "5 to less than 10 years, 10 years or more; 'not recorded' when the conviction has no sentence recorded. "
+    "Year: the year of the final verdict that gave that sentence. Sex, age group and citizenship group of the "
+    "defendant, the age in that year."
+)
+ASSETS = (
+    "Proceedings in which assets were seized provisionally or confiscated by a final decision, each "
+    "proceeding once per cell (a proceeding with two decisions of a kind in a year counts once). Year: the "
+    "year of the decision. Kind: seized provisionally, or confiscated by a final decision; a seizure later "
+    "confirmed by confiscation is under each kind, so the kinds are not added up. All offences of the "
+    "proceeding, trafficking or related."
+)
 TO_VERDICT = (
     "Identified victims whose proceeding reached a first-instance verdict, each victim's part once. "
     "Year: the year of the proceeding's first first-instance verdict. The median days from the victim's "
@@ -126,6 +157,61 @@ def _convictions() -> Source:
         **defendant_dimensions("charge__defendant__", Year("decided_on")),
     }
     return Source(qs, exprs, person, "persons convicted", CONVICTIONS)
+
+
+def sentenced_verdicts() -> QuerySet:
+    """Return, per person convicted of trafficking by a final verdict, the verdict of their most severe sentence.
+
+    One verdict per defendant, chosen among their final convictions on trafficking charges by
+    :func:`nrm.justice.sentences.severity_expression`; on equal severity the latest, then the
+    last recorded, so that the choice never depends on the order rows are read in.
+    """
+    from nrm.justice.choices import Instance, Outcome
+    from nrm.justice.models import Verdict
+    from nrm.justice.sentences import severity_expression
+
+    final = unrestricted(Verdict, "national statistics").filter(
+        instance=Instance.FINAL, outcome=Outcome.CONVICTED, charge__offence__is_trafficking=True
+    )
+    worst = (
+        final.filter(charge__defendant_id=OuterRef("charge__defendant_id"))
+        .annotate(severity=severity_expression())
+        .order_by("-severity", "-decided_on", "-id")
+        .values("pk")[:1]
+    )
+    return final.filter(pk=Subquery(worst))
+
+
+def _sentences() -> Source:
+    from nrm.justice.sentences import band_expression
+
+    qs, person = rows_once(sentenced_verdicts(), "charge__defendant_id")
+    year = Year("decided_on")
+    exprs = {
+        "year": year,
+        "sentence_band": band_expression(),
+        **_forms("charge__defendant__proceeding__"),
+        **defendant_dimensions("charge__defendant__", year),
+    }
+    return Source(qs, exprs, person, "persons convicted", SENTENCES)
+
+
+def asset_decisions() -> QuerySet:
+    """Return every record of assets seized or confiscated: what the assets table counts and sums."""
+    from nrm.justice.models import ProceedingAsset
+
+    return unrestricted(ProceedingAsset, "national statistics")
+
+
+def _assets() -> Source:
+    qs, person = rows_once(asset_decisions(), "proceeding_id")
+    exprs = {
+        "year": Year("decided_on"),
+        "asset_kind": F("kind"),
+        **_forms("proceeding__"),
+        "region": category(F("proceeding__owner__region")),
+    }
+    return Source(qs, exprs, person, "proceedings", ASSETS)
 
 
 def defendant_dimensions(p: str, year: Any) -> dict[str, Any]:
@@ -222,6 +308,7 @@ def _choice_labels(choices) -> Callable[[], dict[str, str]]:
 def register_all() -> None:
     """Register the justice dimensions, populations and standard tables (once per process)."""
     from nrm.justice.choices import Instance, VictimRole
+    from nrm.justice.sentences import BAND_ORDER, band_labels
     from nrm.reporting.tables import REPORTS
 
     if "justice_prosecutions" in REPORTS:
@@ -241,6 +328,13 @@ def register_all() -> None:
     register_dimension(
         "verdict_instance", "Instance of the verdict", order=["first", "final"], labels=_choice_labels(Instance.choices)
     )
+    register_dimension("sentence_band", "Sentence length band", order=BAND_ORDER, labels=band_labels, always=BAND_ORDER)
+    register_dimension(
+        "asset_kind",
+        "Assets seized or confiscated",
+        order=list(AssetKind.values),
+        labels=_choice_labels(AssetKind.choices),
+    )
     register_population(
         Population("investigations", "Criminal investigations", INVESTIGATIONS, external=False), _investigations
     )
@@ -248,6 +342,26 @@ def register_all() -> None:
     register_population(Population("convictions", "Convicted persons", CONVICTIONS, external=False), _convictions)
     register_population(Population("suspects", "Suspected persons", SUSPECTS, external=False), _suspects)
     register_population(Population("prosecuted_persons", "Prosecuted persons", PROSECUTED, external=False), _prosecuted)
+    register_population(
+        Population(
+            "sentenced_persons",
+            "Persons convicted by a final verdict, by sentence",
+            SENTENCES,
+            external=False,
+            counts_by=gettext_lazy("final verdict date"),
+        ),
+        _sentences,
+    )
+    register_population(
+        Population(
+            "asset_proceedings",
+            "Proceedings with assets seized or confiscated",
+            ASSETS,
+            external=False,
+            counts_by=gettext_lazy("date of the decision to seize or confiscate"),
+        ),
+        _assets,
+    )
     register_population(
         Population("justice_victims", "Victims in criminal proceedings", VICTIMS, external=False), _victims
     )
@@ -339,6 +453,39 @@ REPORTS_JUSTICE = [
         "convictions",
         {"verdict_instance": ["final"]},
         family="justice",
+    ),
+    # UNODC's Global Report (GLOTIP): convicted persons by sentence length, and assets confiscated.
+    Report(
+        "justice_convicted_sentence",
+        gettext_lazy("Persons convicted of trafficking by a final verdict, by year, sentence length and sex"),
+        ("year", "sentence_band", "sex"),
+        "sentenced_persons",
+        family="justice",
+        description=gettext_lazy(
+            "Each person once, by their most severe sentence in a final verdict; for UNODC's Global Report."
+        ),
+    ),
+    Report(
+        "justice_assets_confiscated",
+        gettext_lazy("Proceedings with assets confiscated by a final decision, by year"),
+        ("year",),
+        "asset_proceedings",
+        {"asset_kind": [AssetKind.CONFISCATED.value]},
+        family="justice",
+        description=gettext_lazy(
+            "The amounts confiscated, by currency, are published only beside a count that is published."
+        ),
+    ),
+    Report(
+        "justice_assets_seized",
+        gettext_lazy("Proceedings with assets seized provisionally, by year"),
+        ("year",),
+        "asset_proceedings",
+        {"asset_kind": [AssetKind.SEIZED.value]},
+        family="justice",
+        description=gettext_lazy(
+            "The amounts seized, by currency, are published only beside a count that is published."
+        ),
     ),
     Report(
         "justice_victims_compensation",

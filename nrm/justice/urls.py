@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/defendants/new/", views.defendant_new, name="defendant_new"),
     path("<int:pk>/charges/new/", views.charge_new, name="charge_new"),
     path("<int:pk>/verdicts/new/", views.verdict_new, name="verdict_new"),
+    path("<int:pk>/assets/new/", views.asset_new, name="asset_new"),
     path("<int:pk>/victims/new/", views.victim_new, name="victim_new"),
     path("<int:pk>/victims/<int:part_id>/", views.victim_edit, name="victim_edit"),
 ]

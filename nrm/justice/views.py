@@ -221,6 +221,22 @@ def verdict_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @justice_staff
+def asset_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record assets seized provisionally or confiscated by a final decision in the proceeding."""
+    proceeding = selectors.proceeding_for_edit(request.user, pk)
+    return _form_page(
+        request,
+        jforms.AssetForm(request.POST or None),
+        lambda d: services.asset_record(actor=request.user, proceeding=proceeding, **d),
+        title=_("Record assets seized or confiscated in proceeding %(ref)s") % {"ref": proceeding.reference},
+        submit=_("Record the assets"),
+        success=_("Assets recorded."),
+        proceeding=proceeding,
+        intro=_("One decision and one currency per record; a seizure later confiscated is recorded again as such."),
+    )
+
+
+@justice_staff
 def victim_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Link a victim's case (one the user may see) to the proceeding, with role and protection."""
     proceeding = selectors.proceeding_for_edit(request.user, pk)
@@ -320,6 +336,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 "panels": display.panels(item.table),
                 "amounts": item.amounts,
                 "medians": item.medians,
+                "assets": item.assets,
                 "labels": item.table.labels,
                 "csv": reverse("reporting:table_csv", args=[name]) + query,
                 "page": reverse("reporting:table", args=[name]) + query,
@@ -330,6 +347,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
             row["status_label"] = display.label(entry["table"], "compensation_status", row["compensation_status"])
             row["year_label"] = display.label(entry["table"], "year", row["year"])
         for row in entry["medians"] or []:
+            row["year_label"] = display.label(entry["table"], "year", row["year"])
+        for row in entry["assets"] or []:
             row["year_label"] = display.label(entry["table"], "year", row["year"])
     return render(
         request,

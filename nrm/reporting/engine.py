@@ -267,10 +267,13 @@ def register_dimension(
     *,
     order: Sequence[str] | None = None,
     labels: Callable[[], dict[str, str]] | None = None,
+    always: Sequence[str] | None = None,
 ) -> None:
     """Add a dimension other apps' populations are counted by (``channel``, ``profession``...).
 
-    Registering the same name again with the same title is allowed (app reloading in tests).
+    ``always`` lists the categories a national table shows even when nobody falls in them (a
+    questionnaire's fixed rows, such as sentence bands). Registering the same name again with
+    the same title is allowed (app reloading in tests).
     """
     if DIMENSIONS.get(name, title) != title:
         raise ValueError(f"dimension {name!r} is already registered with another title")
@@ -279,6 +282,8 @@ def register_dimension(
         ORDER[name] = list(order)
     if labels is not None:
         _LABELLERS[name] = labels
+    if always is not None:
+        ALWAYS[name] = list(always)
 
 
 def register_population(population: Population, build: Callable[[], Source]) -> None:

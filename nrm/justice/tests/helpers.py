@@ -14,14 +14,22 @@ from nrm.accounts.choices import Role
 from nrm.cases.models import Case
 from nrm.cases.tests.helpers import member, move, open_case, org, refer, share
 from nrm.justice import services
-from nrm.justice.models import Charge, Defendant, Proceeding, ProceedingShare, ProceedingVictim, Verdict
+from nrm.justice.models import (
+    Charge,
+    Defendant,
+    Proceeding,
+    ProceedingAsset,
+    ProceedingShare,
+    ProceedingVictim,
+    Verdict,
+)
 from nrm.referrals.choices import ReferralStatus
 
 DEFENDANT = {"name": "Dragoslav Xyvernik", "identity_details": "born 1979-02-11, ID 004471928, Ulica Kvrgava 3"}
 NOTES = "Informant Belmondo Quistrad says the group moved to Subotica"
 DEFENDANT_SECRETS = [DEFENDANT["name"], DEFENDANT["identity_details"], NOTES]
 
-COUNTED = (Proceeding, ProceedingShare, Defendant, Charge, Verdict, ProceedingVictim)
+COUNTED = (Proceeding, ProceedingShare, Defendant, Charge, Verdict, ProceedingAsset, ProceedingVictim)
 
 
 def state() -> dict:

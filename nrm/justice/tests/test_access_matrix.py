@@ -84,6 +84,7 @@ NEW_PROCEEDING = {"reference": "KTO 99/24", "investigation_on": "2024-05-01", "o
 DEFENDANT = {"name": "Second Defendant", "sex": "F", "offences": ["388"]}
 CHARGE = {"defendant": "{defendant}", "offence": "350"}
 VERDICT = {"charge": "{charge}", "instance": "final", "outcome": "convicted", "decided_on": "2025-09-01"}
+ASSET = {"kind": "confiscated", "amount": "1500000.00", "currency": "RSD", "decided_on": "2025-09-01"}
 VICTIM_PART = {
     "role": "witness_injured_party",
     "protection_measures": ["video_link"],
@@ -127,6 +128,7 @@ API_ROUTES = [
     Route("post", P + "defendants/", "police", 201, data=DEFENDANT, outsiders=API_OUTSIDERS),
     Route("post", P + "charges/", "police", 201, data=CHARGE, outsiders=API_OUTSIDERS),
     Route("post", P + "verdicts/", "prosecutor", 201, data=VERDICT, outsiders=API_OUTSIDERS),
+    Route("post", P + "assets/", "prosecutor", 201, data=ASSET, outsiders=API_OUTSIDERS),
     Route("post", P + "victims/", "police", 201, data={"case": "{case_c}", "role": "witness"}, outsiders=API_OUTSIDERS),
     Route("get", "/api/v1/justice/victims/", "ngo", kind=LIST, outsiders=PART_OUTSIDERS),
     Route("get", V, "ngo", outsiders=PART_OUTSIDERS),
@@ -197,6 +199,8 @@ PAGE_ROUTES = [
     Route("post", W + "charges/new/", "police", 302, data=CHARGE, outsiders=PAGE_OUTSIDERS),
     Route("get", W + "verdicts/new/", "prosecutor", outsiders=PAGE_OUTSIDERS),
     Route("post", W + "verdicts/new/", "prosecutor", 302, data=VERDICT, outsiders=PAGE_OUTSIDERS),
+    Route("get", W + "assets/new/", "prosecutor", outsiders=PAGE_OUTSIDERS),
+    Route("post", W + "assets/new/", "prosecutor", 302, data=ASSET, outsiders=PAGE_OUTSIDERS),
     Route("get", W + "victims/new/", "police", outsiders=PAGE_OUTSIDERS),
     Route(
         "post",

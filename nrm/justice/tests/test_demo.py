@@ -13,7 +13,17 @@ from nrm.helpline.demo import demo_helpline
 from nrm.helpline.models import Call
 from nrm.justice import selectors
 from nrm.justice.demo import demo_justice
-from nrm.justice.models import Charge, Defendant, Proceeding, ProceedingShare, ProceedingVictim, Verdict
+from nrm.justice.models import (
+    Charge,
+    Defendant,
+    Proceeding,
+    ProceedingAsset,
+    ProceedingShare,
+    ProceedingVictim,
+    Verdict,
+)
+from nrm.reporting.selectors import run_report
+from nrm.reporting.tables import REPORTS
 
 END = dt.date(2025, 12, 1)
 
@@ -53,10 +63,13 @@ def test_demo_proceedings_and_calls(world):
     police = fresh(world["police"])
     assert set(Proceeding.objects.filter(proceeding_filter(police)).values_list("owner__code", flat=True)) == {"pu-bg"}
     assert any(t.table.grand_total().count for t in selectors.justice_statistics(fresh(world["analyst"])))
+    # UNODC's tables (issue K) are not empty: sentences by band, assets seized and confiscated.
+    for name in ("justice_convicted_sentence", "justice_assets_confiscated", "justice_assets_seized"):
+        assert run_report(REPORTS[name], raw=True).grand_total().count, name
     assert demo_justice(seed=3, end_date=END).startswith("proceedings already present")
 
     # The same seed gives the same proceedings.
-    for model in (Verdict, Charge, Defendant, ProceedingVictim, ProceedingShare, Proceeding):
+    for model in (ProceedingAsset, Verdict, Charge, Defendant, ProceedingVictim, ProceedingShare, Proceeding):
         model.objects.all().delete()
     assert demo_justice(seed=3, end_date=END, fraction=0.8) == summary
     assert _snapshot() == first

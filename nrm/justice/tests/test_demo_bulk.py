@@ -7,7 +7,16 @@ import datetime as dt
 from nrm.audit.models import AuditEntry
 from nrm.demo.generator import generate
 from nrm.justice.demo import demo_justice
-from nrm.justice.models import Charge, Defendant, Proceeding, ProceedingShare, ProceedingVictim, Verdict
+from nrm.justice.models import (
+    Charge,
+    Defendant,
+    Proceeding,
+    ProceedingAsset,
+    ProceedingShare,
+    ProceedingVictim,
+    Verdict,
+)
+from nrm.justice.sentences import band_of
 
 END = dt.date(2025, 12, 1)
 
@@ -20,7 +29,7 @@ def _ranks(model) -> dict[int, int]:
 def _written(after: int) -> dict[str, list]:
     """Return everything the justice demo wrote, primary keys replaced by positions; audit rows after ``after``."""
     pr, part, de, ch = _ranks(Proceeding), _ranks(ProceedingVictim), _ranks(Defendant), _ranks(Charge)
-    maps = {"proceeding": pr, "defendant": de, "charge": ch}
+    maps = {"proceeding": pr, "defendant": de, "charge": ch, "asset": _ranks(ProceedingAsset)}
     audit = []
     for e in AuditEntry.objects.filter(id__gt=after).order_by("id"):
         object_id = str(pr[int(e.object_id)]) if e.object_type == "proceeding" else e.object_id
@@ -95,6 +104,12 @@ def _written(after: int) -> dict[str, list]:
                 "recorded_by_id",
             )
         ],
+        "assets": [
+            (pr[row[0]], *row[1:])
+            for row in ProceedingAsset.objects.order_by("pk").values_list(
+                "proceeding_id", "kind", "amount", "currency", "decided_on", "recorded_by_id"
+            )
+        ],
         "audit": audit,
     }
 
@@ -115,8 +130,18 @@ def test_bulk_writes_what_the_services_write(world):
     assert any(p[8] is not None for p in through_services["parts"])  # a payment
     assert any(v[6] is not None for v in through_services["verdicts"])  # a fine
     assert any(p[10] > 2 for p in through_services["proceedings"])
+    assert {a[1] for a in through_services["assets"]} == {"seized", "confiscated"}
+    # Final convictions fall in every band of UNODC's sentence table (issue K).
+    final = [v for v in through_services["verdicts"] if v[1] == "final" and v[2] == "convicted"]
+    assert {band_of(v[4], v[5], v[6]) for v in final} >= {
+        "suspended_or_fine",
+        "under_1y",
+        "1y_to_5y",
+        "5y_to_10y",
+        "10y_plus",
+    }
 
-    for model in (Verdict, Charge, Defendant, ProceedingVictim, ProceedingShare, Proceeding):
+    for model in (ProceedingAsset, Verdict, Charge, Defendant, ProceedingVictim, ProceedingShare, Proceeding):
         model.objects.all().delete()
     mark = _last_audit_id()
     assert demo_justice(seed=11, end_date=END, fraction=1.0) == summary
