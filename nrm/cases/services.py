@@ -537,7 +537,8 @@ def cases_open_bulk(
     (``case.open``, its detail naming ``source`` and what was recorded with it). ``progress``
     is called with (cases written, total) after each batch.
     """
-    with transaction.atomic():
+    # One today for every date checked, in the drafts and in their rows' columns.
+    with transaction.atomic(), one_day():
         _require_member(actor, organisation, Action.SCREEN)
         if any(d.update or d.note or d.close for d in drafts):
             _require_member(actor, organisation, Action.MANAGE)
@@ -549,12 +550,11 @@ def cases_open_bulk(
         )
         known_forms = {f.code: f for f in ExploitationForm.objects.all()}
         prepared, errors = [], {}
-        with one_day():
-            for i, draft in enumerate(drafts):
-                try:
-                    prepared.append(_prepare_draft(draft, known_forms, may_identify))
-                except ValidationError as exc:
-                    errors[i] = exc
+        for i, draft in enumerate(drafts):
+            try:
+                prepared.append(_prepare_draft(draft, known_forms, may_identify))
+            except ValidationError as exc:
+                errors[i] = exc
         if errors:
             raise DraftsInvalid(errors)
         cases: list[Case] = []
