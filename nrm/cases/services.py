@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Case as Choice
 from django.db.models import CharField, F, Value, When
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
@@ -60,7 +60,7 @@ from nrm.cases.models import (
 )
 from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
 from nrm.core import crypto
-from nrm.core.bulk import insert_many
+from nrm.core.bulk import insert_many, insert_rows, reserve_ids
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import TEXT_MAX_LENGTH as NOTE_MAX_LENGTH
@@ -69,6 +69,7 @@ from nrm.core.validation import check_choice as _check_choice
 from nrm.core.validation import check_country as _check_country
 from nrm.core.validation import check_not_future as _check_not_future
 from nrm.core.validation import check_text as _check_text
+from nrm.core.validation import one_day
 from nrm.core.validation import today as _today
 from nrm.tasks import services as tasks
 
@@ -536,7 +537,8 @@ def cases_open_bulk(
     (``case.open``, its detail naming ``source`` and what was recorded with it). ``progress``
     is called with (cases written, total) after each batch.
     """
-    with transaction.atomic():
+    # One today for every date checked, in the drafts and in their rows' columns.
+    with transaction.atomic(), one_day():
         _require_member(actor, organisation, Action.SCREEN)
         if any(d.update or d.note or d.close for d in drafts):
             _require_member(actor, organisation, Action.MANAGE)
@@ -563,69 +565,90 @@ def cases_open_bulk(
     return cases
 
 
+# The columns the bulk opening writes of each related table; the models' defaults fill the rest.
+_EPISODE_COLUMNS = (
+    "case_id",
+    "form_id",
+    "country",
+    "place",
+    "started_on",
+    "ended_on",
+    "recruiter_relationship",
+    "notes",
+)
+_EPISODE_DEFAULTS = {"country": "", "place": "", "started_on": None, "ended_on": None, "notes": ""}
+
+
 def _write_drafts(actor: User, organisation: Organisation, prepared: list, source: str) -> list[Case]:
-    """Insert checked drafts (see :func:`cases_open_bulk`); a statement per table, not per row."""
+    """Insert checked drafts (see :func:`cases_open_bulk`); a statement per table, not per row.
+
+    Rows go in as tuples (:func:`~nrm.core.bulk.insert_rows`: every column checked as
+    ``check_record`` checks a record, identity sealed for its row's binding, COPY on PostgreSQL):
+    building and checking a model instance per row cost more than writing it. Only the cases
+    are built, to be returned; their keys are drawn first, so that each reference is written
+    with its case instead of by an UPDATE of every case afterwards.
+    """
     from nrm.exchange.dedup import propose_links  # what Case's post_save does when a case is opened
 
-    people = [Person(**person) for person, _c, _f, _x in prepared]
+    people = [person for person, _c, _f, _x in prepared]
+    person_columns = tuple(people[0])
+    person_ids = insert_rows(
+        Person, person_columns, [tuple(p[c] for c in person_columns) for p in people], returning=True
+    )
+    now = timezone.now()
     cases = [
         Case(
-            reference=f"t{secrets.token_hex(9)}",
+            pk=pk,
             owner=organisation,
-            person=p,
+            person_id=person_id,
             opened_by=actor,
             responsible=actor,
+            created_at=now,
+            updated_at=now,
             **fields,
         )
-        for p, (_p, fields, _f, _x) in zip(people, prepared, strict=True)
-    ]
-    insert_many(people)
-    for case in cases:
-        case.person_id = case.person.pk
-    insert_many(cases)
-    cases_number(cases)
-    through = Case.forms.through
-    links = [
-        through(case_id=case.pk, exploitationform_id=form.pk)
-        for case, (_p, _c, forms, _x) in zip(cases, prepared, strict=True)
-        for form in forms
-    ]
-    episodes = [
-        episode
-        for case, (_p, _c, forms, extra) in zip(cases, prepared, strict=True)
-        for episode in (
-            [Episode(case=case, **values) for values in extra["episodes"]]
-            if extra["episodes"] is not None
-            else opening_episodes(case, forms, extra["recruiter_relationship"])
+        for pk, person_id, (_p, fields, _f, _x) in zip(
+            reserve_ids(Case, len(prepared)), person_ids, prepared, strict=True
         )
     ]
-    guardians = []
-    if any(extra["guardian"] for _p, _c, _f, extra in prepared):
-        from nrm.children.models import Guardian  # what case_open(guardian=...) records
-
-        guardians = [
-            Guardian(case=case, organisation=organisation, recorded_by=actor, name=extra["guardian"])
-            for case, (_p, _c, _f, extra) in zip(cases, prepared, strict=True)
-            if extra["guardian"]
-        ]
-    consents, identifications, notes, audit = [], [], [], []
-    for case, (_p, _c, _f, extra) in zip(cases, prepared, strict=True):
-        for purpose in extra["consents"]:
-            consents.append(Consent(case=case, purpose=purpose, given_on=case.opened_on, recorded_by=actor))
+    case_columns = [f.attname for f in Case._meta.concrete_fields]
+    case_rows = []
+    for case in cases:
+        case.reference = _reference(case)
+        case_rows.append(tuple(getattr(case, name) for name in case_columns))
+        case._state.adding, case._state.db = False, DEFAULT_DB_ALIAS
+    insert_rows(Case, case_columns, case_rows)
+    links, episodes, guardians, consents, identifications, notes, audit = [], [], [], [], [], [], []
+    for case, (_p, _c, forms, extra) in zip(cases, prepared, strict=True):
+        links += [(case.pk, form.pk) for form in forms]
+        if extra["episodes"] is not None:
+            for values in extra["episodes"]:
+                values = {**_EPISODE_DEFAULTS, "recruiter_relationship": RecruiterRelationship.UNKNOWN, **values}
+                values["case_id"], values["form_id"] = case.pk, values.pop("form").pk
+                episodes.append(tuple(values[c] for c in _EPISODE_COLUMNS))
+        else:
+            # What opening_episodes() builds for case_open: one per form, with the case's place and period.
+            episodes += [
+                (
+                    case.pk,
+                    form.pk,
+                    case.country_of_exploitation,
+                    case.place_of_exploitation,
+                    case.exploitation_start,
+                    case.exploitation_end,
+                    extra["recruiter_relationship"],
+                    "",
+                )
+                for form in forms
+            ]
+        if extra["guardian"]:  # what case_open(guardian=...) records
+            guardians.append((case.pk, organisation.pk, actor.pk, extra["guardian"]))
+        consents += [(case.pk, purpose, case.opened_on, actor.pk) for purpose in extra["consents"]]
         if extra["decision"]:
             decision, grounds, decided_on = extra["decision"]
-            identifications.append(
-                Identification(
-                    case=case,
-                    organisation=organisation,
-                    decided_by=actor,
-                    decision=decision,
-                    decided_on=decided_on,
-                    grounds=grounds,
-                )
-            )
+            identifications.append((case.pk, organisation.pk, actor.pk, decision, decided_on, grounds))
         if extra["note"]:
-            notes.append(CaseNote(case=case, author=actor, organisation=organisation, text=extra["note"]))
+            notes.append((case.pk, actor.pk, organisation.pk, extra["note"]))
         audit.append(
             {
                 "actor": actor,
@@ -643,10 +666,21 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
                 },
             }
         )
-    for records in (links, episodes, guardians, consents, identifications, notes):
-        insert_many(records)
+    insert_rows(Case.forms.through, ("case_id", "exploitationform_id"), links)
+    insert_rows(Episode, _EPISODE_COLUMNS, episodes)
+    if guardians:
+        from nrm.children.models import Guardian
+
+        insert_rows(Guardian, ("case_id", "organisation_id", "recorded_by_id", "name"), guardians)
+    insert_rows(Consent, ("case_id", "purpose", "given_on", "recorded_by_id"), consents)
+    insert_rows(
+        Identification,
+        ("case_id", "organisation_id", "decided_by_id", "decision", "decided_on", "grounds"),
+        identifications,
+    )
+    insert_rows(CaseNote, ("case_id", "author_id", "organisation_id", "text"), notes)
     audit_record_many(audit)
-    propose_links([p.linkage_key for p in people])
+    propose_links([p["linkage_key"] for p in people])
     return cases
 
 

@@ -6,10 +6,12 @@ Decimal...): services store what they return. Empty input is ``None`` or ``""``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,10 +21,28 @@ from django.utils.translation import gettext as _
 
 from nrm.core.errors import invalid
 
+# Set by one_day(): the date today() returns meanwhile.
+_day: ContextVar[dt.date | None] = ContextVar("nrm_validation_day", default=None)
+
 
 def today() -> dt.date:
-    """Return today's date in the configured time zone."""
-    return timezone.localdate()
+    """Return today's date in the configured time zone (the date :func:`one_day` holds, inside it)."""
+    return _day.get() or timezone.localdate()
+
+
+@contextlib.contextmanager
+def one_day() -> Iterator[dt.date]:
+    """Within, :func:`today` is the date on entering: one day for a whole bulk write.
+
+    A bulk write checks several dates of every row against today; reading the time zone each
+    time costs more than the check. Its rows are then also checked against one date, even
+    across midnight.
+    """
+    token = _day.set(_day.get() or timezone.localdate())
+    try:
+        yield _day.get()
+    finally:
+        _day.reset(token)
 
 
 def _empty(value: Any) -> bool:

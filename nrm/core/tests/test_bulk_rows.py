@@ -122,3 +122,18 @@ def test_audit_rows_appended_as_tuples_verify_once_sealed(world):
     assert rows == [(str(i), {"n": i}, world["police"].username) for i in range(3)]
     assert AuditEntry.objects.count() == before + 3
     assert audit_verify().ok
+
+
+def test_reserved_keys_are_new_and_the_table_goes_on_after_them(db):
+    from nrm.core.bulk import reserve_ids
+
+    first = insert_rows(Person, PERSON, [_person(), _person()], returning=True)
+    Person.objects.filter(pk=first[-1]).delete()  # the largest key given is never given again
+    reserved = reserve_ids(Person, 3)
+    assert reserved == sorted(reserved) and len(set(reserved)) == 3 and reserved[0] > first[-1]
+    insert_rows(Person, ("id", *PERSON), [(pk, *_person()) for pk in reserved])
+    assert Person.objects.filter(pk__in=reserved).count() == 3
+    # What the database draws next follows the reserved keys.
+    (after,) = insert_rows(Person, PERSON, [_person()], returning=True)
+    assert after > reserved[-1]
+    assert reserve_ids(Person, 0) == []
