@@ -464,6 +464,7 @@ CASE_COLUMNS = (
     "place_of_exploitation",
     "region",
     "identification_status",
+    "identified_on",
 )
 CONSENT_COLUMNS = ("case_id", "purpose", "organisation_id", "given_on", "recorded_by_id")
 REFERRAL_COLUMNS = (
@@ -722,6 +723,8 @@ class _Rows:
                 )
             )
             case.identification_status = decision = j.decision
+            # The journey's only decision: what identification_decide leaves (identified_on_follow).
+            case.identified_on = j.decided_on if decision == Decision.IDENTIFIED else None
             self.event(s.centre_staff, "case.identify", case, s.centre.pk, lambda: {"decision": decision})
         for step in j.services:
             self.service(j, case, given, sent, step)

@@ -45,6 +45,7 @@ def _case_story(case: Case) -> dict:
             "version",
             "is_child",
             "identification_status",
+            "identified_on",
             "closed_on",
             "closure_reason",
             "region",
