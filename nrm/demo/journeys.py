@@ -115,6 +115,9 @@ class Journey:
     asylum: tuple[str, dt.date | None] | None = None
     child_status: str | None = None
     guardian: tuple[str, str, dt.date] | None = None
+    # A referral to the asylum authority of someone who applied (sent on, accepted on or None),
+    # with the person's consent to share with it, given at opening.
+    asylum_referral: tuple[dt.date, dt.date | None] | None = None
 
 
 class Setting:
@@ -135,6 +138,9 @@ class Setting:
         )
         self.indicator_list = IndicatorList.objects.filter(is_active=True).order_by("-version").first()
         self.forms = {f.code: f for f in ExploitationForm.objects.all()}
+        self.asylum_office = next(
+            (o for orgs in self.by_type.values() for o in orgs if o.type.is_asylum_authority), None
+        )
         self._workers: dict[int, User] = {}
         # Positive answer sets per audience, drawn once: evaluating every screening's own set costs
         # more than writing its case, and a pool gives the results as varied as the rule allows.
@@ -221,7 +227,7 @@ def plan(rng: random.Random, s: Setting, first: dt.date, last: dt.date) -> Journ
     )
     j.statistics = j.consented and rng.random() < 0.85
     j.episodes = _more_episodes(j)
-    _migration(j, end_date)
+    _migration(j, end_date, s.asylum_office)
     accepted_on = opened + dt.timedelta(days=rng.randint(0, 3))
     if accepted_on >= end_date:
         return j
@@ -306,8 +312,11 @@ CHILD_STATUS = {
 GUARDIAN_AUTHORITY = "Centre for Social Work (guardianship authority)"
 
 
-def _migration(j: Journey, end_date: dt.date) -> None:
+def _migration(j: Journey, end_date: dt.date, asylum_office: Organisation | None) -> None:
     """Plan the asylum procedure of a foreign victim and the status and guardian of a child.
+
+    Someone who applied, consented to sharing and was not found by the asylum office itself is
+    referred to it in the first week (the asylum referrals table), accepted within days.
 
     Drawn from a generator seeded by the journey itself, as :func:`_more_episodes`: the plan's own
     draws, and every journey after this one, stay what they were before. Dates fall between the
@@ -321,6 +330,10 @@ def _migration(j: Journey, end_date: dt.date) -> None:
         status = _weighted(rng, ASYLUM[j.migration_status])
         dated = status not in (AsylumStatus.NOT_APPLIED, AsylumStatus.UNKNOWN)
         j.asylum = (status, j.opened_on + dt.timedelta(days=rng.randint(0, min(days, 240))) if dated else None)
+        if dated and j.consented and asylum_office is not None and j.owner.pk != asylum_office.pk:
+            sent = j.opened_on + dt.timedelta(days=rng.randint(0, min(7, (j.asylum[1] - j.opened_on).days)))
+            accepted = sent + dt.timedelta(days=rng.randint(1, 5))
+            j.asylum_referral = (sent, accepted if accepted < end_date else None)
     if j.is_child:
         j.child_status = _weighted(rng, CHILD_STATUS[j.citizenship != "RS"])
         if j.child_status in (ChildStatus.UNACCOMPANIED, ChildStatus.SEPARATED) and rng.random() < 0.8:
@@ -403,6 +416,23 @@ def replay(j: Journey, s: Setting) -> Case:
         legal_ground="" if j.consented else (LegalGround.CHILD if j.is_child else LegalGround.EMERGENCY),
         legal_ground_note="" if j.consented else GROUND_NOTE,
     )
+    if j.asylum_referral is not None:
+        sent_on, accepted_on = j.asylum_referral
+        office = s.asylum_office
+        case_services.consent_record(
+            actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=office, given_on=j.opened_on
+        )
+        asylum = referral_services.referral_send(
+            actor=actor, case=case, to_org=office, kind=ReferralKind.ASYLUM, sent_on=sent_on
+        )
+        if accepted_on is not None:
+            referral_services.referral_transition(
+                actor=s.worker(office),
+                referral=asylum,
+                to_status=ReferralStatus.ACCEPTED,
+                expected_version=asylum.version,
+                on=accepted_on,
+            )
     if j.accepted_on is None:
         return case
     referral_services.referral_transition(
@@ -800,6 +830,14 @@ class _Rows:
             if j.statistics:
                 self.consent(j, case, given, ConsentPurpose.STATISTICS, None, j.opened_on)
         sent = [self.send(j, case, given, ReferralKind.IDENTIFICATION, s.centre, j.owner, actor, j.opened_on)]
+        if j.asylum_referral is not None:
+            sent_on, accepted_on = j.asylum_referral
+            office = s.asylum_office
+            self.consent(j, case, given, ConsentPurpose.SHARE, office, j.opened_on)
+            asylum = self.send(j, case, given, ReferralKind.ASYLUM, office, j.owner, actor, sent_on)
+            sent.append(asylum)
+            if accepted_on is not None:
+                self.move(case, asylum, ReferralStatus.ACCEPTED, s.worker(office), accepted_on)
         if j.accepted_on is not None:
             self.move(case, sent[0], ReferralStatus.ACCEPTED, s.centre_staff, j.accepted_on)
         if j.decision is not None:

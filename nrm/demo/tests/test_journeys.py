@@ -113,7 +113,7 @@ def test_journeys_in_bulk_leave_what_the_services_leave(world):
     assert any(j.close for j in journeys) and any(not j.consented for j in journeys)
     assert any(step.ended_on for j in journeys for step in j.services)
     assert any(j.episodes for j in journeys)  # some cases have a second episode of exploitation
-    assert any(j.asylum and j.asylum[1] for j in journeys) and any(j.guardian for j in journeys)
+    assert any(j.asylum_referral for j in journeys) and any(j.guardian for j in journeys)
     by_services = [replay(j, setting) for j in journeys]
     in_bulk = list(Case.objects.filter(pk__in=write_journeys(journeys, setting)).order_by("pk"))
     assert len(in_bulk) == len(journeys)

@@ -28,6 +28,7 @@ def test_the_demo_fills_the_asylum_and_unaccompanied_children_tables(world):
     children = cells("migration_unaccompanied_separated_children")
     assert children and {status for (_y, status, _sex) in children} <= {"unaccompanied", "separated"}
     assert {status for (_y, status) in cells("migration_victims_by_status")} - {"national", "unknown"}
+    assert cells("migration_asylum_referrals")
     # Only foreign victims are in an asylum procedure; an unaccompanied child has a guardian, mostly.
     assert not Case.objects.filter(person__citizenship="RS").exclude(asylum_status="unknown").exists()
     alone = Case.objects.filter(child_status__in=["unaccompanied", "separated"])
