@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case as Choice
-from django.db.models import CharField, DateField, F, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractYear, LPad
+from django.db.models import CharField, DateField, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -959,25 +959,6 @@ def identified_on_follow(case_ids: Iterable[int]) -> dict[int, dt.date | None]:
     ids = list(case_ids)
     Case.objects.filter(pk__in=ids).update(identified_on=identified_on_expected())
     return dict(Case.objects.filter(pk__in=ids).values_list("pk", "identified_on"))
-
-
-def identified_on_disagreements() -> QuerySet:
-    """Return the cases whose ``identified_on`` is not what their decisions give, with ``expected``.
-
-    Nothing a writer does leaves one (every writer keeps the column); a row here was written
-    around the services (raw SQL, a restore of a partial backup) and ``nrm stats --rebuild``
-    corrects it.
-    """
-    never = Value(dt.date(1, 1, 1), output_field=DateField())
-    return (
-        Case.objects.annotate(expected=identified_on_expected())
-        .annotate(
-            stored_or_never=Coalesce("identified_on", never, output_field=DateField()),
-            expected_or_never=Coalesce("expected", never, output_field=DateField()),
-        )
-        .exclude(stored_or_never=F("expected_or_never"))
-        .order_by("pk")
-    )
 
 
 # --- Assistance and closure ------------------------------------------------------------------

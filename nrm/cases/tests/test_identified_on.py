@@ -17,7 +17,7 @@ from conftest import fresh
 from nrm.cases import services as case_services
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case, Identification
-from nrm.cases.selectors import cases_usable_for_statistics
+from nrm.cases.selectors import cases_usable_for_statistics, identified_on_disagreements
 from nrm.cases.tests.helpers import org
 from nrm.reporting.engine import TOTAL, count_table
 from nrm.reporting.tests.helpers import decide, victim
@@ -84,7 +84,7 @@ def test_the_column_follows_a_decision_a_changed_one_and_an_overturned_one(world
     # as the lookup it replaces read it.
     decide_again(world, case, Decision.IDENTIFIED, dt.date(2024, 1, 20))
     assert stored(case) == dt.date(2024, 4, 1)
-    assert not case_services.identified_on_disagreements().exists()
+    assert not identified_on_disagreements().exists()
 
 
 def test_the_tables_count_as_the_lookup_they_replace(world):
@@ -127,7 +127,7 @@ def test_bulk_opening_with_a_decision_sets_the_column(world):
         actor=fresh(world["centre"]), organisation=org("centre"), drafts=drafts, source="test"
     )
     assert [stored(c) for c in cases] == [dt.date(2024, 2, 1), None, None]
-    assert not case_services.identified_on_disagreements().exists()
+    assert not identified_on_disagreements().exists()
 
 
 def stats(*args) -> str:
@@ -169,4 +169,4 @@ def test_the_migration_fills_existing_cases(world):
 
     import_module("nrm.cases.migrations.0017_case_identified_on").fill(apps, None)
     assert (stored(identified), stored(overturned)) == (dt.date(2023, 6, 1), None)
-    assert not case_services.identified_on_disagreements().exists()
+    assert not identified_on_disagreements().exists()

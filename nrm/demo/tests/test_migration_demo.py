@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from nrm.cases.models import Case
-from nrm.cases.services import identified_on_disagreements
+from nrm.cases.selectors import identified_on_disagreements
 from nrm.children.models import Guardian
 from nrm.demo.generator import generate
 from nrm.reporting.selectors import run_report

@@ -344,6 +344,7 @@ def test_the_cases_forms_follow_the_episodes_through_a_merge_and_its_undo(pair, 
 
 def test_the_date_each_case_counts_as_identified_follows_the_decisions_through_a_merge_and_its_undo(pair, world):
     """Decisions move with the merge; each case's identified_on stays what its decisions give."""
+    from nrm.cases.selectors import identified_on_disagreements
     from nrm.reporting.tests.helpers import decide
 
     a, b = pair
@@ -359,7 +360,7 @@ def test_the_date_each_case_counts_as_identified_follows_the_decisions_through_a
     # The survivor holds both decisions 'identified': the later-dated one is in force. The
     # absorbed case, left without decisions, has none.
     assert (on(a), on(b)) == (dt.date(2024, 5, 20), None)
-    assert not case_services.identified_on_disagreements().exists()
+    assert not identified_on_disagreements().exists()
     merge.merge_undo(actor=fresh(world["admin"]), merge_id=CaseMerge.objects.get().pk)
     assert (on(a), on(b)) == (dt.date(2024, 4, 10), dt.date(2024, 5, 20))
-    assert not case_services.identified_on_disagreements().exists()
+    assert not identified_on_disagreements().exists()

@@ -12,7 +12,7 @@
 many of its counts were wrong (none, unless something wrote around the database's triggers); it
 also sets every case's ``identified_on`` from its decisions and says how many disagreed.
 ``--check`` changes nothing: it lists the cases whose ``identified_on`` disagrees with their
-decisions (``cases.services.identified_on_disagreements``) and exits non-zero if there is one.
+decisions (``cases.selectors.identified_on_disagreements``) and exits non-zero if there is one.
 
 ``--publish`` publishes standard tables for a period, as readers get them, and records the
 publication (who: ``cli:<user>``), which the analyst's "new data since the last publication" starts from.
@@ -118,19 +118,20 @@ class Command(BaseCommand):
             f"{len(aggregates.stored()):,} combinations, {time.perf_counter() - started:.1f} s; "
             f"{wrong} {'count was' if wrong == 1 else 'counts were'} wrong"
         )
-        from nrm.cases.services import identified_on_disagreements, identified_on_follow
+        from nrm.cases.selectors import identified_on_disagreements
+        from nrm.cases.services import identified_on_follow
 
         with transaction.atomic():
             wrong_ids = list(identified_on_disagreements().values_list("pk", flat=True))
             for start in range(0, len(wrong_ids), 1000):
                 identified_on_follow(wrong_ids[start : start + 1000])
         self.stdout.write(
-            f"identified_on: {len(wrong_ids)} {'case disagreed' if len(wrong_ids) == 1 else 'cases disagreed'} "
-            "with its decisions, set from them"
+            f"identified_on: {len(wrong_ids)} {'case' if len(wrong_ids) == 1 else 'cases'} disagreed with "
+            "the decisions, now set from them"
         )
 
     def _check(self) -> None:
-        from nrm.cases.services import identified_on_disagreements
+        from nrm.cases.selectors import identified_on_disagreements
 
         wrong = list(identified_on_disagreements().values_list("reference", "identified_on", "expected"))
         for reference, stored, expected in wrong:
