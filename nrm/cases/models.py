@@ -132,6 +132,11 @@ class Case(Bound, TimeStamped, Versioned):
     exploitation_end = models.DateField(null=True, blank=True)
     # Latest identification decision, kept here so lists and statistics need no subquery.
     identification_status = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    # The date of the decision 'identified' while the case is identified (the latest-dated such
+    # decision), else null: "identified in year Y" (``reporting.engine.victim_year``) reads it
+    # instead of looking the decisions up. Only ``cases.services.identified_on_follow`` and the
+    # bulk writers that insert a decision with its case set it; ``nrm stats --check`` compares.
+    identified_on = models.DateField(null=True, blank=True, editable=False)
     plan_goals = models.TextField(blank=True, help_text=_("Goals of the assistance plan"))
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
@@ -150,6 +155,7 @@ class Case(Bound, TimeStamped, Versioned):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["opened_on"]),
             models.Index(fields=["identification_status"]),
+            models.Index(fields=["identified_on"]),
             # An owner's list, newest first; and its child filter (core/tests/test_list_filter_indexes.py).
             models.Index(fields=["owner", "opened_on"]),
             models.Index(fields=["owner", "is_child"]),

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -675,3 +676,25 @@ def subject_access_export(user: User, pk: int) -> dict:
         detail={"cases": [c.pk for c in cases]},
     )
     return data
+
+
+def identified_on_disagreements() -> QuerySet[Case]:
+    """Return the cases whose ``identified_on`` is not what their decisions give, with ``expected``.
+
+    No writer leaves one (each keeps the column: ``cases.services.identified_on_follow``); a row
+    here was written around the services (raw SQL, a partial restore), and ``nrm stats
+    --rebuild`` sets it. Every case, whoever owns it: the column is what statistics count by.
+    """
+    from nrm.cases.services import identified_on_expected
+
+    never = Value(dt.date(1, 1, 1), output_field=DateField())
+    return (
+        unrestricted(Case, "national statistics")
+        .annotate(expected=identified_on_expected())
+        .annotate(
+            stored_or_never=Coalesce("identified_on", never, output_field=DateField()),
+            expected_or_never=Coalesce("expected", never, output_field=DateField()),
+        )
+        .exclude(stored_or_never=F("expected_or_never"))
+        .order_by("pk")
+    )

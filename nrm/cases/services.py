@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Case as Choice
-from django.db.models import CharField, F, Value, When
+from django.db.models import CharField, DateField, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -306,6 +306,7 @@ def _prepare_case(
         "region": region,
         "referral_source": referral_source,
         "identification_status": Decision.PENDING,
+        "identified_on": None,
     }
     return person, case, form_objs
 
@@ -501,6 +502,8 @@ def _prepare_draft(draft: CaseDraft, known_forms: dict, may_identify: bool) -> t
             raise invalid("decided_on", _("The decision cannot be before the case was opened."))
         extra["decision"] = (draft.decision, grounds, decided_on)
         case["identification_status"] = draft.decision
+        # The case's only decision: identified_on_expected() read over one row.
+        case["identified_on"] = decided_on if draft.decision == Decision.IDENTIFIED else None
     if draft.note:
         extra["note"] = _check_text("text", draft.note, NOTE_MAX_LENGTH)
         if not extra["note"]:
@@ -946,6 +949,7 @@ def identification_decide(
     )
     Case.objects.filter(pk=case.pk).update(identification_status=decision)
     case.identification_status = decision
+    case.identified_on = identified_on_follow([case.pk]).get(case.pk)
     audit_record(
         actor=actor,
         action="case.identify",
@@ -956,6 +960,39 @@ def identification_decide(
     )
     tasks.on_decision(ident, actor=actor)
     return ident
+
+
+def identified_on_expected() -> Choice:
+    """Return the value ``Case.identified_on`` must hold, per case row: the one definition.
+
+    While the case is identified (``identification_status``: its latest recorded decision), the
+    date of its latest-dated decision 'identified' (the one in force when a case was identified
+    twice); otherwise null, as for an identified case with no decision recorded, which the
+    statistics count by its opening date. This is what ``reporting.engine`` looked up per table
+    before the column existed (the latest decision 'identified' by date, then id).
+    """
+    decided = (
+        Identification.objects.filter(case_id=OuterRef("pk"), decision=Decision.IDENTIFIED)
+        .order_by("-decided_on")
+        .values("decided_on")[:1]
+    )
+    return Choice(
+        When(identification_status=Decision.IDENTIFIED, then=Subquery(decided, output_field=DateField())),
+        default=Value(None, output_field=DateField()),
+        output_field=DateField(),
+    )
+
+
+def identified_on_follow(case_ids: Iterable[int]) -> dict[int, dt.date | None]:
+    """Set ``Case.identified_on`` of these cases from their decisions; return the values set by case.
+
+    Called by every writer that records a decision or moves decisions between cases (the
+    decision service, merges and their undo, ``nrm stats --rebuild``). No version bump: the
+    column follows the decisions, like a case's forms follow its episodes.
+    """
+    ids = list(case_ids)
+    Case.objects.filter(pk__in=ids).update(identified_on=identified_on_expected())
+    return dict(Case.objects.filter(pk__in=ids).values_list("pk", "identified_on"))
 
 
 # --- Assistance and closure ------------------------------------------------------------------

@@ -28,7 +28,9 @@ from nrm.audit.services import audit_record_many
 from nrm.cases import services as case_services
 from nrm.cases.choices import (
     AgeBand,
+    AsylumStatus,
     CaseStatus,
+    ChildStatus,
     ClosureReason,
     ConsentPurpose,
     Decision,
@@ -49,6 +51,8 @@ from nrm.cases.models import (
     ServiceDelivery,
 )
 from nrm.cases.screening import evaluate
+from nrm.children import services as child_services
+from nrm.children.models import Guardian
 from nrm.core.bulk import insert_rows
 from nrm.demo.generator import (
     CITIZENSHIP,
@@ -105,6 +109,15 @@ class Journey:
     close: tuple[str, dt.date] | None = None
     # Episodes of exploitation besides the one per form the case opens with (episode_add's values).
     episodes: list[dict] = field(default_factory=list)
+    # Recorded by the owner's case worker after opening (issue K's migration tables): the asylum
+    # procedure (status, date of its latest step), a child's unaccompanied or separated status, and
+    # the guardian appointed for such a child (name, appointing authority, date).
+    asylum: tuple[str, dt.date | None] | None = None
+    child_status: str | None = None
+    guardian: tuple[str, str, dt.date] | None = None
+    # A referral to the asylum authority of someone who applied (sent on, accepted on or None),
+    # with the person's consent to share with it, given at opening.
+    asylum_referral: tuple[dt.date, dt.date | None] | None = None
 
 
 class Setting:
@@ -125,6 +138,9 @@ class Setting:
         )
         self.indicator_list = IndicatorList.objects.filter(is_active=True).order_by("-version").first()
         self.forms = {f.code: f for f in ExploitationForm.objects.all()}
+        self.asylum_office = next(
+            (o for orgs in self.by_type.values() for o in orgs if o.type.is_asylum_authority), None
+        )
         self._workers: dict[int, User] = {}
         # Positive answer sets per audience, drawn once: evaluating every screening's own set costs
         # more than writing its case, and a pool gives the results as varied as the rule allows.
@@ -211,6 +227,7 @@ def plan(rng: random.Random, s: Setting, first: dt.date, last: dt.date) -> Journ
     )
     j.statistics = j.consented and rng.random() < 0.85
     j.episodes = _more_episodes(j)
+    _migration(j, end_date, s.asylum_office)
     accepted_on = opened + dt.timedelta(days=rng.randint(0, 3))
     if accepted_on >= end_date:
         return j
@@ -269,6 +286,62 @@ def _more_episodes(j: Journey) -> list[dict]:
     ]
 
 
+# Where a foreign victim stands in the asylum procedure, by migration status (weights); nationals
+# are left unknown. Asylum seekers have applied; a few irregular migrants apply once identified.
+ASYLUM = {
+    MigrationStatus.ASYLUM_SEEKER: [
+        (AsylumStatus.ONGOING, 50),
+        (AsylumStatus.REFUSED, 15),
+        (AsylumStatus.SUBSIDIARY, 10),
+        (AsylumStatus.REFUGEE, 5),
+        (AsylumStatus.WITHDRAWN, 20),
+    ],
+    MigrationStatus.IRREGULAR_MIGRANT: [
+        (AsylumStatus.NOT_APPLIED, 60),
+        (AsylumStatus.ONGOING, 20),
+        (AsylumStatus.WITHDRAWN, 10),
+        (AsylumStatus.REFUSED, 10),
+    ],
+    MigrationStatus.REGULAR_MIGRANT: [(AsylumStatus.NOT_APPLIED, 90), (AsylumStatus.UNKNOWN, 10)],
+}
+# A child's status (weights): most foreign children came without their parents.
+CHILD_STATUS = {
+    True: [(ChildStatus.UNACCOMPANIED, 50), (ChildStatus.SEPARATED, 20), (ChildStatus.NO, 30)],
+    False: [(ChildStatus.NO, 85), (ChildStatus.SEPARATED, 10), (ChildStatus.UNACCOMPANIED, 5)],
+}
+GUARDIAN_AUTHORITY = "Centre for Social Work (guardianship authority)"
+
+
+def _migration(j: Journey, end_date: dt.date, asylum_office: Organisation | None) -> None:
+    """Plan the asylum procedure of a foreign victim and the status and guardian of a child.
+
+    Someone who applied, consented to sharing and was not found by the asylum office itself is
+    referred to it in the first week (the asylum referrals table), accepted within days.
+
+    Drawn from a generator seeded by the journey itself, as :func:`_more_episodes`: the plan's own
+    draws, and every journey after this one, stay what they were before. Dates fall between the
+    opening and the day before ``end_date``.
+    """
+    rng = random.Random(f"migration {j.opened_on} {j.given_name} {j.family_name} {j.born}")
+    days = (end_date - j.opened_on).days - 1
+    if days < 0:
+        return
+    if j.migration_status in ASYLUM:
+        status = _weighted(rng, ASYLUM[j.migration_status])
+        dated = status not in (AsylumStatus.NOT_APPLIED, AsylumStatus.UNKNOWN)
+        j.asylum = (status, j.opened_on + dt.timedelta(days=rng.randint(0, min(days, 240))) if dated else None)
+        if dated and j.consented and asylum_office is not None and j.owner.pk != asylum_office.pk:
+            sent = j.opened_on + dt.timedelta(days=rng.randint(0, min(7, (j.asylum[1] - j.opened_on).days)))
+            accepted = sent + dt.timedelta(days=rng.randint(1, 5))
+            j.asylum_referral = (sent, accepted if accepted < end_date else None)
+    if j.is_child:
+        j.child_status = _weighted(rng, CHILD_STATUS[j.citizenship != "RS"])
+        if j.child_status in (ChildStatus.UNACCOMPANIED, ChildStatus.SEPARATED) and rng.random() < 0.8:
+            name = f"{rng.choice(GIVEN_F + GIVEN_M)} {rng.choice(FAMILY)}"
+            on = j.opened_on + dt.timedelta(days=rng.randint(0, min(days, 14)))
+            j.guardian = (name, GUARDIAN_AUTHORITY, on)
+
+
 def _open_values(j: Journey) -> dict:
     """The values :func:`~nrm.cases.services.case_open` is called with, less actor, organisation and screening."""
     return {
@@ -312,6 +385,19 @@ def replay(j: Journey, s: Setting) -> Case:
     case = case_services.case_open(actor=actor, organisation=j.owner, screening=screening, **_open_values(j))
     for episode in j.episodes:
         case_services.episode_add(actor=actor, case=case, **episode)
+    if j.asylum is not None:
+        case.refresh_from_db()
+        status, on = j.asylum
+        case_services.case_update(
+            actor=actor, case=case, expected_version=case.version, asylum_status=status, asylum_status_on=on
+        )
+    if j.child_status is not None:
+        child_services.child_status_set(actor=actor, case=case, child_status=j.child_status)
+    if j.guardian is not None:
+        name, authority, on = j.guardian
+        child_services.guardian_appoint(
+            actor=actor, case=case, name=name, appointing_authority=authority, appointed_on=on
+        )
     if j.consented:
         case_services.consent_record(
             actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=centre, given_on=j.opened_on
@@ -330,6 +416,23 @@ def replay(j: Journey, s: Setting) -> Case:
         legal_ground="" if j.consented else (LegalGround.CHILD if j.is_child else LegalGround.EMERGENCY),
         legal_ground_note="" if j.consented else GROUND_NOTE,
     )
+    if j.asylum_referral is not None:
+        sent_on, accepted_on = j.asylum_referral
+        office = s.asylum_office
+        case_services.consent_record(
+            actor=actor, case=case, purpose=ConsentPurpose.SHARE, organisation=office, given_on=j.opened_on
+        )
+        asylum = referral_services.referral_send(
+            actor=actor, case=case, to_org=office, kind=ReferralKind.ASYLUM, sent_on=sent_on
+        )
+        if accepted_on is not None:
+            referral_services.referral_transition(
+                actor=s.worker(office),
+                referral=asylum,
+                to_status=ReferralStatus.ACCEPTED,
+                expected_version=asylum.version,
+                on=accepted_on,
+            )
     if j.accepted_on is None:
         return case
     referral_services.referral_transition(
@@ -464,6 +567,10 @@ CASE_COLUMNS = (
     "place_of_exploitation",
     "region",
     "identification_status",
+    "identified_on",
+    "asylum_status",
+    "asylum_status_on",
+    "child_status",
 )
 CONSENT_COLUMNS = ("case_id", "purpose", "organisation_id", "given_on", "recorded_by_id")
 REFERRAL_COLUMNS = (
@@ -494,6 +601,16 @@ IDENTIFICATION_COLUMNS = (
     "decided_on",
     "grounds",
     "referral_id",
+)
+GUARDIAN_COLUMNS = (
+    "case_id",
+    "organisation_id",
+    "recorded_by_id",
+    "appointing_authority",
+    "appointed_on",
+    "name",
+    "contact",
+    "ended_on",
 )
 DELIVERY_COLUMNS = (
     "case_id",
@@ -551,6 +668,7 @@ def write_journeys(journeys: list[Journey], s: Setting, *, extra_screenings: lis
     _insert(Referral, REFERRAL_COLUMNS, rows.referrals, returning=True)
     _insert(Identification, IDENTIFICATION_COLUMNS, rows.identifications)
     _insert(ServiceDelivery, DELIVERY_COLUMNS, rows.deliveries)
+    _insert(Guardian, GUARDIAN_COLUMNS, rows.guardians, returning=True)
     audit_record_many(event() for event in rows.events)
     propose_links([p["linkage_key"] for p in rows.people])
     return [c.pk for c in rows.cases]
@@ -601,6 +719,7 @@ class _Rows:
         self.referrals: list[Row] = []
         self.identifications: list[Row] = []
         self.deliveries: list[Row] = []
+        self.guardians: list[Row] = []
         self.events: list[Callable[[], dict]] = []
 
     def screening(self, sc: Row) -> None:
@@ -676,6 +795,9 @@ class _Rows:
             status=CaseStatus.OPEN,
             closure_reason="",
             closed_on=None,
+            asylum_status=AsylumStatus.UNKNOWN,
+            asylum_status_on=None,
+            child_status=ChildStatus.UNKNOWN,
             **case_fields,
         )
         self.people.append(person_fields)
@@ -700,6 +822,7 @@ class _Rows:
                 sc.case, screening = case, sc
         self.event(actor, "case.open", case, j.owner.pk, lambda: {"screening": getattr(screening, "pk", None)})
         self.journey_episodes(j, actor, case, form_objs)
+        self.migration(j, actor, case)
         given: list[Row] = []
         if j.consented:
             self.consent(j, case, given, ConsentPurpose.SHARE, s.centre, j.opened_on)
@@ -707,6 +830,14 @@ class _Rows:
             if j.statistics:
                 self.consent(j, case, given, ConsentPurpose.STATISTICS, None, j.opened_on)
         sent = [self.send(j, case, given, ReferralKind.IDENTIFICATION, s.centre, j.owner, actor, j.opened_on)]
+        if j.asylum_referral is not None:
+            sent_on, accepted_on = j.asylum_referral
+            office = s.asylum_office
+            self.consent(j, case, given, ConsentPurpose.SHARE, office, j.opened_on)
+            asylum = self.send(j, case, given, ReferralKind.ASYLUM, office, j.owner, actor, sent_on)
+            sent.append(asylum)
+            if accepted_on is not None:
+                self.move(case, asylum, ReferralStatus.ACCEPTED, s.worker(office), accepted_on)
         if j.accepted_on is not None:
             self.move(case, sent[0], ReferralStatus.ACCEPTED, s.centre_staff, j.accepted_on)
         if j.decision is not None:
@@ -722,11 +853,41 @@ class _Rows:
                 )
             )
             case.identification_status = decision = j.decision
+            # The journey's only decision: what identification_decide leaves (identified_on_follow).
+            case.identified_on = j.decided_on if decision == Decision.IDENTIFIED else None
             self.event(s.centre_staff, "case.identify", case, s.centre.pk, lambda: {"decision": decision})
         for step in j.services:
             self.service(j, case, given, sent, step)
         if j.close is not None:
             self.close(actor, case, sent, *j.close)
+
+    def migration(self, j: Journey, actor: User, case: Row) -> None:
+        """What case_update, child_status_set and guardian_appoint write for the journey's plan."""
+        if j.asylum is not None:
+            case.asylum_status, case.asylum_status_on = j.asylum
+            case.version += 1
+            fields = {"fields": ["asylum_status", "asylum_status_on"]}
+            self.event(actor, "case.update", case, j.owner.pk, lambda: fields)
+        if j.child_status is not None:
+            status = case.child_status = j.child_status
+            case.version += 1
+            detail = {"fields": ["child_status"], "child_status": status}
+            self.event(actor, "case.update", case, j.owner.pk, lambda: detail)
+        if j.guardian is not None:
+            name, authority, on = j.guardian
+            g = Row(
+                pk=None,
+                case=case,
+                organisation=j.owner,
+                recorded_by=actor,
+                appointing_authority=authority,
+                appointed_on=on,
+                name=name,
+                contact="",
+                ended_on=None,
+            )
+            self.guardians.append(g)
+            self.event(actor, "child.guardian", case, j.owner.pk, lambda: {"guardian": g.pk, "ended": []})
 
     def consent(self, j: Journey, case: Row, given: list, purpose: str, org, on: dt.date) -> None:
         c = Row(case=case, purpose=purpose, organisation=org, given_on=on, recorded_by=self.s.worker(j.owner))

@@ -278,11 +278,15 @@ def _merge(merge: CaseMerge, actor: User) -> None:
 
 
 def _forms_follow(*case_ids: int) -> None:
-    """Each case's forms are the union of its episodes' forms (cases.services): episodes moved, so recompute."""
-    from nrm.cases.services import forms_follow_episodes
+    """Recompute what each case keeps from rows that moved: forms from episodes, identified_on from decisions.
+
+    Both are the case services' own (``forms_follow_episodes``, ``identified_on_follow``).
+    """
+    from nrm.cases.services import forms_follow_episodes, identified_on_follow
 
     for case in Case.objects.filter(pk__in=case_ids):
         forms_follow_episodes(case)
+    identified_on_follow(case_ids)
 
 
 def _counts(rows: list[list]) -> dict[str, int]:

@@ -89,11 +89,13 @@ def demo_justice(
     cases = list(
         unrestricted(Case, "demo data")
         .filter(identification_status=Decision.IDENTIFIED)
-        .annotate(identified_on=Min("identifications__decided_on", filter=Q(identifications__decision="identified")))
+        .annotate(
+            first_identified_on=Min("identifications__decided_on", filter=Q(identifications__decision="identified"))
+        )
         .select_related("owner", "owner__type")
         .prefetch_related("forms")
         .defer("best_interests_note")
-        .order_by("identified_on", "pk")
+        .order_by("first_identified_on", "pk")
     )
     groups: list[list[Case]] = []
     waiting: dict[str, list[Case]] = defaultdict(list)
@@ -218,7 +220,7 @@ class _Planned:
 def _plan(rng, number, group, police, prosecution, measures, offences, end_date, aside) -> _Planned | None:
     """Draw one proceeding's course from ``rng``, up to ``end_date``; None if not opened by then."""
     officer, prosecutor = _worker(police), _worker(prosecution)  # created even if nothing is opened
-    start = min(c.identified_on or c.opened_on for c in group)
+    start = min(c.first_identified_on or c.opened_on for c in group)
     investigation_on = _later(rng, start, -20, 45)
     investigation_on = max(investigation_on, min(c.opened_on for c in group))
     if investigation_on >= end_date:

@@ -398,37 +398,18 @@ def case_dimensions(p: str) -> dict[str, Any]:
     }
 
 
-def identified_on(p: str) -> Any:
-    """Return the date of the identification decision 'identified' of the case reached through ``p``.
-
-    The latest such decision (a case's latest decision is its status, so for an identified case
-    this is the decision in force); the opening date where none is recorded, so an identified
-    case is never of unknown year.
-    """
-    from nrm.cases.models import Identification
-
-    decided = (
-        Identification.objects.filter(case_id=OuterRef(f"{p}pk"), decision="identified")
-        .order_by("-decided_on", "-id")
-        .values("decided_on")[:1]
-    )
-    return Coalesce(Subquery(decided, output_field=DateField()), F(f"{p}opened_on"), output_field=DateField())
-
-
 def victim_year(p: str) -> Any:
     """Return the year a victim counts in: identified, the decision's year; presumed, the opening's.
 
     One definition of "identified victims in year Y" for every table (issue K): the Centre counts
     its decisions by their date, so Eurostat's and GRETA's identified victims do too, and a
     person opened in December and identified in January is identified in January's year in all.
+    The decision's date is the case's own column, ``Case.identified_on`` (set while the case is
+    identified, from its latest-dated decision 'identified': ``cases.services.identified_on_expected``),
+    so no table looks the decisions up; where it is null (not identified, or identified with no
+    decision recorded) the year is the opening's.
     """
-    return Year(
-        CaseWhen(
-            When(**{f"{p}identification_status": "identified"}, then=identified_on(p)),
-            default=F(f"{p}opened_on"),
-            output_field=DateField(),
-        )
-    )
+    return Year(Coalesce(F(f"{p}identified_on"), F(f"{p}opened_on"), output_field=DateField()))
 
 
 def person_key(p: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ def _case_story(case: Case) -> dict:
     """Everything the case's journey wrote, with row ids replaced by their place in the case."""
     referrals = {r.pk: i for i, r in enumerate(case.referrals.order_by("pk"))}
     episodes = {e.pk: i for i, e in enumerate(case.episodes.order_by("pk"))}
+    guardians = {g.pk: i for i, g in enumerate(case.guardians.order_by("pk"))}
     screening = case.screenings.first()
     audit = AuditEntry.objects.filter(object_type="case", object_id=str(case.pk)).order_by("id")
 
@@ -32,6 +33,8 @@ def _case_story(case: Case) -> dict:
                 detail[key] = [referrals[pk] for pk in detail[key]]
         if "episode" in detail:
             detail["episode"] = episodes[detail["episode"]]
+        if "guardian" in detail:
+            detail["guardian"] = guardians[detail["guardian"]]
         if detail.get("screening"):
             detail["screening"] = "linked"
         detail.pop("source", None)
@@ -45,6 +48,10 @@ def _case_story(case: Case) -> dict:
             "version",
             "is_child",
             "identification_status",
+            "identified_on",
+            "asylum_status",
+            "asylum_status_on",
+            "child_status",
             "closed_on",
             "closure_reason",
             "region",
@@ -85,6 +92,10 @@ def _case_story(case: Case) -> dict:
             (i.organisation.code, i.decision, i.decided_on, i.grounds, referrals.get(i.referral_id))
             for i in case.identifications.order_by("pk")
         ],
+        "guardians": [
+            (g.organisation.code, g.recorded_by.username, g.appointing_authority, g.appointed_on, g.name, g.ended_on)
+            for g in case.guardians.order_by("pk")
+        ],
         "services": [
             (d.service_type.code, d.organisation.code, d.status, d.version, d.started_on, d.ended_on, d.outcome)
             for d in case.services.order_by("pk")
@@ -102,6 +113,7 @@ def test_journeys_in_bulk_leave_what_the_services_leave(world):
     assert any(j.close for j in journeys) and any(not j.consented for j in journeys)
     assert any(step.ended_on for j in journeys for step in j.services)
     assert any(j.episodes for j in journeys)  # some cases have a second episode of exploitation
+    assert any(j.asylum_referral for j in journeys) and any(j.guardian for j in journeys)
     by_services = [replay(j, setting) for j in journeys]
     in_bulk = list(Case.objects.filter(pk__in=write_journeys(journeys, setting)).order_by("pk"))
     assert len(in_bulk) == len(journeys)

@@ -340,3 +340,27 @@ def test_the_cases_forms_follow_the_episodes_through_a_merge_and_its_undo(pair, 
     forms_agree(a)
     forms_agree(b)
     assert "labour" in set(b.forms.values_list("code", flat=True))
+
+
+def test_the_date_each_case_counts_as_identified_follows_the_decisions_through_a_merge_and_its_undo(pair, world):
+    """Decisions move with the merge; each case's identified_on stays what its decisions give."""
+    from nrm.cases.selectors import identified_on_disagreements
+    from nrm.reporting.tests.helpers import decide
+
+    a, b = pair
+    decide(world, a, on=dt.date(2024, 4, 10))
+    decide(world, b, on=dt.date(2024, 5, 20))
+
+    def on(case) -> dt.date | None:
+        return Case.objects.values_list("identified_on", flat=True).get(pk=case.pk)
+
+    link = agreed(world)
+    merge.merge_request(actor=fresh(world["ngo"]), link_id=link.pk, survivor="ours")
+    merge.merge_accept(actor=fresh(world["socialwork"]), link_id=link.pk)
+    # The survivor holds both decisions 'identified': the later-dated one is in force. The
+    # absorbed case, left without decisions, has none.
+    assert (on(a), on(b)) == (dt.date(2024, 5, 20), None)
+    assert not identified_on_disagreements().exists()
+    merge.merge_undo(actor=fresh(world["admin"]), merge_id=CaseMerge.objects.get().pk)
+    assert (on(a), on(b)) == (dt.date(2024, 4, 10), dt.date(2024, 5, 20))
+    assert not identified_on_disagreements().exists()

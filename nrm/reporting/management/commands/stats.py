@@ -6,9 +6,13 @@
     nrm stats --list
     nrm stats --publish NAME[,NAME...] --years YYYY[-YYYY] [--note TEXT]
     nrm stats --rebuild
+    nrm stats --check
 
 ``--rebuild`` recounts the screenings' analytics table (``nrm.reporting.aggregates``) and says how
-many of its counts were wrong (none, unless something wrote around the database's triggers).
+many of its counts were wrong (none, unless something wrote around the database's triggers); it
+also sets every case's ``identified_on`` from its decisions and says how many disagreed.
+``--check`` changes nothing: it lists the cases whose ``identified_on`` disagrees with their
+decisions (``cases.selectors.identified_on_disagreements``) and exits non-zero if there is one.
 
 ``--publish`` publishes standard tables for a period, as readers get them, and records the
 publication (who: ``cli:<user>``), which the analyst's "new data since the last publication" starts from.
@@ -29,7 +33,7 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from nrm.audit.services import audit_record
@@ -46,7 +50,12 @@ class Command(BaseCommand):
         what.add_argument("--table", help="a standard table's name (see --list)")
         what.add_argument("--list", action="store_true", help="list the standard tables, populations and data sets")
         what.add_argument("--publish", metavar="NAMES", help="publish these standard tables and record it (--years)")
-        what.add_argument("--rebuild", action="store_true", help="recount the screenings' analytics table")
+        what.add_argument(
+            "--rebuild", action="store_true", help="recount the screenings' analytics table and identified_on"
+        )
+        what.add_argument(
+            "--check", action="store_true", help="list cases whose identified_on disagrees with their decisions"
+        )
         parser.add_argument("--years", help="with --publish: the year or years published, YYYY or YYYY-YYYY")
         parser.add_argument("--note", default="", help="with --publish: a note kept with the publication")
         parser.add_argument("--population", default="registered", choices=list(engine.POPULATIONS))
@@ -70,6 +79,9 @@ class Command(BaseCommand):
             return
         if o["rebuild"]:
             self._rebuild()
+            return
+        if o["check"]:
+            self._check()
             return
         if o["format"] == "xlsx" and not o["output"]:
             raise CommandError("--format xlsx needs --output FILE")
@@ -106,6 +118,29 @@ class Command(BaseCommand):
             f"{len(aggregates.stored()):,} combinations, {time.perf_counter() - started:.1f} s; "
             f"{wrong} {'count was' if wrong == 1 else 'counts were'} wrong"
         )
+        from nrm.cases.selectors import identified_on_disagreements
+        from nrm.cases.services import identified_on_follow
+
+        with transaction.atomic():
+            wrong_ids = list(identified_on_disagreements().values_list("pk", flat=True))
+            for start in range(0, len(wrong_ids), 1000):
+                identified_on_follow(wrong_ids[start : start + 1000])
+        self.stdout.write(
+            f"identified_on: {len(wrong_ids)} {'case' if len(wrong_ids) == 1 else 'cases'} disagreed with "
+            "the decisions, now set from them"
+        )
+
+    def _check(self) -> None:
+        from nrm.cases.selectors import identified_on_disagreements
+
+        wrong = list(identified_on_disagreements().values_list("reference", "identified_on", "expected"))
+        for reference, stored, expected in wrong:
+            self.stdout.write(f"{reference}: identified_on {stored or 'empty'}, decisions give {expected or 'empty'}")
+        if wrong:
+            raise CommandError(
+                f"{len(wrong)} case(s) whose identified_on disagrees with their decisions (nrm stats --rebuild)"
+            )
+        self.stdout.write("identified_on: every case agrees with its decisions")
 
     def _publish(self, o: dict) -> None:
         from nrm.reporting.services import publication_record
