@@ -123,6 +123,11 @@ def data(world, orgs):
     from nrm.cases.services import flag_raise
 
     flag_raise(actor=world["police"], case=case, reason="security_risk", note="Brother calls at night.")
+    from nrm.exchange.models import ReceivedRecord
+
+    ReceivedRecord.objects.create(
+        case=case, kind="referral", position=0, data='{"to": "csr-bg", "on": "2024-03-01"}', source="other.csv"
+    )
     return case
 
 
