@@ -29,6 +29,8 @@ def _leading_tables(operations: list[Operation]) -> tuple[list[Operation], list[
     run: list[Operation] = []
     for operation in operations:
         if isinstance(operation, CreateModel):
+            if operation.options.get("index_together"):  # Django creates these apart from the table
+                break
             created.append(operation.name_lower)
         elif isinstance(operation, FieldOperation | IndexOperation):
             if operation.model_name_lower not in created:
