@@ -2,10 +2,10 @@
 
 Every audited read appends a row, so the table grows without end; yearly partitions keep each
 index a year deep and let an old year be archived (detached with its checkpoints) as one table.
-Migration ``audit.0005`` converts the table; :func:`ensure` creates the partitions of this year
-and the next (run by ``nrm migrate`` and ``nrm audit partitions``), and a DEFAULT partition takes
-any row whose year has none, so no append ever fails; :func:`ensure` later moves such rows into
-their year's partition. Years are UTC years.
+Migration ``audit.0005`` (or its squash) converts the table (:func:`rebuild`); :func:`ensure`
+creates the partitions of this year and the next (run by ``nrm migrate`` and ``nrm audit
+partitions``), and a DEFAULT partition takes any row whose year has none, so no append ever
+fails; :func:`ensure` later moves such rows into their year's partition. Years are UTC years.
 
 PostgreSQL requires the partition key in every unique index, so the primary key is (id, at)
 (``id`` still comes from one sequence, so it stays unique) and ``seq`` cannot be UNIQUE across
