@@ -2,10 +2,10 @@
 
 Every audited read appends a row, so the table grows without end; yearly partitions keep each
 index a year deep and let an old year be archived (detached with its checkpoints) as one table.
-Migration ``audit.0005`` converts the table; :func:`ensure` creates the partitions of this year
-and the next (run by ``nrm migrate`` and ``nrm audit partitions``), and a DEFAULT partition takes
-any row whose year has none, so no append ever fails; :func:`ensure` later moves such rows into
-their year's partition. Years are UTC years.
+Migration ``audit.0005`` (or its squash) converts the table (:func:`rebuild`); :func:`ensure`
+creates the partitions of this year and the next (run by ``nrm migrate`` and ``nrm audit
+partitions``), and a DEFAULT partition takes any row whose year has none, so no append ever
+fails; :func:`ensure` later moves such rows into their year's partition. Years are UTC years.
 
 PostgreSQL requires the partition key in every unique index, so the primary key is (id, at)
 (``id`` still comes from one sequence, so it stays unique) and ``seq`` cannot be UNIQUE across
@@ -121,3 +121,55 @@ def _missing(cursor, wanted: set[int]) -> list[int]:
     have = {int(m.group(1)) for (bound,) in cursor.fetchall() if (m := _BOUND.search(bound))}
     cursor.execute(f"SELECT DISTINCT extract(year FROM at AT TIME ZONE 'UTC')::int FROM {DEFAULT}")  # noqa: S608
     return sorted((wanted | {y for (y,) in cursor.fetchall()}) - have)
+
+
+def rebuild(connection, *, partitioned: bool) -> None:
+    """Copy the table into a new one, partitioned or plain, keeping rows, indexes and triggers.
+
+    Migration ``audit.0005`` and the squashed ``audit.0001_squashed_0005`` run it.
+    """
+    from nrm.audit import triggers
+
+    new = f"{TABLE}_new"
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
+            [TABLE],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            f"SELECT DISTINCT extract(year FROM at AT TIME ZONE 'UTC')::int FROM {TABLE}"  # noqa: S608
+        )
+        years = [y for (y,) in cursor.fetchall()]
+        cursor.execute("SELECT coalesce(max(id), 0) FROM " + TABLE)  # noqa: S608
+        last_id = cursor.fetchone()[0]
+        triggers.remove(connection)
+        kind = " PARTITION BY RANGE (at)" if partitioned else ""
+        cursor.execute(f"CREATE TABLE {new} (LIKE {TABLE} INCLUDING DEFAULTS){kind}")
+        cursor.execute(f"ALTER TABLE {new} ALTER COLUMN id DROP DEFAULT")  # the old table's sequence, dropped with it
+        if partitioned:
+            cursor.execute(f"CREATE TABLE {DEFAULT} PARTITION OF {new} DEFAULT")
+        # Rows go straight into their years' partitions, created below once the name is free.
+        cursor.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_old")
+        cursor.execute(f"ALTER TABLE {new} RENAME TO {TABLE}")
+        if partitioned:
+            ensure(connection, years=years)
+        cursor.execute(f"INSERT INTO {TABLE} SELECT * FROM {TABLE}_old ORDER BY id")  # noqa: S608
+        cursor.execute(f"DROP TABLE {TABLE}_old")  # frees the index names and the old id sequence
+        cursor.execute(f"CREATE SEQUENCE {TABLE}_id_seq OWNED BY {TABLE}.id")
+        cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{TABLE}_id_seq')")
+        if last_id:
+            cursor.execute(f"SELECT setval('{TABLE}_id_seq', %s)", [last_id])
+        for name, definition in indexes:
+            cursor.execute(_index(name, definition, partitioned=partitioned))
+        triggers.install(connection)
+
+
+def _index(name: str, definition: str, *, partitioned: bool) -> str:
+    """The statement creating index ``name`` again, adapted to the new table."""
+    if name == f"{TABLE}_pkey":
+        return f"ALTER TABLE {TABLE} ADD CONSTRAINT {name} PRIMARY KEY ({'id, at' if partitioned else 'id'})"
+    if name == f"{TABLE}_seq_key":  # Django's UNIQUE of seq; a plain index when partitioned
+        return f"CREATE INDEX {name} ON {TABLE} (seq)" if partitioned else f"ALTER TABLE {TABLE} ADD UNIQUE (seq)"
+    return definition

@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
                 "DELETE FROM django_migrations WHERE app = 'authtoken'",
             ],
             reverse_sql=migrations.RunSQL.noop,
+            elidable=True,  # a new database (the squash) has no authtoken table
         ),
         migrations.AddField(
             model_name='user',

@@ -9,7 +9,6 @@ keeps one plain table: these tests are skipped there.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +21,6 @@ from nrm.audit.services import audit_record, audit_seal, audit_verify
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="partitioning is PostgreSQL's; SQLite keeps one table"
 )
-migration = importlib.import_module("nrm.audit.migrations.0005_partition_by_year")
 THIS_YEAR = dt.datetime.now(dt.UTC).year
 
 
@@ -149,12 +147,12 @@ def test_the_migration_keeps_rows_indexes_and_triggers_both_ways(db):
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_auditentry'")
         indexes = {name for (name,) in cursor.fetchall()}
 
-    migration._rebuild(connection, partitioned=False)
+    partitions.rebuild(connection, partitioned=False)
     assert not partitions.is_partitioned() and rows() == before
     with pytest.raises(DatabaseError), transaction.atomic():  # unique again as a plain table
         AuditEntry(seq=before[0][1], at=before[0][2], actor="x", action="a", object_type="o").save(force_insert=True)
 
-    migration._rebuild(connection, partitioned=True)
+    partitions.rebuild(connection, partitioned=True)
     assert partitions.is_partitioned() and rows() == before
     assert partition_of(old.pk) == partitions.partition_name(1999)
     with connection.cursor() as cursor:

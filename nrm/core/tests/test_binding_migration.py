@@ -8,7 +8,8 @@ from nrm.audit import triggers
 from nrm.cases.models import Person
 from nrm.core.tests.test_binding import v1_token
 
-BEFORE = [("cases", "0005_translated_names")]
+# cases.0005 as a new database has it: squashed with 0002-0004 (0006, the binding, is not squashed).
+BEFORE = [("cases", "0002_referral_links_squashed_0005_translated_names")]
 
 
 @pytest.fixture
