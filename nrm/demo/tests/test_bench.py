@@ -58,3 +58,16 @@ def test_the_baseline_view_is_not_served_without_nrm_bench(world):
     pk = Case.objects.values_list("pk", flat=True).first()
     response = Client().get(f"/_bench/read/{pk}")
     assert response.status_code == 404 and not response["Content-Type"].startswith("application/json")
+
+
+def test_the_statistics_figures_hold_with_no_screenings(db):
+    """An empty database still gives the engine's and DuckDB's figures (DuckDB refused untyped columns)."""
+    import pytest
+
+    pytest.importorskip("duckdb")
+    from nrm.demo.management.commands.bench import Command
+
+    command = Command()
+    command.notes = []
+    figures = command._statistics()
+    assert {"stats_3dim_ms", "duckdb_3dim_ms", "duckdb_4dim_ms"} <= set(figures)

@@ -319,7 +319,9 @@ class Command(BaseCommand):
             for row in Screening.objects.values_list(*columns).order_by().iterator(chunk_size=20000):
                 for values, value in zip(columns.values(), row, strict=True):
                     values.append(value)
-            pq.write_table(pa.table(columns), path)
+            # Typed: with no screenings the columns would be of type null, which year() refuses.
+            schema = pa.schema([("screened_on", pa.date32())] + [(c, pa.string()) for c in list(columns)[1:]])
+            pq.write_table(pa.table(columns, schema=schema), path)
             self.notes.append(f"Parquet export for DuckDB: {time.perf_counter() - t0:.1f} s (not in its figures)")
             db = duckdb.connect()
             for n, dims in ((3, DIMS_3), (4, DIMS_4)):
