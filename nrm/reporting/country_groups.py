@@ -44,3 +44,20 @@ def valid_from(group: str, on: dt.date | None = None) -> str | None:
     day = (on or dt.date.today()).isoformat()
     dates = [v["valid_from"] for v in _groups()[group] if v["valid_from"] <= day]
     return dates[-1] if dates else None
+
+
+def by_year(group: str) -> list[tuple[int, int | None, list[str]]]:
+    """Return (first year, last year or None, members) of each version of ``group``, by the year it counts.
+
+    A year counts by the version in force at its end, as Eurostat's EU-28 for 2013-2019 (Croatia
+    joined on 1 July 2013) and EU-27 from 2020 (the United Kingdom left on 1 February 2020). A
+    version replaced within the year it began counts for no year.
+    """
+    versions = _groups()[group]
+    spans = []
+    for i, version in enumerate(versions):
+        first = int(version["valid_from"][:4])
+        last = int(versions[i + 1]["valid_from"][:4]) - 1 if i + 1 < len(versions) else None
+        if last is None or last >= first:
+            spans.append((first, last, list(version["members"])))
+    return spans

@@ -19,6 +19,7 @@ Nothing here reads an identity field; the only values that leave are category co
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -47,6 +48,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -246,6 +248,13 @@ class Source:
     # dimensions each has, its rows). A table asking for no other is counted from the first.
     coarser: tuple[tuple[frozenset[str], QuerySet], ...] = ()
 
+    def __post_init__(self) -> None:
+        # Dimensions that depend on the year counted (the EU's members) are built from this
+        # population's own year: the decision's, the opening's, the verdict's.
+        if any(isinstance(e, ByYear) for e in self.exprs.values()):
+            year = self.exprs.get("year")
+            self.exprs = {k: e.build(year) if isinstance(e, ByYear) else e for k, e in self.exprs.items()}
+
     def narrowest(self, names: Iterable[str]) -> Source:
         """Return this source counted from the smallest of its tables that has every dimension of ``names``."""
         wanted = set(names)
@@ -320,21 +329,41 @@ def _victim_status(decision: str) -> Any:
     )
 
 
-def citizenship_group(citizenship: str) -> Any:
-    """Return Eurostat's citizenship group: national, other EU (the member states in force today), non-EU.
+@dataclass(frozen=True)
+class ByYear:
+    """A dimension whose categories depend on the year counted: :class:`Source` builds it from its ``year``."""
 
-    The member states are data (``data/country_groups.json``); the country is ``NRM_COUNTRY``,
-    national even when it is itself a member state.
+    build: Callable[[Any], Any]
+
+
+def citizenship_group(citizenship: str) -> ByYear:
+    """Return Eurostat's citizenship group: national, other EU, non-EU, for the year each row counts in.
+
+    The member states are data (``data/country_groups.json``), each version valid from a date; a
+    row counts by the version in force at the end of its year (a British citizen is other EU in
+    2019, non-EU in 2020). The country is ``NRM_COUNTRY``, national even when a member state.
     """
+    return ByYear(functools.partial(_citizenship_group, citizenship))
+
+
+def _citizenship_group(citizenship: str, year: Any) -> Any:
     country = settings.NRM_COUNTRY
-    eu = [code for code in country_groups.members("eu") if code != country]
-    return CaseWhen(
+    whens = [
         When(Q(**{f"{citizenship}__isnull": True}) | Q(**{citizenship: ""}), then=Value(UNKNOWN)),
         When(**{citizenship: country}, then=Value("national")),
-        When(**{f"{citizenship}__in": eu}, then=Value("eu")),
-        default=Value("non_eu"),
-        output_field=CharField(),
-    )
+    ]
+    if year is None:  # a population counted by no year: the members in force today
+        whens.append(
+            When(**{f"{citizenship}__in": [c for c in country_groups.members("eu") if c != country]}, then=Value("eu"))
+        )
+    for first, last, members in country_groups.by_year("eu") if year is not None else ():
+        condition = Q(**{f"{citizenship}__in": [c for c in members if c != country]}) & Q(
+            GreaterThanOrEqual(year, first)
+        )
+        if last is not None:
+            condition &= Q(LessThanOrEqual(year, last))
+        whens.append(When(condition, then=Value("eu")))
+    return CaseWhen(*whens, default=Value("non_eu"), output_field=CharField())
 
 
 def _form_group(case: str) -> Any:
@@ -1177,8 +1206,10 @@ def _notes(cube: Cube, threshold: int, rounding: int | None, raw: bool) -> list[
         )
     if "citizenship_group" in cube.dims:
         notes.append(
-            _("Other EU: the member states of the European Union listed from %(date)s, the country itself excepted.")
-            % {"date": country_groups.valid_from("eu")}
+            _(
+                "Other EU: the member states of the European Union at the end of each year counted, "
+                "the country itself excepted."
+            )
         )
     if cube.filters:
         notes.append(

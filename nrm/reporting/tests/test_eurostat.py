@@ -26,7 +26,33 @@ def test_the_eu_list_is_data_with_27_members_valid_from_a_date():
     assert len(current["members"]) == len(set(current["members"])) == 27
     assert country_groups.valid_from("eu") == current["valid_from"] == "2020-02-01"
     assert "GB" not in country_groups.members("eu")
-    assert country_groups.members("eu", on=dt.date(2019, 1, 1)) == []  # before the list's first version
+    assert "GB" in country_groups.members("eu", on=dt.date(2019, 1, 1))
+    assert "HR" not in country_groups.members("eu", on=dt.date(2013, 6, 30))
+    assert country_groups.members("eu", on=dt.date(2004, 4, 30)) == []  # before the list's first version
+
+
+def test_each_year_counts_by_the_members_at_its_end():
+    spans = {
+        first: (last, len(members), "GB" in members, "HR" in members)
+        for first, last, members in country_groups.by_year("eu")
+    }
+    assert spans == {
+        2004: (2006, 25, True, False),
+        2007: (2012, 27, True, False),
+        2013: (2019, 28, True, True),  # Croatia joined on 1 July 2013: the year's end counts
+        2020: (None, 27, False, True),  # the United Kingdom left on 1 February 2020
+    }
+
+
+def test_a_british_victim_is_other_eu_in_2019_and_non_eu_in_2020(world):
+    """The year is the population's own: for identified victims the year of the decision."""
+    police = world["police"]
+    for year in (2019, 2020):
+        case = victim(police, citizenship="GB", opened_on=dt.date(year, 3, 1))
+        decide(world, case, on=dt.date(year, 3, 10))
+    cells = raw(["year", "citizenship_group"], population="identified")
+    assert (cells[(2019, "eu")], cells.get((2019, "non_eu"), 0)) == (1, 0)
+    assert (cells[(2020, "non_eu")], cells.get((2020, "eu"), 0)) == (1, 0)
 
 
 def test_citizenship_groups_worked_example(world):
