@@ -214,3 +214,19 @@ def test_a_long_seal_commits_in_rounds_and_the_chain_verifies(db, monkeypatch):
     assert rounds == [6, 6, 1]
     assert not AuditEntry.objects.filter(seq__isnull=True).exists()
     assert audit_verify().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no dead row versions to clear")
+@pytest.mark.django_db(transaction=True)
+def test_a_large_deferred_seal_leaves_the_table_vacuumed_on_postgresql(monkeypatch):
+    """Sealing a bulk load updates every row: PostgreSQL gets its dead versions and statistics cleared."""
+    from django.test.utils import CaptureQueriesContext
+
+    from nrm.audit import services
+
+    monkeypatch.setattr(services, "VACUUM_AFTER", 3)
+    with CaptureQueriesContext(connection) as queries, services.sealing_deferred() as seal:
+        for i in range(3):
+            audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
+    assert seal.sealed >= 3 and audit_verify().ok
+    assert any(q["sql"].startswith("VACUUM") for q in queries.captured_queries)
