@@ -7,6 +7,20 @@ import copy
 from rest_framework import serializers
 
 
+def _copy(field: serializers.Field) -> serializers.Field:
+    """Return a copy of ``field`` that binding to a new parent leaves the original as it was.
+
+    A leaf field's binding only assigns its own attributes (name, parent, source), so a shallow
+    copy is enough: DRF's deep copy builds the field again from its arguments (its choices,
+    validators and messages), the larger part of making a serializer. A field holding another
+    field (a nested serializer, a list's child, a many relation) binds that one too, and is
+    copied deeply, as DRF does.
+    """
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    return copy.copy(field)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer with its fields built from the model once per class, then copied.
 
@@ -22,4 +36,4 @@ class ModelSerializer(serializers.ModelSerializer):
         if fields is None:
             fields = super().get_fields()
             cls._nrm_fields = fields  # on this class itself: a subclass builds its own
-        return copy.deepcopy(fields)
+        return {name: _copy(field) for name, field in fields.items()}

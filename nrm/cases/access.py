@@ -7,6 +7,7 @@ from nrm.accounts.access import (
     case_history_rule,
     case_record_rule,
     case_rule,
+    one_case_rule,
     owner_organisations,
     register_rule,
     screening_rule,
@@ -27,7 +28,7 @@ def episode_rule(user: User, action: Action) -> Q:
     return Q(case__owner__in=owner_organisations(user, action))
 
 
-register_rule(Case, case_rule)
+register_rule(Case, case_rule, one=one_case_rule)
 register_rule(Screening, screening_rule)
 register_rule(Episode, episode_rule)
 for model in (CaseFlag, Consent):

@@ -21,4 +21,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.apps import apps
+
+        from nrm.core import display
+
         pre_save.connect(_check_before_save, dispatch_uid="nrm.core.check_before_save")
+        display.install(apps.get_models(include_auto_created=True))

@@ -142,9 +142,9 @@ def _anonymous(rng: random.Random, s: Setting, orgs: list, first: dt.date, last:
     )
 
 
-def ensure_staff_user() -> User:
-    """Return any user able to read cases in a police organisation (for the benchmark)."""
-    org = Organisation.objects.filter(type__code="police").order_by("pk").first()
+def ensure_staff_user(type_code: str = "police") -> User:
+    """Return a user able to read cases in the first organisation of a type (for the benchmark)."""
+    org = Organisation.objects.filter(type__code=type_code).order_by("pk").first()
     return _staff(org)
 
 

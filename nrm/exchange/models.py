@@ -150,7 +150,8 @@ class CaseMerge(models.Model):
                 fields=["link"], condition=models.Q(status__in=["requested", "merged"]), name="one_open_merge_per_link"
             ),
         ]
-        indexes = [models.Index(fields=["status", "merged_at"])]
+        # A case's merges by the survivor (its history), not every merge of that status first.
+        indexes = [models.Index(fields=["status", "merged_at"]), models.Index(fields=["survivor", "status"])]
         ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:

@@ -327,7 +327,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             refuse="You cannot open proceedings for this organisation.",
         )
         wanted = set(data.pop("cases"))
-        cases = list(restrict(Case.objects.all(), request.user, Action.VIEW).filter(pk__in=wanted))
+        cases = list(restrict(Case.objects.all(), request.user, Action.VIEW, one=True).filter(pk__in=wanted))
         if len(cases) != len(wanted):
             raise serializers.ValidationError({"cases": ["No such case."]})
         proceeding = services.proceeding_open(actor=request.user, organisation=org, cases=cases, **data)
@@ -429,7 +429,7 @@ class ProceedingViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         s = VictimLinkSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        case = restrict(Case.objects.all(), request.user, Action.VIEW).filter(pk=data.pop("case")).first()
+        case = restrict(Case.objects.all(), request.user, Action.VIEW, one=True).filter(pk=data.pop("case")).first()
         if case is None:
             raise serializers.ValidationError({"case": ["No such case."]})
         part = services.victim_link(actor=request.user, proceeding=proceeding, case=case, **data)

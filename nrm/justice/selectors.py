@@ -151,7 +151,9 @@ def cases_by_reference(user: User, references: list[str]) -> tuple[list[Case], l
     A case outside the case rule is "not found", exactly like a reference that does not exist.
     """
     found = list(
-        restrict(Case.objects.all(), user, Action.VIEW).filter(reference__in=references).defer(*CASE_FIELDS_SECRET)
+        restrict(Case.objects.all(), user, Action.VIEW, one=True)
+        .filter(reference__in=references)
+        .defer(*CASE_FIELDS_SECRET)
     )
     missing = sorted(set(references) - {c.reference for c in found})
     return found, missing

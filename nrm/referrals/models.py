@@ -53,7 +53,8 @@ class Referral(TimeStamped, Versioned):
     ``shares_documents`` whether the case's documents do.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
+    # Indexed with the receiver and the state below: a case's referrals to the reader's organisations.
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals", db_index=False)
     kind = models.CharField(max_length=20, choices=ReferralKind.choices, default=ReferralKind.SERVICE)
     from_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals_sent")
     to_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals_received")
@@ -87,6 +88,10 @@ class Referral(TimeStamped, Versioned):
     class Meta:
         ordering = ["-sent_on", "-id"]
         indexes = [
+            # A case's referrals, and those of them that share it with the reader (the access rule
+            # for one case): by the case first, which the database then prefers to the receiver's
+            # index (40,000 referrals for the identification centre).
+            models.Index(fields=["case", "to_org", "status"]),
             models.Index(fields=["to_org", "status"]),
             models.Index(fields=["from_org", "status"]),
             models.Index(fields=["due_on"]),

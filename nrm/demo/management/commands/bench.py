@@ -73,7 +73,11 @@ DIMS_4 = [*DIMS_3, "region"]
 SERVER_WORKERS = 2
 SERVER_THREADS = 4
 CONNECTIONS = 8
-WARMUP_PER_CONNECTION = 2
+# The served read is a mix of readers whose access differs (the rule's cost depends on it): one
+# that opens cases, the identification centre every case is referred to, an NGO that receives
+# some, a centre for social work that owns and refers. Cases each may see, in turn.
+READER_TYPES = ("police", "identification_centre", "ngo", "social_work")
+CASES_PER_READER = 125
 DATASET = "nrm-bench-synthetic"
 
 
@@ -96,15 +100,20 @@ def _best_ms(func: Callable[[], object], runs: int = 3) -> float:
     return min(times)
 
 
-def load(port: int, paths: list[str], total: int, *, headers: dict[str, str], connections: int) -> tuple[float, float]:
+Request = tuple[str, dict[str, str]]  # a path and its headers
+
+
+def load(port: int, requests: list[Request], total: int, *, connections: int) -> tuple[float, float]:
     """Send ``total`` GETs over ``connections`` kept-alive connections; return requests/s and p95 ms.
 
-    Each connection first sends a few unmeasured requests (workers warm up their caches).
+    Every request is first sent once, unmeasured, spread over the connections (each worker
+    prepares its statements and warms its caches, as a server that has been up a while has).
     Any answer but 200 stops the run: a figure made of errors would mean nothing.
     """
     clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=120) for _ in range(connections)]
 
-    def get(client: http.client.HTTPConnection, path: str) -> float:
+    def get(client: http.client.HTTPConnection, request: Request) -> float:
+        path, headers = request
         t0 = time.perf_counter()
         client.request("GET", path, headers={"Host": "127.0.0.1", **headers})
         response = client.getresponse()
@@ -113,9 +122,8 @@ def load(port: int, paths: list[str], total: int, *, headers: dict[str, str], co
             raise RuntimeError(f"GET {path}: HTTP {response.status}")
         return (time.perf_counter() - t0) * 1000
 
-    for i, client in enumerate(clients):
-        for j in range(WARMUP_PER_CONNECTION):
-            get(client, paths[(i + j) % len(paths)])
+    for i, request in enumerate(requests):
+        get(clients[i % connections], request)
     lock = threading.Lock()
     todo = iter(range(total))
     timings: list[float] = []
@@ -129,7 +137,7 @@ def load(port: int, paths: list[str], total: int, *, headers: dict[str, str], co
                     i = next(todo, None)
                 if i is None:
                     break
-                mine.append(get(client, paths[i % len(paths)]))
+                mine.append(get(client, requests[i % len(requests)]))
         except Exception as exc:  # noqa: BLE001 - reported below, in the main thread
             failures.append(exc)
         with lock:
@@ -215,13 +223,27 @@ class Command(BaseCommand):
     def _served(self, reads: int) -> dict:
         from nrm.accounts.services import token_issue
 
-        user = ensure_staff_user()
-        ids = list(restrict(Case.objects.all(), user, Action.VIEW).order_by("pk").values_list("pk", flat=True)[:500])
-        if not ids:
-            self.say("served reads: no case visible to the benchmark user")
+        readers = []
+        for type_code in READER_TYPES:
+            user = ensure_staff_user(type_code)
+            visible = list(restrict(Case.objects.all(), user, Action.VIEW).order_by("pk").values_list("pk", flat=True))
+            if visible:
+                # Token authentication, as API clients use it: no session row to save per request.
+                _token, secret = token_issue(user=user, label="nrm bench")
+                step = max(1, len(visible) // CASES_PER_READER)
+                paths = [f"/api/v1/cases/{pk}/" for pk in visible[::step][:CASES_PER_READER]]
+                readers.append((type_code, paths, secret))
+        if not readers:
+            self.say("served reads: no case visible to the benchmark users")
             return {}
-        # Token authentication, as API clients use it: no session row to save per request.
-        _token, secret = token_issue(user=user, label="nrm bench")
+        # In turn: reader 1's first case, reader 2's first case, ...
+        audited_requests = [
+            (paths[i], {"Authorization": f"Token {secret}"})
+            for i in range(max(len(paths) for _type, paths, _secret in readers))
+            for _type, paths, secret in readers
+            if i < len(paths)
+        ]
+        bare_requests = [(f"/_bench/read/{path.split('/')[-2]}", {}) for path, _headers in audited_requests]
         port = _free_port()
         env = {**os.environ, "NRM_BENCH": "1", "NRM_DATA_DIR": str(settings.DATA_DIR)}
         command = [sys.executable, "-m", "nrm.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -232,21 +254,14 @@ class Command(BaseCommand):
             try:
                 self._wait_for(server, port, log)
                 before = AuditEntry.objects.filter(action="case.view").count()
-                self.say(f"served reads: {reads:,} audited API case reads over {CONNECTIONS} connections ...")
-                audited, p95 = load(
-                    port,
-                    [f"/api/v1/cases/{pk}/" for pk in ids],
-                    reads,
-                    headers={"Authorization": f"Token {secret}"},
-                    connections=CONNECTIONS,
-                )
+                kinds = ", ".join(type_code for type_code, _paths, _secret in readers)
+                self.say(f"served reads: {reads:,} audited API case reads by {kinds}, {CONNECTIONS} connections ...")
+                audited, p95 = load(port, audited_requests, reads, connections=CONNECTIONS)
                 written = AuditEntry.objects.filter(action="case.view").count() - before
-                if written != reads + CONNECTIONS * WARMUP_PER_CONNECTION:
+                if written != reads + len(audited_requests):
                     raise CommandError(f"{reads} served reads wrote {written} audit rows")
                 self.say(f"served reads: {reads:,} bare primary-key reads ...")
-                bare, bare_p95 = load(
-                    port, [f"/_bench/read/{pk}" for pk in ids], reads, headers={}, connections=CONNECTIONS
-                )
+                bare, bare_p95 = load(port, bare_requests, reads, connections=CONNECTIONS)
             except RuntimeError as exc:
                 log.seek(0)
                 raise CommandError(f"{exc}; server said: {log.read().decode(errors='replace')[-2000:]}") from exc
