@@ -312,6 +312,9 @@ NRM_COORDINATOR_ORG_TYPES = _codes("NRM_COORDINATOR_ORG_TYPES", ("coordinator",)
 
 DEBUG = _flag("NRM_DEBUG") and not PRODUCTION
 # The baseline view of `nrm bench` answers without authentication, so production never has it.
+# Hot statements prepared on the PostgreSQL server (nrm.core.prepared): not behind PgBouncer in
+# transaction mode, where a prepared statement would not outlive its transaction.
+NRM_PREPARED_STATEMENTS = os.environ.get("NRM_DB_POOL", "").strip() != "pgbouncer"
 NRM_BENCH = _flag("NRM_BENCH") and not PRODUCTION
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NRM_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:

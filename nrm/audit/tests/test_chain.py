@@ -230,3 +230,47 @@ def test_a_large_deferred_seal_leaves_the_table_vacuumed_on_postgresql(monkeypat
             audit_record(actor=None, action="case.view", object_type="case", object_id=i, reason="test")
     assert seal.sealed >= 3 and audit_verify().ok
     assert any(q["sql"].startswith("VACUUM") for q in queries.captured_queries)
+
+
+def test_rows_appended_sealed_verify_among_rows_sealed_afterwards(db):
+    """Bulk rows chained as they are inserted (no update of each afterwards), between ordinary appends."""
+    from nrm.audit import services
+
+    audit_record(actor=None, action="case.view", object_type="case", object_id="before", reason="test")
+    audit_seal()
+    sealed_before = AuditEntry.objects.filter(seq__isnull=False).count()
+    with services.sealing_deferred(), services.sealing_on_append():
+        services.audit_record_many(
+            {
+                "actor": None,
+                "action": "case.open",
+                "object_type": "case",
+                "object_id": i,
+                "organisation_id": 7 if i % 2 else None,
+                "reason": "bulk \u0161 \u0416",  # not ASCII: the message is UTF-8
+                "detail": {"b": [1, 2.5, None], "a": "\u0161", "when": "2024-01-31"} if i % 3 else {},
+            }
+            for i in range(5)
+        )
+        # Sealed already, in the caller's transaction: no seal has run.
+        assert AuditEntry.objects.filter(seq__isnull=False).count() == sealed_before + 5
+        audit_record(actor=None, action="case.view", object_type="case", object_id="between", reason="test")
+        services.audit_record_many([{"actor": None, "action": "case.open", "object_type": "case", "object_id": 9}])
+    audit_seal()  # the ordinary append, chained after the bulk rows
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    result = audit_verify()
+    assert result.ok, result
+    bulk = AuditEntry.objects.filter(action="case.open").order_by("seq")
+    assert [e.object_id for e in bulk] == ["0", "1", "2", "3", "4", "9"]
+    assert AuditEntry.objects.get(object_id="between").seq > bulk.last().seq
+
+
+def test_a_row_appended_sealed_that_is_edited_fails_verification(db):
+    from nrm.audit import services, triggers
+
+    with services.sealing_on_append():
+        services.audit_record_many([{"actor": None, "action": "case.open", "object_type": "case", "object_id": 1}])
+    assert audit_verify().ok
+    triggers.remove(connection)
+    AuditEntry.objects.filter(action="case.open", object_id="1").update(reason="edited")
+    assert not audit_verify().ok

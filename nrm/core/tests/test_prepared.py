@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from nrm.accounts.access import Action, reader_key, restrict
 from nrm.accounts.models import Membership, User
@@ -64,3 +65,39 @@ def test_a_reader_whose_memberships_change_gets_a_new_statement(world):
     Membership.objects.filter(user=police, organisation=case.owner).update(is_active=False)
     assert reader_key(User.objects.get(pk=police.pk)) != before
     assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 404  # at once, not from the old statement
+
+
+def _server_prepared() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements prepared on the PostgreSQL server")
+def test_the_remembered_statements_are_prepared_on_the_server_and_still_counted(world, django_assert_num_queries):
+    police = world["police"]
+    first, second = open_case(police), open_case(police)
+    prepared.forget()
+    client = api(police)
+    client.get(f"/api/v1/cases/{first.pk}/")
+    with django_assert_num_queries(6):  # counted and logged as any other statement
+        answer = client.get(f"/api/v1/cases/{second.pk}/")
+    assert answer.status_code == 200 and answer.json()["id"] == second.pk
+    on_server = _server_prepared()
+    assert any("json_agg" in sql for sql in on_server)  # the relations of the case
+    assert any(sql.startswith('SELECT "cases_case"."id"') for sql in on_server)  # the case, through the rule
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements prepared on the PostgreSQL server")
+def test_nothing_is_prepared_on_the_server_behind_pgbouncer(world, settings):
+    settings.NRM_PREPARED_STATEMENTS = False
+    police = world["police"]
+    case = open_case(police)
+    prepared.forget()
+    client = api(police)
+    before = _server_prepared()
+    for _ in range(2):
+        assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    assert _server_prepared() == before
