@@ -274,3 +274,25 @@ def test_a_row_appended_sealed_that_is_edited_fails_verification(db):
     triggers.remove(connection)
     AuditEntry.objects.filter(action="case.open", object_id="1").update(reason="edited")
     assert not audit_verify().ok
+
+
+def test_verify_reads_the_chain_a_batch_at_a_time(chain, monkeypatch):
+    """On PostgreSQL through a server-side cursor: an ordinary one holds the whole result in memory."""
+    used = []
+    real = connection.chunked_cursor
+    monkeypatch.setattr(connection, "chunked_cursor", lambda: used.append(connection.vendor) or real())
+    result = audit_verify(batch=2)
+    assert result.ok and result.checked == len(chain)
+    assert used == [connection.vendor]
+
+
+def test_a_mismatch_found_early_stops_the_reading_of_the_rest(tamper):
+    """Verify stops at the first bad row; the batches fetched ahead are dropped and the fetcher ends."""
+    import threading
+
+    AuditEntry.objects.filter(seq=seq(tamper, 2)).update(reason="edited")
+    before = threading.active_count()
+    result = audit_verify(batch=1)
+    assert not result.ok and f"entry {seq(tamper, 2)}" in result.problem
+    assert threading.active_count() == before
+    assert not [t for t in threading.enumerate() if t.name == "nrm-audit-verify-fetch"]

@@ -211,6 +211,9 @@ class Command(BaseCommand):
             started = time.perf_counter()
 
             def progress(what: str, done: int, total: int) -> None:
+                if what != "screenings":  # the rows sealed at the end: a count, a rate since the start would mislead
+                    self.say(f"generating {what}: {done:,}")
+                    return
                 self.say(f"generating {what}: {done:,}/{total:,} ({done / (time.perf_counter() - started):,.0f}/s)")
 
             generate_bulk(screenings=screenings - have, seed=have + 1, progress=progress)
