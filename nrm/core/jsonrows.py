@@ -72,27 +72,57 @@ def _rows_sql(queryset: QuerySet, connection) -> tuple[str, list, Any]:
     return f'(SELECT {aggregate} FROM ({inner}) "_r")', list(params), compiler  # noqa: S608
 
 
-def _python(field, value: Any, connection) -> Any:
-    """Return the Python value of one column from its JSON form, as the ORM would give it."""
-    if value is None:
-        return None
+def _datetime(value: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+# The Python value of a column from its JSON form, as the ORM would give it, by field type.
+_FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "DateTimeField": _datetime,
+    "DateField": dt.date.fromisoformat,
+    "BooleanField": bool,
+    "UUIDField": lambda value: uuid.UUID(str(value)),
+    "DecimalField": lambda value: decimal.Decimal(str(value)),
+}
+
+
+def _converter(field) -> Callable[[Any, Any], Any] | None:
+    """Return how to turn one column's JSON value into the ORM's (value, connection), None if as it is."""
     kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        value = dt.datetime.fromisoformat(value)
-        return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
-    if kind == "DateField":
-        return dt.date.fromisoformat(value)
-    if kind == "BooleanField":
-        return bool(value)
-    if kind == "UUIDField":
-        return uuid.UUID(str(value))
-    if kind == "DecimalField":
-        return decimal.Decimal(str(value))
+    if kind in _FROM_JSON:
+        convert = _FROM_JSON[kind]
+        return lambda value, _connection: None if value is None else convert(value)
     if kind == "JSONField":
-        return value
+        return None
     if hasattr(field, "from_db_value"):  # encrypted text stays sealed until read
-        return field.from_db_value(value, None, connection)
-    return value
+        return lambda value, connection: None if value is None else field.from_db_value(value, None, connection)
+    return None
+
+
+def _plan(compiler, db: str) -> tuple:
+    """What building a relation's instances needs besides the rows: worked out once per compiler.
+
+    A remembered statement (``nrm.core.prepared``) keeps its compilers, so every later read
+    reuses it: the converters of its columns and Django's populators of its joined rows.
+    """
+    plan = compiler.__dict__.get("_nrm_plan")
+    if plan is None or plan[0] != db:
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = [expression.target for expression, _sql, _alias in select]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        converters = [(i, convert) for i, f in enumerate(fields) if (convert := _converter(f)) is not None]
+        plan = (
+            db,
+            klass_info["model"],
+            [f.attname for f in fields[start:end]],
+            start,
+            end,
+            converters,
+            get_related_populators(klass_info, select, db),
+        )
+        compiler._nrm_plan = plan
+    return plan
 
 
 def _instances(compiler, rows: list[list], db: str) -> list[Model]:
@@ -100,15 +130,11 @@ def _instances(compiler, rows: list[list], db: str) -> list[Model]:
     if not rows:
         return []
     connection = connections[db]
-    select, klass_info = compiler.select, compiler.klass_info
-    fields = [expression.target for expression, _sql, _alias in select]
-    model_cls = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [f.attname for f in fields[start:end]]
-    populators = get_related_populators(klass_info, select, db)
+    _db, model_cls, init_list, start, end, converters, populators = _plan(compiler, db)
     out = []
-    for raw in rows:
-        row = [_python(f, v, connection) for f, v in zip(fields, raw, strict=True)]
+    for row in rows:
+        for i, convert in converters:
+            row[i] = convert(row[i], connection)
         obj = model_cls.from_db(db, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)

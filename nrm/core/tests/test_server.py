@@ -197,3 +197,22 @@ def test_serve_refuses_no_workers():
 
     with pytest.raises(CommandError, match="at least 1"):
         call_command("serve", workers=0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("args", "expected"), [({"workers": 2}, ("gunicorn", 1)), ({}, ("waitress", 8))])
+def test_serve_runs_one_thread_per_gunicorn_process_and_eight_in_waitress(monkeypatch, args, expected):
+    """Several processes: one thread each unless told (a process's threads only contend for it)."""
+    import waitress
+    from django.core.management import call_command
+
+    from nrm.core import server
+
+    used = []
+    monkeypatch.setattr(server, "serve_gunicorn", lambda app, **kw: used.append(("gunicorn", kw["threads"])))
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: used.append(("waitress", kw["threads"])))
+    call_command("serve", **args)
+    assert used == [expected]
+    used.clear()
+    call_command("serve", threads=3, **args)
+    assert used == [(expected[0], 3)]

@@ -71,7 +71,7 @@ KEYS = (
 DIMS_3 = ["year", "sex", "age_band"]
 DIMS_4 = [*DIMS_3, "region"]
 SERVER_WORKERS = 2
-SERVER_THREADS = 4
+SERVER_THREADS = 1  # nrm serve's default with several workers (see nrm/demo/management/commands/serve.py)
 CONNECTIONS = 8
 # The served read is a mix of readers whose access differs (the rule's cost depends on it): one
 # that opens cases, the identification centre every case is referred to, an NGO that receives
