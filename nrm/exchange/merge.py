@@ -43,6 +43,8 @@ from nrm.cases.models import Case
 from nrm.core.errors import Conflict, invalid
 from nrm.exchange.dedup import _locked
 from nrm.exchange.models import CaseMerge, PersonLink
+from nrm.tasks import services as tasks
+from nrm.tasks.choices import NotificationKind
 
 # References to a case that a merge leaves where they are ("<model label>.<field>"), and why.
 NOT_MOVED: dict[str, str] = {
@@ -196,6 +198,8 @@ def merge_request(*, actor: User, link_id: int, survivor: object) -> CaseMerge:
     if same_owner:
         # Nobody else to ask: the owner's request is both owners' agreement.
         _merge(merge, actor)
+    else:
+        tasks.on_merge(merge, actor=actor, kind=NotificationKind.MERGE_REQUESTED)
     return merge
 
 
@@ -224,6 +228,7 @@ def merge_accept(*, actor: User, link_id: int) -> CaseMerge:
         detail={"merge": merge.pk},
     )
     _merge(merge, actor)
+    tasks.on_merge(merge, actor=actor, kind=NotificationKind.MERGE_DONE)
     return merge
 
 
@@ -241,6 +246,7 @@ def merge_decline(*, actor: User, link_id: int) -> CaseMerge:
         organisation_id=org,
         detail={"merge": merge.pk, "withdrawn": side == merge.requested_side},
     )
+    tasks.on_merge(merge, actor=actor, kind=NotificationKind.MERGE_DECLINED, withdrawn=side == merge.requested_side)
     return merge
 
 

@@ -29,6 +29,9 @@ class NotificationKind(models.TextChoices):
     ALERT_RAISED = "alert_raised", _("Early-warning alert raised")
     TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
     REMINDER = "reminder", _("Reminder")
+    MERGE_REQUESTED = "merge_requested", _("Merge of a duplicate asked for")
+    MERGE_DONE = "merge_done", _("Duplicate cases merged")
+    MERGE_DECLINED = "merge_declined", _("Merge of a duplicate declined or withdrawn")
 
 
 class ReminderTopic(models.TextChoices):

@@ -122,6 +122,7 @@ LINKS = {
     "task": "/tasks/{id}/",
     "warning_alert": "/early-warning/alerts/{id}/",
     "actionplan_plan": "/actionplan/reports/?plan={id}",
+    "person_link": "/duplicates/",  # the probable duplicates of the reader's cases, merges asked for among them
 }
 
 

@@ -326,6 +326,33 @@ def on_consent_withdrawn(consent, *, actor: User | None, suspended: list[int]) -
     )
 
 
+def on_merge(merge, *, actor: User, kind: str, withdrawn: bool = False) -> None:
+    """Tell the case managers of the owner that did not act of a merge of duplicates.
+
+    Asked for: the other owner, whose answer it waits for; done or declined: the asking owner;
+    withdrawn by the asking owner: the other. Each organisation hears of its own case's
+    reference only, as with the duplicate itself (``exchange.dedup``): never the other case,
+    its owner or anyone's identity. One owner of both cases merges alone: nobody to tell.
+    """
+    from nrm.accounts.access import OWNER_ROLES, Action
+    from nrm.exchange.models import PersonLink
+
+    link = merge.link
+    asking, other = link.case_a, link.case_b
+    if merge.requested_side != PersonLink.Side.A:
+        asking, other = other, asking
+    if asking.owner_id == other.owner_id:
+        return
+    told = other if kind == NotificationKind.MERGE_REQUESTED or withdrawn else asking
+    notify(
+        staff([told.owner_id], OWNER_ROLES[Action.MANAGE], exclude=actor),
+        kind=kind,
+        object_type="person_link",
+        object_id=link.pk,
+        reference=told.reference,
+    )
+
+
 def on_alert_raised(alert, mail_roles: Iterable[str]) -> None:
     """Tell the staff of the organisations an early-warning alert was raised to."""
     notify(

@@ -364,3 +364,52 @@ def test_the_date_each_case_counts_as_identified_follows_the_decisions_through_a
     merge.merge_undo(actor=fresh(world["admin"]), merge_id=CaseMerge.objects.get().pk)
     assert (on(a), on(b)) == (dt.date(2024, 4, 10), dt.date(2024, 5, 20))
     assert not identified_on_disagreements().exists()
+
+
+# --- Who hears of a merge -------------------------------------------------------------------------
+
+
+def _told(kind: str) -> dict[str, set[str]]:
+    from nrm.tasks.models import Notification
+
+    told: dict[str, set[str]] = {}
+    for n in Notification.objects.filter(kind=kind).select_related("recipient"):
+        told.setdefault(n.recipient.username, set()).add(n.reference)
+        assert n.object_type == "person_link"
+    return told
+
+
+def test_the_owner_that_did_not_act_hears_of_each_step_with_its_own_case_only(pair, world):
+    """Asked for: the other owner; done: the asking owner; withdrawn: the other again. Never the other case."""
+    from nrm.tasks.selectors import record_url
+
+    a, b = pair
+    link = agreed(world)
+    merge.merge_request(actor=fresh(world["ngo"]), link_id=link.pk, survivor="ours")
+    assert _told("merge_requested") == {"socialwork": {b.reference}}
+    merge.merge_decline(actor=fresh(world["ngo"]), link_id=link.pk)  # withdrawn by the NGO that asked
+    assert _told("merge_declined") == {"socialwork": {b.reference}}
+
+    merge.merge_request(actor=fresh(world["socialwork"]), link_id=link.pk, survivor="theirs")
+    assert _told("merge_requested") == {"socialwork": {b.reference}, "ngo": {a.reference}}
+    merge.merge_accept(actor=fresh(world["ngo"]), link_id=link.pk)
+    assert _told("merge_done") == {"socialwork": {b.reference}}  # the asking side, not the one who accepted
+
+    from nrm.tasks.models import Notification
+
+    shown = api(world["socialwork"]).get("/api/v1/notifications/").json()["results"]
+    assert {n["kind"] for n in shown} >= {"merge_requested", "merge_declined", "merge_done"}
+    assert a.reference not in str(shown)
+    assert {record_url(n) for n in Notification.objects.filter(object_type="person_link")} == {"/duplicates/"}
+
+
+def test_one_owner_merging_its_own_duplicates_tells_nobody(world):
+    from nrm.tasks.models import Notification
+
+    first = open_for(world["socialwork"], "csr-bg", LATIN)
+    open_for(world["socialwork"], "csr-bg", CYRILLIC)
+    link = PersonLink.objects.get()
+    dedup.link_confirm(actor=fresh(world["socialwork"]), link_id=link.pk)
+    merge.merge_request(actor=fresh(world["socialwork"]), link_id=link.pk, survivor="ours")
+    assert Case.objects.exclude(merged_into=None).count() == 1 and first.pk
+    assert not Notification.objects.filter(object_type="person_link").exists()

@@ -18,7 +18,7 @@ from nrm.accounts.choices import Role
 from nrm.cases.tests.helpers import IDENTITY, member, move, open_case, refer, share
 from nrm.referrals.choices import ReferralStatus
 from nrm.tasks import services
-from nrm.tasks.choices import TaskKind
+from nrm.tasks.choices import NotificationKind, TaskKind
 from nrm.tasks.models import Notification
 from tests.matrix import AREA, LIST, Route, Scene, matrix_tests
 
@@ -34,7 +34,8 @@ def build_scene(world) -> Scene:
     )
     share(owner, case, "ngo-sigurna")
     move(world["ngo"], refer(owner, case, "ngo-sigurna"), ReferralStatus.ACCEPTED)
-    note = Notification.objects.get(recipient=owner)
+    # The one this scene made (other scenes built in the same database notify the owner too).
+    note = Notification.objects.filter(recipient=owner, kind=NotificationKind.REFERRAL_ACCEPTED).latest("pk")
     colleague = member("colleague-csr", "csr-bg", Role.CASEWORKER)
     return Scene(
         users={**world, "other_org": world["ngo2"], "wrong_role": world["analyst"]},
