@@ -26,6 +26,9 @@ def case_summary(user: User, pk: int) -> tuple[CaseView, bytes]:
         "case": case,
         "person": case.person,
         "forms": list(case.forms.all()),
+        # As the case page shows them: standing flags first, where a reader looks for danger.
+        "flags": [f for f in case.flags.all() if f.is_active],
+        "episodes": list(case.episodes.all()),
         "referrals": list(case.referrals.all()),
         "identifications": list(case.identifications.all()),
         "services": list(case.services.all()),

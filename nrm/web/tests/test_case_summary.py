@@ -49,3 +49,30 @@ def test_the_summary_is_a_pdf_with_identity_only_for_who_may_see_it(client, worl
     client.force_login(world["ngo2"])
     assert client.get(f"/cases/{case.pk}/summary.pdf").status_code == 404
     assert AuditEntry.objects.filter(action="case.view", object_id=str(case.pk), outcome="denied").exists()
+
+
+def test_the_summary_shows_standing_flags_and_episodes_with_notes_for_the_owner_only(client, world):
+    from conftest import fresh
+    from nrm.cases import services
+    from nrm.cases.tests.helpers import move
+
+    case = open_case(world["police"])
+    share(world["police"], case, "ngo-sigurna")
+    move(world["ngo"], refer(world["police"], case, "ngo-sigurna"), ReferralStatus.ACCEPTED)
+    services.flag_raise(actor=fresh(world["police"]), case=case, reason="security_risk", note="Recruiter called twice")
+    lifted = services.flag_raise(actor=fresh(world["police"]), case=case, reason="urgent_medical")
+    services.flag_lift(actor=fresh(world["police"]), flag=lifted)
+    police = fresh(world["police"])
+    where = {"country": "DE", "place": "Stuttgart"}
+    services.episode_add(actor=police, case=case, form="labour", notes="Kept the passport", **where)
+
+    client.force_login(world["police"])
+    owner = _text(client.get(f"/cases/{case.pk}/summary.pdf").content)
+    assert "Security risk" in owner and "Recruiter called twice" in owner
+    assert "Urgent medical need" not in owner  # lifted: history on the case page, not a warning here
+    assert "Stuttgart" in owner and "Kept the passport" in owner
+
+    client.force_login(world["ngo"])
+    receiver = _text(client.get(f"/cases/{case.pk}/summary.pdf").content)
+    assert "Security risk" in receiver and "Stuttgart" in receiver
+    assert "Kept the passport" not in receiver  # an episode's notes are the owner's
