@@ -879,7 +879,8 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, 
     # The database builds each message: previous MAC, seq, the fields (see _message). SQLite
     # stores the detail as canonical text already and appends it; PostgreSQL's jsonb text is not
     # canonical, and is re-encoded here (cached: most details repeat).
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    if postgres:
         detail_sql, to_text = "detail::text", _canonical_cached()
     else:
         detail_sql, to_text = "''", None
@@ -887,7 +888,6 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, 
     # commit, the whole result copied on the server first): an ordinary cursor receives the
     # whole result before the first row (3,000,000 rows in the client's memory at once). On
     # SQLite no transaction: an IMMEDIATE one would hold the write lock while verifying.
-    postgres = connection.vendor == "postgresql"
     with transaction.atomic() if postgres else contextlib.nullcontext(), connection.chunked_cursor() as cursor:
         cursor.execute(
             f"SELECT seq, {_message_sql(chained=True)}, {detail_sql}, hash FROM audit_auditentry "  # noqa: S608

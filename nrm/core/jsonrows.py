@@ -183,10 +183,10 @@ def _statement(relations: Sequence[Relation], connection) -> tuple[str, list, li
 
 
 def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]], compilers: list) -> Model:
-    from nrm.core.prepared import is_remembered, statement_cursor
+    from nrm.core.prepared import statement_cursor
 
     db = obj._state.db or "default"
-    with statement_cursor(db) if is_remembered(sql) else connections[db].cursor() as cursor:
+    with statement_cursor(db, sql) as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchone()
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})

@@ -68,11 +68,6 @@ def prepare(
     return sql, list(params), extra
 
 
-def is_remembered(sql: str) -> bool:
-    """Whether ``sql`` is the text of a statement :func:`prepare` remembers."""
-    return sql in _remembered_sql
-
-
 _preparing_cursor = None
 # psycopg's threshold (executions before a statement is prepared of itself): never reached.
 NEVER_BY_COUNT = 2**31 - 1
@@ -99,16 +94,18 @@ def _preparing_cursor_class():
 
 
 @contextlib.contextmanager
-def statement_cursor(db: str) -> Iterator[Any]:
-    """Return a cursor for remembered statements: on PostgreSQL, one that prepares them on the server.
+def statement_cursor(db: str, sql: str) -> Iterator[Any]:
+    """Return a cursor to run ``sql`` on: for a remembered statement on PostgreSQL, one that prepares it on the server.
 
     The database keeps a prepared statement's plan for the connection's life (psycopg remembers
     the last 100 per connection), and connections live on (``CONN_MAX_AGE`` or the pool). The
     cursor is wrapped as Django wraps its own, so the statements are counted and logged alike.
-    Elsewhere (SQLite, PgBouncer in transaction mode) an ordinary cursor.
+    Otherwise (a statement compiled for this call only, SQLite, PgBouncer in transaction mode)
+    an ordinary cursor.
     """
     connection = connections[db]
-    if connection.vendor != "postgresql" or not settings.NRM_PREPARED_STATEMENTS:
+    remembered = sql in _remembered_sql
+    if not remembered or connection.vendor != "postgresql" or not settings.NRM_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             yield cursor
         return
@@ -170,7 +167,7 @@ def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, pr
     except EmptyResultSet:  # a rule that lets this reader see nothing: no row, nothing to ask
         return None
     db = compiler.using
-    with statement_cursor(db) if is_remembered(sql) else connections[db].cursor() as cursor:
+    with statement_cursor(db, sql) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchmany(1)
     found = instances(compiler, rows, db)

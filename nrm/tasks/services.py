@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, acting_organisations, can, case_workers, restrict
+from nrm.accounts.access import OWNER_ROLES, Action, acting_organisations, can, case_workers, restrict
 from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
@@ -334,8 +334,7 @@ def on_merge(merge, *, actor: User, kind: str, withdrawn: bool = False) -> None:
     reference only, as with the duplicate itself (``exchange.dedup``): never the other case,
     its owner or anyone's identity. One owner of both cases merges alone: nobody to tell.
     """
-    from nrm.accounts.access import OWNER_ROLES, Action
-    from nrm.exchange.models import PersonLink
+    from nrm.exchange.models import PersonLink  # exchange's services call this one
 
     link = merge.link
     asking, other = link.case_a, link.case_b

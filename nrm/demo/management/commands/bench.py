@@ -49,6 +49,7 @@ from nrm.audit.models import AuditEntry
 from nrm.audit.services import audit_verify
 from nrm.cases.models import Case, Screening
 from nrm.demo.bulk import ensure_staff_user, generate_bulk
+from nrm.demo.management.commands.serve import GUNICORN_THREADS
 from nrm.reporting.engine import compute
 
 # The figures of ``--json``, each measured in the same run as its baseline.
@@ -71,7 +72,7 @@ KEYS = (
 DIMS_3 = ["year", "sex", "age_band"]
 DIMS_4 = [*DIMS_3, "region"]
 SERVER_WORKERS = 2
-SERVER_THREADS = 1  # nrm serve's default with several workers (see nrm/demo/management/commands/serve.py)
+SERVER_THREADS = GUNICORN_THREADS  # nrm serve's default with several workers
 CONNECTIONS = 8
 # The served read is a mix of readers whose access differs (the rule's cost depends on it): one
 # that opens cases, the identification centre every case is referred to, an NGO that receives
@@ -234,19 +235,19 @@ class Command(BaseCommand):
                 # Token authentication, as API clients use it: no session row to save per request.
                 _token, secret = token_issue(user=user, label="nrm bench")
                 step = max(1, len(visible) // CASES_PER_READER)
-                paths = [f"/api/v1/cases/{pk}/" for pk in visible[::step][:CASES_PER_READER]]
-                readers.append((type_code, paths, secret))
+                readers.append((type_code, visible[::step][:CASES_PER_READER], secret))
         if not readers:
             self.say("served reads: no case visible to the benchmark users")
             return {}
         # In turn: reader 1's first case, reader 2's first case, ...
-        audited_requests = [
-            (paths[i], {"Authorization": f"Token {secret}"})
-            for i in range(max(len(paths) for _type, paths, _secret in readers))
-            for _type, paths, secret in readers
-            if i < len(paths)
+        turns = [
+            (pks[i], secret)
+            for i in range(max(len(pks) for _type, pks, _secret in readers))
+            for _type, pks, secret in readers
+            if i < len(pks)
         ]
-        bare_requests = [(f"/_bench/read/{path.split('/')[-2]}", {}) for path, _headers in audited_requests]
+        audited_requests = [(f"/api/v1/cases/{pk}/", {"Authorization": f"Token {secret}"}) for pk, secret in turns]
+        bare_requests = [(f"/_bench/read/{pk}", {}) for pk, _secret in turns]
         port = _free_port()
         env = {**os.environ, "NRM_BENCH": "1", "NRM_DATA_DIR": str(settings.DATA_DIR)}
         command = [sys.executable, "-m", "nrm.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -257,7 +258,7 @@ class Command(BaseCommand):
             try:
                 self._wait_for(server, port, log)
                 before = AuditEntry.objects.filter(action="case.view").count()
-                kinds = ", ".join(type_code for type_code, _paths, _secret in readers)
+                kinds = ", ".join(type_code for type_code, _pks, _secret in readers)
                 self.say(f"served reads: {reads:,} audited API case reads by {kinds}, {CONNECTIONS} connections ...")
                 audited, p95 = load(port, audited_requests, reads, connections=CONNECTIONS)
                 written = AuditEntry.objects.filter(action="case.view").count() - before
