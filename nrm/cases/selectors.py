@@ -232,19 +232,20 @@ def audit_case_list(
     )
 
 
-def case_services(user: User, case: Case) -> QuerySet[ServiceDelivery]:
+def case_services(user: User, case: Case, *, staff: bool | None = None) -> QuerySet[ServiceDelivery]:
     """Return the services of ``case``'s assistance plan that ``user`` may see.
 
     The owner's staff see the whole plan. Anyone else sees the services of the owner and of
     their own organisations, and those delivered on a referral they may see: a service of
-    another receiver would name it, which its referral does not show either.
+    another receiver would name it, which its referral does not show either. ``staff``: whether
+    ``user`` is the owner's staff, when the caller knew it already (see ``case_get``).
     """
     qs = restrict(ServiceDelivery.objects.filter(case=case), user, Action.VIEW).select_related(
         "service_type", "organisation"
     )
-    if is_case_staff(user, case):
+    if is_case_staff(user, case) if staff is None else staff:
         return qs
-    visible = case_referrals(user, case).values("pk")
+    visible = case_referrals(user, case, staff=False).values("pk")
     return qs.filter(Q(organisation__in=[case.owner_id, *case_staff_organisations(user)]) | Q(referral__in=visible))
 
 
@@ -302,9 +303,9 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
             # Episodes of exploitation, to whoever sees the case; their notes, like the case's, to the owner only.
             Relation("episodes", _case_episodes(case, is_owner)),
             Relation("screenings", Screening.objects.filter(case=case)),
-            Relation("referrals", case_referrals(user, case)),
+            Relation("referrals", case_referrals(user, case, staff=is_owner)),
             Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
-            Relation("services", case_services(user, case)),  # through the access rule already
+            Relation("services", case_services(user, case, staff=is_owner)),  # through the access rule already
             Relation("links", case_links(user, case), to_attr="_nrm_links"),
             # Flags, standing and lifted, with who raised and lifted them: whoever sees the case.
             Relation(
@@ -340,8 +341,11 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
             ]
         return loaded
 
-    # Compiled once per reader, owner and kind of case (what the rule and the relations read besides the id).
-    load_relations_prepared(case, relations, key=("case_get", reader_key(user), case.owner_id, is_owner, case.is_child))
+    # Compiled once per reader, whether they are the owner's staff and kind of case (what the rule
+    # and the relations read besides the ids): the owner is a parameter, as the case's id is.
+    load_relations_prepared(
+        case, relations, key=("case_get", reader_key(user), is_owner, case.is_child), vary=("owner_id",)
+    )
     links = case.__dict__.pop("_nrm_links")
     show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(

@@ -152,23 +152,31 @@ def load_relations(obj: Model, relations: Sequence[Relation]) -> Model:
 PROBE_PK = -987654321
 
 
-def load_relations_prepared(obj: Model, build: Callable[[Model], Sequence[Relation]], *, key: Hashable) -> Model:
+def load_relations_prepared(
+    obj: Model, build: Callable[[Model], Sequence[Relation]], *, key: Hashable, vary: Sequence[str] = ()
+) -> Model:
     """Load ``build(obj)``'s relations as :func:`load_relations` does, compiled once per ``key``.
 
-    ``key`` holds everything ``build`` reads besides ``obj``'s id (see :mod:`nrm.core.prepared`).
+    ``key`` holds everything ``build`` reads besides ``obj``'s id and its fields named in
+    ``vary`` (such as a case's owner), which the statement takes as parameters: those are set
+    to probes on the copy of ``obj`` it is compiled beside (see :mod:`nrm.core.prepared`).
     """
     from nrm.core.prepared import prepare
 
     connection = connections[obj._state.db or "default"]
+    names = ("pk", *vary)
+    values = tuple(getattr(obj, name) for name in names)
+    probes = tuple(PROBE_PK - i for i in range(len(names)))
     probe = copy.copy(obj)
-    probe.pk = PROBE_PK
+    for name, value in zip(names, probes, strict=True):
+        setattr(probe, name, value)
 
-    def compile_for(pk: int) -> tuple[str, list, tuple]:
-        relations = build(obj if pk == obj.pk else probe)
+    def compile_for(these: tuple) -> tuple[str, list, tuple]:
+        relations = build(obj if these == values else probe)
         sql, params, compilers = _statement(relations, connection)
         return sql, params, ([(r.name, r.to_attr) for r in relations], compilers)
 
-    sql, params, (names, compilers) = prepare((key, connection.alias), compile_for, obj.pk, PROBE_PK)
+    sql, params, (names, compilers) = prepare((key, connection.alias), compile_for, values, probes)
     return _load(obj, sql, params, names, compilers)
 
 

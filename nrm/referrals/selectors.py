@@ -47,15 +47,16 @@ def _base(user: User) -> QuerySet[Referral]:
     )
 
 
-def case_referrals(user: User, case) -> QuerySet[Referral]:
+def case_referrals(user: User, case, *, staff: bool | None = None) -> QuerySet[Referral]:
     """Return the referrals of ``case`` that ``user`` may see, for showing them with the case.
 
     The owner's staff see every referral of their case. Anyone else sees, as everywhere, only
     the referrals their own organisations sent or received: a receiver never learns to which
     other organisations the victim was referred. Also the queryset of a restricted prefetch.
+    ``staff``: whether ``user`` is the owner's staff, when the caller knew it already.
     """
     qs = Referral.objects.filter(case=case).select_related("to_org", "from_org", "service_type")
-    if is_case_staff(user, case):
+    if is_case_staff(user, case) if staff is None else staff:
         return qs
     return restrict(qs, user, Action.VIEW)
 

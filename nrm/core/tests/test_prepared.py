@@ -8,7 +8,7 @@ from django.db import connection
 from nrm.accounts.access import Action, reader_key, restrict
 from nrm.accounts.models import Membership, User
 from nrm.cases.models import Case
-from nrm.cases.tests.helpers import api, open_case
+from nrm.cases.tests.helpers import api, move, open_case, refer, rich_case, share
 from nrm.core import prepared
 from nrm.core.jsonrows import PROBE_PK
 
@@ -54,6 +54,36 @@ def test_the_prepared_case_read_is_the_statement_compiled_afresh(world):
         "test", lambda pk: restrict(Case.objects.all(), police, Action.VIEW).filter(pk=pk), second.pk, PROBE_PK
     )
     assert found == fresh.get()
+
+
+def test_several_values_each_fill_their_own_slots():
+    def compile_for(values):
+        pk, owner = values
+        return "SELECT %s, %s, %s, %s", [owner, 7, pk, owner], None
+
+    prepared.forget()
+    assert prepared.prepare("k", compile_for, (3, 3), (PROBE_PK, PROBE_PK - 1))[1] == [3, 7, 3, 3]
+    assert prepared.prepare("k", compile_for, (5, 9), (PROBE_PK, PROBE_PK - 1))[1] == [9, 7, 5, 9]
+
+
+def test_one_statement_reads_the_cases_of_every_owner_and_each_as_compiled_afresh(world):
+    """The owner is a parameter of the case read's statement (the NGO sees the owner's services)."""
+    from nrm.referrals.choices import ReferralStatus
+
+    police, ngo = world["police"], world["ngo"]
+    other = open_case(police)  # owned by the police, referred to the NGO
+    share(police, other, "ngo-sigurna")
+    move(ngo, refer(police, other, "ngo-sigurna"), ReferralStatus.ACCEPTED)
+    rich = rich_case(world)  # owned by a centre for social work, with services of its own
+    prepared.forget()
+    client = api(ngo)
+    assert client.get(f"/api/v1/cases/{other.pk}/").status_code == 200
+    remembered = len(prepared._statements)
+    answer = client.get(f"/api/v1/cases/{rich.pk}/").json()  # the statement prepared for the other owner's case
+    assert len(prepared._statements) == remembered  # nothing compiled for this owner
+    assert rich.owner_id in {s["organisation"] for s in answer["services"]}  # the owner's own service
+    prepared.forget()
+    assert client.get(f"/api/v1/cases/{rich.pk}/").json() == answer  # compiled afresh: the same
 
 
 def test_a_reader_whose_memberships_change_gets_a_new_statement(world):
