@@ -93,7 +93,7 @@ GUNICORN = (
     "import sys, django; django.setup()\n"
     "from django.core.handlers.wsgi import WSGIHandler\n"
     "from nrm.core.server import serve_gunicorn\n"
-    "serve_gunicorn(WSGIHandler(), host='127.0.0.1', port=int(sys.argv[1]), workers=2, threads=2)\n"
+    "serve_gunicorn(WSGIHandler(), host='127.0.0.1', port=int(sys.argv[1]), workers=2, threads=int(sys.argv[2]))\n"
 )
 
 
@@ -115,7 +115,7 @@ def gunicorn(tmp_path):
 
     started = []
 
-    def start(proxy: str) -> int:
+    def start(proxy: str, threads: int = 1) -> int:
         port = free_port()
         env = {
             **os.environ,
@@ -124,7 +124,7 @@ def gunicorn(tmp_path):
             "NRM_TRUSTED_PROXY": proxy,
         }
         env.pop("DATABASE_URL", None)
-        process = subprocess.Popen([sys.executable, "-c", GUNICORN, str(port)], env=env)
+        process = subprocess.Popen([sys.executable, "-c", GUNICORN, str(port), str(threads)], env=env)
         started.append(process)
         for _ in range(600):
             if process.poll() is not None:
@@ -159,6 +159,19 @@ def test_gunicorn_believes_the_trusted_proxy_only(gunicorn):
     # The headers gunicorn believes by default besides X-Forwarded-Proto are not believed.
     status, headers = get(port, {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"})
     assert status == 301 and "strict-transport-security" not in headers
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_each_request_goes_to_a_free_process_with_one_thread_each(gunicorn, threads):
+    """One thread per process (``nrm serve --workers N``'s default): no connection is kept by a process.
+
+    A kept connection stays with the process that accepted it, so a few kept connections split
+    unevenly and one process served while the other idled; with threads, connections are kept.
+    """
+    port = gunicorn("127.0.0.1", threads)
+    status, headers = get(port, {"X-Forwarded-Proto": "https"})
+    assert status == 200
+    assert (headers.get("connection", "").lower() == "close") == (threads == 1)
 
 
 @pytest.mark.parametrize("proxy", ["", "10.9.8.7"])

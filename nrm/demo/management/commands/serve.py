@@ -1,11 +1,12 @@
 """``nrm serve [--port N] [--workers N]``: serve an existing data directory.
 
 One worker (the default) is waitress with threads, as the demo runs. More workers is gunicorn
-with that many processes, each with ``--threads`` threads (one by default): Python runs one thread
-at a time per process, so a server using several cores needs several processes, and a process's
-threads only contend for it (two processes of four threads served 135-162 audited reads/s at
-p95 78-101 ms where two of one thread served 200 at 74 ms: docs/scaling.md). Behind the TLS
-proxy, which buffers slow clients, one thread per process loses nothing. Both believe proxy headers
+with that many processes, each with ``--threads`` threads (one by default, gunicorn's sync
+worker: each request goes to a free process, see ``nrm.core.server.gunicorn_options``): Python
+runs one thread at a time per process, so a server using several cores needs several processes,
+and a process's threads only contend for it (two processes of four threads served 135-162
+audited reads/s at p95 78-101 ms where two of one thread served 200 at 74 ms: docs/scaling.md).
+Behind the TLS proxy, which buffers slow clients, one thread per process loses nothing. Both believe proxy headers
 from ``NRM_TRUSTED_PROXY`` only (nrm.core.server). ``--worker`` runs the job queue beside the
 server (as ``nrm worker`` would), for the demo; in production run ``nrm worker`` as its own service.
 """
