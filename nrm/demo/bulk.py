@@ -77,8 +77,8 @@ def generate_bulk(
     if connection.vendor == "postgresql" and done_s >= ANALYZE_AFTER:
         # The planner's statistics still describe the tables before the load until autovacuum
         # comes round: queries right after it (the bench's) would be planned for empty tables.
-        # Vacuumed too, outside a transaction: autovacuum would otherwise come round for the new
-        # rows while they are read (the served bench at 1,000,000: 216 req/s beside 299 once done).
+        # Vacuumed too, outside a transaction (a few seconds at 1,000,000): autovacuum would
+        # otherwise come round for the new rows while they are first read.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
     return {"screenings": done_s, "cases": done_c}
