@@ -24,8 +24,9 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
-from django.db.models.query import get_related_populators
 from django.utils import timezone
+
+from nrm.core.prepared import prepare, rows_plan, statement_cursor
 
 ROW = "_nrm_row"
 
@@ -100,29 +101,9 @@ def _converter(field) -> Callable[[Any, Any], Any] | None:
     return None
 
 
-def _plan(compiler, db: str) -> tuple:
-    """What building a relation's instances needs besides the rows: worked out once per compiler.
-
-    A remembered statement (``nrm.core.prepared``) keeps its compilers, so every later read
-    reuses it: the converters of its columns and Django's populators of its joined rows.
-    """
-    plan = compiler.__dict__.get("_nrm_plan")
-    if plan is None or plan[0] != db:
-        select, klass_info = compiler.select, compiler.klass_info
-        fields = [expression.target for expression, _sql, _alias in select]
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        converters = [(i, convert) for i, f in enumerate(fields) if (convert := _converter(f)) is not None]
-        plan = (
-            db,
-            klass_info["model"],
-            [f.attname for f in fields[start:end]],
-            start,
-            end,
-            converters,
-            get_related_populators(klass_info, select, db),
-        )
-        compiler._nrm_plan = plan
-    return plan
+def _json_converters(_compiler, columns: list) -> list[tuple[int, Callable[[Any, Any], Any]]]:
+    """Return (position, converter) of the columns whose JSON value is not already the ORM's."""
+    return [(i, convert) for i, c in enumerate(columns) if (convert := _converter(c.target)) is not None]
 
 
 def _instances(compiler, rows: list[list], db: str) -> list[Model]:
@@ -130,7 +111,8 @@ def _instances(compiler, rows: list[list], db: str) -> list[Model]:
     if not rows:
         return []
     connection = connections[db]
-    _db, model_cls, init_list, start, end, converters, populators = _plan(compiler, db)
+    plan = rows_plan(compiler, db, _json_converters, cache="_nrm_json_plan")
+    model_cls, init_list, start, end, converters, populators = plan
     out = []
     for row in rows:
         for i, convert in converters:
@@ -161,15 +143,13 @@ def load_relations_prepared(
     ``vary`` (such as a case's owner), which the statement takes as parameters: those are set
     to probes on the copy of ``obj`` it is compiled beside (see :mod:`nrm.core.prepared`).
     """
-    from nrm.core.prepared import prepare
-
     connection = connections[obj._state.db or "default"]
-    names = ("pk", *vary)
-    values = tuple(getattr(obj, name) for name in names)
-    probes = tuple(PROBE_PK - i for i in range(len(names)))
+    varying = ("pk", *vary)
+    values = tuple(getattr(obj, name) for name in varying)
+    probes = tuple(PROBE_PK - i for i in range(len(varying)))
     probe = copy.copy(obj)
-    for name, value in zip(names, probes, strict=True):
-        setattr(probe, name, value)
+    for name, probe_value in zip(varying, probes, strict=True):
+        setattr(probe, name, probe_value)
 
     def compile_for(these: tuple) -> tuple[str, list, tuple]:
         relations = build(obj if these == values else probe)
@@ -191,8 +171,6 @@ def _statement(relations: Sequence[Relation], connection) -> tuple[str, list, li
 
 
 def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]], compilers: list) -> Model:
-    from nrm.core.prepared import statement_cursor
-
     db = obj._state.db or "default"
     with statement_cursor(db, sql) as cursor:
         cursor.execute(sql, params)

@@ -186,6 +186,38 @@ def compiled(queryset: QuerySet) -> tuple[str, list, Any]:
     return sql, list(params), compiler
 
 
+def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cache: str) -> tuple:
+    """Return what building instances from ``compiler``'s rows needs: worked out once per compiler and database.
+
+    The model, the names its columns fill, where they are in a row, ``converters(compiler,
+    columns)`` (of the selected expressions) and Django's populators of the joined rows. A remembered
+    statement keeps its compiler, so later reads ask no column's field again (a case row with
+    its joined rows has a hundred columns). Kept on the compiler under ``cache``.
+    """
+    plan = compiler.__dict__.get(cache)
+    if plan is None or plan[0] != db:
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        plan = (
+            db,
+            klass_info["model"],
+            [s[0].target.attname for s in select[start:end]],
+            start,
+            end,
+            converters(compiler, [s[0] for s in select[0 : compiler.col_count]]),
+            get_related_populators(klass_info, select, db),
+        )
+        setattr(compiler, cache, plan)
+    return plan[1:]
+
+
+def _db_converters(compiler, columns: list) -> dict:
+    """Return the database's converters of ``columns``, as ``results_iter`` asks them."""
+    if compiler.has_composite_fields(columns):
+        raise ValueError("a prepared statement selects no composite primary key")
+    return compiler.get_converters(columns)
+
+
 def instances(compiler, rows: list[tuple], db: str) -> list[Model]:
     """Build model instances from ``rows`` of ``compiler``'s statement, as ``ModelIterable`` does.
 
@@ -193,7 +225,8 @@ def instances(compiler, rows: list[tuple], db: str) -> list[Model]:
     """
     if not rows:
         return []
-    model_cls, init_list, start, end, converters, populators = _plan(compiler, db)
+    plan = rows_plan(compiler, db, _db_converters, cache="_nrm_rows_plan")
+    model_cls, init_list, start, end, converters, populators = plan
     annotation_col_map = compiler.annotation_col_map
     if converters:
         rows = compiler.apply_converters(rows, converters)
@@ -206,32 +239,6 @@ def instances(compiler, rows: list[tuple], db: str) -> list[Model]:
             setattr(obj, name, row[position])
         out.append(obj)
     return out
-
-
-def _plan(compiler, db: str) -> tuple:
-    """What building instances from a compiler's rows needs: worked out once per compiler and database.
-
-    A remembered statement keeps its compiler, so later reads skip asking every column's
-    field for its converters (a case row with its joined rows has a hundred columns).
-    """
-    plan = compiler.__dict__.get("_nrm_rows_plan")
-    if plan is None or plan[0] != db:
-        select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        fields = [s[0] for s in select[0 : compiler.col_count]]
-        if compiler.has_composite_fields(fields):
-            raise ValueError("a prepared statement selects no composite primary key")
-        plan = (
-            db,
-            klass_info["model"],
-            [f[0].target.attname for f in select[start:end]],
-            start,
-            end,
-            compiler.get_converters(fields),
-            get_related_populators(klass_info, select, db),
-        )
-        compiler._nrm_rows_plan = plan
-    return plan[1:]
 
 
 def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, probe: Any) -> Model | None:
