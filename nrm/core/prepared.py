@@ -20,13 +20,14 @@ connection, so the database plans it once as well. Not behind PgBouncer in trans
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -39,7 +40,12 @@ _lock = threading.Lock()
 
 
 def prepare(
-    key: Hashable, compile_for: Callable[[Any], tuple[str, list, T]], value: Any, probe: Any
+    key: Hashable,
+    compile_for: Callable[[Any], tuple[str, list, T]],
+    value: Any,
+    probe: Any,
+    *,
+    db: str | None = None,
 ) -> tuple[str, list, T]:
     """Return ``compile_for(value)``: SQL, parameters and what else it returns (its compilers).
 
@@ -47,7 +53,9 @@ def prepare(
     ``value`` may be a tuple of several values (a case's id and its owner's), ``probe`` then a
     tuple of as many probes, all different: each slot is then the value whose probe it holds.
     A statement whose SQL depends on the value, or whose value slots do not hold a value
-    itself, is not remembered (compiled every time, as before).
+    itself, is not remembered (compiled every time, as before). On SQLite (``db``, by default
+    the database of the compiler ``compile_for`` returns) the remembered statement's constants
+    are written into its text (:func:`_inline_constants`).
     """
     values, probes = (value, probe) if isinstance(value, tuple) else ((value,), (probe,))
     found = _statements.get(key)
@@ -62,6 +70,8 @@ def prepare(
     if probe_sql == sql and len(probe_params) == len(params):
         slots = _slots(params, probe_params, values, probes)
         if slots:
+            if connections[db or getattr(extra, "using", DEFAULT_DB_ALIAS)].vendor == "sqlite":
+                sql, params, slots = _inline_constants(sql, params, slots)
             with _lock:
                 if len(_statements) >= MAX_STATEMENTS:
                     _statements.clear()
@@ -69,6 +79,48 @@ def prepare(
                 _statements[key] = (sql, list(params), slots, extra)
                 _remembered_sql.add(sql)
     return sql, list(params), extra
+
+
+_PLACEHOLDER = re.compile(r"(?<!%)%s")  # as Django's SQLite backend finds them (``%%`` is a percent sign)
+
+
+def _literal(value: Any) -> str | None:
+    """Return ``value`` as an SQLite literal in Django's ``%s`` format, or None to keep it a parameter."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__repr__(value)  # an IntegerChoices member too: its number
+    if isinstance(value, str) and "\x00" not in value:
+        text = str.__str__(value)  # a TextChoices member too: its text
+        return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+    return None
+
+
+def _inline_constants(sql: str, params: list, slots: list[tuple[int, int]]) -> tuple[str, list, list[tuple[int, int]]]:
+    """Write a remembered statement's constant parameters (numbers, texts) into its text, SQLite only.
+
+    SQLite prepares a statement again, every time it is run, when its plan looked at a bound
+    value: a partial index's condition (``status = 'pending'``) tested against ``status = ?``.
+    The case read's relations statement was prepared anew on each read for its transfers' status
+    (0.8 ms of its 1 ms). What stays a parameter is the statement's values (the slots: ids that
+    change from call to call) and what is neither a number nor a text. The constants are the
+    statement's own, the same for every call under its key (:func:`prepare`).
+    """
+    slot_at = {i for i, _k in slots}
+    pieces, kept, new_slots, last = [], [], [], 0
+    for i, match in enumerate(_PLACEHOLDER.finditer(sql)):
+        literal = None if i in slot_at else _literal(params[i])
+        if literal is None:
+            if i in slot_at:
+                new_slots.append((len(kept), dict(slots)[i]))
+            kept.append(params[i])
+            continue
+        pieces.append(sql[last : match.start()])
+        pieces.append(literal)
+        last = match.end()
+    else:
+        if len(kept) + sum(1 for _ in pieces) // 2 != len(params):
+            return sql, params, slots  # placeholders and parameters do not pair up: left as it was
+    pieces.append(sql[last:])
+    return "".join(pieces), kept, new_slots
 
 
 def _slots(params: list, probe_params: list, values: tuple, probes: tuple) -> list[tuple[int, int]] | None:

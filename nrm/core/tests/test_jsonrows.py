@@ -65,3 +65,27 @@ def test_json_rows_of_nothing_are_empty(world):
         ],
     )
     assert list(loaded.notes.all()) == [] and list(loaded.consents.all()) == []
+
+
+def test_loaded_relations_refined_ask_the_database_for_this_record_only(world):
+    """Counting the loaded rows reads nothing; refining them queries this record's relation, not the table."""
+    case = rich_case(world, times=2)
+    other = rich_case(world, times=2)  # the same notes and forms on another case
+    assert CaseNote.objects.filter(case=other).count() == 2
+    assert set(other.forms.all()) & set(case.forms.all())
+    forms = case.forms.count()
+    loaded = Case.objects.get(pk=case.pk)
+    load_relations(
+        loaded,
+        [Relation("notes", CaseNote.objects.filter(case=loaded)), Relation("forms", loaded.forms.all())],
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert loaded.notes.count() == 2 and loaded.notes.exists() and len(loaded.forms.all()) == forms
+    assert len(captured) == 0
+    refined = loaded.notes.filter(pk__gt=0)  # every note of the table, were the relation's filter lost
+    assert [(n.case_id, n.text) for n in refined] == [(case.pk, "Note 0."), (case.pk, "Note 1.")]
+    assert all(n.case is loaded for n in refined)  # the back reference, as the manager's own queryset sets it
+    assert list(loaded.notes.all().order_by("-id").values_list("case_id", flat=True)) == [case.pk, case.pk]
+    form = case.forms.first()
+    assert list(loaded.forms.filter(pk=form.pk)) == [form]
+    assert loaded.forms.exclude(pk=form.pk).count() == forms - 1
