@@ -113,6 +113,32 @@ def personas() -> dict[str, User]:
 
 
 @pytest.fixture
+def triggers_back_after_flush(django_db_blocker):
+    """Set up before ``transactional_db``, so this runs after its flush: the audit triggers come back."""
+    from django.db import connection
+
+    from nrm.audit import triggers
+
+    yield
+    with django_db_blocker.unblock():
+        triggers.install(connection)
+
+
+@pytest.fixture
+def flushable(transactional_db):
+    """The append-only triggers refuse the flush of a transactional test's database: drop them before it.
+
+    With ``triggers_back_after_flush`` first, which puts them back after the flush.
+    """
+    from django.db import connection
+
+    from nrm.audit import triggers
+
+    yield
+    triggers.remove(connection)
+
+
+@pytest.fixture
 def world(db):
     """Return the demo personas by name (the reference data is loaded once, by ``django_db_setup``)."""
     return personas()

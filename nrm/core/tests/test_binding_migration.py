@@ -1,30 +1,13 @@
 """The binding migration gives every existing row its own binding; their v1 values still read afterwards."""
 
-import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from nrm.audit import triggers
 from nrm.cases.models import Person
 from nrm.core.tests.test_binding import v1_token
 
 # cases.0005 as a new database has it: squashed with 0002-0004 (0006, the binding, is not squashed).
 BEFORE = [("cases", "0002_referral_links_squashed_0005_translated_names")]
-
-
-@pytest.fixture
-def triggers_back_after_flush(django_db_blocker):
-    """Set up before ``transactional_db``, so this runs after its flush: the audit triggers come back."""
-    yield
-    with django_db_blocker.unblock():
-        triggers.install(connection)
-
-
-@pytest.fixture
-def flushable(transactional_db):
-    """The append-only triggers refuse the flush of a transactional test's database: drop them before it."""
-    yield
-    triggers.remove(connection)
 
 
 def test_existing_rows_get_distinct_bindings(triggers_back_after_flush, flushable):

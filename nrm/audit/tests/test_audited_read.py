@@ -1,0 +1,50 @@
+"""An audited read outside a caller's transaction: one view of the data, then its audit row, or no answer."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection
+
+from conftest import personas
+from nrm.audit.models import AuditEntry
+from nrm.cases.tests.helpers import api, open_case
+
+pytestmark = pytest.mark.usefixtures("triggers_back_after_flush", "flushable")
+
+
+def _views(case) -> int:
+    return AuditEntry.objects.filter(action="case.view", object_id=str(case.pk)).count()
+
+
+def test_the_case_read_appends_its_row_after_the_read_in_no_transaction(monkeypatch):
+    """SQLite reads in a snapshot holding no write lock; PostgreSQL at READ COMMITTED needs no BEGIN or COMMIT."""
+    police = personas()["police"]
+    case = open_case(police)
+    states = []
+    real = AuditEntry.save
+
+    def save(entry, *args, **kwargs):
+        states.append((entry.action, connection.in_atomic_block, connection.get_autocommit()))
+        return real(entry, *args, **kwargs)
+
+    monkeypatch.setattr(AuditEntry, "save", save)
+    before = _views(case)
+    answer = api(police).get(f"/api/v1/cases/{case.pk}/")
+    assert answer.status_code == 200 and answer.json()["id"] == case.pk
+    assert states == [("case.view", False, True)]
+    assert _views(case) == before + 1
+
+
+def test_a_case_read_whose_row_cannot_be_appended_answers_nothing(monkeypatch):
+    police = personas()["police"]
+    case = open_case(police)
+    before = _views(case)
+
+    def refuse(entry, *args, **kwargs):
+        raise DatabaseError("the audit table refused the row")
+
+    monkeypatch.setattr(AuditEntry, "save", refuse)
+    with pytest.raises(DatabaseError):
+        api(police).get(f"/api/v1/cases/{case.pk}/")
+    monkeypatch.undo()
+    assert _views(case) == before
