@@ -778,12 +778,34 @@ def audited_read(func: Callable[P, R]) -> Callable[P, R]:
             # SQLite: one writer at a time, and a writer that finds the lock taken sleeps (1, 2,
             # 5... ms); the threads of one process take turns on a lock of their own instead.
             with _sqlite_writer_turn():
-                for entry in rows:
-                    entry.save(force_insert=True)
+                _insert_entries(rows)
             _seal_after_commit()
         return result
 
     return wrapper
+
+
+@functools.cache
+def _insert_statement(vendor: str, n: int) -> tuple[str, tuple]:
+    fields = tuple(f for f in AuditEntry._meta.concrete_fields if not f.primary_key)
+    qn = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only the model's own table and column names are interpolated; values are parameters.
+    sql = f"INSERT INTO {qn(AuditEntry._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "  # noqa: S608
+    return sql + ", ".join([row] * n), fields
+
+
+def _insert_entries(entries: list[AuditEntry]) -> None:
+    """INSERT the unsaved entries of an audited read in one statement, as their ``save()`` would write each.
+
+    Each value goes through its field's ``pre_save`` and ``get_db_prep_save``, as in the ORM's
+    INSERT, whose compiling for every read was half the append (0.07 of 0.14 ms on SQLite, 0.19
+    of 0.37 ms on PostgreSQL). One row usually.
+    """
+    sql, fields = _insert_statement(connection.vendor, len(entries))
+    params = [f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def audit_denial(

@@ -112,12 +112,12 @@ def _instances(compiler, rows: list[list], db: str) -> list[Model]:
         return []
     connection = connections[db]
     plan = rows_plan(compiler, db, _json_converters, cache="_nrm_json_plan")
-    model_cls, init_list, start, end, converters, populators = plan
+    make, start, end, converters, populators = plan
     out = []
     for row in rows:
         for i, convert in converters:
             row[i] = convert(row[i], connection)
-        obj = model_cls.from_db(db, init_list, row[start:end])
+        obj = make(db, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
         out.append(obj)

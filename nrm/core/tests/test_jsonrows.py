@@ -89,3 +89,30 @@ def test_loaded_relations_refined_ask_the_database_for_this_record_only(world):
     form = case.forms.first()
     assert list(loaded.forms.filter(pk=form.pk)) == [form]
     assert loaded.forms.exclude(pk=form.pk).count() == forms - 1
+
+
+def test_loaded_rows_are_instances_as_the_orm_makes_them_and_their_receivers_are_called(world):
+    """Made without ``Model.__init__`` where nothing differs; a model with an init receiver still gets one."""
+    from django.db.models.signals import post_init
+
+    case = rich_case(world)
+    orm = {n.pk: n for n in CaseNote.objects.filter(case=case)}
+    loaded = Case.objects.get(pk=case.pk)
+    load_relations(loaded, [Relation("notes", CaseNote.objects.filter(case=loaded))])
+    for note in loaded.notes.all():
+        expected = orm[note.pk]
+        assert set(note.__dict__) - {"_state"} == set(expected.__dict__) - {"_state"}
+        assert (note._state.adding, note._state.db) == (False, "default")
+        assert note.text == expected.text  # decrypted on first read, as for the ORM's
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=CaseNote)
+    try:
+        again = Case.objects.get(pk=case.pk)
+        load_relations(again, [Relation("notes", CaseNote.objects.filter(case=again))])
+    finally:
+        post_init.disconnect(receiver, sender=CaseNote)
+    assert len(seen) == len(orm) and {n.pk for n in again.notes.all()} == set(orm)
