@@ -220,6 +220,16 @@ class _LoadedRows(QuerySet):
             setattr(self, attr, getattr(built, attr))
         self._defer_next_filter = False
 
+    def __deepcopy__(self, memo):
+        if self._nrm_manager is not None:  # a copy holds the query, not the manager
+            self._resolve()
+        return super().__deepcopy__(memo)
+
+    def __getstate__(self):
+        if self._nrm_manager is not None:  # pickled with its query, not the manager
+            self._resolve()
+        return super().__getstate__()
+
     @property
     def query(self):
         if self._nrm_manager is not None:

@@ -108,21 +108,20 @@ def _inline_constants(sql: str, params: list, slots: list[tuple[int, int]]) -> t
     change from call to call) and what is neither a number nor a text. The constants are the
     statement's own, the same for every call under its key (:func:`prepare`).
     """
-    slot_at = {i for i, _k in slots}
+    matches = list(_PLACEHOLDER.finditer(sql))
+    if len(matches) != len(params):
+        return sql, params, slots  # placeholders and parameters do not pair up: left as it was
+    value_of = dict(slots)  # parameter -> the value it holds
     pieces, kept, new_slots, last = [], [], [], 0
-    for i, match in enumerate(_PLACEHOLDER.finditer(sql)):
-        literal = None if i in slot_at else _literal(params[i])
+    for i, match in enumerate(matches):
+        literal = None if i in value_of else _literal(params[i])
         if literal is None:
-            if i in slot_at:
-                new_slots.append((len(kept), dict(slots)[i]))
+            if i in value_of:
+                new_slots.append((len(kept), value_of[i]))
             kept.append(params[i])
             continue
-        pieces.append(sql[last : match.start()])
-        pieces.append(literal)
+        pieces += [sql[last : match.start()], literal]
         last = match.end()
-    else:
-        if len(kept) + sum(1 for _ in pieces) // 2 != len(params):
-            return sql, params, slots  # placeholders and parameters do not pair up: left as it was
     pieces.append(sql[last:])
     return "".join(pieces), kept, new_slots
 
@@ -247,9 +246,9 @@ def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cach
 
     How to make the model's instance of a row's values (:func:`_maker`), where they are in a row,
     ``converters(compiler, columns)`` (of the selected expressions) and Django's populators of the
-    joined rows. A remembered
-    statement keeps its compiler, so later reads ask no column's field again (a case row with
-    its joined rows has a hundred columns). Kept on the compiler under ``cache``.
+    joined rows. A remembered statement keeps its compiler, so later reads ask no column's field
+    again (a case row with its joined rows has a hundred columns). Kept on the compiler under
+    ``cache``.
     """
     plan = compiler.__dict__.get(cache)
     if plan is None or plan[0] != db:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -86,6 +89,9 @@ def test_loaded_relations_refined_ask_the_database_for_this_record_only(world):
     assert [(n.case_id, n.text) for n in refined] == [(case.pk, "Note 0."), (case.pk, "Note 1.")]
     assert all(n.case is loaded for n in refined)  # the back reference, as the manager's own queryset sets it
     assert list(loaded.notes.all().order_by("-id").values_list("case_id", flat=True)) == [case.pk, case.pk]
+    copied = copy.deepcopy(loaded.notes.all())  # not its rows: queried again, this case's notes only
+    assert sorted(n.case_id for n in copied) == [case.pk, case.pk]
+    assert [n.pk for n in pickle.loads(pickle.dumps(loaded.notes.all()))] == [n.pk for n in loaded.notes.all()]
     form = case.forms.first()
     assert list(loaded.forms.filter(pk=form.pk)) == [form]
     assert loaded.forms.exclude(pk=form.pk).count() == forms - 1
