@@ -711,14 +711,11 @@ def read_snapshot() -> Iterator[bool]:
         return
     conn = transaction.get_connection()
     conn.ensure_connection()
-    if conn.in_atomic_block or not conn.get_autocommit():
-        with transaction.atomic():
-            yield False
-        return
-    if conn.vendor == "postgresql" and _read_committed(conn):
+    outside = not conn.in_atomic_block and conn.get_autocommit()
+    if outside and conn.vendor == "postgresql" and _read_committed(conn):
         yield True
         return
-    if conn.vendor != "sqlite":
+    if not outside or conn.vendor != "sqlite":
         with transaction.atomic():
             yield False
         return

@@ -187,7 +187,6 @@ def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]
         if back is not None:
             for instance in instances:
                 back.set_cached_value(instance, obj)
-        cache.pop(name, None)
         cache[name] = _LoadedRows(manager, instances, db)
     return obj
 

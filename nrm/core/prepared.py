@@ -35,6 +35,8 @@ from django.db.models.query import get_related_populators
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
+from nrm.core.fields import EncryptedAttribute
+
 T = TypeVar("T")
 # Bound on remembered statements per process (keys name readers: a busy server has a few thousand).
 MAX_STATEMENTS = 4096
@@ -269,7 +271,7 @@ def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cach
 
 
 # The descriptors of concrete fields that store a value set on a new instance as it is.
-_PLAIN_ATTRIBUTES = frozenset({DeferredAttribute, ForeignKeyDeferredAttribute})
+_PLAIN_ATTRIBUTES = frozenset({DeferredAttribute, ForeignKeyDeferredAttribute, EncryptedAttribute})
 
 
 def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any], Model]:
@@ -286,7 +288,7 @@ def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any],
         return model_cls.from_db(db, init_list, values)
 
     plain = model_cls.__init__ is Model.__init__ and model_cls.from_db.__func__ is Model.from_db.__func__
-    plain = plain and all(_plain_attribute(model_cls, name) for name in init_list)
+    plain = plain and all(type(model_cls.__dict__.get(name)) in _PLAIN_ATTRIBUTES for name in init_list)
     if not plain:
         return from_db
     new = object.__new__
@@ -302,12 +304,6 @@ def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any],
         return obj
 
     return make
-
-
-def _plain_attribute(model_cls: type[Model], attname: str) -> bool:
-    from nrm.core.fields import EncryptedAttribute
-
-    return type(model_cls.__dict__.get(attname)) in _PLAIN_ATTRIBUTES | {EncryptedAttribute}
 
 
 def _db_converters(compiler, columns: list) -> dict:

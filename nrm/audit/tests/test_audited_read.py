@@ -17,7 +17,7 @@ def _views(case) -> int:
     return AuditEntry.objects.filter(action="case.view", object_id=str(case.pk)).count()
 
 
-def test_the_case_read_appends_its_row_after_the_read_in_no_transaction(monkeypatch):
+def test_the_case_read_appends_its_row_after_the_read_in_no_transaction():
     """SQLite reads in a snapshot holding no write lock; PostgreSQL at READ COMMITTED needs no BEGIN or COMMIT."""
     police = personas()["police"]
     case = open_case(police)
