@@ -1,10 +1,15 @@
-"""The base of the API's model serializers."""
+"""The base of the API's serializers: fields built once per class, and read without making them per instance."""
 
 from __future__ import annotations
 
 import copy
+import inspect
+from functools import partialmethod
+from types import FunctionType
+from typing import Any
 
-from rest_framework import serializers
+from rest_framework import relations, serializers
+from rest_framework.fields import SkipField, is_simple_callable
 
 
 def _copy(field: serializers.Field) -> serializers.Field:
@@ -25,13 +30,163 @@ def _copy(field: serializers.Field) -> serializers.Field:
     return new
 
 
-class ModelSerializer(serializers.ModelSerializer):
+# Fields whose reading uses nothing of the serializer they are bound to (its context, its other
+# fields, the request): the exact classes, as a subclass may read the context.
+_CONTEXT_FREE = frozenset(
+    {
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.EmailField,
+        serializers.FloatField,
+        serializers.IntegerField,
+        serializers.JSONField,
+        serializers.ModelField,
+        serializers.ReadOnlyField,
+        serializers.TimeField,
+        serializers.URLField,
+        serializers.UUIDField,
+        relations.PrimaryKeyRelatedField,
+        relations.SlugRelatedField,
+        relations.StringRelatedField,
+    }
+)
+
+
+def _context_free(field: serializers.Field) -> bool:
+    if isinstance(field, ReadPlan):  # a nested serializer whose every field is context free
+        return all(reading.field is not None for reading in _plan(type(field)))
+    if isinstance(field, serializers.ListSerializer) or type(field) in (serializers.ListField, serializers.DictField):
+        return _context_free(field.child)
+    if type(field) is relations.ManyRelatedField:
+        return _context_free(field.child_relation)
+    return type(field) in _CONTEXT_FREE
+
+
+class _Method:
+    """Read a field whose source is one name: by calling it if the instance's class makes it a method.
+
+    DRF finds out on every read whether the attribute it got is a method to call, by its
+    signature (a tenth of a millisecond for each ``get_FOO_display``, which is a partial); the
+    class tells it once. Anything else is read by the field, as DRF reads it.
+    """
+
+    __slots__ = ("kinds", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.kinds: dict[type, bool] = {}
+
+    def applies(self, instance: Any) -> bool:
+        kind = type(instance)
+        found = self.kinds.get(kind)
+        if found is None:
+            static = inspect.getattr_static(kind, self.name, None)
+            found = self.kinds[kind] = isinstance(static, FunctionType | partialmethod) and is_simple_callable(
+                getattr(instance, self.name)
+            )
+        return found and self.name not in getattr(instance, "__dict__", ())
+
+    def __call__(self, instance: Any) -> Any:
+        try:
+            return getattr(instance, self.name)()
+        except (AttributeError, KeyError) as exc:  # as DRF's get_attribute: not a field quietly left out
+            raise ValueError(
+                f'Exception raised in callable attribute "{self.name}"; original exception was: {exc}'
+            ) from exc
+
+
+class _Reading:
+    """One readable field as :meth:`ReadPlan.to_representation` reads it.
+
+    ``field`` bound once for every instance, or ``method`` to call, or ``template`` to bind to
+    each serializer that reads it.
+    """
+
+    __slots__ = ("field", "getter", "method", "name", "template")
+
+    def __init__(self, name: str, *, field=None, method=None, template=None) -> None:
+        self.name, self.field, self.method, self.template = name, field, method, template
+        self.getter = _Method(field.source_attrs[0]) if field is not None and len(field.source_attrs) == 1 else None
+
+
+class ReadPlan:
+    """Read an instance as DRF's ``Serializer.to_representation`` does, without making its fields per instance.
+
+    DRF copies and binds every field of a serializer each time one is made, then reads through
+    them: in an API case read, a dozen serializers and lists. Which fields a class has depends on
+    the class only (its ``get_fields`` may not read the context), and most of them read nothing of
+    the serializer they are bound to: those are bound once, to a detached instance of the class,
+    and read every instance. A method field calls this serializer's method; any other (nested
+    serializers, fields of other kinds, which may read the context) is copied and bound to this
+    serializer, as DRF does, the first time it is needed. A serializer whose fields were built
+    (``self.fields``: validating input builds them) reads as DRF does.
+    """
+
+    def to_representation(self, instance: Any) -> dict:
+        if "fields" in self.__dict__:
+            return super().to_representation(instance)
+        ret = {}
+        for reading in _plan(type(self)):
+            name = reading.name
+            if reading.method is not None:
+                ret[name] = getattr(self, reading.method)(instance)
+                continue
+            field = reading.field or self._nrm_bound(reading)
+            try:
+                getter = reading.getter
+                attribute = getter(instance) if getter and getter.applies(instance) else field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+            ret[name] = None if check is None else field.to_representation(attribute)
+        return ret
+
+    def _nrm_bound(self, reading: _Reading) -> serializers.Field:
+        bound = self.__dict__.setdefault("_nrm_bound_fields", {})
+        field = bound.get(reading.name)
+        if field is None:
+            field = bound[reading.name] = _copy(reading.template)
+            field.bind(reading.name, self)
+        return field
+
+
+def _plan(cls: type) -> list[_Reading]:
+    plan = cls.__dict__.get("_nrm_plan")
+    if plan is not None:
+        return plan
+    detached = cls.__new__(cls)
+    serializers.BaseSerializer.__init__(detached)  # no instance, no context: the class's fields only
+    plan = []
+    for name, field in detached.get_fields().items():
+        if field.write_only:
+            continue
+        if type(field) is serializers.SerializerMethodField:
+            field.bind(name, detached)  # names its method
+            plan.append(_Reading(name, method=field.method_name))
+        elif _context_free(field):
+            field.bind(name, detached)
+            plan.append(_Reading(name, field=field))
+        else:
+            plan.append(_Reading(name, template=field))
+    cls._nrm_plan = plan  # on this class itself: a subclass makes its own
+    return plan
+
+
+class Serializer(ReadPlan, serializers.Serializer):
+    """DRF's Serializer, reading as :class:`ReadPlan` does."""
+
+
+class ModelSerializer(ReadPlan, serializers.ModelSerializer):
     """DRF's ModelSerializer with its fields built from the model once per class, then copied.
 
     DRF maps every model field to a serializer field (kwargs, validators, choices) each time a
     serializer is made: five of them in an API case read cost a fifth of the request. What it
     builds depends on the class and its Meta only, and the copy is what DRF binds per instance,
-    as it does with declared fields.
+    as it does with declared fields. It reads as :class:`ReadPlan` does.
     """
 
     def get_fields(self) -> dict[str, serializers.Field]:

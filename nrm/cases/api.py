@@ -14,7 +14,7 @@ from nrm.accounts.access import Action, get_or_deny
 from nrm.api.acting import acting_organisation
 from nrm.api.conditional import ConditionalMixin
 from nrm.api.idempotency import IdempotentPostMixin
-from nrm.api.serializers import ModelSerializer
+from nrm.api.serializers import ModelSerializer, Serializer
 from nrm.cases import selectors, services
 from nrm.cases.choices import (
     AgeBand,
@@ -104,7 +104,7 @@ class ScreeningViewSet(
         serializer.instance = services.screening_record(actor=self.request.user, organisation=org, **data)
 
 
-class ResponsibleSerializer(serializers.Serializer):
+class ResponsibleSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(source="get_full_name", read_only=True)
