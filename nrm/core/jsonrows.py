@@ -182,13 +182,29 @@ def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]
         if to_attr:
             setattr(obj, to_attr, instances)
             continue
-        manager = getattr(obj, name)
-        back = getattr(manager, "field", None)  # a reverse foreign key: each row points back to obj
-        if back is not None:
+        model, back = _relation_of(type(obj), name, obj)
+        if back is not None:  # a reverse foreign key: each row points back to obj
             for instance in instances:
                 back.set_cached_value(instance, obj)
-        cache[name] = _LoadedRows(manager, instances, db)
+        cache[name] = _LoadedRows(obj, name, model, instances, db)
     return obj
+
+
+# (class, accessor) -> the related model and, for a reverse foreign key, the field pointing back.
+_RELATIONS: dict[tuple[type, str], tuple[type[Model], Any]] = {}
+
+
+def _relation_of(cls: type[Model], name: str, obj: Model) -> tuple[type[Model], Any]:
+    """What a relation's manager tells, asked once per class: making a manager per relation and read cost more."""
+    found = _RELATIONS.get((cls, name))
+    if found is None:
+        manager = getattr(obj, name)
+        found = _RELATIONS[(cls, name)] = (manager.model, getattr(manager, "field", None))
+    return found
+
+
+# What a QuerySet's query is until it is built: a placeholder the ``query`` property replaces.
+_UNBUILT = object()
 
 
 class _LoadedRows(QuerySet):
@@ -196,22 +212,25 @@ class _LoadedRows(QuerySet):
 
     Iterating, counting or testing it reads no more. Its query, the relation's filter as the
     related manager builds it, is built only when something refines it (``.filter()`` on the
-    prefetched relation asks the database again, as with ``prefetch_related``): building it for
-    each of a case's dozen relations, unused, was a tenth of a case read.
+    prefetched relation asks the database again, as with ``prefetch_related``): building it, and
+    the manager, for each of a case's dozen relations, unused, was a tenth of a case read.
     """
 
-    def __init__(self, manager=None, instances=None, db=None, *, model=None, query=None, using=None, hints=None):
-        if manager is not None:  # loaded rows
-            super().__init__(model=manager.model, using=db, hints={"instance": manager.instance})
-            self._nrm_manager = manager
+    def __init__(
+        self, owner=None, name=None, model=None, instances=None, db=None, *, query=None, using=None, hints=None
+    ):
+        if name is not None:  # loaded rows
+            super().__init__(model=model, query=_UNBUILT, using=db, hints={"instance": owner})
+            self._nrm_relation = (owner, name)
             self._result_cache = instances
             self._prefetch_done = True
-        else:  # a clone (``_clone`` passes the query, resolved, by keyword)
+        else:  # a clone (``_clone`` passes the model, the query, resolved, by keyword)
             super().__init__(model=model, query=query, using=using, hints=hints)
-            self._nrm_manager = None
+            self._nrm_relation = None
 
     def _resolve(self) -> None:
-        manager, self._nrm_manager = self._nrm_manager, None
+        (owner, name), self._nrm_relation = self._nrm_relation, None
+        manager = getattr(owner, name)
         # The manager's own queryset, not the loaded rows its cache now holds.
         base = super(type(manager), manager).get_queryset()
         built = manager._apply_rel_filters(base)
@@ -220,24 +239,24 @@ class _LoadedRows(QuerySet):
         self._defer_next_filter = False
 
     def __deepcopy__(self, memo):
-        if self._nrm_manager is not None:  # a copy holds the query, not the manager
+        if self._nrm_relation is not None:  # a copy holds the query, not the loaded record
             self._resolve()
         return super().__deepcopy__(memo)
 
     def __getstate__(self):
-        if self._nrm_manager is not None:  # pickled with its query, not the manager
+        if self._nrm_relation is not None:  # pickled with its query, not the loaded record
             self._resolve()
         return super().__getstate__()
 
     @property
     def query(self):
-        if self._nrm_manager is not None:
+        if self._nrm_relation is not None:
             self._resolve()
         return QuerySet.query.fget(self)
 
     @query.setter
     def query(self, value) -> None:
-        self._nrm_manager = None
+        self._nrm_relation = None
         QuerySet.query.fset(self, value)
 
 
