@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+from collections.abc import Iterable
 from functools import partialmethod
 from types import FunctionType
 from typing import Any
@@ -144,6 +145,16 @@ class ReadPlan:
             check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
             ret[name] = None if check is None else field.to_representation(attribute)
         return ret
+
+    @classmethod
+    def read_many(cls, instances: Iterable[Any], *, context: dict | None = None) -> list[dict]:
+        """Return what ``cls(instances, many=True, context=context).data`` holds, without a list serializer.
+
+        DRF makes a serializer for the list and one for its items, each a field to initialise
+        (its messages gathered from every class it derives from): one serializer reads them all.
+        """
+        reader = cls(context=context or {})
+        return [reader.to_representation(instance) for instance in instances]
 
     def _nrm_bound(self, reading: _Reading) -> serializers.Field:
         bound = self.__dict__.setdefault("_nrm_bound_fields", {})

@@ -343,9 +343,9 @@ def case_detail(view: selectors.CaseView) -> dict:
             "closure_reason": case.closure_reason,
             "plan_goals": case.plan_goals if view.is_owner else "",
             "timeline": [{"on": e.on, "kind": e.kind, "text": e.text} for e in selectors.case_timeline(view)],
-            "services": ServiceSerializer(case.services.all(), many=True).data,
-            "flag_history": FlagSerializer(case.flags.all(), many=True).data,
-            "episodes": EpisodeSerializer(case.episodes.all(), many=True, context={"is_owner": view.is_owner}).data,
+            "services": ServiceSerializer.read_many(case.services.all()),
+            "flag_history": FlagSerializer.read_many(case.flags.all()),
+            "episodes": EpisodeSerializer.read_many(case.episodes.all(), context={"is_owner": view.is_owner}),
             "identity": None,
         }
     )
@@ -357,7 +357,7 @@ def case_detail(view: selectors.CaseView) -> dict:
         guardians = case.guardians.all() if case.is_child else []
         data["guardian"] = next((g.name for g in guardians if g.ended_on is None), "")
     if view.is_owner:
-        data["consents"] = ConsentSerializer(case.consents.all(), many=True).data
+        data["consents"] = ConsentSerializer.read_many(case.consents.all())
     return data
 
 

@@ -2,8 +2,9 @@
 
 Django's own builds a dict of every choice on each call, hashing each lazy label, which
 translates it: the nine labels of an API case read cost 6% of the request. The table built
-here keeps the lazy labels as they are, so the one label returned is translated into the
-language of the request that reads it, as before.
+here keeps the lazy labels as they are, and the label returned is the one translated into the
+language of the request that reads it, as before; each label is translated once per language
+(a lazy label's translation, on every read, was two thirds of the call).
 """
 
 from __future__ import annotations
@@ -14,18 +15,30 @@ from functools import partialmethod
 from django.db.models import Field, Model
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 
 _LABELS = "_nrm_choice_labels"
 
 
 def choice_label(instance: Model, field: Field):
     """Return the label of ``instance``'s value of ``field`` (the value itself when not a choice)."""
-    labels = field.__dict__.get(_LABELS)
-    if labels is None:
-        labels = dict(make_hashable(field.flatchoices))
-        setattr(field, _LABELS, labels)
-    value = getattr(instance, field.attname)
-    return force_str(labels.get(make_hashable(value), value), strings_only=True)
+    found = field.__dict__.get(_LABELS)
+    if found is None:
+        found = (dict(make_hashable(field.flatchoices)), {})
+        setattr(field, _LABELS, found)
+    labels, translated = found
+    raw = getattr(instance, field.attname)
+    value = make_hashable(raw)
+    label = labels.get(value)
+    if label is None:
+        return force_str(raw, strings_only=True)
+    in_language = translated.get(language := get_language())
+    if in_language is None:
+        in_language = translated.setdefault(language, {})
+    shown = in_language.get(value)
+    if shown is None:
+        shown = in_language[value] = force_str(label, strings_only=True)
+    return shown
 
 
 def install(models: Iterable[type[Model]]) -> int:

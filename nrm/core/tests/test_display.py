@@ -48,3 +48,18 @@ def test_django_s_method_is_replaced_once():
     assert Screening.__dict__["get_result_display"].func is choice_label
     # Installed at start-up: a second pass finds only methods it put there, and keeps them.
     assert install(apps.get_models(include_auto_created=True)) == 0
+
+
+def test_a_label_translated_once_per_language_stays_that_languages():
+    screening = Screening(result="presumed_victim")
+    field = Screening._meta.get_field("result")
+    codes = [code for code, _name in settings.LANGUAGES]
+    for code in codes + list(reversed(codes)) + codes:  # each language after every other, cached or not
+        with translation.override(code):
+            assert screening.get_result_display() == Model._get_FIELD_display(screening, field), code
+    with translation.override(None):  # translation deactivated: the label as written
+        assert screening.get_result_display() == Model._get_FIELD_display(screening, field)
+    # A value that is no choice is shown as Django shows it, unhashable or not.
+    for value in (["not", "a", "choice"], 7, None):
+        screening.result = value
+        assert screening.get_result_display() == Model._get_FIELD_display(screening, field)
