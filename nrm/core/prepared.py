@@ -31,7 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.query import get_related_populators
+from django.db.models.query import RelatedPopulator
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
@@ -264,7 +264,7 @@ def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cach
             start,
             end,
             converters(compiler, [s[0] for s in select[0 : compiler.col_count]]),
-            get_related_populators(klass_info, select, db),
+            _populators(klass_info, select, db),
         )
         setattr(compiler, cache, plan)
     return plan[1:]
@@ -304,6 +304,36 @@ def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any],
         return obj
 
     return make
+
+
+class _Populator(RelatedPopulator):
+    """Django's populator of a ``select_related`` model, its instances made by :func:`_maker`.
+
+    Django's calls ``from_db`` (``Model.__init__``) for each joined row: a case read joins a
+    handful of organisations and users.
+    """
+
+    def __init__(self, klass_info: dict, select: list, db: str) -> None:
+        super().__init__(klass_info, select, db)
+        self.related_populators = _populators(klass_info, select, db)
+        self.make = _maker(self.model_cls, self.init_list)
+
+    def populate(self, row: Any, from_obj: Model) -> None:
+        obj_data = self.reorder_for_init(row) if self.reorder_for_init else row[self.cols_start : self.cols_end]
+        if obj_data[self.pk_idx] is None:
+            obj = None
+        else:
+            obj = self.make(self.db, obj_data)
+            for related in self.related_populators:
+                related.populate(row, obj)
+        self.local_setter(from_obj, obj)
+        if obj is not None:
+            self.remote_setter(obj, from_obj)
+
+
+def _populators(klass_info: dict, select: list, db: str) -> list[_Populator]:
+    """What ``get_related_populators`` returns, each a :class:`_Populator`."""
+    return [_Populator(related, select, db) for related in klass_info.get("related_klass_infos", [])]
 
 
 def _db_converters(compiler, columns: list) -> dict:

@@ -122,3 +122,41 @@ def test_loaded_rows_are_instances_as_the_orm_makes_them_and_their_receivers_are
     finally:
         post_init.disconnect(receiver, sender=CaseNote)
     assert len(seen) == len(orm) and {n.pk for n in again.notes.all()} == set(orm)
+
+
+def test_joined_rows_are_instances_as_the_orm_makes_them_and_their_receivers_are_called(world):
+    """``select_related`` objects too: made without ``Model.__init__`` unless a receiver waits for it."""
+    from django.db.models.signals import post_init
+
+    from nrm.accounts.models import User
+
+    case = rich_case(world)
+    notes = CaseNote.objects.filter(case=case).select_related("author").defer("author__password")
+    orm = {n.pk: n for n in notes}
+    assert orm and all(n.author_id for n in orm.values())
+
+    def load() -> Case:
+        loaded = Case.objects.get(pk=case.pk)
+        load_relations(loaded, [Relation("notes", notes.filter(case=loaded))])
+        return loaded
+
+    for note in load().notes.all():
+        author, expected = note.__dict__["_state"].fields_cache["author"], orm[note.pk].author
+        assert set(author.__dict__) - {"_state"} == set(expected.__dict__) - {"_state"}
+        assert (author.pk, author.username, author._state.adding, author._state.db) == (
+            expected.pk,
+            expected.username,
+            False,
+            "default",
+        )
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(receiver, sender=User)
+    try:
+        again = load()
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert sorted(seen) == sorted(n.author_id for n in again.notes.all())
