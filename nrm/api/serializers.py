@@ -9,8 +9,11 @@ from functools import partialmethod
 from types import FunctionType
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField, is_simple_callable
+
+from nrm.core.prepared import PLAIN_ATTRIBUTES
 
 
 def _copy(field: serializers.Field) -> serializers.Field:
@@ -67,31 +70,43 @@ def _context_free(field: serializers.Field) -> bool:
     return type(field) in _CONTEXT_FREE
 
 
-class _Method:
-    """Read a field whose source is one name: by calling it if the instance's class makes it a method.
+# How a field whose source is one name reads it, by the instance's class (see _Source).
+_BY_FIELD, _CALL, _VALUE = 0, 1, 2
 
-    DRF finds out on every read whether the attribute it got is a method to call, by its
-    signature (a tenth of a millisecond for each ``get_FOO_display``, which is a partial); the
-    class tells it once. Anything else is read by the field, as DRF reads it.
+
+class _Source:
+    """A field's source that is one name, and how each class of instance answers it, found once per class.
+
+    DRF asks of every value it gets whether it is a method to call (by its signature for a
+    partial such as ``get_FOO_display``, a tenth of a millisecond) and whether the instance is a
+    mapping (an abstract class check). The instance's class tells: a method is called, a model
+    field's value (its descriptor stores values as given) is read as it is, and anything else is
+    read by the field, as DRF reads it.
     """
 
     __slots__ = ("kinds", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.kinds: dict[type, bool] = {}
+        self.kinds: dict[type, int] = {}
 
-    def applies(self, instance: Any) -> bool:
-        kind = type(instance)
-        found = self.kinds.get(kind)
+    def kind(self, instance: Any) -> int:
+        cls = type(instance)
+        found = self.kinds.get(cls)
         if found is None:
-            static = inspect.getattr_static(kind, self.name, None)
-            found = self.kinds[kind] = isinstance(static, FunctionType | partialmethod) and is_simple_callable(
-                getattr(instance, self.name)
-            )
-        return found and self.name not in getattr(instance, "__dict__", ())
+            static = inspect.getattr_static(cls, self.name, None)
+            if isinstance(static, FunctionType | partialmethod) and is_simple_callable(getattr(instance, self.name)):
+                found = _CALL
+            elif type(static) in PLAIN_ATTRIBUTES:
+                found = _VALUE
+            else:
+                found = _BY_FIELD
+            self.kinds[cls] = found
+        if found == _CALL and self.name in getattr(instance, "__dict__", ()):
+            return _BY_FIELD  # this instance holds a value of its own under the method's name
+        return found
 
-    def __call__(self, instance: Any) -> Any:
+    def call(self, instance: Any) -> Any:
         try:
             return getattr(instance, self.name)()
         except (AttributeError, KeyError) as exc:  # as DRF's get_attribute: not a field quietly left out
@@ -107,11 +122,11 @@ class _Reading:
     each serializer that reads it.
     """
 
-    __slots__ = ("field", "getter", "method", "name", "template")
+    __slots__ = ("field", "method", "name", "source", "template")
 
     def __init__(self, name: str, *, field=None, method=None, template=None) -> None:
         self.name, self.field, self.method, self.template = name, field, method, template
-        self.getter = _Method(field.source_attrs[0]) if field is not None and len(field.source_attrs) == 1 else None
+        self.source = _Source(field.source_attrs[0]) if field is not None and len(field.source_attrs) == 1 else None
 
 
 class ReadPlan:
@@ -137,9 +152,18 @@ class ReadPlan:
                 ret[name] = getattr(self, reading.method)(instance)
                 continue
             field = reading.field or self._nrm_bound(reading)
+            source = reading.source
+            how = source.kind(instance) if source is not None else _BY_FIELD
             try:
-                getter = reading.getter
-                attribute = getter(instance) if getter and getter.applies(instance) else field.get_attribute(instance)
+                if how == _VALUE:
+                    try:
+                        attribute = getattr(instance, source.name)
+                    except ObjectDoesNotExist:  # a deferred value of a row deleted meanwhile: None, as DRF
+                        attribute = None
+                elif how == _CALL:
+                    attribute = source.call(instance)
+                else:
+                    attribute = field.get_attribute(instance)
             except SkipField:
                 continue
             check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute

@@ -271,7 +271,7 @@ def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cach
 
 
 # The descriptors of concrete fields that store a value set on a new instance as it is.
-_PLAIN_ATTRIBUTES = frozenset({DeferredAttribute, ForeignKeyDeferredAttribute, EncryptedAttribute})
+PLAIN_ATTRIBUTES = frozenset({DeferredAttribute, ForeignKeyDeferredAttribute, EncryptedAttribute})
 
 
 def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any], Model]:
@@ -288,7 +288,7 @@ def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any],
         return model_cls.from_db(db, init_list, values)
 
     plain = model_cls.__init__ is Model.__init__ and model_cls.from_db.__func__ is Model.from_db.__func__
-    plain = plain and all(type(model_cls.__dict__.get(name)) in _PLAIN_ATTRIBUTES for name in init_list)
+    plain = plain and all(type(model_cls.__dict__.get(name)) in PLAIN_ATTRIBUTES for name in init_list)
     if not plain:
         return from_db
     new = object.__new__
