@@ -105,6 +105,16 @@ def build_scene(personas):
     demo_earlywarning(seed=5)
     demo_programmes(seed=5)
     demo_action_plan(password="irrelevant-here", seed=5)
+    # Flags, standing and lifted (the demo raises none): the case read lists them.
+    from nrm.accounts.access import Action, restrict
+    from nrm.cases import services as case_services
+    from nrm.cases.models import Case
+
+    police = personas["police"]
+    for case in restrict(Case.objects.all(), police, Action.FLAG).order_by("pk")[:3]:
+        lifted = case_services.flag_raise(actor=police, case=case, reason="urgent_medical", note="the doctor's note")
+        case_services.flag_lift(actor=police, flag=lifted)
+        case_services.flag_raise(actor=police, case=case, reason="security_risk")
     return personas
 
 
