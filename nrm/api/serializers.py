@@ -177,8 +177,32 @@ class ReadPlan:
         DRF makes a serializer for the list and one for its items, each a field to initialise
         (its messages gathered from every class it derives from): one serializer reads them all.
         """
-        reader = cls(context=context or {})
+        reader = cls.reader(context=context)
         return [reader.to_representation(instance) for instance in instances]
+
+    @classmethod
+    def read_one(cls, instance: Any, *, context: dict | None = None) -> dict:
+        """Return what ``cls(instance, context=context).data`` holds (a plain dict)."""
+        reader = cls.reader(context=context)
+        reader.instance = instance
+        return reader.to_representation(instance)
+
+    @classmethod
+    def reader(cls, *, context: dict | None = None) -> ReadPlan:
+        """Return a serializer of this class to read with: ``cls(context=context)``, made by copying.
+
+        DRF's Field.__init__ gathers the error messages of every class a serializer derives from
+        and sets a dozen attributes, the same for every serializer of the class: they are copied
+        from one made once per class (a reader neither validates nor changes them).
+        """
+        made = cls.__dict__.get("_nrm_made")
+        if made is None:
+            made = cls()
+            cls._nrm_made = made  # on this class itself: a subclass makes its own
+        reader = object.__new__(cls)
+        reader.__dict__.update(made.__dict__)
+        reader._context = {} if context is None else context
+        return reader
 
     def _nrm_bound(self, reading: _Reading) -> serializers.Field:
         bound = self.__dict__.setdefault("_nrm_bound_fields", {})

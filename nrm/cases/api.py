@@ -30,6 +30,7 @@ from nrm.cases.choices import (
 )
 from nrm.cases.models import Case, CaseFlag, Consent, Episode, IndicatorList, Screening, ServiceDelivery
 from nrm.cases.screening import explain
+from nrm.core.jsonrows import loaded
 from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
 
@@ -141,7 +142,7 @@ class CaseListSerializer(ModelSerializer):
         ]
 
     def get_flags(self, obj: Case) -> list[str]:
-        return sorted({f.reason for f in obj.flags.all() if f.lifted_at is None})
+        return sorted({f.reason for f in loaded(obj, "flags") if f.lifted_at is None})
 
 
 class FlagSerializer(ModelSerializer):
@@ -329,7 +330,7 @@ class NoteSerializer(serializers.Serializer):
 def case_detail(view: selectors.CaseView) -> dict:
     """Return the case as the caller may see it: identity only when allowed."""
     case = view.case
-    data = CaseListSerializer(case).data
+    data = CaseListSerializer.read_one(case)
     data.update(
         {
             "migration_status": case.person.migration_status,
@@ -343,9 +344,9 @@ def case_detail(view: selectors.CaseView) -> dict:
             "closure_reason": case.closure_reason,
             "plan_goals": case.plan_goals if view.is_owner else "",
             "timeline": [{"on": e.on, "kind": e.kind, "text": e.text} for e in selectors.case_timeline(view)],
-            "services": ServiceSerializer.read_many(case.services.all()),
-            "flag_history": FlagSerializer.read_many(case.flags.all()),
-            "episodes": EpisodeSerializer.read_many(case.episodes.all(), context={"is_owner": view.is_owner}),
+            "services": ServiceSerializer.read_many(loaded(case, "services")),
+            "flag_history": FlagSerializer.read_many(loaded(case, "flags")),
+            "episodes": EpisodeSerializer.read_many(loaded(case, "episodes"), context={"is_owner": view.is_owner}),
             "identity": None,
         }
     )
@@ -354,10 +355,10 @@ def case_detail(view: selectors.CaseView) -> dict:
         data["identity"] = {f: getattr(p, f) for f in p.IDENTITY_FIELDS}
         # The current guardian's name, as before guardians became records (nrm.children has the rest).
         # Loaded with a child's case only (``children.selectors.child_relations``): an adult's has none.
-        guardians = case.guardians.all() if case.is_child else []
+        guardians = loaded(case, "guardians") if case.is_child else []
         data["guardian"] = next((g.name for g in guardians if g.ended_on is None), "")
     if view.is_owner:
-        data["consents"] = ConsentSerializer.read_many(case.consents.all())
+        data["consents"] = ConsentSerializer.read_many(loaded(case, "consents"))
     return data
 
 
@@ -536,7 +537,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         """List the case's flags, standing and lifted (whoever sees the case), or raise one."""
         if request.method == "GET":
             view = selectors.case_get(request.user, int(pk), reason="api flags")
-            return Response(FlagSerializer(view.case.flags.all(), many=True).data)
+            return Response(FlagSerializer(loaded(view.case, "flags"), many=True).data)
         case = self._case(pk, Action.FLAG)
         s = FlagSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -561,7 +562,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         if request.method == "GET":
             view = selectors.case_get(request.user, int(pk), reason="api episodes")
             context = {"is_owner": view.is_owner}
-            return Response(EpisodeSerializer(view.case.episodes.all(), many=True, context=context).data)
+            return Response(EpisodeSerializer(loaded(view.case, "episodes"), many=True, context=context).data)
         case = self._case(pk, Action.CORRECT)
         s = EpisodeWriteSerializer(data=request.data)
         s.is_valid(raise_exception=True)

@@ -44,7 +44,7 @@ from nrm.cases.models import (
 )
 from nrm.core import crypto
 from nrm.core.errors import invalid
-from nrm.core.jsonrows import Relation, load_relations_prepared
+from nrm.core.jsonrows import Relation, load_relations_prepared, loaded
 from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals
 from nrm.transfers.selectors import case_transfers
@@ -269,6 +269,11 @@ def _case_episodes(case: Case, is_owner: bool) -> QuerySet[Episode]:
     return episodes if is_owner else episodes.defer("notes")
 
 
+# The case row and what it shows beside it. Made once: it is only ever refined (by the access rule),
+# never evaluated itself, and making it per read cost as much as reading the token.
+_CASE_READ = Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password")
+
+
 @audited_read
 def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     """Return a case ``user`` may see, with its audit row written; anything else is NotFound.
@@ -281,7 +286,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     from nrm.exchange.models import CaseMerge  # merges of duplicates hang on cases too
 
     case = get_or_deny(
-        Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password"),
+        _CASE_READ,
         user,
         Action.VIEW,
         object_type="case",
@@ -372,12 +377,12 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
     """Return the case's events, oldest first, built from the records themselves."""
     case = view.case
     entries = [TimelineEntry(case.opened_on, "opened", _("Case opened by %(org)s") % {"org": case.owner.name})]
-    for s in case.screenings.all():
+    for s in loaded(case, "screenings"):
         entries.append(
             TimelineEntry(s.screened_on, "screening", _("Screening: %(result)s") % {"result": s.get_result_display()})
         )
     if view.is_owner:
-        for c in case.consents.all():
+        for c in loaded(case, "consents"):
             entries.append(
                 TimelineEntry(
                     c.given_on,
@@ -392,9 +397,9 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                         c.withdrawn_on, "consent", _("Consent withdrawn: %(p)s") % {"p": c.get_purpose_display()}
                     )
                 )
-        for n in case.notes.all():
+        for n in loaded(case, "notes"):
             entries.append(TimelineEntry(n.created_at.date(), "note", n.text))
-    for r in case.referrals.all():
+    for r in loaded(case, "referrals"):
         what = r.service_type.name if r.service_type else r.get_kind_display()
         entries.append(
             TimelineEntry(
@@ -412,11 +417,11 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                     _("Referral to %(t)s suspended: consent withdrawn") % {"t": r.to_org.name},
                 )
             )
-    for i in case.identifications.all():
+    for i in loaded(case, "identifications"):
         entries.append(
             TimelineEntry(i.decided_on, "identification", _("Identification: %(d)s") % {"d": i.get_decision_display()})
         )
-    for sv in case.services.all():
+    for sv in loaded(case, "services"):
         entries.append(
             TimelineEntry(
                 sv.started_on or sv.created_at.date(),
@@ -425,7 +430,7 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                 % {"s": sv.service_type.name, "o": sv.organisation.name, "st": sv.get_status_display()},
             )
         )
-    for m in case.merges_in.all():
+    for m in loaded(case, "merges_in"):
         entries.append(
             TimelineEntry(
                 timezone.localdate(m.merged_at),

@@ -17,7 +17,7 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +130,20 @@ def load_relations(obj: Model, relations: Sequence[Relation]) -> Model:
     return _load(obj, sql, params, [(r.name, r.to_attr) for r in relations], compilers)
 
 
+def loaded(obj: Model, name: str) -> Iterable[Model]:
+    """Return ``obj.<name>.all()``: the rows loaded with ``obj`` (here or by ``prefetch_related``), else a query.
+
+    Reading a relation through its descriptor makes a related manager each time (its class's
+    ``__init__``, its query's filters); the rows it would give back are in the prefetch cache.
+    """
+    cache = obj.__dict__.get("_prefetched_objects_cache")
+    if cache is not None:
+        rows = cache.get(name)
+        if rows is not None:
+            return rows
+    return getattr(obj, name).all()
+
+
 # The id of no record: the probe :func:`nrm.core.prepared.prepare` compiles beside a real one.
 PROBE_PK = -987654321
 
@@ -147,12 +161,15 @@ def load_relations_prepared(
     varying = ("pk", *vary)
     values = tuple(getattr(obj, name) for name in varying)
     probes = tuple(PROBE_PK - i for i in range(len(varying)))
-    probe = copy.copy(obj)
-    for name, probe_value in zip(varying, probes, strict=True):
-        setattr(probe, name, probe_value)
 
     def compile_for(these: tuple) -> tuple[str, list, tuple]:
-        relations = build(obj if these == values else probe)
+        if these == values:
+            relations = build(obj)
+        else:  # the probe: a copy of obj holding the probes (made only when the statement is compiled)
+            probe = copy.copy(obj)
+            for name, probe_value in zip(varying, these, strict=True):
+                setattr(probe, name, probe_value)
+            relations = build(probe)
         sql, params, compilers = _statement(relations, connection)
         return sql, params, ([(r.name, r.to_attr) for r in relations], compilers)
 

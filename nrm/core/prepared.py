@@ -294,7 +294,10 @@ def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any],
     new = object.__new__
 
     def make(db: str, values: Any) -> Model:
-        if pre_init.has_listeners(model_cls) or post_init.has_listeners(model_cls):
+        # No receiver of either signal at all (the lists' truth, before asking for this model's).
+        if (pre_init.receivers or post_init.receivers) and (
+            pre_init.has_listeners(model_cls) or post_init.has_listeners(model_cls)
+        ):
             return from_db(db, values)
         obj = new(model_cls)
         state = ModelState()

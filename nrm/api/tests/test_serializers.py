@@ -130,6 +130,7 @@ def test_every_model_serializer_reads_demo_records_as_drf_does(scene, serializer
         )
     if all(isinstance(drf, dict) for drf in expected):
         assert serializer_class.read_many(instances, context=context) == expected
+        assert [serializer_class.read_one(i, context=context) for i in instances] == expected
 
 
 class _ContextField(serializers.Field):

@@ -13,7 +13,7 @@ from conftest import fresh
 from nrm.cases.models import Case, CaseNote, Consent, ExploitationForm, Identification, Screening
 from nrm.cases.selectors import case_services
 from nrm.cases.tests.helpers import rich_case
-from nrm.core.jsonrows import Relation, load_relations
+from nrm.core.jsonrows import Relation, load_relations, loaded
 from nrm.referrals.selectors import case_referrals
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,30 @@ def test_json_rows_of_nothing_are_empty(world):
         ],
     )
     assert list(loaded.notes.all()) == [] and list(loaded.consents.all()) == []
+
+
+def test_loaded_gives_the_rows_the_manager_gives_loaded_or_not(world):
+    """``loaded(obj, name)`` is ``obj.<name>.all()``: the loaded rows themselves, or a query where none were."""
+    case = rich_case(world, times=2)
+    plain = Case.objects.get(pk=case.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert [n.pk for n in loaded(plain, "notes")] == [n.pk for n in plain.notes.all()]
+    assert len(captured) == 2  # nothing loaded: each asks the database
+    plain.notes.all()  # the manager's queryset is not cached on the instance
+    read = Case.objects.get(pk=case.pk)
+    consents = [c.pk for c in Consent.objects.filter(case=read).order_by("pk")]
+    assert consents  # the rich case has some
+    load_relations(read, [Relation("notes", CaseNote.objects.filter(case=read)), Relation("forms", read.forms.all())])
+    with CaptureQueriesContext(connection) as captured:
+        assert loaded(read, "notes") is read.notes.all()
+        assert loaded(read, "forms") is read.forms.all()
+        assert [n.text for n in loaded(read, "notes")] == ["Note 0.", "Note 1."]
+        assert sorted(c.pk for c in loaded(read, "consents")) == consents  # not loaded: asked
+    assert len(captured) == 1
+    prefetched = Case.objects.prefetch_related("screenings").get(pk=case.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert loaded(prefetched, "screenings") is prefetched.screenings.all()
+    assert len(captured) == 0
 
 
 def test_loaded_relations_refined_ask_the_database_for_this_record_only(world):
