@@ -10,9 +10,11 @@ from types import FunctionType
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor, ReverseManyToOneDescriptor
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField, is_simple_callable
 
+from nrm.core.jsonrows import loaded
 from nrm.core.prepared import PLAIN_ATTRIBUTES
 
 
@@ -71,7 +73,9 @@ def _context_free(field: serializers.Field) -> bool:
 
 
 # How a field whose source is one name reads it, by the instance's class (see _Source).
-_BY_FIELD, _CALL, _VALUE = 0, 1, 2
+_BY_FIELD, _CALL, _VALUE, _RELATED = 0, 1, 2, 3
+# The descriptors of relations to many, which a many-related field reads through ``.all()``.
+_TO_MANY = (ManyToManyDescriptor, ReverseManyToOneDescriptor)
 
 
 class _Source:
@@ -80,14 +84,17 @@ class _Source:
     DRF asks of every value it gets whether it is a method to call (by its signature for a
     partial such as ``get_FOO_display``, a tenth of a millisecond) and whether the instance is a
     mapping (an abstract class check). The instance's class tells: a method is called, a model
-    field's value (its descriptor stores values as given) is read as it is, and anything else is
-    read by the field, as DRF reads it.
+    field's value (its descriptor stores values as given) is read as it is, the rows of a
+    relation to many read by a many-related field are taken where they were loaded
+    (:func:`nrm.core.jsonrows.loaded`: its manager made per read cost more than its rows), and
+    anything else is read by the field, as DRF reads it.
     """
 
-    __slots__ = ("kinds", "name")
+    __slots__ = ("kinds", "many", "name")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, many: bool = False) -> None:
         self.name = name
+        self.many = many  # read by a many-related field
         self.kinds: dict[type, int] = {}
 
     def kind(self, instance: Any) -> int:
@@ -99,6 +106,8 @@ class _Source:
                 found = _CALL
             elif type(static) in PLAIN_ATTRIBUTES:
                 found = _VALUE
+            elif self.many and isinstance(static, _TO_MANY):
+                found = _RELATED
             else:
                 found = _BY_FIELD
             self.kinds[cls] = found
@@ -126,7 +135,10 @@ class _Reading:
 
     def __init__(self, name: str, *, field=None, method=None, template=None) -> None:
         self.name, self.field, self.method, self.template = name, field, method, template
-        self.source = _Source(field.source_attrs[0]) if field is not None and len(field.source_attrs) == 1 else None
+        if field is not None and len(field.source_attrs) == 1:
+            self.source = _Source(field.source_attrs[0], many=type(field) is relations.ManyRelatedField)
+        else:
+            self.source = None
 
 
 class ReadPlan:
@@ -162,6 +174,8 @@ class ReadPlan:
                         attribute = None
                 elif how == _CALL:
                     attribute = source.call(instance)
+                elif how == _RELATED:  # as ManyRelatedField.get_attribute: none before the row is saved
+                    attribute = [] if instance.pk is None else loaded(instance, source.name)
                 else:
                     attribute = field.get_attribute(instance)
             except SkipField:

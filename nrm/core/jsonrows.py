@@ -24,7 +24,6 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
-from django.utils import timezone
 
 from nrm.core.prepared import prepare, rows_plan, statement_cursor
 
@@ -75,7 +74,8 @@ def _rows_sql(queryset: QuerySet, connection) -> tuple[str, list, Any]:
 
 def _datetime(value: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(value)
-    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+    # fromisoformat gives a fixed offset or none: an offset makes it aware.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 # The Python value of a column from its JSON form, as the ORM would give it, by field type.
@@ -106,11 +106,10 @@ def _json_converters(_compiler, columns: list) -> list[tuple[int, Callable[[Any,
     return [(i, convert) for i, c in enumerate(columns) if (convert := _converter(c.target)) is not None]
 
 
-def _instances(compiler, rows: list[list], db: str) -> list[Model]:
+def _instances(compiler, rows: list[list], db: str, connection) -> list[Model]:
     """Build the rows' instances as ``ModelIterable`` does, their ``select_related`` objects included."""
     if not rows:
         return []
-    connection = connections[db]
     plan = rows_plan(compiler, db, _json_converters, cache="_nrm_json_plan")
     make, start, end, converters, populators = plan
     out = []
@@ -189,13 +188,17 @@ def _statement(relations: Sequence[Relation], connection) -> tuple[str, list, li
 
 def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]], compilers: list) -> Model:
     db = obj._state.db or "default"
+    connection = connections[db]
     with statement_cursor(db, sql) as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchone()
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
     for (name, to_attr), compiler, text in zip(names, compilers, values, strict=True):
-        rows = json.loads(text) if isinstance(text, str) else text
-        instances = _instances(compiler, rows, db)
+        if text == "[]":  # SQLite's empty array: half the relations of a case read
+            instances = []
+        else:
+            rows = json.loads(text) if isinstance(text, str) else text
+            instances = _instances(compiler, rows, db, connection)
         if to_attr:
             setattr(obj, to_attr, instances)
             continue
