@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
@@ -373,76 +374,66 @@ class TimelineEntry:
     by: str = ""
 
 
+# The timeline's sentences, marked for translation here and translated once per language: a
+# gettext reaches the active language through asgiref's Local, and a timeline asked nine.
+_TIMELINE = {
+    "opened": gettext_noop("Case opened by %(org)s"),
+    "screening": gettext_noop("Screening: %(result)s"),
+    "consent": gettext_noop("Consent given: %(p)s%(o)s"),
+    "withdrawn": gettext_noop("Consent withdrawn: %(p)s"),
+    "referral": gettext_noop("Referred by %(f)s to %(t)s for %(w)s: %(s)s"),
+    "suspended": gettext_noop("Referral to %(t)s suspended: consent withdrawn"),
+    "identification": gettext_noop("Identification: %(d)s"),
+    "service": gettext_noop("%(s)s by %(o)s: %(st)s"),
+    "merge": gettext_noop("Case %(ref)s of %(org)s merged into this case: the same person"),
+    "closed": gettext_noop("Case closed: %(r)s"),
+}
+_TIMELINE_IN: dict[str | None, dict[str, str]] = {}
+
+
+def _timeline_texts(language: str | None) -> dict[str, str]:
+    texts = _TIMELINE_IN.get(language)
+    if texts is None:
+        texts = _TIMELINE_IN[language] = {key: _(text) for key, text in _TIMELINE.items()}
+    return texts
+
+
 def case_timeline(view: CaseView) -> list[TimelineEntry]:
     """Return the case's events, oldest first, built from the records themselves."""
     case = view.case
-    entries = [TimelineEntry(case.opened_on, "opened", _("Case opened by %(org)s") % {"org": case.owner.name})]
+    language = get_language()
+    t = _timeline_texts(language)
+    entries = [TimelineEntry(case.opened_on, "opened", t["opened"] % {"org": case.owner.name})]
     for s in loaded(case, "screenings"):
-        entries.append(
-            TimelineEntry(s.screened_on, "screening", _("Screening: %(result)s") % {"result": s.get_result_display()})
-        )
+        result = s.get_result_display(language=language)
+        entries.append(TimelineEntry(s.screened_on, "screening", t["screening"] % {"result": result}))
     if view.is_owner:
         for c in loaded(case, "consents"):
-            entries.append(
-                TimelineEntry(
-                    c.given_on,
-                    "consent",
-                    _("Consent given: %(p)s%(o)s")
-                    % {"p": c.get_purpose_display(), "o": f" ({c.organisation.name})" if c.organisation else ""},
-                )
-            )
+            purpose = c.get_purpose_display(language=language)
+            given = {"p": purpose, "o": f" ({c.organisation.name})" if c.organisation else ""}
+            entries.append(TimelineEntry(c.given_on, "consent", t["consent"] % given))
             if c.withdrawn_on:
-                entries.append(
-                    TimelineEntry(
-                        c.withdrawn_on, "consent", _("Consent withdrawn: %(p)s") % {"p": c.get_purpose_display()}
-                    )
-                )
+                entries.append(TimelineEntry(c.withdrawn_on, "consent", t["withdrawn"] % {"p": purpose}))
         for n in loaded(case, "notes"):
             entries.append(TimelineEntry(n.created_at.date(), "note", n.text))
     for r in loaded(case, "referrals"):
-        what = r.service_type.name if r.service_type else r.get_kind_display()
-        entries.append(
-            TimelineEntry(
-                r.sent_on,
-                "referral",
-                _("Referred by %(f)s to %(t)s for %(w)s: %(s)s")
-                % {"f": r.from_org.name, "t": r.to_org.name, "w": what, "s": r.get_status_display()},
-            )
-        )
+        what = r.service_type.name if r.service_type else r.get_kind_display(language=language)
+        sent = {"f": r.from_org.name, "t": r.to_org.name, "w": what, "s": r.get_status_display(language=language)}
+        entries.append(TimelineEntry(r.sent_on, "referral", t["referral"] % sent))
         if r.suspended_on:
-            entries.append(
-                TimelineEntry(
-                    r.suspended_on,
-                    "referral",
-                    _("Referral to %(t)s suspended: consent withdrawn") % {"t": r.to_org.name},
-                )
-            )
+            entries.append(TimelineEntry(r.suspended_on, "referral", t["suspended"] % {"t": r.to_org.name}))
     for i in loaded(case, "identifications"):
-        entries.append(
-            TimelineEntry(i.decided_on, "identification", _("Identification: %(d)s") % {"d": i.get_decision_display()})
-        )
+        decision = i.get_decision_display(language=language)
+        entries.append(TimelineEntry(i.decided_on, "identification", t["identification"] % {"d": decision}))
     for sv in loaded(case, "services"):
-        entries.append(
-            TimelineEntry(
-                sv.started_on or sv.created_at.date(),
-                "service",
-                _("%(s)s by %(o)s: %(st)s")
-                % {"s": sv.service_type.name, "o": sv.organisation.name, "st": sv.get_status_display()},
-            )
-        )
+        service = {"s": sv.service_type.name, "o": sv.organisation.name, "st": sv.get_status_display(language=language)}
+        entries.append(TimelineEntry(sv.started_on or sv.created_at.date(), "service", t["service"] % service))
     for m in loaded(case, "merges_in"):
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(m.merged_at),
-                "merge",
-                _("Case %(ref)s of %(org)s merged into this case: the same person")
-                % {"ref": m.absorbed.reference, "org": m.absorbed.owner.name},
-            )
-        )
+        merged = {"ref": m.absorbed.reference, "org": m.absorbed.owner.name}
+        entries.append(TimelineEntry(timezone.localdate(m.merged_at), "merge", t["merge"] % merged))
     if case.closed_on:
-        entries.append(
-            TimelineEntry(case.closed_on, "closed", _("Case closed: %(r)s") % {"r": case.get_closure_reason_display()})
-        )
+        reason = case.get_closure_reason_display(language=language)
+        entries.append(TimelineEntry(case.closed_on, "closed", t["closed"] % {"r": reason}))
     return sorted(entries, key=lambda e: e.on)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partialmethod
+from typing import Any
 
 from django.db.models import Field, Model
 from django.utils.encoding import force_str
@@ -18,10 +19,15 @@ from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 
 _LABELS = "_nrm_choice_labels"
+_ACTIVE: Any = object()  # no language given: the active one
 
 
-def choice_label(instance: Model, field: Field):
-    """Return the label of ``instance``'s value of ``field`` (the value itself when not a choice)."""
+def choice_label(instance: Model, field: Field, language: str | None = _ACTIVE):
+    """Return the label of ``instance``'s value of ``field`` (the value itself when not a choice).
+
+    In ``language`` when given (what ``get_language()`` returned): a caller reading many labels
+    asks for the active language once, not once per label.
+    """
     found = field.__dict__.get(_LABELS)
     if found is None:
         found = (dict(make_hashable(field.flatchoices)), {})
@@ -32,7 +38,9 @@ def choice_label(instance: Model, field: Field):
     label = labels.get(value)
     if label is None:
         return force_str(raw, strings_only=True)
-    in_language = translated.get(language := get_language())
+    if language is _ACTIVE:
+        language = get_language()
+    in_language = translated.get(language)
     if in_language is None:
         in_language = translated.setdefault(language, {})
     shown = in_language.get(value)
