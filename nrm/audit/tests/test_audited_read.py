@@ -46,3 +46,36 @@ def test_a_case_read_whose_row_cannot_be_appended_answers_nothing(monkeypatch):
         api(police).get(f"/api/v1/cases/{case.pk}/")
     monkeypatch.undo()
     assert _views(case) == before
+
+
+def _stored(pk: int) -> tuple:
+    """The row as the database holds it, every column but the id (raw: no field converts it back)."""
+    columns = [f.column for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM audit_auditentry WHERE id = %s", [pk])
+        return cursor.fetchone()
+
+
+def test_a_read_appends_its_row_as_the_orm_would_save_it():
+    """The read's INSERT prepares each value as the ORM's: texts, lazy texts, numbers as text, time, detail."""
+    from django.utils.translation import gettext_lazy
+
+    police = personas()["police"]
+    fields = {
+        "actor": police,
+        "action": "case.view",
+        "object_type": "case",
+        "object_id": 42,
+        "organisation_id": str(police.memberships.first().organisation_id),  # a number given as text
+        "reason": gettext_lazy("Case closed: %(r)s"),  # a lazy text
+        "detail": {"identity": True, "ime": "Đorđe Ђорђе", "n": [1, 2.5, None]},
+    }
+    at = services._now_ms()
+    inserted = services._entry(at, {}, fields)
+    services._insert_entries([inserted])
+    read_row = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    saved = services._entry(at, {}, fields)
+    saved.save(force_insert=True)
+    assert saved.pk != read_row
+    assert _stored(read_row) == _stored(saved.pk)
+    assert AuditEntry.objects.get(pk=read_row).organisation_id == int(fields["organisation_id"])
