@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_noop, override
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
@@ -394,7 +394,8 @@ _TIMELINE_IN: dict[str | None, dict[str, str]] = {}
 def _timeline_texts(language: str | None) -> dict[str, str]:
     texts = _TIMELINE_IN.get(language)
     if texts is None:
-        texts = _TIMELINE_IN[language] = {key: _(text) for key, text in _TIMELINE.items()}
+        with override(language):  # that language's, whichever is active
+            texts = _TIMELINE_IN[language] = {key: _(text) for key, text in _TIMELINE.items()}
     return texts
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Field, Model
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 
 _LABELS = "_nrm_choice_labels"
 _ACTIVE: Any = object()  # no language given: the active one
@@ -25,7 +25,7 @@ _ACTIVE: Any = object()  # no language given: the active one
 def choice_label(instance: Model, field: Field, language: str | None = _ACTIVE):
     """Return the label of ``instance``'s value of ``field`` (the value itself when not a choice).
 
-    In ``language`` when given (what ``get_language()`` returned): a caller reading many labels
+    In ``language`` when given (a code as ``get_language()`` returns): a caller reading many labels
     asks for the active language once, not once per label.
     """
     found = field.__dict__.get(_LABELS)
@@ -45,7 +45,8 @@ def choice_label(instance: Model, field: Field, language: str | None = _ACTIVE):
         in_language = translated.setdefault(language, {})
     shown = in_language.get(value)
     if shown is None:
-        shown = in_language[value] = force_str(label, strings_only=True)
+        with override(language):  # the language asked, whichever is active: the table is that language's
+            shown = in_language[value] = force_str(label, strings_only=True)
     return shown
 
 

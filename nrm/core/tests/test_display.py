@@ -63,3 +63,21 @@ def test_a_label_translated_once_per_language_stays_that_languages():
     for value in (["not", "a", "choice"], 7, None):
         screening.result = value
         assert screening.get_result_display() == Model._get_FIELD_display(screening, field)
+
+
+def test_a_label_asked_in_a_language_is_that_languages_whichever_is_active():
+    """The language passed decides, and a label asked so is not kept as another language's."""
+    screening = Screening(result="presumed_victim")
+    field = Screening._meta.get_field("result")
+    field.__dict__.pop("_nrm_choice_labels", None)  # no language's table made yet: each is made here
+    codes = [code for code, _name in settings.LANGUAGES]
+    expected = {}
+    for code in codes:
+        with translation.override(code):
+            expected[code] = Model._get_FIELD_display(screening, field)
+    assert len(set(expected.values())) == len(codes)  # each language says it its own way
+    for active in codes:
+        with translation.override(active):
+            for code in codes:
+                assert screening.get_result_display(language=code) == expected[code], (active, code)
+            assert screening.get_result_display() == expected[active]
