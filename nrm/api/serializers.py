@@ -215,6 +215,9 @@ class ReadPlan:
             cls._nrm_made = made  # on this class itself: a subclass makes its own
         reader = object.__new__(cls)
         reader.__dict__.update(made.__dict__)
+        # Fields bound to the one made here would read its context, not this reader's: never shared.
+        reader.__dict__.pop("fields", None)
+        reader.__dict__.pop("_nrm_bound_fields", None)
         reader._context = {} if context is None else context
         return reader
 

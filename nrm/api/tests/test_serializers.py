@@ -199,3 +199,14 @@ def test_a_serializer_whose_fields_were_built_reads_through_them():
     serializer = _Outer(episode, context={"who": "csw"})
     serializer.fields["place"] = serializers.CharField()  # a change made to this serializer's fields
     assert serializer.data["place"] == "Novi Sad"
+
+
+def test_readers_of_a_class_each_read_with_their_own_context():
+    """``reader`` copies one serializer made per class; fields bound to that one are never shared."""
+    episode = Episode(id=1, place="Novi Sad", recruiter_relationship="")
+    episode.form = None
+    for who in ("first", "second"):
+        made = _Outer.__dict__.get("_nrm_made")
+        if made is not None:
+            _ = made.fields  # built on the shared one, as a stray read of it would
+        assert _Outer.read_one(episode, context={"who": who})["place"] == f"Novi Sad for {who}"
