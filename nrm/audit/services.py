@@ -823,10 +823,10 @@ def _insert_entries(entries: list[AuditEntry], conn=None) -> None:
         values = entry.__dict__
         for field, prepare in fields:
             value = values[field.attname]  # no field of an entry is stamped on save (pre_save reads it)
-            if prepare is None and not isinstance(value, str) and value is not None:
-                value = field.get_db_prep_save(value, conn)  # not a text after all: as the ORM
-            elif prepare is not None:
+            if prepare is not None:
                 value = prepare(value, conn)
+            elif value is not None and not isinstance(value, str):
+                value = field.get_db_prep_save(value, conn)  # not a text after all: as the ORM
             params.append(value)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)

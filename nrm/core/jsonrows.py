@@ -194,7 +194,7 @@ def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]
         values = cursor.fetchone()
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
     for (name, to_attr), compiler, text in zip(names, compilers, values, strict=True):
-        if text == "[]":  # SQLite's empty array: half the relations of a case read
+        if text == "[]":  # no rows (the aggregate's coalesce on both databases): half a case read's relations
             instances = []
         else:
             rows = json.loads(text) if isinstance(text, str) else text
