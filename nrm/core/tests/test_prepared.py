@@ -172,3 +172,24 @@ def test_nothing_is_prepared_on_the_server_behind_pgbouncer(world, settings):
     for _ in range(2):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
     assert _server_prepared() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's conversion of a statement's placeholders")
+def test_a_remembered_statement_is_converted_for_postgresql_once_however_long(world, monkeypatch):
+    """psycopg keeps the conversion (``%s`` to ``$1``) of statements under 4 KB only; the case's relations are 19 KB."""
+    import psycopg._queries
+
+    case = rich_case(world)
+    client = api(world["socialwork"])
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    split = []
+    real = psycopg._queries._split_query
+
+    def counted(query, *args, **kwargs):
+        split.append(len(query))
+        return real(query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg._queries, "_split_query", counted)
+    answer = client.get(f"/api/v1/cases/{case.pk}/")
+    assert answer.status_code == 200 and answer.json()["id"] == case.pk
+    assert split == []  # not the relations' statement, not any other

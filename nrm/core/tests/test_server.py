@@ -222,6 +222,7 @@ def test_serve_runs_one_thread_per_gunicorn_process_and_eight_in_waitress(monkey
     from nrm.core import server
 
     used = []
+    monkeypatch.setattr(server, "settle", lambda: None)  # it would freeze the test process's heap
     monkeypatch.setattr(server, "serve_gunicorn", lambda app, **kw: used.append(("gunicorn", kw["threads"])))
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: used.append(("waitress", kw["threads"])))
     call_command("serve", **args)
@@ -229,3 +230,20 @@ def test_serve_runs_one_thread_per_gunicorn_process_and_eight_in_waitress(monkey
     used.clear()
     call_command("serve", threads=3, **args)
     assert used == [(expected[0], 3)]
+
+
+def test_settling_loads_every_view_and_freezes_what_is_loaded():
+    """Before serving: the URL configuration is imported and the heap frozen (in a process of its own)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'nrm.settings'; django.setup()\n"
+        "before = ('nrm.cases.api' in sys.modules, gc.get_freeze_count())\n"
+        "from nrm.core.server import settle\n"
+        "settle()\n"
+        "print(before, 'nrm.cases.api' in sys.modules, gc.get_freeze_count() > 100000)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "(False, 0) True True"

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         from django.db import connection
         from django.db.migrations.executor import MigrationExecutor
 
-        from nrm.core.server import serve_gunicorn, server_options
+        from nrm.core.server import serve_gunicorn, server_options, settle
         from nrm.wsgi import application
 
         if threads is None:
@@ -63,6 +63,7 @@ class Command(BaseCommand):
                 return
             from waitress import serve
 
+            settle()
             serve(application, host=host, port=port, **server_options(threads=threads))
         finally:
             if cluster is not None:
