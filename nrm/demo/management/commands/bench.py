@@ -5,7 +5,8 @@ Figures only, never pass/fail. In one run, on the configured database:
 - audited API case reads through the production server (``nrm serve --workers 2``, started here
   as a subprocess with ``NRM_BENCH=1``), 8 client connections, beside a bare primary-key read
   view of the same server (``/_bench/read/<id>``, nrm.demo.views), in three turns of each
-  (audited, bare, audited...), each figure the median turn's;
+  (audited, bare, audited...), each figure the median turn's; and beside the rates, the CPU time
+  per read of the server, the database and the client (Linux), where the audited read's time goes;
 - the statistics engine's 3- and 4-dimension tables over all screenings (read from their analytics
   tables, checked exact here), beside DuckDB over the same rows exported to Parquet (duckdb and
   pyarrow are the test extra: null when missing);
@@ -26,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import secrets
 import socket
 import statistics
@@ -106,12 +108,10 @@ def _best_ms(func: Callable[[], object], runs: int = 3) -> float:
 Request = tuple[str, dict[str, str]]  # a path and its headers
 
 
-def load(port: int, requests: list[Request], total: int, *, connections: int, warm: bool = True) -> tuple[float, float]:
+def load(port: int, requests: list[Request], total: int, *, connections: int) -> tuple[float, float]:
     """Send ``total`` GETs over ``connections`` kept-alive connections; return requests/s and p95 ms.
 
-    With ``warm``, every request is first sent once, unmeasured, spread over the connections
-    (each worker prepares its statements and warms its caches, as a server that has been up a
-    while has). Any answer but 200 stops the run: a figure made of errors would mean nothing.
+    Any answer but 200 stops the run: a figure made of errors would mean nothing.
     """
     clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=120) for _ in range(connections)]
 
@@ -125,8 +125,6 @@ def load(port: int, requests: list[Request], total: int, *, connections: int, wa
             raise RuntimeError(f"GET {path}: HTTP {response.status}")
         return (time.perf_counter() - t0) * 1000
 
-    for i, request in enumerate(requests if warm else []):
-        get(clients[i % connections], request)
     lock = threading.Lock()
     todo = iter(range(total))
     timings: list[float] = []
@@ -159,6 +157,44 @@ def load(port: int, requests: list[Request], total: int, *, connections: int, wa
         raise failures[0]
     p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
     return len(timings) / elapsed, p95
+
+
+class CpuMeter:
+    """CPU seconds spent so far by the server (its process and workers), the database's processes and this one.
+
+    Linux only (``/proc``); elsewhere, or for a database on another machine, those parts read 0. Beside
+    the rates, where the time of a read goes: what the audited read costs beyond the bare one.
+    """
+
+    def __init__(self, server_pid: int, database: str) -> None:
+        self.server_pid = server_pid
+        self.database = database
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _stat(self, pid: str) -> tuple[str, int, float] | None:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+        except OSError:  # gone, or no /proc
+            return None
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick  # ppid; utime + stime
+
+    def read(self) -> tuple[float, float, float]:
+        """Return (server, database, client) CPU seconds until now."""
+        server = database = 0.0
+        pids = [p for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
+        for pid in pids:
+            found = self._stat(pid)
+            if found is None:
+                continue
+            name, ppid, seconds = found
+            if int(pid) == self.server_pid or ppid == self.server_pid:
+                server += seconds
+            elif self.database == "postgresql" and name == "postgres":
+                database += seconds
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return server, database, usage.ru_utime + usage.ru_stime
 
 
 class Command(BaseCommand):
@@ -271,13 +307,21 @@ class Command(BaseCommand):
                 # is the median turn's.
                 sizes = [n for t in range(ROUNDS) if (n := reads // ROUNDS + (t < reads % ROUNDS)) > 0]
                 runs: dict[str, list[tuple[float, float]]] = {"audited": [], "bare": []}
+                meter = CpuMeter(server.pid, connection.vendor)
+                cpu = {"audited": [0.0, 0.0, 0.0], "bare": [0.0, 0.0, 0.0]}
                 for turn, per in enumerate(sizes):
                     self.say(
                         f"served reads, turn {turn + 1}/{len(sizes)}: {per:,} audited API case reads by {kinds}, "
                         f"then {per:,} bare primary-key reads, {CONNECTIONS} connections ..."
                     )
-                    runs["audited"].append(load(port, audited_requests, per, connections=CONNECTIONS, warm=turn == 0))
-                    runs["bare"].append(load(port, bare_requests, per, connections=CONNECTIONS, warm=turn == 0))
+                    for name, requests in (("audited", audited_requests), ("bare", bare_requests)):
+                        if turn == 0:
+                            # Each request once, unmeasured: each worker prepares its statements and
+                            # warms its caches, as a server that has been up a while has.
+                            load(port, requests, len(requests), connections=CONNECTIONS)
+                        started = meter.read()
+                        runs[name].append(load(port, requests, per, connections=CONNECTIONS))
+                        cpu[name] = [t + b - a for t, a, b in zip(cpu[name], started, meter.read(), strict=True)]
                 written = AuditEntry.objects.filter(action="case.view").count() - before
                 if written != sum(sizes) + len(audited_requests):
                     raise CommandError(f"{sum(sizes)} served reads wrote {written} audit rows")
@@ -295,6 +339,12 @@ class Command(BaseCommand):
                     server.wait()
         turns = "; ".join(f"{name} " + ", ".join(f"{rps:,.0f}" for rps, _p95 in found) for name, found in runs.items())
         self.notes.append(f"served reads/s by turn: {turns}")
+        if any(cpu["bare"]):
+            where = "database" if connection.vendor == "postgresql" else "database (in the server)"
+            per_read = "; ".join(
+                f"{name} " + " / ".join(f"{seconds / sum(sizes) * 1000:.2f}" for seconds in cpu[name]) for name in cpu
+            )
+            self.notes.append(f"CPU ms per read, server / {where} / client: {per_read}")
         self.notes.append(f"bare read p95 {bare_p95:.1f} ms; every audited read wrote its audit row ({written:,})")
         return {"audited_read_rps": audited, "p95_ms": p95, "bare_read_rps": bare}
 
