@@ -30,7 +30,7 @@ from nrm.cases.choices import (
 )
 from nrm.cases.models import Case, CaseFlag, Consent, Episode, IndicatorList, Screening, ServiceDelivery
 from nrm.cases.screening import explain
-from nrm.core.jsonrows import loaded
+from nrm.core.jsonrows import loaded, release
 from nrm.referrals.models import ServiceType
 from nrm.referrals.selectors import case_referrals
 
@@ -412,7 +412,9 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
 
     def retrieve(self, request: Request, pk=None) -> Response:
         view = selectors.case_get(request.user, int(pk), reason=request.query_params.get("reason", "api"))
-        return self.tagged(Response(case_detail(view)), view.case)
+        response = self.tagged(Response(case_detail(view)), view.case)
+        release(view.case)
+        return response
 
     @extend_schema(request=CaseCreateSerializer, responses=CaseListSerializer)
     def create(self, request: Request) -> Response:

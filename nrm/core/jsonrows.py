@@ -143,6 +143,17 @@ def loaded(obj: Model, name: str) -> Iterable[Model]:
     return getattr(obj, name).all()
 
 
+def release(obj: Model) -> None:
+    """Let go of the rows loaded with ``obj``, once what shows them is built.
+
+    Each row points back at ``obj`` (``episode.case`` reads no more), so ``obj`` and its rows are
+    a cycle, which only Python's cyclic collector frees: an API case read left 290 objects for it,
+    and the collections it ran were 5% of the read. Released, they go as the request ends (120 then
+    do not), decrypted values with them. Reading a relation of ``obj`` afterwards asks the database.
+    """
+    obj.__dict__.pop("_prefetched_objects_cache", None)
+
+
 # The id of no record: the probe :func:`nrm.core.prepared.prepare` compiles beside a real one.
 PROBE_PK = -987654321
 

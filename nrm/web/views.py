@@ -52,6 +52,7 @@ from nrm.cases.models import Case, IndicatorList
 from nrm.cases.screening import UnknownIndicator, evaluate, explain
 from nrm.core.errors import NotFound
 from nrm.core.i18n import localized
+from nrm.core.jsonrows import release
 from nrm.core.spreadsheet import csv_download
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
@@ -444,7 +445,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["notes"] = list(case.notes.all())
         context["note_form"] = NoteForm()
     context.update(_case_extras(user, view, can))
-    return render(request, "web/case_detail.html", context)
+    response = render(request, "web/case_detail.html", context)
+    release(case)
+    return response
 
 
 def _case_extras(user, view: case_selectors.CaseView, can: dict) -> dict:

@@ -184,3 +184,70 @@ def test_joined_rows_are_instances_as_the_orm_makes_them_and_their_receivers_are
     finally:
         post_init.disconnect(receiver, sender=User)
     assert sorted(seen) == sorted(n.author_id for n in again.notes.all())
+
+
+def _freed_without_the_collector(make_garbage) -> bool:
+    """Whether what ``make_garbage()`` returns a weak reference to is gone once dropped, the cyclic collector off."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        ref = make_garbage()
+        return ref() is None
+    finally:
+        gc.enable()
+
+
+def test_released_the_rows_loaded_with_a_case_are_freed_as_soon_as_it_is_dropped(world):
+    """The rows point back at the case: kept, a cycle for the collector; released, freed when dropped."""
+    import weakref
+
+    from nrm.cases.selectors import case_get
+    from nrm.core.jsonrows import release
+
+    case = rich_case(world)
+    reader = fresh(world["socialwork"])
+
+    def read(*, released: bool):
+        view = case_get(reader, case.pk)
+        screening = next(iter(loaded(view.case, "screenings")))
+        assert screening.case is view.case  # the row points back at the case: the cycle
+        if released:
+            release(view.case)
+        return weakref.ref(screening)
+
+    assert not _freed_without_the_collector(lambda: read(released=False))
+    assert _freed_without_the_collector(lambda: read(released=True))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/{}/", "/cases/{}/"])
+def test_a_case_shown_leaves_nothing_for_the_cyclic_collector(world, path):
+    """The API's case read and the case page release what they loaded (see ``release``)."""
+    import weakref
+
+    from django.db.models.signals import post_init
+
+    from nrm.cases.tests.helpers import api
+
+    case = rich_case(world)
+    reader = world["socialwork"]
+    client = api(reader)
+    if not path.startswith("/api/"):
+        client.force_login(reader)
+    assert client.get(path.format(case.pk)).status_code == 200  # caches filled, statements prepared
+    made = []
+
+    def remember(sender, instance, **kwargs):
+        made.append(weakref.ref(instance))
+
+    def shown():
+        post_init.connect(remember, sender=Screening)
+        try:
+            assert client.get(path.format(case.pk)).status_code == 200
+        finally:
+            post_init.disconnect(remember, sender=Screening)
+        assert made
+        return made[0]
+
+    assert _freed_without_the_collector(shown)
