@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+from django.db import connection
 from django.test import Client
 
 from nrm.demo.bulk import generate_bulk
@@ -71,7 +73,6 @@ def test_the_baseline_view_is_not_served_without_nrm_bench(world):
 
 def test_the_statistics_figures_hold_with_no_screenings(db):
     """An empty database still gives the engine's and DuckDB's figures (DuckDB refused untyped columns)."""
-    import pytest
 
     pytest.importorskip("duckdb")
     from nrm.demo.management.commands.bench import Command
@@ -80,3 +81,26 @@ def test_the_statistics_figures_hold_with_no_screenings(db):
     command.notes = []
     figures = command._statistics()
     assert {"stats_3dim_ms", "duckdb_3dim_ms", "duckdb_4dim_ms"} <= set(figures)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="on SQLite the demo runs in a fresh directory")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_demo_is_timed_in_a_scratch_database_dropped_afterwards():
+    """``nrm bench --demo`` on PostgreSQL: an empty database of the same server, reached by its URL, then gone."""
+    import psycopg
+
+    from nrm.demo.management.commands.bench import _scratch_database
+
+    def databases() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database")
+            return {name for (name,) in cursor.fetchall()}
+
+    before = databases()
+    with _scratch_database() as url:
+        name = url.rsplit("/", 1)[1]
+        assert name not in before and name in databases()
+        with psycopg.connect(url) as scratch:
+            tables = scratch.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+        assert tables == 0
+    assert name not in databases()

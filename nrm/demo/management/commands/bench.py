@@ -21,6 +21,7 @@ With ``--json`` the last line of standard output is one JSON object of :data:`KE
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import http.client
@@ -36,13 +37,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -212,7 +214,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--import-rows", type=int, default=20000, help="rows of the synthetic CTDC file")
         parser.add_argument("--htcds-rows", type=int, default=200, help="rows of the synthetic HTCDS file")
-        parser.add_argument("--demo", action="store_true", help="also time 'nrm demo --no-serve' in a fresh directory")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="also time 'nrm demo --no-serve' from nothing (on PostgreSQL, in a scratch database)",
+        )
         parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
 
     def handle(self, *args, screenings: int, reads: int, import_rows: int, htcds_rows: int, demo: bool, **options):
@@ -471,10 +477,26 @@ class Command(BaseCommand):
     # --- demo -------------------------------------------------------------------------------
 
     def _demo(self) -> float | None:
-        self.say("demo: nrm demo --no-serve in a fresh data directory (SQLite) ...")
+        """Time ``nrm demo --no-serve`` from nothing, on the kind of database being measured.
+
+        SQLite: a fresh data directory. PostgreSQL: a scratch database on the same server, made
+        for the run and dropped after it (the demo starts from an empty database).
+        """
+        try:
+            with _scratch_database() as url:
+                return self._time_demo(url)
+        except DatabaseError as exc:
+            self.notes.append(f"demo not timed: no scratch database on this server ({exc})")
+            return None
+
+    def _time_demo(self, url: str | None) -> float | None:
+        where = "a scratch PostgreSQL database" if url else "a fresh data directory (SQLite)"
+        self.say(f"demo: nrm demo --no-serve on {where} ...")
         with tempfile.TemporaryDirectory() as tmp:
             env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_REPLICA_URL")}
             env["NRM_DATA_DIR"] = tmp
+            if url:
+                env["DATABASE_URL"] = url
             command = [sys.executable, "-m", "nrm.cli", "demo", "--no-serve", "--password", secrets.token_urlsafe(12)]
             t0 = time.perf_counter()
             done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)  # noqa: S603
@@ -523,6 +545,28 @@ class Command(BaseCommand):
             self.say("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         for note in self.notes:
             self.say(f"  note: {note}")
+
+
+@contextlib.contextmanager
+def _scratch_database() -> Iterator[str | None]:
+    """On PostgreSQL, an empty database beside the bench's, dropped on leaving: its URL. None on SQLite."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    name = f"nrm_bench_demo_{secrets.token_hex(4)}"
+    s = connection.settings_dict
+    credentials = quote(s["USER"], safe="") + (f":{quote(s['PASSWORD'], safe='')}" if s["PASSWORD"] else "")
+    host = s["HOST"] or "localhost"
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    url = f"postgres://{credentials}@{host}{':' + s['PORT'] if s['PORT'] else ''}/{name}"
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:  # outside a transaction: the bench runs in autocommit
+        cursor.execute(f"CREATE DATABASE {qn(name)}")
+    try:
+        yield url
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {qn(name)}")
 
 
 def _rounded(value: float | int | None) -> float | int | None:
