@@ -7,12 +7,13 @@ audit row explicitly. Bad input raises ``ValidationError`` naming the field; not
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.db.models import Case as Choice
 from django.db.models import CharField, DateField, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
@@ -60,7 +61,7 @@ from nrm.cases.models import (
 )
 from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
 from nrm.core import crypto
-from nrm.core.bulk import insert_many, insert_rows, reserve_ids
+from nrm.core.bulk import insert_many, insert_rows, new_instances, reserve_ids
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import TEXT_MAX_LENGTH as NOTE_MAX_LENGTH
@@ -397,7 +398,11 @@ def case_open(
 
 
 def _reference(case: Case) -> str:
-    return f"{case.opened_on.year}-{case.pk:06d}"
+    return _reference_of(case.opened_on, case.pk)
+
+
+def _reference_of(opened_on: dt.date, pk: int) -> str:
+    return f"{opened_on.year}-{pk:06d}"
 
 
 # :func:`_reference` in SQL, for many cases at once.
@@ -599,27 +604,32 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
         Person, person_columns, [tuple(p[c] for c in person_columns) for p in people], returning=True
     )
     now = timezone.now()
-    cases = [
-        Case(
-            pk=pk,
-            owner=organisation,
-            person_id=person_id,
-            opened_by=actor,
-            responsible=actor,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        for pk, person_id, (_p, fields, _f, _x) in zip(
-            reserve_ids(Case, len(prepared)), person_ids, prepared, strict=True
-        )
-    ]
+    ids = reserve_ids(Case, len(prepared))
+    cases = new_instances(
+        Case,
+        (
+            {
+                "id": pk,
+                "owner_id": organisation.pk,
+                "person_id": person_id,
+                "opened_by_id": actor.pk,
+                "responsible_id": actor.pk,
+                "created_at": now,
+                "updated_at": now,
+                "reference": _reference_of(fields["opened_on"], pk),
+                **fields,
+            }
+            for pk, person_id, (_p, fields, _f, _x) in zip(ids, person_ids, prepared, strict=True)
+        ),
+    )
+    owner, opened_by, responsible = (Case._meta.get_field(name) for name in ("owner", "opened_by", "responsible"))
+    for case in cases:  # as Case(owner=organisation, ...) holds them: read without a query
+        owner.set_cached_value(case, organisation)
+        opened_by.set_cached_value(case, actor)
+        responsible.set_cached_value(case, actor)
     case_columns = [f.attname for f in Case._meta.concrete_fields]
-    case_rows = []
-    for case in cases:
-        case.reference = _reference(case)
-        case_rows.append(tuple(getattr(case, name) for name in case_columns))
-        case._state.adding, case._state.db = False, DEFAULT_DB_ALIAS
+    row_of = operator.itemgetter(*case_columns)
+    case_rows = [row_of(case.__dict__) for case in cases]
     insert_rows(Case, case_columns, case_rows)
     links, episodes, guardians, consents, identifications, notes, audit = [], [], [], [], [], [], []
     for case, (_p, _c, forms, extra) in zip(cases, prepared, strict=True):

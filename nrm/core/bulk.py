@@ -19,6 +19,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, repeat
+from typing import TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateField, DateTimeField, JSONField, Model, UUIDField
@@ -26,7 +27,10 @@ from django.utils import timezone
 
 from nrm.core.apps import UNCHECKED_APPS
 from nrm.core.fields import EncryptedTextField
+from nrm.core.prepared import maker
 from nrm.core.validation import check_column, check_record, one_day
+
+M = TypeVar("M", bound=Model)
 
 # Values of these fields need no preparation for either database's driver.
 PLAIN = frozenset(
@@ -270,6 +274,27 @@ def insert_rows(
                 # RETURNING gives the rows in the order of VALUES (bulk_create relies on it too).
                 ids += [r[0] for r in raw.fetchall()]
     return ids
+
+
+def new_instances(model: type[M], rows: Iterable[dict], *, db: str = DEFAULT_DB_ALIAS) -> list[M]:
+    """Return an instance of ``model`` per row of values (by column name), as ``model(**row)`` builds it, marked saved.
+
+    For rows written as tuples (:func:`insert_rows`) whose instances are still wanted: building each
+    through ``Model.__init__``, a descriptor and a default per field, cost more than writing the
+    row. A value not given is its field's default, drawn for each row as ``Model.__init__`` draws it
+    (a new binding per row); a name that is not one of the model's columns is refused. The
+    instances are made as loaded ones are (:func:`nrm.core.prepared.maker`), in ``db``.
+    """
+    columns = [(f.attname, f) for f in model._meta.concrete_fields]
+    names = {name for name, _f in columns}
+    make = maker(model, [name for name, _f in columns])
+    made = []
+    for row in rows:
+        if not row.keys() <= names:
+            unknown = sorted(row.keys() - names)[0]
+            raise TypeError(f"{model.__name__} has no column {unknown!r}")
+        made.append(make(db, [row[name] if name in row else field.get_default() for name, field in columns]))
+    return made
 
 
 def reserve_ids(model: type[Model], n: int) -> list[int]:

@@ -287,7 +287,7 @@ def compiled(queryset: QuerySet) -> tuple[str, list, Any]:
 def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cache: str) -> tuple:
     """Return what building instances from ``compiler``'s rows needs: worked out once per compiler and database.
 
-    How to make the model's instance of a row's values (:func:`_maker`), where they are in a row,
+    How to make the model's instance of a row's values (:func:`maker`), where they are in a row,
     ``converters(compiler, columns)`` (of the selected expressions) and Django's populators of the
     joined rows. A remembered statement keeps its compiler, so later reads ask no column's field
     again (a case row with its joined rows has a hundred columns). Kept on the compiler under
@@ -301,7 +301,7 @@ def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cach
         init_list = [s[0].target.attname for s in select[start:end]]
         plan = (
             db,
-            _maker(model_cls, init_list),
+            maker(model_cls, init_list),
             start,
             end,
             converters(compiler, [s[0] for s in select[0 : compiler.col_count]]),
@@ -315,7 +315,7 @@ def rows_plan(compiler, db: str, converters: Callable[[Any, list], Any], *, cach
 PLAIN_ATTRIBUTES = frozenset({DeferredAttribute, ForeignKeyDeferredAttribute, EncryptedAttribute})
 
 
-def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any], Model]:
+def maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any], Model]:
     """Return ``make(db, values)``: ``model_cls.from_db(db, init_list, values)``, or its result made directly.
 
     ``Model.__init__`` sets each value through its field's descriptor and sends ``pre_init`` and
@@ -351,7 +351,7 @@ def _maker(model_cls: type[Model], init_list: list[str]) -> Callable[[str, Any],
 
 
 class _Populator(RelatedPopulator):
-    """Django's populator of a ``select_related`` model, its instances made by :func:`_maker`.
+    """Django's populator of a ``select_related`` model, its instances made by :func:`maker`.
 
     Django's calls ``from_db`` (``Model.__init__``) for each joined row: a case read joins a
     handful of organisations and users.
@@ -360,7 +360,7 @@ class _Populator(RelatedPopulator):
     def __init__(self, klass_info: dict, select: list, db: str) -> None:
         super().__init__(klass_info, select, db)
         self.related_populators = _populators(klass_info, select, db)
-        self.make = _maker(self.model_cls, self.init_list)
+        self.make = maker(self.model_cls, self.init_list)
 
     def populate(self, row: Any, from_obj: Model) -> None:
         obj_data = self.reorder_for_init(row) if self.reorder_for_init else row[self.cols_start : self.cols_end]

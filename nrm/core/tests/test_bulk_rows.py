@@ -137,3 +137,27 @@ def test_reserved_keys_are_new_and_the_table_goes_on_after_them(db):
     (after,) = insert_rows(Person, PERSON, [_person()], returning=True)
     assert after > reserved[-1]
     assert reserve_ids(Person, 0) == []
+
+
+def test_new_instances_are_what_the_model_builds_marked_saved():
+    """``new_instances`` gives each row what ``Model(**row)`` gives it, defaults drawn per row; no query."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from nrm.cases.models import Case
+    from nrm.core.bulk import new_instances
+
+    rows = [
+        {"id": 7, "owner_id": 3, "person_id": 5, "opened_on": dt.date(2024, 3, 1), "is_child": True, "region": "Sever"},
+        {"id": 8, "owner_id": 3, "person_id": 6, "opened_on": dt.date(2024, 3, 2), "best_interests_note": "Bilješka"},
+    ]
+    made = new_instances(Case, rows)
+    for case, row in zip(made, rows, strict=True):
+        built = Case(**row)
+        for field in Case._meta.concrete_fields:
+            if field.attname != "binding":  # a new one per instance, as Model.__init__ draws it
+                assert case.__dict__[field.attname] == built.__dict__[field.attname], field.attname
+        assert (case._state.adding, case._state.db) == (False, DEFAULT_DB_ALIAS)
+        assert case.best_interests_note == built.best_interests_note  # the encrypted field reads as given
+    assert made[0].binding and made[1].binding and made[0].binding != made[1].binding
+    with pytest.raises(TypeError, match="no column 'owner'"):
+        new_instances(Case, [{"id": 9, "owner": 3}])
