@@ -12,6 +12,7 @@ from nrm.core.validation import (
     check_birth_date,
     check_birth_year,
     check_count,
+    check_country,
     check_currency,
     check_date,
     check_decimal,
@@ -69,6 +70,10 @@ def test_codes():
     _refused(lambda: check_currency("c", "EURO"), "c")
     assert check_language("l", " SR ") == "sr"
     _refused(lambda: check_language("l", "srb"), "l")
+    # ISO 3166 as django-countries knows it, with the project's override (Kosovo, XK) and Namibia (NA).
+    assert [check_country("k", v) for v in (" rs ", "xk", "NA", "")] == ["RS", "XK", "NA", ""]
+    for bad in ("ZZ", "SRB", "R5", "EU"):
+        _refused(lambda bad=bad: check_country("k", bad), "k")
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "\x00", "a\x07b", "a\x1bb", "a\x7fb", "a\x0bb"])
