@@ -12,9 +12,9 @@ warning. Values are normalised the same way whatever the release:
 - age, duration and year bands are written ``lo-hi`` or ``lo+`` (``0--8``, ``0—8`` -> ``0-8``);
 - countries are stored as ISO 3166 alpha-2 (the 2024 release uses alpha-3).
 
-A data set is imported all or nothing: every row is parsed and checked first, any error (row,
-column, problem) stops the import before anything is written, and the old data set of the same
-name is replaced in the same transaction as the new one is written.
+A data set is imported all or nothing: every row is parsed and checked, any error (row, column,
+problem) fails the import with nothing kept, and the old data set of the same name is replaced
+in the same transaction as the new one is written (:func:`ctdc_import`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -375,7 +375,7 @@ class ImportResult:
         return self.rows / self.seconds if self.seconds else float(self.rows)
 
 
-# ExternalRecord's columns in the order :func:`read_records` builds its rows.
+# ExternalRecord's columns in the order :class:`Records` builds its rows.
 RECORD_FIELDS = (
     "row_number",
     "year",
@@ -571,59 +571,77 @@ def _concatenated_forms(parts: list[str] | None) -> tuple[frozenset, list]:
     return frozenset(forms), unknown
 
 
-def read_records(
-    path: str | Path, *, progress: Callable[[int], None] | None = None
-) -> tuple[list[str], list[tuple], list[str]]:
-    """Read and check a CTDC file; return its known columns, its records and the warnings.
+class Records:
+    """A CTDC file's records, read and checked a batch at a time; opening it checks its header.
 
-    Each record is a tuple of ExternalRecord's values in ``RECORD_FIELDS`` order, the JSON
-    values (``exploitation``, ``raw``) already encoded.
-
-    Raise :class:`ImportFailed` listing every row error (up to ``MAX_ERRORS``) if any cell
-    cannot be read; nothing is written here.
+    Each record is a tuple of ExternalRecord's values in ``RECORD_FIELDS`` order, the JSON values
+    (``exploitation``, ``raw``) already encoded. :meth:`batches` yields them; once any cell of
+    the file has failed, it yields no more but reads on, and when the file is read it raises
+    :class:`ImportFailed` listing every row error (up to ``MAX_ERRORS``). Nothing is written here.
     """
-    try:
-        table = read_table(path)
-    except TableError as exc:
-        raise ImportFailed(str(exc)) from None
-    try:
-        known, unknown = resolve_columns(table.header)
-        if not known:
-            raise ImportFailed(f"{Path(path).name}: none of the columns is a known CTDC column")
-        warnings = [f"unknown column “{name}” ignored" for name in unknown]
-        reader = _Reader(known)
-        width = max(position for position, _name in known) + 1
-        known_positions = [position for position, _name in known]
-        records: list[tuple] = []
+
+    def __init__(self, path: str | Path) -> None:
+        try:
+            self.table = read_table(path)
+        except TableError as exc:
+            raise ImportFailed(str(exc)) from None
+        try:
+            known, unknown = resolve_columns(self.table.header)
+            if not known:
+                raise ImportFailed(f"{Path(path).name}: none of the columns is a known CTDC column")
+        except BaseException:
+            self.table.close()
+            raise
+        self.name = Path(path).name
+        self.known = known
+        self.columns = [name for _p, name in known]
+        self.unknown = [f"unknown column “{name}” ignored" for name in unknown]
+        self.reader = _Reader(known)
+
+    def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[list[tuple]]:
+        """Yield the file's records a batch at a time, then raise :class:`ImportFailed` if any row failed."""
+        reader, read = self.reader, 0
+        width = max(position for position, _name in self.known) + 1
+        known_positions = [position for position, _name in self.known]
         numbers: list[int] = []
         rows: list[list[str]] = []
-        for number, cells in itertools.chain(table.rows, [(None, None)]):
-            if cells is not None:
-                if len(cells) < width:
-                    cells = list(cells) + [""] * (width - len(cells))
-                # A blank line is not a record (unless a known cell of it is invalid: an error).
-                if "".join(cells).strip() or any(
-                    values[cells[p]].__class__ is Invalid
-                    for values, p in zip(reader.values, known_positions, strict=True)
-                ):
-                    numbers.append(number)
-                    rows.append(cells)
-                if len(rows) < READ_BATCH:
-                    continue
-            if rows:
-                records += reader.batch(numbers, rows)
-                numbers, rows = [], []
-                if progress and records:
-                    progress(len(records))
-    finally:
-        table.close()
-    if reader.error_count:
-        raise ImportFailed(
-            f"{reader.error_count} error(s) in {Path(path).name}; nothing was imported",
-            errors=reader.errors,
-            total=reader.error_count,
-        )
-    return [name for _p, name in known], records, warnings + reader.notes.lines()
+        try:
+            for number, cells in itertools.chain(self.table.rows, [(None, None)]):
+                if cells is not None:
+                    if len(cells) < width:
+                        cells = list(cells) + [""] * (width - len(cells))
+                    # A blank line is not a record (unless a known cell of it is invalid: an error).
+                    if "".join(cells).strip() or any(
+                        values[cells[p]].__class__ is Invalid
+                        for values, p in zip(reader.values, known_positions, strict=True)
+                    ):
+                        numbers.append(number)
+                        rows.append(cells)
+                    if len(rows) < READ_BATCH:
+                        continue
+                if rows:
+                    records = reader.batch(numbers, rows)
+                    numbers, rows = [], []
+                    if records:
+                        read += len(records)
+                        if progress:
+                            progress(read)
+                        yield records
+        finally:
+            self.close()
+        if reader.error_count:
+            raise ImportFailed(
+                f"{reader.error_count} error(s) in {self.name}; nothing was imported",
+                errors=reader.errors,
+                total=reader.error_count,
+            )
+
+    def warnings(self) -> list[str]:
+        """The unknown columns and what reading found (values kept in ``raw`` only): complete once read."""
+        return self.unknown + self.reader.notes.lines()
+
+    def close(self) -> None:
+        self.table.close()
 
 
 def ctdc_import(
@@ -635,43 +653,48 @@ def ctdc_import(
 ) -> ImportResult:
     """Import a CTDC file as the external data set ``name``, replacing any data set of that name.
 
-    Everything is checked before anything is written; the replacement is one transaction, so a
-    failing import leaves the previous data set exactly as it was.
+    All or nothing: the replacement is one transaction, and a file with any error raises
+    :class:`ImportFailed` listing them, leaving the previous data set exactly as it was. On
+    PostgreSQL the rows stream into the database as they are read and checked (one ``COPY``,
+    which the database works through while the next rows are read: the two use both cores), and
+    an error found later rolls back what was sent. Elsewhere every row is read and checked before
+    the transaction begins, so that SQLite's one write lock is held for the writing only.
     """
     if not name or slugify(name) != name or len(name) > 80:
         raise ImportFailed(f"“{name}” is not a valid data set name (use letters, digits, - and _)")
     started = time.perf_counter()
-    columns, records, warnings = read_records(path, progress=(lambda n: progress("read", n, 0)) if progress else None)
-    total = len(records)
-    with transaction.atomic():
-        old = ExternalDataset.objects.select_for_update().filter(name=name).first()
-        if old is not None:
-            ExternalRecord.objects.filter(dataset=old).delete()
-            old.delete()
-        dataset = ExternalDataset.objects.create(
-            name=name,
-            source="ctdc",
-            file_name=Path(path).name[:255],
-            row_count=total,
-            columns=columns,
-            warnings=warnings,
-        )
-        for start in range(0, total, BATCH):
-            _insert(dataset.pk, records[start : start + BATCH])
-            if progress:
-                progress("write", min(start + BATCH, total), total)
-        audit_record(
-            actor=actor,
-            action="exchange.ctdc_import",
-            object_type="external_dataset",
-            object_id=dataset.pk,
-            detail={"name": name, "file": Path(path).name, "rows": total, "replaced": old is not None},
-        )
-    return ImportResult(dataset=dataset, rows=total, seconds=time.perf_counter() - started, warnings=warnings)
+    records = Records(path)
+    try:
+        batches: Iterable[list[tuple]] = records.batches((lambda n: progress("read", n, 0)) if progress else None)
+        if connection.vendor != "postgresql":
+            batches = list(batches)
+        with transaction.atomic():
+            old = ExternalDataset.objects.select_for_update().filter(name=name).first()
+            if old is not None:
+                ExternalRecord.objects.filter(dataset=old).delete()
+                old.delete()
+            dataset = ExternalDataset.objects.create(
+                name=name, source="ctdc", file_name=records.name[:255], row_count=0, columns=records.columns
+            )
+            total = _insert(dataset.pk, batches, progress)
+            dataset.row_count, dataset.warnings = total, records.warnings()
+            dataset.save(update_fields=["row_count", "warnings"])
+            audit_record(
+                actor=actor,
+                action="exchange.ctdc_import",
+                object_type="external_dataset",
+                object_id=dataset.pk,
+                detail={"name": name, "file": records.name, "rows": total, "replaced": old is not None},
+            )
+    finally:
+        records.close()
+    if progress:
+        progress("write", total, total)
+    return ImportResult(dataset=dataset, rows=total, seconds=time.perf_counter() - started, warnings=dataset.warnings)
 
 
-def _insert(dataset_id: int, rows: list[tuple]) -> None:
-    """Write a batch of records: ``COPY`` on PostgreSQL, one prepared statement elsewhere.
+def _insert(dataset_id: int, batches: Iterable[list[tuple]], progress: Callable[[str, int, int], None] | None) -> int:
+    """Write the records of ``batches``; return how many. ``COPY`` on PostgreSQL, one prepared statement elsewhere.
 
     ``bulk_create`` spends most of its time building and preparing model instances; the rows
     here are already checked, so they go to the database as plain values.
@@ -680,16 +703,30 @@ def _insert(dataset_id: int, rows: list[tuple]) -> None:
     qn = connection.ops.quote_name
     names = ("dataset", *RECORD_FIELDS)
     columns = ", ".join(qn(meta.get_field(n).column) for n in names)
-    values = [(dataset_id, *row) for row in rows]
+    written = 0
     # Only the model's own table and column names are interpolated; values are parameters.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
-            return
+                for batch in batches:
+                    for row in batch:
+                        copy.write_row((dataset_id, *row))
+                    written += len(batch)
+                    if progress:
+                        progress("write", written, 0)
+            return written
         params = ", ".join(["%s"] * len(names))
-        cursor.executemany(f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({params})", values)  # noqa: S608
+        for batch in batches:
+            for start in range(0, len(batch), BATCH):
+                part = batch[start : start + BATCH]
+                cursor.executemany(
+                    f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({params})",  # noqa: S608
+                    [(dataset_id, *row) for row in part],
+                )
+                written += len(part)
+                if progress:
+                    progress("write", written, 0)
+    return written
 
 
 # --- Frequencies and conformance -------------------------------------------------------------

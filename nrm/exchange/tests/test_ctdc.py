@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from nrm.audit.models import AuditEntry
 from nrm.exchange import ctdc
@@ -186,21 +187,25 @@ def test_a_failing_reimport_leaves_the_old_data_set_intact(tmp_path, monkeypatch
     ctdc.ctdc_import(path=write_csv(tmp_path / "a.csv", V7_HEADER, V7_ROWS), name="ctdc", actor="test")
     before = (list(ExternalDataset.objects.values()), _stored("ctdc"))
 
-    # A bad cell: refused while reading, before the transaction.
+    # A bad cell: refused, nothing of the new file kept.
     with pytest.raises(ImportFailed):
         ctdc.ctdc_import(path=write_csv(tmp_path / "b.csv", ["isSexualExploit"], [["yes please"]]), name="ctdc")
     assert (list(ExternalDataset.objects.values()), _stored("ctdc")) == before
 
     # The database fails half-way through writing the new rows: everything is rolled back.
-    monkeypatch.setattr(ctdc, "BATCH", 2)
+    monkeypatch.setattr(ctdc, "READ_BATCH", 2)
     calls = []
     real_insert = ctdc._insert
 
-    def failing_insert(dataset_id, rows):
-        calls.append(len(rows))
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        real_insert(dataset_id, rows)
+    def failing_insert(dataset_id, batches, progress):
+        def failing():
+            for batch in batches:
+                calls.append(len(batch))
+                if len(calls) == 2:
+                    raise RuntimeError("disk full")
+                yield batch
+
+        return real_insert(dataset_id, failing(), progress)
 
     monkeypatch.setattr(ctdc, "_insert", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
@@ -342,6 +347,33 @@ def test_batches_read_column_by_column_give_the_rows_one_by_one_reading_gave(tmp
         )
     assert records[1].exploitation == ["begging", "sexual"] and records[3].exploitation == ["forced_labour", "sexual"]
     assert ("read", 3, 0) in seen and seen[-1] == ("write", 8, 8)
+
+
+@pytest.mark.django_db
+def test_a_bad_row_after_rows_already_sent_leaves_the_old_data_set_intact(tmp_path, monkeypatch):
+    """PostgreSQL: rows stream into the database as they are read; a bad row at the end rolls them all back.
+
+    SQLite reads and checks every row first (its one write lock is held for the writing only), so
+    there nothing is sent before the error is found.
+    """
+    ctdc.ctdc_import(path=write_csv(tmp_path / "a.csv", V7_HEADER, V7_ROWS), name="ctdc", actor="test")
+    before = (list(ExternalDataset.objects.values()), _stored("ctdc"))
+    monkeypatch.setattr(ctdc, "READ_BATCH", 2)
+    rows = [list(V7_ROWS[0]) for _ in range(7)]
+    rows[-1][0] = "last year"  # yearOfRegistration, in the last batch
+    seen = []
+
+    with pytest.raises(ImportFailed) as caught:
+        ctdc.ctdc_import(
+            path=write_csv(tmp_path / "b.csv", V7_HEADER, rows), name="ctdc", progress=lambda *a: seen.append(a)
+        )
+
+    assert [str(e) for e in caught.value.errors] == [
+        "row 8, column yearOfRegistration: “last year” is not a year or a band of years such as 2014-2018"
+    ]
+    sent = [done for stage, done, _total in seen if stage == "write"]
+    assert sent == ([2, 4, 6] if connection.vendor == "postgresql" else [])
+    assert (list(ExternalDataset.objects.values()), _stored("ctdc")) == before
 
 
 @pytest.mark.django_db
