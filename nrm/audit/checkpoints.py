@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -25,22 +25,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from nrm.audit.models import AuditEntry, AuditHead
-from nrm.audit.services import GENESIS, AuditSealError, audit_seal, audit_verify
+from nrm.audit.services import GENESIS, AuditSealError, Checkpoint, audit_seal, audit_verify
 
 
 class CheckpointError(Exception):
     """A checkpoint file that cannot be read, or a line whose signature does not verify."""
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    seq: int
-    mac: str
-    count: int
-    at: str
-
-    def message(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _private_key() -> Ed25519PrivateKey:

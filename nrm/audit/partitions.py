@@ -25,7 +25,9 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.utils import timezone
 
-TABLE = "audit_auditentry"
+from nrm.audit import triggers
+from nrm.audit.triggers import TABLE, is_partitioned
+
 DEFAULT = f"{TABLE}_default"
 # Partitions created ahead of today's year: a year's partition exists a year before it is needed.
 AHEAD = 1
@@ -41,16 +43,6 @@ class Partition:
     name: str
     year: int | None  # None: the DEFAULT partition
     rows: int
-
-
-def is_partitioned(connection=default_connection) -> bool:
-    """Whether the audit table is a partitioned table (PostgreSQL after ``audit.0005``)."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE])
-        row = cursor.fetchone()
-    return bool(row) and row[0] == "p"
 
 
 def partition_list(connection=default_connection) -> list[Partition]:
@@ -128,8 +120,6 @@ def rebuild(connection, *, partitioned: bool) -> None:
 
     Migration ``audit.0005`` and the squashed ``audit.0001_squashed_0005`` run it.
     """
-    from nrm.audit import triggers
-
     new = f"{TABLE}_new"
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")

@@ -31,8 +31,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from dataclasses import asdict, dataclass
+from typing import Any, ParamSpec, TypeVar
 
 try:
     import fcntl
@@ -46,9 +46,6 @@ from django.utils import timezone
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
 from nrm.core.bulk import insert_rows
 from nrm.core.errors import NotFound
-
-if TYPE_CHECKING:
-    from nrm.audit.checkpoints import Checkpoint
 
 try:  # OpenSSL's HMAC without the hmac module's Python layer, per row of sealing and verification
     from _hashlib import hmac_digest as _hmac_digest
@@ -88,13 +85,24 @@ def _mac(prev: str, fields: list, key: bytes | None = None) -> str:
     return hmac.digest(key or settings.NRM_AUDIT_KEY, message.encode("utf-8"), "sha256").hex()
 
 
+# How to read an actor's roles in an organisation (in any, when None). Memberships are the accounts
+# app's, a layer above this one: it registers its reader when it starts (``AccountsConfig.ready``).
+_roles_in: Callable[[Any, int | None], list[str]] | None = None
+
+
+def register_roles(roles_in: Callable[[Any, int | None], list[str]]) -> None:
+    """Have entries record their actor's roles as ``roles_in(actor, organisation_id)`` gives them."""
+    global _roles_in
+    _roles_in = roles_in
+
+
 def _role_of(actor, organisation_id: int | None) -> str:
     """Return the actor's roles in the acting organisation (in any if none there), for the entry."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "pk", None):
         return ""
-    from nrm.accounts.access import roles_in
-
-    return ",".join(roles_in(actor, organisation_id) or roles_in(actor))[:100]
+    if _roles_in is None:  # an entry without the actor's role would mislead its reader
+        raise RuntimeError("no reader of roles registered (nrm.accounts is not installed)")
+    return ",".join(_roles_in(actor, organisation_id) or _roles_in(actor, None))[:100]
 
 
 def _at_text(at) -> str:
@@ -917,6 +925,19 @@ def _prefetched(cursor, batch: int) -> Iterator[list]:
             with contextlib.suppress(queue.Empty):
                 ready.get(timeout=0.05)
         fetcher.join()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed mark of the chain (:mod:`nrm.audit.checkpoints` reads, writes and signs them): the head then."""
+
+    seq: int
+    mac: str
+    count: int
+    at: str
+
+    def message(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def audit_verify(checkpoints: Iterable[Checkpoint] = (), batch: int = 20000, *, seal: bool = True) -> VerifyResult:

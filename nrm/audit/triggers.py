@@ -11,6 +11,9 @@ also keep ``seq`` unique, which no index can do across partitions.
 
 from __future__ import annotations
 
+from django.db import connection as default_connection
+
+TABLE = "audit_auditentry"
 # Every column but the three that sealing sets, compared old to new (a test keeps it complete).
 CONTENT = [
     "id",
@@ -96,10 +99,18 @@ def _run(connection, by_vendor: dict[str, list[str]]) -> None:
             cursor.execute(sql)
 
 
+def is_partitioned(connection=default_connection) -> bool:
+    """Whether the audit table is a partitioned table (PostgreSQL after ``audit.0005``: its triggers differ)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "p"
+
+
 def install(connection) -> None:
     """Create the triggers (append-only but for sealing) on this connection's database."""
-    from nrm.audit.partitions import is_partitioned
-
     _run(connection, {"sqlite": SQLITE, "postgresql": POSTGRES_PARTITIONED if is_partitioned(connection) else POSTGRES})
 
 

@@ -38,6 +38,19 @@ def test_the_role_recorded_is_the_one_in_the_acting_organisation(world, case):
     assert last("case.list").role == "caseworker,frontline"
 
 
+def test_roles_are_read_through_what_accounts_registered(world, monkeypatch):
+    """The audit layer reads roles through the reader the accounts app registers (no import upwards);
+    without one, an entry for a signed-in actor is refused rather than written without its role."""
+    from nrm.accounts.access import roles_in
+    from nrm.audit import services
+
+    assert services._roles_in is roles_in
+    monkeypatch.setattr(services, "_roles_in", None)
+    with pytest.raises(RuntimeError, match="no reader of roles"):
+        services.audit_record(actor=world["police"], action="case.view", object_type="case", object_id=1)
+    services.audit_record(actor=None, action="system.check", object_type="system", object_id="")  # no actor, no role
+
+
 def test_a_locked_out_sign_in_is_audited_as_such(world, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         Client().post("/accounts/login/", {"username": "police", "password": "wrong-horse"})
