@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -48,7 +49,6 @@ from nrm.core.errors import invalid
 from nrm.core.jsonrows import Relation, load_relations_prepared, loaded
 from nrm.core.params import year_param
 from nrm.referrals.selectors import case_referrals
-from nrm.transfers.selectors import case_transfers
 
 # --- Statistics ------------------------------------------------------------------------------
 # The one place that decides which cases statistics may use: every population of victims'
@@ -250,6 +250,11 @@ def case_services(user: User, case: Case, *, staff: bool | None = None) -> Query
     return qs.filter(Q(organisation__in=[case.owner_id, *case_staff_organisations(user)]) | Q(referral__in=visible))
 
 
+def active_consents(case: Case) -> list[Consent]:
+    """The case's consents in force, with their organisations."""
+    return [c for c in case.consents.select_related("organisation") if c.is_active]
+
+
 @dataclass
 class CaseView:
     """A case as one user may see it: identity only when allowed, notes only for the owner."""
@@ -270,6 +275,22 @@ def _case_episodes(case: Case, is_owner: bool) -> QuerySet[Episode]:
     return episodes if is_owner else episodes.defer("notes")
 
 
+# Relations other apps hang on a case (their rows point at it), loaded with the case in its one
+# statement of relations (nrm.core.jsonrows). Each app registers, when it starts, a function
+# giving them for a reader, a case and whether the reader is the owner's staff: cases, a layer
+# below those apps, imports none of them. A function may depend on nothing else of the reader or
+# the case than what its access rules read and the case's kind (child or adult): ``case_get``
+# prepares the statement once under those.
+CaseRelations = Callable[[User, Case, bool], list[Relation]]
+_CASE_RELATIONS: list[CaseRelations] = []
+
+
+def register_case_relations(relations: CaseRelations) -> None:
+    """Have ``case_get`` load ``relations(user, case, is_owner)`` with every case it reads."""
+    if relations not in _CASE_RELATIONS:
+        _CASE_RELATIONS.append(relations)
+
+
 # The case row and what it shows beside it. Made once: it is only ever refined (by the access rule),
 # never evaluated itself; making it per read was 2% of a served case read.
 _CASE_READ = Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password")
@@ -283,9 +304,6 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     read holds no write lock (:func:`~nrm.audit.services.audited_read`): on SQLite, readers no
     longer queue behind each other for the one write lock.
     """
-    from nrm.documents.selectors import case_documents  # documents hang on cases: imported when used
-    from nrm.exchange.models import CaseMerge  # merges of duplicates hang on cases too
-
     case = get_or_deny(
         _CASE_READ,
         user,
@@ -320,24 +338,11 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
                 .select_related("organisation", "raised_by", "lifted_by")
                 .defer("raised_by__password", "lifted_by__password"),
             ),
-            Relation("documents", case_documents(user, case)),  # listed to whoever sees the case (nrm.documents)
-            Relation("transfers", case_transfers(user, case)),
-            # Cases merged into this one: its history (nrm.exchange.merge), through the merges' rule.
-            Relation(
-                "merges_in",
-                restrict(CaseMerge.objects.filter(survivor=case, status=CaseMerge.Status.MERGED), user, Action.VIEW)
-                .select_related("absorbed__owner")
-                .only("id", "survivor_id", "merged_at", "absorbed__reference", "absorbed__owner__name"),
-            ),
         ]
-        # GRETA's protection measures (nrm.protection): none or one row, whoever sees the case.
-        from nrm.protection.selectors import protection_relation
-
-        loaded.append(protection_relation(case))
-        if case.is_child:
-            from nrm.children.selectors import child_relations
-
-            loaded += child_relations(case)
+        # What other apps hang on a case (documents, transfers, merges, protection, a child's
+        # records), as each registered it (register_case_relations).
+        for more in _CASE_RELATIONS:
+            loaded += more(user, case, is_owner)
         if is_owner:
             loaded += [
                 Relation(

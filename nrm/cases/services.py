@@ -914,10 +914,6 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | N
     return consent
 
 
-def active_consents(case: Case) -> list[Consent]:
-    return [c for c in case.consents.select_related("organisation") if c.is_active]
-
-
 # --- Identification --------------------------------------------------------------------------
 
 

@@ -6,4 +6,8 @@ class ChildrenConfig(AppConfig):
     label = "children"
 
     def ready(self) -> None:
+        from nrm.cases.selectors import register_case_relations
         from nrm.children import access  # noqa: F401  (registers the access rules of its models)
+        from nrm.children.selectors import case_relations
+
+        register_case_relations(case_relations)

@@ -26,6 +26,11 @@ def child_relations(case: Case) -> list[Relation]:
     ]
 
 
+def case_relations(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """What a case read loads of a child's records (registered with ``nrm.cases.selectors``); an adult's has none."""
+    return child_relations(case) if case.is_child else []
+
+
 @dataclass
 class ChildRecords:
     """A child's records as one reader may see them: the guardian's name and contact only with identity."""

@@ -6,4 +6,8 @@ class DocumentsConfig(AppConfig):
     label = "documents"
 
     def ready(self) -> None:
+        from nrm.cases.selectors import register_case_relations
         from nrm.documents import access  # noqa: F401  (registers the access rules of its models)
+        from nrm.documents.selectors import case_relations
+
+        register_case_relations(case_relations)

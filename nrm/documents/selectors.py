@@ -12,6 +12,7 @@ from nrm.accounts.models import User
 from nrm.audit.services import audit_record, audited_read
 from nrm.cases.models import Case
 from nrm.core import crypto
+from nrm.core.jsonrows import Relation
 from nrm.documents.models import Document, DocumentContent
 
 log = logging.getLogger("nrm.security")
@@ -93,3 +94,8 @@ def document_read(user: User, case_pk: int, document_pk: int, *, reason: str = "
         detail={"document": document.pk, "size": len(data)},
     )
     return document, data
+
+
+def case_relations(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """What a case read loads of its documents (registered with ``nrm.cases.selectors``): listed to whoever sees it."""
+    return [Relation("documents", case_documents(user, case))]

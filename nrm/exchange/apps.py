@@ -9,8 +9,12 @@ class ExchangeConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from nrm.cases.models import Case
+        from nrm.cases.selectors import register_case_relations
         from nrm.exchange import access  # noqa: F401  (registers the access rules of its models)
         from nrm.exchange.dedup import on_case_saved
+        from nrm.exchange.merge import case_relations
+
+        register_case_relations(case_relations)
 
         # Proposing probable duplicates where the case is opened, whichever path opened it.
         post_save.connect(on_case_saved, sender=Case, dispatch_uid="exchange.propose_links")

@@ -41,6 +41,7 @@ from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict, invalid
+from nrm.core.jsonrows import Relation
 from nrm.exchange.dedup import _locked
 from nrm.exchange.models import CaseMerge, PersonLink
 from nrm.tasks import services as tasks
@@ -378,3 +379,17 @@ def merge_list(user: User, *, status: str = "") -> QuerySet[CaseMerge]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-requested_at", "-id")
+
+
+def case_relations(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """What a case read loads of the cases merged into it (registered with ``nrm.cases.selectors``): its
+    history, through the merges' rule."""
+    merges = CaseMerge.objects.filter(survivor=case, status=CaseMerge.Status.MERGED)
+    return [
+        Relation(
+            "merges_in",
+            restrict(merges, user, Action.VIEW)
+            .select_related("absorbed__owner")
+            .only("id", "survivor_id", "merged_at", "absorbed__reference", "absorbed__owner__name"),
+        )
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from nrm.accounts.models import User
 from nrm.cases.models import Case
 from nrm.cases.selectors import CaseView
 from nrm.core.jsonrows import Relation
@@ -40,3 +41,9 @@ def protection_json(case: Case, record: ProtectionMeasures | None) -> dict:
     found = record or ProtectionMeasures(case=case, version=0)
     data = {name: getattr(found, name) for name in FIELDS}
     return {"case": case.pk, "version": found.version, **data, "updated_at": record.updated_at if record else None}
+
+
+def case_relations(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """What a case read loads of GRETA's protection measures (registered with ``nrm.cases.selectors``):
+    none or one row, whoever sees the case."""
+    return [protection_relation(case)]

@@ -20,7 +20,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_denial, audit_record, denied
 from nrm.cases.choices import CaseStatus, ConsentPurpose
 from nrm.cases.models import Case, Consent
-from nrm.cases.services import active_consents
+from nrm.cases.selectors import active_consents
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import check_model_text

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from nrm.accounts.access import Action, get_or_deny, restrict, transfer_organisations
 from nrm.accounts.models import User
 from nrm.audit.services import audit_record, audited_read
-from nrm.cases.models import CaseNote, Identification, ServiceDelivery
+from nrm.cases.models import Case, CaseNote, Identification, ServiceDelivery
+from nrm.core.jsonrows import Relation
 from nrm.transfers.models import CaseTransfer, TransferStatus
 
 
@@ -83,3 +84,8 @@ def transfer_get(user: User, pk: int) -> TransferView:
         may_respond=pending and transfer.to_org_id in transfer_organisations(user),
         may_cancel=pending and bool(mine),
     )
+
+
+def case_relations(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """What a case read loads of its transfers (registered with ``nrm.cases.selectors``), through their rule."""
+    return [Relation("transfers", case_transfers(user, case))]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from conftest import PRESUMED_ADULT, fresh
 from nrm.accounts.choices import Role
 from nrm.audit.models import AuditEntry
-from nrm.cases import services
+from nrm.cases import selectors, services
 from nrm.cases.choices import CaseStatus, Decision, ScreeningResult, ServiceStatus
 from nrm.cases.models import Case, Identification, Person, Screening, ServiceDelivery
 from nrm.cases.tests.helpers import IDENTITY, denials, member, move, open_case, org, refer, share, state
@@ -543,7 +543,7 @@ def test_consent_withdrawal_is_recorded_once(world):
     assert consent.withdrawn_on == timezone.localdate()
     with pytest.raises(Conflict):
         services.consent_withdraw(actor=fresh(world["police"]), consent=consent)
-    assert services.active_consents(case) == []
+    assert selectors.active_consents(case) == []
 
 
 def test_the_last_open_service_delivered_completes_its_referral(world):
