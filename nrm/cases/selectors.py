@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Case as CaseWhen
+from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop, override
@@ -32,7 +33,7 @@ from nrm.accounts.access import (
 from nrm.accounts.models import User
 from nrm.audit.selectors import accesses_to
 from nrm.audit.services import audit_record, audited_read
-from nrm.cases.choices import ConsentPurpose, ServiceStatus
+from nrm.cases.choices import ConsentPurpose, Decision, ServiceStatus
 from nrm.cases.models import (
     Case,
     CaseFlag,
@@ -684,6 +685,27 @@ def subject_access_export(user: User, pk: int) -> dict:
     return data
 
 
+def identified_on_expected() -> CaseWhen:
+    """Return the value ``Case.identified_on`` must hold, per case row: the one definition.
+
+    While the case is identified (``identification_status``: its latest recorded decision), the
+    date of its latest-dated decision 'identified' (the one in force when a case was identified
+    twice); otherwise null, as for an identified case with no decision recorded, which the
+    statistics count by its opening date. This is what ``reporting.engine`` looked up per table
+    before the column existed (the latest decision 'identified' by date, then id).
+    """
+    decided = (
+        Identification.objects.filter(case_id=OuterRef("pk"), decision=Decision.IDENTIFIED)
+        .order_by("-decided_on")
+        .values("decided_on")[:1]
+    )
+    return CaseWhen(
+        When(identification_status=Decision.IDENTIFIED, then=Subquery(decided, output_field=DateField())),
+        default=Value(None, output_field=DateField()),
+        output_field=DateField(),
+    )
+
+
 def identified_on_disagreements() -> QuerySet[Case]:
     """Return the cases whose ``identified_on`` is not what their decisions give, with ``expected``.
 
@@ -691,8 +713,6 @@ def identified_on_disagreements() -> QuerySet[Case]:
     here was written around the services (raw SQL, a partial restore), and ``nrm stats
     --rebuild`` sets it. Every case, whoever owns it: the column is what statistics count by.
     """
-    from nrm.cases.services import identified_on_expected
-
     never = Value(dt.date(1, 1, 1), output_field=DateField())
     return (
         unrestricted(Case, "national statistics")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case as Choice
-from django.db.models import CharField, DateField, F, OuterRef, Subquery, Value, When
+from django.db.models import CharField, F, Value, When
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,6 +60,7 @@ from nrm.cases.models import (
     ServiceDelivery,
 )
 from nrm.cases.screening import UnknownForm, UnknownIndicator, evaluate
+from nrm.cases.selectors import identified_on_expected
 from nrm.core import crypto
 from nrm.core.bulk import insert_many, insert_rows, new_instances, reserve_ids
 from nrm.core.errors import Conflict, invalid
@@ -966,27 +967,6 @@ def identification_decide(
     )
     tasks.on_decision(ident, actor=actor)
     return ident
-
-
-def identified_on_expected() -> Choice:
-    """Return the value ``Case.identified_on`` must hold, per case row: the one definition.
-
-    While the case is identified (``identification_status``: its latest recorded decision), the
-    date of its latest-dated decision 'identified' (the one in force when a case was identified
-    twice); otherwise null, as for an identified case with no decision recorded, which the
-    statistics count by its opening date. This is what ``reporting.engine`` looked up per table
-    before the column existed (the latest decision 'identified' by date, then id).
-    """
-    decided = (
-        Identification.objects.filter(case_id=OuterRef("pk"), decision=Decision.IDENTIFIED)
-        .order_by("-decided_on")
-        .values("decided_on")[:1]
-    )
-    return Choice(
-        When(identification_status=Decision.IDENTIFIED, then=Subquery(decided, output_field=DateField())),
-        default=Value(None, output_field=DateField()),
-        output_field=DateField(),
-    )
 
 
 def identified_on_follow(case_ids: Iterable[int]) -> dict[int, dt.date | None]:

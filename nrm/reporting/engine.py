@@ -434,7 +434,7 @@ def victim_year(p: str) -> Any:
     its decisions by their date, so Eurostat's and GRETA's identified victims do too, and a
     person opened in December and identified in January is identified in January's year in all.
     The decision's date is the case's own column, ``Case.identified_on`` (set while the case is
-    identified, from its latest-dated decision 'identified': ``cases.services.identified_on_expected``),
+    identified, from its latest-dated decision 'identified': ``cases.selectors.identified_on_expected``),
     so no table looks the decisions up; where it is null (not identified, or identified with no
     decision recorded) the year is the opening's.
     """
