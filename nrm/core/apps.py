@@ -22,8 +22,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
+        from django.db.backends.signals import connection_created
 
         from nrm.core import display
+        from nrm.core.pgloaders import use_fast_timestamptz
 
         pre_save.connect(_check_before_save, dispatch_uid="nrm.core.check_before_save")
+        connection_created.connect(use_fast_timestamptz, dispatch_uid="nrm.core.fast_timestamptz")
         display.install(apps.get_models(include_auto_created=True))
