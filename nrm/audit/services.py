@@ -46,6 +46,7 @@ from django.utils import timezone
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
 from nrm.core.bulk import insert_rows
 from nrm.core.errors import NotFound
+from nrm.core.prepared import remember, statement_cursor
 
 try:  # OpenSSL's HMAC without the hmac module's Python layer, per row of sealing and verification
     from _hashlib import hmac_digest as _hmac_digest
@@ -836,7 +837,8 @@ def _insert_entries(entries: list[AuditEntry], conn=None) -> None:
             elif value is not None and not isinstance(value, str):
                 value = field.get_db_prep_save(value, conn)  # not a text after all: as the ORM
             params.append(value)
-    with conn.cursor() as cursor:
+    # One statement for every read (its text fixed by the row count): prepared on PostgreSQL.
+    with statement_cursor(conn.alias, remember(sql)) as cursor:
         cursor.execute(sql, params)
 
 

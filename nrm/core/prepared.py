@@ -270,6 +270,20 @@ def statement_cursor(db: str, sql: str) -> Iterator[Any]:
         yield cursor
 
 
+def remember(sql: str) -> str:
+    """Have a statement the application writes itself, fixed text and values as parameters, run as remembered ones are.
+
+    On PostgreSQL it is then prepared on the server once per connection, its placeholders
+    converted once per process (:func:`statement_cursor`): the audited read's audit row, an
+    INSERT written out once (``nrm.audit.services``), went through Django's client-side binding,
+    its text converted and its values quoted one by one on every read.
+    """
+    if sql not in _remembered_sql:
+        with _lock:
+            _remembered_sql.add(sql)
+    return sql
+
+
 def forget() -> None:
     """Forget every prepared statement (tests; a schema change in a running process)."""
     with _lock:

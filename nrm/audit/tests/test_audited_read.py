@@ -109,3 +109,17 @@ def test_a_case_read_on_a_kept_connection_the_server_closed_reconnects():
     close_old_connections()  # what the server does as each request starts (the test client does not)
     answer = client.get(f"/api/v1/cases/{case.pk}/")
     assert answer.status_code == 200 and answer.json()["id"] == case.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements prepared on the PostgreSQL server")
+def test_the_reads_audit_row_is_a_statement_prepared_on_the_server():
+    """The audit row's INSERT is the same text on every read: prepared once per connection, as the read's own are."""
+    police = personas()["police"]
+    case = open_case(police)
+    client = api(police)
+    for _ in range(2):
+        assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        on_server = [row[0] for row in cursor.fetchall()]
+    assert any(sql.startswith('INSERT INTO "audit_auditentry"') for sql in on_server)
