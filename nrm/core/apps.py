@@ -23,10 +23,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
 
         from nrm.core import display
+        from nrm.core.dbstats import after_migrate
         from nrm.core.pgloaders import use_fast_timestamptz
 
         pre_save.connect(_check_before_save, dispatch_uid="nrm.core.check_before_save")
         connection_created.connect(use_fast_timestamptz, dispatch_uid="nrm.core.fast_timestamptz")
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="nrm.core.statistics_after_migrate")
         display.install(apps.get_models(include_auto_created=True))

@@ -22,6 +22,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.audit.services import sealing_deferred, sealing_on_append
 from nrm.cases.choices import AgeBand, ScreeningResult
 from nrm.cases.services import age_band_for
+from nrm.core import dbstats
 from nrm.demo.generator import CITIZENSHIP, _staff, _weighted
 from nrm.demo.journeys import Row, Setting, anonymous_screening, plan, write_journeys
 
@@ -81,6 +82,8 @@ def generate_bulk(
         # otherwise come round for the new rows while they are first read.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+    else:
+        dbstats.refresh()  # SQLite keeps none of itself (nrm.core.dbstats)
     return {"screenings": done_s, "cases": done_c}
 
 

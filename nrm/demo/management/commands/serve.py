@@ -16,6 +16,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from nrm.core import dbstats
+
 # Waitress (one process, the demo) serves several users with threads; gunicorn's processes one
 # request at a time each (see above).
 WAITRESS_THREADS = 8
@@ -55,6 +57,7 @@ class Command(BaseCommand):
         how = f"{workers} worker processes x {threads} threads" if workers > 1 else f"{threads} threads"
         cluster = _start_jobs() if worker else None
         how += "; job queue running" if cluster else ""
+        dbstats.refresh()  # SQLite: the planner's statistics of tables that grew since (nrm.core.dbstats)
         self.stdout.write(f"NRM serving on http://{host}:{port}/ ({how}; data in {settings.DATA_DIR}); Ctrl+C stops.")
         self.stdout.flush()
         try:
