@@ -13,6 +13,7 @@ uploaded to the case (``nrm.documents``) deleted. The period is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -23,9 +24,23 @@ from nrm.audit.services import audit_record
 from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case, CaseFlag, CaseNote, Episode, Person, Screening
 from nrm.core.validation import today
-from nrm.documents.services import case_documents_erase
-from nrm.exchange.received import received_history_erase
-from nrm.tasks.services import erase_task_titles
+
+# What an erased free text reads afterwards (an empty one could be taken for one never written).
+ERASED = "[erased at the end of retention]"
+
+# What other apps keep of a case that can name someone (its documents, a child's guardians, the
+# history received from another deployment, its tasks' titles). Each app registers, when it
+# starts, how to erase its part: cases, a layer below those apps, imports none of them. An
+# eraser runs in the retention's transaction and returns what the case's audit row tells of it
+# (``{"documents": 2}``), or None.
+CaseErasure = Callable[[Case], dict | None]
+_ERASURES: list[CaseErasure] = []
+
+
+def register_erasure(erase: CaseErasure) -> None:
+    """Have :func:`retention_apply` call ``erase(case)`` for every case whose identity it erases."""
+    if erase not in _ERASURES:
+        _ERASURES.append(erase)
 
 
 def retention_years() -> int:
@@ -49,24 +64,6 @@ def due_for_erasure(on: dt.date | None = None):
     )
 
 
-def erase_child_identity(case: Case) -> None:
-    """Blank the child's records that identify someone: the guardians' names and contacts, the
-    options weighed and decisions (they describe the family); dates and authorities stay."""
-    from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination, Guardian
-
-    erased = "[erased at the end of retention]"
-    # Each value is bound to its row, so they are sealed per row (update() cannot encrypt).
-    for guardian in Guardian.objects.filter(case=case).only("pk", "binding"):
-        guardian.name, guardian.contact = erased, ""
-        guardian.save(update_fields=["name", "contact"])
-    for assessment in BestInterestsAssessment.objects.filter(case=case).only("pk", "binding"):
-        assessment.options_weighed = erased
-        assessment.save(update_fields=["options_weighed"])
-    for determination in BestInterestsDetermination.objects.filter(case=case).only("pk", "binding"):
-        determination.decision = erased
-        determination.save(update_fields=["decision"])
-
-
 @transaction.atomic
 def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list[str]:
     """Erase the identity of every case past retention; return their references."""
@@ -77,11 +74,9 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
     for case in cases:
         Person.objects.filter(pk=case.person_id).update(linkage_key="", search_key_date="", search_key_year="", **blank)
         Case.objects.filter(pk=case.pk).update(best_interests_note="")
-        erase_child_identity(case)
-        received_history_erase(case)
         for note in CaseNote.objects.filter(case=case).only("pk", "binding"):
             # Each note's text is bound to its row, so it is sealed per note (update() cannot encrypt).
-            note.text = "[erased at the end of retention]"
+            note.text = ERASED
             note.save(update_fields=["text"])
         for flag in CaseFlag.objects.filter(case=case).exclude(note="").only("pk", "binding"):
             flag.note = ""  # may name someone; the flag itself (reason, dates) is kept
@@ -89,14 +84,15 @@ def retention_apply(*, on: dt.date | None = None, dry_run: bool = False) -> list
         Screening.objects.filter(case=case).update(notes="")
         # A place can name a house or an employer, notes anyone: blanked; the rest is statistics'.
         Episode.objects.filter(case=case).update(place="", notes="")
-        documents = case_documents_erase(case=case)  # files carry identity: they go with it
-        erase_task_titles(case)
+        detail = {}
+        for erase in _ERASURES:  # the documents (files carry identity), a child's records, ...
+            detail |= erase(case) or {}
         audit_record(
             actor=None,
             action="case.retention_erase",
             object_type="case",
             object_id=case.pk,
             organisation_id=case.owner_id,
-            detail={"documents": documents},
+            detail=detail,
         )
     return [c.reference for c in cases]

@@ -6,8 +6,11 @@ class ChildrenConfig(AppConfig):
     label = "children"
 
     def ready(self) -> None:
+        from nrm.cases.retention import register_erasure
         from nrm.cases.selectors import register_case_relations
         from nrm.children import access  # noqa: F401  (registers the access rules of its models)
         from nrm.children.selectors import case_relations
+        from nrm.children.services import child_identity_erase
 
         register_case_relations(case_relations)
+        register_erasure(child_identity_erase)

@@ -12,6 +12,7 @@ from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import CaseStatus, ChildStatus
 from nrm.cases.models import Case
+from nrm.cases.retention import ERASED
 from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination, Guardian
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
@@ -184,3 +185,21 @@ def child_status_set(*, actor: User, case: Case, child_status: str, expected_ver
         detail={"fields": ["child_status"], "child_status": child_status},
     )
     return case
+
+
+def child_identity_erase(case: Case) -> None:
+    """Blank the child's records that identify someone, at the end of retention (``nrm.cases.retention``).
+
+    The guardians' names and contacts, the options weighed and the decisions (they describe the
+    family); dates and authorities stay.
+    """
+    # Each value is bound to its row, so they are sealed per row (update() cannot encrypt).
+    for guardian in Guardian.objects.filter(case=case).only("pk", "binding"):
+        guardian.name, guardian.contact = ERASED, ""
+        guardian.save(update_fields=["name", "contact"])
+    for assessment in BestInterestsAssessment.objects.filter(case=case).only("pk", "binding"):
+        assessment.options_weighed = ERASED
+        assessment.save(update_fields=["options_weighed"])
+    for determination in BestInterestsDetermination.objects.filter(case=case).only("pk", "binding"):
+        determination.decision = ERASED
+        determination.save(update_fields=["decision"])

@@ -147,3 +147,8 @@ def case_documents_erase(*, case: Case) -> int:
     """
     _deleted, per_model = Document.objects.filter(case=case).delete()
     return per_model.get(Document._meta.label, 0)
+
+
+def documents_retention_erase(case: Case) -> dict:
+    """Erase ``case``'s documents with its identity (``nrm.cases.retention``); its audit row counts them."""
+    return {"documents": case_documents_erase(case=case)}

@@ -9,12 +9,15 @@ class ExchangeConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from nrm.cases.models import Case
+        from nrm.cases.retention import register_erasure
         from nrm.cases.selectors import register_case_relations
         from nrm.exchange import access  # noqa: F401  (registers the access rules of its models)
         from nrm.exchange.dedup import on_case_saved
         from nrm.exchange.merge import case_relations
+        from nrm.exchange.received import received_history_erase
 
         register_case_relations(case_relations)
+        register_erasure(received_history_erase)
 
         # Proposing probable duplicates where the case is opened, whichever path opened it.
         post_save.connect(on_case_saved, sender=Case, dispatch_uid="exchange.propose_links")

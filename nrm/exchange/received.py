@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 
+from nrm.cases.retention import ERASED
 from nrm.exchange.models import ReceivedRecord
 
-ERASED = "[erased at the end of retention]"
 
-
-def received_history_erase(case) -> int:
+def received_history_erase(case) -> None:
     """Blank the free texts (grounds, outcomes, assessors, options, decisions on a child) of the history
-    ``case`` received; the facts (kinds, organisations, dates, statuses) stay. Return the records changed."""
+    ``case`` received; the facts (kinds, organisations, dates, statuses) stay (``nrm.cases.retention``)."""
     from nrm.exchange.htcds import HISTORY_ITEMS, HISTORY_KINDS, history_erase_texts
 
     specs = {kind: HISTORY_ITEMS[column][1] for column, kind in HISTORY_KINDS.items()}
-    done = 0
     # Each value is bound to its row, so records are sealed one by one (update() cannot encrypt).
     for record in ReceivedRecord.objects.filter(case=case).only("pk", "binding", "kind", "data"):
         record.data = json.dumps(
@@ -24,5 +22,3 @@ def received_history_erase(case) -> int:
             separators=(",", ":"),
         )
         record.save(update_fields=["data"])
-        done += 1
-    return done

@@ -7,8 +7,11 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from nrm.accounts.access import register_membership_extra
+        from nrm.cases.retention import register_erasure
         from nrm.tasks import access  # noqa: F401  (registers the access rules of its models)
         from nrm.tasks.selectors import unread_expression
+        from nrm.tasks.services import erase_task_titles
 
         # The header's unread count comes with the memberships every page reads: no statement of its own.
         register_membership_extra("unread_notifications", unread_expression)
+        register_erasure(erase_task_titles)

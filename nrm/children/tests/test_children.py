@@ -104,3 +104,40 @@ def test_the_api_hides_the_guardian_from_a_receiver_without_identity(world, chil
     ok = api(cw).put(f"/api/v1/cases/{child.pk}/child/status/", {"child_status": "unaccompanied"}, format="json")
     assert ok.status_code == 200 and ok.json()["child_status"] == "unaccompanied"
     assert org("pu-bg").pk == child.owner_id
+
+
+def test_retention_erases_the_childs_identifying_texts_and_keeps_dates_and_authorities(world, child):
+    """The child's records are erased with the case's identity (registered with ``nrm.cases.retention``)."""
+    from nrm.cases import services as case_services
+    from nrm.cases.retention import ERASED, retention_apply
+    from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination
+
+    cw = member("c-cw", "pu-bg", Role.CASEWORKER)
+    services.guardian_appoint(
+        actor=fresh(cw), case=child, name="Ana", contact="+381 11 000", appointing_authority="CSR", appointed_on=DAY
+    )
+    assessment = services.assessment_record(
+        actor=fresh(cw), case=child, assessed_by="CSR team", assessed_on=DAY, options_weighed="Back to the aunt"
+    )
+    services.determination_record(
+        actor=fresh(cw),
+        case=child,
+        assessment=assessment,
+        determined_by="CSR",
+        determined_on=DAY,
+        decision="Stays with the aunt",
+        review_on=DAY + dt.timedelta(days=90),
+    )
+    child.refresh_from_db()
+    case_services.case_close(
+        actor=fresh(cw), case=child, reason="reintegrated", expected_version=child.version, closed_on=DAY
+    )
+    assert retention_apply(on=dt.date(2040, 1, 1)) == [child.reference]
+
+    guardians = list(Guardian.objects.filter(case=child).order_by("pk"))
+    assert [(g.name, g.contact) for g in guardians] == [(ERASED, "")] * len(guardians) and len(guardians) == 2
+    assert guardians[-1].appointing_authority == "CSR" and guardians[-1].appointed_on == DAY
+    kept = BestInterestsAssessment.objects.get(case=child)
+    assert (kept.options_weighed, kept.assessed_by, kept.assessed_on) == (ERASED, "CSR team", DAY)
+    determination = BestInterestsDetermination.objects.get(case=child)
+    assert (determination.decision, determination.determined_on) == (ERASED, DAY)

@@ -85,6 +85,32 @@ def test_closing_the_case_cancels_its_open_tasks(world, case):
     assert set(Task.objects.filter(case=case).values_list("status", flat=True)) == {TaskStatus.CANCELLED}
 
 
+def test_retention_blanks_the_titles_of_the_cases_tasks(world, case):
+    """A task's title can name the person: erased with the case's identity (registered with ``nrm.cases.retention``)."""
+    from nrm.cases.retention import retention_apply
+
+    _sent(world, case)
+    services.task_create(
+        actor=fresh(world["socialwork"]),
+        case=case,
+        kind=TaskKind.FOLLOW_UP,
+        due_on=TODAY(),
+        title="Call Ana Petrović's aunt",
+        assigned_to=world["socialwork"],
+    )
+    assert "Call Ana Petrović's aunt" in [t.title for t in Task.objects.filter(case=case)]
+    case.refresh_from_db()
+    case_services.case_close(
+        actor=fresh(world["socialwork"]),
+        case=case,
+        reason="other",
+        expected_version=case.version,
+        closed_on=dt.date(2024, 5, 1),
+    )
+    assert retention_apply(on=dt.date(2040, 1, 1)) == [case.reference]
+    assert {t.title for t in Task.objects.filter(case=case)} == {""}
+
+
 def test_decision_and_withdrawal_notify_the_case_staff(world, case):
     share(world["socialwork"], case, "centre")
     move(world["centre"], refer(world["socialwork"], case, "centre"), ReferralStatus.ACCEPTED)
