@@ -297,6 +297,27 @@ def register_case_relations(relations: CaseRelations) -> None:
         _CASE_RELATIONS.append(relations)
 
 
+# What other apps show beside a case (a child's records, its transfers, its protection measures),
+# worked out from the rows ``case_get`` loaded: each app registers, when it starts, a function
+# giving its part of the context of the case page and of the printed summary.
+CaseExtras = Callable[[User, CaseView], dict]
+_CASE_EXTRAS: list[CaseExtras] = []
+
+
+def register_case_extras(extras: CaseExtras) -> None:
+    """Have :func:`case_extras` add ``extras(user, view)`` to what is shown beside every case."""
+    if extras not in _CASE_EXTRAS:
+        _CASE_EXTRAS.append(extras)
+
+
+def case_extras(user: User, view: CaseView) -> dict:
+    """Return what the registered apps show beside a case read by ``case_get`` (no query)."""
+    found: dict = {}
+    for extras in _CASE_EXTRAS:
+        found |= extras(user, view)
+    return found
+
+
 # The case row and what it shows beside it. Made once: it is only ever refined (by the access rule),
 # never evaluated itself; making it per read was 2% of a served case read.
 _CASE_READ = Case.objects.select_related("owner", "person", "owner__type", "responsible").defer("responsible__password")

@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record
-from nrm.cases.selectors import CaseView, case_get, case_timeline
+from nrm.cases.selectors import CaseView, case_extras, case_get, case_timeline
 from nrm.core.pdf import render_pdf
 
 
@@ -37,7 +37,7 @@ def case_summary(user: User, pk: int) -> tuple[CaseView, bytes]:
         "printed_by": user.get_username(),
         "LANGUAGE_CODE": get_language(),
     }
-    context.update(_children_context(user, view))
+    context.update(case_extras(user, view))  # a child's records, ...
     pdf = render_pdf("web/pdf/case_summary.html", context)
     audit_record(
         actor=user,
@@ -49,12 +49,3 @@ def case_summary(user: User, pk: int) -> tuple[CaseView, bytes]:
         detail={"identity": view.show_identity, "format": "pdf", "language": get_language(), "bytes": len(pdf)},
     )
     return view, pdf
-
-
-def _children_context(user: User, view: CaseView) -> dict:
-    """Return the child's records for the summary (guardian, best-interests), as the case page shows them."""
-    if not view.case.is_child:
-        return {}
-    from nrm.children.selectors import child_records
-
-    return {"child": child_records(user, view)}

@@ -7,10 +7,11 @@ class ChildrenConfig(AppConfig):
 
     def ready(self) -> None:
         from nrm.cases.retention import register_erasure
-        from nrm.cases.selectors import register_case_relations
+        from nrm.cases.selectors import register_case_extras, register_case_relations
         from nrm.children import access  # noqa: F401  (registers the access rules of its models)
-        from nrm.children.selectors import case_relations
+        from nrm.children.selectors import case_extras, case_relations
         from nrm.children.services import child_identity_erase
 
         register_case_relations(case_relations)
+        register_case_extras(case_extras)
         register_erasure(child_identity_erase)

@@ -66,6 +66,11 @@ def child_records(user: User, view: CaseView) -> ChildRecords:
     )
 
 
+def case_extras(user: User, view: CaseView) -> dict:
+    """Return the child's records for the case page and summary (``cases.selectors.register_case_extras``)."""
+    return {"child": child_records(user, view)} if view.case.is_child else {}
+
+
 def guardian_json(g: Guardian, show_identity: bool) -> dict:
     """Return a guardian as the API shows it: name and contact only to who may see identity."""
     return {

@@ -6,11 +6,12 @@ class ProtectionConfig(AppConfig):
     label = "protection"
 
     def ready(self) -> None:
-        from nrm.cases.selectors import register_case_relations
+        from nrm.cases.selectors import register_case_extras, register_case_relations
         from nrm.protection import access  # noqa: F401  (registers the access rule of its model)
-        from nrm.protection.selectors import case_relations
+        from nrm.protection.selectors import case_extras, case_relations
 
         register_case_relations(case_relations)
+        register_case_extras(case_extras)
 
         # The GRETA populations and standard tables join the statistics engine (family "greta").
         from nrm.protection.statistics import register_all

@@ -30,6 +30,11 @@ def protection_of(view: CaseView) -> ProtectionMeasures | None:
     return rows[0] if rows else None
 
 
+def case_extras(user: User, view: CaseView) -> dict:
+    """Return the protection measures for the case page (``cases.selectors.register_case_extras``)."""
+    return {"protection": protection_of(view)}
+
+
 def case_scope(case: Case) -> str:
     """Return whether ``case`` is internal or cross-border trafficking (``scope.trafficking_scope``)."""
     rows: QuerySet = Case.objects.filter(pk=case.pk).annotate(scope=trafficking_scope()).values_list("scope", flat=True)

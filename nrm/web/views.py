@@ -451,18 +451,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _case_extras(user, view: case_selectors.CaseView, can: dict) -> dict:
-    """Return what other apps show on the case page, from the rows ``case_get`` loaded: a child's
-    records (``nrm.children``), the case's transfers (``nrm.transfers``) and its protection
-    measures (``nrm.protection``)."""
-    from nrm.children.selectors import child_records
-    from nrm.protection.selectors import protection_of
-    from nrm.transfers.selectors import case_transfer_context
-
-    extras = case_transfer_context(user, view)
-    extras["protection"] = protection_of(view)
-    can["transfer"] = extras.pop("can_transfer")
-    if view.case.is_child:
-        extras["child"] = child_records(user, view)
+    """Return what other apps show on the case page (``case_selectors.case_extras``: a child's
+    records, the case's transfers, its protection measures), from the rows ``case_get`` loaded."""
+    extras = case_selectors.case_extras(user, view)
+    can["transfer"] = extras.pop("can_transfer", False)
     return extras
 
 

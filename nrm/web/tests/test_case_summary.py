@@ -76,3 +76,19 @@ def test_the_summary_shows_standing_flags_and_episodes_with_notes_for_the_owner_
     receiver = _text(client.get(f"/cases/{case.pk}/summary.pdf").content)
     assert "Security risk" in receiver and "Stuttgart" in receiver
     assert "Kept the passport" not in receiver  # an episode's notes are the owner's
+
+
+def test_a_childs_summary_shows_the_guardian_to_who_may_see_identity_only(client, world):
+    """The child's records come from ``nrm.children``, registered beside the case (``register_case_extras``)."""
+    from nrm.cases.tests.helpers import GUARDIAN, move, open_child_case
+
+    case = open_child_case(world["police"])
+    share(world["police"], case, "ngo-sigurna")
+    move(world["ngo"], refer(world["police"], case, "ngo-sigurna", shares_identity=False), ReferralStatus.ACCEPTED)
+
+    client.force_login(world["police"])
+    owner = _text(client.get(f"/cases/{case.pk}/summary.pdf").content)
+    assert "Child protection" in owner and GUARDIAN in owner
+    client.force_login(world["ngo"])
+    receiver = _text(client.get(f"/cases/{case.pk}/summary.pdf").content)
+    assert "Child protection" in receiver and GUARDIAN not in receiver
