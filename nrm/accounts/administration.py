@@ -24,8 +24,8 @@ from nrm.accounts.forms import (
     UserCreateForm,
     UserFilterForm,
 )
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
+from nrm.accounts.gates import role_gate
+from nrm.core.pages import form_page
 
 PAGE_SIZE = 50
 

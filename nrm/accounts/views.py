@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from nrm.accounts import services
 from nrm.accounts.access import needs_second_factor
 from nrm.accounts.forms import LoginForm, PasswordChangeForm, TotpConfirmForm, TotpRemoveForm
-from nrm.web.pages import form_page
+from nrm.core.pages import form_page
 
 
 class LoginView(auth_views.LoginView):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import PlanAction, actionplan_institution_ids
+from nrm.accounts.gates import role_gate
 from nrm.accounts.models import Organisation
 from nrm.actionplan import charts, exports, metrics, selectors, services
 from nrm.actionplan.choices import (
@@ -48,9 +49,8 @@ from nrm.actionplan.forms import (
 from nrm.actionplan.models import ActionPlan, Activity, Report
 from nrm.audit.services import audit_record
 from nrm.core.errors import NotFound
+from nrm.core.pages import form_page
 from nrm.prevention import selectors as prevention_selectors
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts import access
 from nrm.accounts.choices import CASE_ROLES
+from nrm.accounts.gates import role_gate
 from nrm.cases.models import Case
+from nrm.core.pages import form_page
 from nrm.documents import selectors, services
 from nrm.documents.forms import DocumentForm
 from nrm.documents.responses import file_response
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 case_staff = role_gate(
     lambda user: access.has_role(user, *CASE_ROLES),

@@ -20,7 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import WarningAction, manages_early_warning, warning_organisations
+from nrm.accounts.gates import role_gate
 from nrm.audit.services import audit_record
+from nrm.core.pages import form_page
 from nrm.core.spreadsheet import csv_download
 from nrm.earlywarning import selectors, services
 from nrm.earlywarning.choices import RiskLevel
@@ -32,8 +34,6 @@ from nrm.earlywarning.forms import (
     ObservationForm,
     ThresholdForm,
 )
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 LEVELS = [(RiskLevel.LOW, "1-4"), (RiskLevel.MEDIUM, "5-9"), (RiskLevel.HIGH, "10-16"), (RiskLevel.VERY_HIGH, "20-25")]

@@ -18,15 +18,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import helpline_organisations, reads_national_statistics
+from nrm.accounts.gates import role_gate
 from nrm.cases import services as case_services
+from nrm.core.pages import form_page
 from nrm.helpline import selectors, services
 from nrm.helpline.choices import Channel
 from nrm.helpline.forms import CallFilterForm, CallForm, CallScreeningForm, StatisticsForm
 from nrm.helpline.models import Topic
 from nrm.reporting import display
 from nrm.reporting.engine import MARKER
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 

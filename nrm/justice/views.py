@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import JusticeAction, justice_organisations
+from nrm.accounts.gates import role_gate
 from nrm.core.errors import invalid
+from nrm.core.pages import form_page
 from nrm.core.params import year_or_none
 from nrm.justice import forms as jforms
 from nrm.justice import selectors, services
@@ -28,8 +30,6 @@ from nrm.justice.choices import STAGE_DATE, STAGE_ORDER, Stage
 from nrm.justice.models import Charge, Defendant, ProceedingVictim
 from nrm.reporting import display
 from nrm.reporting.engine import MARKER
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 

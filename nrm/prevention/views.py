@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import PreventionAction
+from nrm.accounts.gates import role_gate
+from nrm.core.pages import form_page
 from nrm.core.params import year_or_none
 from nrm.core.spreadsheet import csv_download
 from nrm.prevention import selectors, services
@@ -33,8 +35,6 @@ from nrm.prevention.forms import (
     rows_of,
 )
 from nrm.prevention.models import Event
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 

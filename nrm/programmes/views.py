@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nrm.accounts.gates import role_gate
+from nrm.core.pages import form_page
 from nrm.core.spreadsheet import csv_download, new_workbook, workbook_bytes
 from nrm.programmes import selectors, services
 from nrm.programmes.charts import funding_bars
@@ -33,8 +35,6 @@ from nrm.programmes.forms import (
 )
 from nrm.programmes.iati import activity_xml
 from nrm.programmes.models import Programme
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import owner_organisations
 from nrm.cases.models import Case
+from nrm.core.pages import form_page
 from nrm.protection import services
 from nrm.protection.access import WRITE
 from nrm.protection.forms import ProtectionForm
 from nrm.protection.selectors import protection_of
-from nrm.web.pages import form_page
 from nrm.web.views import _case_for, _denied, case_staff
 
 

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nrm.accounts.gates import role_gate
+from nrm.core.pages import add_service_errors, form_page
 from nrm.reporting import display, exports, selectors, services
 from nrm.reporting.engine import DIMENSIONS, MARKER, POPULATIONS, StatTable
 from nrm.reporting.forms import CustomTableForm, PublishForm, TableFilterForm
 from nrm.reporting.tables import REPORTS
-from nrm.web.gates import role_gate
-from nrm.web.pages import add_service_errors, form_page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAMILIES = [

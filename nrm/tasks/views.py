@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import Action, get_or_deny, task_organisations
+from nrm.accounts.gates import role_gate
 from nrm.audit.services import audit_denial
 from nrm.cases.models import Case
+from nrm.core.pages import form_page
 from nrm.tasks import selectors, services
 from nrm.tasks.forms import TaskAssignForm, TaskForm
-from nrm.web.gates import role_gate
-from nrm.web.pages import form_page
 
 PAGE_SIZE = 50
 

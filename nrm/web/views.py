@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from nrm.accounts import access
 from nrm.accounts.access import Action, member_organisations, owner_organisations
 from nrm.accounts.choices import CASE_ROLES
+from nrm.accounts.gates import role_gate
 from nrm.accounts.models import Organisation
 from nrm.audit.services import audit_denial, audit_record
 from nrm.cases import screening as screening_rule
@@ -53,6 +54,7 @@ from nrm.cases.screening import UnknownIndicator, evaluate, explain
 from nrm.core.errors import NotFound
 from nrm.core.i18n import localized
 from nrm.core.jsonrows import release
+from nrm.core.pages import NOTHING_CHANGED, form_page
 from nrm.core.spreadsheet import csv_download
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
@@ -65,8 +67,6 @@ from nrm.referrals.forms import (
     TransitionForm,
 )
 from nrm.referrals.models import Referral
-from nrm.web.gates import role_gate
-from nrm.web.pages import NOTHING_CHANGED, form_page
 
 PAGE_SIZE = 50
 

@@ -11,9 +11,9 @@ from django.test import RequestFactory
 
 from conftest import fresh
 from nrm.cases import services as case_services
+from nrm.core import pages
 from nrm.core.errors import Conflict, invalid
-from nrm.web import pages
-from nrm.web.pages import NOTHING_CHANGED, form_page
+from nrm.core.pages import NOTHING_CHANGED, form_page
 
 
 class NameForm(forms.Form):
