@@ -7,4 +7,7 @@ class ActionPlanConfig(AppConfig):
     verbose_name = "Strategy and Action Plan monitoring"
 
     def ready(self) -> None:
-        from nrm.actionplan import access  # noqa: F401  (registers the access rules of its models)
+        from nrm.actionplan import (
+            access,  # noqa: F401  (registers the access rules of its models)
+            home,  # noqa: F401  (registers its blocks of the home page)
+        )

@@ -6,4 +6,7 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        from nrm.cases import access  # noqa: F401  (registers the access rules of its models)
+        from nrm.cases import (
+            access,  # noqa: F401  (registers the access rules of its models)
+            home,  # noqa: F401  (registers its blocks of the home page)
+        )

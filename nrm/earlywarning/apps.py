@@ -8,5 +8,6 @@ class EarlyWarningConfig(AppConfig):
     def ready(self) -> None:
         from nrm.earlywarning import (
             access,  # noqa: F401  (registers the access rules of its models)
+            home,  # noqa: F401  (registers its blocks of the home page)
             statistics,  # noqa: F401  (registers populations and tables)
         )
