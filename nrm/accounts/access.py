@@ -1,11 +1,13 @@
 """The access rule, built once.
 
 A registry of rules, one per model holding records: ``rule(user, action) -> Q``. Each app
-registers its models' rules from its ``AppConfig.ready()`` (``nrm/<app>/access.py``); the rules
-are written here. :func:`restrict` applies them, :func:`get_or_deny` reads one record (a record
-outside the rule is a 404 and an audited denial, as for a missing one), :func:`restricted_prefetch`
-loads relations through them and :func:`unrestricted` is the one named way round them, for a
-listed reason. Every page, endpoint, export and choice list starts from here.
+registers its models' rules from its ``AppConfig.ready()`` (``nrm/<app>/access.py``). A rule
+that reads another app's records is written in its app (the case rule in ``nrm/cases/access.py``,
+and the rules built on it: documents, transfers, proceedings' victims, tasks, merges); the
+others here, on the named helpers below. :func:`restrict` applies them, :func:`get_or_deny`
+reads one record (a record outside the rule is a 404 and an audited denial, as for a missing
+one), :func:`restricted_prefetch` loads relations through them and :func:`unrestricted` is the
+one named way round them, for a listed reason. Every page, endpoint, export and choice list starts from here.
 
 A user sees the records of their own organisations and the cases shared with those
 organisations by a referral they accepted, narrowed by their role there. :func:`org_ids` is
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Exists, Expression, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Expression, Model, Prefetch, Q, QuerySet
 
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, SECOND_FACTOR_ROLES, Role
 from nrm.accounts.models import Membership, Organisation, User
@@ -224,62 +226,16 @@ def is_case_staff(user: User, case) -> bool:
     return case.owner_id in org_ids(user, CASE_ROLES)
 
 
-def _identification_orgs(user: User, orgs: list[int]) -> list[int]:
+def identification_authorities(user: User, orgs: list[int]) -> list[int]:
     """Return those of ``orgs`` (the user's) that are identification authorities (loaded with the memberships)."""
     known = getattr(user, "_nrm_member_orgs", {})
     return [org for org in orgs if known[org][2]]
 
 
-def case_filter(user: User, action: Action, *, one: bool = False) -> Q:
-    """Return the Q selecting cases ``user`` may ``action``.
-
-    ``one``: the same cases, written for a query that pins the case (one case by its id, or the
-    case of each record, :func:`on_case`): the referrals that share it are then looked up by
-    the case, not listed for the receiver first.
-    """
-    from nrm.referrals.choices import ACTIVE_STATES
-
-    owner = org_ids(user, OWNER_ROLES[action])
-    receiver = org_ids(user, RECEIVER_ROLES[action])
-    if action == Action.IDENTIFY:
-        owner, receiver = _identification_orgs(user, owner), _identification_orgs(user, receiver)
-    from nrm.referrals.models import Referral
-
-    q = Q(pk__in=[])
-    if owner:
-        q |= Q(owner__in=owner)
-    if receiver:
-        shared = Referral.objects.filter(to_org__in=receiver, status__in=ACTIVE_STATES)
-        if one:
-            # Each case's own referrals (their index on the case). Listed for the receiver
-            # first, the identification centre's 40,000 shared cases were read into a list on
-            # every read of one case (118 ms a read on SQLite, 40,000 cases).
-            q |= Q(Exists(shared.filter(case=OuterRef("pk"))))
-        else:
-            # A list: the cases shared by an accepted referral, as a subquery on the referrals
-            # (their index on the receiver), not a join: a join repeats a case per referral, and
-            # removing those repeats made every read list every case its reader may see.
-            q |= Q(pk__in=shared.values("case_id"))
-    # A case merged into another exists for nobody: its records moved to the survivor, whose
-    # history shows the merge (``nrm.exchange.merge``); an administrator's undo brings it back.
-    return q & Q(merged_into=None)
-
-
-def on_case(case_q: Q, field: str = "case") -> Q:
-    """Return the Q selecting records whose case (``field``) is one of the cases ``case_q`` selects.
-
-    ``case_q`` is written for one case (``case_filter(..., one=True)``): the records' cases are
-    looked up one by one, by id, instead of listing every case the reader may see first.
-    """
-    from nrm.cases.models import Case
-
-    return Q(Exists(Case.objects.filter(case_q, pk=OuterRef(field))))
-
-
 # --- The registry ----------------------------------------------------------------------------
 # Each app registers, from its ``AppConfig.ready()`` (its ``access.py``), the rule of each of its
-# models that holds records: ``rule(user, action) -> Q``, a filter on that model. The rules are
-# written below in this module; :func:`restrict` is the one way to apply them. A rule receives
+# models that holds records: ``rule(user, action) -> Q``, a filter on that model (written in its
+# ``access.py`` or below in this module); :func:`restrict` is the one way to apply them. A rule receives
 # the action enum its model uses (Action, PlanAction, JusticeAction, PreventionAction,
 # WarningAction).
 
@@ -436,108 +392,6 @@ def unrestricted(queryset_or_model: QuerySet | type[Model], reason: str) -> Quer
     return queryset
 
 
-# --- The rules of cases and what hangs on them ----------------------------------------------
-
-
-def case_rule(user: User, action: Action) -> Q:
-    """The rule of ``Case``: :func:`case_filter` itself (it joins nothing, so no row repeats)."""
-    return case_filter(user, action)
-
-
-def one_case_rule(user: User, action: Action) -> Q:
-    """The rule of ``Case`` for reading one case by its id: the same cases (see :func:`case_filter`)."""
-    return case_filter(user, action, one=True)
-
-
-def case_record_rule(user: User, action: Action) -> Q:
-    """The rule of a model that points to a case through ``case``: the case's rule."""
-    return on_case(case_filter(user, action, one=True))
-
-
-def former_owner_filter(user: User) -> Q:
-    """Return the Q selecting the records (with an acting ``organisation``) that ``user``'s organisations
-    made on cases they have since transferred to another owner: read-only, their own history.
-
-    A transfer moves the case, not the old owner's account of what it did: its case staff keep
-    reading those records (the transfer page shows them), never the case itself or its identity.
-    """
-    from nrm.transfers.models import CaseTransfer, TransferStatus
-
-    q = NOTHING
-    for org in org_ids(user, CASE_ROLES):
-        moved = CaseTransfer.objects.filter(from_org=org, status=TransferStatus.ACCEPTED).values("case")
-        q |= Q(organisation=org, case__in=moved)
-    return q
-
-
-def case_history_rule(user: User, action: Action) -> Q:
-    """The rule of a record an organisation made on a case (note, service, decision): the case's rule,
-    and for reading also :func:`former_owner_filter`."""
-    q = case_record_rule(user, action)
-    if action == Action.VIEW:
-        q |= former_owner_filter(user)
-    return q
-
-
-# Who hands a case over (in the owner) and who accepts it (in the receiver): those who manage cases.
-TRANSFER_ROLES = OWNER_ROLES[Action.MANAGE]
-
-
-def transfer_organisations(user: User) -> list[int]:
-    """Return the organisations in which ``user`` may request or accept transfers of cases."""
-    return org_ids(user, TRANSFER_ROLES)
-
-
-def transfer_rule(user: User, action: Action) -> Q:
-    """The rule of ``CaseTransfer``: seen by the case staff of both sides; ``RESPOND`` (accept,
-    decline) by the receiver's case managers; ``MANAGE`` (cancel) by the sender's."""
-    if action == Action.VIEW:
-        orgs = org_ids(user, CASE_ROLES)
-        return Q(from_org__in=orgs) | Q(to_org__in=orgs)
-    if action == Action.RESPOND:
-        return Q(to_org__in=transfer_organisations(user))
-    if action == Action.MANAGE:
-        return Q(from_org__in=transfer_organisations(user))
-    return NOTHING
-
-
-def referral_rule(user: User, action: Action) -> Q:
-    """The rule of ``Referral``: also visible to its sender and receiver organisations."""
-    if action == Action.RESPOND:
-        return Q(to_org__in=org_ids(user, RECEIVER_ROLES[Action.RESPOND]))
-    if action == Action.VIEW:
-        orgs = org_ids(user, CASE_ROLES)
-        return Q(from_org__in=orgs) | Q(to_org__in=orgs)
-    return Q(from_org__in=org_ids(user, OWNER_ROLES[action] | RECEIVER_ROLES[action]))
-
-
-def screening_rule(user: User, action: Action) -> Q:
-    """The rule of ``Screening``: visible to the screening organisation's screening roles."""
-    return Q(organisation__in=org_ids(user, OWNER_ROLES[Action.SCREEN]))
-
-
-def can(user: User, action: Action, case) -> bool:
-    """Return True if ``user`` may ``action`` on ``case``."""
-    from nrm.cases.models import Case
-
-    return Case.objects.filter(case_filter(user, action, one=True), pk=case.pk).exists()
-
-
-def can_see_identity(user: User, case) -> bool:
-    """Return True if ``user`` may see the identity of ``case``'s person.
-
-    The owner's frontline, case and identification staff may; a receiver may only when the
-    referral that shares the case with it carried identity (consent or legal ground) and is
-    active, not suspended by a withdrawal of consent.
-    """
-    from nrm.referrals.choices import ACTIVE_STATES
-
-    if case.owner_id in org_ids(user, IDENTITY_ROLES):
-        return True
-    orgs = org_ids(user, IDENTITY_ROLES)
-    return case.referrals.filter(to_org__in=orgs, status__in=ACTIVE_STATES, shares_identity=True).exists()
-
-
 def case_workers(organisation_id: int) -> QuerySet:
     """Return the active users holding a case role in the organisation: who may be a case's responsible worker."""
     return User.objects.filter(
@@ -547,107 +401,6 @@ def case_workers(organisation_id: int) -> QuerySet:
         memberships__is_active=True,
         memberships__role__in=CASE_ROLES,
     ).distinct()
-
-
-def case_links(user: User, case) -> QuerySet:
-    """Return the referrals of ``case`` addressed to ``user``'s organisations, for :func:`can_on_loaded`.
-
-    Loaded with the case, they answer every "may this user..." about it without a query of its
-    own (whether a receiver is an identification authority came with the user's memberships).
-    Never shown: the referrals a page shows pass the rule.
-    """
-    from nrm.referrals.models import Referral
-
-    return (
-        Referral.objects.filter(case=case, to_org__in=org_ids(user))
-        .only("case", "to_org", "status", "shares_identity", "shares_documents")
-        # In no order and joined to nothing: ordered by date, or joined to the receiver, the
-        # database read every referral to the receiver (40,000 for the identification centre)
-        # to find this case's, instead of this case's few by its index.
-        .order_by()
-    )
-
-
-def can_on_loaded(user: User, action: Action, case, links) -> bool:
-    """Return :func:`can` (``user`` may ``action`` on ``case``) answered from rows already loaded.
-
-    ``case`` with its ``owner__type``, ``links`` from :func:`case_links`: the same rule as
-    :func:`case_filter`, evaluated on them instead of in the database (no query, no query to build).
-    """
-    from nrm.referrals.choices import ACTIVE_STATES
-
-    owner = org_ids(user, OWNER_ROLES[action])
-    receiver = org_ids(user, RECEIVER_ROLES[action])
-    authority_only = action == Action.IDENTIFY
-    if case.owner_id in owner and (not authority_only or case.owner.type.is_identification_authority):
-        return True
-    if authority_only:
-        receiver = _identification_orgs(user, receiver)
-    return any(r.to_org_id in receiver and r.status in ACTIVE_STATES for r in links)
-
-
-def can_see_identity_on_loaded(user: User, case, links) -> bool:
-    """Return :func:`can_see_identity` answered from ``case`` and its :func:`case_links`, without a query."""
-    from nrm.referrals.choices import ACTIVE_STATES
-
-    orgs = org_ids(user, IDENTITY_ROLES)
-    if case.owner_id in orgs:
-        return True
-    return any(r.to_org_id in orgs and r.status in ACTIVE_STATES and r.shares_identity for r in links)
-
-
-# --- Documents of a case ----------------------------------------------------------------------
-# Files uploaded to a case (statements, medical and legal papers, photos of documents) carry
-# identity. Whoever may see the case sees that they exist (kind, date, size); only the owner's
-# case staff, and the case staff of an organisation whose active referral shares documents
-# (``Referral.shares_documents``), may see their titles and download them. The owner's case
-# staff upload them.
-
-
-class DocumentAction(StrEnum):
-    VIEW = "view"  # list a case's documents: kind, date, size, who uploaded
-    DOWNLOAD = "download"  # read a document: its title, file name and content
-    UPLOAD = "upload"  # add a document to an open case (on ``Case``: see ``document_upload_rule``)
-
-
-def document_rule(user: User, action: DocumentAction = DocumentAction.VIEW) -> Q:
-    """The rule of ``Document``: listed as its case is seen, downloaded by the owner or a sharing receiver."""
-    from nrm.referrals.choices import ACTIVE_STATES
-    from nrm.referrals.models import Referral
-
-    action = DocumentAction(action)
-    if action == DocumentAction.VIEW:
-        return on_case(case_filter(user, Action.VIEW, one=True))
-    orgs = org_ids(user, CASE_ROLES)
-    if action == DocumentAction.UPLOAD:
-        return Q(case__owner__in=orgs)
-    sharing = Referral.objects.filter(to_org__in=orgs, status__in=ACTIVE_STATES, shares_documents=True)
-    return Q(case__owner__in=orgs) | Q(Exists(sharing.filter(case=OuterRef("case"))))
-
-
-def document_content_rule(user: User, action: DocumentAction = DocumentAction.DOWNLOAD) -> Q:
-    """The rule of ``DocumentContent``: its document's."""
-    from nrm.documents.models import Document
-
-    return Q(document__in=Document.objects.filter(document_rule(user, action)).values("pk"))
-
-
-def document_upload_rule(user: User) -> Q:
-    """The cases ``user`` may add documents to: those owned by an organisation where they hold a case role."""
-    return Q(owner__in=org_ids(user, CASE_ROLES))
-
-
-def can_download_documents_on_loaded(user: User, case, links) -> bool:
-    """Return whether ``user`` may download ``case``'s documents (:func:`document_rule`), from rows already loaded.
-
-    ``links`` from :func:`case_links`: the same rule evaluated on them, without a query.
-    """
-    from nrm.referrals.choices import ACTIVE_STATES
-
-    orgs = org_ids(user, CASE_ROLES)
-    if case.owner_id in orgs:
-        return True
-    return any(r.to_org_id in orgs and r.status in ACTIVE_STATES and r.shares_documents for r in links)
 
 
 def screening_orgs(user: User) -> list[Organisation]:
@@ -693,7 +446,7 @@ def actionplan_reports_filter(user: User, action: str = PlanAction.VIEW, prefix:
 # A proceeding belongs to the police or prosecution organisation that opened it and to the
 # justice organisations it was shared with: their staff see all of it, defendants' identity
 # included. A victim's part of a proceeding (role, protection, compensation) is also seen by
-# whoever may see that victim's case, by the case rule above; nothing else of it. Which types
+# whoever may see that victim's case, by the case rule (``nrm/justice/access.py``); nothing else of it. Which types
 # of organisation are justice organisations is configuration (``NRM_JUSTICE_ORG_TYPES``).
 
 
@@ -733,36 +486,6 @@ def justice_organisations(user: User, action: JusticeAction = JusticeAction.VIEW
 
     types = settings.NRM_JUSTICE_ORG_TYPES
     return _typed_org_ids(user, JUSTICE_ROLES[JusticeAction(action)], types)
-
-
-def proceeding_filter(user: User, action: JusticeAction = JusticeAction.VIEW, prefix: str = "") -> Q:
-    """Return the Q selecting the proceedings ``user`` may ``action``; ``prefix`` reaches one through a relation.
-
-    The owner's staff may view, edit and share; the staff of an organisation it was shared with
-    may view and edit. A proceeding outside the filter does not exist for the user: callers
-    answer 404.
-    """
-    from nrm.justice.models import ProceedingShare
-
-    orgs = justice_organisations(user, action)
-    if not orgs:
-        return Q(**{f"{prefix}pk__in": []})
-    q = Q(**{f"{prefix}owner__in": orgs})
-    if action != JusticeAction.SHARE:
-        shared = ProceedingShare.objects.filter(organisation__in=orgs).values("proceeding_id")
-        q |= Q(**{f"{prefix}pk__in": shared})
-    return q
-
-
-def proceeding_victim_filter(user: User, prefix: str = "") -> Q:
-    """Return the Q selecting the victims' parts of proceedings ``user`` may see.
-
-    A justice organisation sees every victim of its proceedings; anyone else sees the part of a
-    victim whose case they may view, by :func:`case_filter`, and no other part of the proceeding.
-    """
-    return proceeding_filter(user, JusticeAction.VIEW, prefix=f"{prefix}proceeding__") | on_case(
-        case_filter(user, Action.VIEW, one=True), field=f"{prefix}case"
-    )
 
 
 def reads_national_statistics(user: User) -> bool:
@@ -890,20 +613,6 @@ def observation_filter(user: User, action: WarningAction = WarningAction.VIEW, p
     return Q(**{f"{prefix}organisation__in": warning_organisations(user, action)})
 
 
-def alert_filter(user: User, prefix: str = "") -> Q:
-    """Return the Q selecting the alerts ``user`` may see: all nationally, else those raised to their organisations.
-
-    ``prefix`` reaches an alert through a relation (``"alert__"``).
-    """
-    from nrm.earlywarning.models import Alert
-
-    if reads_national_statistics(user):
-        return Q()
-    orgs = warning_organisations(user, WarningAction.VIEW)
-    raised_to = Alert.recipients.through.objects.filter(organisation__in=orgs).values("alert_id")
-    return Q(**{f"{prefix}pk__in": raised_to})
-
-
 # --- The rules of the other domains ---------------------------------------------------------
 # Each is registered by its app (``nrm/<app>/access.py``); the filter functions above are their
 # substance, with a ``prefix`` for the records that hang on a proceeding, a report or an alert.
@@ -933,17 +642,6 @@ def actionplan_coordination_rule(user: User, action: PlanAction) -> Q:
     return Q() if actionplan_institution_ids(user, PlanAction.REVIEW) is None else NOTHING
 
 
-def proceeding_rule(user: User, action: JusticeAction) -> Q:
-    return proceeding_filter(user, action)
-
-
-def proceeding_victim_rule(user: User, action: JusticeAction) -> Q:
-    """A victim's part: seen as :func:`proceeding_victim_filter`; edited as its proceeding."""
-    if JusticeAction(action) == JusticeAction.VIEW:
-        return proceeding_victim_filter(user)
-    return proceeding_filter(user, action, prefix="proceeding__")
-
-
 def helpline_call_rule(user: User, action: Any = None) -> Q:
     """Helpline calls: the staff of the helpline that took them, whatever the action."""
     return helpline_call_filter(user)
@@ -962,17 +660,6 @@ def prevention_feed_rule(user: User, action: PreventionAction) -> Q:
 
 def observation_rule(user: User, action: WarningAction) -> Q:
     return observation_filter(user, action)
-
-
-def alert_rule(user: User, action: WarningAction = WarningAction.VIEW) -> Q:
-    """Alerts: seen nationally and by the organisations they were raised to; managed by the Coordinator's office."""
-    if WarningAction(action) == WarningAction.MANAGE:
-        return Q() if manages_early_warning(user) else NOTHING
-    return alert_filter(user)
-
-
-def alert_event_rule(user: User, action: WarningAction = WarningAction.VIEW) -> Q:
-    return alert_filter(user, prefix="alert__")
 
 
 def threshold_rule(user: User, action: WarningAction) -> Q:
@@ -996,43 +683,6 @@ def person_link_rule(user: User, action: Action) -> Q:
     """Probable duplicates: a side's owner sees the link (case roles) and decides it (``MANAGE`` roles)."""
     orgs = org_ids(user, CASE_ROLES if action == Action.VIEW else OWNER_ROLES[action])
     return Q(case_a__owner__in=orgs) | Q(case_b__owner__in=orgs)
-
-
-class MergeAction(StrEnum):
-    VIEW = "view"  # read a merge of duplicate cases: which cases, when, what moved (no identity)
-    UNDO = "undo"  # put the moved rows back and the absorbed case in view again
-
-
-def case_merge_rule(user: User, action: Any = MergeAction.VIEW) -> Q:
-    """Merges of duplicate cases: the administrators see and undo them all (they read no case content);
-    whoever sees the surviving case sees the merges in its history."""
-
-    if administers(user):
-        return Q()
-    if MergeAction(action) == MergeAction.VIEW:
-        return on_case(case_filter(user, Action.VIEW, one=True), field="survivor")
-    return NOTHING
-
-
-# --- Tasks and notifications ---------------------------------------------------------------
-# A task on a case is seen by whoever may see the case. A referral's answer-due task is also
-# seen by the receiver it is for, which sees the referral (and only it) before accepting it.
-# A task is changed (closed, reassigned) by those who manage the case or record its services,
-# and by the receiver that must answer the referral. A notification is its recipient's alone.
-
-
-def task_rule(user: User, action: Action = Action.VIEW) -> Q:
-    """The rule of ``Task``: the case's rule, plus a referral's answer task for its receiver's staff."""
-
-    if action == Action.VIEW:
-        cases, receiver = case_filter(user, Action.VIEW, one=True), org_ids(user, CASE_ROLES)
-    else:
-        cases = case_filter(user, Action.MANAGE, one=True) | case_filter(user, Action.RECORD_SERVICE, one=True)
-        receiver = org_ids(user, RECEIVER_ROLES[Action.RESPOND])
-    q = on_case(cases)
-    if receiver:
-        q |= Q(referral__isnull=False, referral__to_org__in=receiver, organisation__in=receiver)
-    return q
 
 
 def notification_rule(user: User, action: Any = "view") -> Q:

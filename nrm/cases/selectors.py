@@ -18,9 +18,6 @@ from django.utils.translation import gettext as _
 from nrm.accounts.access import (
     Action,
     acting_organisations,
-    can_on_loaded,
-    can_see_identity_on_loaded,
-    case_links,
     case_staff_organisations,
     get_or_deny,
     identity_organisations,
@@ -33,6 +30,7 @@ from nrm.accounts.access import (
 from nrm.accounts.models import User
 from nrm.audit.selectors import accesses_to
 from nrm.audit.services import audit_record, audited_read
+from nrm.cases.access import can_on_loaded, can_see_identity_on_loaded, case_links
 from nrm.cases.choices import ConsentPurpose, Decision, ServiceStatus
 from nrm.cases.models import (
     Case,

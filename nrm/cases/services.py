@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import (
     Action,
-    can,
     case_workers,
     member_organisations,
     owner_organisations,
@@ -31,6 +30,7 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, audit_record_many, denied
+from nrm.cases.access import can
 from nrm.cases.choices import (
     AgeBand,
     AsylumStatus,

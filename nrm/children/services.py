@@ -7,9 +7,10 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, acting_organisations, can
+from nrm.accounts.access import Action, acting_organisations
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.cases.access import can
 from nrm.cases.choices import CaseStatus, ChildStatus
 from nrm.cases.models import Case
 from nrm.cases.retention import ERASED

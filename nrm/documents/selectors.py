@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from nrm.accounts.access import Action, DocumentAction, case_staff_organisations, get_or_deny, restrict
+from nrm.accounts.access import Action, case_staff_organisations, get_or_deny, restrict
 from nrm.accounts.models import User
 from nrm.audit.services import audit_record, audited_read
 from nrm.cases.models import Case
 from nrm.core import crypto
 from nrm.core.jsonrows import Relation
+from nrm.documents.access import DocumentAction
 from nrm.documents.models import Document, DocumentContent
 
 log = logging.getLogger("nrm.security")

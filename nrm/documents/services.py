@@ -8,13 +8,13 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import document_upload_rule
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict, invalid
 from nrm.core.validation import check_characters, check_choice, check_text
+from nrm.documents.access import document_upload_rule
 from nrm.documents.choices import EXTENSIONS, DocumentKind, FileType
 from nrm.documents.content import detect
 from nrm.documents.models import Document, DocumentContent

@@ -12,6 +12,7 @@ from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.gates import role_gate
 from nrm.cases.models import Case
 from nrm.core.pages import form_page
+from nrm.documents import access as document_access
 from nrm.documents import selectors, services
 from nrm.documents.forms import DocumentForm
 from nrm.documents.responses import file_response
@@ -28,7 +29,7 @@ case_staff = role_gate(
 def document_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a document to a case of the user's organisation."""
     case = access.get_or_deny(
-        Case.objects.filter(access.document_upload_rule(request.user)),
+        Case.objects.filter(document_access.document_upload_rule(request.user)),
         request.user,
         access.Action.VIEW,
         object_type="case",

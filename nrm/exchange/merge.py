@@ -36,12 +36,13 @@ from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, MergeAction, get_or_deny, owner_organisations, restrict
+from nrm.accounts.access import Action, get_or_deny, owner_organisations, restrict
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict, invalid
 from nrm.core.jsonrows import Relation
+from nrm.exchange.access import MergeAction
 from nrm.exchange.dedup import _locked
 from nrm.exchange.models import CaseMerge, PersonLink
 from nrm.tasks import services as tasks

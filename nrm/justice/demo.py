@@ -31,9 +31,10 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from nrm.accounts.access import Action, case_filter, unrestricted
+from nrm.accounts.access import Action, unrestricted
 from nrm.accounts.models import Organisation
 from nrm.audit.services import audit_record, audit_record_many
+from nrm.cases.access import case_filter
 from nrm.cases.choices import Decision
 from nrm.cases.models import Case, ExploitationForm
 from nrm.core.bulk import insert_many

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, JusticeAction, can, get_or_deny, justice_organisations
+from nrm.accounts.access import Action, JusticeAction, get_or_deny, justice_organisations
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record
+from nrm.cases.access import can
 from nrm.cases.choices import Sex
 from nrm.cases.models import Case, ExploitationForm
 from nrm.core.errors import Conflict, invalid

@@ -2,8 +2,9 @@
 
 from django.db.models import Q
 
-from nrm.accounts.access import Action, case_record_rule, owner_organisations, register_rule
+from nrm.accounts.access import Action, owner_organisations, register_rule
 from nrm.accounts.models import User
+from nrm.cases.access import case_record_rule
 from nrm.protection.models import ProtectionMeasures
 
 # Writing is managing the case's protection: the owner's case workers and identifiers.

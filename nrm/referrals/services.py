@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from nrm.accounts.access import (
     Action,
     acting_organisations,
-    can,
     member_organisations,
     owner_organisations,
     receiver_organisations,
 )
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_denial, audit_record, denied
+from nrm.cases.access import can
 from nrm.cases.choices import CaseStatus, ConsentPurpose
 from nrm.cases.models import Case, Consent
 from nrm.cases.selectors import active_consents

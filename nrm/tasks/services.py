@@ -16,10 +16,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import OWNER_ROLES, Action, acting_organisations, can, case_workers, restrict
+from nrm.accounts.access import OWNER_ROLES, Action, acting_organisations, case_workers, restrict
 from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
+from nrm.cases.access import can
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import check_model_text

@@ -2,7 +2,8 @@
 
 Distinct from a referral (a service asked of another organisation, the owner unchanged). The
 receiving organisation accepts or declines; on acceptance the case's owner changes and the old
-owner keeps a read-only view of the records it made (``accounts.access.case_history_rule``).
+owner keeps a read-only view of the records it made (``cases.access.case_history_rule``, with
+``transfers.access.former_owner_filter``).
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from nrm.accounts.access import Action, get_or_deny, restrict, transfer_organisations
+from nrm.accounts.access import Action, get_or_deny, restrict
 from nrm.accounts.models import User
 from nrm.audit.services import audit_record, audited_read
 from nrm.cases.models import Case, CaseNote, Identification, ServiceDelivery
 from nrm.core.jsonrows import Relation
+from nrm.transfers.access import transfer_organisations
 from nrm.transfers.models import CaseTransfer, TransferStatus
 
 

@@ -13,13 +13,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, restrict, transfer_organisations
+from nrm.accounts.access import Action, restrict
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
 from nrm.cases.choices import CaseStatus
 from nrm.cases.models import Case
 from nrm.core.errors import Conflict, invalid
 from nrm.core.validation import check_date, check_model_text, check_not_future
+from nrm.transfers.access import transfer_organisations
 from nrm.transfers.models import CaseTransfer, TransferStatus
 
 

@@ -28,6 +28,7 @@ from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.gates import role_gate
 from nrm.accounts.models import Organisation
 from nrm.audit.services import audit_denial, audit_record
+from nrm.cases import access as case_access
 from nrm.cases import screening as screening_rule
 from nrm.cases import selectors as case_selectors
 from nrm.cases import services as case_services
@@ -100,7 +101,7 @@ def _case_for(
     view = case_selectors.case_get(request.user, pk, reason=reason)
     if owner_only and not view.is_owner:
         raise _denied(request, f"case.{action or 'view'}", pk)
-    if action is not None and not access.can(request.user, action, view.case):
+    if action is not None and not case_access.can(request.user, action, view.case):
         raise _denied(request, f"case.{action}", pk)
     return view
 
@@ -271,7 +272,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
 def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a screening's result and the reasons for it."""
     screening = case_selectors.screening_get(request.user, pk)
-    case_visible = bool(screening.case_id) and access.can(request.user, Action.VIEW, screening.case)
+    case_visible = bool(screening.case_id) and case_access.can(request.user, Action.VIEW, screening.case)
     return render(
         request,
         "web/screening_detail.html",
@@ -401,7 +402,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = view.case
     my_orgs = set(member_organisations(user))
     is_open = case.status == CaseStatus.OPEN
-    # Answered from the rows case_get loaded, as access.can would answer them, without a query each.
+    # Answered from the rows case_get loaded, as case_access.can would answer them, without a query each.
     can = {
         "manage": is_open and view.may(user, Action.MANAGE),
         "correct": is_open and view.may(user, Action.CORRECT),
@@ -483,7 +484,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial=CaseEditForm.initial_from_case(case),
         show_identity=view.show_identity,
-        can_manage=access.can(request.user, Action.MANAGE, case),
+        can_manage=case_access.can(request.user, Action.MANAGE, case),
     )
 
     def save(d: dict):
@@ -940,11 +941,11 @@ def _referral_context(request: HttpRequest, referral: Referral, bound: Transitio
         "bound": bound,
         "is_receiver": receiver,
         "is_sender": sender,
-        "case_visible": access.can(user, Action.VIEW, referral.case),
+        "case_visible": case_access.can(user, Action.VIEW, referral.case),
         # The receiver records what it gives on the referral from here, prefilled with it.
         "can_record_service": receiver
         and referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
-        and access.can(user, Action.RECORD_SERVICE, referral.case),
+        and case_access.can(user, Action.RECORD_SERVICE, referral.case),
         "snapshot": snapshot,
         "retained": referral_selectors.referral_retained(user, referral),
         "today": timezone.localdate(),

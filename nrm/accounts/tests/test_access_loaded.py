@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import fresh
-from nrm.accounts import access
 from nrm.accounts.access import Action
+from nrm.cases import access as case_access
 from nrm.cases import services as case_services
 from nrm.cases.choices import ConsentPurpose
 from nrm.cases.models import Case
@@ -55,15 +55,17 @@ def test_permissions_from_loaded_rows_are_the_rule(world):
         for user in users:
             user = fresh(user)
             case = Case.objects.select_related("owner__type").get(pk=pk)
-            links = list(access.case_links(user, case))
+            links = list(case_access.case_links(user, case))
             for action in Action:
-                assert access.can_on_loaded(user, action, case, links) == access.can(user, action, case), (
+                assert case_access.can_on_loaded(user, action, case, links) == case_access.can(user, action, case), (
                     user.username,
                     action,
                     case.reference,
                 )
                 compared += 1
-            assert access.can_see_identity_on_loaded(user, case, links) == access.can_see_identity(user, case), (
+            assert case_access.can_see_identity_on_loaded(user, case, links) == case_access.can_see_identity(
+                user, case
+            ), (
                 user.username,
                 case.reference,
             )

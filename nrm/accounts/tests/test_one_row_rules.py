@@ -13,8 +13,10 @@ from django.db import connection
 
 from conftest import fresh
 from nrm.accounts import access
-from nrm.accounts.access import Action, case_filter, case_record_rule, registered_models, restrict, rule_for
+from nrm.accounts.access import Action, registered_models, restrict, rule_for
 from nrm.accounts.tests.test_access_loaded import _cases
+from nrm.cases import access as case_access
+from nrm.cases.access import case_filter, case_record_rule
 from nrm.cases.models import Case
 from nrm.cases.tests.helpers import member, open_case
 
@@ -48,7 +50,7 @@ def test_one_case_rule_selects_the_cases_of_the_list_rule(world):
                 assert found == (pk in listed), (user.username, action, pk)
             compared += 1
     assert compared == len(_users(world)) * len(Action)
-    assert access.one_row_rule_for(Case) is access.one_case_rule
+    assert access.one_row_rule_for(Case) is case_access.one_case_rule
 
 
 def test_records_on_a_case_follow_the_case_rule(world):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 
 from conftest import PRESUMED_ADULT, fresh
-from nrm.accounts.access import Action, can, can_see_identity, restrict
+from nrm.accounts.access import Action, restrict
 from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership
 from nrm.audit.models import AuditEntry
 from nrm.cases import selectors, services
+from nrm.cases.access import can, can_see_identity
 from nrm.cases.models import Case, Screening
 from nrm.cases.tests.helpers import (
     GUARDIAN,

@@ -45,14 +45,6 @@ TOP = {"cli.py", "urls.py", "settings.py", "wsgi.py", "__main__.py", "api/urls.p
 
 # Imports running upward today: (module, app imported).
 KNOWN = {
-    # The rules of cases, referrals, documents, transfers, proceedings and alerts are written in
-    # accounts/access.py (each app registers them): they belong in each app's access.py.
-    ("accounts/access.py", "cases"),
-    ("accounts/access.py", "documents"),
-    ("accounts/access.py", "earlywarning"),
-    ("accounts/access.py", "justice"),
-    ("accounts/access.py", "referrals"),
-    ("accounts/access.py", "transfers"),
     ("audit/selectors.py", "accounts"),  # the audit trail's page names organisations
     # Case work tells tasks and a child's guardian, and proposes duplicates, by calling them.
     ("cases/services.py", "children"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import template
 
-from nrm.accounts.access import can_download_documents_on_loaded, case_staff_organisations
+from nrm.accounts.access import case_staff_organisations
 from nrm.cases.choices import CaseStatus
+from nrm.documents.access import can_download_documents_on_loaded
 
 register = template.Library()
 

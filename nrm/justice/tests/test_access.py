@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from conftest import fresh
-from nrm.accounts.access import JusticeAction, proceeding_filter, proceeding_victim_filter
+from nrm.accounts.access import JusticeAction
 from nrm.accounts.choices import Role
 from nrm.accounts.models import Membership
 from nrm.cases.tests.helpers import denials, member
 from nrm.core.errors import NotFound
 from nrm.justice import selectors
+from nrm.justice.access import proceeding_filter, proceeding_victim_filter
 from nrm.justice.models import Proceeding, ProceedingVictim
 
 

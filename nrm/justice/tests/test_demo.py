@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import fresh
-from nrm.accounts.access import proceeding_filter
 from nrm.audit.services import audit_verify
 from nrm.cases.models import Screening
 from nrm.demo.generator import generate
 from nrm.helpline.demo import demo_helpline
 from nrm.helpline.models import Call
 from nrm.justice import selectors
+from nrm.justice.access import proceeding_filter
 from nrm.justice.demo import demo_justice
 from nrm.justice.models import (
     Charge,

@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from conftest import fresh
-from nrm.accounts.access import Action, can, can_see_identity, restrict
+from nrm.accounts.access import Action, restrict
 from nrm.accounts.choices import Role
 from nrm.audit.models import AuditEntry
 from nrm.cases import services as case_services
+from nrm.cases.access import can, can_see_identity
 from nrm.cases.models import Case, CaseNote
 from nrm.cases.tests.helpers import IDENTITY, api, member, open_case, org
 from nrm.core.errors import NotFound

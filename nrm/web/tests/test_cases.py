@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import fresh
+from nrm.cases import access as case_access
 from nrm.cases import services as case_services
 from nrm.cases.models import Case, CaseNote, Consent, Identification, Person, Screening, ServiceDelivery
 from nrm.cases.tests.helpers import rich_case, statements
@@ -499,7 +500,7 @@ def test_case_page_runs_at_most_10_statements(client, world, who, django_assert_
 
 
 def test_case_page_actions_follow_the_access_rule(client, world):
-    """The page's actions, answered from the rows the read loaded, are those ``access.can`` allows."""
+    """The page's actions, answered from the rows the read loaded, are those ``case_access.can`` allows."""
     from nrm.accounts import access
 
     case = rich_case(world)
@@ -511,8 +512,8 @@ def test_case_page_actions_follow_the_access_rule(client, world):
             assert response.status_code == 404
             continue
         can = response.context["can"]
-        assert can["manage"] == access.can(user, access.Action.MANAGE, case)
-        assert can["identify"] == access.can(user, access.Action.IDENTIFY, case)
-        assert can["refer"] == access.can(user, access.Action.REFER, case)
-        assert can["record_service"] == access.can(user, access.Action.RECORD_SERVICE, case)
-        assert can["correct"] == access.can(user, access.Action.CORRECT, case)
+        assert can["manage"] == case_access.can(user, access.Action.MANAGE, case)
+        assert can["identify"] == case_access.can(user, access.Action.IDENTIFY, case)
+        assert can["refer"] == case_access.can(user, access.Action.REFER, case)
+        assert can["record_service"] == case_access.can(user, access.Action.RECORD_SERVICE, case)
+        assert can["correct"] == case_access.can(user, access.Action.CORRECT, case)
