@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,8 +27,8 @@ from nrm.accounts.access import (
     restrict,
     unrestricted,
 )
-from nrm.accounts.models import User
-from nrm.audit.selectors import accesses_to
+from nrm.accounts.models import Organisation, User
+from nrm.audit.models import AuditEntry
 from nrm.audit.services import audit_record, audited_read
 from nrm.cases.access import can_on_loaded, can_see_identity_on_loaded, case_links
 from nrm.cases.choices import ConsentPurpose, Decision, ServiceStatus
@@ -692,7 +692,7 @@ def subject_access_export(user: User, pk: int) -> dict:
             }
         )
     # Who read or changed the person's records, up to this request (which the row below adds).
-    data["accesses"] = accesses_to(
+    data["accesses"] = _accesses_to(
         {
             "case": [c.pk for c in cases],
             "screening": Screening.objects.filter(case__in=cases).values_list("pk", flat=True),
@@ -707,6 +707,37 @@ def subject_access_export(user: User, pk: int) -> dict:
         detail={"cases": [c.pk for c in cases]},
     )
     return data
+
+
+def _accesses_to(records: dict[str, Iterable[object]]) -> list[dict]:
+    """Return who touched the given records, oldest first, for the person they are about (the audit log's read).
+
+    ``records`` maps an object type to ids (``{"case": [3, 5], "screening": [8]}``). Each item
+    says when, who (user, role, organisation), what and whether it was allowed: the access
+    history a subject access request is owed. The caller has already checked the requester
+    may see those records.
+    """
+    match = Q(pk__in=[])
+    for object_type, ids in records.items():
+        match |= Q(object_type=object_type, object_id__in=[str(i) for i in ids])
+    entries = list(
+        AuditEntry.objects.filter(match)
+        .order_by("id")
+        .values_list("at", "actor", "role", "organisation_id", "action", "object_type", "object_id", "outcome")
+    )
+    names = dict(Organisation.objects.filter(pk__in={e[3] for e in entries}).values_list("pk", "name"))
+    return [
+        {
+            "at": at.isoformat(),
+            "who": actor,
+            "role": role,
+            "organisation": names.get(org),
+            "action": action,
+            "record": f"{object_type}:{object_id}",
+            "outcome": outcome,
+        }
+        for at, actor, role, org, action, object_type, object_id, outcome in entries
+    ]
 
 
 def identified_on_expected() -> CaseWhen:
