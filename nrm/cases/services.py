@@ -30,6 +30,7 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, audit_record_many, denied
+from nrm.cases import signals
 from nrm.cases.access import can
 from nrm.cases.choices import (
     AgeBand,
@@ -73,7 +74,6 @@ from nrm.core.validation import check_not_future as _check_not_future
 from nrm.core.validation import check_text as _check_text
 from nrm.core.validation import one_day
 from nrm.core.validation import today as _today
-from nrm.tasks import services as tasks
 
 # Identity fields are encrypted text without a column length: these are their lengths, as the
 # case form and the API declare them, so that imports are held to them too.
@@ -377,11 +377,7 @@ def case_open(
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
     insert_many(opening_episodes(case, form_objs))
     case.forms.set(form_objs)
-    guardian = guardian.strip()
-    if guardian:
-        from nrm.children.services import guardian_named_at_opening
-
-        guardian_named_at_opening(actor=actor, case=case, name=guardian)
+    signals.case_opened.send(sender=Case, case=case, actor=actor, guardian=guardian.strip())
     if screening is not None:
         # Conditional, so two cases opened at once from one screening cannot both take it.
         if not Screening.objects.filter(pk=screening.pk, case__isnull=True).update(case=case):
@@ -597,8 +593,6 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
     are built, to be returned; their keys are drawn first, so that each reference is written
     with its case instead of by an UPDATE of every case afterwards.
     """
-    from nrm.exchange.dedup import propose_links  # what Case's post_save does when a case is opened
-
     people = [person for person, _c, _f, _x in prepared]
     person_columns = tuple(people[0])
     person_ids = insert_rows(
@@ -682,10 +676,6 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
         )
     insert_rows(Case.forms.through, ("case_id", "exploitationform_id"), links)
     insert_rows(Episode, _EPISODE_COLUMNS, episodes)
-    if guardians:
-        from nrm.children.models import Guardian
-
-        insert_rows(Guardian, ("case_id", "organisation_id", "recorded_by_id", "name"), guardians)
     insert_rows(Consent, ("case_id", "purpose", "given_on", "recorded_by_id"), consents)
     insert_rows(
         Identification,
@@ -694,7 +684,11 @@ def _write_drafts(actor: User, organisation: Organisation, prepared: list, sourc
     )
     insert_rows(CaseNote, ("case_id", "author_id", "organisation_id", "text"), notes)
     audit_record_many(audit)
-    propose_links([p["linkage_key"] for p in people])
+    # What the models' signals do for a case opened alone: duplicates proposed (nrm.exchange), a
+    # child's guardian recorded (nrm.children).
+    signals.cases_opened_in_bulk.send(
+        sender=Case, cases=cases, actor=actor, linkage_keys=[p["linkage_key"] for p in people], guardians=guardians
+    )
     return cases
 
 
@@ -903,7 +897,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date | N
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on", "updated_at"])
     suspended = suspend_for_withdrawal(actor=actor, consent=consent, on=withdrawn_on)
-    tasks.on_consent_withdrawn(consent, actor=actor, suspended=suspended)
+    signals.consent_withdrawn.send(sender=Consent, consent=consent, actor=actor, suspended=suspended)
     audit_record(
         actor=actor,
         action="consent.withdraw",
@@ -965,7 +959,7 @@ def identification_decide(
         organisation_id=org.pk,
         detail={"decision": decision},
     )
-    tasks.on_decision(ident, actor=actor)
+    signals.decision_made.send(sender=Identification, identification=ident, actor=actor)
     return ident
 
 
@@ -1030,7 +1024,7 @@ def service_record(
         organisation_id=organisation.pk,
         detail={"service": service_type.code, "status": status},
     )
-    tasks.on_service_recorded(delivery)
+    signals.service_recorded.send(sender=ServiceDelivery, delivery=delivery)
     _complete_referral_when_served(actor, delivery)
     return delivery
 
@@ -1115,7 +1109,7 @@ def service_update(*, actor: User, delivery: ServiceDelivery, expected_version: 
         organisation_id=delivery.organisation_id,
         detail={"fields": sorted(changes)},
     )
-    tasks.on_service_recorded(delivery)
+    signals.service_recorded.send(sender=ServiceDelivery, delivery=delivery)
     _complete_referral_when_served(actor, delivery)
     return delivery
 
@@ -1155,7 +1149,7 @@ def case_close(
     Referral.objects.filter(pk__in=completed_referrals).update(
         status=ReferralStatus.COMPLETED, version=F("version") + 1, updated_at=now
     )
-    tasks.on_case_closed(case, actor=actor)
+    signals.case_closed.send(sender=Case, case=case, actor=actor)
     audit_record(
         actor=actor,
         action="case.close",

@@ -15,3 +15,10 @@ class ChildrenConfig(AppConfig):
         register_case_relations(case_relations)
         register_case_extras(case_extras)
         register_erasure(child_identity_erase)
+
+        # A guardian named when a case is opened, alone or in bulk.
+        from nrm.cases import signals
+        from nrm.children.services import guardian_named_at_opening, guardians_named_in_bulk
+
+        signals.case_opened.connect(guardian_named_at_opening, dispatch_uid="children.guardian_named_at_opening")
+        signals.cases_opened_in_bulk.connect(guardians_named_in_bulk, dispatch_uid="children.guardians_named_in_bulk")

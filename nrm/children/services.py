@@ -15,6 +15,7 @@ from nrm.cases.choices import CaseStatus, ChildStatus
 from nrm.cases.models import Case
 from nrm.cases.retention import ERASED
 from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination, Guardian
+from nrm.core.bulk import insert_rows
 from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import check_choice, check_date, check_model_text, check_not_future
@@ -84,12 +85,15 @@ def guardian_appoint(
     return guardian
 
 
-def guardian_named_at_opening(*, actor: User, case: Case, name: str) -> Guardian:
+def guardian_named_at_opening(*, actor: User, case: Case, guardian: str, **_signal) -> Guardian | None:
     """Record the guardian named when a case is opened (``case_open(guardian=...)``), inside its transaction.
 
     Only a name, as the opening form asks: the authority and date are added with :func:`guardian_appoint`.
+    Connected to ``cases.signals.case_opened``; nothing when no guardian was named.
     """
-    name = check_model_text(Guardian, "name", name, required=True)
+    if not guardian:
+        return None
+    name = check_model_text(Guardian, "name", guardian, required=True)
     return Guardian.objects.create(
         case=case, organisation=case.owner, recorded_by=actor, appointing_authority="", appointed_on=None, name=name
     )
@@ -204,3 +208,10 @@ def child_identity_erase(case: Case) -> None:
     for determination in BestInterestsDetermination.objects.filter(case=case).only("pk", "binding"):
         determination.decision = ERASED
         determination.save(update_fields=["decision"])
+
+
+def guardians_named_in_bulk(*, guardians: list[tuple], **_signal) -> None:
+    """Record the guardians named when cases were opened in bulk (``cases.signals.cases_opened_in_bulk``):
+    rows of case id, organisation id, recorder id and name, checked with their cases."""
+    if guardians:
+        insert_rows(Guardian, ("case_id", "organisation_id", "recorded_by_id", "name"), guardians)

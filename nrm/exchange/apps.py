@@ -11,8 +11,9 @@ class ExchangeConfig(AppConfig):
         from nrm.cases.models import Case
         from nrm.cases.retention import register_erasure
         from nrm.cases.selectors import register_case_relations
+        from nrm.cases.signals import cases_opened_in_bulk
         from nrm.exchange import access  # noqa: F401  (registers the access rules of its models)
-        from nrm.exchange.dedup import on_case_saved
+        from nrm.exchange.dedup import on_case_saved, on_cases_opened_in_bulk
         from nrm.exchange.merge import case_relations
         from nrm.exchange.received import received_history_erase
 
@@ -21,3 +22,4 @@ class ExchangeConfig(AppConfig):
 
         # Proposing probable duplicates where the case is opened, whichever path opened it.
         post_save.connect(on_case_saved, sender=Case, dispatch_uid="exchange.propose_links")
+        cases_opened_in_bulk.connect(on_cases_opened_in_bulk, dispatch_uid="exchange.propose_links_in_bulk")

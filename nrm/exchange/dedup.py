@@ -176,6 +176,11 @@ def on_case_saved(sender, instance: Case, created: bool, raw: bool = False, **kw
             propose_links([key])
 
 
+def on_cases_opened_in_bulk(*, linkage_keys: list[str], **_signal) -> None:
+    """Propose links for cases opened in bulk (connected to ``cases.signals.cases_opened_in_bulk``)."""
+    propose_links(linkage_keys)
+
+
 # --- Reading ---------------------------------------------------------------------------------
 
 

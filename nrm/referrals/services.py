@@ -25,6 +25,7 @@ from nrm.core.errors import Conflict, invalid
 from nrm.core.services import save_versioned
 from nrm.core.validation import check_model_text
 from nrm.core.workdays import add_working_days
+from nrm.referrals import signals
 from nrm.referrals.choices import (
     ACTIVE_STATES,
     SUSPENDABLE_STATES,
@@ -36,7 +37,6 @@ from nrm.referrals.choices import (
     Urgency,
 )
 from nrm.referrals.models import Referral, ServiceType
-from nrm.tasks import services as tasks
 
 # Working days the receiver has to answer, per kind of referral; NRM_REFERRAL_RESPONSE_DAYS overrides.
 RESPONSE_DAYS = {ReferralKind.SERVICE: 3, ReferralKind.IDENTIFICATION: 5, ReferralKind.ASYLUM: 5}
@@ -198,7 +198,7 @@ def referral_send(
         shares_identity=shares_identity,
         shares_documents=shares_documents,
     )
-    tasks.on_referral_sent(referral)
+    signals.referral_sent.send(sender=Referral, referral=referral)
     audit_record(
         actor=actor,
         action="referral.send",
@@ -257,9 +257,9 @@ def referral_transition(
         referral.decline_reason = reason
         fields.append("decline_reason")
     save_versioned(referral, expected_version=expected_version, fields=fields)
-    tasks.on_referral_moved(referral, actor=actor, old=old, new=to_status)
+    signals.referral_moved.send(sender=Referral, referral=referral, actor=actor, old=old, new=to_status)
     if old == ReferralStatus.SUSPENDED and to_status == ReferralStatus.SENT:
-        tasks.on_referral_sent(referral)
+        signals.referral_sent.send(sender=Referral, referral=referral)
     audit_record(
         actor=actor,
         action="referral.transition",
@@ -330,7 +330,7 @@ def suspend_for_withdrawal(*, actor: User, consent: Consent, on: dt.date) -> lis
         referral.status, referral.suspended_on = ReferralStatus.SUSPENDED, on
         # A new version, so that a receiver's stale answer cannot undo the suspension.
         save_versioned(referral, expected_version=referral.version, fields=["status", "suspended_on"])
-        tasks.on_referral_suspended(referral)
+        signals.referral_suspended.send(sender=Referral, referral=referral)
         audit_record(
             actor=actor,
             action="referral.suspend",

@@ -18,3 +18,19 @@ class TasksConfig(AppConfig):
         # The header's unread count comes with the memberships every page reads: no statement of its own.
         register_membership_extra("unread_notifications", unread_expression)
         register_erasure(erase_task_titles)
+
+        # Tasks and notifications follow what case work and referrals say happened.
+        from nrm.cases import signals as cases
+        from nrm.referrals import signals as referrals
+        from nrm.tasks import services
+
+        for signal, receiver in (
+            (referrals.referral_sent, services.on_referral_sent),
+            (referrals.referral_moved, services.on_referral_moved),
+            (referrals.referral_suspended, services.on_referral_suspended),
+            (cases.service_recorded, services.on_service_recorded),
+            (cases.case_closed, services.on_case_closed),
+            (cases.decision_made, services.on_decision),
+            (cases.consent_withdrawn, services.on_consent_withdrawn),
+        ):
+            signal.connect(receiver, dispatch_uid=f"tasks.{receiver.__name__}")

@@ -235,7 +235,7 @@ def _close_tasks(tasks, status: str, *, by: User | None = None) -> list[int]:
     return ids
 
 
-def on_referral_sent(referral) -> Task:
+def on_referral_sent(*, referral, **_signal) -> Task:
     """Give the receiver a task to answer ``referral`` by its due date (a resent one: a new task)."""
     _close_tasks(Task.objects.filter(referral=referral), TaskStatus.CANCELLED)
     return Task.objects.create(
@@ -247,7 +247,7 @@ def on_referral_sent(referral) -> Task:
     )
 
 
-def on_referral_moved(referral, *, actor: User | None, old: str, new: str) -> None:
+def on_referral_moved(*, referral, actor: User | None, old: str, new: str, **_signal) -> None:
     """Close the answer task once the referral leaves "sent"; tell the sender of an answer."""
     from nrm.referrals.choices import ReferralStatus
 
@@ -270,7 +270,7 @@ def on_referral_moved(referral, *, actor: User | None, old: str, new: str) -> No
         )
 
 
-def on_referral_suspended(referral) -> None:
+def on_referral_suspended(*, referral, **_signal) -> None:
     _close_tasks(Task.objects.filter(referral=referral), TaskStatus.CANCELLED)
 
 
@@ -279,7 +279,7 @@ def service_due_date(started_on: dt.date | None) -> dt.date:
     return started_on or add_working_days(timezone.localdate(), settings.NRM_SERVICE_DUE_DAYS)
 
 
-def on_service_recorded(delivery) -> None:
+def on_service_recorded(*, delivery, **_signal) -> None:
     """Give the deliverer of a planned service a task; close it once the service is no longer planned."""
     from nrm.cases.choices import ServiceStatus
 
@@ -296,11 +296,11 @@ def on_service_recorded(delivery) -> None:
         )
 
 
-def on_case_closed(case, *, actor: User | None = None) -> None:
+def on_case_closed(*, case, actor: User | None = None, **_signal) -> None:
     _close_tasks(Task.objects.filter(case=case), TaskStatus.CANCELLED, by=actor)
 
 
-def on_decision(identification, *, actor: User | None) -> None:
+def on_decision(*, identification, actor: User | None, **_signal) -> None:
     """Tell the owner's case staff that the identification authority decided on their case."""
     case = identification.case
     notify(
@@ -312,7 +312,7 @@ def on_decision(identification, *, actor: User | None) -> None:
     )
 
 
-def on_consent_withdrawn(consent, *, actor: User | None, suspended: list[int]) -> None:
+def on_consent_withdrawn(*, consent, actor: User | None, suspended: list[int], **_signal) -> None:
     """Tell the owner's case staff, and the staff of receivers whose referral it suspended."""
     from nrm.referrals.models import Referral
 
