@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from nrm.accounts.access import PlanAction, actionplan_institution_ids
 from nrm.accounts.gates import role_gate
 from nrm.accounts.models import Organisation
-from nrm.actionplan import charts, exports, metrics, selectors, services
+from nrm.actionplan import exports, metrics, selectors, services
 from nrm.actionplan.choices import (
     EDITABLE_STATES,
     BriefingKind,
@@ -51,6 +51,7 @@ from nrm.audit.services import audit_record
 from nrm.core.errors import NotFound
 from nrm.core.pages import form_page
 from nrm.prevention import selectors as prevention_selectors
+from nrm.web import charts
 
 PAGE_SIZE = 50
 

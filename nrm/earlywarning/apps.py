@@ -11,3 +11,9 @@ class EarlyWarningConfig(AppConfig):
             home,  # noqa: F401  (registers its blocks of the home page)
             statistics,  # noqa: F401  (registers populations and tables)
         )
+        from nrm.earlywarning.reminders import alerts_open
+        from nrm.tasks.jobs import register_schedule
+        from nrm.tasks.reminders import register_reminders
+
+        register_reminders(alerts_open)
+        register_schedule("nrm early-warning evaluate", "nrm.earlywarning.jobs.evaluate")

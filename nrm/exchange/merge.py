@@ -36,7 +36,7 @@ from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import Action, get_or_deny, owner_organisations, restrict
+from nrm.accounts.access import OWNER_ROLES, Action, get_or_deny, owner_organisations, restrict
 from nrm.accounts.models import User
 from nrm.audit.services import atomic_audited, audit_record
 from nrm.cases.models import Case
@@ -63,6 +63,30 @@ NOT_MOVED: dict[str, str] = {
     "exchange.CaseMerge.survivor": "a merge's record of its own two cases",
     "exchange.CaseMerge.absorbed": "a merge's record of its own two cases",
 }
+
+
+def _tell_of_merge(merge: CaseMerge, *, actor: User, kind: str, withdrawn: bool = False) -> None:
+    """Tell the case managers of the owner that did not act of a merge of duplicates.
+
+    Asked for: the other owner, whose answer it waits for; done or declined: the asking owner;
+    withdrawn by the asking owner: the other. Each organisation hears of its own case's
+    reference only, as with the duplicate itself (``exchange.dedup``): never the other case,
+    its owner or anyone's identity. One owner of both cases merges alone: nobody to tell.
+    """
+    link = merge.link
+    asking, other = link.case_a, link.case_b
+    if merge.requested_side != PersonLink.Side.A:
+        asking, other = other, asking
+    if asking.owner_id == other.owner_id:
+        return
+    told = other if kind == NotificationKind.MERGE_REQUESTED or withdrawn else asking
+    tasks.notify(
+        tasks.staff([told.owner_id], OWNER_ROLES[Action.MANAGE], exclude=actor),
+        kind=kind,
+        object_type="person_link",
+        object_id=link.pk,
+        reference=told.reference,
+    )
 
 
 def case_references() -> list[tuple[type[Model], str]]:
@@ -201,7 +225,7 @@ def merge_request(*, actor: User, link_id: int, survivor: object) -> CaseMerge:
         # Nobody else to ask: the owner's request is both owners' agreement.
         _merge(merge, actor)
     else:
-        tasks.on_merge(merge, actor=actor, kind=NotificationKind.MERGE_REQUESTED)
+        _tell_of_merge(merge, actor=actor, kind=NotificationKind.MERGE_REQUESTED)
     return merge
 
 
@@ -230,7 +254,7 @@ def merge_accept(*, actor: User, link_id: int) -> CaseMerge:
         detail={"merge": merge.pk},
     )
     _merge(merge, actor)
-    tasks.on_merge(merge, actor=actor, kind=NotificationKind.MERGE_DONE)
+    _tell_of_merge(merge, actor=actor, kind=NotificationKind.MERGE_DONE)
     return merge
 
 
@@ -248,7 +272,7 @@ def merge_decline(*, actor: User, link_id: int) -> CaseMerge:
         organisation_id=org,
         detail={"merge": merge.pk, "withdrawn": side == merge.requested_side},
     )
-    tasks.on_merge(merge, actor=actor, kind=NotificationKind.MERGE_DECLINED, withdrawn=side == merge.requested_side)
+    _tell_of_merge(merge, actor=actor, kind=NotificationKind.MERGE_DECLINED, withdrawn=side == merge.requested_side)
     return merge
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from nrm.actionplan.charts import grouped_bars
 from nrm.reporting.engine import DIMENSIONS, MARKER, TOTAL, Cell, StatTable
+from nrm.web.charts import grouped_bars
 
 MAX_SERIES = 6  # columns drawn as separate bars; wider tables chart the first dimension's totals
 

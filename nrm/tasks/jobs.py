@@ -17,10 +17,16 @@ from django.utils import timezone
 DAILY, MINUTES = "D", "I"
 SCHEDULES: dict[str, tuple[str, str, int | None]] = {
     "nrm reminders": ("nrm.tasks.jobs.reminders", DAILY, None),
-    "nrm early-warning evaluate": ("nrm.tasks.jobs.earlywarning_evaluate", DAILY, None),
     "nrm retention": ("nrm.tasks.jobs.retention", DAILY, None),
     "nrm audit seal": ("nrm.tasks.jobs.audit_seal", MINUTES, 10),
 }
+
+
+def register_schedule(name: str, func: str, schedule_type: str = DAILY, minutes: int | None = None) -> None:
+    """Have the queue run ``func`` (its dotted path) on a schedule: the apps above tasks register their jobs."""
+    SCHEDULES[name] = (func, schedule_type, minutes)
+
+
 # Daily jobs run early in the morning, local time, before the day's work starts.
 DAILY_AT = dt.time(5, 30)
 
@@ -30,13 +36,6 @@ def reminders() -> str:
 
     counts = reminders_send()
     return f"reminders: {sum(counts.values())} written"
-
-
-def earlywarning_evaluate() -> str:
-    from nrm.earlywarning.services import alerts_evaluate
-
-    done = alerts_evaluate()
-    return f"early warning: {len(done)} alerts raised or escalated"
 
 
 def retention() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import RECEIVER_ROLES, Action, unrestricted
-from nrm.accounts.choices import CASE_ROLES, Role
+from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import User
 from nrm.audit.services import audit_record
 from nrm.tasks.choices import NotificationKind, ReminderTopic, TaskKind, TaskStatus
@@ -69,58 +70,15 @@ def tasks_due(on: dt.date) -> list[Due]:
     return out
 
 
-def reports_due(on: dt.date) -> list[Due]:
-    """Action-plan reports overdue or falling due within ``NRM_REMINDER_REPORT_DAYS``, for each focal point."""
-    from nrm.actionplan import selectors
-
-    plan = selectors.plan_current(today=on)
-    if plan is None:
-        return []
-    found: dict[str, tuple[object, set[int]]] = {}
-    for user in User.objects.filter(
-        is_active=True, memberships__role=Role.REPORTER, memberships__is_active=True
-    ).distinct():
-        cells = selectors.overdue_list(user, plan, today=on) + selectors.reports_due(
-            user, plan, today=on, days_ahead=settings.NRM_REMINDER_REPORT_DAYS
-        )
-        for cell in cells:
-            key = f"report:{cell.organisation_id}:{cell.period.label}"
-            found.setdefault(key, (cell, set()))[1].add(user.pk)
-    return [
-        Due(
-            key,
-            ReminderTopic.REPORT_DUE,
-            "actionplan_plan",
-            plan.pk,
-            cell.period.label,
-            cell.due_on,
-            tuple(sorted(users)),
-        )
-        for key, (cell, users) in sorted(found.items())
-    ]
+# What else falls due: the apps above tasks (action-plan reports, early-warning alerts) register,
+# from their ready(), a function giving their items due on a day.
+_SOURCES: list[Callable[[dt.date], list[Due]]] = []
 
 
-def alerts_open() -> list[Due]:
-    """Early-warning alerts raised and not yet acknowledged, for the staff of the organisations they went to."""
-    from nrm.earlywarning.choices import ALERT_MAIL_ROLES, AlertStatus
-    from nrm.earlywarning.models import Alert
-
-    out = []
-    for alert in unrestricted(Alert, "reminders").filter(status=AlertStatus.OPEN).select_related("group"):
-        recipients = staff(alert.recipients.values_list("pk", flat=True), ALERT_MAIL_ROLES)
-        reference = f"{alert.group.code}/{alert.region}"[:40]
-        out.append(
-            Due(
-                f"alert:{alert.pk}",
-                ReminderTopic.ALERT_OPEN,
-                "warning_alert",
-                alert.pk,
-                reference,
-                None,
-                tuple(recipients),
-            )
-        )
-    return out
+def register_reminders(source: Callable[[dt.date], list[Due]]) -> None:
+    """Have :func:`reminders_send` remind of ``source(day)``'s items each day."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
 
 
 @transaction.atomic
@@ -130,7 +88,7 @@ def reminders_send(*, on: dt.date | None = None) -> dict[str, int]:
     One notification per due item, recipient and day; one e-mail per recipient listing what is new.
     """
     on = on or timezone.localdate()
-    items = tasks_due(on) + reports_due(on) + alerts_open()
+    items = tasks_due(on) + [item for source in _SOURCES for item in source(on)]
     wanted = {(r, item.key): item for item in items for r in item.recipients}
     if not wanted:
         return {}

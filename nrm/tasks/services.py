@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.accounts.access import OWNER_ROLES, Action, acting_organisations, case_workers, restrict
+from nrm.accounts.access import Action, acting_organisations, case_workers, restrict
 from nrm.accounts.choices import CASE_ROLES
 from nrm.accounts.models import Membership, Organisation, User
 from nrm.audit.services import atomic_audited, audit_record, denied
@@ -324,32 +324,6 @@ def on_consent_withdrawn(*, consent, actor: User | None, suspended: list[int], *
         object_type="case",
         object_id=case.pk,
         reference=case.reference,
-    )
-
-
-def on_merge(merge, *, actor: User, kind: str, withdrawn: bool = False) -> None:
-    """Tell the case managers of the owner that did not act of a merge of duplicates.
-
-    Asked for: the other owner, whose answer it waits for; done or declined: the asking owner;
-    withdrawn by the asking owner: the other. Each organisation hears of its own case's
-    reference only, as with the duplicate itself (``exchange.dedup``): never the other case,
-    its owner or anyone's identity. One owner of both cases merges alone: nobody to tell.
-    """
-    from nrm.exchange.models import PersonLink  # exchange's services call this one
-
-    link = merge.link
-    asking, other = link.case_a, link.case_b
-    if merge.requested_side != PersonLink.Side.A:
-        asking, other = other, asking
-    if asking.owner_id == other.owner_id:
-        return
-    told = other if kind == NotificationKind.MERGE_REQUESTED or withdrawn else asking
-    notify(
-        staff([told.owner_id], OWNER_ROLES[Action.MANAGE], exclude=actor),
-        kind=kind,
-        object_type="person_link",
-        object_id=link.pk,
-        reference=told.reference,
     )
 
 

@@ -214,7 +214,7 @@ BYPASSES = [
     "nrm/reporting/engine.py:_national -> national statistics",
     "nrm/reporting/engine.py:_national -> national statistics",  # referrals of the asylum kind (issue K)
     "nrm/reporting/selectors.py:new_since_publication -> national statistics",
-    "nrm/tasks/reminders.py:alerts_open -> reminders",
+    "nrm/earlywarning/reminders.py:alerts_open -> reminders",
     "nrm/tasks/reminders.py:tasks_due -> reminders",
 ]
 

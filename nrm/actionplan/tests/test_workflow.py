@@ -433,6 +433,21 @@ def test_reminders_are_mailed_once_to_the_focal_point(people, plan):
     assert any(m.to == ["focal@moj.example.org"] and "was due" in m.subject for m in later)
 
 
+def test_the_daily_reminders_tell_each_focal_point_in_the_app_of_its_reports_due(people, plan):
+    """The action plan's reminders come through ``nrm.tasks.reminders`` (registered from its ready())."""
+    from nrm.tasks.choices import ReminderTopic
+    from nrm.tasks.models import Notification
+    from nrm.tasks.reminders import reminders_send
+
+    counts = reminders_send(on=dt.date(2018, 4, 7))  # February's reports overdue, March's due on 10 April
+    assert counts.get(ReminderTopic.REPORT_DUE, 0) >= 2
+    mine = Notification.objects.filter(recipient=people["reporter"], topic=ReminderTopic.REPORT_DUE)
+    periods = list(mine.values_list("reference", flat=True))
+    assert {"2018-02", "2018-03"} <= set(periods) and len(periods) == len(set(periods))  # overdue and due, once each
+    assert "2018-04" not in periods
+    assert not Notification.objects.filter(recipient=people["ngo"], topic=ReminderTopic.REPORT_DUE).exists()
+
+
 def test_the_coordinator_is_reminded_of_the_minister(people, plan):
     people["coordinator"].email = "coordinator@example.org"
     people["coordinator"].save()

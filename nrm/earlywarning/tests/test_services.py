@@ -294,3 +294,21 @@ def test_observations_belong_to_their_organisation(people):
         selectors.observation_get(fresh(people["novisad"]), other.pk)
     assert AuditEntry.objects.filter(action="earlywarning.observation_view", outcome="denied").count() == 1
     assert selectors.observation_get(fresh(people["novisad"]), mine.pk).note == NOTE
+
+
+def test_the_daily_reminders_remind_the_recipients_of_an_alert_not_yet_acknowledged(people, threshold):
+    """Early warning's reminders come through ``nrm.tasks.reminders`` (registered from its ready())."""
+    from nrm.tasks.choices import NotificationKind, ReminderTopic
+    from nrm.tasks.models import Notification
+    from nrm.tasks.reminders import reminders_send
+
+    for _ in range(3):
+        observe(people["novisad"], likelihood=3)
+    alert = Alert.objects.get()
+    counts = reminders_send(on=today())
+    assert counts.get(ReminderTopic.ALERT_OPEN, 0) >= 1
+    reminded = Notification.objects.filter(kind=NotificationKind.REMINDER, topic=ReminderTopic.ALERT_OPEN)
+    assert set(reminded.values_list("object_id", flat=True)) == {alert.pk}
+    assert reminded.filter(recipient=people["novisad"]).exists()
+    services.alert_acknowledge(actor=fresh(people["novisad"]), alert=alert)
+    assert ReminderTopic.ALERT_OPEN not in reminders_send(on=today() + dt.timedelta(days=1))
