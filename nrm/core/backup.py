@@ -23,7 +23,10 @@ import hmac
 import json
 import os
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
@@ -38,10 +41,31 @@ MAGIC = b"NRMBACKUP2\n"
 LEGACY_MAGIC = b"NRMBACKUP1\n"
 # Sessions are sign-in credentials, not records: a restored database starts with everyone signed out.
 SKIPPED_APPS = {"sessions"}
-# Derived from other tables and recounted on restore (nrm.reporting.aggregates): never backed up.
-DERIVED = {"reporting.ScreeningCount", "reporting.ScreeningCountCoarse"}
 # Filled by ``migrate`` itself, so a freshly migrated database still counts as empty.
 MIGRATE_FILLED = {"contenttypes.ContentType", "auth.Permission"}
+
+
+@dataclass(frozen=True)
+class RestoreSteps:
+    """What an app does around a restore: ``before(connection)`` before its tables are emptied and
+    reloaded (drop the triggers a row at a time would fire), ``after(connection)`` once every row is
+    back (partitions, triggers, recounts); ``derived``: labels of its models recounted by ``after``,
+    never backed up."""
+
+    before: Callable[[Any], None]
+    after: Callable[[Any], None]
+    derived: frozenset[str] = frozenset()
+
+
+# The apps that keep tables by triggers (the audit log, the statistics' analytics tables) register
+# their steps from their ready(): core, below them, imports none of them.
+_RESTORE_STEPS: list[RestoreSteps] = []
+
+
+def register_restore_steps(steps: RestoreSteps) -> None:
+    """Have :func:`backup_restore` run ``steps`` around a restore, in the order registered."""
+    if steps not in _RESTORE_STEPS:
+        _RESTORE_STEPS.append(steps)
 
 
 class BackupError(Exception):
@@ -54,7 +78,7 @@ def backup_models() -> list[type[models.Model]]:
         m
         for m in apps.get_models(include_auto_created=True)
         if m._meta.app_label not in SKIPPED_APPS
-        and m._meta.label not in DERIVED
+        and m._meta.label not in {label for steps in _RESTORE_STEPS for label in steps.derived}
         and m._meta.managed
         and not m._meta.proxy
         and not m._meta.swapped
@@ -230,11 +254,8 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
     Everything is checked before anything changes; a failure leaves the database as it was.
     """
     content = backup_check(path, force=force)
-    from nrm.audit import partitions, triggers
-    from nrm.reporting import aggregates
-
-    triggers.remove(connection)
-    aggregates.remove(connection)  # a row at a time would be slow: recounted once at the end
+    for steps in _RESTORE_STEPS:  # triggers off: a row at a time would be slow, recounted once at the end
+        steps.before(connection)
     # Every table the backup covers is emptied, including what migrate filled (content types,
     # permissions): the backup's own rows come back with their own ids.
     for model in reversed(backup_models()):
@@ -252,11 +273,8 @@ def backup_restore(path: Path, *, force: bool = False) -> int:
             for start in range(0, len(rows), 1000):
                 cursor.executemany(sql, rows[start : start + 1000])
         count += len(rows)
-    # PostgreSQL: rows of a year without its partition went to the DEFAULT one; give them theirs.
-    partitions.ensure(connection)
-    triggers.install(connection)
-    aggregates.install(connection)
-    aggregates.recount(connection)
+    for steps in _RESTORE_STEPS:  # partitions for the rows' years, triggers back, counts made afresh
+        steps.after(connection)
     # Sequences must continue after the restored ids (PostgreSQL); SQLite needs nothing.
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(_no_style(), backup_models()):

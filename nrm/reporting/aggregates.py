@@ -221,3 +221,9 @@ def total(using: str = "default") -> int:
     from nrm.reporting.models import ScreeningCount
 
     return ScreeningCount.objects.using(using).aggregate(n=Sum(F("n")))["n"] or 0
+
+
+def after_restore(connection) -> None:
+    """Once a backup's rows are back: the triggers, then every count made afresh (``nrm.core.backup``)."""
+    install(connection)
+    recount(connection)
