@@ -133,7 +133,7 @@ class Case(Bound, TimeStamped, Versioned):
     # Latest identification decision, kept here so lists and statistics need no subquery.
     identification_status = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     # The date of the decision 'identified' while the case is identified (the latest-dated such
-    # decision), else null: "identified in year Y" (``reporting.engine.victim_year``) reads it
+    # decision), else null: "identified in year Y" (``cases.statistics.victim_year``) reads it
     # instead of looking the decisions up. Only ``cases.services.identified_on_follow`` and the
     # bulk writers that insert a decision with its case set it; ``nrm stats --check`` compares.
     identified_on = models.DateField(null=True, blank=True, editable=False)

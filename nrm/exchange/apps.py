@@ -18,6 +18,12 @@ class ExchangeConfig(AppConfig):
         from nrm.exchange.received import received_history_erase
 
         register_case_relations(case_relations)
+
+        # Imported data sets are counted by the statistics engine like the national records.
+        from nrm.exchange.statistics import external_source
+        from nrm.reporting.engine import register_external_source
+
+        register_external_source(external_source)
         register_erasure(received_history_erase)
 
         # Proposing probable duplicates where the case is opened, whichever path opened it.

@@ -7,7 +7,7 @@ form of exploitation puts them on two rows: the engine's distinct count is given
 always empty, so it counts distinct rows of the unit (see :func:`_once`).
 
 Victims are counted only where their case may be (the consent "use in statistics", see
-:func:`nrm.reporting.engine.counted_cases`); proceedings and defendants are not victims' records.
+:func:`nrm.cases.statistics.counted_cases`); proceedings and defendants are not victims' records.
 
 Amounts of compensation and the median days from identification to verdict are not counts; the
 selectors publish them only beside a count of the matching table that is published.
@@ -38,17 +38,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
+from nrm.cases.statistics import case_dimensions, counted_cases, person_key
 from nrm.justice.choices import AssetKind
 from nrm.reporting.engine import (
     UNKNOWN,
     Population,
     Source,
     Year,
-    case_dimensions,
     category,
     citizenship_group,
-    counted_cases,
-    person_key,
     register_dimension,
     register_population,
     rows_once,

@@ -15,18 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from nrm.accounts.access import unrestricted
-from nrm.reporting.engine import (
-    Population,
-    Source,
-    Year,
-    case_dimensions,
-    category,
-    counted_cases,
-    person_key,
-    register_dimension,
-    register_population,
-    victim_year,
-)
+from nrm.cases.statistics import case_dimensions, counted_cases, person_key, victim_year
+from nrm.reporting.engine import Population, Source, Year, category, register_dimension, register_population
 from nrm.reporting.protect import register_cube
 from nrm.reporting.tables import Report, register
 

@@ -34,15 +34,10 @@ from django.db.models import Case as CaseWhen
 from django.db.models import (
     CharField,
     Count,
-    DateField,
     F,
-    Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
     Window,
@@ -50,9 +45,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from nrm.accounts.access import unrestricted
 from nrm.core.errors import invalid
 from nrm.core.replica import statistics_reads
 from nrm.reporting import country_groups, disclosure
@@ -86,7 +79,7 @@ DIMENSIONS: dict[str, str] = {
 # Dimensions of the national records that external data sets (CTDC) do not have.
 NATIONAL_ONLY_DIMENSIONS = frozenset({"migration_status", "asylum_status", "child_status", "referral_status"})
 # Display order of known codes; other values follow alphabetically, "unknown" last.
-ORDER: dict[str, list[str]] = {
+ORDER: dict[str, list[str] | Callable[[], list[str]]] = {
     "sex": ["F", "M", "X", "U"],
     "age_group": ["child", "adult"],
     "age_band": ["0-13", "14-17", "18-24", "25-34", "35-44", "45+"],
@@ -139,94 +132,9 @@ class Population:
     counts_by: str = ""
 
 
-# Date bases of the populations counted here (Population.counts_by); lazy, shown in the reader's language.
-DECISION_DATE = gettext_lazy("identification decision date")
-OPENING_DATE = gettext_lazy("case opening date")
-IDENTIFIED_OR_OPENED = gettext_lazy(
-    "identification decision date for identified victims, case opening date for presumed victims"
-)
-REFERRAL_DATE = gettext_lazy("referral date")
-SCREENING_DATE = gettext_lazy("screening date")
-
-POPULATIONS: dict[str, Population] = {
-    p.name: p
-    for p in [
-        Population(
-            "registered",
-            "Registered victims (identified and presumed)",
-            "Registered victims, as Eurostat defines them: identified plus presumed victims. A case counts "
-            "unless its latest identification decision is 'not identified (not a victim)': identified "
-            "victims have the decision 'identified'; presumed victims are every other case (decision "
-            "pending, discontinued, or none yet). Year: for an identified victim the year of the "
-            "identification decision, as in the Centre's tables; for a presumed victim the year the case "
-            "was opened.",
-            counts_by=IDENTIFIED_OR_OPENED,
-        ),
-        Population(
-            "identified",
-            "Identified victims",
-            "Identified victims: cases whose latest identification decision is 'identified', each person "
-            "once. Year: the year of that decision (the one definition of 'identified in year Y', shared by "
-            "the Centre's, Eurostat's and GRETA's tables).",
-            counts_by=DECISION_DATE,
-        ),
-        Population(
-            "presumed",
-            "Presumed victims",
-            "Presumed victims: cases neither identified nor found not to be victims (decision pending, "
-            "discontinued, or none yet). Year: the year the case was opened.",
-            counts_by=OPENING_DATE,
-        ),
-        Population(
-            "cases",
-            "All cases",
-            "All cases, whatever the identification decision. Year: the year the case was opened.",
-            counts_by=OPENING_DATE,
-        ),
-        Population(
-            "referrals",
-            "Persons referred to the Centre for identification",
-            "Persons referred for identification: referrals of the kind 'identification' sent to an "
-            "identification authority, whatever their answer. Year: the year the referral was sent; "
-            "referral source: the type of the referring organisation.",
-            external=False,
-            counts_by=REFERRAL_DATE,
-        ),
-        Population(
-            "asylum_referrals",
-            "Persons referred to the asylum procedure",
-            "Persons referred to the asylum procedure: referrals of the kind 'asylum procedure', each person "
-            "once, by the referral's outcome (its state: sent and not yet answered, accepted, in progress, "
-            "completed, declined, closed, suspended). Year: the year the referral was sent.",
-            external=False,
-            counts_by=REFERRAL_DATE,
-        ),
-        Population(
-            "decisions",
-            "Identification decisions",
-            "Identification decisions of the identification authority, by the decision taken. "
-            "Year: the year of the decision; a person with two decisions (pending, then identified) "
-            "counts under each.",
-            external=False,
-            counts_by=DECISION_DATE,
-        ),
-        Population(
-            "screenings",
-            "Screenings",
-            "Screenings recorded, presumed victim or not, each screening once (anonymous screenings have "
-            "no person to count once). Year: the year of the screening; referral source: the type of "
-            "the screening organisation.",
-            external=False,
-            counts_by=SCREENING_DATE,
-        ),
-    ]
-}
-EXTERNAL_DEFINITIONS = {
-    "registered": "Records of the external data set except those whose decision is 'not_identified'.",
-    "identified": "Records of the external data set whose decision is 'identified'.",
-    "presumed": "Records of the external data set whose decision is neither 'identified' nor 'not_identified'.",
-    "cases": "All records of the external data set.",
-}
+# What is counted, by name: each app registers the populations of its records (cases: victims,
+# referrals, decisions, screenings; justice, protection...), in the order they are listed.
+POPULATIONS: dict[str, Population] = {}
 
 
 @dataclass
@@ -243,6 +151,8 @@ class Source:
     unit: str
     definition: str
     json_list: str | None = None  # a dimension held as a JSON list (external forms of exploitation)
+    # Each listed value's group (a form's Eurostat group), giving the dimension ``form_group``.
+    list_groups: Callable[[], dict[str, str]] | None = None
     measure: Any = None  # an aggregate (Sum("participants")) counted instead of rows
     # Smaller tables holding the same counts over fewer dimensions, smallest first: (the
     # dimensions each has, its rows). A table asking for no other is counted from the first.
@@ -274,7 +184,7 @@ def register_dimension(
     name: str,
     title: str,
     *,
-    order: Sequence[str] | None = None,
+    order: Sequence[str] | Callable[[], Sequence[str]] | None = None,
     labels: Callable[[], dict[str, str]] | None = None,
     always: Sequence[str] | None = None,
 ) -> None:
@@ -288,7 +198,7 @@ def register_dimension(
         raise ValueError(f"dimension {name!r} is already registered with another title")
     DIMENSIONS[name] = title
     if order is not None:
-        ORDER[name] = list(order)
+        ORDER[name] = order if callable(order) else list(order)
     if labels is not None:
         _LABELLERS[name] = labels
     if always is not None:
@@ -296,15 +206,27 @@ def register_dimension(
 
 
 def register_population(population: Population, build: Callable[[], Source]) -> None:
-    """Add a population of the national records that another app counts; national only.
+    """Add a population of the national records, counted from ``build()``'s :class:`Source`.
 
-    ``build`` returns the :class:`Source` when a table is asked for, so that nothing touches the
-    database at import time. Its ``exprs`` name the dimensions the population has.
+    ``build`` runs when a table is asked for, so that nothing touches the database at import
+    time; its ``exprs`` name the dimensions the population has. A population with ``external``
+    set exists for the external data sets too, built by the registered external source. Another
+    population under a name already registered is refused (registering the same one again is not).
     """
-    if population.external:
-        raise ValueError("a registered population is national only (external=False)")
+    if POPULATIONS.get(population.name, population) != population:
+        raise ValueError(f"population {population.name!r} is already registered as another")
     POPULATIONS[population.name] = population
     _BUILDERS[population.name] = build
+
+
+# How an external data set's population is counted: ``build(data set name, population)``,
+# registered by the app that imports the data sets (``nrm.exchange``).
+_EXTERNAL: dict[str, Callable[[str, str], Source]] = {}
+
+
+def register_external_source(build: Callable[[str, str], Source]) -> None:
+    """Count the populations of the external data sets with ``build(dataset_name, population)``."""
+    _EXTERNAL["build"] = build
 
 
 class Year(ExtractYear):
@@ -320,7 +242,8 @@ def category(expr) -> Any:
     return Coalesce(NullIf(expr, Value("")), Value(UNKNOWN), output_field=CharField())
 
 
-def _victim_status(decision: str) -> Any:
+def victim_status(decision: str) -> Any:
+    """Return identified, presumed or not a victim, by the identification decision at ``decision``."""
     return CaseWhen(
         When(**{decision: "identified"}, then=Value("identified")),
         When(**{decision: "not_identified"}, then=Value("not_a_victim")),
@@ -366,86 +289,6 @@ def _citizenship_group(citizenship: str, year: Any) -> Any:
     return CaseWhen(*whens, default=Value("non_eu"), output_field=CharField())
 
 
-def _form_group(case: str) -> Any:
-    """Return the Eurostat group of a case's forms: sexual, labour, other, or multiple when they span several.
-
-    The group of each form is reference data (``ExploitationForm.eurostat_group``); a form with
-    none is left out. A case whose episodes span two groups is "multiple", so every case is in
-    one row and the rows add up to the persons (unlike the table by form, which counts a person
-    under each of their forms). A case with no grouped form is "unknown".
-    """
-    from nrm.cases.models import Episode
-
-    grouped = (
-        Episode.objects.filter(case_id=OuterRef(case))
-        .exclude(form__eurostat_group="")
-        .values("case_id")
-        .annotate(low=Min("form__eurostat_group"), high=Max("form__eurostat_group"))
-        .annotate(
-            group=CaseWhen(When(low=F("high"), then=F("low")), default=Value("multiple"), output_field=CharField())
-        )
-        .values("group")
-    )
-    return Coalesce(Subquery(grouped, output_field=CharField()), Value(UNKNOWN), output_field=CharField())
-
-
-def case_dimensions(p: str) -> dict[str, Any]:
-    """Return the dimensions of a case reached through the prefix ``p`` ("" or "case__")."""
-    person = f"{p}person__"
-    return {
-        "sex": category(F(f"{person}sex")),
-        "age_band": category(F(f"{person}age_band")),
-        # The child flag wins (it is set from a certain age, or by the worker when the age is
-        # unknown); then the age band; a case with neither is of unknown age.
-        "age_group": CaseWhen(
-            When(**{f"{p}is_child": True}, then=Value("child")),
-            When(**{f"{person}age_band__in": CHILD_BANDS}, then=Value("child")),
-            When(**{f"{person}age_band__in": ADULT_BANDS}, then=Value("adult")),
-            default=Value(UNKNOWN),
-            output_field=CharField(),
-        ),
-        "citizenship": category(F(f"{person}citizenship")),
-        "citizenship_group": citizenship_group(f"{person}citizenship"),
-        "country_of_exploitation": category(F(f"{p}country_of_exploitation")),
-        # Through the episodes, the source of a case's forms: a person with two episodes of one
-        # form is one person in its row (persons are counted distinct), one with two forms in each.
-        "exploitation": category(F(f"{p}episodes__form__code")),
-        "form_group": _form_group(f"{p}id"),
-        # Who brought the person: the owner's type, unless the case names a source that is no
-        # organisation (self-referral, family or citizen, a foreign authority or embassy).
-        "referral_source": CaseWhen(
-            When(~Q(**{f"{p}referral_source": "organisation"}), then=F(f"{p}referral_source")),
-            default=category(F(f"{p}owner__type__code")),
-            output_field=CharField(),
-        ),
-        "decision": category(F(f"{p}identification_status")),
-        "victim_status": _victim_status(f"{p}identification_status"),
-        "region": category(F(f"{p}region")),
-        "migration_status": category(F(f"{person}migration_status")),
-        "asylum_status": category(F(f"{p}asylum_status")),
-        "child_status": category(F(f"{p}child_status")),
-    }
-
-
-def victim_year(p: str) -> Any:
-    """Return the year a victim counts in: identified, the decision's year; presumed, the opening's.
-
-    One definition of "identified victims in year Y" for every table (issue K): the Centre counts
-    its decisions by their date, so Eurostat's and GRETA's identified victims do too, and a
-    person opened in December and identified in January is identified in January's year in all.
-    The decision's date is the case's own column, ``Case.identified_on`` (set while the case is
-    identified, from its latest-dated decision 'identified': ``cases.selectors.identified_on_expected``),
-    so no table looks the decisions up; where it is null (not identified, or identified with no
-    decision recorded) the year is the opening's.
-    """
-    return Year(Coalesce(F(f"{p}identified_on"), F(f"{p}opened_on"), output_field=DateField()))
-
-
-def person_key(p: str) -> tuple[str, str]:
-    """Return the paths naming a person: the linkage key when set, else the person row."""
-    return f"{p}person__linkage_key", f"{p}person_id"
-
-
 NO_KEY = "_no_linkage_key"
 
 
@@ -478,26 +321,10 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
     """Return display labels of the categories of ``dims`` (the codes a filter may name).
 
     External data sets use them too: their importers map the publisher's codes (sex, forms of
-    exploitation) to the national ones.
+    exploitation) to the national ones. The labels of the records' own codes (sex, decisions,
+    forms...) come from the apps that keep them (``register_dimension(labels=...)``).
     """
-    from nrm.accounts.models import OrganisationType
-    from nrm.cases.choices import AgeBand, AsylumStatus, ChildStatus, Decision, MigrationStatus, ReferralSource, Sex
-    from nrm.cases.models import ExploitationForm
-    from nrm.referrals.choices import ReferralStatus
-
     found = {
-        "sex": lambda: {str(k): str(v) for k, v in Sex.choices},
-        "age_band": lambda: {str(k): str(v) for k, v in AgeBand.choices},
-        "decision": lambda: {str(k): str(v) for k, v in Decision.choices},
-        "migration_status": lambda: {str(k): str(v) for k, v in MigrationStatus.choices},
-        "asylum_status": lambda: {str(k): str(v) for k, v in AsylumStatus.choices},
-        "child_status": lambda: {str(k): str(v) for k, v in ChildStatus.choices},
-        "referral_status": lambda: {str(k): str(v) for k, v in ReferralStatus.choices},
-        "exploitation": lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},  # in the current language
-        "referral_source": lambda: {
-            **{t.code: str(t) for t in OrganisationType.objects.all()},
-            **{str(k): str(v) for k, v in ReferralSource.choices if k != ReferralSource.ORGANISATION},
-        },
         "age_group": lambda: {"child": _("Child"), "adult": _("Adult"), UNKNOWN: _("Unknown")},
         "citizenship_group": lambda: {
             "national": _("National"),
@@ -522,146 +349,18 @@ def category_labels(dims: Sequence[str]) -> dict[str, dict[str, str]]:
     return {d: found[d]() for d in dims if d in found}
 
 
-def counted_cases(queryset: QuerySet, path: str = "case") -> QuerySet:
-    """Return ``queryset`` narrowed to rows whose case (reached through ``path``) statistics may use.
-
-    Every population of victims' cases, here and in other apps, goes through this: under the
-    consent basis a case without the consent "use in statistics" is in no count (see
-    :func:`nrm.cases.selectors.cases_usable_for_statistics`).
-    """
-    from nrm.cases.selectors import cases_usable_for_statistics, statistics_by_consent
-
-    if not statistics_by_consent():
-        return queryset
-    return queryset.filter(**{f"{path}__in": cases_usable_for_statistics().values("pk")})
-
-
-def _national(population: str) -> Source:
-    from nrm.cases.models import Identification
-    from nrm.cases.selectors import cases_usable_for_statistics
-    from nrm.referrals.choices import ReferralKind
-    from nrm.referrals.models import Referral
-    from nrm.reporting.models import ScreeningCount, ScreeningCountCoarse
-
-    if population in _BUILDERS:
-        return _BUILDERS[population]()
-    definition = POPULATIONS[population].definition
-    if population in ("registered", "identified", "presumed", "cases"):
-        qs = cases_usable_for_statistics()
-        if population == "registered":
-            qs = qs.exclude(identification_status="not_identified")
-        elif population == "identified":
-            qs = qs.filter(identification_status="identified")
-        elif population == "presumed":
-            qs = qs.exclude(identification_status__in=["identified", "not_identified"])
-        # Identified and registered victims count by the decision date; presumed victims and all
-        # cases by the opening date (for them victim_year is the opening's year).
-        year = Year("opened_on") if population in ("presumed", "cases") else victim_year("")
-        exprs = {"year": year, **case_dimensions("")}
-        return Source(qs, exprs, person_key(""), "persons", definition)
-    if population == "referrals":
-        qs = counted_cases(
-            unrestricted(Referral, "national statistics").filter(
-                kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True
-            )
-        )
-        exprs = {
-            **case_dimensions("case__"),
-            "year": Year("sent_on"),
-            "referral_source": category(F("from_org__type__code")),
-        }
-        return Source(qs, exprs, person_key("case__"), "persons", definition)
-    if population == "asylum_referrals":
-        qs = counted_cases(unrestricted(Referral, "national statistics").filter(kind=ReferralKind.ASYLUM))
-        exprs = {
-            **case_dimensions("case__"),
-            "year": Year("sent_on"),
-            "referral_source": category(F("from_org__type__code")),
-            "referral_status": category(F("status")),
-        }
-        return Source(qs, exprs, person_key("case__"), "persons", definition)
-    if population == "decisions":
-        exprs = {
-            **case_dimensions("case__"),
-            "year": Year("decided_on"),
-            "decision": category(F("decision")),
-            "victim_status": _victim_status("decision"),
-        }
-        decisions = counted_cases(unrestricted(Identification, "national statistics"))
-        return Source(decisions, exprs, person_key("case__"), "persons", definition)
-    # Screenings count rows, so any grouping of the analytics tables (one row per combination of
-    # the screening dimensions, kept exact by triggers: nrm.reporting.aggregates) sums to what a
-    # GROUP BY of the screenings gives; the same expressions read their columns.
-    exprs = {
-        "year": F("year"),
-        "sex": category(F("sex")),
-        "age_band": category(F("age_band")),
-        "age_group": CaseWhen(
-            When(is_child=True, then=Value("child")),
-            When(age_band__in=CHILD_BANDS, then=Value("child")),
-            When(age_band__in=ADULT_BANDS, then=Value("adult")),
-            default=Value(UNKNOWN),
-            output_field=CharField(),
-        ),
-        "citizenship": category(F("citizenship")),
-        "citizenship_group": citizenship_group("citizenship"),
-        "referral_source": category(F("organisation__type__code")),
-        "region": category(F("region")),
-    }
-    coarse = (frozenset({"year", "sex", "age_band", "age_group", "region"}), ScreeningCountCoarse.objects.all())
-    return Source(
-        ScreeningCount.objects.all(), exprs, None, "screenings", definition, measure=Sum("n"), coarser=(coarse,)
-    )
-
-
-def _external(dataset_name: str, population: str) -> Source:
-    from nrm.exchange.models import ExternalDataset, ExternalRecord
-
-    dataset = ExternalDataset.objects.filter(name=dataset_name).first()
-    if dataset is None:
-        raise invalid("dataset", _("No external data set of this name."))
-    if not POPULATIONS[population].external:
-        raise invalid("population", _("This population exists only for the national records."))
-    qs = ExternalRecord.objects.filter(dataset=dataset)
-    if population == "registered":
-        qs = qs.exclude(decision="not_identified")
-    elif population == "identified":
-        qs = qs.filter(decision="identified")
-    elif population == "presumed":
-        qs = qs.exclude(decision__in=["identified", "not_identified"])
-    exprs = {
-        "year": F("year"),
-        "sex": category(F("sex")),
-        "age_band": category(F("age_group")),
-        "age_group": CaseWhen(
-            When(is_child=True, then=Value("child")),
-            When(is_child=False, then=Value("adult")),
-            When(age_group__in=["child", "minor"], then=Value("child")),
-            When(age_group="adult", then=Value("adult")),
-            default=Value(UNKNOWN),
-            output_field=CharField(),
-        ),
-        "citizenship": category(F("citizenship")),
-        "citizenship_group": citizenship_group("citizenship"),
-        "country_of_exploitation": category(F("country_of_exploitation")),
-        "exploitation": None,  # a JSON list: expanded after the GROUP BY, see _external_counts
-        "form_group": None,  # worked out from the same list, see _external_counts
-        "referral_source": category(F("referral_source")),
-        "decision": category(F("decision")),
-        "victim_status": _victim_status("decision"),
-    }
-    definition = f"{EXTERNAL_DEFINITIONS[population]} Data set: {dataset.name} ({dataset.source}, {dataset.file_name})."
-    return Source(qs, exprs, None, "records", definition, json_list="exploitation")
-
-
 def _source(source: str, population: str) -> Source:
     if population not in POPULATIONS:
         raise invalid(
             "population", _("Unknown population: choose one of %(names)s.") % {"names": ", ".join(POPULATIONS)}
         )
     if source == NATIONAL:
-        return _national(population)
-    return _external(source, population)
+        return _BUILDERS[population]()
+    if not POPULATIONS[population].external:
+        raise invalid("population", _("This population exists only for the national records."))
+    if "build" not in _EXTERNAL:
+        raise invalid("dataset", _("No external data set of this name."))
+    return _EXTERNAL["build"](source, population)
 
 
 # --- Counting --------------------------------------------------------------------------------
@@ -939,7 +638,7 @@ def _external_counts(src: Source, dims: list[str], filters: dict[str, list], cou
     plain = [d for d in dims if d not in (name, derived)]
     wanted = set(filters.get(name, []))
     wanted_groups = set(filters.get(derived, []))
-    groups = _form_groups() if derived in dims or derived in filters else {}
+    groups = src.list_groups() if src.list_groups and (derived in dims or derived in filters) else {}
     rows = _grouped(src, plain, {k: v for k, v in filters.items() if k not in (name, derived)}, extra=[name])
     for row in rows:
         forms = sorted({str(f).strip() for f in (row[name] or []) if str(f).strip()}) or [UNKNOWN]
@@ -961,11 +660,10 @@ def _external_counts(src: Source, dims: list[str], filters: dict[str, list], cou
                 counts[key] += row["n"]
 
 
-def _form_groups() -> dict[str, str]:
-    """Return each form's Eurostat group by code (reference data); forms without one are left out."""
-    from nrm.cases.models import ExploitationForm
-
-    return dict(ExploitationForm.objects.exclude(eurostat_group="").values_list("code", "eurostat_group"))
+def order_of(name: str) -> list:
+    """Return the display order of dimension ``name``'s known codes (read from data where kept as data)."""
+    order = ORDER.get(name, [])
+    return list(order()) if callable(order) else order
 
 
 def _domain(name: str, counts: Mapping[tuple, int], i: int, filters: dict[str, list], *, national: bool) -> list:
@@ -977,11 +675,7 @@ def _domain(name: str, counts: Mapping[tuple, int], i: int, filters: dict[str, l
         years = sorted(v for v in seen if isinstance(v, int))
         filled: list = list(range(years[0], years[-1] + 1)) if years and name not in filters else years
         return filled + ([UNKNOWN] if UNKNOWN in seen else [])
-    order = ORDER.get(name, [])
-    if name == "exploitation":
-        from nrm.cases.models import ExploitationForm
-
-        order = list(ExploitationForm.objects.order_by("sort_order", "code").values_list("code", flat=True))
+    order = order_of(name)
     rank = {v: i for i, v in enumerate(order)}
     return sorted(seen, key=lambda v: (v == UNKNOWN, rank.get(v, len(rank)), str(v)))
 

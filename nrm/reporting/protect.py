@@ -256,7 +256,7 @@ def check_values(name: str, values: Sequence, known: Iterable) -> None:
 def _known(name: str, cube: Cube) -> set:
     i = cube.dims.index(name)
     labels = engine.category_labels([name]).get(name, {})
-    return {*cube.domains[i], *labels, *engine.ORDER.get(name, []), *engine.ALWAYS.get(name, []), UNKNOWN}
+    return {*cube.domains[i], *labels, *engine.order_of(name), *engine.ALWAYS.get(name, []), UNKNOWN}
 
 
 def _pick(protected: Protected, dims: Sequence[str], filtered: Sequence[str], fixed: tuple) -> int:

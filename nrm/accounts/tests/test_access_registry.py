@@ -210,9 +210,9 @@ BYPASSES = [
     "nrm/programmes/statistics.py:_programmes -> national statistics",
     "nrm/programmes/statistics.py:_values -> national statistics",
     "nrm/protection/statistics.py:measures -> national statistics",
-    "nrm/reporting/engine.py:_national -> national statistics",
-    "nrm/reporting/engine.py:_national -> national statistics",
-    "nrm/reporting/engine.py:_national -> national statistics",  # referrals of the asylum kind (issue K)
+    "nrm/cases/statistics.py:_referrals -> national statistics",
+    "nrm/cases/statistics.py:_asylum_referrals -> national statistics",  # referrals of the asylum kind (issue K)
+    "nrm/cases/statistics.py:_decisions -> national statistics",
     "nrm/reporting/selectors.py:new_since_publication -> national statistics",
     "nrm/earlywarning/reminders.py:alerts_open -> reminders",
     "nrm/tasks/reminders.py:tasks_due -> reminders",

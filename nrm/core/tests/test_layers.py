@@ -40,6 +40,11 @@ RANK = {
     "audit": 1,
     "core": 0,
 }
+# The statistics engine is reporting's counting, disclosure control, analytics tables, standard
+# tables and models; reporting's pages (views, selectors, API, exports, its home blocks) read the
+# apps' records to show them, and stand with the programme apps.
+ENGINE = {"engine", "protect", "disclosure", "aggregates", "country_groups", "tables", "models"}
+PAGES_OF_STATISTICS = 7
 # The top layer: the command line (``nrm`` and its commands), the URLs and the API's router.
 TOP = {"cli.py", "urls.py", "settings.py", "wsgi.py", "__main__.py", "api/urls.py"}
 
@@ -47,13 +52,8 @@ TOP = {"cli.py", "urls.py", "settings.py", "wsgi.py", "__main__.py", "api/urls.p
 KNOWN = {
     # Key rotation reads every app's rows through accounts' named bypass of the access rule.
     ("core/keys.py", "accounts"),
-    # The statistics engine still defines the populations of cases and external data sets.
+    # The screenings' analytics tables check their counts against a GROUP BY of the screenings.
     ("reporting/aggregates.py", "cases"),
-    ("reporting/engine.py", "cases"),
-    ("reporting/engine.py", "exchange"),
-    ("reporting/engine.py", "referrals"),
-    ("reporting/selectors.py", "cases"),
-    ("reporting/selectors.py", "exchange"),
     # The case and referral pages live in web, not in their apps.
     ("web/summary.py", "cases"),
     ("web/views.py", "cases"),
@@ -61,21 +61,32 @@ KNOWN = {
 }
 
 
-def _imported_apps(path: Path) -> set[str]:
-    apps = set()
+def _imported_modules(path: Path) -> set[str]:
+    """Return the modules of nrm ``path`` imports (``from nrm.x import y`` names ``nrm.x.y`` too)."""
+    found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
+            found.add(node.module)
+            if node.module.count(".") == 1:  # from nrm.app import module
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            continue
-        apps |= {parts[1] for parts in (n.split(".") for n in names) if parts[0] == "nrm" and len(parts) > 1}
-    return apps
+            found |= {alias.name for alias in node.names}
+    return {m for m in found if m.startswith("nrm.") and m.count(".") >= 1}
+
+
+def _imported_apps(path: Path) -> set[str]:
+    return {m.split(".")[1] for m in _imported_modules(path)}
+
+
+def _rank(app: str, module: str = "") -> int:
+    """Return the layer of ``app``'s ``module`` (its first name inside the app: ``engine``, ``views``...)."""
+    if app == "reporting" and module and module not in ENGINE:
+        return PAGES_OF_STATISTICS
+    return RANK.get(app, -1)
 
 
 def upward_imports() -> set[tuple[str, str]]:
-    """Return (module, app) for every import of an app in a layer above the module's own."""
+    """Return (module, app) for every import of an app's module in a layer above the importing module's."""
     found = set()
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT)
@@ -83,10 +94,14 @@ def upward_imports() -> set[tuple[str, str]]:
             continue
         if "management/commands/" in relative.as_posix():  # a command: the command line's layer
             continue
+        app = relative.parts[0]
+        assert app in RANK, f"nrm/{app} has no layer: place it in RANK (STYLE.md, Layers)"
         # An app's demo data (its demo.py) is the demo's layer: STYLE.md's "demo (every app's demo data)".
-        own = "demo" if relative.name == "demo.py" else relative.parts[0]
-        assert own in RANK, f"nrm/{own} has no layer: place it in RANK (STYLE.md, Layers)"
-        found |= {(relative.as_posix(), app) for app in _imported_apps(path) if RANK.get(app, -1) > RANK[own]}
+        own = RANK["demo"] if relative.name == "demo.py" else _rank(app, Path(relative.parts[1]).stem)
+        for module in _imported_modules(path):
+            parts = module.split(".")
+            if _rank(parts[1], parts[2] if len(parts) > 2 else "") > own:
+                found.add((relative.as_posix(), parts[1]))
     return found
 
 
@@ -102,3 +117,7 @@ def test_the_check_sees_a_lazy_import_inside_a_function(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from nrm.exchange.dedup import propose_links\n    import nrm.demo.bulk\n")
     assert _imported_apps(module) == {"exchange", "demo"}
+
+
+def test_the_statistics_pages_stand_above_the_engine():
+    assert _rank("reporting", "engine") < _rank("cases") < _rank("reporting", "selectors")

@@ -142,7 +142,7 @@ def test_the_engine_counts_from_the_table_what_it_counted_from_the_rows(world, d
     # The same table from the screenings themselves, through the engine's own expressions.
     from nrm.reporting import engine
 
-    src = engine._national("screenings")
+    src = engine._source(engine.NATIONAL, "screenings")
     rows_source = engine.Source(
         Screening.objects.all(),
         # The EU's members by each row's own year (the table's were built from its year column).

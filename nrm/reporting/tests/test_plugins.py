@@ -69,7 +69,7 @@ def test_a_registered_population_is_suppressed_when_published(world, plugged):
 
 
 def test_registering_is_checked():
-    with pytest.raises(ValueError):
-        register_population(Population("x_ext", "X", "X."), lambda: None)
+    with pytest.raises(ValueError):  # a name taken (the cases' own population) by another population
+        register_population(Population("registered", "X", "X.", external=False), lambda: None)
     with pytest.raises(ValueError):
         register_dimension("year", "Another title")
