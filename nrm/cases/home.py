@@ -7,11 +7,14 @@ import datetime as dt
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nrm.accounts.choices import Role
+from nrm.accounts import access
+from nrm.accounts.access import member_organisations
+from nrm.accounts.choices import CASE_ROLES, Role
 from nrm.accounts.models import User
 from nrm.cases import selectors
-from nrm.cases.choices import ServiceStatus
-from nrm.web.home import ROWS, Block, register_home_blocks
+from nrm.cases.choices import CaseStatus, ServiceStatus
+from nrm.referrals.choices import ReferralStatus
+from nrm.web.home import ROWS, Block, register_home_blocks, register_home_context
 
 
 def identifier_blocks(user: User, today: dt.date) -> list[Block]:
@@ -77,3 +80,27 @@ def service_blocks(user: User, today: dt.date) -> list[Block]:
 
 register_home_blocks(50, lambda user, held: Role.IDENTIFIER in held, identifier_blocks)
 register_home_blocks(60, lambda user, held: bool(held & {Role.CASEWORKER, Role.IDENTIFIER}), service_blocks)
+
+
+def case_staff_context(user: User) -> dict:
+    """The case worker's part of the home page: referrals to answer and overdue, open cases, screening."""
+    from nrm.cases.views import _can_screen
+    from nrm.referrals import selectors as referral_selectors
+
+    if not access.has_role(user, *CASE_ROLES):
+        return {"case_staff": False}
+    inbox = referral_selectors.referral_inbox(user, status=ReferralStatus.SENT).order_by("due_on", "id")
+    overdue = referral_selectors.referrals_overdue(user).order_by("due_on", "id")
+    return {
+        "case_staff": True,
+        "inbox": list(inbox[:10]),
+        "inbox_count": inbox.count(),
+        "overdue": list(overdue[:10]),
+        "overdue_count": overdue.count(),
+        "open_cases": selectors.case_list(user, status=CaseStatus.OPEN).count(),
+        "can_screen": _can_screen(user),
+        "my_orgs": set(member_organisations(user)),
+    }
+
+
+register_home_context(case_staff_context)

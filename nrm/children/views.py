@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import Action
+from nrm.cases.views import _case_action, _case_for, _denied, case_staff
 from nrm.children import services
 from nrm.children.forms import AssessmentForm, ChildStatusForm, DeterminationForm, GuardianForm
-from nrm.web.views import _case_action, _case_for, _denied, case_staff
 
 
 @case_staff

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import administers
 from nrm.accounts.gates import role_gate
+from nrm.cases.views import _page, case_staff
 from nrm.core.pages import form_page
 from nrm.exchange import dedup, merge
-from nrm.web.views import _page, case_staff
 
 administrators = role_gate(administers, record="case_merge", reason="not an administrator", action="merge.undo")
 

@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import owner_organisations
 from nrm.cases.models import Case
+from nrm.cases.views import _case_for, _denied, case_staff
 from nrm.core.pages import form_page
 from nrm.protection import services
 from nrm.protection.access import WRITE
 from nrm.protection.forms import ProtectionForm
 from nrm.protection.selectors import protection_of
-from nrm.web.views import _case_for, _denied, case_staff
 
 
 @case_staff

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nrm.cases.views import _case_action, _case_for, _denied, _page, case_staff
 from nrm.core.pages import form_page
 from nrm.transfers import selectors, services
 from nrm.transfers.access import transfer_organisations
 from nrm.transfers.forms import DeclineForm, TransferForm
-from nrm.web.views import _case_action, _case_for, _denied, _page, case_staff
 
 
 @case_staff

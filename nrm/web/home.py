@@ -71,6 +71,25 @@ def blocks_for(user: User, *, today: dt.date | None = None) -> list[Block]:
     return out
 
 
+# What else the home page shows beside the blocks (a case worker's inbox, open cases...): each
+# app registers a function giving its part of the page's context.
+_CONTEXT: list[Callable[[User], dict]] = []
+
+
+def register_home_context(context: Callable[[User], dict]) -> None:
+    """Add ``context(user)`` to the home page's context."""
+    if context not in _CONTEXT:
+        _CONTEXT.append(context)
+
+
+def home_context(user: User) -> dict:
+    """Return what the registered apps add to the home page's context for ``user``."""
+    found: dict = {}
+    for context in _CONTEXT:
+        found |= context(user)
+    return found
+
+
 # --- Administration: users and accounts (accounts is below web: its blocks are web's own) -------
 
 

@@ -63,7 +63,7 @@ LISTS: dict[str, ListSpec] = {
         order="opened_on",
     ),
     "cases.selectors.screening_list": ListSpec("cases.Screening", scope="organisation", order="screened_on"),
-    "web.views.screening_list": ListSpec("cases.Screening", scope="organisation", filters={"result": "result"}),
+    "cases.views.screening_list": ListSpec("cases.Screening", scope="organisation", filters={"result": "result"}),
     "cases.selectors.services_due": ListSpec(
         "cases.ServiceDelivery",
         scope="organisation",
