@@ -4,7 +4,9 @@ Thin views over selectors, forms and services. Every page starts from a selector
 the access rule), checks input with a form, and writes through a service. A record the user may
 not see is a 404, the same as a missing one; service errors are put back on the form, next to
 the field they name. The URLs are ``web``'s (``nrm/web/urls.py``); the templates are under
-``web/templates/web/``.
+``web/templates/web/``. The pages other apps hang on a case (a child's records, protection
+measures, transfers, duplicates) use :data:`case_staff`, :func:`case_for`, :func:`denied`,
+:func:`paginate` and :func:`case_action_page`.
 """
 
 from __future__ import annotations
@@ -80,23 +82,25 @@ case_staff = role_gate(
 )
 
 
-def _page(request: HttpRequest, queryset):
+def paginate(request: HttpRequest, queryset):
+    """Return the page of ``queryset`` the request asks for (``?page=``), ``PAGE_SIZE`` rows a page."""
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _denied(request: HttpRequest, action: str, pk: int) -> NotFound:
+def denied(request: HttpRequest, action: str, pk: int) -> NotFound:
+    """Audit a refused attempt at case ``pk`` and return the NotFound to raise (a 404, as for a missing case)."""
     return audit_denial(actor=request.user, action=action, object_type="case", object_id=pk, reason="web")
 
 
-def _case_for(
+def case_for(
     request: HttpRequest, pk: int, action: Action | None = None, *, owner_only: bool = False, reason: str = "web"
 ) -> case_selectors.CaseView:
     """Return the case (audited read), or raise NotFound if the user may not ``action`` it."""
     view = case_selectors.case_get(request.user, pk, reason=reason)
     if owner_only and not view.is_owner:
-        raise _denied(request, f"case.{action or 'view'}", pk)
+        raise denied(request, f"case.{action or 'view'}", pk)
     if action is not None and not case_access.can(request.user, action, view.case):
-        raise _denied(request, f"case.{action}", pk)
+        raise denied(request, f"case.{action}", pk)
     return view
 
 
@@ -233,7 +237,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/screening_list.html",
-        {"page": _page(request, qs), "result": result, "results": ScreeningResult.choices},
+        {"page": paginate(request, qs), "result": result, "results": ScreeningResult.choices},
     )
 
 
@@ -268,7 +272,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         # A search that cannot be made shows no list: every case would look like its answer.
         return render(request, "web/case_list.html", {**context, "page": None, "search_refused": True}, status=400)
-    page = _page(request, case_selectors.case_list(request.user, search=search, **filters))
+    page = paginate(request, case_selectors.case_list(request.user, search=search, **filters))
     page.object_list = list(page.object_list)
     case_selectors.audit_case_list(request.user, page.object_list, filters=filters, reason="web", search=search)
     return render(request, "web/case_list.html", {**context, "page": page, "searched": search is not None})
@@ -428,7 +432,7 @@ def _case_extras(user, view: case_selectors.CaseView, can: dict) -> dict:
     return extras
 
 
-def _case_action(
+def case_action_page(
     request: HttpRequest, form: Form, save: Callable[[dict], object], *, case: Case, title: str, submit: str, **options
 ) -> HttpResponse:
     """Answer one of the case's action forms; done, the user is back on the case."""
@@ -447,7 +451,7 @@ def _case_action(
 @case_staff
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a case; a stale version is refused with a message and the user's input kept."""
-    view = _case_for(request, pk, Action.CORRECT, reason="edit")
+    view = case_for(request, pk, Action.CORRECT, reason="edit")
     case = view.case
     form = CaseEditForm(
         request.POST or None,
@@ -478,10 +482,10 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close a case with a reason; unanswered referrals are withdrawn, those in work completed."""
-    view = _case_for(request, pk, Action.MANAGE, reason="close")
+    view = case_for(request, pk, Action.MANAGE, reason="close")
     case = view.case
     form = CaseCloseForm(request.POST or None, initial={"version": case.version})
-    return _case_action(
+    return case_action_page(
         request,
         form,
         lambda d: case_services.case_close(
@@ -511,9 +515,9 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the person's informed consents, several purposes at once; a receiver that refers on may too."""
-    view = _case_for(request, pk, Action.REFER, reason="consent")
+    view = case_for(request, pk, Action.REFER, reason="consent")
     case = view.case
-    return _case_action(
+    return case_action_page(
         request,
         ConsentForm(request.POST or None),
         lambda d: case_services.consents_record(
@@ -535,7 +539,7 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResponse:
     """Record that the person withdrew a consent."""
-    view = _case_for(request, pk, Action.REFER, owner_only=True, reason="consent withdraw")
+    view = case_for(request, pk, Action.REFER, owner_only=True, reason="consent withdraw")
     consent = view.case.consents.filter(pk=consent_id).first()
     if consent is None:
         raise Http404
@@ -556,7 +560,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResp
 @case_staff
 def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
     """Refer the case to another organisation, with consent or a stated legal ground."""
-    view = _case_for(request, pk, Action.REFER, reason="refer")
+    view = case_for(request, pk, Action.REFER, reason="refer")
     case = view.case
     form = ReferForm(request.POST or None, user=request.user, case=case)
 
@@ -590,9 +594,9 @@ def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def case_identify(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the identification authority's decision on a case."""
-    view = _case_for(request, pk, Action.IDENTIFY, reason="identify")
+    view = case_for(request, pk, Action.IDENTIFY, reason="identify")
     case = view.case
-    return _case_action(
+    return case_action_page(
         request,
         IdentifyForm(request.POST or None),
         lambda d: case_services.identification_decide(
@@ -608,12 +612,12 @@ def case_identify(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def service_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a service to the case's assistance plan."""
-    view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service")
+    view = case_for(request, pk, Action.RECORD_SERVICE, reason="service")
     case = view.case
     form = ServiceForm(request.POST or None, user=request.user, case=case, is_owner=view.is_owner)
     if not form.is_bound:
         form.prefill_from_referral(request.GET.get("referral", ""))
-    return _case_action(
+    return case_action_page(
         request,
         form,
         lambda d: case_services.service_record(
@@ -637,12 +641,12 @@ def service_new(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def service_edit(request: HttpRequest, pk: int, service_id: int) -> HttpResponse:
     """Update a service's status, dates and outcome (optimistic locking)."""
-    view = _case_for(request, pk, Action.RECORD_SERVICE, reason="service update")
+    view = case_for(request, pk, Action.RECORD_SERVICE, reason="service update")
     case = view.case
     # Among the services the user may see: another receiver's is missing, like an unknown one.
     delivery = next((s for s in case.services.all() if s.pk == service_id), None)
     if delivery is None:
-        raise _denied(request, "service.update", pk)
+        raise denied(request, "service.update", pk)
     delivery.case = case
     form = ServiceUpdateForm(request.POST or None, initial=ServiceUpdateForm.initial_from(delivery))
 
@@ -654,7 +658,7 @@ def service_edit(request: HttpRequest, pk: int, service_id: int) -> HttpResponse
             actor=request.user, delivery=delivery, expected_version=d["version"], **changes
         )
 
-    return _case_action(
+    return case_action_page(
         request,
         form,
         save,
@@ -669,9 +673,9 @@ def service_edit(request: HttpRequest, pk: int, service_id: int) -> HttpResponse
 @require_POST
 def note_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a note to the case (the owner's staff only)."""
-    view = _case_for(request, pk, Action.MANAGE, owner_only=True, reason="note")
+    view = case_for(request, pk, Action.MANAGE, owner_only=True, reason="note")
     case = view.case
-    return _case_action(
+    return case_action_page(
         request,
         NoteForm(request.POST),
         lambda d: case_services.note_add(actor=request.user, case=case, text=d["text"]),
@@ -688,10 +692,10 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Name the case's responsible case worker (the owner's case workers)."""
     # Refused before the case is read: the owner's frontline worker may read it, not assign it.
     if not Case.objects.filter(pk=pk, owner__in=owner_organisations(request.user, Action.ASSIGN)).exists():
-        raise _denied(request, "case.assign", pk)
-    view = _case_for(request, pk, Action.ASSIGN, owner_only=True, reason="assign")
+        raise denied(request, "case.assign", pk)
+    view = case_for(request, pk, Action.ASSIGN, owner_only=True, reason="assign")
     case = view.case
-    return _case_action(
+    return case_action_page(
         request,
         AssignForm(request.POST or None, case=case),
         lambda d: case_services.case_assign(actor=request.user, case=case, responsible=d["responsible"]),
@@ -707,7 +711,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def flag_raise(request: HttpRequest, pk: int) -> HttpResponse:
     """Raise a flag on the case; no page of its own, a refusal is a message on the case."""
-    view = _case_for(request, pk, Action.FLAG, reason="flag")
+    view = case_for(request, pk, Action.FLAG, reason="flag")
     back = reverse("web:case_detail", args=[view.case.pk])
     form = FlagForm(request.POST)
     if not form.is_valid():
@@ -740,7 +744,7 @@ def _labelled(form: Form, exc: ValidationError) -> list[str]:
 @require_POST
 def flag_lift(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
     """Lift a standing flag of the case."""
-    view = _case_for(request, pk, Action.FLAG, reason="flag lift")
+    view = case_for(request, pk, Action.FLAG, reason="flag lift")
     flag = next((f for f in view.case.flags.all() if f.pk == flag_id), None)
     if flag is None:
         raise Http404
@@ -764,15 +768,15 @@ def _episode_case(request: HttpRequest, pk: int, audit_action: str, reason: str)
     """Return the case whose episodes the user writes: the owner's case roles, the case open."""
     # Asked before the audited read: anyone else is refused without having read the case.
     if not Case.objects.filter(pk=pk, owner__in=owner_organisations(request.user, Action.CORRECT)).exists():
-        raise _denied(request, audit_action, pk)
-    return _case_for(request, pk, reason=reason)
+        raise denied(request, audit_action, pk)
+    return case_for(request, pk, reason=reason)
 
 
 def _episode_of(request: HttpRequest, view: case_selectors.CaseView, episode_id: int, audit_action: str):
     # Among the episodes loaded with the case: another case's is missing, like an unknown one.
     episode = next((e for e in view.case.episodes.all() if e.pk == episode_id), None)
     if episode is None:
-        raise _denied(request, audit_action, view.case.pk)
+        raise denied(request, audit_action, view.case.pk)
     episode.case = view.case
     return episode
 
@@ -783,7 +787,7 @@ def episode_new(request: HttpRequest, pk: int) -> HttpResponse:
     view = _episode_case(request, pk, "case.episode_add", reason="episode")
     case = view.case
     form = EpisodeForm(request.POST or None, adding=True)
-    return _case_action(
+    return case_action_page(
         request,
         form,
         lambda d: case_services.episode_add(actor=request.user, case=case, **form.values()),
@@ -809,7 +813,7 @@ def episode_edit(request: HttpRequest, pk: int, episode_id: int) -> HttpResponse
             actor=request.user, episode=episode, expected_version=d["version"], **changes
         )
 
-    return _case_action(
+    return case_action_page(
         request,
         form,
         save,

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from nrm.accounts.access import Action
-from nrm.cases.views import _case_action, _case_for, _denied, case_staff
+from nrm.cases.views import case_action_page, case_for, case_staff, denied
 from nrm.children import services
 from nrm.children.forms import AssessmentForm, ChildStatusForm, DeterminationForm, GuardianForm
 
@@ -14,11 +14,11 @@ from nrm.children.forms import AssessmentForm, ChildStatusForm, DeterminationFor
 @case_staff
 def guardian_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the guardian appointed for the child (the case managers; the name and contact are identity)."""
-    view = _case_for(request, pk, Action.MANAGE, reason="guardian")
+    view = case_for(request, pk, Action.MANAGE, reason="guardian")
     if not view.show_identity:
-        raise _denied(request, "child.guardian", pk)
+        raise denied(request, "child.guardian", pk)
     case = view.case
-    return _case_action(
+    return case_action_page(
         request,
         GuardianForm(request.POST or None),
         lambda d: services.guardian_appoint(actor=request.user, case=case, **d),
@@ -33,9 +33,9 @@ def guardian_new(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a best-interests assessment of the child."""
-    view = _case_for(request, pk, Action.MANAGE, reason="best interests")
+    view = case_for(request, pk, Action.MANAGE, reason="best interests")
     case = view.case
-    return _case_action(
+    return case_action_page(
         request,
         AssessmentForm(request.POST or None),
         lambda d: services.assessment_record(actor=request.user, case=case, **d),
@@ -49,11 +49,11 @@ def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
 @case_staff
 def determination_new(request: HttpRequest, pk: int, assessment_id: int) -> HttpResponse:
     """Record the best-interests determination taken on one of the child's assessments."""
-    view = _case_for(request, pk, Action.MANAGE, reason="best interests")
+    view = case_for(request, pk, Action.MANAGE, reason="best interests")
     case = view.case
     if not any(a.pk == assessment_id for a in case.best_interests_assessments.all()):
-        raise _denied(request, "child.determination", pk)
-    return _case_action(
+        raise denied(request, "child.determination", pk)
+    return case_action_page(
         request,
         DeterminationForm(request.POST or None),
         lambda d: services.determination_record(actor=request.user, case=case, assessment=assessment_id, **d),
@@ -67,10 +67,10 @@ def determination_new(request: HttpRequest, pk: int, assessment_id: int) -> Http
 @case_staff
 def child_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Record whether the child is unaccompanied or separated."""
-    view = _case_for(request, pk, Action.CORRECT, reason="child status")
+    view = case_for(request, pk, Action.CORRECT, reason="child status")
     case = view.case
     form = ChildStatusForm(request.POST or None, initial={"version": case.version, "child_status": case.child_status})
-    return _case_action(
+    return case_action_page(
         request,
         form,
         lambda d: services.child_status_set(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from nrm.accounts.access import administers
 from nrm.accounts.gates import role_gate
-from nrm.cases.views import _page, case_staff
+from nrm.cases.views import case_staff, paginate
 from nrm.core.pages import form_page
 from nrm.exchange import dedup, merge
 
@@ -20,7 +20,7 @@ administrators = role_gate(administers, record="case_merge", reason="not an admi
 @case_staff
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     """The probable duplicates of the user's organisations' cases, each side shown only its own case."""
-    page = _page(request, dedup.duplicate_list(request.user))
+    page = paginate(request, dedup.duplicate_list(request.user))
     views = dedup.duplicate_views(request.user, page.object_list)
     return render(request, "exchange/duplicate_list.html", {"page": page, "views": views})
 
@@ -44,7 +44,7 @@ def merge_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 @administrators
 def merge_list(request: HttpRequest) -> HttpResponse:
     """Every merge of duplicate cases, with the undo while its period runs (no case content)."""
-    page = _page(request, merge.merge_list(request.user))
+    page = paginate(request, merge.merge_list(request.user))
     rows = [(m, merge.undo_deadline(m)) for m in page.object_list]
     return render(request, "exchange/merge_list.html", {"page": page, "rows": rows})
 

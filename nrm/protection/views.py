@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from nrm.accounts.access import owner_organisations
 from nrm.cases.models import Case
-from nrm.cases.views import _case_for, _denied, case_staff
+from nrm.cases.views import case_for, case_staff, denied
 from nrm.core.pages import form_page
 from nrm.protection import services
 from nrm.protection.access import WRITE
@@ -21,8 +21,8 @@ def protection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the case's reflection period, residence permit, return and non-punishment (the owner's case workers)."""
     # Asked before the audited read: anyone else is refused without having read the case.
     if not Case.objects.filter(pk=pk, owner__in=owner_organisations(request.user, WRITE)).exists():
-        raise _denied(request, "case.protection", pk)
-    view = _case_for(request, pk, reason="protection")
+        raise denied(request, "case.protection", pk)
+    view = case_for(request, pk, reason="protection")
     case = view.case
     form = ProtectionForm(request.POST or None, initial=ProtectionForm.initial_from(protection_of(view)))
     return form_page(

@@ -16,7 +16,7 @@ from nrm.accounts.access import Action
 from nrm.accounts.models import Organisation
 from nrm.cases import access as case_access
 from nrm.cases.choices import ConsentPurpose
-from nrm.cases.views import _page, case_staff
+from nrm.cases.views import case_staff, paginate
 from nrm.core.pages import form_page
 from nrm.referrals import selectors as referral_selectors
 from nrm.referrals import services as referral_services
@@ -40,7 +40,7 @@ def _referral_box(request: HttpRequest, box: str) -> HttpResponse:
     return render(
         request,
         "web/referral_list.html",
-        {"form": form, "page": _page(request, qs), "box": box, "today": timezone.localdate()},
+        {"form": form, "page": paginate(request, qs), "box": box, "today": timezone.localdate()},
     )
 
 
@@ -150,7 +150,7 @@ def _legal_grounds_context(request: HttpRequest, bound: tuple[int, GroundReviewF
     qs = referral_selectors.legal_grounds_to_review(request.user, pending=not reviewed)
     if reviewed:
         qs = qs.exclude(ground_review="").order_by("-ground_reviewed_on", "-id")
-    page, today = _page(request, qs), timezone.localdate()
+    page, today = paginate(request, qs), timezone.localdate()
     for r in page.object_list:
         r.days_waiting = (today - r.sent_on).days
         if bound is not None and bound[0] == r.pk:
@@ -198,4 +198,4 @@ def directory(request: HttpRequest) -> HttpResponse:
     """Show who offers which service where, in which languages."""
     form = DirectoryFilterForm(request.GET or None)
     qs = referral_selectors.directory(**form.filters())
-    return render(request, "web/directory.html", {"form": form, "page": _page(request, qs)})
+    return render(request, "web/directory.html", {"form": form, "page": paginate(request, qs)})

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nrm.cases.views import _case_action, _case_for, _denied, _page, case_staff
+from nrm.cases.views import case_action_page, case_for, case_staff, denied, paginate
 from nrm.core.pages import form_page
 from nrm.transfers import selectors, services
 from nrm.transfers.access import transfer_organisations
@@ -18,11 +18,11 @@ from nrm.transfers.forms import DeclineForm, TransferForm
 @case_staff
 def transfer_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask another organisation to take over the case (the owner's case managers)."""
-    view = _case_for(request, pk, reason="transfer")
+    view = case_for(request, pk, reason="transfer")
     case = view.case
     if case.owner_id not in transfer_organisations(request.user):
-        raise _denied(request, "transfer.request", pk)
-    return _case_action(
+        raise denied(request, "transfer.request", pk)
+    return case_action_page(
         request,
         TransferForm(request.POST or None, case=case),
         lambda d: services.transfer_request(actor=request.user, case=case, **d),
@@ -43,7 +43,7 @@ def transfer_new(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """The transfers from and to the user's organisations."""
     transfers = selectors.transfer_list(request.user)
-    return render(request, "transfers/transfer_list.html", {"page": _page(request, transfers)})
+    return render(request, "transfers/transfer_list.html", {"page": paginate(request, transfers)})
 
 
 def _detail_context(request: HttpRequest, pk: int, decline: DeclineForm | None = None) -> dict:
