@@ -38,7 +38,7 @@ def case_summary(user: User, pk: int) -> tuple[CaseView, bytes]:
         "LANGUAGE_CODE": get_language(),
     }
     context.update(case_extras(user, view))  # a child's records, ...
-    pdf = render_pdf("web/pdf/case_summary.html", context)
+    pdf = render_pdf("cases/pdf/case_summary.html", context)
     audit_record(
         actor=user,
         action="case.summary",

@@ -3,8 +3,8 @@
 Thin views over selectors, forms and services. Every page starts from a selector (which applies
 the access rule), checks input with a form, and writes through a service. A record the user may
 not see is a 404, the same as a missing one; service errors are put back on the form, next to
-the field they name. The URLs are ``web``'s (``nrm/web/urls.py``); the templates are under
-``web/templates/web/``. The pages other apps hang on a case (a child's records, protection
+the field they name. The URLs are ``web``'s (``nrm/web/urls.py``); the templates are cases'
+own, on web's partials. The pages other apps hang on a case (a child's records, protection
 measures, transfers, duplicates) use :data:`case_staff`, :func:`case_for`, :func:`denied`,
 :func:`paginate` and :func:`case_action_page`.
 """
@@ -171,7 +171,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     indicator_list = _active_list()
     if indicator_list is None:
-        return render(request, "web/screening_form.html", {"no_list": True}, status=503)
+        return render(request, "cases/screening_form.html", {"no_list": True}, status=503)
     form = ScreeningForm(request.POST or None, user=request.user, indicator_list=indicator_list)
 
     def save(d: dict):
@@ -197,7 +197,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
         save,
         success=_("Screening saved."),
         done=lambda screening: redirect("web:screening_detail", pk=screening.pk),
-        template="web/screening_form.html",
+        template="cases/screening_form.html",
         context={"indicator_list": indicator_list},
     )
 
@@ -236,7 +236,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(result=result)
     return render(
         request,
-        "web/screening_list.html",
+        "cases/screening_list.html",
         {"page": paginate(request, qs), "result": result, "results": ScreeningResult.choices},
     )
 
@@ -248,7 +248,7 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case_visible = bool(screening.case_id) and case_access.can(request.user, Action.VIEW, screening.case)
     return render(
         request,
-        "web/screening_detail.html",
+        "cases/screening_detail.html",
         {
             "screening": screening,
             "reasons": reasons_context(screening.reasons, screening.indicator_list.definition),
@@ -271,11 +271,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         search = form.search()
     except ValidationError:
         # A search that cannot be made shows no list: every case would look like its answer.
-        return render(request, "web/case_list.html", {**context, "page": None, "search_refused": True}, status=400)
+        return render(request, "cases/case_list.html", {**context, "page": None, "search_refused": True}, status=400)
     page = paginate(request, case_selectors.case_list(request.user, search=search, **filters))
     page.object_list = list(page.object_list)
     case_selectors.audit_case_list(request.user, page.object_list, filters=filters, reason="web", search=search)
-    return render(request, "web/case_list.html", {**context, "page": page, "searched": search is not None})
+    return render(request, "cases/case_list.html", {**context, "page": page, "searched": search is not None})
 
 
 EXPORT_COLUMNS = [
@@ -362,7 +362,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         lambda d: case_services.case_open(actor=request.user, screening=screening, **form.service_kwargs()),
         success=lambda case: _("Case %(ref)s opened.") % {"ref": case.reference},
         done=lambda case: redirect("web:case_detail", pk=case.pk),
-        template="web/case_form.html",
+        template="cases/case_form.html",
         context={"screening": screening},
     )
 
@@ -419,7 +419,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["notes"] = list(case.notes.all())
         context["note_form"] = NoteForm()
     context.update(_case_extras(user, view, can))
-    response = render(request, "web/case_detail.html", context)
+    response = render(request, "cases/case_detail.html", context)
     release(case)
     return response
 
@@ -442,7 +442,7 @@ def case_action_page(
         form,
         save,
         done=reverse("web:case_detail", args=[case.pk]),
-        template="web/case_action.html",
+        template="cases/case_action.html",
         context=context,
         **options,
     )
@@ -474,7 +474,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         save,
         success=_("Case saved."),
         done=reverse("web:case_detail", args=[case.pk]),
-        template="web/case_edit.html",
+        template="cases/case_edit.html",
         context={"case": case, "view": view},
     )
 
@@ -586,7 +586,7 @@ def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
         save,
         success=lambda referral: _("Referral sent to %(org)s.") % {"org": referral.to_org.name},
         done=lambda referral: redirect("web:referral_detail", pk=referral.pk),
-        template="web/case_refer.html",
+        template="cases/case_refer.html",
         context={"case": case, "view": view},
     )
 

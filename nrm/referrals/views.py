@@ -39,7 +39,7 @@ def _referral_box(request: HttpRequest, box: str) -> HttpResponse:
     qs = select(request.user, status=status)
     return render(
         request,
-        "web/referral_list.html",
+        "referrals/referral_list.html",
         {"form": form, "page": paginate(request, qs), "box": box, "today": timezone.localdate()},
     )
 
@@ -114,7 +114,7 @@ def _referral_context(request: HttpRequest, referral: Referral, bound: Transitio
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a referral: the receiver sees what it shares, and the case once it has accepted."""
     referral = referral_selectors.referral_get(request.user, pk)
-    return render(request, "web/referral_detail.html", _referral_context(request, referral))
+    return render(request, "referrals/referral_detail.html", _referral_context(request, referral))
 
 
 @case_staff
@@ -139,7 +139,7 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
             _("The referral is now %(status)s.") % {"status": ReferralStatus(form.cleaned_data["status"]).label}
         ),
         done=reverse("web:referral_detail", args=[referral.pk]),
-        template="web/referral_detail.html",
+        template="referrals/referral_detail.html",
         # Re-read as the page shows it, so a refusal shows the current state beside the message.
         context=lambda: _referral_context(request, referral_selectors.referral_get(request.user, pk), bound=form),
     )
@@ -163,7 +163,7 @@ def _legal_grounds_context(request: HttpRequest, bound: tuple[int, GroundReviewF
 @case_staff
 def legal_grounds(request: HttpRequest) -> HttpResponse:
     """The owner's review list: referrals of its cases sent without consent, on a legal ground."""
-    return render(request, "web/legal_grounds.html", _legal_grounds_context(request))
+    return render(request, "referrals/legal_grounds.html", _legal_grounds_context(request))
 
 
 @case_staff
@@ -184,7 +184,7 @@ def referral_ground_review(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         success=_("Review recorded for %(reference)s.") % {"reference": referral.case.reference},
         done=reverse("web:legal_grounds"),
-        template="web/legal_grounds.html",
+        template="referrals/legal_grounds.html",
         conflict_on_field=True,
         context=lambda: _legal_grounds_context(request, bound=(pk, form)),
     )
@@ -198,4 +198,4 @@ def directory(request: HttpRequest) -> HttpResponse:
     """Show who offers which service where, in which languages."""
     form = DirectoryFilterForm(request.GET or None)
     qs = referral_selectors.directory(**form.filters())
-    return render(request, "web/directory.html", {"form": form, "page": paginate(request, qs)})
+    return render(request, "referrals/directory.html", {"form": form, "page": paginate(request, qs)})
