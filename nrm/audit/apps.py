@@ -16,8 +16,8 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from nrm.audit import triggers
+        from nrm.audit import partitions, triggers
         from nrm.core.backup import RestoreSteps, register_restore_steps
 
         post_migrate.connect(_partitions_ahead, sender=self, dispatch_uid="nrm.audit.partitions")
-        register_restore_steps(RestoreSteps(before=triggers.remove, after=triggers.after_restore))
+        register_restore_steps(RestoreSteps(before=triggers.remove, after=partitions.after_restore))

@@ -163,3 +163,10 @@ def _index(name: str, definition: str, *, partitioned: bool) -> str:
     if name == f"{TABLE}_seq_key":  # Django's UNIQUE of seq; a plain index when partitioned
         return f"CREATE INDEX {name} ON {TABLE} (seq)" if partitioned else f"ALTER TABLE {TABLE} ADD UNIQUE (seq)"
     return definition
+
+
+def after_restore(connection) -> None:
+    """Once a backup's rows are back: each year's partition (rows of a year without one went to the
+    DEFAULT partition on PostgreSQL), then the append-only triggers (``nrm.core.backup``)."""
+    ensure(connection)
+    triggers.install(connection)

@@ -122,12 +122,3 @@ def install_strict(connection) -> None:
 def remove(connection) -> None:
     """Drop the triggers (restore only; callers re-install them in the same transaction)."""
     _run(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP})
-
-
-def after_restore(connection) -> None:
-    """Once a backup's rows are back: each year's partition (rows of a year without one went to the
-    DEFAULT partition on PostgreSQL), then the append-only triggers (``nrm.core.backup``)."""
-    from nrm.audit.partitions import ensure
-
-    ensure(connection)
-    install(connection)
