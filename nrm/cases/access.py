@@ -110,6 +110,11 @@ def screening_rule(user: User, action: Action) -> Q:
     return Q(organisation__in=owner_organisations(user, Action.SCREEN))
 
 
+def can_screen(user: User) -> bool:
+    """Return True if ``user`` may screen and open cases in some organisation."""
+    return bool(owner_organisations(user, Action.SCREEN))
+
+
 def episode_rule(user: User, action: Action) -> Q:
     """The rule of ``Episode``: read by whoever reads the case; written by the owner's case roles only.
 

@@ -12,7 +12,9 @@ from nrm.accounts.access import member_organisations
 from nrm.accounts.choices import CASE_ROLES, Role
 from nrm.accounts.models import User
 from nrm.cases import selectors
+from nrm.cases.access import can_screen
 from nrm.cases.choices import CaseStatus, ServiceStatus
+from nrm.referrals import selectors as referral_selectors
 from nrm.referrals.choices import ReferralStatus
 from nrm.web.home import ROWS, Block, register_home_blocks, register_home_context
 
@@ -84,9 +86,6 @@ register_home_blocks(60, lambda user, held: bool(held & {Role.CASEWORKER, Role.I
 
 def case_staff_context(user: User) -> dict:
     """The case worker's part of the home page: referrals to answer and overdue, open cases, screening."""
-    from nrm.cases.views import _can_screen
-    from nrm.referrals import selectors as referral_selectors
-
     if not access.has_role(user, *CASE_ROLES):
         return {"case_staff": False}
     inbox = referral_selectors.referral_inbox(user, status=ReferralStatus.SENT).order_by("due_on", "id")
@@ -98,7 +97,7 @@ def case_staff_context(user: User) -> dict:
         "overdue": list(overdue[:10]),
         "overdue_count": overdue.count(),
         "open_cases": selectors.case_list(user, status=CaseStatus.OPEN).count(),
-        "can_screen": _can_screen(user),
+        "can_screen": can_screen(user),
         "my_orgs": set(member_organisations(user)),
     }
 

@@ -10,6 +10,7 @@ victims' records (proceedings' victims, protection measures) are written on
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Case as CaseWhen
@@ -211,22 +212,29 @@ def counted_cases(queryset: QuerySet, path: str = "case") -> QuerySet:
     return queryset.filter(**{f"{path}__in": cases_usable_for_statistics().values("pk")})
 
 
-def _victims(population: str) -> Source:
-    qs = cases_usable_for_statistics()
+def victims(queryset: QuerySet, population: str, decision: str) -> QuerySet:
+    """Return the rows of ``queryset`` in ``population`` (registered, identified, presumed or all), by
+    the identification decision at ``decision``: the one definition, for the national records and
+    the external data sets alike."""
     if population == "registered":
-        qs = qs.exclude(identification_status="not_identified")
-    elif population == "identified":
-        qs = qs.filter(identification_status="identified")
-    elif population == "presumed":
-        qs = qs.exclude(identification_status__in=["identified", "not_identified"])
+        return queryset.exclude(**{decision: "not_identified"})
+    if population == "identified":
+        return queryset.filter(**{decision: "identified"})
+    if population == "presumed":
+        return queryset.exclude(**{f"{decision}__in": ["identified", "not_identified"]})
+    return queryset
+
+
+def _victims(population: Population) -> Source:
+    qs = victims(cases_usable_for_statistics(), population.name, "identification_status")
     # Identified and registered victims count by the decision date; presumed victims and all
     # cases by the opening date (for them victim_year is the opening's year).
-    year = Year("opened_on") if population in ("presumed", "cases") else victim_year("")
+    year = Year("opened_on") if population.name in ("presumed", "cases") else victim_year("")
     exprs = {"year": year, **case_dimensions("")}
-    return Source(qs, exprs, person_key(""), "persons", _definition(population))
+    return Source(qs, exprs, person_key(""), "persons", population.definition)
 
 
-def _referrals() -> Source:
+def _referrals(population: Population) -> Source:
     qs = counted_cases(
         unrestricted(Referral, "national statistics").filter(
             kind=ReferralKind.IDENTIFICATION, to_org__type__is_identification_authority=True
@@ -237,10 +245,10 @@ def _referrals() -> Source:
         "year": Year("sent_on"),
         "referral_source": category(F("from_org__type__code")),
     }
-    return Source(qs, exprs, person_key("case__"), "persons", _definition("referrals"))
+    return Source(qs, exprs, person_key("case__"), "persons", population.definition)
 
 
-def _asylum_referrals() -> Source:
+def _asylum_referrals(population: Population) -> Source:
     qs = counted_cases(unrestricted(Referral, "national statistics").filter(kind=ReferralKind.ASYLUM))
     exprs = {
         **case_dimensions("case__"),
@@ -248,10 +256,10 @@ def _asylum_referrals() -> Source:
         "referral_source": category(F("from_org__type__code")),
         "referral_status": category(F("status")),
     }
-    return Source(qs, exprs, person_key("case__"), "persons", _definition("asylum_referrals"))
+    return Source(qs, exprs, person_key("case__"), "persons", population.definition)
 
 
-def _decisions() -> Source:
+def _decisions(population: Population) -> Source:
     exprs = {
         **case_dimensions("case__"),
         "year": Year("decided_on"),
@@ -259,10 +267,10 @@ def _decisions() -> Source:
         "victim_status": victim_status("decision"),
     }
     decisions = counted_cases(unrestricted(Identification, "national statistics"))
-    return Source(decisions, exprs, person_key("case__"), "persons", _definition("decisions"))
+    return Source(decisions, exprs, person_key("case__"), "persons", population.definition)
 
 
-def _screenings() -> Source:
+def _screenings(population: Population) -> Source:
     # Screenings count rows, so any grouping of the analytics tables (one row per combination of
     # the screening dimensions, kept exact by triggers: nrm.reporting.aggregates) sums to what a
     # GROUP BY of the screenings gives; the same expressions read their columns.
@@ -288,17 +296,10 @@ def _screenings() -> Source:
         exprs,
         None,
         "screenings",
-        _definition("screenings"),
+        population.definition,
         measure=Sum("n"),
         coarser=(coarse,),
     )
-
-
-_BY_NAME = {p.name: p for p in POPULATIONS}
-
-
-def _definition(population: str) -> str:
-    return _BY_NAME[population].definition
 
 
 def _choices(choices) -> dict[str, str]:
@@ -319,8 +320,7 @@ def register_all() -> None:
         "screenings": _screenings,
     }
     for population in POPULATIONS:
-        build = builders.get(population.name)
-        register_population(population, build or (lambda name=population.name: _victims(name)))
+        register_population(population, functools.partial(builders.get(population.name, _victims), population))
     labels = {
         "sex": lambda: _choices(Sex.choices),
         "age_band": lambda: _choices(AgeBand.choices),
@@ -329,7 +329,6 @@ def register_all() -> None:
         "asylum_status": lambda: _choices(AsylumStatus.choices),
         "child_status": lambda: _choices(ChildStatus.choices),
         "referral_status": lambda: _choices(ReferralStatus.choices),
-        "exploitation": lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},  # in the current language
         "referral_source": lambda: {
             **{t.code: str(t) for t in OrganisationType.objects.all()},
             **{str(k): str(v) for k, v in ReferralSource.choices if k != ReferralSource.ORGANISATION},
@@ -337,9 +336,10 @@ def register_all() -> None:
     }
     for name, labeller in labels.items():
         register_dimension(name, DIMENSIONS[name], labels=labeller)
-    # The forms of exploitation are listed in their reference order.
+    # The forms of exploitation, named in the current language and listed in their reference order.
     register_dimension(
         "exploitation",
         DIMENSIONS["exploitation"],
+        labels=lambda: {f.code: str(f) for f in ExploitationForm.objects.all()},
         order=lambda: list(ExploitationForm.objects.order_by("sort_order", "code").values_list("code", flat=True)),
     )

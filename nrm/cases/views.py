@@ -104,10 +104,6 @@ def case_for(
     return view
 
 
-def _can_screen(user) -> bool:
-    return bool(owner_organisations(user, Action.SCREEN))
-
-
 def _active_list() -> IndicatorList | None:
     try:
         return case_services.active_indicator_list()
@@ -167,7 +163,7 @@ def reasons_context(reasons: dict, definition: dict) -> dict:
 @case_staff
 def screening_new(request: HttpRequest) -> HttpResponse:
     """Record a screening; the result is computed by the list's rule (live, with JavaScript)."""
-    if not _can_screen(request.user):
+    if not case_access.can_screen(request.user):
         raise Http404
     indicator_list = _active_list()
     if indicator_list is None:
@@ -206,7 +202,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def screening_evaluate(request: HttpRequest) -> JsonResponse:
     """Return, as JSON, what the screening rule says about the indicators ticked; store nothing."""
-    if not _can_screen(request.user):
+    if not case_access.can_screen(request.user):
         raise Http404
     indicator_list = _active_list()
     if indicator_list is None:
@@ -266,7 +262,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """List the cases the user may see, filtered, 50 a page; never decrypts identity."""
     form = CaseFilterForm(request.GET or None)
     filters = form.filters()
-    context = {"form": form, "can_screen": _can_screen(request.user)}
+    context = {"form": form, "can_screen": case_access.can_screen(request.user)}
     try:
         search = form.search()
     except ValidationError:
@@ -346,7 +342,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
 @case_staff
 def case_new(request: HttpRequest) -> HttpResponse:
     """Open a case, prefilled from a screening when one is given (``?screening=ID``)."""
-    if not _can_screen(request.user):
+    if not case_access.can_screen(request.user):
         raise Http404
     screening = None
     screening_id = request.POST.get("screening") or request.GET.get("screening")

@@ -11,7 +11,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import CharField, F, Value, When
 from django.utils.translation import gettext as _
 
-from nrm.cases.statistics import form_groups
+from nrm.cases.statistics import form_groups, victims
 from nrm.core.errors import invalid
 from nrm.exchange.models import ExternalDataset, ExternalRecord
 from nrm.reporting.engine import UNKNOWN, Source, category, citizenship_group, victim_status
@@ -29,13 +29,7 @@ def external_source(dataset_name: str, population: str) -> Source:
     dataset = ExternalDataset.objects.filter(name=dataset_name).first()
     if dataset is None:
         raise invalid("dataset", _("No external data set of this name."))
-    qs = ExternalRecord.objects.filter(dataset=dataset)
-    if population == "registered":
-        qs = qs.exclude(decision="not_identified")
-    elif population == "identified":
-        qs = qs.filter(decision="identified")
-    elif population == "presumed":
-        qs = qs.exclude(decision__in=["identified", "not_identified"])
+    qs = victims(ExternalRecord.objects.filter(dataset=dataset), population, "decision")
     exprs = {
         "year": F("year"),
         "sex": category(F("sex")),
