@@ -19,6 +19,9 @@ Variables (all optional outside production):
   NRM_AUDIT_SEAL_MS  milliseconds a committed audit row may wait before a process's sealer
                      thread chains it with the others committed meanwhile (default 1000; 0 seals
                      at each commit, on the request's thread)
+  NRM_AUDIT_READS_WAIT_FOR_DISK  1: on PostgreSQL, a read's audit row is committed only once
+                     the WAL is on disk, as every write is (default 0: the WAL writer writes it
+                     within 3 x wal_writer_delay, a sealing commit at once; docs/security.md)
   NRM_ALLOWED_HOSTS  comma-separated host names
   NRM_COUNTRY        ISO 3166 alpha-2 of the country whose holidays count and whose citizens
                      are "national" in statistics (default RS)
@@ -262,6 +265,8 @@ NRM_AUDIT_SIGNING_KEY = _base64_key(
 # Sealing is batched off the request path (nrm.audit.services.seal_soon): one short write per
 # process per interval instead of one per audited request.
 NRM_AUDIT_SEAL_MS = _int("NRM_AUDIT_SEAL_MS", 1000, minimum=0)
+# A read's audit row in its own transaction: committed without waiting for the disk unless set.
+NRM_AUDIT_READS_WAIT_FOR_DISK = _flag("NRM_AUDIT_READS_WAIT_FOR_DISK")
 NRM_AUDIT_CHECKPOINTS = Path(os.environ.get("NRM_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
 NRM_COUNTRY = _matching("NRM_COUNTRY", "RS", "[A-Za-z]{2}", "RS (ISO 3166 alpha-2)").upper()
 NRM_RETENTION_YEARS = _int("NRM_RETENTION_YEARS", 10, minimum=1)

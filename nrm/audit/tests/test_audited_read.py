@@ -123,3 +123,58 @@ def test_the_reads_audit_row_is_a_statement_prepared_on_the_server():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         on_server = [row[0] for row in cursor.fetchall()]
     assert any(sql.startswith('INSERT INTO "audit_auditentry"') for sql in on_server)
+
+
+def _read_inserts(client, case) -> list[list]:
+    """Each audit INSERT of an API case read: what it returned (the commit's setting, when it asks for it)."""
+    returned = []
+
+    def observe(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('INSERT INTO "audit_auditentry"'):
+            cursor = context["cursor"]
+            returned.append(cursor.fetchall() if cursor.description else [])
+        return result
+
+    with connection.execute_wrapper(observe):
+        assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    return returned
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+def test_a_reads_audit_row_commits_without_waiting_for_the_disk_and_later_writes_still_wait():
+    """The read's own transaction commits as soon as its WAL is written; the connection's setting is unchanged."""
+    police = personas()["police"]
+    case = open_case(police)
+    assert _synchronous_commit() == "on"
+    assert _read_inserts(api(police), case) == [[("off",)]]  # in effect for the INSERT's own transaction
+    assert _synchronous_commit() == "on"  # and for nothing after it: a write on this connection waits
+    assert _views(case) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+def test_a_reads_audit_row_waits_for_the_disk_when_the_deployment_asks(settings):
+    settings.NRM_AUDIT_READS_WAIT_FOR_DISK = True
+    police = personas()["police"]
+    case = open_case(police)
+    assert _read_inserts(api(police), case) == [[]]
+    assert _views(case) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+def test_a_reads_audit_row_inside_a_callers_transaction_leaves_its_commit_waiting():
+    """Inside a caller's transaction the setting would reach the caller's writes: the row is appended as any."""
+    from django.db import transaction
+
+    police = personas()["police"]
+    at = services._now_ms()
+    row = services._entry(at, {}, {"actor": police, "action": "case.view", "object_type": "case", "object_id": 1})
+    with transaction.atomic():
+        services._insert_entries([row], read=True)
+        assert _synchronous_commit() == "on"
