@@ -19,6 +19,7 @@ connection, so the database plans it once as well. Not behind PgBouncer in trans
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import re
 import threading
@@ -265,9 +266,33 @@ def statement_cursor(db: str, sql: str) -> Iterator[Any]:
         # Django's default (None) refuses even a requested preparation; other statements go
         # through client-side binding cursors, which never prepare whatever the threshold.
         connection.connection.prepare_threshold = NEVER_BY_COUNT
-    raw = _preparing_cursor_class()(connection.connection)
-    with contextlib.closing(connection._prepare_cursor(raw)) as cursor:
-        yield cursor
+    yield connection._prepare_cursor(_kept_cursor(connection, sql))
+
+
+# Driver cursors kept per connection, one per remembered statement, the most recently used.
+KEPT_CURSORS = 32
+
+
+def _kept_cursor(connection, sql: str):
+    """The connection's driver cursor for ``sql``, made once and kept while the connection lasts.
+
+    psycopg makes a cursor's adapters and its result's loaders anew for each cursor, and for
+    each statement unless it runs the same one again: a kept cursor per statement runs it with
+    what it made the last time. Bounded (a cursor keeps its last result until its next run).
+    """
+    driver = connection.connection
+    kept = connection.__dict__.get("_nrm_kept_cursors")
+    if kept is None or kept[0] is not driver:
+        kept = connection.__dict__["_nrm_kept_cursors"] = (driver, collections.OrderedDict())
+    cursors = kept[1]
+    cursor = cursors.get(sql)
+    if cursor is None or cursor.closed:
+        cursor = cursors[sql] = _preparing_cursor_class()(driver)
+        while len(cursors) > KEPT_CURSORS:
+            cursors.popitem(last=False)[1].close()
+    else:
+        cursors.move_to_end(sql)
+    return cursor
 
 
 def remember(sql: str) -> str:

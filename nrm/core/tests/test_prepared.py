@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from nrm.accounts.access import Action, reader_key, restrict
 from nrm.accounts.models import Membership, User
@@ -193,3 +193,34 @@ def test_a_remembered_statement_is_converted_for_postgresql_once_however_long(wo
     answer = client.get(f"/api/v1/cases/{case.pk}/")
     assert answer.status_code == 200 and answer.json()["id"] == case.pk
     assert split == []  # not the relations' statement, not any other
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the driver's cursors of remembered statements")
+def test_a_remembered_statement_runs_again_on_its_kept_cursor_and_the_kept_are_bounded(world, monkeypatch):
+    """Each remembered statement keeps its driver cursor (psycopg then keeps its loaders); at most KEPT_CURSORS."""
+    import psycopg
+
+    case = rich_case(world)
+    client = api(world["socialwork"])
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    made = []
+    real_init = psycopg.Cursor.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(type(self).__name__)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "__init__", counted)
+    answer = client.get(f"/api/v1/cases/{case.pk}/")
+    assert answer.status_code == 200 and answer.json()["id"] == case.pk
+    assert "PreparingCursor" not in made  # the token, the case, its relations and the audit row: kept cursors
+
+    monkeypatch.setattr(prepared, "KEPT_CURSORS", 2)
+    for n in range(4):
+        sql = prepared.remember(f"SELECT {n} + %s")
+        with prepared.statement_cursor("default", sql) as cursor:
+            cursor.execute(sql, [1])
+            assert cursor.fetchone() == (n + 1,)
+    wrapper = connections["default"]
+    driver, kept = wrapper.__dict__["_nrm_kept_cursors"]
+    assert driver is wrapper.connection and len(kept) == 2
