@@ -24,6 +24,7 @@ from django.db.models import Expression, Model, Prefetch, Q, QuerySet
 
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, SECOND_FACTOR_ROLES, Role
 from nrm.accounts.models import Membership, Organisation, User
+from nrm.core.bypass import UNRESTRICTED_REASONS, unrestricted  # noqa: F401 - the access rule's interface
 
 
 class Action(StrEnum):
@@ -357,39 +358,8 @@ def get_or_deny(
 
 
 # --- Deliberate bypasses --------------------------------------------------------------------
-# A read of whole tables (national statistics, duplicate matching, retention...) passes no rule:
-# it goes through :func:`unrestricted` and names one of these reasons, so that a search for
-# ``unrestricted(`` finds every bypass (and ``nrm/accounts/tests/test_bypasses.py`` lists them).
-
-UNRESTRICTED_REASONS: frozenset[str] = frozenset(
-    {
-        "national statistics",  # populations of the statistics engine; published only through disclosure control
-        "statistics consent",  # which cases statistics may use, and how many they leave out
-        "duplicate matching",  # probable duplicates are found across organisations by the linkage key
-        "retention",  # blanking identity of closed cases past the retention period
-        "key rotation",  # re-encrypting every encrypted field under a new key
-        "htcds export",  # the national HTCDS file of every case usable for statistics
-        "demo data",  # synthetic data built over the demo's own records
-        "early warning",  # thresholds evaluated over every organisation's observations (``nrm earlywarning evaluate``)
-        "reminders",  # the daily job that reminds each organisation of what falls due (``nrm.tasks.reminders``)
-    }
-)
-_UNRESTRICTED_USED: dict[str, set[str]] = {}
-
-
-def unrestricted(queryset_or_model: QuerySet | type[Model], reason: str) -> QuerySet:
-    """Return every row of ``queryset_or_model``, with no access rule, for one of the listed reasons.
-
-    Raises ValueError for a reason not in :data:`UNRESTRICTED_REASONS`.
-    """
-    if reason not in UNRESTRICTED_REASONS:
-        raise ValueError(f"not a listed reason to read without the access rule: {reason!r}")
-    if isinstance(queryset_or_model, QuerySet):
-        queryset = queryset_or_model
-    else:
-        queryset = queryset_or_model._default_manager.all()
-    _UNRESTRICTED_USED.setdefault(reason, set()).add(queryset.model._meta.label)
-    return queryset
+# ``unrestricted`` and its listed reasons live in ``nrm.core.bypass`` (core's key rotation, below
+# this app, names one too); they are part of this module's interface.
 
 
 def case_workers(organisation_id: int) -> QuerySet:

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Substr
 
-from nrm.accounts.access import unrestricted
 from nrm.core import crypto
+from nrm.core.bypass import unrestricted
 from nrm.core.fields import EncryptedBinaryField, EncryptedTextField, Sealed
 
 log = logging.getLogger("nrm.security")
