@@ -411,7 +411,7 @@ class CaseViewSet(ConditionalMixin, IdempotentPostMixin, viewsets.GenericViewSet
         return self.get_paginated_response(CaseListSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        view = selectors.case_get(request.user, int(pk), reason=request.query_params.get("reason", "api"))
+        view = selectors.case_get(request.user, int(pk), reason=request.query_params.get("reason", "api"), shown="api")
         response = self.tagged(Response(case_detail(view)), view.case)
         release(view.case)
         return response

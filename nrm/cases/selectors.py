@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from django.conf import settings
 from django.db.models import Case as CaseWhen
@@ -286,13 +287,21 @@ def _case_episodes(case: Case, is_owner: bool) -> QuerySet[Episode]:
 # the case than what its access rules read and the case's kind (child or adult): ``case_get``
 # prepares the statement once under those.
 CaseRelations = Callable[[User, Case, bool], list[Relation]]
-_CASE_RELATIONS: list[CaseRelations] = []
+_CASE_RELATIONS: list[tuple[CaseRelations, bool]] = []  # (relations, whether the API's case shows them)
+
+# What a case is read for: the case page (and the printed summary, and the endpoints that show one
+# part of a case) shows everything loaded with it; the API's case (``GET /api/v1/cases/<id>/``) its
+# fields, timeline, services, flags, episodes, consents and a child's guardian, and no more is read.
+CaseShown = Literal["page", "api"]
 
 
-def register_case_relations(relations: CaseRelations) -> None:
-    """Have ``case_get`` load ``relations(user, case, is_owner)`` with every case it reads."""
-    if relations not in _CASE_RELATIONS:
-        _CASE_RELATIONS.append(relations)
+def register_case_relations(relations: CaseRelations, *, api: bool = True) -> None:
+    """Have ``case_get`` load ``relations(user, case, is_owner)`` with every case it reads.
+
+    ``api=False``: the API's case does not show them; ``case_get(..., shown="api")`` leaves them.
+    """
+    if all(registered is not relations for registered, _api in _CASE_RELATIONS):
+        _CASE_RELATIONS.append((relations, api))
 
 
 # What other apps show beside a case (a child's records, its transfers, its protection measures),
@@ -322,8 +331,11 @@ _CASE_READ = Case.objects.select_related("owner", "person", "owner__type", "resp
 
 
 @audited_read
-def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
+def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "page") -> CaseView:
     """Return a case ``user`` may see, with its audit row written; anything else is NotFound.
+
+    ``shown``: what the case is read for (:data:`CaseShown`): the relations nothing there shows
+    are not read.
 
     A denied attempt is audited too. If the audit row cannot be written the read fails. The
     read holds no write lock (:func:`~nrm.audit.services.audited_read`): on SQLite, readers no
@@ -366,8 +378,9 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
         ]
         # What other apps hang on a case (documents, transfers, merges, protection, a child's
         # records), as each registered it (register_case_relations).
-        for more in _CASE_RELATIONS:
-            loaded += more(user, case, is_owner)
+        for more, in_api in _CASE_RELATIONS:
+            if in_api or shown == "page":
+                loaded += more(user, case, is_owner)
         if is_owner:
             loaded += [
                 Relation(
@@ -380,7 +393,7 @@ def case_get(user: User, pk: int, *, reason: str = "view") -> CaseView:
     # Compiled once per reader, whether they are the owner's staff and kind of case (what the rule
     # and the relations read besides the ids): the owner is a parameter, as the case's id is.
     load_relations_prepared(
-        case, relations, key=("case_get", reader_key(user), is_owner, case.is_child), vary=("owner_id",)
+        case, relations, key=("case_get", reader_key(user), is_owner, case.is_child, shown), vary=("owner_id",)
     )
     links = case.__dict__.pop("_nrm_links")
     show_identity = can_see_identity_on_loaded(user, case, links)

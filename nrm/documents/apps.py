@@ -12,5 +12,5 @@ class DocumentsConfig(AppConfig):
         from nrm.documents.selectors import case_relations
         from nrm.documents.services import documents_retention_erase
 
-        register_case_relations(case_relations)
+        register_case_relations(case_relations, api=False)  # the case page's, not the API's case
         register_erasure(documents_retention_erase)

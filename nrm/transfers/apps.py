@@ -10,5 +10,5 @@ class TransfersConfig(AppConfig):
         from nrm.transfers import access  # noqa: F401  (registers the access rules of its models)
         from nrm.transfers.selectors import case_relations, case_transfer_context
 
-        register_case_relations(case_relations)
+        register_case_relations(case_relations, api=False)  # the case page's, not the API's case
         register_case_extras(case_transfer_context)
