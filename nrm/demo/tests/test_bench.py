@@ -46,6 +46,10 @@ def test_bench_runs_from_a_fresh_data_directory_and_ends_with_every_figure_as_js
     cpu = next(line for line in lines if "CPU ms per read" in line).split(": ", 2)[-1]
     audited, bare = ([float(x) for x in part.split(" ", 1)[1].split(" / ")] for part in cpu.split("; "))
     assert audited[0] > 0 and audited[1] == bare[1] == 0 and bare[2] > 0
+    # Each import's figure is the median of its runs, each run undone.
+    for name in ("CTDC", "HTCDS"):
+        runs = next(line for line in lines if f"{name} rows/s by run" in line).split(": ", 2)[-1].split(", ")
+        assert len(runs) == 3, runs
     # Every served read was a real, audited read (plus one warm-up read of each reader's case and
     # the two counted in-process), by readers of several organisations; the imports were rolled back.
     with sqlite3.connect(tmp_path / "nrm.sqlite3") as db:
