@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy
 from nrm.accounts.access import unrestricted
 from nrm.accounts.models import OrganisationType
 from nrm.cases.choices import AgeBand, AsylumStatus, ChildStatus, Decision, MigrationStatus, ReferralSource, Sex
-from nrm.cases.models import Episode, ExploitationForm, Identification
+from nrm.cases.models import Episode, ExploitationForm, Identification, Screening
 from nrm.cases.selectors import cases_usable_for_statistics, statistics_by_consent
 from nrm.referrals.choices import ReferralKind, ReferralStatus
 from nrm.referrals.models import Referral
+from nrm.reporting import aggregates
 from nrm.reporting.engine import (
     ADULT_BANDS,
     CHILD_BANDS,
@@ -321,6 +322,8 @@ def register_all() -> None:
     }
     for population in POPULATIONS:
         register_population(population, functools.partial(builders.get(population.name, _victims), population))
+    # What the screenings' analytics tables are checked against (nrm stats --rebuild, nrm bench).
+    aggregates.register_screenings(lambda using: Screening.objects.using(using))
     labels = {
         "sex": lambda: _choices(Sex.choices),
         "age_band": lambda: _choices(AgeBand.choices),

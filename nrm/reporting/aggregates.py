@@ -16,11 +16,12 @@ of the screenings gives.
 # ruff: noqa: S608 - the SQL here is built from this module's constant names, never from input.
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection as default_connection
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, QuerySet, Sum
 
 SOURCE = "cases_screening"
 # The screening's expression of each count column (``{r}`` is NEW, OLD or a table alias).
@@ -158,13 +159,26 @@ def remove(connection=default_connection) -> None:
     _run(connection, _DROP.get(connection.vendor, []))
 
 
+# The screenings through the ORM, for :func:`fresh`: a count made apart from the triggers'
+# expressions. Registered by the app that keeps them (``nrm.cases.statistics``): the statistics
+# engine imports no domain app.
+_screenings: Callable[[str], QuerySet] | None = None
+
+
+def register_screenings(screenings: Callable[[str], QuerySet]) -> None:
+    """Have :func:`fresh` count ``screenings(using)``, every screening of that database."""
+    global _screenings
+    _screenings = screenings
+
+
 def fresh(level: Level = FINEST, using: str = "default") -> dict[tuple, int]:
     """Return the counts of ``level`` as a GROUP BY of the screenings gives them now: {key: n}."""
-    from nrm.cases.models import Screening
     from nrm.reporting.engine import Year
 
+    if _screenings is None:
+        raise RuntimeError("no screenings registered (nrm.reporting.aggregates.register_screenings)")
     rows = (
-        Screening.objects.using(using)
+        _screenings(using)
         .annotate(year=Year("screened_on"))
         .values(*level.columns)
         .annotate(n=Count("pk"))
