@@ -557,6 +557,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "nrm.api.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "nrm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "nrm.api.schema.AutoSchema",

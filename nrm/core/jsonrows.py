@@ -25,7 +25,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
 
-from nrm.core.prepared import prepare, rows_plan, statement_cursor
+from nrm.core.prepared import fetch, prepare, rows_plan
 
 ROW = "_nrm_row"
 
@@ -199,12 +199,14 @@ def _statement(relations: Sequence[Relation], connection) -> tuple[str, list, li
     return "SELECT " + ", ".join(parts), params, compilers
 
 
+def _one_row(cursor) -> tuple:
+    return cursor.fetchone()
+
+
 def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]], compilers: list) -> Model:
     db = obj._state.db or "default"
     connection = connections[db]
-    with statement_cursor(db, sql) as cursor:
-        cursor.execute(sql, params)
-        values = cursor.fetchone()
+    values = fetch(db, sql, params, _one_row)
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
     for (name, to_attr), compiler, text in zip(names, compilers, values, strict=True):
         if text == "[]":  # no rows (the aggregate's coalesce on both databases): half a case read's relations

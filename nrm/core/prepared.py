@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -449,6 +449,39 @@ def instances(compiler, rows: list[tuple], db: str) -> list[Model]:
     return out
 
 
+def fetch(db: str, sql: str, params: list, how: Callable[[Any], T]) -> T:
+    """Run the read ``sql`` on its :func:`statement_cursor` and return ``how(cursor)`` (its rows).
+
+    A kept connection's first statement of a request is its health check (``CONN_HEALTH_CHECKS``)
+    when it is a remembered read on PostgreSQL, outside any transaction: instead of a ``SELECT 1``
+    before it, a round trip of every API request, the read itself, run again once on a new
+    connection if the one kept had been dropped (the server restarted, a proxy closed it). A
+    read run twice changes nothing. Anywhere else (a write, in a transaction) Django's check runs.
+    """
+    connection = connections[db]
+    if (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and connection.vendor == "postgresql"
+        and sql in _remembered_sql
+        and connection.get_autocommit()
+        and not connection.in_atomic_block
+    ):
+        connection.health_check_done = True  # this read is the check
+        try:
+            with statement_cursor(db, sql) as cursor:
+                cursor.execute(sql, params)
+                return how(cursor)
+        except (OperationalError, InterfaceError):
+            if connection.is_usable():
+                raise  # the connection works: the statement failed of itself
+            connection.close()  # dropped: once more, on a new connection
+    with statement_cursor(db, sql) as cursor:
+        cursor.execute(sql, params)
+        return how(cursor)
+
+
 def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, probe: Any) -> Model | None:
     """Return the first row of ``queryset_for(value)`` (ordered as given), its statement prepared under ``key``."""
 
@@ -460,8 +493,9 @@ def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, pr
     except EmptyResultSet:  # a rule that lets this reader see nothing: no row, nothing to ask
         return None
     db = compiler.using
-    with statement_cursor(db, sql) as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchmany(1)
-    found = instances(compiler, rows, db)
+    found = instances(compiler, fetch(db, sql, params, _first_row), db)
     return found[0] if found else None
+
+
+def _first_row(cursor: Any) -> list:
+    return cursor.fetchmany(1)

@@ -224,3 +224,62 @@ def test_a_remembered_statement_runs_again_on_its_kept_cursor_and_the_kept_are_b
     wrapper = connections["default"]
     driver, kept = wrapper.__dict__["_nrm_kept_cursors"]
     assert driver is wrapper.connection and len(kept) == 2
+
+
+def _kept_connection_at_a_requests_start():
+    """The default connection as Django leaves it between two requests: kept, its health unchecked."""
+    wrapper = connections["default"]
+    wrapper.ensure_connection()
+    wrapper.health_check_enabled = True
+    wrapper.health_check_done = False
+    return wrapper
+
+
+def _organisation_named(pk):
+    from nrm.accounts.models import Organisation
+
+    return prepared.first("test_health_check", lambda v: Organisation.objects.filter(pk=v), pk, PROBE_PK)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a kept PostgreSQL connection's health check")
+@pytest.mark.django_db(transaction=True)
+def test_a_requests_first_remembered_read_is_its_health_check_and_no_ping_goes_before_it(world, monkeypatch):
+    """An API read paid a round trip for ``SELECT 1`` before its first statement: the statement itself tells."""
+    organisation = world["police"].memberships.first().organisation
+    _organisation_named(organisation.pk)  # remembered
+    wrapper = _kept_connection_at_a_requests_start()
+    pings = []
+    monkeypatch.setattr(type(wrapper), "is_usable", lambda self: pings.append(1) or True)
+    assert _organisation_named(organisation.pk) == organisation
+    assert pings == [] and wrapper.health_check_done  # checked, by the read, without a ping
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a kept PostgreSQL connection's health check")
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_kept_connection_is_replaced_and_the_read_answers(world):
+    organisation = world["police"].memberships.first().organisation
+    _organisation_named(organisation.pk)
+    wrapper = _kept_connection_at_a_requests_start()
+    dropped = wrapper.connection.info.backend_pid
+    # The server drops the connection between two requests (a restart, an idle timeout).
+    import psycopg
+
+    url = wrapper.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in url.items() if k != "cursor_factory"}, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    assert _organisation_named(organisation.pk) == organisation
+    assert wrapper.connection.info.backend_pid != dropped
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a kept PostgreSQL connection's health check")
+@pytest.mark.django_db(transaction=True)
+def test_a_read_that_fails_on_a_working_connection_fails_and_is_not_run_again(world):
+    from django.db import DatabaseError
+
+    sql = prepared.remember("SELECT 1 / %s")
+    wrapper = _kept_connection_at_a_requests_start()
+    kept = wrapper.connection.info.backend_pid
+    runs = []
+    with pytest.raises(DatabaseError):
+        prepared.fetch("default", sql, [0], lambda cursor: runs.append(cursor.fetchone()))
+    assert wrapper.connection.info.backend_pid == kept  # the same connection: it was not dropped
