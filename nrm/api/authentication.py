@@ -41,7 +41,7 @@ class ApiTokenAuthentication(TokenAuthentication):
                 ApiToken.objects.select_related("user")
                 .annotate(memberships=memberships_expression(OuterRef("user_id")))
                 .filter(key_hash=key_hash)
-                .order_by("pk")
+                .order_by()  # key_hash is unique: no sort of the one row
             ),
             token_hash(key),
             PROBE_HASH,

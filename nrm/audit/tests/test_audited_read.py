@@ -81,6 +81,23 @@ def test_a_read_appends_its_row_as_the_orm_would_save_it():
     assert AuditEntry.objects.get(pk=read_row).organisation_id == int(fields["organisation_id"])
 
 
+def test_an_entry_is_made_as_the_models_constructor_makes_it():
+    police = personas()["police"]
+    fields = {"actor": police, "action": "case.view", "object_type": "case", "object_id": 7, "detail": {"a": 1}}
+    at = services._now_ms()
+    made = services._entry(at, {}, fields)
+    values = {column: made.__dict__[column] for column in services.ENTRY_COLUMNS}
+    constructed = AuditEntry(**values)
+
+    def contents(entry):
+        return {k: v for k, v in entry.__dict__.items() if k != "_state"}, (entry._state.adding, entry._state.db)
+
+    assert contents(made) == contents(constructed)
+    assert made.pk is None and made.seq is None and made.hash == made.prev_hash == ""
+    made.save(force_insert=True)
+    assert AuditEntry.objects.get(pk=made.pk).object_id == "7"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a server connection that the server closed")
 def test_a_case_read_on_a_kept_connection_the_server_closed_reconnects():
     """A kept connection the server dropped between requests: the next read opens another, as Django's own check does.

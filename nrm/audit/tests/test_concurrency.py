@@ -25,7 +25,7 @@ SEAL_MS = 20  # short, so that the writers' commits span several batches
 
 def run_writers() -> dict:
     """Run the writers; return what the assertions need (also printed by the SQLite subprocess)."""
-    from django.db import connection, transaction
+    from django.db import connection, connections, transaction
 
     from nrm.audit import services
     from nrm.audit.models import AuditEntry
@@ -56,7 +56,19 @@ def run_writers() -> dict:
         finally:
             connection.close()
 
+    # The connections the sealer thread opens: one, kept from one interval to the next.
+    wrapper_class = type(connections["default"])
+    real_connect = wrapper_class.connect
+
+    def counting_connect(self, *args, **kwargs):
+        if threading.current_thread().name == "nrm-audit-sealer":
+            with lock:
+                sealer_connects.append(1)
+        return real_connect(self, *args, **kwargs)
+
+    sealer_connects: list[int] = []
     services.audit_seal = counting_seal
+    wrapper_class.connect = counting_connect
     try:
         threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
         for t in threads:
@@ -66,6 +78,7 @@ def run_writers() -> dict:
         flushed = services.seal_pending(timeout=60)
     finally:
         services.audit_seal = real_seal
+        wrapper_class.connect = real_connect
     rows = list(AuditEntry.objects.order_by("seq").values_list("seq", "id"))
     result = services.audit_verify(seal=False)  # no seal here: the sealer thread did it all
     return {
@@ -76,6 +89,7 @@ def run_writers() -> dict:
         "sealed": sum(count for _name, count in sealed),
         "sealers": sorted({name for name, _count in sealed}),
         "seals": len(sealed),
+        "sealer_connects": len(sealer_connects),
         "ok": result.ok,
         "problem": result.problem,
         "checked": result.checked,
@@ -91,6 +105,8 @@ def check(outcome: dict) -> None:
     # Every row sealed by the sealer thread, none on a writer's (request's) thread, in batches.
     assert outcome["sealed"] == total and outcome["sealers"] == ["nrm-audit-sealer"]
     assert 1 <= outcome["seals"] < WRITERS * TRANSACTIONS
+    # Its connection kept between seals (none if it had one from an earlier test already).
+    assert outcome["sealer_connects"] <= 1 < outcome["seals"]
     assert outcome["ok"], outcome["problem"]
     assert outcome["checked"] == len(seqs)
 
@@ -98,7 +114,18 @@ def check(outcome: dict) -> None:
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="the SQLite leg runs in a subprocess below")
 def test_concurrent_writers_on_postgresql_leave_one_chain_that_verifies(transactional_db, settings):
     settings.NRM_AUDIT_SEAL_MS = SEAL_MS
-    check(run_writers())
+    try:
+        check(run_writers())
+    finally:
+        # The sealer thread keeps its connection (as a server's does); the test database is
+        # dropped at the end of the run, which PostgreSQL refuses while a connection is open.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 SQLITE_SCRIPT = """
