@@ -354,7 +354,7 @@ def case_detail(view: selectors.CaseView) -> dict:
         p = case.person
         data["identity"] = {f: getattr(p, f) for f in p.IDENTITY_FIELDS}
         # The current guardian's name, as before guardians became records (nrm.children has the rest).
-        # Loaded with a child's case only (``children.selectors.child_relations``): an adult's has none.
+        # Loaded with a child's case only (``children.selectors.case_guardians``): an adult's has none.
         guardians = loaded(case, "guardians") if case.is_child else []
         data["guardian"] = next((g.name for g in guardians if g.ended_on is None), "")
     if view.is_owner:

@@ -9,10 +9,11 @@ class ChildrenConfig(AppConfig):
         from nrm.cases.retention import register_erasure
         from nrm.cases.selectors import register_case_extras, register_case_relations
         from nrm.children import access  # noqa: F401  (registers the access rules of its models)
-        from nrm.children.selectors import case_extras, case_relations
+        from nrm.children.selectors import case_best_interests, case_extras, case_guardians
         from nrm.children.services import child_identity_erase
 
-        register_case_relations(case_relations)
+        register_case_relations(case_guardians)
+        register_case_relations(case_best_interests, api=False)  # the case page's, not the API's case
         register_case_extras(case_extras)
         register_erasure(child_identity_erase)
 

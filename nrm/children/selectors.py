@@ -12,23 +12,25 @@ from nrm.cases.selectors import CaseView
 from nrm.children.models import BestInterestsAssessment, BestInterestsDetermination, Guardian
 from nrm.core.jsonrows import Relation
 
+# A child's records hang on the case and follow its rule (``case_record_rule``): whoever passed
+# the case's read may read them; what is identity in them is shown by :class:`ChildRecords`. They
+# are loaded with a child's case by ``case_get`` (registered with ``nrm.cases.selectors``); an
+# adult's case has none.
 
-def child_relations(case: Case) -> list[Relation]:
-    """Return the relations ``case_get`` loads with a child's case: they pass the case's rule with it.
 
-    The records hang on the case and follow its rule (``case_record_rule``): whoever passed the
-    case's read may read them; what is identity in them is shown by :class:`ChildRecords`.
-    """
+def case_guardians(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """A child's guardians, with every read of the case: the API's case shows the current one."""
+    return [Relation("guardians", Guardian.objects.filter(case=case))] if case.is_child else []
+
+
+def case_best_interests(user: User, case: Case, is_owner: bool) -> list[Relation]:
+    """A child's best-interests assessments and determinations: the case page's, not the API's case."""
+    if not case.is_child:
+        return []
     return [
-        Relation("guardians", Guardian.objects.filter(case=case)),
         Relation("best_interests_assessments", BestInterestsAssessment.objects.filter(case=case)),
         Relation("best_interests_determinations", BestInterestsDetermination.objects.filter(case=case)),
     ]
-
-
-def case_relations(user: User, case: Case, is_owner: bool) -> list[Relation]:
-    """What a case read loads of a child's records (registered with ``nrm.cases.selectors``); an adult's has none."""
-    return child_relations(case) if case.is_child else []
 
 
 @dataclass

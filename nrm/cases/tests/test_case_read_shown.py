@@ -45,3 +45,34 @@ def test_the_api_case_shows_what_it_showed(world):
     assert hasattr(page.case, PROTECTION) and not hasattr(api_view.case, PROTECTION)  # loaded as an attribute
     as_api = case_detail(api_view)
     assert as_api == case_detail(page) and as_api["timeline"] and as_api["consents"]
+
+
+def test_a_childs_case_read_for_the_api_leaves_the_best_interests_records_and_answers_the_same(world):
+    """The API's case shows a child's current guardian, not the best-interests records the page shows."""
+    import datetime as dt
+
+    from nrm.accounts.choices import Role
+    from nrm.cases import selectors
+    from nrm.cases.api import case_detail
+    from nrm.cases.tests.helpers import fresh, member, open_child_case
+    from nrm.children import services as children
+    from nrm.children.models import BestInterestsAssessment
+
+    police = world["police"]
+    case = open_child_case(police)
+    caseworker = member("shown-cw", "pu-bg", Role.CASEWORKER)  # who manages a child's records
+    children.assessment_record(
+        actor=fresh(caseworker),
+        case=case,
+        assessed_by="CSR Beograd",
+        assessed_on=dt.date(2024, 5, 2),
+        options_weighed="A safe place with a guardian",
+    )
+    assert BestInterestsAssessment.objects.filter(case=case).exists()
+    assert '"children_bestinterestsassessment"' not in _sql_of(api(police), f"/api/v1/cases/{case.pk}/")
+    page, api_view = (selectors.case_get(police, case.pk, reason="test", shown=shown) for shown in ("page", "api"))
+    loaded = {shown: set(view.case._prefetched_objects_cache) for shown, view in (("page", page), ("api", api_view))}
+    both = {"best_interests_assessments", "best_interests_determinations"}
+    assert loaded["page"] - loaded["api"] == {*both, "documents", "transfers"}
+    as_api = case_detail(api_view)
+    assert as_api == case_detail(page) and as_api["guardian"]
