@@ -459,6 +459,12 @@ def fetch(db: str, sql: str, params: list, how: Callable[[Any], T]) -> T:
     read run twice changes nothing. Anywhere else (a write, in a transaction) Django's check runs.
     """
     connection = connections[db]
+
+    def run() -> T:
+        with statement_cursor(db, sql) as cursor:
+            cursor.execute(sql, params)
+            return how(cursor)
+
     if (
         connection.connection is not None
         and connection.health_check_enabled
@@ -470,16 +476,12 @@ def fetch(db: str, sql: str, params: list, how: Callable[[Any], T]) -> T:
     ):
         connection.health_check_done = True  # this read is the check
         try:
-            with statement_cursor(db, sql) as cursor:
-                cursor.execute(sql, params)
-                return how(cursor)
+            return run()
         except (OperationalError, InterfaceError):
             if connection.is_usable():
                 raise  # the connection works: the statement failed of itself
             connection.close()  # dropped: once more, on a new connection
-    with statement_cursor(db, sql) as cursor:
-        cursor.execute(sql, params)
-        return how(cursor)
+    return run()
 
 
 def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, probe: Any) -> Model | None:
