@@ -218,3 +218,23 @@ def api_token(user: User, **fields) -> str:
     }
     ApiToken.objects.create(user=user, key_hash=token_hash(secret), **values)
     return secret
+
+
+def drop_server_connection(wrapper) -> int:
+    """Have PostgreSQL terminate ``wrapper``'s connection, as a restart or an idle timeout does; return its pid.
+
+    Waits until the server process is gone, so the next statement on it meets a dropped connection.
+    """
+    import time
+
+    pid = wrapper.connection.info.backend_pid
+    other = wrapper.get_new_connection(wrapper.get_connection_params())
+    try:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            if other.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+    finally:
+        other.close()
+    return pid

@@ -15,7 +15,7 @@ class ContentNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         accept = request.META.get("HTTP_ACCEPT", "*/*")
-        if format_suffix is None and renderers and self.settings.URL_FORMAT_OVERRIDE not in request.GET:
+        if format_suffix is None and renderers and self.settings.URL_FORMAT_OVERRIDE not in request.query_params:
             first = renderers[0]
             if accept == "*/*" or accept == first.media_type:
                 return first, first.media_type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection
 
-from conftest import personas
+from conftest import drop_server_connection, personas
 from nrm.audit import services
 from nrm.audit.models import AuditEntry
 from nrm.cases.tests.helpers import api, open_case
@@ -105,24 +105,13 @@ def test_a_case_read_on_a_kept_connection_the_server_closed_reconnects():
     The hot statements run on the driver's connection (``nrm.core.prepared``): the check Django makes
     before a request's first statement must happen before theirs, not after.
     """
-    import time
-
     from django.db import close_old_connections
 
     police = personas()["police"]
     case = open_case(police)
     client = api(police)
     assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
-    pid = connection.connection.info.backend_pid
-    other = connection.get_new_connection(connection.get_connection_params())
-    try:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-        for _ in range(100):
-            if other.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0] == 0:
-                break
-            time.sleep(0.05)
-    finally:
-        other.close()
+    drop_server_connection(connection)
     close_old_connections()  # what the server does as each request starts (the test client does not)
     answer = client.get(f"/api/v1/cases/{case.pk}/")
     assert answer.status_code == 200 and answer.json()["id"] == case.pk

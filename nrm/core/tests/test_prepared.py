@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, connections
 
+from conftest import drop_server_connection
 from nrm.accounts.access import Action, reader_key, restrict
 from nrm.accounts.models import Membership, User
 from nrm.cases.models import Case
@@ -260,13 +261,7 @@ def test_a_dropped_kept_connection_is_replaced_and_the_read_answers(world):
     organisation = world["police"].memberships.first().organisation
     _organisation_named(organisation.pk)
     wrapper = _kept_connection_at_a_requests_start()
-    dropped = wrapper.connection.info.backend_pid
-    # The server drops the connection between two requests (a restart, an idle timeout).
-    import psycopg
-
-    url = wrapper.get_connection_params()
-    with psycopg.connect(**{k: v for k, v in url.items() if k != "cursor_factory"}, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    dropped = drop_server_connection(wrapper)  # between two requests
     assert _organisation_named(organisation.pk) == organisation
     assert wrapper.connection.info.backend_pid != dropped
 
@@ -274,12 +269,23 @@ def test_a_dropped_kept_connection_is_replaced_and_the_read_answers(world):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a kept PostgreSQL connection's health check")
 @pytest.mark.django_db(transaction=True)
 def test_a_read_that_fails_on_a_working_connection_fails_and_is_not_run_again(world):
-    from django.db import DatabaseError
+    """An operational error (here a statement timeout) on a connection that works is the read's own: raised."""
+    from django.db import OperationalError
 
-    sql = prepared.remember("SELECT 1 / %s")
+    sql = prepared.remember("SELECT pg_sleep(%s)")
     wrapper = _kept_connection_at_a_requests_start()
     kept = wrapper.connection.info.backend_pid
-    runs = []
-    with pytest.raises(DatabaseError):
-        prepared.fetch("default", sql, [0], lambda cursor: runs.append(cursor.fetchone()))
-    assert wrapper.connection.info.backend_pid == kept  # the same connection: it was not dropped
+    sent = []
+
+    def counted(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    wrapper.connection.execute("SET statement_timeout = 50")
+    try:
+        with wrapper.execute_wrapper(counted), pytest.raises(OperationalError):
+            prepared.fetch("default", sql, [5], lambda cursor: cursor.fetchone())
+    finally:
+        wrapper.connection.execute("RESET statement_timeout")
+    assert sent == [sql]  # run once
+    assert wrapper.connection.info.backend_pid == kept  # and the connection, working, was kept
