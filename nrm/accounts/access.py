@@ -319,6 +319,7 @@ def get_or_deny(
     audit_action: str,
     audit_reason: str = "not permitted",
     prepared_as: str = "",
+    annotate: Callable[[QuerySet], QuerySet] | None = None,
     **lookup: Any,
 ):
     """Return the one row of ``queryset`` matching ``lookup`` that ``user`` may ``action``.
@@ -330,7 +331,8 @@ def get_or_deny(
 
     ``prepared_as`` (a read by ``pk`` on a hot path) names the statement, which is then compiled
     once per reader (:func:`reader_key`) and action, not once per call: ``queryset`` must depend
-    on nothing else.
+    on nothing else. ``annotate`` adds to the restricted queryset what comes with the row (made
+    only when the statement is compiled; the same under one ``prepared_as``).
     """
     from nrm.audit.services import audit_denial
 
@@ -343,18 +345,22 @@ def get_or_deny(
         # The rule applied inside: built only when the statement is compiled.
         found = prepared.first(
             (prepared_as, str(action), reader_key(user), queryset.db),
-            lambda pk: restrict(queryset, user, action, one=True).filter(pk=pk).order_by("pk"),
+            lambda pk: _annotated(restrict(queryset, user, action, one=True), annotate).filter(pk=pk).order_by("pk"),
             int(lookup["pk"]),
             PROBE_PK,
         )
     else:
-        found = restrict(queryset, user, action, one=True).filter(**lookup).first()
+        found = _annotated(restrict(queryset, user, action, one=True), annotate).filter(**lookup).first()
     if found is None:
         object_id = lookup.get("pk", lookup.get("id", next(iter(lookup.values()), "")))
         raise audit_denial(
             actor=user, action=audit_action, object_type=object_type, object_id=object_id, reason=audit_reason
         )
     return found
+
+
+def _annotated(queryset: QuerySet, annotate: Callable[[QuerySet], QuerySet] | None) -> QuerySet:
+    return queryset if annotate is None else annotate(queryset)
 
 
 # --- Deliberate bypasses --------------------------------------------------------------------

@@ -48,7 +48,7 @@ from django.utils import timezone
 from nrm.audit.models import AuditEntry, AuditHead, CanonicalJSONEncoder
 from nrm.core.bulk import insert_rows
 from nrm.core.errors import NotFound
-from nrm.core.prepared import remember, statement_cursor
+from nrm.core.prepared import CARRIED, Carried, remember, statement_cursor
 
 try:  # OpenSSL's HMAC without the hmac module's Python layer, per row of sealing and verification
     from _hashlib import hmac_digest as _hmac_digest
@@ -728,6 +728,10 @@ _writer_turns = threading.local()
 
 # The audit rows of an audited read whose snapshot holds no write lock (see audited_read).
 _read_pending: ContextVar[list[AuditEntry] | None] = ContextVar("nrm_audit_read_pending", default=None)
+# The rows of the read handed to a statement that carries them (see carried_append).
+_read_carried: ContextVar[list[tuple[Carried, list[AuditEntry]]] | None] = ContextVar(
+    "nrm_audit_read_carried", default=None
+)
 
 
 @contextlib.contextmanager
@@ -790,13 +794,19 @@ def audited_read(func: Callable[P, R]) -> Callable[P, R]:
                 _audited_depth.reset(nested)
         depth = _audited_depth.set(_audited_depth.get() + 1)
         rows: list[AuditEntry] = []
+        carried: list[tuple[Carried, list[AuditEntry]]] = []
         try:
             with read_snapshot() as unlocked:
-                token = _read_pending.set(rows if unlocked else None)
+                # PostgreSQL keeps a read's rows pending in a caller's transaction too: they go in
+                # it at the end, or with the read's last statement (carried_append).
+                pending = unlocked or connection.vendor == "postgresql"
+                token = _read_pending.set(rows if pending else None)
+                carrying = _read_carried.set(carried if pending else None)
                 try:
                     result = func(*args, **kwargs)
                 finally:
                     _read_pending.reset(token)
+                    _read_carried.reset(carrying)
         except NotFound as exc:
             if _audited_depth.get() == 1 and exc.audit:
                 pending, exc.audit = exc.audit, None
@@ -807,6 +817,11 @@ def audited_read(func: Callable[P, R]) -> Callable[P, R]:
         finally:
             if depth is not None:
                 _audited_depth.reset(depth)
+        for handed, handed_rows in carried:
+            if not handed.done:  # handed to a statement that never ran: appended as any
+                rows += handed_rows
+        if carried and not rows:
+            _seal_after_commit()
         if rows:
             conn = connections[DEFAULT_DB_ALIAS]
             # SQLite: one writer at a time, and a writer that finds the lock taken sleeps (1, 2,
@@ -826,7 +841,7 @@ _COMMIT_WITHOUT_WAITING = " RETURNING set_config('synchronous_commit', 'off', tr
 
 
 @functools.cache
-def _insert_statement(vendor: str, n: int, *, wait_for_disk: bool = True) -> tuple[str, tuple]:
+def _insert_statement(vendor: str, n: int, *, wait_for_disk: bool = True, returning: bool = False) -> tuple[str, tuple]:
     fields = tuple(f for f in AuditEntry._meta.concrete_fields if not f.primary_key)
     qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -835,6 +850,8 @@ def _insert_statement(vendor: str, n: int, *, wait_for_disk: bool = True) -> tup
     sql += ", ".join([row] * n)
     if not wait_for_disk:
         sql += _COMMIT_WITHOUT_WAITING
+    elif returning:  # rows to count (a carried append, see carried_append)
+        sql += " RETURNING 1"
     return sql, tuple((f, _preparer(f)) for f in fields)
 
 
@@ -864,6 +881,14 @@ def _insert_entries(entries: list[AuditEntry], conn=None, *, read: bool = False)
     transaction the setting would reach the caller's writes, so there it always waits.
     """
     conn = conn or connections[DEFAULT_DB_ALIAS]
+    sql, params = _insert_sql(entries, conn, read=read)
+    # One statement for every read (its text fixed by the row count): prepared on PostgreSQL.
+    with statement_cursor(conn.alias, remember(sql)) as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert_sql(entries: list[AuditEntry], conn, *, read: bool, returning: bool = False) -> tuple[str, list]:
+    """Return the INSERT of :func:`_insert_entries` and its values (``returning``: a row for each row written)."""
     wait = not (
         read
         and conn.vendor == "postgresql"
@@ -871,7 +896,7 @@ def _insert_entries(entries: list[AuditEntry], conn=None, *, read: bool = False)
         and conn.get_autocommit()
         and not conn.in_atomic_block
     )
-    sql, fields = _insert_statement(conn.vendor, len(entries), wait_for_disk=wait)
+    sql, fields = _insert_statement(conn.vendor, len(entries), wait_for_disk=wait, returning=returning)
     params = []
     for entry in entries:
         values = entry.__dict__
@@ -882,9 +907,28 @@ def _insert_entries(entries: list[AuditEntry], conn=None, *, read: bool = False)
             elif value is not None and not isinstance(value, str):
                 value = field.get_db_prep_save(value, conn)  # not a text after all: as the ORM
             params.append(value)
-    # One statement for every read (its text fixed by the row count): prepared on PostgreSQL.
-    with statement_cursor(conn.alias, remember(sql)) as cursor:
-        cursor.execute(sql, params)
+    return sql, params
+
+
+def carried_append() -> Carried | None:
+    """Hand the audited read's pending rows to its next statement, which appends them (PostgreSQL); None if not.
+
+    The statement, a read (:func:`nrm.core.jsonrows.load_relations_prepared`), writes them as
+    a data-modifying ``WITH``: one round trip and one commit where there were two. If it
+    fails, the read fails and nothing is shown, as when the append fails on its own; if it
+    never runs, :func:`audited_read` appends them as it would have. Nothing on SQLite, whose
+    statements cannot write and read at once (its rows wait for the read's snapshot to end).
+    """
+    rows = _read_pending.get()
+    carried_rows = _read_carried.get()
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not rows or carried_rows is None or conn.vendor != "postgresql":
+        return None
+    sql, params = _insert_sql(rows, conn, read=True, returning=True)
+    carried = Carried(f'WITH "{CARRIED}" AS ({sql})', params, len(rows))  # the model's own INSERT
+    carried_rows.append((carried, rows[:]))
+    rows.clear()
+    return carried
 
 
 def audit_denial(

@@ -9,8 +9,10 @@ their own rules on these (``case_record_rule``, ``on_case``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from nrm.accounts.access import (
     Action,
@@ -23,6 +25,7 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import User
 from nrm.cases.models import Case, CaseFlag, CaseNote, Consent, Episode, Identification, Screening, ServiceDelivery
+from nrm.core.jsonrows import values_expression, values_rows
 from nrm.referrals.choices import ACTIVE_STATES
 from nrm.referrals.models import Referral
 
@@ -160,6 +163,35 @@ def case_links(user: User, case) -> QuerySet:
         # to find this case's, instead of this case's few by its index.
         .order_by()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLink:
+    """A referral of the case to one of the reader's organisations, as the rules answered from it read it."""
+
+    to_org_id: int
+    status: str
+    shares_identity: bool
+    shares_documents: bool
+
+
+def case_links_expression(user: User) -> Subquery:
+    """Return :func:`case_links` of the outer query's case as one value, to come with the case row.
+
+    Read with the case (:func:`loaded_links`), they answer what the reader may do and see before
+    anything else of the case is read (its audit row then goes with the next statement).
+    """
+    return values_expression(
+        case_links(user, OuterRef("pk")), ("to_org", "status", "shares_identity", "shares_documents")
+    )
+
+
+def loaded_links(value: Any) -> list[CaseLink]:
+    """Return the :class:`CaseLink` of a :func:`case_links_expression`'s value."""
+    return [
+        CaseLink(to_org, status, bool(identity), bool(documents))
+        for to_org, status, identity, documents in values_rows(value)
+    ]
 
 
 def can_on_loaded(user: User, action: Action, case, links) -> bool:

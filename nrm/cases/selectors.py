@@ -30,8 +30,8 @@ from nrm.accounts.access import (
 )
 from nrm.accounts.models import Organisation, User
 from nrm.audit.models import AuditEntry
-from nrm.audit.services import audit_record, audited_read
-from nrm.cases.access import can_on_loaded, can_see_identity_on_loaded, case_links
+from nrm.audit.services import audit_record, audited_read, carried_append
+from nrm.cases.access import can_on_loaded, can_see_identity_on_loaded, case_links_expression, loaded_links
 from nrm.cases.choices import ConsentPurpose, Decision, ServiceStatus
 from nrm.cases.models import (
     Case,
@@ -349,8 +349,12 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
         audit_action="case.view",
         audit_reason=reason[:200],
         prepared_as="case_get",
+        # The case's referrals to the reader: what it may see of the case, decided before the rest is read.
+        annotate=lambda cases: cases.annotate(_nrm_links=case_links_expression(user)),
         pk=pk,
     )
+    links = loaded_links(case.__dict__.pop("_nrm_links"))
+    show_identity = can_see_identity_on_loaded(user, case, links)
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
     is_owner = case.owner_id in case_staff_organisations(user)
 
@@ -367,7 +371,6 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
             Relation("referrals", case_referrals(user, case, staff=is_owner)),
             Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
             Relation("services", case_services(user, case, staff=is_owner)),  # through the access rule already
-            Relation("links", case_links(user, case), to_attr="_nrm_links"),
             # Flags, standing and lifted, with who raised and lifted them: whoever sees the case.
             Relation(
                 "flags",
@@ -390,13 +393,6 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
             ]
         return loaded
 
-    # Compiled once per reader, whether they are the owner's staff and kind of case (what the rule
-    # and the relations read besides the ids): the owner is a parameter, as the case's id is.
-    load_relations_prepared(
-        case, relations, key=("case_get", reader_key(user), is_owner, case.is_child, shown), vary=("owner_id",)
-    )
-    links = case.__dict__.pop("_nrm_links")
-    show_identity = can_see_identity_on_loaded(user, case, links)
     audit_record(
         actor=user,
         action="case.view",
@@ -405,6 +401,16 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
         organisation_id=case.owner_id if is_owner else None,
         reason=reason[:200],
         detail={"identity": show_identity},
+    )
+    # Compiled once per reader, whether they are the owner's staff and kind of case (what the rule
+    # and the relations read besides the ids): the owner is a parameter, as the case's id is. On
+    # PostgreSQL the statement appends the audit row too: nothing is shown unless it is written.
+    load_relations_prepared(
+        case,
+        relations,
+        key=("case_get", reader_key(user), is_owner, case.is_child, shown),
+        vary=("owner_id",),
+        carried=carried_append(),
     )
     return CaseView(case=case, show_identity=show_identity, is_owner=is_owner, links=links)
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import F, Func, Model, QuerySet, Subquery, TextField
 
-from nrm.core.prepared import fetch, prepare, rows_plan
+from nrm.core.prepared import Carried, carrying, fetch, prepare, rows_plan
 
 ROW = "_nrm_row"
 
@@ -161,13 +161,19 @@ PROBE_PK = -987654321
 
 
 def load_relations_prepared(
-    obj: Model, build: Callable[[Model], Sequence[Relation]], *, key: Hashable, vary: Sequence[str] = ()
+    obj: Model,
+    build: Callable[[Model], Sequence[Relation]],
+    *,
+    key: Hashable,
+    vary: Sequence[str] = (),
+    carried: Carried | None = None,
 ) -> Model:
     """Load ``build(obj)``'s relations as :func:`load_relations` does, compiled once per ``key``.
 
     ``key`` holds everything ``build`` reads besides ``obj``'s id and its fields named in
     ``vary`` (such as a case's owner), which the statement takes as parameters: those are set
     to probes on the copy of ``obj`` it is compiled beside (see :mod:`nrm.core.prepared`).
+    ``carried``: a write the statement makes too (PostgreSQL; a read's audit row).
     """
     connection = connections[obj._state.db or "default"]
     varying = ("pk", *vary)
@@ -186,7 +192,7 @@ def load_relations_prepared(
         return sql, params, ([(r.name, r.to_attr) for r in relations], compilers)
 
     sql, params, (names, compilers) = prepare((key, connection.alias), compile_for, values, probes, db=connection.alias)
-    return _load(obj, sql, params, names, compilers)
+    return _load(obj, sql, params, names, compilers, carried)
 
 
 def _statement(relations: Sequence[Relation], connection) -> tuple[str, list, list]:
@@ -203,10 +209,23 @@ def _one_row(cursor) -> tuple:
     return cursor.fetchone()
 
 
-def _load(obj: Model, sql: str, params: list, names: list[tuple[str, str | None]], compilers: list) -> Model:
+def _load(
+    obj: Model,
+    sql: str,
+    params: list,
+    names: list[tuple[str, str | None]],
+    compilers: list,
+    carried: Carried | None = None,
+) -> Model:
     db = obj._state.db or "default"
     connection = connections[db]
-    values = fetch(db, sql, params, _one_row)
+    if carried is None:
+        values = fetch(db, sql, params, _one_row)
+    else:
+        written, *values = fetch(db, carrying(carried, sql), [*carried.params, *params], _one_row, writes=True)
+        if written != carried.rows:  # nothing is shown without what it carried
+            raise DatabaseError(f"the read wrote {written} of the {carried.rows} rows it carried")
+        carried.done = True
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
     for (name, to_attr), compiler, text in zip(names, compilers, values, strict=True):
         if text == "[]":  # no rows (the aggregate's coalesce on both databases): half a case read's relations

@@ -24,6 +24,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -314,6 +315,7 @@ def forget() -> None:
     with _lock:
         _statements.clear()
         _remembered_sql.clear()
+        _carrying.clear()
 
 
 def compiled(queryset: QuerySet) -> tuple[str, list, Any]:
@@ -449,14 +451,15 @@ def instances(compiler, rows: list[tuple], db: str) -> list[Model]:
     return out
 
 
-def fetch(db: str, sql: str, params: list, how: Callable[[Any], T]) -> T:
+def fetch(db: str, sql: str, params: list, how: Callable[[Any], T], *, writes: bool = False) -> T:
     """Run the read ``sql`` on its :func:`statement_cursor` and return ``how(cursor)`` (its rows).
 
     A kept connection's first statement of a request is its health check (``CONN_HEALTH_CHECKS``)
     when it is a remembered read on PostgreSQL, outside any transaction: instead of a ``SELECT 1``
     before it, a round trip of every API request, the read itself, run again once on a new
     connection if the one kept had been dropped (the server restarted, a proxy closed it). A
-    read run twice changes nothing. Anywhere else (a write, in a transaction) Django's check runs.
+    read run twice changes nothing. Anywhere else (a write, such as a read carrying one
+    (``writes``), or in a transaction) Django's check runs.
     """
     connection = connections[db]
 
@@ -467,6 +470,7 @@ def fetch(db: str, sql: str, params: list, how: Callable[[Any], T]) -> T:
 
     if (
         connection.connection is not None
+        and not writes
         and connection.health_check_enabled
         and not connection.health_check_done
         and connection.vendor == "postgresql"
@@ -501,3 +505,48 @@ def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, pr
 
 def _first_row(cursor: Any) -> list:
     return cursor.fetchmany(1)
+
+
+# The name a carried write's rows go by in the statement carrying it.
+CARRIED = "_nrm_carried"
+
+
+@dataclass
+class Carried:
+    """A write that a read's next statement makes too, on PostgreSQL: one round trip and one commit for both.
+
+    ``clause`` is ``WITH "_nrm_carried" AS (INSERT ... RETURNING ...)``, ``params`` its values and
+    ``rows`` how many rows it writes. The statement carrying it (:func:`carrying`) answers first
+    how many it wrote, and sets ``done``; until then the write is not made (whoever made it
+    makes it on its own if the statement never ran).
+    """
+
+    clause: str
+    params: list
+    rows: int
+    done: bool = False
+
+
+_carrying: dict[tuple[str, str], str] = {}
+
+
+def carrying(carried: Carried, sql: str) -> str:
+    """Return the remembered statement ``sql`` (a ``SELECT``) carrying ``carried``; its first column: the rows written.
+
+    The column reads the write's rows before anything else is read, so the write is made, and
+    its ``RETURNING`` evaluated, before the read's own columns; a data-modifying ``WITH`` is
+    made once and to the end whatever reads it. The text, the same for every read of one
+    shape, is made once (the statements are many kilobytes).
+    """
+    key = (carried.clause, sql)
+    found = _carrying.get(key)
+    if found is None:
+        if not sql.startswith("SELECT "):
+            raise ValueError("only a SELECT carries a write")
+        if len(_carrying) >= MAX_STATEMENTS:
+            _carrying.clear()
+        # Only the callers' own statement texts are joined here; values stay parameters.
+        found = _carrying[key] = remember(
+            f'{carried.clause} SELECT (SELECT count(*) FROM "{CARRIED}"), {sql[len("SELECT ") :]}'  # noqa: S608
+        )
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from conftest import drop_server_connection, personas
 from nrm.audit import services
@@ -12,27 +12,34 @@ from nrm.cases.tests.helpers import api, open_case
 
 pytestmark = pytest.mark.usefixtures("triggers_back_after_flush", "flushable")
 
+INSERT = 'INSERT INTO "audit_auditentry"'
+
 
 def _views(case) -> int:
     return AuditEntry.objects.filter(action="case.view", object_id=str(case.pk)).count()
 
 
 def test_the_case_read_appends_its_row_after_the_read_in_no_transaction():
-    """SQLite reads in a snapshot holding no write lock; PostgreSQL at READ COMMITTED needs no BEGIN or COMMIT."""
+    """SQLite reads in a snapshot holding no write lock; PostgreSQL at READ COMMITTED needs no BEGIN or COMMIT.
+
+    On PostgreSQL the row goes with the read's last statement, its relations' (``carried_append``).
+    """
     police = personas()["police"]
     case = open_case(police)
     states = []
 
     def observe(execute, sql, params, many, context):
-        if sql.startswith('INSERT INTO "audit_auditentry"'):
-            states.append(("case.view" in params, connection.in_atomic_block, connection.get_autocommit()))
+        if INSERT in sql:
+            carried = not sql.startswith(INSERT)
+            states.append(("case.view" in params, connection.in_atomic_block, connection.get_autocommit(), carried))
         return execute(sql, params, many, context)
 
     before = _views(case)
     with connection.execute_wrapper(observe):
         answer = api(police).get(f"/api/v1/cases/{case.pk}/")
     assert answer.status_code == 200 and answer.json()["id"] == case.pk
-    assert states == [(True, False, True)]  # one row, appended outside any transaction
+    # One row, appended outside any transaction: with the relations on PostgreSQL, after them on SQLite.
+    assert states == [(True, False, True, connection.vendor == "postgresql")]
     assert _views(case) == before + 1
 
 
@@ -128,23 +135,32 @@ def test_the_reads_audit_row_is_a_statement_prepared_on_the_server():
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         on_server = [row[0] for row in cursor.fetchall()]
-    assert any(sql.startswith('INSERT INTO "audit_auditentry"') for sql in on_server)
+    assert any(INSERT in sql and "json_agg" in sql for sql in on_server)  # carried by the relations' statement
 
 
-def _read_inserts(client, case) -> list[list]:
-    """Each audit INSERT of an API case read: what it returned (the commit's setting, when it asks for it)."""
-    returned = []
+def _read_inserts(client, case) -> list[str]:
+    """Each statement of an API case read that appends audit rows: the setting its transaction commits under.
+
+    Each is run again, as it was sent, in a transaction rolled back, and the setting read before
+    the rollback: what it set lasts until its transaction ends.
+    """
+    sent = []
 
     def observe(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        if sql.startswith('INSERT INTO "audit_auditentry"'):
-            cursor = context["cursor"]
-            returned.append(cursor.fetchall() if cursor.description else [])
-        return result
+        if INSERT in sql:
+            sent.append((sql, params))
+        return execute(sql, params, many, context)
 
     with connection.execute_wrapper(observe):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
-    return returned
+    found = []
+    for sql, params in sent:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            found.append(_synchronous_commit())
+            transaction.set_rollback(True)
+    return found
 
 
 def _synchronous_commit() -> str:
@@ -159,7 +175,7 @@ def test_a_reads_audit_row_commits_without_waiting_for_the_disk_and_later_writes
     police = personas()["police"]
     case = open_case(police)
     assert _synchronous_commit() == "on"
-    assert _read_inserts(api(police), case) == [[("off",)]]  # in effect for the INSERT's own transaction
+    assert _read_inserts(api(police), case) == ["off"]  # in effect for the INSERT's own transaction
     assert _synchronous_commit() == "on"  # and for nothing after it: a write on this connection waits
     assert _views(case) == 1
 
@@ -169,18 +185,31 @@ def test_a_reads_audit_row_waits_for_the_disk_when_the_deployment_asks(settings)
     settings.NRM_AUDIT_READS_WAIT_FOR_DISK = True
     police = personas()["police"]
     case = open_case(police)
-    assert _read_inserts(api(police), case) == [[]]
+    assert _read_inserts(api(police), case) == ["on"]
     assert _views(case) == 1
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
 def test_a_reads_audit_row_inside_a_callers_transaction_leaves_its_commit_waiting():
     """Inside a caller's transaction the setting would reach the caller's writes: the row is appended as any."""
-    from django.db import transaction
-
     police = personas()["police"]
     at = services._now_ms()
     row = services._entry(at, {}, {"actor": police, "action": "case.view", "object_type": "case", "object_id": 1})
     with transaction.atomic():
         services._insert_entries([row], read=True)
         assert _synchronous_commit() == "on"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a statement that reads and writes: PostgreSQL's WITH")
+def test_rows_handed_to_a_statement_that_never_ran_are_appended_as_any():
+    police = personas()["police"]
+    handed = []
+
+    @services.audited_read
+    def read():
+        services.audit_record(actor=police, action="case.view", object_type="case", object_id="handed")
+        handed.append(services.carried_append())  # and no statement carries it
+
+    read()
+    assert handed[0] is not None and not handed[0].done
+    assert AuditEntry.objects.filter(object_id="handed").count() == 1

@@ -154,7 +154,9 @@ def test_the_remembered_statements_are_prepared_on_the_server_and_still_counted(
     prepared.forget()
     client = api(police)
     client.get(f"/api/v1/cases/{first.pk}/")
-    with django_assert_num_queries(6):  # counted and logged as any other statement
+    # Counted and logged as any other statement: the read's savepoint and its release, the token,
+    # the case, its relations carrying the audit row.
+    with django_assert_num_queries(5):
         answer = client.get(f"/api/v1/cases/{second.pk}/")
     assert answer.status_code == 200 and answer.json()["id"] == second.pk
     on_server = _server_prepared()
@@ -193,7 +195,7 @@ def test_a_remembered_statement_is_converted_for_postgresql_once_however_long(wo
     monkeypatch.setattr(psycopg._queries, "_split_query", counted)
     answer = client.get(f"/api/v1/cases/{case.pk}/")
     assert answer.status_code == 200 and answer.json()["id"] == case.pk
-    assert split == []  # not the relations' statement, not any other
+    assert split == [], split  # not the relations' statement, not any other
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the driver's cursors of remembered statements")
@@ -264,6 +266,26 @@ def test_a_dropped_kept_connection_is_replaced_and_the_read_answers(world):
     dropped = drop_server_connection(wrapper)  # between two requests
     assert _organisation_named(organisation.pk) == organisation
     assert wrapper.connection.info.backend_pid != dropped
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a kept PostgreSQL connection's health check")
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_that_writes_is_never_sent_twice_and_its_connection_is_checked_before_it(world):
+    """A read carrying a write (``writes``) does not stand for the check: a dropped connection is replaced first."""
+    sql = prepared.remember("SELECT 1")
+    sent = []
+
+    def counted(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    for writes, sends in ((False, 2), (True, 1)):  # a read: sent, failed, sent again; a write: sent once
+        wrapper = _kept_connection_at_a_requests_start()
+        dropped = drop_server_connection(wrapper)
+        sent.clear()
+        with wrapper.execute_wrapper(counted):
+            assert prepared.fetch("default", sql, [], lambda cursor: cursor.fetchone(), writes=writes) == (1,)
+        assert len(sent) == sends and wrapper.connection.info.backend_pid != dropped
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a kept PostgreSQL connection's health check")
