@@ -311,3 +311,30 @@ def test_a_read_that_fails_on_a_working_connection_fails_and_is_not_run_again(wo
         wrapper.connection.execute("RESET statement_timeout")
     assert sent == [sql]  # run once
     assert wrapper.connection.info.backend_pid == kept  # and the connection, working, was kept
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the driver's cursors of remembered statements")
+@pytest.mark.django_db(transaction=True)
+def test_a_remembered_read_nobody_watches_runs_on_the_driver_cursor_and_fails_with_djangos_errors(world):
+    """Without Django's wrapper where nothing watches; with it, counted, where something does (the suite's counts)."""
+    from django.db import DataError
+    from django.db.backends.utils import CursorWrapper
+    from django.test.utils import CaptureQueriesContext
+
+    sql = prepared.remember("SELECT 10 / %s")
+    wrapper = _kept_connection_at_a_requests_start()
+    wrapper.health_check_done = True  # checked: this request's first statement has run
+    given = []
+
+    def read(cursor):
+        given.append(cursor)
+        return cursor.fetchone()
+
+    prepared.fetch("default", sql, [1], read)  # a new connection's first: made ready for preparing
+    assert prepared.fetch("default", sql, [2], read) == (5,)
+    assert type(given[-1]) is prepared._preparing_cursor_class()  # the driver's own
+    with pytest.raises(DataError):  # division by zero, as Django's wrapper raises it
+        prepared.fetch("default", sql, [0], read)
+    with CaptureQueriesContext(wrapper) as captured:
+        assert prepared.fetch("default", sql, [5], read) == (2,)
+    assert isinstance(given[-1], CursorWrapper) and [q["sql"] for q in captured] == ["SELECT 10 / $1"]
