@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -108,3 +110,44 @@ def test_on_postgresql_the_demo_is_timed_in_a_scratch_database_dropped_afterward
             tables = scratch.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
         assert tables == 0
     assert name not in databases()
+
+
+def _bench(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NRM_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)  # SQLite in a fresh directory, whatever database the suite uses
+    return subprocess.run(
+        [sys.executable, "-m", "nrm.cli", "bench", "--screenings", "60", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_bench_against_another_checkout_serves_each_build_and_prints_both(tmp_path):
+    """A change measured against the build before it: both servers run, in alternated blocks, each its own code.
+
+    The other checkout here is a copy whose bare read is broken: the run fails on it, so the
+    server started for it ran its code, not this checkout's (``python -m`` looks in the working
+    directory first).
+    """
+    root = Path(__file__).resolve().parents[3]
+    answer = _bench(tmp_path, "--reads", "40", "--against", str(root))
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    printed = [line for line in answer.stdout.splitlines() if " req/s, bare " in line]
+    assert [line.split(":")[0] for line in printed] == ["this checkout", str(root)]
+    with sqlite3.connect(tmp_path / "data" / "nrm.sqlite3") as db:
+        views = db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'case.view'").fetchone()[0]
+    assert views >= 2 * 40  # every block's audited reads, in both builds, were audited reads
+
+    other = tmp_path / "other"
+    shutil.copytree(root / "nrm", other / "nrm", ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    views_py = other / "nrm" / "demo" / "views.py"
+    views_py.write_text(views_py.read_text().replace('return JsonResponse({"id": found})', "raise Http404"))
+    broken = _bench(tmp_path, "--reads", "20", "--against", str(other))
+    assert broken.returncode != 0 and "/_bench/read/" in broken.stderr and "HTTP 404" in broken.stderr
+
+
+def test_bench_against_what_is_no_checkout_says_so(tmp_path):
+    answer = _bench(tmp_path, "--against", str(tmp_path))
+    assert answer.returncode != 0 and "is not a checkout of NRM" in answer.stderr

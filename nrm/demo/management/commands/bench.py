@@ -17,6 +17,11 @@ Figures only, never pass/fail. In one run, on the configured database:
 - the SQL statements of one API case read.
 
 With ``--json`` the last line of standard output is one JSON object of :data:`KEYS`.
+
+``--against DIR`` measures a change instead: only the served reads, from this checkout's server
+and from one started in ``DIR`` (another checkout, such as a worktree of the commit before), on
+the same database, in short blocks alternated between the two, so that the machine's drift
+weighs on both alike.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ SERVER_WORKERS = 2
 SERVER_THREADS = GUNICORN_THREADS  # nrm serve's default with several workers
 CONNECTIONS = 8
 ROUNDS = 3  # turns of audited then bare reads
+AGAINST_BLOCK = 300  # reads of each kind per block of --against
 # Runs of each import (each rolled back); its figure is their median. One run alone moved by a
 # third with what the machine was doing (a checkpoint after the previous import's rollback).
 IMPORT_RUNS = 3
@@ -223,13 +229,25 @@ class Command(BaseCommand):
             help="also time 'nrm demo --no-serve' from nothing (on PostgreSQL, in a scratch database)",
         )
         parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
+        parser.add_argument(
+            "--against",
+            metavar="DIR",
+            help="only the served reads, in blocks alternated between this checkout's server and one started "
+            "in DIR (another checkout of NRM, such as a worktree of the commit before), on the same database",
+        )
 
     def handle(self, *args, screenings: int, reads: int, import_rows: int, htcds_rows: int, demo: bool, **options):
         if min(reads, import_rows, htcds_rows) < 1:
             raise CommandError("--reads, --import-rows and --htcds-rows must be at least 1")
+        against = options.get("against")
+        if against and not (Path(against) / "nrm" / "cli.py").is_file():
+            raise CommandError(f"--against: {against} is not a checkout of NRM (no nrm/cli.py in it)")
         self._prepare(screenings)
         figures: dict[str, float | int | None] = dict.fromkeys(KEYS)
         self.notes: list[str] = []
+        if against:
+            self._against(Path(against).resolve(), reads)
+            return
         figures |= self._served(reads)
         figures["queries_per_read"] = self._queries_per_read()
         figures |= self._statistics()
@@ -276,7 +294,8 @@ class Command(BaseCommand):
 
     # --- served reads -----------------------------------------------------------------------
 
-    def _served(self, reads: int) -> dict:
+    def _requests(self) -> tuple[list[str], list[Request], list[Request]] | None:
+        """The readers' kinds, their audited API case reads and the bare reads of the same cases; None if none."""
         from nrm.accounts.services import token_issue
 
         readers = []
@@ -290,7 +309,7 @@ class Command(BaseCommand):
                 readers.append((type_code, visible[::step][:CASES_PER_READER], secret))
         if not readers:
             self.say("served reads: no case visible to the benchmark users")
-            return {}
+            return None
         # In turn: reader 1's first case, reader 2's first case, ...
         turns = [
             (pks[i], secret)
@@ -300,42 +319,30 @@ class Command(BaseCommand):
         ]
         audited_requests = [(f"/api/v1/cases/{pk}/", {"Authorization": f"Token {secret}"}) for pk, secret in turns]
         bare_requests = [(f"/_bench/read/{pk}", {}) for pk, _secret in turns]
+        return [type_code for type_code, _pks, _secret in readers], audited_requests, bare_requests
+
+    @contextlib.contextmanager
+    def _server(self, tree: Path | None = None) -> Iterator[tuple[subprocess.Popen, int]]:
+        """The production server of this checkout, or of the checkout in ``tree``, started and stopped: (process, port).
+
+        Started in ``tree`` (``python -m`` puts the working directory first on the path, before
+        ``PYTHONPATH``): a server started elsewhere would run whichever ``nrm`` it found first.
+        """
         port = _free_port()
         env = {**os.environ, "NRM_BENCH": "1", "NRM_DATA_DIR": str(settings.DATA_DIR)}
+        if tree is not None:
+            env["PYTHONPATH"] = os.pathsep.join([str(tree), *filter(None, [env.get("PYTHONPATH")])])
         command = [sys.executable, "-m", "nrm.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--workers", str(SERVER_WORKERS), "--threads", str(SERVER_THREADS)]
-        self.say(f"starting the server: {SERVER_WORKERS} worker processes x {SERVER_THREADS} threads on port {port}")
+        where = f" from {tree}" if tree else ""
+        self.say(
+            f"starting the server{where}: {SERVER_WORKERS} worker processes x {SERVER_THREADS} threads on port {port}"
+        )
         with tempfile.TemporaryFile() as log:
-            server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
+            server = subprocess.Popen(command, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
             try:
                 self._wait_for(server, port, log)
-                before = AuditEntry.objects.filter(action="case.view").count()
-                kinds = ", ".join(type_code for type_code, _pks, _secret in readers)
-                # ``reads`` in turns of audited then bare reads, so that a drift of the machine
-                # (another process, the database's checkpoint) weighs on both alike; each figure
-                # is the median turn's.
-                sizes = [n for t in range(ROUNDS) if (n := reads // ROUNDS + (t < reads % ROUNDS)) > 0]
-                runs: dict[str, list[tuple[float, float]]] = {"audited": [], "bare": []}
-                meter = CpuMeter(server.pid, connection.vendor)
-                cpu = {"audited": [0.0, 0.0, 0.0], "bare": [0.0, 0.0, 0.0]}
-                for turn, per in enumerate(sizes):
-                    self.say(
-                        f"served reads, turn {turn + 1}/{len(sizes)}: {per:,} audited API case reads by {kinds}, "
-                        f"then {per:,} bare primary-key reads, {CONNECTIONS} connections ..."
-                    )
-                    for name, requests in (("audited", audited_requests), ("bare", bare_requests)):
-                        if turn == 0:
-                            # Each request once, unmeasured: each worker prepares its statements and
-                            # warms its caches, as a server that has been up a while has.
-                            load(port, requests, len(requests), connections=CONNECTIONS)
-                        started = meter.read()
-                        runs[name].append(load(port, requests, per, connections=CONNECTIONS))
-                        cpu[name] = [t + b - a for t, a, b in zip(cpu[name], started, meter.read(), strict=True)]
-                written = AuditEntry.objects.filter(action="case.view").count() - before
-                if written != sum(sizes) + len(audited_requests):
-                    raise CommandError(f"{sum(sizes)} served reads wrote {written} audit rows")
-                audited, p95 = (statistics.median(x) for x in zip(*runs["audited"], strict=True))
-                bare, bare_p95 = (statistics.median(x) for x in zip(*runs["bare"], strict=True))
+                yield server, port
             except RuntimeError as exc:
                 log.seek(0)
                 raise CommandError(f"{exc}; server said: {log.read().decode(errors='replace')[-2000:]}") from exc
@@ -346,7 +353,41 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     server.kill()
                     server.wait()
-        turns = "; ".join(f"{name} " + ", ".join(f"{rps:,.0f}" for rps, _p95 in found) for name, found in runs.items())
+
+    def _served(self, reads: int) -> dict:
+        found = self._requests()
+        if found is None:
+            return {}
+        readers, audited_requests, bare_requests = found
+        with self._server() as (server, port):
+            before = AuditEntry.objects.filter(action="case.view").count()
+            kinds = ", ".join(readers)
+            # ``reads`` in turns of audited then bare reads, so that a drift of the machine
+            # (another process, the database's checkpoint) weighs on both alike; each figure
+            # is the median turn's.
+            sizes = [n for t in range(ROUNDS) if (n := reads // ROUNDS + (t < reads % ROUNDS)) > 0]
+            runs: dict[str, list[tuple[float, float]]] = {"audited": [], "bare": []}
+            meter = CpuMeter(server.pid, connection.vendor)
+            cpu = {"audited": [0.0, 0.0, 0.0], "bare": [0.0, 0.0, 0.0]}
+            for turn, per in enumerate(sizes):
+                self.say(
+                    f"served reads, turn {turn + 1}/{len(sizes)}: {per:,} audited API case reads by {kinds}, "
+                    f"then {per:,} bare primary-key reads, {CONNECTIONS} connections ..."
+                )
+                for name, requests in (("audited", audited_requests), ("bare", bare_requests)):
+                    if turn == 0:
+                        # Each request once, unmeasured: each worker prepares its statements and
+                        # warms its caches, as a server that has been up a while has.
+                        load(port, requests, len(requests), connections=CONNECTIONS)
+                    started = meter.read()
+                    runs[name].append(load(port, requests, per, connections=CONNECTIONS))
+                    cpu[name] = [t + b - a for t, a, b in zip(cpu[name], started, meter.read(), strict=True)]
+            written = AuditEntry.objects.filter(action="case.view").count() - before
+            if written != sum(sizes) + len(audited_requests):
+                raise CommandError(f"{sum(sizes)} served reads wrote {written} audit rows")
+            audited, p95 = (statistics.median(x) for x in zip(*runs["audited"], strict=True))
+            bare, bare_p95 = (statistics.median(x) for x in zip(*runs["bare"], strict=True))
+        turns = "; ".join(f"{name} " + ", ".join(f"{rps:,.0f}" for rps, _p95 in made) for name, made in runs.items())
         self.notes.append(f"served reads/s by turn: {turns}")
         if any(cpu["bare"]):
             where = "database" if connection.vendor == "postgresql" else "database (in the server)"
@@ -360,6 +401,47 @@ class Command(BaseCommand):
             waits = "waited" if settings.NRM_AUDIT_READS_WAIT_FOR_DISK else "did not wait"
             self.notes.append(f"each read's audit row {waits} for the disk (NRM_AUDIT_READS_WAIT_FOR_DISK)")
         return {"audited_read_rps": audited, "p95_ms": p95, "bare_read_rps": bare}
+
+    def _against(self, tree: Path, reads: int) -> None:
+        """Print the served reads of this checkout and of ``tree``'s, in blocks alternated between the two.
+
+        Each build's servers run side by side on the same database; one is loaded at a time, in
+        blocks of about :data:`AGAINST_BLOCK` reads (audited, then bare), the order of the two
+        builds swapped each round. Each figure is the median block's; CPU per read as in the run's
+        notes (the database's is the whole server's while one build is loaded).
+        """
+        found = self._requests()
+        if found is None:
+            return
+        _readers, audited_requests, bare_requests = found
+        rounds = max(2, -(-reads // AGAINST_BLOCK))
+        per = max(1, reads // rounds)
+        builds = {"this checkout": None, str(tree): tree}
+        figures = {name: {"audited": [], "bare": [], "audited_cpu": [], "bare_cpu": []} for name in builds}
+        with contextlib.ExitStack() as stack:
+            servers = {name: stack.enter_context(self._server(where)) for name, where in builds.items()}
+            for _server, port in servers.values():  # each statement prepared and each cache warm, as a while up
+                load(port, audited_requests, len(audited_requests), connections=CONNECTIONS)
+                load(port, bare_requests, len(bare_requests), connections=CONNECTIONS)
+            self.say(f"served reads against {tree}: {rounds} rounds of {per:,} audited and {per:,} bare reads each")
+            for turn in range(rounds):
+                for name in list(builds)[:: 1 if turn % 2 == 0 else -1]:
+                    server, port = servers[name]
+                    meter = CpuMeter(server.pid, connection.vendor)
+                    for kind, requests in (("audited", audited_requests), ("bare", bare_requests)):
+                        started = meter.read()
+                        figures[name][kind].append(load(port, requests, per, connections=CONNECTIONS)[0])
+                        spent = sum(b - a for a, b in zip(started, meter.read(), strict=True))
+                        figures[name][f"{kind}_cpu"].append(spent / per * 1000)
+        self.say("")
+        for name, found_figures in figures.items():
+            audited, bare = (statistics.median(found_figures[k]) for k in ("audited", "bare"))
+            audited_cpu, bare_cpu = (statistics.median(found_figures[k]) for k in ("audited_cpu", "bare_cpu"))
+            by_cpu = f"{bare_cpu / audited_cpu:.2f}x" if audited_cpu and bare_cpu else "n/a"
+            self.say(
+                f"{name}: audited {audited:,.0f} req/s, bare {bare:,.0f}: {audited / bare:.2f}x; "
+                f"CPU ms per read (server, database, client) audited {audited_cpu:.2f}, bare {bare_cpu:.2f}: {by_cpu}"
+            )
 
     def _wait_for(self, server: subprocess.Popen, port: int, log) -> None:
         deadline = time.monotonic() + 120
