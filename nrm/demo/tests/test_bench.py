@@ -136,6 +136,11 @@ def test_bench_against_another_checkout_serves_each_build_and_prints_both(tmp_pa
     assert answer.returncode == 0, answer.stderr[-3000:]
     printed = [line for line in answer.stdout.splitlines() if " req/s, bare " in line]
     assert [line.split(":")[0] for line in printed] == ["this checkout", str(root)]
+    for line in printed:  # CPU per read in all, and its parts (SQLite's inside the server's)
+        audited = line.split("CPU ms per read audited ", 1)[1].split(",", 1)[0]
+        total, parts = audited.split(" ", 1)
+        server, database, client = (float(x) for x in parts.strip("()").split(" / "))
+        assert float(total) > 0 and server > 0 and database == 0 and client > 0, line
     with sqlite3.connect(tmp_path / "data" / "nrm.sqlite3") as db:
         views = db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'case.view'").fetchone()[0]
     assert views >= 2 * 40  # every block's audited reads, in both builds, were audited reads

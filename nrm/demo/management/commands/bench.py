@@ -407,8 +407,9 @@ class Command(BaseCommand):
 
         Each build's servers run side by side on the same database; one is loaded at a time, in
         blocks of about :data:`AGAINST_BLOCK` reads (audited, then bare), the order of the two
-        builds swapped each round. Each figure is the median block's; CPU per read as in the run's
-        notes (the database's is the whole server's while one build is loaded).
+        builds swapped each round. Each figure is the median block's; CPU per read in all, and by
+        server / database / client as in the run's notes (the database's is the whole server's
+        while one build is loaded).
         """
         found = self._requests()
         if found is None:
@@ -431,16 +432,21 @@ class Command(BaseCommand):
                     for kind, requests in (("audited", audited_requests), ("bare", bare_requests)):
                         started = meter.read()
                         figures[name][kind].append(load(port, requests, per, connections=CONNECTIONS)[0])
-                        spent = sum(b - a for a, b in zip(started, meter.read(), strict=True))
-                        figures[name][f"{kind}_cpu"].append(spent / per * 1000)
+                        parts = [(b - a) / per * 1000 for a, b in zip(started, meter.read(), strict=True)]
+                        figures[name][f"{kind}_cpu"].append(parts)
         self.say("")
         for name, found_figures in figures.items():
             audited, bare = (statistics.median(found_figures[k]) for k in ("audited", "bare"))
-            audited_cpu, bare_cpu = (statistics.median(found_figures[k]) for k in ("audited_cpu", "bare_cpu"))
+            # The blocks' total CPU, and each part's median (server / database / client).
+            audited_cpu, bare_cpu = (statistics.median(map(sum, found_figures[k])) for k in ("audited_cpu", "bare_cpu"))
+            audited_parts, bare_parts = (
+                " / ".join(f"{statistics.median(part):.2f}" for part in zip(*found_figures[k], strict=True))
+                for k in ("audited_cpu", "bare_cpu")
+            )
             by_cpu = f"{bare_cpu / audited_cpu:.2f}x" if audited_cpu and bare_cpu else "n/a"
             self.say(
-                f"{name}: audited {audited:,.0f} req/s, bare {bare:,.0f}: {audited / bare:.2f}x; "
-                f"CPU ms per read (server, database, client) audited {audited_cpu:.2f}, bare {bare_cpu:.2f}: {by_cpu}"
+                f"{name}: audited {audited:,.0f} req/s, bare {bare:,.0f}: {audited / bare:.2f}x; CPU ms per read "
+                f"audited {audited_cpu:.2f} ({audited_parts}), bare {bare_cpu:.2f} ({bare_parts}): {by_cpu}"
             )
 
     def _wait_for(self, server: subprocess.Popen, port: int, log) -> None:
