@@ -799,9 +799,9 @@ def audited_read(func: Callable[P, R]) -> Callable[P, R]:
             with read_snapshot() as unlocked:
                 # PostgreSQL keeps a read's rows pending in a caller's transaction too: they go in
                 # it at the end, or with the read's last statement (carried_append).
-                pending = unlocked or connection.vendor == "postgresql"
-                token = _read_pending.set(rows if pending else None)
-                carrying = _read_carried.set(carried if pending else None)
+                held = unlocked or connection.vendor == "postgresql"
+                token = _read_pending.set(rows if held else None)
+                carrying = _read_carried.set(carried if held else None)
                 try:
                     result = func(*args, **kwargs)
                 finally:

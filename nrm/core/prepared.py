@@ -242,9 +242,10 @@ def statement_cursor(db: str, sql: str) -> Iterator[Any]:
 
     The database keeps a prepared statement's plan for the connection's life (psycopg remembers
     the last 100 per connection), and connections live on (``CONN_MAX_AGE`` or the pool). The
-    cursor is wrapped as Django wraps its own, so the statements are counted and logged alike.
-    Otherwise (a statement compiled for this call only, SQLite, PgBouncer in transaction mode)
-    an ordinary cursor.
+    cursor is the driver's own where nothing watches the statements (:func:`_unwatched`), its
+    errors still Django's; else wrapped as Django wraps its own, so the statements are counted
+    and logged alike. Otherwise (a statement compiled for this call only, SQLite, PgBouncer in
+    transaction mode) an ordinary cursor.
     """
     connection = connections[db]
     remembered = sql in _remembered_sql
@@ -257,6 +258,11 @@ def statement_cursor(db: str, sql: str) -> Iterator[Any]:
     if not remembered or connection.vendor != "postgresql" or not settings.NRM_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             yield cursor
+        return
+    if _unwatched(connection):
+        connection.validate_thread_sharing()
+        with connection.wrap_database_errors:  # Django's errors, as its wrapper raises them
+            yield _kept_cursor(connection, sql)
         return
     # Django checks a kept connection before a request's first statement (CONN_HEALTH_CHECKS) in
     # its own cursor(); this one is the driver's, and usually that first statement: check here, or
@@ -461,18 +467,11 @@ def fetch(db: str, sql: str, params: list, how: Callable[[Any], T], *, writes: b
     read run twice changes nothing. Anywhere else (a write, such as a read carrying one
     (``writes``), or in a transaction) Django's check runs.
 
-    ``how`` gets the driver's cursor itself where nothing watches the statements (see
-    :func:`_unwatched`), else Django's wrapper of it: it reads rows, nothing else.
+    ``how`` gets the cursor :func:`statement_cursor` gives: it reads rows, nothing else.
     """
     connection = connections[db]
 
     def run() -> T:
-        if _unwatched(connection, sql):
-            connection.validate_thread_sharing()
-            cursor = _kept_cursor(connection, sql)
-            with connection.wrap_database_errors:  # Django's errors, as its wrapper raises them
-                cursor.execute(sql, params)
-                return how(cursor)
         with statement_cursor(db, sql) as cursor:
             cursor.execute(sql, params)
             return how(cursor)
@@ -497,7 +496,7 @@ def fetch(db: str, sql: str, params: list, how: Callable[[Any], T], *, writes: b
     return run()
 
 
-def _unwatched(connection, sql: str) -> bool:
+def _unwatched(connection) -> bool:
     """Whether a remembered statement may run on its kept driver cursor without Django's wrapper around it.
 
     The wrapper (a new one per statement, and per ``fetchone``: each call wrapped anew for its
@@ -509,9 +508,6 @@ def _unwatched(connection, sql: str) -> bool:
     driver = connection.connection
     return (
         driver is not None
-        and connection.vendor == "postgresql"
-        and sql in _remembered_sql
-        and settings.NRM_PREPARED_STATEMENTS
         and not connection.execute_wrappers
         and not connection.queries_logged
         and not connection.needs_rollback
