@@ -435,9 +435,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's no longer reads the language from the session: it need not follow it.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "nrm.core.middleware.SecurityHeadersMiddleware",
+    # From here to TokenCallLaneEnd, what serves signed-in browsers: an API call with its token
+    # goes past it all (nrm.api.middleware).
+    "nrm.api.middleware.TokenCallLane",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "nrm.accounts.middleware.SessionLifetimeMiddleware",
@@ -445,8 +451,7 @@ MIDDLEWARE = [
     "nrm.accounts.middleware.PasswordChangeRequiredMiddleware",
     "nrm.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "nrm.core.middleware.SecurityHeadersMiddleware",
+    "nrm.api.middleware.TokenCallLaneEnd",
     # Last, as django-axes requires: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
