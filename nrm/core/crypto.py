@@ -10,6 +10,7 @@ constant associated data, still decrypt until ``nrm rotate_keys`` turns them int
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -28,8 +29,18 @@ class DecryptionError(Exception):
     """Raised when a stored value cannot be decrypted with any configured key."""
 
 
-def _keys() -> dict[str, bytes]:
-    return dict(settings.NRM_ENCRYPTION_KEYS)
+def _cipher(kid: str) -> AESGCM:
+    """Return the cipher of the configured key ``kid`` (KeyError if none is)."""
+    for configured, key in settings.NRM_ENCRYPTION_KEYS:
+        if configured == kid:
+            return _aesgcm(key)
+    raise KeyError(kid)
+
+
+@functools.lru_cache(maxsize=16)
+def _aesgcm(key: bytes) -> AESGCM:
+    # One per key, not per value: a case read decrypts a dozen (an AESGCM holds its key and no state).
+    return AESGCM(key)
 
 
 def current_key_id() -> str:
@@ -39,14 +50,16 @@ def current_key_id() -> str:
 def bound_aad(label: str, field: str, binding: object) -> bytes:
     """Return the associated data that binds a ciphertext to ``field`` of the row ``binding`` of ``label``."""
     # One spelling of the UUID whatever the database returned (SQLite: hex, PostgreSQL: uuid).
-    return f"{PREFIX}|{label}|{field}|{uuid.UUID(str(binding))}".encode()
+    if not isinstance(binding, uuid.UUID):
+        binding = uuid.UUID(str(binding))
+    return f"{PREFIX}|{label}|{field}|{binding}".encode()
 
 
 def encrypt(plaintext: str, *, aad: bytes) -> str:
     """Return the v2 AES-GCM ciphertext of ``plaintext`` under the current key, bound to ``aad``."""
     kid, key = settings.NRM_ENCRYPTION_KEYS[0]
     nonce = os.urandom(12)
-    blob = nonce + AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    blob = nonce + _aesgcm(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
     return f"{PREFIX}:{kid}:{base64.b64encode(blob).decode('ascii')}"
 
 
@@ -57,13 +70,13 @@ def decrypt(token: str, *, aad: bytes) -> str:
     """
     try:
         prefix, kid, b64 = token.split(":", 2)
-        key = _keys()[kid]
+        cipher = _cipher(kid)
         blob = base64.b64decode(b64)
         if prefix == LEGACY_PREFIX:
             aad = LEGACY_AAD
         elif prefix != PREFIX:
             raise ValueError(prefix)
-        return AESGCM(key).decrypt(blob[:12], blob[12:], aad).decode("utf-8")
+        return cipher.decrypt(blob[:12], blob[12:], aad).decode("utf-8")
     except Exception as exc:
         raise DecryptionError("stored value cannot be decrypted with the configured keys") from exc
 
@@ -76,7 +89,7 @@ def encrypt_bytes(data: bytes, *, aad: bytes) -> bytes:
     """
     kid, key = settings.NRM_ENCRYPTION_KEYS[0]
     nonce = os.urandom(12)
-    return f"{PREFIX}:{kid}:".encode("ascii") + nonce + AESGCM(key).encrypt(nonce, bytes(data), aad)
+    return f"{PREFIX}:{kid}:".encode("ascii") + nonce + _aesgcm(key).encrypt(nonce, bytes(data), aad)
 
 
 def decrypt_bytes(token: bytes, *, aad: bytes) -> bytes:
@@ -85,8 +98,7 @@ def decrypt_bytes(token: bytes, *, aad: bytes) -> bytes:
         prefix, kid, blob = bytes(token).split(b":", 2)
         if prefix != PREFIX.encode("ascii"):
             raise ValueError(prefix)
-        key = _keys()[kid.decode("ascii")]
-        return AESGCM(key).decrypt(blob[:12], blob[12:], aad)
+        return _cipher(kid.decode("ascii")).decrypt(blob[:12], blob[12:], aad)
     except Exception as exc:
         raise DecryptionError("stored value cannot be decrypted with the configured keys") from exc
 
