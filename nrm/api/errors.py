@@ -75,13 +75,14 @@ def problem_exception_handler(exc, context):
     return out
 
 
-def _is_api(request) -> bool:
+def is_api(request) -> bool:
+    """Whether ``request`` is for the API (under ``/api/``)."""
     return request.path.startswith("/api/")
 
 
 def page_not_found(request, exception=None):
     """Django's 404 handler: problem+json under /api/ (no route there is a page), else the page."""
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(
             {"type": "about:blank", "title": "Not found", "status": 404}, status=404, content_type=PROBLEM
         )
@@ -90,7 +91,7 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     """Django's 500 handler: problem+json under /api/, without any detail of the failure."""
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(
             {"type": "about:blank", "title": "Internal server error", "status": 500}, status=500, content_type=PROBLEM
         )

@@ -19,8 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 from nrm.api.authentication import ApiTokenAuthentication
+from nrm.api.errors import is_api
 
-API_PREFIX = "/api/"
 # "Token <secret>", the keyword compared as DRF's TokenAuthentication compares it.
 _KEYWORD = ApiTokenAuthentication.keyword.lower() + " "
 # How far along the chain the end is looked for: the bracket holds a dozen at most.
@@ -29,10 +29,7 @@ _MAX_HOPS = 100
 
 def is_token_call(request: HttpRequest) -> bool:
     """Whether ``request`` is a call to the API authenticated by an ``Authorization: Token`` header."""
-    return (
-        request.path.startswith(API_PREFIX)
-        and request.META.get("HTTP_AUTHORIZATION", "")[: len(_KEYWORD)].lower() == _KEYWORD
-    )
+    return is_api(request) and request.META.get("HTTP_AUTHORIZATION", "")[: len(_KEYWORD)].lower() == _KEYWORD
 
 
 class TokenCallLaneEnd:
