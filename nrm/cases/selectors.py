@@ -294,6 +294,38 @@ _CASE_RELATIONS: list[tuple[CaseRelations, bool]] = []  # (relations, whether th
 # fields, timeline, services, flags, episodes, consents and a child's guardian, and no more is read.
 CaseShown = Literal["page", "api"]
 
+# Of these relations the API's case shows only what its timeline and its services say, so it
+# reads only those columns (``only``): a screening's answers alone were half of what the relations
+# statement sent back. A column the timeline or the serializers read that is missing here would
+# cost a query per row, which the suite's count of the read's statements catches.
+_API_COLUMNS: dict[str, tuple[str, ...]] = {
+    "screenings": ("case_id", "screened_on", "result"),
+    "referrals": (
+        "case_id",
+        "kind",
+        "status",
+        "sent_on",
+        "suspended_on",
+        "service_type__name",
+        "from_org__name",
+        "to_org__name",
+    ),
+    "identifications": ("case_id", "decision", "decided_on"),
+    "services": (
+        "case_id",
+        "version",
+        "status",
+        "started_on",
+        "ended_on",
+        "outcome",
+        "created_at",
+        "referral_id",
+        "service_type__code",
+        "service_type__name",
+        "organisation__name",
+    ),
+}
+
 
 def register_case_relations(relations: CaseRelations, *, api: bool = True) -> None:
     """Have ``case_get`` load ``relations(user, case, is_owner)`` with every case it reads.
@@ -362,15 +394,23 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
     # per relation, see nrm.core.jsonrows); notes and consents only for the owner, so nobody
     # else's request even decrypts them. Referrals and services are loaded through the access
     # rule: they name the organisations involved.
+    def shown_of(name: str, rows: QuerySet) -> Relation:
+        if shown == "api":  # those columns, joined to the rows they name and no others
+            columns = _API_COLUMNS[name]
+            rows = rows.select_related(None).only(*columns)
+            if joins := list(dict.fromkeys(c.split("__")[0] for c in columns if "__" in c)):
+                rows = rows.select_related(*joins)  # (none given would follow every foreign key)
+        return Relation(name, rows)
+
     def relations(case: Case) -> list[Relation]:
         loaded = [
             Relation("forms", ExploitationForm.objects.filter(cases=case)),
             # Episodes of exploitation, to whoever sees the case; their notes, like the case's, to the owner only.
             Relation("episodes", _case_episodes(case, is_owner)),
-            Relation("screenings", Screening.objects.filter(case=case)),
-            Relation("referrals", case_referrals(user, case, staff=is_owner)),
-            Relation("identifications", Identification.objects.filter(case=case).select_related("organisation")),
-            Relation("services", case_services(user, case, staff=is_owner)),  # through the access rule already
+            shown_of("screenings", Screening.objects.filter(case=case)),
+            shown_of("referrals", case_referrals(user, case, staff=is_owner)),
+            shown_of("identifications", Identification.objects.filter(case=case).select_related("organisation")),
+            shown_of("services", case_services(user, case, staff=is_owner)),  # through the access rule already
             # Flags, standing and lifted, with who raised and lifted them: whoever sees the case.
             Relation(
                 "flags",

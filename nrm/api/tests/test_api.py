@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.utils.encoders import JSONEncoder
 
 from conftest import PASSWORD, PRESUMED_ADULT, fresh
 from nrm.audit.models import AuditEntry
 from nrm.audit.services import audit_verify
 from nrm.cases import services as case_services
+from nrm.cases.api import case_detail
 from nrm.cases.models import Case, Person, Screening
+from nrm.cases.selectors import case_get
 from nrm.cases.tests.helpers import (
     IDENTITY,
     SECRETS,
@@ -526,6 +531,32 @@ def test_case_read_runs_at_most_6_statements(world, who, django_assert_max_num_q
     # Services through the access rule: a receiver sees the owner's and its own, not another receiver's.
     assert len(body["services"]) == {"socialwork": 9, "ngo": 6, "centre": 3}[who]
     assert {"opened", "screening", "referral", "identification"} <= {e["kind"] for e in body["timeline"]}
+
+
+@pytest.mark.parametrize("who", ["socialwork", "ngo", "centre"])
+def test_case_read_reads_only_what_it_shows(world, who):
+    """Issue E: the API's case reads of its screenings, referrals, decisions and services the columns it shows.
+
+    A screening's answers were half of the relations statement's text, for a timeline that says
+    the result. What it returns is what the case page's full read of the same case gives.
+    """
+    case = rich_case(world, times=2)
+    client = api(world[who])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 200
+    read = " ".join(q["sql"] for q in captured)
+    for column in (
+        '"cases_screening"."answers"',
+        '"referrals_referral"."decline_reason"',
+        '"referrals_referral"."consent_snapshot"',
+        '"cases_identification"."grounds"',
+        '"cases_servicedelivery"."recorded_by_id"',
+    ):
+        assert column not in read, column
+    full = case_detail(case_get(fresh(world[who]), case.pk, shown="page"))
+    assert response.json() == json.loads(json.dumps(full, cls=JSONEncoder))
+    assert response.json()["services"] and response.json()["timeline"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/referrals/", "/api/v1/screenings/"])
