@@ -48,6 +48,16 @@ def test_bench_runs_from_a_fresh_data_directory_and_ends_with_every_figure_as_js
     cpu = next(line for line in lines if "CPU ms per read" in line).split(": ", 2)[-1]
     audited, bare = ([float(x) for x in part.split(" ", 1)[1].split(" / ")] for part in cpu.split("; "))
     assert audited[0] > 0 and audited[1] == bare[1] == 0 and bare[2] > 0
+    # Each turn's audited rate beside that turn's bare rate: three ratios, as the turns' rates give them.
+    turns = next(line for line in lines if "served reads/s by turn" in line).split(": ", 2)[-1]
+    rates, paired = turns.split("; audited / bare by turn: ")
+    audited_rates, bare_rates = (
+        [float(x.replace(",", "")) for x in part.split(" ", 1)[1].split(", ")] for part in rates.split("; ")
+    )
+    ratios = [float(x.rstrip("x")) for x in paired.split(", ")]
+    assert len(ratios) == 3
+    for ratio, audited_rate, bare_rate in zip(ratios, audited_rates, bare_rates, strict=True):
+        assert ratio == pytest.approx(audited_rate / bare_rate, abs=0.01 + 1 / bare_rate)  # rates printed rounded
     # Each import's figure is the median of its runs, each run undone.
     for name in ("CTDC", "HTCDS"):
         runs = next(line for line in lines if f"{name} rows/s by run" in line).split(": ", 2)[-1].split(", ")
