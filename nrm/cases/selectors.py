@@ -390,10 +390,6 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
     # Owner's staff only: a reporter or analyst membership in the owner does not show notes.
     is_owner = case.owner_id in case_staff_organisations(user)
 
-    # Everything the case page, the API and the timeline show, in one statement (one JSON array
-    # per relation, see nrm.core.jsonrows); notes and consents only for the owner, so nobody
-    # else's request even decrypts them. Referrals and services are loaded through the access
-    # rule: they name the organisations involved.
     def shown_of(name: str, rows: QuerySet) -> Relation:
         if shown == "api":  # those columns, joined to the rows they name and no others
             columns = _API_COLUMNS[name]
@@ -402,6 +398,10 @@ def case_get(user: User, pk: int, *, reason: str = "view", shown: CaseShown = "p
                 rows = rows.select_related(*joins)  # (none given would follow every foreign key)
         return Relation(name, rows)
 
+    # Everything the case page, the API and the timeline show, in one statement (one JSON array
+    # per relation, see nrm.core.jsonrows); notes and consents only for the owner, so nobody
+    # else's request even decrypts them. Referrals and services are loaded through the access
+    # rule: they name the organisations involved.
     def relations(case: Case) -> list[Relation]:
         loaded = [
             Relation("forms", ExploitationForm.objects.filter(cases=case)),
