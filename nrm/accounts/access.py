@@ -16,11 +16,13 @@ called only in this module: elsewhere a named helper answers which organisations
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from enum import StrEnum
+from functools import reduce
 from typing import Any
 
-from django.db.models import Expression, Model, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, Model, Prefetch, Q, QuerySet, Value
 
 from nrm.accounts.choices import CASE_ROLES, IDENTITY_ROLES, SECOND_FACTOR_ROLES, Role
 from nrm.accounts.models import Membership, Organisation, User
@@ -170,6 +172,18 @@ def needs_second_factor(user: User) -> bool:
     from django.conf import settings
 
     return bool(settings.NRM_REQUIRE_2FA) and has_role(user, *SECOND_FACTOR_ROLES)
+
+
+def has_device_expression(user_ref) -> Expression:
+    """Return whether a user (``user_ref``: their id, an ``OuterRef``) has a confirmed authenticator.
+
+    What ``django_otp.user_has_device`` answers, as an expression: annotated on the statement that
+    loads an API token's user, a call by a role that needs a second factor costs no statement more.
+    """
+    from django_otp import device_classes
+
+    found = [Q(Exists(model.objects.filter(user_id=user_ref, confirmed=True))) for model in device_classes()]
+    return ExpressionWrapper(reduce(operator.or_, found), BooleanField()) if found else Value(False)
 
 
 # --- Named helpers: which organisations a user acts for --------------------------------------

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-import django_otp
 from django.conf import settings
 from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from nrm.accounts.access import memberships_expression, needs_second_factor, remember_memberships
+from nrm.accounts.access import (
+    has_device_expression,
+    memberships_expression,
+    needs_second_factor,
+    remember_memberships,
+)
 from nrm.accounts.models import ApiToken
 from nrm.accounts.services import token_hash
 from nrm.core import prepared
@@ -33,13 +37,17 @@ class ApiTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key: str):
-        # The user's memberships come in the same statement: the access rule needs them next.
+        # The user's memberships come in the same statement: the access rule needs them next; and
+        # whether the user has an authenticator, which production asks of most roles.
         # Compiled once per process (nrm.core.prepared): only the hash changes.
         token = prepared.first(
             "api_token",
             lambda key_hash: (
                 ApiToken.objects.select_related("user")
-                .annotate(memberships=memberships_expression(OuterRef("user_id")))
+                .annotate(
+                    memberships=memberships_expression(OuterRef("user_id")),
+                    has_device=has_device_expression(OuterRef("user_id")),
+                )
                 .filter(key_hash=key_hash)
                 .order_by()  # key_hash is unique: no sort of the one row
             ),
@@ -59,7 +67,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed("User inactive or deleted.")
         if user.must_change_password:
             raise AuthenticationFailed("Change your password on the web before using the API.")
-        if settings.NRM_REQUIRE_2FA and needs_second_factor(user) and not django_otp.user_has_device(user):
+        if settings.NRM_REQUIRE_2FA and needs_second_factor(user) and not token.has_device:
             # Issued before the requirement (setting up a device revokes such tokens): every working
             # token of such a user was issued against a code.
             raise AuthenticationFailed("Your role requires an authenticator app: set one up on the web first.")

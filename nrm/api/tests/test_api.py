@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.utils.encoders import JSONEncoder
 
 from conftest import PASSWORD, PRESUMED_ADULT, fresh
@@ -496,18 +497,24 @@ def test_case_detail_queries_do_not_grow_with_its_records(world):
     assert len(large) == len(small)
 
 
+@pytest.mark.parametrize("second_factor", [False, True], ids=["one-factor", "second-factor-required"])
 @pytest.mark.parametrize("who", ["socialwork", "ngo", "centre"])
-def test_case_read_runs_at_most_6_statements(world, who, django_assert_max_num_queries):
+def test_case_read_runs_at_most_6_statements(world, who, second_factor, settings, django_assert_max_num_queries):
     """Issue E: the API case read of a rich case in at most 6 SQL statements, whatever its records.
 
-    Token with user and memberships (1), the case (1), its relations (1: screening, forms,
-    referrals, decision, services, notes, consents) and the audit append (1: one INSERT, sealed
-    after commit): 4 in all, under the issue's 6; 3 on PostgreSQL, whose relations' statement
-    appends the audit row too (``carried_append``). Counted without the
-    test transaction's savepoints (see ``statements``); ``django_assert_max_num_queries`` counts
-    them too (two: the read's atomic block).
+    Token with user, memberships and whether the user has an authenticator (1), the case (1),
+    its relations (1: screening, forms, referrals, decision, services, notes, consents) and the
+    audit append (1: one INSERT, sealed after commit): 4 in all, under the issue's 6; 3 on
+    PostgreSQL, whose relations' statement appends the audit row too (``carried_append``).
+    Production requires a second factor of these roles (``NRM_REQUIRE_2FA``): checking that the
+    token's user has a device adds no statement. Counted without the test transaction's
+    savepoints (see ``statements``); ``django_assert_max_num_queries`` counts them too (two: the
+    read's atomic block).
     """
     small, large = rich_case(world), rich_case(world, times=3)
+    if second_factor:
+        settings.NRM_REQUIRE_2FA = True
+        TOTPDevice.objects.create(user=world[who], name="phone", confirmed=True)
     client = api(world[who])
     counts = []
     for case in (small, large):

@@ -71,9 +71,15 @@ def test_bench_runs_from_a_fresh_data_directory_and_ends_with_every_figure_as_js
             "FROM audit_auditentry WHERE action = 'case.view'"
         ).fetchone()
         imports = db.execute("SELECT count(*) FROM audit_auditentry WHERE action LIKE 'exchange.%'").fetchone()[0]
+        # The readers hold an authenticator: the server asked for it, as production does.
+        with_devices = db.execute(
+            "SELECT count(DISTINCT user_id) FROM otp_totp_totpdevice WHERE confirmed AND user_id IN "
+            "(SELECT actor_id FROM audit_auditentry WHERE action = 'case.view')"
+        ).fetchone()[0]
         datasets = db.execute("SELECT count(*) FROM exchange_externaldataset").fetchone()[0]
     assert views == reads + warmed + 2
     assert readers >= 3
+    assert with_devices == readers and "as in production (NRM_REQUIRE_2FA=1)" in result.stdout
     assert (imports, datasets) == (0, 0)
 
 
