@@ -320,6 +320,9 @@ DEBUG = _flag("NRM_DEBUG") and not PRODUCTION
 # Hot statements prepared on the PostgreSQL server (nrm.core.prepared): not behind PgBouncer in
 # transaction mode, where a prepared statement would not outlive its transaction.
 NRM_PREPARED_STATEMENTS = os.environ.get("NRM_DB_POOL", "").strip() != "pgbouncer"
+# Rows read on every request (an API token's) kept on a connection until PostgreSQL notifies
+# their change (nrm.core.listened): only on connections Django keeps itself, whose LISTEN is theirs.
+NRM_LISTENED_ROWS = not os.environ.get("NRM_DB_POOL", "").strip()
 NRM_BENCH = _flag("NRM_BENCH") and not PRODUCTION
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NRM_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:

@@ -131,6 +131,12 @@ def _remember_memberships(user: User, rows, extras: list[str] = ()) -> list[tupl
     return cache
 
 
+# The channel PostgreSQL notifies on any write that may change a user's access as an API token
+# call reads it (the token, the user, memberships, organisations, authenticators): the triggers of
+# migration accounts 0004, for the rows nrm.core.listened keeps.
+ACCOUNTS_CHANNEL = "nrm_accounts"
+
+
 def memberships_expression(user_ref) -> Expression:
     """Return an expression of a user's active memberships (``user_ref``: the user's id, an ``OuterRef``).
 

@@ -25,7 +25,7 @@ import re
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -38,6 +38,9 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
 from nrm.core.fields import EncryptedAttribute
+
+if TYPE_CHECKING:
+    from nrm.core.listened import ListenedRows
 
 T = TypeVar("T")
 # Bound on remembered statements per process (keys name readers: a busy server has a few thousand).
@@ -516,8 +519,14 @@ def _unwatched(connection) -> bool:
     )
 
 
-def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, probe: Any) -> Model | None:
-    """Return the first row of ``queryset_for(value)`` (ordered as given), its statement prepared under ``key``."""
+def first(
+    key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, probe: Any, *, kept: ListenedRows | None = None
+) -> Model | None:
+    """Return the first row of ``queryset_for(value)`` (ordered as given), its statement prepared under ``key``.
+
+    ``kept``: its rows kept between requests until their tables' channel is notified
+    (:mod:`nrm.core.listened`); each call still builds its own instances from them.
+    """
 
     def compile_for(v: Any) -> tuple[str, list, Any]:
         return compiled(queryset_for(v)[:1])
@@ -527,7 +536,12 @@ def first(key: Hashable, queryset_for: Callable[[Any], QuerySet], value: Any, pr
     except EmptyResultSet:  # a rule that lets this reader see nothing: no row, nothing to ask
         return None
     db = compiler.using
-    found = instances(compiler, fetch(db, sql, params, _first_row), db)
+    rows, ticket = kept.get(db, (key, value)) if kept is not None else (None, None)
+    if rows is None:
+        rows = fetch(db, sql, params, _first_row)
+        if rows and kept is not None:  # a miss is not kept: the row may be written next
+            kept.put(ticket, (key, value), rows)
+    found = instances(compiler, rows, db)
     return found[0] if found else None
 
 
