@@ -177,11 +177,17 @@ def test_production_does_not_take_the_local_encryption_key(tmp_path):
 
 def test_db_pool_settings(monkeypatch):
     url = "postgres://nrm@db.example/nrm"
-    plain = _load(monkeypatch, DATABASE_URL=url).DATABASES["default"]
-    assert plain["CONN_MAX_AGE"] == 60 and "OPTIONS" not in plain
-    bouncer = _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="pgbouncer").DATABASES["default"]
-    assert bouncer["DISABLE_SERVER_SIDE_CURSORS"] and bouncer["OPTIONS"] == {"prepare_threshold": None}
-    pooled = _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="psycopg").DATABASES["default"]
-    assert pooled["CONN_MAX_AGE"] == 0 and pooled["OPTIONS"]["pool"]["max_size"] == 8
+    plain = _load(monkeypatch, DATABASE_URL=url)
+    assert plain.DATABASES["default"]["CONN_MAX_AGE"] == 60 and "OPTIONS" not in plain.DATABASES["default"]
+    assert plain.NRM_LISTENED_ROWS  # a kept connection's LISTEN is its own
+    bouncer = _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="pgbouncer")
+    assert bouncer.DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"]
+    assert bouncer.DATABASES["default"]["OPTIONS"] == {"prepare_threshold": None} and not bouncer.NRM_LISTENED_ROWS
+    pooled = _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="psycopg")
+    assert (
+        pooled.DATABASES["default"]["CONN_MAX_AGE"] == 0
+        and pooled.DATABASES["default"]["OPTIONS"]["pool"]["max_size"] == 8
+    )
+    assert not pooled.NRM_LISTENED_ROWS
     with pytest.raises(ImproperlyConfigured, match="NRM_DB_POOL must be pgbouncer, psycopg or unset, not 'yes'"):
         _load(monkeypatch, DATABASE_URL=url, NRM_DB_POOL="yes")
