@@ -63,7 +63,7 @@ def test_bench_runs_from_a_fresh_data_directory_and_ends_with_every_figure_as_js
         runs = next(line for line in lines if f"{name} rows/s by run" in line).split(": ", 2)[-1].split(", ")
         assert len(runs) == 3, runs
     # Every served read was a real, audited read (plus one warm-up read of each reader's case and
-    # the two counted in-process), by readers of several organisations; the imports were rolled back.
+    # the three counted in-process), by readers of several organisations; the imports were rolled back.
     with sqlite3.connect(tmp_path / "nrm.sqlite3") as db:
         views = db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'case.view'").fetchone()[0]
         warmed, readers = db.execute(
@@ -77,7 +77,7 @@ def test_bench_runs_from_a_fresh_data_directory_and_ends_with_every_figure_as_js
             "(SELECT actor_id FROM audit_auditentry WHERE action = 'case.view')"
         ).fetchone()[0]
         datasets = db.execute("SELECT count(*) FROM exchange_externaldataset").fetchone()[0]
-    assert views == reads + warmed + 2
+    assert views == reads + warmed + 3
     assert readers >= 3
     assert with_devices == readers and "as in production (NRM_REQUIRE_2FA=1)" in result.stdout
     assert (imports, datasets) == (0, 0)
