@@ -25,7 +25,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 # Rows kept per channel and connection, at most; the oldest go first.
 MAX_KEPT = 4096
@@ -44,6 +44,9 @@ class _Kept:
         self.generation += 1
         self.rows.clear()
 
+
+# What a connection that could not LISTEN on a channel keeps for it: nothing, ever.
+_REFUSED = _Kept()
 
 # Driver connection -> channel -> what it keeps. A connection's LISTEN ends with it, and so do its rows.
 _by_connection: weakref.WeakKeyDictionary[Any, dict[str, _Kept]] = weakref.WeakKeyDictionary()
@@ -100,10 +103,17 @@ def _channels(db: str, channel: str) -> _Kept | None:
     kept = channels.get(channel)
     if kept is None:
         # Listening before the first read: a change committed after it is notified, whatever the read saw.
-        with connections[db].cursor() as cursor:
-            cursor.execute(f'LISTEN "{channel}"')
+        try:
+            with connections[db].cursor() as cursor:
+                cursor.execute(f'LISTEN "{channel}"')
+        except DatabaseError:
+            # A proxy that refuses LISTEN: nothing is kept on this connection, nor asked again.
+            channels[channel] = _REFUSED
+            return None
         kept = channels[channel] = _Kept()
         return kept
+    if kept is _REFUSED:
+        return None
     return kept if _heard(driver, channels) else None
 
 

@@ -210,6 +210,32 @@ def test_rows_read_while_a_notification_came_are_not_kept(world):
     assert TOKEN_ROWS.get("default", key)[0] == [("row",)]
 
 
+@kept_between_requests
+def test_where_listen_is_refused_nothing_is_kept_and_calls_still_answer(world, monkeypatch):
+    """A proxy in front of PostgreSQL may refuse LISTEN: every call then reads its token, as before."""
+    from django.db import DatabaseError
+    from django.db.backends.utils import CursorWrapper
+
+    real = CursorWrapper.execute
+
+    refused = []
+
+    def refusing(self, sql, params=None):
+        if sql.startswith("LISTEN"):
+            refused.append(sql)
+            raise DatabaseError("LISTEN is not supported")
+        return real(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", refusing)
+    case = rich_case(world)
+    client = _client(api_token(world["socialwork"]))
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+        assert _reads_the_token([query["sql"] or "" for query in captured])  # (the refused LISTEN has none)
+    assert len(refused) == 1  # asked once per connection, not on every call
+
+
 @pytest.mark.django_db
 def test_nothing_is_kept_in_a_transaction_on_sqlite_or_behind_a_pool(settings):
     """In a transaction notifications wait for its end; SQLite has none; a pooled connection's LISTEN is not its own."""
