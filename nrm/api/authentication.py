@@ -22,6 +22,8 @@ from nrm.accounts.services import token_hash
 from nrm.core import prepared
 from nrm.core.listened import ListenedRows
 
+# The token's statement, as nrm.core.prepared remembers it.
+STATEMENT = "api_token"
 # No token's hash: the probe the prepared statement is compiled beside.
 PROBE_HASH = "-" * 64
 # ``last_used_at`` is written at most this often per token: a read stays a read most of the time.
@@ -49,8 +51,9 @@ class ApiTokenAuthentication(TokenAuthentication):
         # Compiled once per process (nrm.core.prepared): only the hash changes. Its row is kept on
         # the connection until a write to what it reads is notified (TOKEN_ROWS): a token call then
         # costs no statement of its own.
+        key_hash = token_hash(key)
         token = prepared.first(
-            "api_token",
+            STATEMENT,
             lambda key_hash: (
                 ApiToken.objects.select_related("user")
                 .annotate(
@@ -60,7 +63,7 @@ class ApiTokenAuthentication(TokenAuthentication):
                 .filter(key_hash=key_hash)
                 .order_by()  # key_hash is unique: no sort of the one row
             ),
-            token_hash(key),
+            key_hash,
             PROBE_HASH,
             kept=TOKEN_ROWS,
         )
@@ -85,5 +88,5 @@ class ApiTokenAuthentication(TokenAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
             # The touch notifies no one (the trigger leaves last_used_at out): read it anew next time.
-            TOKEN_ROWS.discard(ApiToken.objects.db, ("api_token", token_hash(key)))
+            TOKEN_ROWS.discard(ApiToken.objects.db, prepared.kept_key(STATEMENT, key_hash))
         return user, token

@@ -536,13 +536,18 @@ def first(
     except EmptyResultSet:  # a rule that lets this reader see nothing: no row, nothing to ask
         return None
     db = compiler.using
-    rows, ticket = kept.get(db, (key, value)) if kept is not None else (None, None)
+    rows, ticket = kept.get(db, kept_key(key, value)) if kept is not None else (None, None)
     if rows is None:
         rows = fetch(db, sql, params, _first_row)
         if rows and kept is not None:  # a miss is not kept: the row may be written next
-            kept.put(ticket, (key, value), rows)
+            kept.put(ticket, kept_key(key, value), rows)
     found = instances(compiler, rows, db)
     return found[0] if found else None
+
+
+def kept_key(key: Hashable, value: Any) -> tuple:
+    """What :func:`first` keeps its rows under in ``kept``: to drop them (``ListenedRows.discard``)."""
+    return (key, value)
 
 
 def _first_row(cursor: Any) -> list:

@@ -13,7 +13,7 @@ import select
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp import device_classes
@@ -237,14 +237,20 @@ def test_where_listen_is_refused_nothing_is_kept_and_calls_still_answer(world, m
 
 
 @pytest.mark.django_db
-def test_nothing_is_kept_in_a_transaction_on_sqlite_or_behind_a_pool(settings):
-    """In a transaction notifications wait for its end; SQLite has none; a pooled connection's LISTEN is not its own."""
+def test_nothing_is_kept_in_a_transaction_or_on_sqlite():
+    """In a transaction notifications wait for its end; SQLite has none."""
     connection.ensure_connection()
     assert connection.in_atomic_block  # the test's transaction
     assert TOKEN_ROWS.get("default", ("test", 1)) == (None, None)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_kept_behind_a_pool(settings):
+    """A pooled connection's LISTEN is not its own (``NRM_DB_POOL`` set: ``NRM_LISTENED_ROWS`` off)."""
+    connection.ensure_connection()
+    assert TOKEN_ROWS.get("default", ("test", 1))[1] is not None  # kept connections keep
     settings.NRM_LISTENED_ROWS = False
-    with transaction.atomic():
-        pass
     assert TOKEN_ROWS.get("default", ("test", 1)) == (None, None)
 
 

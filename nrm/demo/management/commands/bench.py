@@ -310,7 +310,6 @@ class Command(BaseCommand):
 
     def _requests(self) -> tuple[list[str], list[Request], list[Request]] | None:
         """The readers' kinds, their audited API case reads and the bare reads of the same cases; None if none."""
-
         readers = []
         for type_code in READER_TYPES:
             user = ensure_staff_user(type_code)
